@@ -1,0 +1,28 @@
+//! The scenarios compiled into the library, so a run needs no files.
+
+/// (name, one-line description, TOML text) of each built-in scenario.
+pub const BUILTIN: [(&str, &str, &str); 2] = [
+    (
+        "default",
+        "the reference deals with every quirk corrected: value is conserved",
+        include_str!("../scenarios/default.toml"),
+    ),
+    (
+        "reference",
+        "the original Python model, quirks included (reproduces its output)",
+        include_str!("../scenarios/reference.toml"),
+    ),
+];
+
+/// The TOML text of the built-in scenario `name`.
+pub fn text(name: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, t)| *t)
+}
+
+/// The names of the built-in scenarios.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(n, _, _)| *n)
+}

@@ -1,0 +1,115 @@
+//! Conservation checks run at the end of every month.
+
+/// Cumulative flows across the system boundary, for the conservation sums.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ledger {
+    /// LEAF taken out by expired pairs.
+    pub withdrawn_leaf: f64,
+    /// USDC taken out by expired pairs.
+    pub withdrawn_usdc: f64,
+    /// LEAF paid to redeemers.
+    pub paid_leaf: f64,
+    /// USDC paid to redeemers.
+    pub paid_usdc: f64,
+    /// Revenue paid into AEGIS.
+    pub revenue_in: f64,
+    /// LEAF the market put into the pairs (net).
+    pub market_leaf_in: f64,
+    /// USDC the market put into the pairs (net).
+    pub market_usdc_in: f64,
+}
+
+/// The balances to check, at the end of a month.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Balances {
+    /// AEGIS LEAF.
+    pub aegis_leaf: f64,
+    /// AEGIS USDC.
+    pub aegis_usdc: f64,
+    /// LEAF in pairs that have started and not been withdrawn.
+    pub pairs_leaf: f64,
+    /// USDC in those pairs.
+    pub pairs_usdc: f64,
+    /// The smallest balance, LEAF or USDC, of any of those pairs (0 if none).
+    pub pairs_min: f64,
+    /// Initial AEGIS LEAF.
+    pub initial_aegis_leaf: f64,
+    /// Initial AEGIS USDC.
+    pub initial_aegis_usdc: f64,
+    /// Initial LEAF of the pairs that have started.
+    pub initial_pairs_leaf: f64,
+    /// Initial USDC of the pairs that have started.
+    pub initial_pairs_usdc: f64,
+    /// OAK distributed.
+    pub oak_distributed: f64,
+    /// OAK allocated to deals.
+    pub oak_allocated: f64,
+    /// OAK supply.
+    pub oak_supply: f64,
+    /// OAK redeemed.
+    pub oak_redeemed: f64,
+}
+
+/// Relative tolerance of the checks.
+pub const TOLERANCE: f64 = 1e-6;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
+}
+
+fn at_most(a: f64, b: f64) -> bool {
+    a <= b + TOLERANCE * a.abs().max(b.abs()).max(1.0)
+}
+
+/// The first invariant broken, as (quantity, detail); `check_usdc` is false
+/// where a quirk creates USDC.
+pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<(&'static str, String)> {
+    let leaf_have = b.aegis_leaf + b.pairs_leaf + l.withdrawn_leaf + l.paid_leaf;
+    let leaf_want = b.initial_aegis_leaf + b.initial_pairs_leaf + l.market_leaf_in;
+    if !close(leaf_have, leaf_want) {
+        return Some((
+            "LEAF conservation",
+            format!(
+                "AEGIS + pairs + withdrawn + paid out = {leaf_have}, but initial + market = {leaf_want}"
+            ),
+        ));
+    }
+    let usdc_have = b.aegis_usdc + b.pairs_usdc + l.withdrawn_usdc + l.paid_usdc;
+    let usdc_want = b.initial_aegis_usdc + b.initial_pairs_usdc + l.revenue_in + l.market_usdc_in;
+    if check_usdc && !close(usdc_have, usdc_want) {
+        return Some((
+            "USDC conservation",
+            format!(
+                "AEGIS + pairs + withdrawn + paid out = {usdc_have}, but initial + revenue + market = {usdc_want}"
+            ),
+        ));
+    }
+    for (name, v) in [
+        ("AEGIS LEAF", b.aegis_leaf),
+        ("AEGIS USDC", b.aegis_usdc),
+        ("a pair's balance", b.pairs_min),
+    ] {
+        if !at_most(0.0, v) {
+            return Some((name, format!("{v} is negative")));
+        }
+    }
+    if !at_most(b.oak_distributed, b.oak_allocated) || !at_most(b.oak_allocated, b.oak_supply) {
+        return Some((
+            "OAK supply",
+            format!(
+                "distributed {} <= allocated {} <= supply {} does not hold",
+                b.oak_distributed, b.oak_allocated, b.oak_supply
+            ),
+        ));
+    }
+    if !at_most(b.oak_redeemed, b.oak_distributed) {
+        return Some((
+            "OAK redeemed",
+            format!(
+                "redeemed {} exceeds distributed {}",
+                b.oak_redeemed, b.oak_distributed
+            ),
+        ));
+    }
+    None
+}

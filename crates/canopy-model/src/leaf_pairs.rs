@@ -1,0 +1,263 @@
+//! LEAF pairs: counterparties' liquidity that must hold a target share of
+//! LEAF, rebalanced against AEGIS, withdrawn when the deal ends, and traded
+//! against by the market.
+
+use crate::aegis::Aegis;
+use crate::scenario::{Rebalance, Scenario};
+
+/// One pair's balances and terms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    /// Index of its deal.
+    pub deal: usize,
+    /// LEAF held.
+    pub leaf: f64,
+    /// USDC held.
+    pub usdc: f64,
+    /// Target share of value in LEAF.
+    pub target_ratio: f64,
+    /// Liquidity concentration, for market depth.
+    pub base_concentration: f64,
+    /// First month.
+    pub start: u32,
+    /// First month after its last (exclusive).
+    pub end: u32,
+    /// LEAF it started with.
+    pub initial_leaf: f64,
+    /// USDC it started with.
+    pub initial_usdc: f64,
+    /// Whether its balances have left with the counterparty.
+    pub withdrawn: bool,
+    /// LEAF above (+) or below (-) target when this month's rebalancing began.
+    excess_now: f64,
+}
+
+impl Pair {
+    /// Whether it runs in month `m`.
+    pub fn active(&self, m: u32) -> bool {
+        self.start <= m && m < self.end
+    }
+
+    /// Value in USD at price `p`.
+    pub fn value(&self, p: f64) -> f64 {
+        self.leaf * p + self.usdc
+    }
+
+    /// LEAF above (positive) or below (negative) its target at price `p`.
+    fn excess(&self, p: f64) -> f64 {
+        (self.leaf * p - self.value(p) * self.target_ratio) / p
+    }
+}
+
+/// What one rebalancing did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rebalanced {
+    /// LEAF AEGIS sold to pairs below target.
+    pub sold: f64,
+    /// LEAF the pairs needed.
+    pub needed: f64,
+    /// LEAF AEGIS bought from pairs above target.
+    pub bought: f64,
+    /// LEAF the pairs above target offered.
+    pub offered: f64,
+}
+
+/// What a market flow did to the pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FlowFill {
+    /// USD executed (buys positive).
+    pub executed: f64,
+    /// Depth of the pairs it traded against (sum of value x 10 x concentration).
+    pub depth: f64,
+    /// LEAF the flow put into the pairs (negative when it took LEAF out).
+    pub leaf_in: f64,
+    /// USDC the flow put into the pairs (negative when it took USDC out).
+    pub usdc_in: f64,
+}
+
+/// Sums of the active pairs' balances.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairTotals {
+    /// Number of active pairs.
+    pub count: u32,
+    /// Their LEAF.
+    pub leaf: f64,
+    /// Their USDC.
+    pub usdc: f64,
+}
+
+/// All pairs of a run.
+#[derive(Clone, Debug)]
+pub struct LeafPairs {
+    pairs: Vec<Pair>,
+    rebalance: Rebalance,
+    purchase_mints_usdc: bool,
+    lag_one_month: bool,
+}
+
+impl LeafPairs {
+    /// The pairs of `s`'s deals, at their initial balances.
+    pub fn new(s: &Scenario) -> Self {
+        let pairs = s
+            .deals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let lp = d.leaf_pair.as_ref()?;
+                let usdc = lp.amount - lp.leaf_tokens * s.leaf_price.initial;
+                Some(Pair {
+                    deal: i,
+                    leaf: lp.leaf_tokens,
+                    usdc,
+                    target_ratio: lp.target_ratio,
+                    base_concentration: lp.base_concentration,
+                    start: d.start_month,
+                    end: d.start_month + lp.duration_months,
+                    initial_leaf: lp.leaf_tokens,
+                    initial_usdc: usdc,
+                    withdrawn: false,
+                    excess_now: 0.0,
+                })
+            })
+            .collect();
+        LeafPairs {
+            pairs,
+            rebalance: s.leaf_pairs.rebalance,
+            purchase_mints_usdc: s.compat.pair_purchase_mints_usdc,
+            lag_one_month: s.compat.pairs_lag_one_month,
+        }
+    }
+
+    /// Every pair, active or not.
+    pub fn pairs(&self) -> &[Pair] {
+        &self.pairs
+    }
+
+    /// Total USD liquidity of the pairs active in month `m` at price `p`.
+    pub fn usd_liquidity(&self, m: u32, p: f64) -> f64 {
+        self.pairs
+            .iter()
+            .filter(|x| x.active(m))
+            .map(|x| x.value(p))
+            .sum()
+    }
+
+    /// Balances of the pairs active in month `m`.
+    pub fn totals(&self, m: u32) -> PairTotals {
+        let mut t = PairTotals::default();
+        for x in self.pairs.iter().filter(|x| x.active(m)) {
+            t.count += 1;
+            t.leaf += x.leaf;
+            t.usdc += x.usdc;
+        }
+        t
+    }
+
+    /// Balances of the pairs that have started and not been withdrawn.
+    pub fn held(&self, m: u32) -> (f64, f64, f64, f64) {
+        let mut sums = (0.0, 0.0, 0.0, 0.0);
+        for x in self.pairs.iter().filter(|x| x.start <= m) {
+            if !x.withdrawn {
+                sums.0 += x.leaf;
+                sums.1 += x.usdc;
+            }
+            sums.2 += x.initial_leaf;
+            sums.3 += x.initial_usdc;
+        }
+        sums
+    }
+
+    /// Brings the pairs toward their targets at price `p` in month `m`:
+    /// AEGIS sells to those below target, then (with `rebalance = "both"`)
+    /// buys from those above.
+    pub fn rebalance(&mut self, m: u32, p: f64, aegis: &mut Aegis) -> Rebalanced {
+        let set_month = if self.lag_one_month {
+            m.wrapping_sub(1)
+        } else {
+            m
+        };
+        let mut out = Rebalanced::default();
+        // Each pair's excess is taken once, before any trade: a pair topped
+        // up to its target must not then sell back a rounding error.
+        for x in self.pairs.iter_mut() {
+            x.excess_now = if m >= 1 && x.active(set_month) && !x.withdrawn {
+                x.excess(p)
+            } else {
+                0.0
+            };
+            if x.excess_now < 0.0 {
+                out.needed -= x.excess_now;
+            } else {
+                out.offered += x.excess_now;
+            }
+        }
+        if out.needed > 0.0 {
+            out.sold = aegis.sell_leaf(out.needed, p);
+            for x in self.pairs.iter_mut().filter(|x| x.excess_now < 0.0) {
+                let got = out.sold * (-x.excess_now / out.needed);
+                x.leaf += got;
+                if !self.purchase_mints_usdc {
+                    x.usdc -= got * p;
+                }
+            }
+        }
+        if self.rebalance == Rebalance::BuyOnly {
+            out.offered = 0.0;
+        } else if out.offered > 0.0 {
+            out.bought = aegis.buy_leaf(out.offered, p);
+            for x in self.pairs.iter_mut().filter(|x| x.excess_now > 0.0) {
+                let gave = out.bought * (x.excess_now / out.offered);
+                x.leaf -= gave;
+                x.usdc += gave * p;
+            }
+        }
+        out
+    }
+
+    /// Withdraws the pairs whose last month was before `m`; calls `each`
+    /// with every pair withdrawn and returns the (LEAF, USDC) that left.
+    pub fn expire(&mut self, m: u32, mut each: impl FnMut(&Pair)) -> (f64, f64) {
+        let mut out = (0.0, 0.0);
+        for x in self.pairs.iter_mut().filter(|x| !x.withdrawn && x.end <= m) {
+            x.withdrawn = true;
+            out.0 += x.leaf;
+            out.1 += x.usdc;
+            each(x);
+        }
+        out
+    }
+
+    /// Trades a market flow of `flow` USD (buys positive) at price `p`
+    /// against the pairs active in month `m`, spread by value. A pair fills
+    /// what its balances allow; the rest is dropped.
+    pub fn trade(&mut self, m: u32, p: f64, flow: f64) -> FlowFill {
+        let mut fill = FlowFill::default();
+        let total: f64 = self.usd_liquidity(m, p);
+        if total <= 0.0 || flow == 0.0 {
+            return fill;
+        }
+        for x in self.pairs.iter_mut().filter(|x| x.active(m)) {
+            let value = x.value(p);
+            fill.depth += value * 10.0 * x.base_concentration;
+            let want = flow * (value / total);
+            if want < 0.0 {
+                // A sale: LEAF in, USDC out.
+                let usd = (-want).min(x.usdc.max(0.0));
+                x.usdc -= usd;
+                x.leaf += usd / p;
+                fill.executed -= usd;
+                fill.usdc_in -= usd;
+                fill.leaf_in += usd / p;
+            } else {
+                // A buy: USDC in, LEAF out.
+                let usd = want.min(x.leaf.max(0.0) * p);
+                x.usdc += usd;
+                x.leaf -= usd / p;
+                fill.executed += usd;
+                fill.usdc_in += usd;
+                fill.leaf_in -= usd / p;
+            }
+        }
+        fill
+    }
+}

@@ -1,0 +1,23 @@
+//! The canopy model: a DeFi token ecosystem (the AEGIS treasury, LEAF
+//! pairs, TVL and its revenue, and the OAK token) simulated month by month.
+//!
+//! A run is a pure function from a [`ValidScenario`] to its
+//! [`MonthRecord`]s: [`run`]. Scenarios are read from TOML with [`load`].
+
+pub mod aegis;
+pub mod builtin;
+pub mod engine;
+pub mod invariants;
+pub mod leaf_pairs;
+pub mod oak;
+pub mod price;
+pub mod random;
+pub mod record;
+pub mod revenue;
+pub mod scenario;
+pub mod tvl;
+
+pub use engine::{Event, Observer, RunError, Silent, State, run, run_observed};
+pub use record::{COLUMNS, MonthRecord};
+pub use scenario::load::load;
+pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario};

@@ -1,0 +1,231 @@
+//! OAK: allocations that vest, are distributed, and are redeemed against
+//! AEGIS when the expected return (IRR) falls below the holder's threshold.
+
+use crate::aegis::Aegis;
+use crate::scenario::Scenario;
+
+/// One deal's OAK allocation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Holder {
+    /// Index of its deal.
+    pub deal: usize,
+    /// OAK allocated.
+    pub amount: f64,
+    /// Month the deal starts.
+    pub start: u32,
+    /// Months of vesting.
+    pub vesting: u32,
+    /// IRR below which it redeems.
+    pub threshold: f64,
+    /// Whether it has been distributed.
+    pub distributed: bool,
+    /// Whether it has been redeemed.
+    pub redeemed: bool,
+}
+
+/// What the IRR rule says in one month.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Irr {
+    /// Before the redemption window: no IRR, nobody redeems.
+    NotOpen,
+    /// An IRR: holders whose threshold is above it redeem.
+    Value(f64),
+    /// Undefined, and every holder redeems (window closed, or the original
+    /// formula's -infinity at the window's first month).
+    AllRedeem,
+    /// Undefined (nothing to value), and nobody redeems.
+    Undefined,
+}
+
+impl Irr {
+    /// The number recorded in `metrics.csv`, if defined.
+    pub fn recorded(self) -> Option<f64> {
+        match self {
+            Irr::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn redeems(self, threshold: f64) -> bool {
+        match self {
+            Irr::NotOpen | Irr::Undefined => false,
+            Irr::AllRedeem => true,
+            Irr::Value(v) => threshold > v,
+        }
+    }
+}
+
+/// One holder's redemption.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Redemption {
+    /// The holder's deal.
+    pub deal: usize,
+    /// OAK redeemed.
+    pub amount: f64,
+    /// Its IRR threshold.
+    pub threshold: f64,
+    /// USDC paid out.
+    pub usdc: f64,
+    /// LEAF paid out.
+    pub leaf: f64,
+}
+
+/// The OAK ledger.
+#[derive(Clone, Debug)]
+pub struct Oak {
+    holders: Vec<Holder>,
+    total_supply: f64,
+    window_start: u32,
+    window_end: u32,
+    off_by_one: bool,
+    time_only_irr: bool,
+    pays_out: bool,
+    /// OAK distributed so far.
+    pub distributed: f64,
+    /// OAK redeemed so far.
+    pub redeemed: f64,
+}
+
+impl Oak {
+    /// The allocations of `s`'s deals, none distributed.
+    pub fn new(s: &Scenario) -> Self {
+        let holders = s
+            .deals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let o = d.oak.as_ref()?;
+                Some(Holder {
+                    deal: i,
+                    amount: o.amount,
+                    start: d.start_month,
+                    vesting: o.vesting_months,
+                    threshold: o.irr_threshold,
+                    distributed: false,
+                    redeemed: false,
+                })
+            })
+            .collect();
+        Oak {
+            holders,
+            total_supply: s.oak.total_supply,
+            window_start: s.oak.redemption_start_month,
+            window_end: s.oak.redemption_end_month,
+            off_by_one: s.compat.oak_vesting_off_by_one,
+            time_only_irr: s.compat.irr_time_only,
+            pays_out: !s.compat.redemptions_without_payout,
+            distributed: 0.0,
+            redeemed: 0.0,
+        }
+    }
+
+    /// The allocations.
+    pub fn holders(&self) -> &[Holder] {
+        &self.holders
+    }
+
+    /// OAK not redeemed (undistributed OAK included).
+    pub fn unredeemed(&self) -> f64 {
+        self.total_supply - self.redeemed
+    }
+
+    /// AEGIS value per unredeemed OAK (0 when none is unredeemed).
+    pub fn value_per_oak(&self, aegis_value: f64) -> f64 {
+        let u = self.unredeemed();
+        if u > 0.0 { aegis_value / u } else { 0.0 }
+    }
+
+    /// Whether the allocation of holder `h` is due in month `m`.
+    fn due(&self, h: &Holder, m: u32) -> bool {
+        if self.off_by_one {
+            // The original compared months elapsed + 1 with the vesting.
+            m >= h.start && m - h.start + 1 == h.vesting
+        } else {
+            m >= h.start + h.vesting
+        }
+    }
+
+    /// Distributes the allocations due in month `m`; calls `each` with each.
+    pub fn distribute(&mut self, m: u32, mut each: impl FnMut(&Holder)) {
+        for i in 0..self.holders.len() {
+            if !self.holders[i].distributed && self.due(&self.holders[i], m) {
+                let h = &mut self.holders[i];
+                h.distributed = true;
+                self.distributed += h.amount;
+                each(h);
+            }
+        }
+    }
+
+    /// Whether deal `deal`'s allocation is still to be distributed.
+    pub fn pending(&self, deal: usize) -> bool {
+        self.holders
+            .iter()
+            .any(|h| h.deal == deal && !h.distributed)
+    }
+
+    /// The IRR rule in month `m`, for AEGIS value `aegis_value` and a
+    /// yearly-rate projection of `revenue_in` USDC a month into AEGIS.
+    pub fn irr(&self, m: u32, aegis_value: f64, revenue_in: f64) -> Irr {
+        let (s, e) = (self.window_start, self.window_end);
+        if m < s {
+            return Irr::NotOpen;
+        }
+        if self.time_only_irr {
+            let progress = (f64::from(m - s) / f64::from(e - s)).min(1.0);
+            let years = (f64::from(e) - f64::from(m)) / 12.0;
+            let years = years.max(0.0001);
+            if progress == 0.0 {
+                return Irr::AllRedeem;
+            }
+            return Irr::Value((1.0 / progress).powf(1.0 / years) - 1.0);
+        }
+        if m >= e {
+            return Irr::AllRedeem;
+        }
+        let now = self.value_per_oak(aegis_value);
+        if now <= 0.0 {
+            return Irr::Undefined;
+        }
+        let left = f64::from(e - m);
+        let then = (aegis_value + revenue_in * left) / self.unredeemed();
+        Irr::Value((then / now).powf(12.0 / left) - 1.0)
+    }
+
+    /// Redeems, in deal order, every holder the IRR rule sends out, paying
+    /// each its pro-rata share of AEGIS; calls `each` with each redemption.
+    pub fn redeem(&mut self, irr: Irr, aegis: &mut Aegis, mut each: impl FnMut(&Redemption)) {
+        for i in 0..self.holders.len() {
+            let h = &self.holders[i];
+            if !h.distributed || h.redeemed || !irr.redeems(h.threshold) {
+                continue;
+            }
+            let unredeemed = self.unredeemed();
+            let (usdc, leaf) = if self.pays_out && unredeemed > 0.0 {
+                aegis.pay_share(h.amount / unredeemed)
+            } else {
+                (0.0, 0.0)
+            };
+            let r = Redemption {
+                deal: h.deal,
+                amount: h.amount,
+                threshold: h.threshold,
+                usdc,
+                leaf,
+            };
+            self.holders[i].redeemed = true;
+            self.redeemed += r.amount;
+            each(&r);
+        }
+    }
+
+    /// Sum of distributed x threshold over total distributed (0 if none).
+    pub fn threshold_weighted(&self) -> f64 {
+        let (mut weighted, mut total) = (0.0, 0.0);
+        for h in self.holders.iter().filter(|h| h.distributed) {
+            weighted += h.amount * h.threshold;
+            total += h.amount;
+        }
+        if total > 0.0 { weighted / total } else { 0.0 }
+    }
+}

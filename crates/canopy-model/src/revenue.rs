@@ -1,0 +1,72 @@
+//! Revenue: what each kind of TVL earns in a month, with the rate
+//! adjustments of the `[revenue]` table.
+
+use crate::scenario::{Scenario, TvlKind};
+use crate::tvl::Contribution;
+
+/// Rate multipliers: per-kind schedules and price elasticity.
+#[derive(Clone, Debug)]
+pub struct RateAdjustments {
+    targets: [f64; 4],
+    schedule_months: f64,
+    elasticity: f64,
+    initial_price: f64,
+}
+
+impl RateAdjustments {
+    /// The adjustments of `s`.
+    pub fn new(s: &Scenario) -> Self {
+        RateAdjustments {
+            targets: s.revenue.target_multiplier.as_array(),
+            schedule_months: f64::from(s.revenue.schedule_months),
+            elasticity: s.revenue.price_elasticity,
+            initial_price: s.leaf_price.initial,
+        }
+    }
+
+    /// Each kind's multiplier in month `m` at price `price`.
+    pub fn multipliers(&self, m: u32, price: f64) -> [f64; 4] {
+        let progress = (f64::from(m) / self.schedule_months).min(1.0);
+        let market = if self.elasticity == 0.0 {
+            1.0
+        } else {
+            (price / self.initial_price).powf(self.elasticity)
+        };
+        self.targets.map(|t| (1.0 + (t - 1.0) * progress) * market)
+    }
+}
+
+/// One month's revenue of one contribution: amount x rate / 12.
+pub fn monthly(amount: f64, annual_rate: f64) -> f64 {
+    amount * annual_rate / 12.0
+}
+
+/// Revenue by kind in month `m`: every active contribution earns its
+/// (decayed, unless `ignore_decay`) amount at its rate times its kind's
+/// multiplier. `each` sees every contribution with its amount and revenue.
+pub fn by_kind(
+    contributions: &[Contribution],
+    m: u32,
+    multipliers: &[f64; 4],
+    ignore_decay: bool,
+    mut each: impl FnMut(&Contribution, f64, f64),
+) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    for c in contributions.iter().filter(|c| c.active(m)) {
+        let k = c.kind.index();
+        let amount = c.amount_in(m);
+        let earning = if ignore_decay { c.amount } else { amount };
+        let r = monthly(earning, c.rate * multipliers[k]);
+        out[k] += r;
+        each(c, amount, r);
+    }
+    out
+}
+
+/// Revenue of the chain's organic TVL in a month.
+pub fn chain_organic(amount: f64, s: &Scenario, multipliers: &[f64; 4]) -> f64 {
+    monthly(
+        amount,
+        s.tvl.revenue_rates.organic * multipliers[TvlKind::Organic.index()],
+    )
+}

@@ -1,0 +1,199 @@
+//! TVL contributions: deals, organic twins, recurring contracts, decay, and
+//! the chain-driven organic TVL of the `tvl.market` model.
+
+use crate::scenario::{ChainTvl, Scenario, TvlKind};
+
+/// Where a contribution came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The `tvl` part of the deal at this index.
+    Deal(usize),
+    /// The recurring contract added in this month.
+    Recurring(u32),
+}
+
+/// One block of TVL earning revenue over a span of months.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contribution {
+    /// Its kind.
+    pub kind: TvlKind,
+    /// USD at its start.
+    pub amount: f64,
+    /// Annual revenue rate.
+    pub rate: f64,
+    /// First month.
+    pub start: u32,
+    /// First month after its end (exclusive).
+    pub end: u32,
+    /// Monthly decay of the amount.
+    pub decay: f64,
+    /// What it came from.
+    pub source: Source,
+    /// True for the organic twin of a contracted contribution.
+    pub twin: bool,
+}
+
+impl Contribution {
+    /// Whether it counts in month `m`.
+    pub fn active(&self, m: u32) -> bool {
+        self.start <= m && m < self.end
+    }
+
+    /// Its amount in month `m`, after decay.
+    pub fn amount_in(&self, m: u32) -> f64 {
+        if self.decay == 0.0 {
+            self.amount
+        } else {
+            self.amount * (1.0 - self.decay).powi((m - self.start) as i32)
+        }
+    }
+}
+
+/// The chain's TVL and Canopy's share of it in one month.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChainMonth {
+    /// Chain TVL, USD.
+    pub chain_tvl: f64,
+    /// Canopy's share of it.
+    pub market_share: f64,
+    /// Organic TVL the chain adds on top of the deals' TVL.
+    pub organic: f64,
+}
+
+/// Chain TVL path: compounding yearly growth with optional volatility.
+#[derive(Clone, Debug)]
+struct Chain {
+    params: ChainTvl,
+    tvl: f64,
+}
+
+impl Chain {
+    fn step(&mut self, m: u32, z3: f64) -> (f64, f64) {
+        let p = &self.params;
+        let year = m.div_ceil(12) as usize;
+        let g = p.growth_rates[(year.max(1) - 1).min(p.growth_rates.len() - 1)];
+        let vol = p.volatility;
+        self.tvl *= (1.0 + g).powf(1.0 / 12.0) * (vol * z3 - vol * vol / 2.0).exp();
+        let share = p.min_share
+            + (p.initial_share - p.min_share) * (-p.share_decay * f64::from(m) / 12.0).exp();
+        (self.tvl, share)
+    }
+}
+
+/// All TVL contributions of a run.
+#[derive(Clone, Debug)]
+pub struct TvlBook {
+    contributions: Vec<Contribution>,
+    twin_ratio: f64,
+    twin_rate: f64,
+    twin_decay: f64,
+    twin_duration: u32,
+    spawn_twins: bool,
+    recurring_after: u32,
+    recurring_amount: f64,
+    recurring_rate: f64,
+    recurring_duration: u32,
+    chain: Option<Chain>,
+}
+
+impl TvlBook {
+    /// The deals' contributions (and their twins) of `s`.
+    pub fn new(s: &Scenario) -> Self {
+        let chain = s.tvl.market.enabled.then(|| Chain {
+            params: s.tvl.market.clone(),
+            tvl: s.tvl.market.chain_initial,
+        });
+        let mut book = TvlBook {
+            contributions: Vec::with_capacity(s.deals.len() * 2 + 2 * s.simulation.months as usize),
+            twin_ratio: s.tvl.organic.conversion_ratio,
+            twin_rate: s.tvl.revenue_rates.organic,
+            twin_decay: s.tvl.organic.decay_rate,
+            twin_duration: s.tvl.organic.duration_months,
+            spawn_twins: chain.is_none(),
+            recurring_after: s.tvl.recurring_contracts.after_month,
+            recurring_amount: s.tvl.recurring_contracts.amount,
+            recurring_rate: s.tvl.recurring_contracts.revenue_rate,
+            recurring_duration: s.tvl.recurring_contracts.duration_months,
+            chain,
+        };
+        for (i, d) in s.deals.iter().enumerate() {
+            if let Some(t) = &d.tvl {
+                book.add(Contribution {
+                    kind: t.kind,
+                    amount: t.amount,
+                    rate: t.revenue_rate,
+                    start: d.start_month,
+                    end: d.start_month + t.duration_months,
+                    decay: 0.0,
+                    source: Source::Deal(i),
+                    twin: false,
+                });
+            }
+        }
+        book
+    }
+
+    /// Adds a contribution, and its organic twin if it is contracted.
+    fn add(&mut self, c: Contribution) {
+        let twin = (self.spawn_twins && c.kind == TvlKind::Contracted).then(|| Contribution {
+            kind: TvlKind::Organic,
+            amount: c.amount * self.twin_ratio,
+            rate: self.twin_rate,
+            start: c.start,
+            end: c.start + self.twin_duration,
+            decay: self.twin_decay,
+            source: c.source,
+            twin: true,
+        });
+        self.contributions.push(c);
+        self.contributions.extend(twin);
+    }
+
+    /// Adds month `m`'s recurring contract, if one is due; returns its amount.
+    pub fn add_recurring(&mut self, m: u32) -> Option<f64> {
+        if m <= self.recurring_after || self.recurring_amount == 0.0 {
+            return None;
+        }
+        self.add(Contribution {
+            kind: TvlKind::Contracted,
+            amount: self.recurring_amount,
+            rate: self.recurring_rate,
+            start: m,
+            end: m + self.recurring_duration,
+            decay: 0.0,
+            source: Source::Recurring(m),
+            twin: false,
+        });
+        Some(self.recurring_amount)
+    }
+
+    /// Drops contributions that ended before month `m`; they never return.
+    pub fn prune(&mut self, m: u32) {
+        self.contributions.retain(|c| c.end > m);
+    }
+
+    /// The contributions still held.
+    pub fn contributions(&self) -> &[Contribution] {
+        &self.contributions
+    }
+
+    /// TVL by kind in month `m` from the contributions alone.
+    pub fn amounts(&self, m: u32) -> [f64; 4] {
+        let mut by_kind = [0.0; 4];
+        for c in self.contributions.iter().filter(|c| c.active(m)) {
+            by_kind[c.kind.index()] += c.amount_in(m);
+        }
+        by_kind
+    }
+
+    /// Steps the chain model (if on) to month `m`, given the deals' TVL.
+    pub fn chain_step(&mut self, m: u32, z3: f64, deals_tvl: f64) -> Option<ChainMonth> {
+        let chain = self.chain.as_mut()?;
+        let (chain_tvl, market_share) = chain.step(m, z3);
+        Some(ChainMonth {
+            chain_tvl,
+            market_share,
+            organic: (chain_tvl * market_share - deals_tvl).max(0.0),
+        })
+    }
+}
