@@ -110,6 +110,24 @@ pub trait Observer {
     fn month_end(&mut self, _state: &State<'_>) {}
 }
 
+/// Two observers watching the same run.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn event(&mut self, month: u32, event: &Event<'_>) {
+        self.0.event(month, event);
+        self.1.event(month, event);
+    }
+
+    fn contribution(&mut self, month: u32, c: &Contribution, amount: f64, revenue: f64) {
+        self.0.contribution(month, c, amount, revenue);
+        self.1.contribution(month, c, amount, revenue);
+    }
+
+    fn month_end(&mut self, state: &State<'_>) {
+        self.0.month_end(state);
+        self.1.month_end(state);
+    }
+}
+
 /// An observer that ignores everything.
 pub struct Silent;
 

@@ -1,0 +1,89 @@
+//! The command line: `canopy run | scenarios | show | check`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Simulates a DeFi token ecosystem (AEGIS, LEAF pairs, TVL, OAK) month by month.
+#[derive(Debug, Parser)]
+#[command(name = "canopy", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do; without one, `run` of the built-in `default` scenario.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const AFTER_HELP: &str = "Exit status: 0 success, 2 bad input, 1 any other failure.";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write its results.
+    Run(RunArgs),
+    /// List the built-in scenarios.
+    Scenarios,
+    /// Print a scenario as a complete TOML file, every default filled in.
+    Show(ScenarioArgs),
+    /// Validate a scenario without running it.
+    Check(ScenarioArgs),
+}
+
+/// Which scenario, and changes to it.
+#[derive(Debug, Args, Default)]
+pub struct ScenarioArgs {
+    /// A TOML file, or the name of a built-in scenario.
+    pub scenario: String,
+    /// Override `simulation.months`.
+    #[arg(long, value_name = "N")]
+    pub months: Option<String>,
+    /// Override any key by its dotted path, e.g. `aegis.initial_usdc=5e7` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `canopy run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A TOML file, or the name of a built-in scenario.
+    #[arg(default_value = "default")]
+    pub scenario: String,
+    /// Where results go.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// No monthly summaries on the console, only the final summary.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Override `simulation.months`.
+    #[arg(long, value_name = "N")]
+    pub months: Option<String>,
+    /// Override any key by its dotted path, e.g. `aegis.initial_usdc=5e7` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Folder for the run's log file.
+    #[arg(long, default_value = "logs", value_name = "DIR")]
+    pub log_dir: PathBuf,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        RunArgs {
+            scenario: "default".into(),
+            out: "out".into(),
+            quiet: false,
+            months: None,
+            set: Vec::new(),
+            log_dir: "logs".into(),
+        }
+    }
+}
+
+impl RunArgs {
+    /// The scenario part of the arguments.
+    pub fn scenario_args(&self) -> ScenarioArgs {
+        ScenarioArgs {
+            scenario: self.scenario.clone(),
+            months: self.months.clone(),
+            set: self.set.clone(),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! What a run prints: a line per month and a final summary, as aligned
+//! tables with thousands separators.
+
+use std::fmt::Write;
+
+use canopy_model::{MonthRecord, TvlKind};
+
+/// `x` with `decimals` decimals and thousands separators: `1,234,567.89`.
+pub fn thousands(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let text = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    // "-0" is just "0".
+    if x < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
+}
+
+const MONTH_HEADERS: [&str; 6] = [
+    "Protocol-locked",
+    "Contracted",
+    "Organic",
+    "Boosted",
+    "Total",
+    "Cumulative",
+];
+const WIDTH: usize = 16;
+
+/// The header of the monthly table.
+pub fn month_header() -> String {
+    let mut s = String::from("Revenue by month (USD)\n");
+    let _ = write!(s, "{:>5}", "Month");
+    for h in &MONTH_HEADERS {
+        let _ = write!(s, " {h:>WIDTH$}");
+    }
+    s
+}
+
+/// One month's line: revenue by kind, total and cumulative revenue.
+pub fn month_line(r: &MonthRecord) -> String {
+    let mut s = format!("{:>5}", r.month);
+    for v in r
+        .revenue
+        .iter()
+        .chain([&r.revenue_total(), &r.revenue_cumulative])
+    {
+        let _ = write!(s, " {:>WIDTH$}", thousands(*v, 0));
+    }
+    s
+}
+
+fn section(out: &mut String, title: &str, rows: &[(&str, String)]) {
+    let _ = writeln!(out, "{title}");
+    for (label, value) in rows {
+        let _ = writeln!(out, "  {label:<28}{value:>22}");
+    }
+}
+
+/// The final summary of a run.
+pub fn final_summary(name: &str, r: &MonthRecord) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Final summary: {name}, month {}", r.month);
+    let mut tvl: Vec<(&str, String)> = TvlKind::ALL
+        .iter()
+        .map(|k| (k.name(), thousands(r.tvl[k.index()], 0)))
+        .collect();
+    tvl.push(("total", thousands(r.tvl_total(), 0)));
+    section(&mut out, "TVL (USD)", &tvl);
+    section(
+        &mut out,
+        "Revenue (USD)",
+        &[
+            ("last month", thousands(r.revenue_total(), 0)),
+            ("cumulative", thousands(r.revenue_cumulative, 0)),
+        ],
+    );
+    section(
+        &mut out,
+        "AEGIS",
+        &[
+            ("LEAF", thousands(r.aegis_leaf, 0)),
+            ("USDC", thousands(r.aegis_usdc, 0)),
+            ("LEAF price (USD)", thousands(r.leaf_price, 4)),
+            ("value (USD)", thousands(r.aegis_value, 0)),
+        ],
+    );
+    section(
+        &mut out,
+        "OAK",
+        &[
+            ("distributed", thousands(r.oak_distributed, 0)),
+            ("redeemed", thousands(r.oak_redeemed, 0)),
+            ("unredeemed", thousands(r.oak_unredeemed, 0)),
+            ("value per OAK (USD)", thousands(r.value_per_oak, 2)),
+            (
+                "last IRR",
+                r.irr.map_or_else(
+                    || "undefined".to_string(),
+                    |v| format!("{} %", thousands(v * 100.0, 2)),
+                ),
+            ),
+        ],
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits_and_keeps_decimals() {
+        assert_eq!(thousands(0.0, 0), "0");
+        assert_eq!(thousands(999.0, 0), "999");
+        assert_eq!(thousands(1000.0, 0), "1,000");
+        assert_eq!(thousands(1_234_567.891, 2), "1,234,567.89");
+        assert_eq!(thousands(-55_624_999.99, 0), "-55,625,000");
+        assert_eq!(thousands(-0.0001, 0), "0");
+        assert_eq!(thousands(100_000_000.0, 0), "100,000,000");
+    }
+
+    #[test]
+    fn month_line_aligns_under_the_header() {
+        let r = MonthRecord {
+            month: 7,
+            revenue: [12_500.0, 201_666.67, 33_333.33, 0.0],
+            revenue_cumulative: 1_000_000.0,
+            ..Default::default()
+        };
+        let header = month_header();
+        let first = header.lines().last().unwrap();
+        let line = month_line(&r);
+        assert_eq!(line.len(), first.len());
+        assert!(line.ends_with("       1,000,000"));
+        assert!(line.contains("         201,667 "));
+    }
+}
