@@ -46,3 +46,59 @@ impl Aegis {
         (usdc, leaf)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sales_and_purchases_are_capped_by_the_balances() {
+        let mut a = Aegis {
+            leaf: 100.0,
+            usdc: 50.0,
+        };
+        assert_eq!(a.sell_leaf(30.0, 2.0), 30.0);
+        assert_eq!(
+            a,
+            Aegis {
+                leaf: 70.0,
+                usdc: 110.0
+            }
+        );
+        assert_eq!(a.sell_leaf(500.0, 1.0), 70.0);
+        assert_eq!(
+            a,
+            Aegis {
+                leaf: 0.0,
+                usdc: 180.0
+            }
+        );
+        assert_eq!(a.buy_leaf(1000.0, 2.0), 90.0);
+        assert_eq!(
+            a,
+            Aegis {
+                leaf: 90.0,
+                usdc: 0.0
+            }
+        );
+        assert_eq!(a.value(3.0), 270.0);
+    }
+
+    #[test]
+    fn a_payout_takes_the_same_share_of_both_balances() {
+        let mut a = Aegis {
+            leaf: 400.0,
+            usdc: 1000.0,
+        };
+        assert_eq!(a.pay_share(0.25), (250.0, 100.0));
+        assert_eq!(
+            a,
+            Aegis {
+                leaf: 300.0,
+                usdc: 750.0
+            }
+        );
+        a.receive(50.0);
+        assert_eq!(a.usdc, 800.0);
+    }
+}

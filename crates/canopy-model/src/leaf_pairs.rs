@@ -261,3 +261,192 @@ impl LeafPairs {
         fill
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    /// Pair A: 1000 USDC, no LEAF, target 30 %. Pair B: 800 LEAF and 200
+    /// USDC, target 50 %. At a price of 1, A needs 300 LEAF and B has 300 too many.
+    fn two_pairs(extra: &str) -> LeafPairs {
+        let text = format!(
+            "{extra}\n[[deal]]\ncounterparty = \"A\"\nstart_month = 1\n\
+             leaf_pair = {{ amount = 1000, leaf_tokens = 0, target_ratio = 0.3, duration_months = 2 }}\n\
+             [[deal]]\ncounterparty = \"B\"\nstart_month = 1\n\
+             leaf_pair = {{ amount = 1000, leaf_tokens = 800, target_ratio = 0.5, duration_months = 5 }}\n"
+        );
+        LeafPairs::new(&load("t", &text, &[]).unwrap())
+    }
+
+    fn balances(p: &LeafPairs) -> Vec<(f64, f64)> {
+        p.pairs().iter().map(|x| (x.leaf, x.usdc)).collect()
+    }
+
+    #[test]
+    fn pairs_buy_below_target_and_sell_above_it() {
+        let mut pairs = two_pairs("");
+        let mut aegis = Aegis {
+            leaf: 1000.0,
+            usdc: 1000.0,
+        };
+        let r = pairs.rebalance(1, 1.0, &mut aegis);
+        assert_eq!(
+            (r.needed, r.sold, r.offered, r.bought),
+            (300.0, 300.0, 300.0, 300.0)
+        );
+        assert_eq!(balances(&pairs), vec![(300.0, 700.0), (500.0, 500.0)]);
+        assert_eq!(
+            aegis,
+            Aegis {
+                leaf: 1000.0,
+                usdc: 1000.0
+            }
+        );
+        // At target now: nothing more happens.
+        let r = pairs.rebalance(2, 1.0, &mut aegis);
+        assert_eq!((r.sold, r.bought), (0.0, 0.0));
+    }
+
+    #[test]
+    fn buy_only_pairs_never_sell() {
+        let mut pairs = two_pairs("[leaf_pairs]\nrebalance = \"buy-only\"");
+        let mut aegis = Aegis {
+            leaf: 1000.0,
+            usdc: 1000.0,
+        };
+        let r = pairs.rebalance(1, 1.0, &mut aegis);
+        assert_eq!((r.sold, r.bought, r.offered), (300.0, 0.0, 0.0));
+        assert_eq!(balances(&pairs), vec![(300.0, 700.0), (800.0, 200.0)]);
+        assert_eq!(
+            aegis,
+            Aegis {
+                leaf: 700.0,
+                usdc: 1300.0
+            }
+        );
+    }
+
+    #[test]
+    fn at_another_price_deficits_are_counted_in_leaf() {
+        let mut pairs = two_pairs("[leaf_pairs]\nrebalance = \"buy-only\"");
+        let mut aegis = Aegis {
+            leaf: 1000.0,
+            usdc: 0.0,
+        };
+        // At 2 USD, A (1000 USD) wants 300 USD of LEAF: 150 LEAF.
+        let r = pairs.rebalance(1, 2.0, &mut aegis);
+        assert_eq!(r.sold, 150.0);
+        assert_eq!(balances(&pairs)[0], (150.0, 700.0));
+        assert_eq!(
+            aegis,
+            Aegis {
+                leaf: 850.0,
+                usdc: 300.0
+            }
+        );
+    }
+
+    #[test]
+    fn a_short_aegis_shares_what_it_has_by_deficit() {
+        let text = "[[deal]]\ncounterparty = \"A\"\nstart_month = 1\n\
+                    leaf_pair = { amount = 1000, target_ratio = 0.3, duration_months = 2 }\n\
+                    [[deal]]\ncounterparty = \"B\"\nstart_month = 1\n\
+                    leaf_pair = { amount = 1000, target_ratio = 0.1, duration_months = 2 }\n";
+        let mut pairs = LeafPairs::new(&load("t", text, &[]).unwrap());
+        let mut aegis = Aegis {
+            leaf: 200.0,
+            usdc: 0.0,
+        };
+        let r = pairs.rebalance(1, 1.0, &mut aegis);
+        assert_eq!((r.needed, r.sold), (400.0, 200.0));
+        assert_eq!(balances(&pairs), vec![(150.0, 850.0), (50.0, 950.0)]);
+        assert_eq!(aegis.leaf, 0.0);
+    }
+
+    #[test]
+    fn the_original_model_mints_usdc_and_lags_a_month() {
+        let mut pairs = two_pairs(
+            "[leaf_pairs]\nrebalance = \"buy-only\"\n[compat]\npair_purchase_mints_usdc = true\npairs_lag_one_month = true",
+        );
+        let mut aegis = Aegis {
+            leaf: 1000.0,
+            usdc: 0.0,
+        };
+        assert_eq!(
+            pairs.rebalance(1, 1.0, &mut aegis).sold,
+            0.0,
+            "month 1 uses month 0's (empty) set"
+        );
+        let r = pairs.rebalance(2, 1.0, &mut aegis);
+        assert_eq!(r.sold, 300.0);
+        assert_eq!(
+            balances(&pairs)[0],
+            (300.0, 1000.0),
+            "the pair kept its USDC"
+        );
+        assert_eq!(
+            aegis,
+            Aegis {
+                leaf: 700.0,
+                usdc: 300.0
+            }
+        );
+        // A ran months 1-2; with the lag it is still rebalanced in month 3.
+        let r = pairs.rebalance(3, 1.0, &mut aegis);
+        assert!(r.sold > 0.0);
+    }
+
+    #[test]
+    fn expired_pairs_leave_with_their_balances() {
+        let mut pairs = two_pairs("");
+        let mut seen = Vec::new();
+        assert_eq!(pairs.expire(2, |x| seen.push(x.deal)), (0.0, 0.0));
+        assert_eq!(pairs.expire(3, |x| seen.push(x.deal)), (0.0, 1000.0));
+        assert_eq!(seen, vec![0]);
+        assert_eq!(pairs.expire(4, |_| {}), (0.0, 0.0), "withdrawn once");
+        assert_eq!(
+            pairs.totals(3),
+            PairTotals {
+                count: 1,
+                leaf: 800.0,
+                usdc: 200.0
+            }
+        );
+        let mut aegis = Aegis {
+            leaf: 1000.0,
+            usdc: 1000.0,
+        };
+        pairs.rebalance(3, 1.0, &mut aegis);
+        assert_eq!(
+            balances(&pairs)[0],
+            (0.0, 1000.0),
+            "a withdrawn pair no longer trades"
+        );
+    }
+
+    #[test]
+    fn market_flows_spread_by_value_and_drop_what_a_pair_cannot_fill() {
+        let mut pairs = two_pairs("");
+        // Values 1000 and 1000 at a price of 1: a 400 USD sale splits 200/200,
+        // and A's 1000 USDC and B's 200 USDC both fill it.
+        let f = pairs.trade(1, 1.0, -400.0);
+        assert_eq!(f.executed, -400.0);
+        assert_eq!(f.depth, 2.0 * 1000.0 * 10.0 * 0.5);
+        assert_eq!((f.leaf_in, f.usdc_in), (400.0, -400.0));
+        assert_eq!(balances(&pairs), vec![(200.0, 800.0), (1000.0, 0.0)]);
+        // A second sale: B has no USDC left, so its half is dropped.
+        let f = pairs.trade(1, 1.0, -400.0);
+        assert_eq!(f.executed, -200.0);
+        assert_eq!(balances(&pairs), vec![(400.0, 600.0), (1000.0, 0.0)]);
+        // A buy takes LEAF out, limited by the LEAF a pair holds.
+        let f = pairs.trade(1, 1.0, 3000.0);
+        assert_eq!(f.executed, 1400.0);
+        assert_eq!(balances(&pairs), vec![(0.0, 1000.0), (0.0, 1000.0)]);
+        assert_eq!(
+            pairs.trade(9, 1.0, 100.0),
+            FlowFill::default(),
+            "no active pair, nothing traded"
+        );
+    }
+}

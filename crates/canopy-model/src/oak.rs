@@ -229,3 +229,135 @@ impl Oak {
         if total > 0.0 { weighted / total } else { 0.0 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    fn oak(extra: &str) -> Oak {
+        let text = format!(
+            "{extra}\n[oak]\ntotal_supply = 100\nredemption_start_month = 3\nredemption_end_month = 48\n\
+             [[deal]]\ncounterparty = \"A\"\nstart_month = 3\noak = {{ amount = 20, vesting_months = 12, irr_threshold = 0.3 }}\n\
+             [[deal]]\ncounterparty = \"B\"\nstart_month = 5\noak = {{ amount = 30, vesting_months = 0, irr_threshold = 0.1 }}\n"
+        );
+        Oak::new(&load("t", &text, &[]).unwrap())
+    }
+
+    fn distributed_in(mut o: Oak, months: std::ops::RangeInclusive<u32>) -> Vec<(u32, usize)> {
+        let mut out = Vec::new();
+        for m in months {
+            o.distribute(m, |h| out.push((m, h.deal)));
+        }
+        out
+    }
+
+    #[test]
+    fn allocations_distribute_after_vesting() {
+        assert_eq!(distributed_in(oak(""), 1..=20), vec![(5, 1), (15, 0)]);
+    }
+
+    #[test]
+    fn the_original_model_distributes_a_month_early_and_never_at_vesting_zero() {
+        let o = oak("[compat]\noak_vesting_off_by_one = true");
+        assert_eq!(distributed_in(o, 1..=60), vec![(14, 0)]);
+    }
+
+    #[test]
+    fn irr_projects_the_treasury_at_its_revenue_run_rate() {
+        let o = oak("");
+        assert_eq!(o.irr(2, 1000.0, 10.0), Irr::NotOpen);
+        // V_now = 1000 / 100 = 10; V_E = (1000 + 10 x 12) / 100 = 11.2;
+        // twelve months left: IRR = 11.2 / 10 - 1.
+        match o.irr(36, 1000.0, 10.0) {
+            Irr::Value(v) => assert!((v - 0.12).abs() < 1e-12, "{v}"),
+            other => panic!("{other:?}"),
+        }
+        // Six months left: (1 + 60 / 1000)^2 - 1.
+        match o.irr(42, 1000.0, 10.0) {
+            Irr::Value(v) => assert!((v - (1.06f64.powi(2) - 1.0)).abs() < 1e-12, "{v}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(o.irr(48, 1000.0, 10.0), Irr::AllRedeem);
+        assert_eq!(o.irr(30, 0.0, 10.0), Irr::Undefined);
+    }
+
+    #[test]
+    fn the_original_irr_depends_on_the_month_alone() {
+        let o = oak("[compat]\nirr_time_only = true");
+        assert_eq!(o.irr(3, 1.0, 0.0), Irr::AllRedeem, "progress 0: -infinity");
+        // The original model's month-4 IRR, from its printed output.
+        assert_eq!(o.irr(4, 1.0, 0.0), Irr::Value(1.8240744399189919));
+        assert_eq!(o.irr(48, 1.0, 0.0), Irr::Value(0.0));
+        assert_eq!(o.irr(60, 1.0, 0.0), Irr::Value(0.0));
+    }
+
+    #[test]
+    fn redemptions_pay_pro_rata_in_deal_order() {
+        let mut o = oak("");
+        for m in 1..=15 {
+            o.distribute(m, |_| {});
+        }
+        let mut aegis = Aegis {
+            leaf: 500.0,
+            usdc: 1000.0,
+        };
+        let mut paid = Vec::new();
+        o.redeem(Irr::AllRedeem, &mut aegis, |r| {
+            paid.push((r.deal, r.usdc, r.leaf))
+        });
+        // A: 20 of 100 unredeemed; then B: 30 of the remaining 80.
+        assert_eq!(paid, vec![(0, 200.0, 100.0), (1, 300.0, 150.0)]);
+        assert_eq!(
+            aegis,
+            Aegis {
+                leaf: 250.0,
+                usdc: 500.0
+            }
+        );
+        assert_eq!((o.redeemed, o.unredeemed()), (50.0, 50.0));
+        // Value per OAK is unchanged: 1500 / 100 before, 750 / 50 after.
+        assert_eq!(o.value_per_oak(aegis.value(1.0)), 15.0);
+    }
+
+    #[test]
+    fn only_holders_whose_threshold_is_above_the_irr_redeem() {
+        let mut o = oak("[compat]\nredemptions_without_payout = true");
+        for m in 1..=15 {
+            o.distribute(m, |_| {});
+        }
+        let mut aegis = Aegis {
+            leaf: 500.0,
+            usdc: 1000.0,
+        };
+        let mut who = Vec::new();
+        o.redeem(Irr::Value(0.2), &mut aegis, |r| who.push((r.deal, r.usdc)));
+        assert_eq!(
+            who,
+            vec![(0, 0.0)],
+            "A (0.3) redeems, B (0.1) holds; nothing is paid"
+        );
+        o.redeem(Irr::Value(0.2), &mut aegis, |r| who.push((r.deal, r.usdc)));
+        assert_eq!(who.len(), 1, "a holder redeems once");
+        o.redeem(Irr::Undefined, &mut aegis, |r| who.push((r.deal, r.usdc)));
+        assert_eq!(who.len(), 1);
+        assert_eq!(
+            aegis,
+            Aegis {
+                leaf: 500.0,
+                usdc: 1000.0
+            }
+        );
+    }
+
+    #[test]
+    fn the_weighted_threshold_counts_distributed_allocations() {
+        let mut o = oak("");
+        assert_eq!(o.threshold_weighted(), 0.0);
+        o.distribute(5, |_| {});
+        assert_eq!(o.threshold_weighted(), 0.1);
+        o.distribute(15, |_| {});
+        assert!((o.threshold_weighted() - (20.0 * 0.3 + 30.0 * 0.1) / 50.0).abs() < 1e-15);
+        assert!(!o.pending(0) && !o.pending(1) && !o.pending(7));
+    }
+}

@@ -79,3 +79,81 @@ pub fn impact(flow: f64, depth: f64, cap: f64) -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+
+    fn market(drift: f64, volatility: f64) -> LeafPrice {
+        let mut p = Scenario::default().leaf_price;
+        p.model = PriceModel::Market;
+        p.drift = drift;
+        p.volatility = volatility;
+        p
+    }
+
+    #[test]
+    fn the_fixed_price_never_moves() {
+        let mut p = Price::new(&Scenario::default().leaf_price);
+        p.record_flow(-1e9, 1.0);
+        for z in [-3.0, 0.0, 3.0] {
+            assert_eq!(
+                p.step(z),
+                PriceMonth {
+                    price: 1.0,
+                    impact: 0.0
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn with_drift_only_the_price_is_p0_times_exp_drift_to_the_m() {
+        let mut p = Price::new(&market(0.02, 0.0));
+        for m in 1..=60 {
+            let got = p.step(1.7).price;
+            let want = 0.02f64.exp().powi(m);
+            assert!(
+                (got - want).abs() <= 1e-12 * want,
+                "month {m}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_flow_moves_the_next_price_by_its_clamped_impact() {
+        let mut p = Price::new(&market(0.0, 0.0));
+        p.record_flow(-5_000.0, 100_000.0);
+        assert_eq!(
+            p.step(0.0),
+            PriceMonth {
+                price: 0.95,
+                impact: -0.05
+            }
+        );
+        // The impact applies once.
+        assert_eq!(p.step(0.0).impact, 0.0);
+        p.record_flow(1e9, 1.0);
+        let next = p.step(0.0);
+        assert_eq!(next.impact, 0.10);
+        assert!((next.price - 0.95 * 1.1).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_price_stays_within_its_bounds() {
+        let mut params = market(0.0, 1.0);
+        params.min = 0.5;
+        params.max = 2.0;
+        let mut p = Price::new(&params);
+        assert_eq!(p.step(10.0).price, 2.0);
+        assert_eq!(p.step(-10.0).price, 0.5);
+    }
+
+    #[test]
+    fn impact_is_zero_without_depth() {
+        assert_eq!(impact(100.0, 0.0, 0.1), 0.0);
+        assert_eq!(impact(1.0, 100.0, 0.1), 0.01);
+        assert_eq!(impact(-50.0, 100.0, 0.1), -0.1);
+    }
+}

@@ -70,3 +70,66 @@ pub fn chain_organic(amount: f64, s: &Scenario, multipliers: &[f64; 4]) -> f64 {
         s.tvl.revenue_rates.organic * multipliers[TvlKind::Organic.index()],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    #[test]
+    fn multipliers_reach_their_targets_at_schedule_months() {
+        let s = load(
+            "t",
+            "[revenue]\nschedule_months = 24\ntarget_multiplier = { contracted = 2.0, organic = 0.5 }\n",
+            &[],
+        )
+        .unwrap();
+        let r = RateAdjustments::new(&s);
+        assert_eq!(r.multipliers(0, 1.0), [1.0; 4]);
+        assert_eq!(r.multipliers(12, 1.0), [1.0, 1.5, 0.75, 1.0]);
+        assert_eq!(r.multipliers(24, 1.0), [1.0, 2.0, 0.5, 1.0]);
+        assert_eq!(r.multipliers(60, 1.0), [1.0, 2.0, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn price_elasticity_scales_every_rate() {
+        let s = load(
+            "t",
+            "[revenue]\nprice_elasticity = 2\n[leaf_price]\ninitial = 0.5\n",
+            &[],
+        )
+        .unwrap();
+        let r = RateAdjustments::new(&s);
+        assert_eq!(r.multipliers(5, 1.0), [4.0; 4]);
+        assert_eq!(r.multipliers(5, 0.25), [0.25; 4]);
+    }
+
+    #[test]
+    fn revenue_is_amount_times_rate_over_twelve() {
+        let c = |decay: f64| Contribution {
+            kind: TvlKind::Organic,
+            amount: 1200.0,
+            rate: 0.1,
+            start: 1,
+            end: 10,
+            decay,
+            source: crate::tvl::Source::Recurring(1),
+            twin: true,
+        };
+        let one = [1.0; 4];
+        assert_eq!(
+            by_kind(&[c(0.0)], 1, &one, false, |_, _, _| {}),
+            [0.0, 0.0, 10.0, 0.0]
+        );
+        // Two months of 50 % decay: a quarter of the amount earns.
+        assert_eq!(by_kind(&[c(0.5)], 3, &one, false, |_, _, _| {})[2], 2.5);
+        // The original model's quirk: decay ignored.
+        assert_eq!(by_kind(&[c(0.5)], 3, &one, true, |_, _, _| {})[2], 10.0);
+        assert_eq!(by_kind(&[c(0.0)], 10, &one, false, |_, _, _| {}), [0.0; 4]);
+        let mut seen = Vec::new();
+        by_kind(&[c(0.5)], 2, &[1.0, 1.0, 4.0, 1.0], false, |_, a, r| {
+            seen.push((a, r))
+        });
+        assert_eq!(seen, vec![(600.0, 20.0)]);
+    }
+}

@@ -197,3 +197,89 @@ impl TvlBook {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    fn book(text: &str) -> TvlBook {
+        TvlBook::new(&load("t", text, &[]).unwrap())
+    }
+
+    const DEAL: &str = "[tvl.recurring_contracts]\namount = 0\n[[deal]]\ncounterparty = \"A\"\nstart_month = 2\n\
+                        tvl = { kind = \"contracted\", amount = 100, revenue_rate = 0.12, duration_months = 3 }\n";
+
+    #[test]
+    fn a_contracted_deal_spawns_a_decaying_organic_twin() {
+        let b = book(DEAL);
+        assert_eq!(b.contributions().len(), 2);
+        assert_eq!(b.amounts(1), [0.0; 4]);
+        assert_eq!(b.amounts(2), [0.0, 100.0, 20.0, 0.0]);
+        // Twin: 20 x 0.95^2 two months later; the contract ends after month 4.
+        let m4 = b.amounts(4);
+        assert_eq!(m4[1], 100.0);
+        assert!((m4[2] - 20.0 * 0.95 * 0.95).abs() < 1e-12);
+        assert_eq!(b.amounts(5)[1], 0.0);
+        // The twin lives 36 months from its start: months 2..=37.
+        assert!(b.amounts(37)[2] > 0.0);
+        assert_eq!(b.amounts(38)[2], 0.0);
+        let twin = &b.contributions()[1];
+        assert!(twin.twin && twin.source == Source::Deal(0) && twin.rate == 0.02);
+    }
+
+    #[test]
+    fn only_contracted_tvl_has_a_twin() {
+        let b = book(&DEAL.replace("contracted", "boosted"));
+        assert_eq!(b.contributions().len(), 1);
+        assert_eq!(b.amounts(2), [0.0, 0.0, 0.0, 100.0]);
+    }
+
+    #[test]
+    fn recurring_contracts_start_after_their_month() {
+        let mut b =
+            book("[tvl.recurring_contracts]\nafter_month = 3\namount = 10\nduration_months = 2\n");
+        assert_eq!(b.add_recurring(3), None);
+        assert_eq!(b.add_recurring(4), Some(10.0));
+        assert_eq!(b.amounts(4), [0.0, 10.0, 2.0, 0.0]);
+        assert_eq!(b.add_recurring(5), Some(10.0));
+        assert_eq!(b.amounts(5)[1], 20.0);
+        // The month-4 contract ends after month 5.
+        assert_eq!(b.amounts(6)[1], 10.0);
+        b.prune(6);
+        assert_eq!(
+            b.contributions().len(),
+            3,
+            "the month-4 contract is gone, its twin stays"
+        );
+    }
+
+    #[test]
+    fn chain_tvl_follows_its_formulas() {
+        let text = "[tvl.market]\nenabled = true\nchain_initial = 1000\ngrowth_rates = [1.0, 0.5]\n\
+                    initial_share = 0.5\nmin_share = 0.1\nshare_decay = 0.2\n";
+        let mut b = book(&format!("{text}{DEAL}"));
+        assert_eq!(
+            b.contributions().len(),
+            1,
+            "no organic twins with the chain model"
+        );
+        let mut chain = 1000.0;
+        for m in 1..=30u32 {
+            let g: f64 = if m <= 12 { 1.0 } else { 0.5 };
+            chain *= (1.0 + g).powf(1.0 / 12.0);
+            let share = 0.1 + 0.4 * (-0.2 * f64::from(m) / 12.0).exp();
+            let c = b.chain_step(m, 0.0, 100.0).unwrap();
+            assert!((c.chain_tvl - chain).abs() < 1e-9 * chain, "month {m}");
+            assert!((c.market_share - share).abs() < 1e-15, "month {m}");
+            assert!((c.organic - (chain * share - 100.0).max(0.0)).abs() < 1e-9);
+        }
+        // After twelve months of 100 % growth the chain has doubled.
+        let mut b = book(text);
+        let c12 = (1..=12)
+            .map(|m| b.chain_step(m, 0.0, 0.0).unwrap())
+            .last()
+            .unwrap();
+        assert!((c12.chain_tvl - 2000.0).abs() < 1e-9);
+    }
+}

@@ -64,6 +64,13 @@ impl ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let [only] = self.problems.as_slice()
+            && only.at == Where::Nowhere
+            && only.path.is_empty()
+        {
+            // Not about a key (a file that cannot be read): one plain line.
+            return write!(f, "scenario {}: {}", self.source_name, only.message);
+        }
         let n = self.problems.len();
         write!(
             f,
@@ -206,6 +213,12 @@ pub(super) fn validate(
     if problems.is_empty() {
         Ok(ValidScenario(s))
     } else {
+        // In file order; overrides after the file.
+        problems.sort_by_key(|p| match p.at {
+            Where::Text { line, column } => (0, line, column),
+            Where::Override(_) => (1, 0, 0),
+            Where::Nowhere => (2, 0, 0),
+        });
         Err(ScenarioError::new(source, problems))
     }
 }
