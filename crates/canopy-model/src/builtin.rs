@@ -1,7 +1,7 @@
 //! The scenarios compiled into the library, so a run needs no files.
 
 /// (name, one-line description, TOML text) of each built-in scenario.
-pub const BUILTIN: [(&str, &str, &str); 2] = [
+pub const BUILTIN: [(&str, &str, &str); 3] = [
     (
         "default",
         "the reference deals with every quirk corrected: value is conserved",
@@ -11,6 +11,11 @@ pub const BUILTIN: [(&str, &str, &str); 2] = [
         "reference",
         "the original Python model, quirks included (reproduces its output)",
         include_str!("../scenarios/reference.toml"),
+    ),
+    (
+        "stress",
+        "the default deals in a bear market: moving price, redeemers selling, shrinking chain",
+        include_str!("../scenarios/stress.toml"),
     ),
 ];
 

@@ -333,6 +333,8 @@ enum Range {
     RightOpen(f64, f64),
     /// > lo.
     Above(f64),
+    /// >= lo.
+    AtLeast(f64),
 }
 
 impl Range {
@@ -346,6 +348,7 @@ impl Range {
                 Range::LeftOpen(lo, hi) => lo < x && x <= hi,
                 Range::RightOpen(lo, hi) => lo <= x && x < hi,
                 Range::Above(lo) => x > lo,
+                Range::AtLeast(lo) => x >= lo,
             }
     }
 
@@ -358,6 +361,7 @@ impl Range {
             Range::LeftOpen(lo, hi) => format!("a number above {lo}, up to {hi} included"),
             Range::RightOpen(lo, hi) => format!("a number from {lo} (included) to below {hi}"),
             Range::Above(lo) => format!("a number above {lo}"),
+            Range::AtLeast(lo) => format!("a number >= {lo}"),
         }
     }
 }
@@ -768,8 +772,12 @@ impl<'a> Reader<'a> {
         let mut t = self.table(&mut top, "market");
         let m = &d.market;
         s.market.net_demand_usd = self.f64(&mut t, "net_demand_usd", m.net_demand_usd, Range::Any);
-        s.market.demand_growth =
-            self.f64(&mut t, "demand_growth", m.demand_growth, Range::Above(-1.0));
+        s.market.demand_growth = self.f64(
+            &mut t,
+            "demand_growth",
+            m.demand_growth,
+            Range::AtLeast(-1.0),
+        );
         s.market.demand_noise_usd = self.f64(
             &mut t,
             "demand_noise_usd",
