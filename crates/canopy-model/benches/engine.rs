@@ -1,1 +1,21 @@
-fn main() {}
+//! One 60-month run through the library: the `default` scenario, and the
+//! `stress` scenario with every pending feature on.
+
+use std::hint::black_box;
+
+use canopy_model::{builtin, load, run};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn engine(c: &mut Criterion) {
+    for name in ["default", "reference", "stress"] {
+        let scenario = load(name, builtin::text(name).unwrap(), &[]).unwrap();
+        c.bench_function(&format!("run {name} (60 months)"), |b| {
+            b.iter(|| run(black_box(&scenario)).unwrap())
+        });
+    }
+    let text = builtin::text("default").unwrap();
+    c.bench_function("load and validate default", |b| b.iter(|| load("default", black_box(text), &[]).unwrap()));
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);

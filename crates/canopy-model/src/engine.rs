@@ -178,6 +178,14 @@ pub fn run_observed<O: Observer>(
     Ok(records)
 }
 
+/// Whether any draw can change a number: otherwise drawing is skipped, which
+/// cannot change any result.
+fn uses_randomness(s: &Scenario) -> bool {
+    (s.leaf_price.model == crate::scenario::PriceModel::Market && s.leaf_price.volatility > 0.0)
+        || (s.market.enabled() && s.market.demand_noise_usd > 0.0)
+        || (s.tvl.market.enabled && s.tvl.market.volatility > 0.0)
+}
+
 /// Per deal: where to find its parts.
 #[derive(Clone, Debug)]
 struct DealSpans {
@@ -242,7 +250,7 @@ impl<'s> State<'s> {
             ledger: Ledger::default(),
             price: Price::new(&s.leaf_price),
             rates: RateAdjustments::new(s),
-            shocks: ShockStream::new(s.simulation.seed),
+            shocks: ShockStream::new(s.simulation.seed, uses_randomness(s)),
             deals,
             month: 0,
             revenue_cumulative: 0.0,
@@ -281,8 +289,7 @@ impl<'s> State<'s> {
         if let Some(amount) = self.tvl.add_recurring(m) {
             obs.event(m, &Event::RecurringContract { amount });
         }
-        self.tvl.prune(m);
-        let mut tvl = self.tvl.amounts(m);
+        let mut tvl = self.tvl.step(m);
         let chain = self.tvl.chain_step(m, z.z3, tvl.iter().sum());
         if let Some(c) = &chain {
             tvl[TvlKind::Organic.index()] += c.organic;

@@ -43,7 +43,8 @@ pub fn monthly(amount: f64, annual_rate: f64) -> f64 {
 
 /// Revenue by kind in month `m`: every active contribution earns its
 /// (decayed, unless `ignore_decay`) amount at its rate times its kind's
-/// multiplier. `each` sees every contribution with its amount and revenue.
+/// multiplier. Amounts are those set by [`crate::tvl::TvlBook::step`] for `m`.
+/// `each` sees every contribution with its amount and revenue.
 pub fn by_kind(
     contributions: &[Contribution],
     m: u32,
@@ -54,7 +55,7 @@ pub fn by_kind(
     let mut out = [0.0; 4];
     for c in contributions.iter().filter(|c| c.active(m)) {
         let k = c.kind.index();
-        let amount = c.amount_in(m);
+        let amount = c.current;
         let earning = if ignore_decay { c.amount } else { amount };
         let r = monthly(earning, c.rate * multipliers[k]);
         out[k] += r;
@@ -107,6 +108,7 @@ mod tests {
     #[test]
     fn revenue_is_amount_times_rate_over_twelve() {
         let c = |decay: f64| Contribution {
+            current: 1200.0 * (1.0 - decay) * (1.0 - decay),
             kind: TvlKind::Organic,
             amount: 1200.0,
             rate: 0.1,
@@ -121,15 +123,15 @@ mod tests {
             by_kind(&[c(0.0)], 1, &one, false, |_, _, _| {}),
             [0.0, 0.0, 10.0, 0.0]
         );
-        // Two months of 50 % decay: a quarter of the amount earns.
+        // Two months of 50 % decay (the amount the TVL step set): a quarter earns.
         assert_eq!(by_kind(&[c(0.5)], 3, &one, false, |_, _, _| {})[2], 2.5);
         // The original model's quirk: decay ignored.
         assert_eq!(by_kind(&[c(0.5)], 3, &one, true, |_, _, _| {})[2], 10.0);
         assert_eq!(by_kind(&[c(0.0)], 10, &one, false, |_, _, _| {}), [0.0; 4]);
         let mut seen = Vec::new();
-        by_kind(&[c(0.5)], 2, &[1.0, 1.0, 4.0, 1.0], false, |_, a, r| {
+        by_kind(&[c(0.5)], 3, &[1.0, 1.0, 4.0, 1.0], false, |_, a, r| {
             seen.push((a, r))
         });
-        assert_eq!(seen, vec![(600.0, 20.0)]);
+        assert_eq!(seen, vec![(300.0, 10.0)]);
     }
 }

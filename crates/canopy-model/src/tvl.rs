@@ -31,6 +31,8 @@ pub struct Contribution {
     pub source: Source,
     /// True for the organic twin of a contracted contribution.
     pub twin: bool,
+    /// Its amount in the month last stepped (0 when not active then).
+    pub current: f64,
 }
 
 impl Contribution {
@@ -94,6 +96,9 @@ pub struct TvlBook {
     recurring_rate: f64,
     recurring_duration: u32,
     chain: Option<Chain>,
+    /// (1 - decay)^k for the twins' ages k, computed once rather than per
+    /// contribution and month (the same numbers `powi` gives).
+    decay_powers: Vec<f64>,
 }
 
 impl TvlBook {
@@ -110,6 +115,9 @@ impl TvlBook {
             twin_decay: s.tvl.organic.decay_rate,
             twin_duration: s.tvl.organic.duration_months,
             spawn_twins: chain.is_none(),
+            decay_powers: (0..s.tvl.organic.duration_months)
+                .map(|k| (1.0 - s.tvl.organic.decay_rate).powi(k as i32))
+                .collect(),
             recurring_after: s.tvl.recurring_contracts.after_month,
             recurring_amount: s.tvl.recurring_contracts.amount,
             recurring_rate: s.tvl.recurring_contracts.revenue_rate,
@@ -127,6 +135,7 @@ impl TvlBook {
                     decay: 0.0,
                     source: Source::Deal(i),
                     twin: false,
+                    current: 0.0,
                 });
             }
         }
@@ -144,6 +153,7 @@ impl TvlBook {
             decay: self.twin_decay,
             source: c.source,
             twin: true,
+            current: 0.0,
         });
         self.contributions.push(c);
         self.contributions.extend(twin);
@@ -163,13 +173,29 @@ impl TvlBook {
             decay: 0.0,
             source: Source::Recurring(m),
             twin: false,
+            current: 0.0,
         });
         Some(self.recurring_amount)
     }
 
-    /// Drops contributions that ended before month `m`; they never return.
-    pub fn prune(&mut self, m: u32) {
+    /// Moves to month `m`: drops contributions that have ended (they never
+    /// return), sets each one's `current` amount, and returns TVL by kind.
+    pub fn step(&mut self, m: u32) -> [f64; 4] {
         self.contributions.retain(|c| c.end > m);
+        let mut by_kind = [0.0; 4];
+        for c in &mut self.contributions {
+            c.current = if !c.active(m) {
+                0.0
+            } else if c.decay == 0.0 {
+                c.amount
+            } else if c.twin {
+                c.amount * self.decay_powers[(m - c.start) as usize]
+            } else {
+                c.amount_in(m)
+            };
+            by_kind[c.kind.index()] += c.current;
+        }
+        by_kind
     }
 
     /// The contributions still held.
@@ -177,14 +203,6 @@ impl TvlBook {
         &self.contributions
     }
 
-    /// TVL by kind in month `m` from the contributions alone.
-    pub fn amounts(&self, m: u32) -> [f64; 4] {
-        let mut by_kind = [0.0; 4];
-        for c in self.contributions.iter().filter(|c| c.active(m)) {
-            by_kind[c.kind.index()] += c.amount_in(m);
-        }
-        by_kind
-    }
 
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.
     pub fn chain_step(&mut self, m: u32, z3: f64, deals_tvl: f64) -> Option<ChainMonth> {
@@ -212,27 +230,28 @@ mod tests {
 
     #[test]
     fn a_contracted_deal_spawns_a_decaying_organic_twin() {
-        let b = book(DEAL);
+        let mut b = book(DEAL);
         assert_eq!(b.contributions().len(), 2);
-        assert_eq!(b.amounts(1), [0.0; 4]);
-        assert_eq!(b.amounts(2), [0.0, 100.0, 20.0, 0.0]);
-        // Twin: 20 x 0.95^2 two months later; the contract ends after month 4.
-        let m4 = b.amounts(4);
-        assert_eq!(m4[1], 100.0);
-        assert!((m4[2] - 20.0 * 0.95 * 0.95).abs() < 1e-12);
-        assert_eq!(b.amounts(5)[1], 0.0);
-        // The twin lives 36 months from its start: months 2..=37.
-        assert!(b.amounts(37)[2] > 0.0);
-        assert_eq!(b.amounts(38)[2], 0.0);
         let twin = &b.contributions()[1];
         assert!(twin.twin && twin.source == Source::Deal(0) && twin.rate == 0.02);
+        assert_eq!(b.step(1), [0.0; 4]);
+        assert_eq!(b.step(2), [0.0, 100.0, 20.0, 0.0]);
+        // Twin: 20 x 0.95^2 two months later; the contract ends after month 4.
+        let m4 = b.step(4);
+        assert_eq!(m4[1], 100.0);
+        assert!((m4[2] - 20.0 * 0.95 * 0.95).abs() < 1e-12);
+        assert_eq!(b.step(5)[1], 0.0);
+        // The twin lives 36 months from its start: months 2..=37.
+        assert!(b.step(37)[2] > 0.0);
+        assert_eq!(b.step(38)[2], 0.0);
+        assert!(b.contributions().is_empty(), "both have ended and are dropped");
     }
 
     #[test]
     fn only_contracted_tvl_has_a_twin() {
-        let b = book(&DEAL.replace("contracted", "boosted"));
+        let mut b = book(&DEAL.replace("contracted", "boosted"));
         assert_eq!(b.contributions().len(), 1);
-        assert_eq!(b.amounts(2), [0.0, 0.0, 0.0, 100.0]);
+        assert_eq!(b.step(2), [0.0, 0.0, 0.0, 100.0]);
     }
 
     #[test]
@@ -241,12 +260,11 @@ mod tests {
             book("[tvl.recurring_contracts]\nafter_month = 3\namount = 10\nduration_months = 2\n");
         assert_eq!(b.add_recurring(3), None);
         assert_eq!(b.add_recurring(4), Some(10.0));
-        assert_eq!(b.amounts(4), [0.0, 10.0, 2.0, 0.0]);
+        assert_eq!(b.step(4), [0.0, 10.0, 2.0, 0.0]);
         assert_eq!(b.add_recurring(5), Some(10.0));
-        assert_eq!(b.amounts(5)[1], 20.0);
+        assert_eq!(b.step(5)[1], 20.0);
         // The month-4 contract ends after month 5.
-        assert_eq!(b.amounts(6)[1], 10.0);
-        b.prune(6);
+        assert_eq!(b.step(6)[1], 10.0);
         assert_eq!(
             b.contributions().len(),
             3,
