@@ -14,7 +14,9 @@ fn engine(c: &mut Criterion) {
         });
     }
     let text = builtin::text("default").unwrap();
-    c.bench_function("load and validate default", |b| b.iter(|| load("default", black_box(text), &[]).unwrap()));
+    c.bench_function("load and validate default", |b| {
+        b.iter(|| load("default", black_box(text), &[]).unwrap())
+    });
 }
 
 criterion_group!(benches, engine);

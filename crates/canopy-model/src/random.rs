@@ -34,7 +34,11 @@ impl ShockStream {
                 let z3 = rng.sample(StandardNormal);
                 Shocks { z1, z2, z3 }
             }
-            None => Shocks { z1: 0.0, z2: 0.0, z3: 0.0 },
+            None => Shocks {
+                z1: 0.0,
+                z2: 0.0,
+                z3: 0.0,
+            },
         }
     }
 }
@@ -56,6 +60,13 @@ mod tests {
         let mean = draws.iter().sum::<f64>() / 2000.0;
         let var = draws.iter().map(|z| (z - mean) * (z - mean)).sum::<f64>() / 2000.0;
         assert!(mean.abs() < 0.1 && (var - 1.0).abs() < 0.1, "{mean} {var}");
-        assert_eq!(ShockStream::new(42, false).next_month(), Shocks { z1: 0.0, z2: 0.0, z3: 0.0 });
+        assert_eq!(
+            ShockStream::new(42, false).next_month(),
+            Shocks {
+                z1: 0.0,
+                z2: 0.0,
+                z3: 0.0
+            }
+        );
     }
 }

@@ -166,10 +166,78 @@ impl MonthRecord {
 
     /// The name of the first value that is not finite, if any.
     pub fn first_non_finite(&self) -> Option<&'static str> {
+        // Fast path: x * 0 is 0 for every finite x and NaN otherwise.
+        let r = self;
+        let zero = |o: Option<f64>| o.unwrap_or(0.0) * 0.0;
+        let fields = [
+            r.leaf_price,
+            r.revenue_cumulative,
+            r.aegis_leaf,
+            r.aegis_usdc,
+            r.pairs_leaf,
+            r.pairs_usdc,
+            r.oak_distributed,
+            r.oak_redeemed,
+            r.oak_unredeemed,
+            r.value_per_oak,
+            r.aegis_value,
+            r.pairs_value,
+            r.aegis_leaf_sold,
+            r.aegis_revenue_in,
+            r.oak_redeemed_month,
+            r.redemption_usdc_out,
+            r.redemption_leaf_out,
+            r.pairs_withdrawn_leaf,
+            r.pairs_withdrawn_usdc,
+            r.irr_threshold_weighted,
+        ];
+        let acc = fields
+            .iter()
+            .chain(&r.tvl)
+            .chain(&r.revenue)
+            .map(|v| v * 0.0)
+            .sum::<f64>()
+            + zero(r.irr)
+            + zero(r.market_flow_usd)
+            + zero(r.price_impact)
+            + zero(r.chain_tvl)
+            + zero(r.market_share);
+        if acc == 0.0 {
+            return None;
+        }
         self.values()
             .iter()
             .zip(COLUMNS)
             .find(|(v, _)| v.is_some_and(|x| !x.is_finite()))
             .map(|(_, name)| name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_non_finite_field_is_found_by_name() {
+        let ok = MonthRecord {
+            month: 1,
+            leaf_price: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(ok.first_non_finite(), None);
+        let mut r = ok.clone();
+        r.tvl[2] = f64::INFINITY;
+        assert_eq!(r.first_non_finite(), Some("tvl_organic"));
+        let mut r = ok.clone();
+        r.market_share = Some(f64::NAN);
+        assert_eq!(r.first_non_finite(), Some("market_share"));
+        let mut r = ok.clone();
+        r.pairs_withdrawn_usdc = f64::NEG_INFINITY;
+        assert_eq!(r.first_non_finite(), Some("pairs_withdrawn_usdc"));
+        let mut r = ok;
+        r.irr = None;
+        r.aegis_leaf = f64::MAX;
+        r.aegis_usdc = f64::MAX;
+        assert_eq!(r.first_non_finite(), None, "large but finite");
     }
 }

@@ -181,20 +181,24 @@ impl TvlBook {
     /// Moves to month `m`: drops contributions that have ended (they never
     /// return), sets each one's `current` amount, and returns TVL by kind.
     pub fn step(&mut self, m: u32) -> [f64; 4] {
-        self.contributions.retain(|c| c.end > m);
         let mut by_kind = [0.0; 4];
-        for c in &mut self.contributions {
-            c.current = if !c.active(m) {
+        let powers = &self.decay_powers;
+        self.contributions.retain_mut(|c| {
+            if c.end <= m {
+                return false;
+            }
+            c.current = if c.start > m {
                 0.0
             } else if c.decay == 0.0 {
                 c.amount
             } else if c.twin {
-                c.amount * self.decay_powers[(m - c.start) as usize]
+                c.amount * powers[(m - c.start) as usize]
             } else {
                 c.amount_in(m)
             };
             by_kind[c.kind.index()] += c.current;
-        }
+            true
+        });
         by_kind
     }
 
@@ -202,7 +206,6 @@ impl TvlBook {
     pub fn contributions(&self) -> &[Contribution] {
         &self.contributions
     }
-
 
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.
     pub fn chain_step(&mut self, m: u32, z3: f64, deals_tvl: f64) -> Option<ChainMonth> {
@@ -244,7 +247,10 @@ mod tests {
         // The twin lives 36 months from its start: months 2..=37.
         assert!(b.step(37)[2] > 0.0);
         assert_eq!(b.step(38)[2], 0.0);
-        assert!(b.contributions().is_empty(), "both have ended and are dropped");
+        assert!(
+            b.contributions().is_empty(),
+            "both have ended and are dropped"
+        );
     }
 
     #[test]

@@ -8,34 +8,45 @@ use canopy_model::{MonthRecord, Scenario, ValidScenario, builtin, load, run};
 use proptest::prelude::*;
 
 fn tvl_part() -> impl Strategy<Value = TvlPart> {
-    (0usize..4, 0.0..1e9f64, 0.0..0.2f64, 1u32..40).prop_map(|(k, amount, revenue_rate, duration_months)| TvlPart {
-        kind: TvlKind::ALL[k],
-        amount,
-        revenue_rate,
-        duration_months,
-    })
+    (0usize..4, 0.0..1e9f64, 0.0..0.2f64, 1u32..40).prop_map(
+        |(k, amount, revenue_rate, duration_months)| TvlPart {
+            kind: TvlKind::ALL[k],
+            amount,
+            revenue_rate,
+            duration_months,
+        },
+    )
 }
 
 fn oak_part() -> impl Strategy<Value = OakPart> {
-    (0.0..50_000.0f64, 0u32..24, 0.0..1.0f64).prop_map(|(amount, vesting_months, irr_threshold)| OakPart {
-        amount,
-        vesting_months,
-        irr_threshold,
+    (0.0..50_000.0f64, 0u32..24, 0.0..1.0f64).prop_map(|(amount, vesting_months, irr_threshold)| {
+        OakPart {
+            amount,
+            vesting_months,
+            irr_threshold,
+        }
     })
 }
 
 fn pair_part() -> impl Strategy<Value = PairPart> {
-    (0.0..1e7f64, 0.0..1.0f64, 0.0..=0.5f64, 0.01..=1.0f64, 1u32..60).prop_map(
-        |(amount, leaf_share, target_ratio, base_concentration, duration_months)| PairPart {
-            amount,
-            // Priced at the initial price of 1 (set below), within the amount.
-            leaf_tokens: amount * leaf_share,
-            target_ratio,
-            base_concentration,
-            max_concentration: 1.0,
-            duration_months,
-        },
+    (
+        0.0..1e7f64,
+        0.0..1.0f64,
+        0.0..=0.5f64,
+        0.01..=1.0f64,
+        1u32..60,
     )
+        .prop_map(
+            |(amount, leaf_share, target_ratio, base_concentration, duration_months)| PairPart {
+                amount,
+                // Priced at the initial price of 1 (set below), within the amount.
+                leaf_tokens: amount * leaf_share,
+                target_ratio,
+                base_concentration,
+                max_concentration: 1.0,
+                duration_months,
+            },
+        )
 }
 
 fn deal() -> impl Strategy<Value = Deal> {
@@ -137,17 +148,32 @@ fn conserves(s: &Scenario, rs: &[MonthRecord]) -> Result<(), String> {
         let flow = r.market_flow_usd.unwrap_or(0.0);
         boundary_leaf += r.pairs_withdrawn_leaf + r.redemption_leaf_out + flow / r.leaf_price;
         boundary_usdc += r.pairs_withdrawn_usdc + r.redemption_usdc_out - r.aegis_revenue_in - flow;
-        let started = s.deals.iter().filter(|d| d.start_month <= r.month).filter_map(|d| d.leaf_pair.as_ref());
+        let started = s
+            .deals
+            .iter()
+            .filter(|d| d.start_month <= r.month)
+            .filter_map(|d| d.leaf_pair.as_ref());
         let (leaf0, usdc0) = started.fold((0.0, 0.0), |(l, u), p| {
-            (l + p.leaf_tokens, u + p.amount - p.leaf_tokens * s.leaf_price.initial)
+            (
+                l + p.leaf_tokens,
+                u + p.amount - p.leaf_tokens * s.leaf_price.initial,
+            )
         });
         let leaf = r.aegis_leaf + r.pairs_leaf + boundary_leaf;
         if !close(leaf, s.aegis.initial_leaf + leaf0) {
-            return Err(format!("month {}: LEAF {leaf} vs {}", r.month, s.aegis.initial_leaf + leaf0));
+            return Err(format!(
+                "month {}: LEAF {leaf} vs {}",
+                r.month,
+                s.aegis.initial_leaf + leaf0
+            ));
         }
         let usdc = r.aegis_usdc + r.pairs_usdc + boundary_usdc;
         if !s.compat.pair_purchase_mints_usdc && !close(usdc, s.aegis.initial_usdc + usdc0) {
-            return Err(format!("month {}: USDC {usdc} vs {}", r.month, s.aegis.initial_usdc + usdc0));
+            return Err(format!(
+                "month {}: USDC {usdc} vs {}",
+                r.month,
+                s.aegis.initial_usdc + usdc0
+            ));
         }
     }
     Ok(())

@@ -13,7 +13,25 @@ pub const KEEP: usize = 3;
 pub fn create_log(dir: &Path) -> io::Result<(PathBuf, File)> {
     fs::create_dir_all(dir)?;
     let stamp = chrono::Local::now().format("%Y%m%d_%H%M%S").to_string();
-    let mut n = 1;
+    // Number past every log of this second, so a later run never takes the
+    // name of an earlier one (even one rotation has deleted).
+    let prefix = format!("simulation_{stamp}");
+    let mut n = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rest = name
+                .strip_prefix(&prefix)?
+                .strip_suffix(".log")?
+                .to_string();
+            if rest.is_empty() {
+                Some(1)
+            } else {
+                rest.strip_prefix('_')?.parse::<u32>().ok()
+            }
+        })
+        .max()
+        .map_or(1, |last| last + 1);
     let (path, file) = loop {
         let name = if n == 1 {
             format!("simulation_{stamp}.log")
@@ -23,7 +41,7 @@ pub fn create_log(dir: &Path) -> io::Result<(PathBuf, File)> {
         let path = dir.join(name);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => break (path, f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100_000 => n += 1,
             Err(e) => return Err(e),
         }
     };
