@@ -72,8 +72,15 @@ fn section(out: &mut String, title: &str, rows: &[(&str, String)]) {
     }
 }
 
-/// The final summary of a run.
-pub fn final_summary(name: &str, r: &MonthRecord) -> String {
+/// The final summary of a run (of its last record, and the last IRR defined).
+pub fn final_summary(name: &str, records: &[MonthRecord]) -> String {
+    let Some(r) = records.last() else {
+        return format!("Final summary: {name}: no month was simulated\n");
+    };
+    let last_irr = records
+        .iter()
+        .rev()
+        .find_map(|r| r.irr.map(|v| (r.month, v)));
     let mut out = String::new();
     let _ = writeln!(out, "Final summary: {name}, month {}", r.month);
     let mut tvl: Vec<(&str, String)> = TvlKind::ALL
@@ -110,10 +117,11 @@ pub fn final_summary(name: &str, r: &MonthRecord) -> String {
             ("value per OAK (USD)", thousands(r.value_per_oak, 2)),
             (
                 "last IRR",
-                r.irr.map_or_else(
-                    || "undefined".to_string(),
-                    |v| format!("{} %", thousands(v * 100.0, 2)),
-                ),
+                match last_irr {
+                    Some((m, v)) if m == r.month => format!("{} %", thousands(v * 100.0, 2)),
+                    Some((m, v)) => format!("{} % (month {m})", thousands(v * 100.0, 2)),
+                    None => "undefined".to_string(),
+                },
             ),
         ],
     );
@@ -133,6 +141,23 @@ mod tests {
         assert_eq!(thousands(-55_624_999.99, 0), "-55,625,000");
         assert_eq!(thousands(-0.0001, 0), "0");
         assert_eq!(thousands(100_000_000.0, 0), "100,000,000");
+    }
+
+    #[test]
+    fn the_final_summary_shows_the_last_defined_irr() {
+        let month = |m: u32, irr: Option<f64>| MonthRecord {
+            month: m,
+            irr,
+            aegis_value: 1.1e9,
+            ..Default::default()
+        };
+        let text = final_summary("x", &[month(1, Some(0.1234)), month(2, None)]);
+        assert!(text.contains("Final summary: x, month 2"), "{text}");
+        assert!(text.contains("12.34 % (month 1)"), "{text}");
+        assert!(text.contains("1,100,000,000"), "{text}");
+        assert!(final_summary("x", &[month(1, Some(0.5))]).contains("50.00 %\n"));
+        assert!(final_summary("x", &[month(1, None)]).contains("undefined"));
+        assert!(final_summary("x", &[]).contains("no month"));
     }
 
     #[test]

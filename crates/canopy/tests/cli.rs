@@ -349,3 +349,28 @@ fn the_log_records_redemptions_with_irr_and_threshold() {
     );
     assert!(log.contains("run finished: 60 months"));
 }
+
+#[test]
+fn the_same_seed_writes_the_same_bytes_and_another_seed_other_numbers() {
+    let tmp = TempDir::new().unwrap();
+    let run = |seed: &str, dir: &str| {
+        let out = canopy(tmp.path())
+            .args([
+                "run",
+                "stress",
+                "--quiet",
+                "--no-charts",
+                "--out",
+                dir,
+                "--set",
+            ])
+            .arg(format!("simulation.seed={seed}"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        fs::read(tmp.path().join(dir).join("metrics.csv")).unwrap()
+    };
+    let a = run("42", "a");
+    assert_eq!(a, run("42", "b"));
+    assert_ne!(a, run("43", "c"));
+}
