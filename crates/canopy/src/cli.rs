@@ -62,6 +62,9 @@ pub struct RunArgs {
     /// Folder for the run's log file.
     #[arg(long, default_value = "logs", value_name = "DIR")]
     pub log_dir: PathBuf,
+    /// Skip the charts and report.html (metrics.json and deals.csv are still written).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 impl Default for RunArgs {
@@ -73,6 +76,7 @@ impl Default for RunArgs {
             months: None,
             set: Vec::new(),
             log_dir: "logs".into(),
+            no_charts: false,
         }
     }
 }

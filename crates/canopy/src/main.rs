@@ -1,5 +1,6 @@
 //! `canopy`: the command line of the canopy simulator.
 
+mod artifacts;
 mod cli;
 mod console;
 mod events;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use canopy_model::{MonthRecord, ValidScenario, builtin, run_observed};
+use canopy_model::{ValidScenario, builtin, run_observed};
 use clap::Parser;
 use tracing::{error, info};
 
@@ -97,6 +98,7 @@ fn run(args: &RunArgs) -> ExitCode {
         }))
         .finish();
 
+    let mut observer = (artifacts::DealLog::new(&scenario), events::LogEvents);
     let (outcome, elapsed) = tracing::subscriber::with_default(subscriber, || {
         info!(
             "canopy {}: scenario {} ({} months, seed {}, price model {:?})",
@@ -122,7 +124,7 @@ fn run(args: &RunArgs) -> ExitCode {
             }
         );
         let started = Instant::now();
-        let outcome = run_observed(&scenario, &mut events::LogEvents);
+        let outcome = run_observed(&scenario, &mut observer);
         let elapsed = started.elapsed();
         let done = match &outcome {
             Ok(records) => records.as_slice(),
@@ -160,16 +162,21 @@ fn run(args: &RunArgs) -> ExitCode {
         }
         say(&table);
     }
-    if let Err(e) = write_results(&args.out, &records) {
+    let run = artifacts::Run {
+        name: &args.scenario,
+        scenario: &scenario,
+        records: &records,
+        deals: &observer.0,
+        stopped: failure.as_ref().map(ToString::to_string),
+    };
+    if let Err(e) = write_results(&args.out, &run, !args.no_charts) {
         complain(&format!(
             "error: cannot write results to {}: {e}",
             args.out.display()
         ));
         return ExitCode::from(FAILURE);
     }
-    if let Some(last) = records.last() {
-        say(&console::final_summary(&args.scenario, last));
-    }
+    say(&console::final_summary(&args.scenario, &records));
     say(&format!(
         "Results in {}/ ({} months simulated in {:.1?}){}",
         args.out.display(),
@@ -204,9 +211,9 @@ fn complain(text: &str) {
     let _ = writeln!(err, "{text}");
 }
 
-/// Writes every result file into `out`.
-fn write_results(out: &Path, records: &[MonthRecord]) -> std::io::Result<()> {
+/// Writes every result file into `out`; charts and report with `charts`.
+fn write_results(out: &Path, run: &artifacts::Run<'_>, charts: bool) -> std::io::Result<()> {
     fs::create_dir_all(out)?;
-    output::write_atomic(&out.join("metrics.csv"), &output::metrics_csv(records)?)?;
-    Ok(())
+    output::write_atomic(&out.join("metrics.csv"), &output::metrics_csv(run.records)?)?;
+    artifacts::write(out, run, charts)
 }

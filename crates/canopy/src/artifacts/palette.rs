@@ -1,0 +1,57 @@
+//! The one palette of every chart and of the report, so that a quantity (a
+//! TVL kind, LEAF, USDC, OAK) has the same colour wherever it appears.
+
+use canopy_model::TvlKind;
+use plotters::style::RGBColor;
+
+/// TVL kinds, in [`TvlKind::ALL`] order: protocol-locked, contracted, organic, boosted.
+pub const TVL: [RGBColor; 4] = [
+    RGBColor(0x26, 0x46, 0x53), // deep slate blue
+    RGBColor(0x2A, 0x9D, 0x8F), // teal
+    RGBColor(0x8A, 0xB1, 0x7D), // sage green
+    RGBColor(0xE9, 0xA8, 0x3B), // amber
+];
+
+/// The colour of a TVL kind.
+pub fn tvl(kind: TvlKind) -> RGBColor {
+    TVL[kind.index()]
+}
+
+/// LEAF: balances, LEAF value, the LEAF price.
+pub const LEAF: RGBColor = RGBColor(0x7B, 0x4F, 0xB8);
+/// USDC balances and payouts.
+pub const USDC: RGBColor = RGBColor(0x27, 0x75, 0xCA);
+/// Totals drawn over their parts (AEGIS value, cumulative revenue).
+pub const TOTAL: RGBColor = RGBColor(0x1F, 0x1F, 0x24);
+/// Cumulative revenue.
+pub const CUMULATIVE: RGBColor = RGBColor(0xC2, 0x3B, 0x4E);
+/// OAK distributed.
+pub const OAK: RGBColor = RGBColor(0x8C, 0x5A, 0x3C);
+/// OAK redeemed.
+pub const REDEEMED: RGBColor = RGBColor(0xE0, 0x6C, 0x4F);
+/// OAK not redeemed.
+pub const UNREDEEMED: RGBColor = RGBColor(0x5E, 0x7C, 0x4A);
+/// Value per OAK and the IRR.
+pub const VALUE: RGBColor = RGBColor(0x1F, 0x1F, 0x24);
+/// The IRR threshold.
+pub const THRESHOLD: RGBColor = RGBColor(0xC2, 0x3B, 0x4E);
+/// Counts (active pairs).
+pub const COUNT: RGBColor = RGBColor(0x90, 0x9A, 0xA6);
+/// Chain TVL.
+pub const CHAIN: RGBColor = RGBColor(0xB8, 0xC4, 0xD6);
+/// Market share.
+pub const SHARE: RGBColor = RGBColor(0xC2, 0x3B, 0x4E);
+
+/// Body text.
+pub const TEXT: RGBColor = RGBColor(0x22, 0x25, 0x2B);
+/// Secondary text (subtitles, axis ticks).
+pub const MUTED: RGBColor = RGBColor(0x5F, 0x66, 0x70);
+/// Grid lines.
+pub const GRID: RGBColor = RGBColor(0xE4, 0xE7, 0xEB);
+/// Axis lines.
+pub const AXIS: RGBColor = RGBColor(0x9A, 0xA1, 0xAB);
+
+/// `#rrggbb` for CSS.
+pub fn css(c: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
