@@ -170,6 +170,8 @@ impl MonthRecord {
         let r = self;
         let zero = |o: Option<f64>| o.unwrap_or(0.0) * 0.0;
         let fields = [
+            r.tvl_total(),
+            r.revenue_total(),
             r.leaf_price,
             r.revenue_cumulative,
             r.aegis_leaf,
@@ -234,6 +236,14 @@ mod tests {
         let mut r = ok.clone();
         r.pairs_withdrawn_usdc = f64::NEG_INFINITY;
         assert_eq!(r.first_non_finite(), Some("pairs_withdrawn_usdc"));
+        let mut r = ok.clone();
+        r.tvl[0] = 1e308;
+        r.tvl[3] = 1e308;
+        assert_eq!(
+            r.first_non_finite(),
+            Some("tvl_total"),
+            "finite parts, infinite sum"
+        );
         let mut r = ok;
         r.irr = None;
         r.aegis_leaf = f64::MAX;

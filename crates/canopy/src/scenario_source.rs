@@ -14,7 +14,7 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
     let path = Path::new(name);
     let looks_like_file = path.extension().is_some() || name.contains(std::path::MAIN_SEPARATOR);
     let (source, text) = match builtin::text(name) {
-        Some(text) if !path.exists() => (name.to_string(), text.to_string()),
+        Some(text) if !path.is_file() => (name.to_string(), text.to_string()),
         _ => match std::fs::read_to_string(path) {
             Ok(text) => (name.to_string(), text),
             Err(e) => {
@@ -48,10 +48,15 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
             }),
         }
     }
-    if !problems.is_empty() {
-        return Err(ScenarioError::new(&source, problems));
+    // Malformed overrides are reported with whatever the file itself has wrong.
+    match load(&source, &text, &overrides) {
+        Ok(s) if problems.is_empty() => Ok(s),
+        Ok(_) => Err(ScenarioError::new(&source, problems)),
+        Err(mut e) => {
+            e.problems.extend(problems);
+            Err(e)
+        }
     }
-    load(&source, &text, &overrides)
 }
 
 fn single(source: &str, message: String) -> ScenarioError {

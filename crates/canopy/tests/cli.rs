@@ -374,3 +374,26 @@ fn the_same_seed_writes_the_same_bytes_and_another_seed_other_numbers() {
     assert_eq!(a, run("42", "b"));
     assert_ne!(a, run("43", "c"));
 }
+
+#[test]
+fn a_builtin_name_wins_over_a_folder_of_that_name_and_bad_sets_join_file_problems() {
+    let tmp = TempDir::new().unwrap();
+    fs::create_dir(tmp.path().join("reference")).unwrap();
+    let out = canopy(tmp.path())
+        .args(["check", "reference"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    fs::write(tmp.path().join("bad.toml"), "[aegis]\ninitial_usdc = -1\n").unwrap();
+    let out = canopy(tmp.path())
+        .args(["check", "bad.toml", "--set", "x[=1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("aegis.initial_usdc") && err.contains("x[=1"),
+        "{err}"
+    );
+}

@@ -692,16 +692,15 @@ impl<'a> Reader<'a> {
             &[("fixed", PriceModel::Fixed), ("market", PriceModel::Market)],
         );
         s.leaf_price.initial = self.f64(&mut t, "initial", p.initial, Range::Positive);
-        s.leaf_price.drift = self.f64(&mut t, "drift", p.drift, Range::Closed(-1.0, 1.0));
-        s.leaf_price.volatility =
-            self.f64(&mut t, "volatility", p.volatility, Range::Closed(0.0, 2.0));
+        s.leaf_price.drift = self.f64(&mut t, "drift", p.drift, Range::Any);
+        s.leaf_price.volatility = self.f64(&mut t, "volatility", p.volatility, Range::NonNeg);
         s.leaf_price.min = self.f64(&mut t, "min", p.min, Range::Positive);
         s.leaf_price.max = self.f64(&mut t, "max", p.max, Range::Positive);
         s.leaf_price.max_monthly_impact = self.f64(
             &mut t,
             "max_monthly_impact",
             p.max_monthly_impact,
-            Range::RightOpen(0.0, 1.0),
+            Range::NonNeg,
         );
         self.finish(t);
 
@@ -802,12 +801,8 @@ impl<'a> Reader<'a> {
             &r.target_multiplier,
             Range::NonNeg,
         );
-        s.revenue.price_elasticity = self.f64(
-            &mut t,
-            "price_elasticity",
-            r.price_elasticity,
-            Range::Closed(-10.0, 10.0),
-        );
+        s.revenue.price_elasticity =
+            self.f64(&mut t, "price_elasticity", r.price_elasticity, Range::Any);
         self.finish(t);
 
         let mut t = self.table(&mut top, "compat");
@@ -867,7 +862,7 @@ impl<'a> Reader<'a> {
             ),
             min_share: self.f64(&mut t, "min_share", d.min_share, Range::Closed(0.0, 1.0)),
             share_decay: self.f64(&mut t, "share_decay", d.share_decay, Range::NonNeg),
-            volatility: self.f64(&mut t, "volatility", d.volatility, Range::Closed(0.0, 2.0)),
+            volatility: self.f64(&mut t, "volatility", d.volatility, Range::NonNeg),
         };
         self.finish(t);
         c
@@ -956,13 +951,13 @@ impl<'a> Reader<'a> {
             Some(node) => {
                 let p = t.key_path("start_month");
                 self.remember(&p, node);
-                self.int_of(node, &p, 1, 1200).map(|v| v as u32)
+                self.int_of(node, &p, 1, 100_000).map(|v| v as u32)
             }
             None => {
                 self.problem(
                     &item.origin,
                     t.key_path("start_month"),
-                    "missing: every deal needs a start_month (a whole number from 1 to 1200)"
+                    "missing: every deal needs a start_month (a whole number from 1 to 100000)"
                         .into(),
                 );
                 None
