@@ -100,6 +100,10 @@ pub enum Event<'a> {
 
 /// Watches a run as it goes; every method does nothing unless overridden.
 pub trait Observer {
+    /// Whether [`Observer::contribution`] is to be called (a pass over every
+    /// contribution each month, skipped when nobody listens).
+    const WANTS_CONTRIBUTIONS: bool = false;
+
     /// An event in month `month`.
     fn event(&mut self, _month: u32, _event: &Event<'_>) {}
 
@@ -112,6 +116,8 @@ pub trait Observer {
 
 /// Two observers watching the same run.
 impl<A: Observer, B: Observer> Observer for (A, B) {
+    const WANTS_CONTRIBUTIONS: bool = A::WANTS_CONTRIBUTIONS || B::WANTS_CONTRIBUTIONS;
+
     fn event(&mut self, month: u32, event: &Event<'_>) {
         self.0.event(month, event);
         self.1.event(month, event);
@@ -289,7 +295,8 @@ impl<'s> State<'s> {
         if let Some(amount) = self.tvl.add_recurring(m) {
             obs.event(m, &Event::RecurringContract { amount });
         }
-        let mut tvl = self.tvl.step(m);
+        let month_tvl = self.tvl.step(m);
+        let mut tvl = month_tvl.tvl;
         let chain = self.tvl.chain_step(m, z.z3, tvl.iter().sum());
         if let Some(c) = &chain {
             tvl[TvlKind::Organic.index()] += c.organic;
@@ -318,13 +325,12 @@ impl<'s> State<'s> {
 
         // Revenue is needed by step 6, so it is computed here.
         let mult = self.rates.multipliers(m, p);
-        let mut rev = revenue::by_kind(
-            self.tvl.contributions(),
-            m,
-            &mult,
-            s.compat.revenue_ignores_decay,
-            |c, amount, r| obs.contribution(m, c, amount, r),
-        );
+        let mut rev = revenue::adjust(&month_tvl.base_revenue, &mult);
+        if O::WANTS_CONTRIBUTIONS {
+            for c in self.tvl.contributions().iter().filter(|c| c.active(m)) {
+                obs.contribution(m, c, c.current, c.base_revenue * mult[c.kind.index()]);
+            }
+        }
         if let Some(c) = &chain {
             rev[TvlKind::Organic.index()] += revenue::chain_organic(c.organic, s, &mult);
         }

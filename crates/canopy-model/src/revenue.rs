@@ -2,7 +2,6 @@
 //! adjustments of the `[revenue]` table.
 
 use crate::scenario::{Scenario, TvlKind};
-use crate::tvl::Contribution;
 
 /// Rate multipliers: per-kind schedules and price elasticity.
 #[derive(Clone, Debug)]
@@ -41,35 +40,14 @@ pub fn monthly(amount: f64, annual_rate: f64) -> f64 {
     amount * annual_rate / 12.0
 }
 
-/// Revenue by kind in month `m`: every active contribution earns its
-/// (decayed, unless `ignore_decay`) amount at its rate times its kind's
-/// multiplier. Amounts are those set by [`crate::tvl::TvlBook::step`] for `m`.
-/// `each` sees every contribution with its amount and revenue.
-pub fn by_kind(
-    contributions: &[Contribution],
-    m: u32,
-    multipliers: &[f64; 4],
-    ignore_decay: bool,
-    mut each: impl FnMut(&Contribution, f64, f64),
-) -> [f64; 4] {
-    let mut out = [0.0; 4];
-    for c in contributions.iter().filter(|c| c.active(m)) {
-        let k = c.kind.index();
-        let amount = c.current;
-        let earning = if ignore_decay { c.amount } else { amount };
-        let r = monthly(earning, c.rate * multipliers[k]);
-        out[k] += r;
-        each(c, amount, r);
-    }
-    out
+/// Revenue by kind: revenue before adjustments times each kind's multiplier.
+pub fn adjust(base: &[f64; 4], multipliers: &[f64; 4]) -> [f64; 4] {
+    std::array::from_fn(|k| base[k] * multipliers[k])
 }
 
 /// Revenue of the chain's organic TVL in a month.
 pub fn chain_organic(amount: f64, s: &Scenario, multipliers: &[f64; 4]) -> f64 {
-    monthly(
-        amount,
-        s.tvl.revenue_rates.organic * multipliers[TvlKind::Organic.index()],
-    )
+    monthly(amount, s.tvl.revenue_rates.organic) * multipliers[TvlKind::Organic.index()]
 }
 
 #[cfg(test)]
@@ -106,32 +84,11 @@ mod tests {
     }
 
     #[test]
-    fn revenue_is_amount_times_rate_over_twelve() {
-        let c = |decay: f64| Contribution {
-            current: 1200.0 * (1.0 - decay) * (1.0 - decay),
-            kind: TvlKind::Organic,
-            amount: 1200.0,
-            rate: 0.1,
-            start: 1,
-            end: 10,
-            decay,
-            source: crate::tvl::Source::Recurring(1),
-            twin: true,
-        };
-        let one = [1.0; 4];
+    fn revenue_is_amount_times_rate_over_twelve_times_the_multiplier() {
+        assert_eq!(monthly(1200.0, 0.1), 10.0);
         assert_eq!(
-            by_kind(&[c(0.0)], 1, &one, false, |_, _, _| {}),
-            [0.0, 0.0, 10.0, 0.0]
+            adjust(&[1.0, 2.0, 3.0, 4.0], &[1.0, 0.5, 2.0, 0.0]),
+            [1.0, 1.0, 6.0, 0.0]
         );
-        // Two months of 50 % decay (the amount the TVL step set): a quarter earns.
-        assert_eq!(by_kind(&[c(0.5)], 3, &one, false, |_, _, _| {})[2], 2.5);
-        // The original model's quirk: decay ignored.
-        assert_eq!(by_kind(&[c(0.5)], 3, &one, true, |_, _, _| {})[2], 10.0);
-        assert_eq!(by_kind(&[c(0.0)], 10, &one, false, |_, _, _| {}), [0.0; 4]);
-        let mut seen = Vec::new();
-        by_kind(&[c(0.5)], 3, &[1.0, 1.0, 4.0, 1.0], false, |_, a, r| {
-            seen.push((a, r))
-        });
-        assert_eq!(seen, vec![(300.0, 10.0)]);
     }
 }

@@ -1,6 +1,7 @@
 //! TVL contributions: deals, organic twins, recurring contracts, decay, and
 //! the chain-driven organic TVL of the `tvl.market` model.
 
+use crate::revenue;
 use crate::scenario::{ChainTvl, Scenario, TvlKind};
 
 /// Where a contribution came from.
@@ -33,6 +34,9 @@ pub struct Contribution {
     pub twin: bool,
     /// Its amount in the month last stepped (0 when not active then).
     pub current: f64,
+    /// Its revenue in that month before rate adjustments: amount x rate / 12
+    /// (on the undecayed amount under the `revenue_ignores_decay` quirk).
+    pub base_revenue: f64,
 }
 
 impl Contribution {
@@ -49,6 +53,15 @@ impl Contribution {
             self.amount * (1.0 - self.decay).powi((m - self.start) as i32)
         }
     }
+}
+
+/// TVL and revenue before rate adjustments, by kind, in one month.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TvlMonth {
+    /// TVL by kind.
+    pub tvl: [f64; 4],
+    /// Revenue by kind before rate adjustments.
+    pub base_revenue: [f64; 4],
 }
 
 /// The chain's TVL and Canopy's share of it in one month.
@@ -96,6 +109,8 @@ pub struct TvlBook {
     recurring_rate: f64,
     recurring_duration: u32,
     chain: Option<Chain>,
+    /// Revenue on undecayed amounts (the original model's quirk).
+    ignore_decay: bool,
     /// (1 - decay)^k for the twins' ages k, computed once rather than per
     /// contribution and month (the same numbers `powi` gives).
     decay_powers: Vec<f64>,
@@ -115,6 +130,7 @@ impl TvlBook {
             twin_decay: s.tvl.organic.decay_rate,
             twin_duration: s.tvl.organic.duration_months,
             spawn_twins: chain.is_none(),
+            ignore_decay: s.compat.revenue_ignores_decay,
             decay_powers: (0..s.tvl.organic.duration_months)
                 .map(|k| (1.0 - s.tvl.organic.decay_rate).powi(k as i32))
                 .collect(),
@@ -136,6 +152,7 @@ impl TvlBook {
                     source: Source::Deal(i),
                     twin: false,
                     current: 0.0,
+                    base_revenue: 0.0,
                 });
             }
         }
@@ -154,6 +171,7 @@ impl TvlBook {
             source: c.source,
             twin: true,
             current: 0.0,
+            base_revenue: 0.0,
         });
         self.contributions.push(c);
         self.contributions.extend(twin);
@@ -174,32 +192,47 @@ impl TvlBook {
             source: Source::Recurring(m),
             twin: false,
             current: 0.0,
+            base_revenue: 0.0,
         });
         Some(self.recurring_amount)
     }
 
-    /// Moves to month `m`: drops contributions that have ended (they never
-    /// return), sets each one's `current` amount, and returns TVL by kind.
-    pub fn step(&mut self, m: u32) -> [f64; 4] {
-        let mut by_kind = [0.0; 4];
-        let powers = &self.decay_powers;
-        self.contributions.retain_mut(|c| {
-            if c.end <= m {
-                return false;
+    /// Moves to month `m`: sets each contribution's `current` amount and
+    /// `base_revenue` (0 when not active), and returns TVL and base revenue by
+    /// kind. One pass does both, since this loop is most of a run's time.
+    /// Ended contributions never return and are dropped.
+    pub fn step(&mut self, m: u32) -> TvlMonth {
+        let mut out = TvlMonth::default();
+        let mut ended = 0;
+        for c in &mut self.contributions {
+            if c.end <= m || c.start > m {
+                ended += usize::from(c.end <= m);
+                c.current = 0.0;
+                c.base_revenue = 0.0;
+                continue;
             }
-            c.current = if c.start > m {
-                0.0
-            } else if c.decay == 0.0 {
-                c.amount
-            } else if c.twin {
-                c.amount * powers[(m - c.start) as usize]
+            // Only twins decay, all at the organic rate: a table lookup.
+            c.current = if c.twin {
+                c.amount * self.decay_powers[(m - c.start) as usize]
             } else {
-                c.amount_in(m)
+                c.amount
             };
-            by_kind[c.kind.index()] += c.current;
-            true
-        });
-        by_kind
+            let earning = if self.ignore_decay {
+                c.amount
+            } else {
+                c.current
+            };
+            c.base_revenue = revenue::monthly(earning, c.rate);
+            let k = c.kind.index();
+            out.tvl[k] += c.current;
+            out.base_revenue[k] += c.base_revenue;
+        }
+        // Removing one ended contribution shifts all after it, so they are
+        // dropped in batches, once they are half of the list.
+        if ended * 2 > self.contributions.len() {
+            self.contributions.retain(|c| c.end > m);
+        }
+        out
     }
 
     /// The contributions still held.
@@ -237,16 +270,16 @@ mod tests {
         assert_eq!(b.contributions().len(), 2);
         let twin = &b.contributions()[1];
         assert!(twin.twin && twin.source == Source::Deal(0) && twin.rate == 0.02);
-        assert_eq!(b.step(1), [0.0; 4]);
-        assert_eq!(b.step(2), [0.0, 100.0, 20.0, 0.0]);
+        assert_eq!(b.step(1).tvl, [0.0; 4]);
+        assert_eq!(b.step(2).tvl, [0.0, 100.0, 20.0, 0.0]);
         // Twin: 20 x 0.95^2 two months later; the contract ends after month 4.
-        let m4 = b.step(4);
+        let m4 = b.step(4).tvl;
         assert_eq!(m4[1], 100.0);
         assert!((m4[2] - 20.0 * 0.95 * 0.95).abs() < 1e-12);
-        assert_eq!(b.step(5)[1], 0.0);
+        assert_eq!(b.step(5).tvl[1], 0.0);
         // The twin lives 36 months from its start: months 2..=37.
-        assert!(b.step(37)[2] > 0.0);
-        assert_eq!(b.step(38)[2], 0.0);
+        assert!(b.step(37).tvl[2] > 0.0);
+        assert_eq!(b.step(38).tvl[2], 0.0);
         assert!(
             b.contributions().is_empty(),
             "both have ended and are dropped"
@@ -254,10 +287,43 @@ mod tests {
     }
 
     #[test]
+    fn revenue_before_adjustments_is_amount_times_rate_over_twelve() {
+        let mut b = book(DEAL);
+        // 100 at 12 % a year, and the twin's 20 at the organic 2 %.
+        let m2 = b.step(2).base_revenue;
+        assert_eq!(m2, [0.0, 1.0, 20.0 * 0.02 / 12.0, 0.0]);
+        // Two months later the twin has decayed to 20 x 0.95^2, and earns on that...
+        let m4 = b.step(4).base_revenue;
+        assert_eq!(m4[2], 20.0 * 0.95f64.powi(2) * 0.02 / 12.0);
+        // ...unless the original model's quirk has it earn on its undecayed amount.
+        let mut quirk = book(&format!("[compat]\nrevenue_ignores_decay = true\n{DEAL}"));
+        assert_eq!(quirk.step(4).base_revenue[2], 20.0 * 0.02 / 12.0);
+        assert_eq!(
+            quirk.step(4).tvl[2],
+            20.0 * 0.95f64.powi(2),
+            "TVL still decays"
+        );
+    }
+
+    #[test]
+    fn stepped_amounts_are_the_decay_formula() {
+        let s = load("d", crate::builtin::text("default").unwrap(), &[]).unwrap();
+        let mut b = TvlBook::new(&s);
+        for m in 1..=60 {
+            b.add_recurring(m);
+            b.step(m);
+            for c in b.contributions() {
+                let want = if c.active(m) { c.amount_in(m) } else { 0.0 };
+                assert_eq!(c.current, want, "month {m}: {c:?}");
+            }
+        }
+    }
+
+    #[test]
     fn only_contracted_tvl_has_a_twin() {
         let mut b = book(&DEAL.replace("contracted", "boosted"));
         assert_eq!(b.contributions().len(), 1);
-        assert_eq!(b.step(2), [0.0, 0.0, 0.0, 100.0]);
+        assert_eq!(b.step(2).tvl, [0.0, 0.0, 0.0, 100.0]);
     }
 
     #[test]
@@ -266,15 +332,15 @@ mod tests {
             book("[tvl.recurring_contracts]\nafter_month = 3\namount = 10\nduration_months = 2\n");
         assert_eq!(b.add_recurring(3), None);
         assert_eq!(b.add_recurring(4), Some(10.0));
-        assert_eq!(b.step(4), [0.0, 10.0, 2.0, 0.0]);
+        assert_eq!(b.step(4).tvl, [0.0, 10.0, 2.0, 0.0]);
         assert_eq!(b.add_recurring(5), Some(10.0));
-        assert_eq!(b.step(5)[1], 20.0);
+        assert_eq!(b.step(5).tvl[1], 20.0);
         // The month-4 contract ends after month 5.
-        assert_eq!(b.step(6)[1], 10.0);
+        assert_eq!(b.step(6).tvl[1], 10.0);
+        let active = b.contributions().iter().filter(|c| c.active(6)).count();
         assert_eq!(
-            b.contributions().len(),
-            3,
-            "the month-4 contract is gone, its twin stays"
+            active, 3,
+            "the month-4 contract has ended, its twin runs on"
         );
     }
 

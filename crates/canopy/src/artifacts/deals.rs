@@ -250,6 +250,8 @@ impl DealLog {
 }
 
 impl Observer for DealLog {
+    const WANTS_CONTRIBUTIONS: bool = true;
+
     fn event(&mut self, m: u32, event: &Event<'_>) {
         match event {
             Event::OakDistributed { deal, amount } => {
