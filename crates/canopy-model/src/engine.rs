@@ -219,6 +219,8 @@ pub struct State<'s> {
     rates: RateAdjustments,
     shocks: ShockStream,
     deals: Vec<DealSpans>,
+    /// OAK allocated to deals (fixed for the run).
+    oak_allocated: f64,
     month: u32,
     revenue_cumulative: f64,
 }
@@ -227,6 +229,7 @@ impl<'s> State<'s> {
     fn new(s: &'s ValidScenario) -> Self {
         let s = s.get();
         let oak = Oak::new(s);
+        let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
         let deals = s
             .deals
             .iter()
@@ -258,6 +261,7 @@ impl<'s> State<'s> {
             rates: RateAdjustments::new(s),
             shocks: ShockStream::new(s.simulation.seed, uses_randomness(s)),
             deals,
+            oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
         }
@@ -498,7 +502,7 @@ impl<'s> State<'s> {
             initial_pairs_leaf: initial_leaf,
             initial_pairs_usdc: initial_usdc,
             oak_distributed: self.oak.distributed,
-            oak_allocated: self.oak.holders().iter().map(|h| h.amount).sum(),
+            oak_allocated: self.oak_allocated,
             oak_supply: s.oak.total_supply,
             oak_redeemed: self.oak.redeemed,
         };

@@ -306,8 +306,12 @@ pub fn load(
             });
         }
     }
+    let line_starts = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut reader = Reader {
         text,
+        line_starts,
         overrides,
         problems,
         spots: Vec::new(),
@@ -391,6 +395,8 @@ impl<'n> TableReader<'n> {
 
 struct Reader<'a> {
     text: &'a str,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
     overrides: &'a [Override],
     problems: Vec<Problem>,
     /// Where each key path that was read came from, for later checks.
@@ -400,7 +406,17 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn locate(&self, origin: &Origin) -> Where {
         match origin {
-            Origin::File(pos) => Where::at(self.text, *pos),
+            Origin::File(pos) => {
+                // The line is found by binary search over the line starts;
+                // scanning the text for every key made loading quadratic.
+                let line = self.line_starts.partition_point(|&start| start <= *pos);
+                let start = self.line_starts[line - 1];
+                let column = self
+                    .text
+                    .get(start..*pos)
+                    .map_or(1, |t| t.chars().count() + 1);
+                Where::Text { line, column }
+            }
             Origin::Override(i) => Where::Override(self.overrides[*i].text.clone()),
             Origin::Implied => Where::Nowhere,
         }
