@@ -335,6 +335,11 @@ impl Compat {
         ]
     }
 
+    /// The names of the switches that are on.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        self.switches().iter().filter(|s| s.1).map(|s| s.0).collect()
+    }
+
     /// Sets the switch called `name`; false if there is none.
     pub fn set(&mut self, name: &str, on: bool) -> bool {
         let slot = match name {

@@ -108,13 +108,7 @@ fn run(args: &RunArgs) -> ExitCode {
             scenario.simulation.seed,
             scenario.leaf_price.model
         );
-        let on: Vec<&str> = scenario
-            .compat
-            .switches()
-            .iter()
-            .filter(|s| s.1)
-            .map(|s| s.0)
-            .collect();
+        let on = scenario.compat.enabled();
         info!(
             "compat switches on: {}",
             if on.is_empty() {

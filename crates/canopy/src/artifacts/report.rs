@@ -218,13 +218,7 @@ pub fn html(r: &Report<'_>) -> String {
 
 fn header(h: &mut String, r: &Report<'_>) {
     let s = r.scenario;
-    let on: Vec<&str> = s
-        .compat
-        .switches()
-        .iter()
-        .filter(|x| x.1)
-        .map(|x| x.0)
-        .collect();
+    let on = s.compat.enabled();
     let behaviour = if on.is_empty() {
         "default (no compat quirks)".to_string()
     } else if on.len() == s.compat.switches().len() {
