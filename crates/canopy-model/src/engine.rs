@@ -3,6 +3,7 @@
 use crate::aegis::Aegis;
 use crate::invariants::{self, Balances, Ledger};
 use crate::leaf_pairs::LeafPairs;
+use crate::market;
 use crate::oak::{Irr, Oak};
 use crate::price::Price;
 use crate::random::ShockStream;
@@ -414,10 +415,7 @@ impl<'s> State<'s> {
         self.ledger.paid_usdc += usdc_out;
         self.ledger.paid_leaf += leaf_out;
         let market_flow = s.market.enabled().then(|| {
-            let mk = &s.market;
-            let wanted = mk.net_demand_usd * (1.0 + mk.demand_growth).powi(m as i32 - 1)
-                + mk.demand_noise_usd * z.z2
-                - mk.redeemer_sell_share * leaf_out * p;
+            let wanted = market::flow(&s.market, m, z.z2, leaf_out, p);
             let fill = self.pairs.trade(m, p, wanted);
             self.price.record_flow(fill.executed, fill.depth);
             self.ledger.market_leaf_in += fill.leaf_in;

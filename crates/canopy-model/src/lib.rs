@@ -9,6 +9,7 @@ pub mod builtin;
 pub mod engine;
 pub mod invariants;
 pub mod leaf_pairs;
+pub mod market;
 pub mod oak;
 pub mod price;
 pub mod random;

@@ -337,7 +337,11 @@ impl Compat {
 
     /// The names of the switches that are on.
     pub fn enabled(&self) -> Vec<&'static str> {
-        self.switches().iter().filter(|s| s.1).map(|s| s.0).collect()
+        self.switches()
+            .iter()
+            .filter(|s| s.1)
+            .map(|s| s.0)
+            .collect()
     }
 
     /// Sets the switch called `name`; false if there is none.
