@@ -131,7 +131,8 @@ impl TvlBook {
             twin_duration: s.tvl.organic.duration_months,
             spawn_twins: chain.is_none(),
             ignore_decay: s.compat.revenue_ignores_decay,
-            decay_powers: (0..s.tvl.organic.duration_months)
+            // A twin is at most `months - 1` months old within the run.
+            decay_powers: (0..s.tvl.organic.duration_months.min(s.simulation.months))
                 .map(|k| (1.0 - s.tvl.organic.decay_rate).powi(k as i32))
                 .collect(),
             recurring_after: s.tvl.recurring_contracts.after_month,
