@@ -50,7 +50,8 @@ impl Contribution {
         if self.decay == 0.0 {
             self.amount
         } else {
-            self.amount * (1.0 - self.decay).powi((m - self.start) as i32)
+            // `powf`, like the original's `**`: `powi` differs in the last bit.
+            self.amount * (1.0 - self.decay).powf(f64::from(m - self.start))
         }
     }
 }
@@ -112,7 +113,7 @@ pub struct TvlBook {
     /// Revenue on undecayed amounts (the original model's quirk).
     ignore_decay: bool,
     /// (1 - decay)^k for the twins' ages k, computed once rather than per
-    /// contribution and month (the same numbers `powi` gives).
+    /// contribution and month (the same numbers `amount_in` uses).
     decay_powers: Vec<f64>,
 }
 
@@ -133,7 +134,7 @@ impl TvlBook {
             ignore_decay: s.compat.revenue_ignores_decay,
             // A twin is at most `months - 1` months old within the run.
             decay_powers: (0..s.tvl.organic.duration_months.min(s.simulation.months))
-                .map(|k| (1.0 - s.tvl.organic.decay_rate).powi(k as i32))
+                .map(|k| (1.0 - s.tvl.organic.decay_rate).powf(f64::from(k)))
                 .collect(),
             recurring_after: s.tvl.recurring_contracts.after_month,
             recurring_amount: s.tvl.recurring_contracts.amount,
