@@ -504,10 +504,32 @@ impl Default for Scenario {
 }
 
 impl Scenario {
-    /// The scenario as a complete TOML file, every default written out.
+    /// The scenario as a complete TOML file, every default written out; each
+    /// deal's parts as inline tables, the way scenario files are written.
     pub fn to_toml(&self) -> String {
         // Serialising plain data to TOML cannot fail: every value is a number,
         // string, bool, array or table, and non-finite numbers are valid TOML.
-        toml::to_string(self).unwrap_or_default()
+        let mut table = toml::Table::try_from(self).unwrap_or_default();
+        table.remove("deal");
+        let mut out = toml::to_string(&table).unwrap_or_default();
+        for d in &self.deals {
+            out.push_str(&format!(
+                "\n[[deal]]\nid = {}\ncounterparty = {}\nstart_month = {}\n{}{}{}",
+                toml::Value::String(d.id.clone()),
+                toml::Value::String(d.counterparty.clone()),
+                d.start_month,
+                inline("tvl", d.tvl.as_ref()),
+                inline("oak", d.oak.as_ref()),
+                inline("leaf_pair", d.leaf_pair.as_ref()),
+            ));
+        }
+        out
     }
+}
+
+/// `key = { ... }` and a newline for a part that is there, else nothing.
+fn inline<T: Serialize>(key: &str, part: Option<&T>) -> String {
+    part.and_then(|p| toml::Value::try_from(p).ok())
+        .map(|v| format!("{key} = {v}\n"))
+        .unwrap_or_default()
 }
