@@ -108,7 +108,8 @@ pub trait Observer {
     /// An event in month `month`.
     fn event(&mut self, _month: u32, _event: &Event<'_>) {}
 
-    /// A contribution active in `month`, with its TVL and revenue.
+    /// A contribution active in `month`, with its TVL and revenue; called
+    /// only when [`Observer::WANTS_CONTRIBUTIONS`] is true.
     fn contribution(&mut self, _month: u32, _c: &Contribution, _amount: f64, _revenue: f64) {}
 
     /// The state at the end of `month`, after its record was taken.
