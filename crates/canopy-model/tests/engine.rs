@@ -335,3 +335,16 @@ fn the_stress_scenario_runs_and_conserves_value() {
             .all(|r| r.leaf_price >= s.leaf_price.min && r.leaf_price <= s.leaf_price.max)
     );
 }
+
+#[test]
+fn runs_are_pure_and_can_share_a_scenario_across_threads() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let s = scenario("stress", &[]);
+    shareable(&s);
+    let alone = records(&s);
+    let together: Vec<Vec<MonthRecord>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| records(&s))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(together.iter().all(|r| *r == alone));
+}
