@@ -482,24 +482,17 @@ impl<'s> State<'s> {
             return Err((name, "is not a finite number".to_string()));
         }
         let s = self.scenario;
-        let (leaf, usdc, initial_leaf, initial_usdc) = self.pairs.held(m);
-        let pairs_min = self
-            .pairs
-            .pairs()
-            .iter()
-            .filter(|x| x.start <= m && !x.withdrawn)
-            .map(|x| x.leaf.min(x.usdc))
-            .fold(0.0, f64::min);
+        let held = self.pairs.held(m);
         let balances = Balances {
             aegis_leaf: self.aegis.leaf,
             aegis_usdc: self.aegis.usdc,
-            pairs_leaf: leaf,
-            pairs_usdc: usdc,
-            pairs_min,
+            pairs_leaf: held.leaf,
+            pairs_usdc: held.usdc,
+            pairs_min: held.min,
             initial_aegis_leaf: s.aegis.initial_leaf,
             initial_aegis_usdc: s.aegis.initial_usdc,
-            initial_pairs_leaf: initial_leaf,
-            initial_pairs_usdc: initial_usdc,
+            initial_pairs_leaf: held.initial_leaf,
+            initial_pairs_usdc: held.initial_usdc,
             oak_distributed: self.oak.distributed,
             oak_allocated: self.oak_allocated,
             oak_supply: s.oak.total_supply,

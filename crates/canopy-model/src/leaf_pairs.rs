@@ -86,6 +86,21 @@ pub struct PairTotals {
     pub usdc: f64,
 }
 
+/// What the pairs hold, for the conservation checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Held {
+    /// LEAF in pairs that have started and not been withdrawn.
+    pub leaf: f64,
+    /// USDC in those pairs.
+    pub usdc: f64,
+    /// The smallest balance, LEAF or USDC, of any of them (0 if none is below 0).
+    pub min: f64,
+    /// Initial LEAF of every pair that has started.
+    pub initial_leaf: f64,
+    /// Initial USDC of every pair that has started.
+    pub initial_usdc: f64,
+}
+
 /// All pairs of a run.
 #[derive(Clone, Debug)]
 pub struct LeafPairs {
@@ -153,18 +168,20 @@ impl LeafPairs {
         t
     }
 
-    /// Balances of the pairs that have started and not been withdrawn.
-    pub fn held(&self, m: u32) -> (f64, f64, f64, f64) {
-        let mut sums = (0.0, 0.0, 0.0, 0.0);
+    /// Balances of the pairs that have started and not been withdrawn, and
+    /// the initial balances of every pair that has started, for the checks.
+    pub fn held(&self, m: u32) -> Held {
+        let mut h = Held::default();
         for x in self.pairs.iter().filter(|x| x.start <= m) {
             if !x.withdrawn {
-                sums.0 += x.leaf;
-                sums.1 += x.usdc;
+                h.leaf += x.leaf;
+                h.usdc += x.usdc;
+                h.min = h.min.min(x.leaf).min(x.usdc);
             }
-            sums.2 += x.initial_leaf;
-            sums.3 += x.initial_usdc;
+            h.initial_leaf += x.initial_leaf;
+            h.initial_usdc += x.initial_usdc;
         }
-        sums
+        h
     }
 
     /// Brings the pairs toward their targets at price `p` in month `m`:

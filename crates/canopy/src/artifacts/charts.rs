@@ -579,6 +579,10 @@ fn months(recs: &[MonthRecord], bars: bool) -> Axis {
 
 /// Points of one series, one per month; a single month becomes a short
 /// flat segment so that lines and areas stay visible.
+/// Dash and gap lengths of dashed lines, in pixels.
+const DASH: u32 = 14;
+const GAP: u32 = 10;
+
 fn pts(recs: &[MonthRecord], f: impl Fn(&MonthRecord) -> f64) -> Vec<(f64, f64)> {
     if let [r] = recs {
         let m = f64::from(r.month);
@@ -892,8 +896,8 @@ where
     ))?;
     chart.draw_secondary_series(DashedLineSeries::new(
         pts(recs, |r| r.aegis_value / uu.div),
-        14,
-        10,
+        DASH,
+        GAP,
         palette::TOTAL.stroke_width(LINE),
     ))?;
     Ok(())
@@ -1126,8 +1130,8 @@ where
     ))?;
     chart.draw_secondary_series(DashedLineSeries::new(
         pts(recs, |r| r.value_per_oak / vu.div),
-        14,
-        10,
+        DASH,
+        GAP,
         palette::VALUE.stroke_width(LINE),
     ))?;
     Ok(())
@@ -1258,8 +1262,8 @@ where
     for seg in &threshold {
         chart.draw_series(DashedLineSeries::new(
             widen(seg),
-            14,
-            10,
+            DASH,
+            GAP,
             palette::THRESHOLD.stroke_width(LINE),
         ))?;
     }
@@ -1345,8 +1349,8 @@ where
     for seg in segments(recs, |r| r.market_share.map(|s| s * 100.0)) {
         chart.draw_secondary_series(DashedLineSeries::new(
             widen(&seg),
-            14,
-            10,
+            DASH,
+            GAP,
             palette::SHARE.stroke_width(LINE),
         ))?;
     }
