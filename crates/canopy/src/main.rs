@@ -1,16 +1,12 @@
 //! `canopy`: the command line of the canopy simulator.
 
-mod artifacts;
 mod cli;
 mod console;
 mod events;
 mod logging;
-mod output;
 mod scenario_source;
 
-use std::fs;
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -98,7 +94,7 @@ fn run(args: &RunArgs) -> ExitCode {
         }))
         .finish();
 
-    let mut observer = (artifacts::DealLog::new(&scenario), events::LogEvents);
+    let mut observer = (canopy_output::DealLog::new(&scenario), events::LogEvents);
     let (outcome, elapsed) = tracing::subscriber::with_default(subscriber, || {
         info!(
             "canopy {}: scenario {} ({} months, seed {}, price model {:?})",
@@ -156,14 +152,14 @@ fn run(args: &RunArgs) -> ExitCode {
         }
         say(&table);
     }
-    let run = artifacts::Run {
+    let run = canopy_output::Run {
         name: &args.scenario,
         scenario: &scenario,
         records: &records,
         deals: &observer.0,
         stopped: failure.as_ref().map(ToString::to_string),
     };
-    if let Err(e) = write_results(&args.out, &run, !args.no_charts) {
+    if let Err(e) = canopy_output::write(&args.out, &run, !args.no_charts) {
         complain(&format!(
             "error: cannot write results to {}: {e}",
             args.out.display()
@@ -203,11 +199,4 @@ fn say(text: &str) {
 fn complain(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{text}");
-}
-
-/// Writes every result file into `out`; charts and report with `charts`.
-fn write_results(out: &Path, run: &artifacts::Run<'_>, charts: bool) -> std::io::Result<()> {
-    fs::create_dir_all(out)?;
-    output::write_atomic(&out.join("metrics.csv"), &output::metrics_csv(run.records)?)?;
-    artifacts::write(out, run, charts)
 }

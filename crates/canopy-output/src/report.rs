@@ -12,7 +12,7 @@ use canopy_model::{COLUMNS, MonthRecord, Scenario, TvlKind};
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
 use super::palette;
-use crate::console::thousands;
+use crate::numbers::thousands;
 
 /// Everything the report shows.
 pub struct Report<'a> {

@@ -21,8 +21,8 @@ pub const HEIGHT: u32 = 1000;
 type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
 type Area<DB> = DrawingArea<DB, Shift>;
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+static REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the embedded fonts as plotters' `sans-serif`, once per process.
 /// The name is the generic family so that SVG text falls back to the
@@ -382,7 +382,7 @@ fn tick(v: f64) -> String {
         // Three significant digits below 1.
         (2 - a.log10().floor() as i32).clamp(0, 12) as usize
     };
-    let s = crate::console::thousands(v, decimals);
+    let s = crate::numbers::thousands(v, decimals);
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
@@ -1000,7 +1000,7 @@ where
 
 fn price_text(p: f64) -> String {
     if p.abs() >= 100.0 {
-        crate::console::thousands(p, 2)
+        crate::numbers::thousands(p, 2)
     } else {
         format!("{p:.4}")
     }

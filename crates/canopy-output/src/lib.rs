@@ -1,10 +1,13 @@
-//! What a run leaves in `--out` besides `metrics.csv`: `metrics.json`,
-//! `deals.csv`, and (unless `--no-charts`) every chart as PNG and SVG and
-//! `report.html`.
+//! The output library: every file a run leaves behind (`metrics.csv`,
+//! `metrics.json`, `deals.csv`, the charts as PNG and SVG, `report.html`),
+//! shared by every front end. It reads the model; it prints nothing.
 
+pub mod atomic;
 pub mod charts;
 pub mod deals;
 pub mod json;
+pub mod metrics;
+pub mod numbers;
 pub mod palette;
 pub mod report;
 
@@ -15,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use canopy_model::{MonthRecord, Scenario};
 
-use crate::output::write_atomic;
+use crate::atomic::write_atomic;
 use charts::Chart;
 pub use deals::DealLog;
 
@@ -33,11 +36,16 @@ pub struct Run<'a> {
     pub stopped: Option<String>,
 }
 
-/// Writes `metrics.json` and `deals.csv`, and with `with_charts` the charts
-/// and `report.html`, into `out` (which exists). Chart files and a report
-/// left by an earlier run that this run does not write are removed, so the
-/// folder never mixes two runs.
+/// Writes `metrics.csv`, `metrics.json` and `deals.csv`, and with
+/// `with_charts` the charts and `report.html`, into `out` (created if
+/// missing). Chart files and a report left by an earlier run that this run
+/// does not write are removed, so the folder never mixes two runs.
 pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    write_atomic(
+        &out.join("metrics.csv"),
+        &metrics::metrics_csv(run.records)?,
+    )?;
     write_atomic(
         &out.join("metrics.json"),
         json::metrics_json(run.records).as_bytes(),

@@ -33,7 +33,7 @@ use std::io;
 use canopy_model::tvl::{Contribution, Source};
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State, TvlKind};
 
-use crate::output::cell;
+use crate::metrics::cell;
 
 /// The columns of `deals.csv`.
 pub const COLUMNS: [&str; 14] = [
