@@ -21,4 +21,4 @@ pub mod tvl;
 pub use engine::{Event, Observer, RunError, Silent, State, run, run_observed};
 pub use record::{COLUMNS, MonthRecord};
 pub use scenario::load::load;
-pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario};
+pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario, Value};

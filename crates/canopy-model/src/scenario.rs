@@ -4,12 +4,17 @@
 //! [`validate`] turns it into a [`ValidScenario`], the only thing the engine
 //! accepts.
 
+pub mod edit;
 pub mod load;
+pub mod params;
+pub mod schema;
 pub mod validate;
 
 use serde::Serialize;
 
+pub use edit::KeyPath;
 pub use load::{Override, parse_override};
+pub use params::{DEAL_PARAMS, PARAMS, Value};
 pub use validate::{Problem, ScenarioError, ValidScenario};
 
 /// The four kinds of TVL contribution.
@@ -70,7 +75,7 @@ impl TvlKind {
 }
 
 /// One number per TVL kind.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KindValues {
     /// Protocol-locked.
     pub protocol_locked: f64,
@@ -136,7 +141,7 @@ pub struct Scenario {
 }
 
 /// `[simulation]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Simulation {
     /// Months to simulate, 1..=1200.
     pub months: u32,
@@ -145,7 +150,7 @@ pub struct Simulation {
 }
 
 /// `[aegis]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Aegis {
     /// LEAF in AEGIS at month 0.
     pub initial_leaf: f64,
@@ -156,17 +161,35 @@ pub struct Aegis {
 }
 
 /// The LEAF price model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PriceModel {
     /// The price stays at `initial`.
+    #[default]
     Fixed,
     /// Drift, volatility and the impact of market flows.
     Market,
 }
 
+impl PriceModel {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            PriceModel::Fixed => "fixed",
+            PriceModel::Market => "market",
+        }
+    }
+
+    /// The model named `name` in a scenario file.
+    pub fn from_name(name: &str) -> Option<PriceModel> {
+        [PriceModel::Fixed, PriceModel::Market]
+            .into_iter()
+            .find(|m| m.name() == name)
+    }
+}
+
 /// `[leaf_price]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LeafPrice {
     /// Which price model.
     pub model: PriceModel,
@@ -185,24 +208,42 @@ pub struct LeafPrice {
 }
 
 /// How pairs trade with AEGIS to reach their target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rebalance {
     /// Pairs buy below target and sell above it.
+    #[default]
     Both,
     /// Pairs only buy.
     BuyOnly,
 }
 
+impl Rebalance {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rebalance::Both => "both",
+            Rebalance::BuyOnly => "buy-only",
+        }
+    }
+
+    /// The rule named `name` in a scenario file.
+    pub fn from_name(name: &str) -> Option<Rebalance> {
+        [Rebalance::Both, Rebalance::BuyOnly]
+            .into_iter()
+            .find(|m| m.name() == name)
+    }
+}
+
 /// `[leaf_pairs]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LeafPairs {
     /// Rebalancing direction.
     pub rebalance: Rebalance,
 }
 
 /// `[oak]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Oak {
     /// OAK minted at month 0.
     pub total_supply: f64,
@@ -213,7 +254,7 @@ pub struct Oak {
 }
 
 /// `[tvl]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Tvl {
     /// Annual rates for generated contributions.
     pub revenue_rates: KindValues,
@@ -226,7 +267,7 @@ pub struct Tvl {
 }
 
 /// `[tvl.organic]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Organic {
     /// Organic TVL per contracted TVL.
     pub conversion_ratio: f64,
@@ -237,7 +278,7 @@ pub struct Organic {
 }
 
 /// `[tvl.recurring_contracts]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RecurringContracts {
     /// New contracts in every month after this one.
     pub after_month: u32,
@@ -250,7 +291,7 @@ pub struct RecurringContracts {
 }
 
 /// `[tvl.market]`: TVL growth with the chain.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ChainTvl {
     /// Whether the chain model is on.
     pub enabled: bool,
@@ -269,7 +310,7 @@ pub struct ChainTvl {
 }
 
 /// `[market]`: external flows against the pairs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Market {
     /// External net demand for LEAF in month 1, USD.
     pub net_demand_usd: f64,
@@ -292,7 +333,7 @@ impl Market {
 }
 
 /// `[revenue]`: revenue rate adjustments.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Revenue {
     /// Months for the multipliers to reach their targets.
     pub schedule_months: u32,
@@ -320,19 +361,17 @@ pub struct Compat {
 }
 
 impl Compat {
-    /// The switches by name, in SCENARIO.md order.
-    pub fn switches(&self) -> [(&'static str, bool); 6] {
-        [
-            ("pairs_lag_one_month", self.pairs_lag_one_month),
-            ("pair_purchase_mints_usdc", self.pair_purchase_mints_usdc),
-            ("revenue_ignores_decay", self.revenue_ignores_decay),
-            (
-                "redemptions_without_payout",
-                self.redemptions_without_payout,
-            ),
-            ("irr_time_only", self.irr_time_only),
-            ("oak_vesting_off_by_one", self.oak_vesting_off_by_one),
-        ]
+    /// The switches by name, in file order (from [`params::PARAMS`]).
+    pub fn switches(&self) -> Vec<(&'static str, bool)> {
+        let s = Scenario {
+            compat: self.clone(),
+            ..Scenario::default()
+        };
+        params::PARAMS
+            .iter()
+            .filter_map(|p| Some((p.path.strip_prefix("compat.")?, (p.get)(&s))))
+            .map(|(name, v)| (name, v == Value::Bool(true)))
+            .collect()
     }
 
     /// The names of the switches that are on.
@@ -343,25 +382,10 @@ impl Compat {
             .map(|s| s.0)
             .collect()
     }
-
-    /// Sets the switch called `name`; false if there is none.
-    pub fn set(&mut self, name: &str, on: bool) -> bool {
-        let slot = match name {
-            "pairs_lag_one_month" => &mut self.pairs_lag_one_month,
-            "pair_purchase_mints_usdc" => &mut self.pair_purchase_mints_usdc,
-            "revenue_ignores_decay" => &mut self.revenue_ignores_decay,
-            "redemptions_without_payout" => &mut self.redemptions_without_payout,
-            "irr_time_only" => &mut self.irr_time_only,
-            "oak_vesting_off_by_one" => &mut self.oak_vesting_off_by_one,
-            _ => return false,
-        };
-        *slot = on;
-        true
-    }
 }
 
 /// One `[[deal]]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Deal {
     /// Unique id (given, or derived from counterparty and start month).
     pub id: String,
@@ -430,106 +454,111 @@ pub struct PairPart {
 }
 
 impl Default for Scenario {
+    /// Every parameter at the default [`params::PARAMS`] gives it, and no deals.
     fn default() -> Self {
-        Scenario {
-            simulation: Simulation {
-                months: 60,
-                seed: 0,
-            },
-            aegis: Aegis {
-                initial_leaf: 1e9,
-                initial_usdc: 1e8,
-                revenue_share: 1.0,
-            },
-            leaf_price: LeafPrice {
-                model: PriceModel::Fixed,
-                initial: 1.0,
-                drift: 0.0,
-                volatility: 0.0,
-                min: 0.01,
-                max: 1000.0,
-                max_monthly_impact: 0.10,
-            },
-            leaf_pairs: LeafPairs {
-                rebalance: Rebalance::Both,
-            },
-            oak: Oak {
-                total_supply: 500_000.0,
-                redemption_start_month: 3,
-                redemption_end_month: 48,
-            },
-            tvl: Tvl {
-                revenue_rates: KindValues {
-                    protocol_locked: 0.04,
-                    contracted: 0.025,
-                    organic: 0.02,
-                    boosted: 0.03,
-                },
-                organic: Organic {
-                    conversion_ratio: 0.2,
-                    decay_rate: 0.05,
-                    duration_months: 36,
-                },
-                recurring_contracts: RecurringContracts {
-                    after_month: 3,
-                    amount: 2e7,
-                    revenue_rate: 0.025,
-                    duration_months: 6,
-                },
-                market: ChainTvl {
-                    enabled: false,
-                    chain_initial: 8e8,
-                    growth_rates: vec![1.5, 1.0, 0.75, 0.5, 0.4],
-                    initial_share: 0.4375,
-                    min_share: 0.10,
-                    share_decay: 0.02,
-                    volatility: 0.0,
-                },
-            },
-            market: Market {
-                net_demand_usd: 0.0,
-                demand_growth: 0.0,
-                demand_noise_usd: 0.0,
-                redeemer_sell_share: 0.0,
-            },
-            revenue: Revenue {
-                schedule_months: 24,
-                target_multiplier: KindValues::uniform(1.0),
-                price_elasticity: 0.0,
-            },
+        let mut s = Scenario {
+            simulation: Simulation::default(),
+            aegis: Aegis::default(),
+            leaf_price: LeafPrice::default(),
+            leaf_pairs: LeafPairs::default(),
+            oak: Oak::default(),
+            tvl: Tvl::default(),
+            market: Market::default(),
+            revenue: Revenue::default(),
             compat: Compat::default(),
             deals: Vec::new(),
+        };
+        for p in params::PARAMS {
+            if let Some(v) = p.default.value() {
+                (p.set)(&mut s, v);
+            }
+        }
+        s
+    }
+}
+
+impl TvlPart {
+    /// A part with every key at zero, filled in while a deal is read.
+    pub fn blank() -> Self {
+        TvlPart {
+            kind: TvlKind::Contracted,
+            amount: 0.0,
+            revenue_rate: 0.0,
+            duration_months: 1,
+        }
+    }
+}
+
+impl OakPart {
+    /// A part with its optional keys at their defaults, the rest zero.
+    pub fn blank() -> Self {
+        OakPart {
+            amount: 0.0,
+            vesting_months: 0,
+            irr_threshold: 0.0,
+        }
+    }
+}
+
+impl PairPart {
+    /// A part with its optional keys at their defaults, the rest zero.
+    pub fn blank() -> Self {
+        PairPart {
+            amount: 0.0,
+            leaf_tokens: 0.0,
+            target_ratio: 0.0,
+            base_concentration: 0.5,
+            max_concentration: 0.8,
+            duration_months: 1,
         }
     }
 }
 
 impl Scenario {
-    /// The scenario as a complete TOML file, every default written out; each
-    /// deal's parts as inline tables, the way scenario files are written.
+    /// The scenario as a complete TOML file, every default written out (from
+    /// [`params::PARAMS`]); each deal's parts as inline tables, the way
+    /// scenario files are written.
     pub fn to_toml(&self) -> String {
-        // Serialising plain data to TOML cannot fail: every value is a number,
-        // string, bool, array or table, and non-finite numbers are valid TOML.
-        let mut table = toml::Table::try_from(self).unwrap_or_default();
-        table.remove("deal");
-        let mut out = toml::to_string(&table).unwrap_or_default();
+        let mut tables: Vec<(&str, Vec<String>)> = Vec::new();
+        for p in params::PARAMS {
+            let (table, key) = p.path.rsplit_once('.').unwrap_or(("", p.path));
+            let line = format!("{key} = {}", (p.get)(self).show());
+            match tables.iter_mut().find(|(t, _)| *t == table) {
+                Some((_, lines)) => lines.push(line),
+                None => tables.push((table, vec![line])),
+            }
+        }
+        let mut out = String::new();
+        for (i, (table, lines)) in tables.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&format!("[{table}]\n"));
+            for line in lines {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
         for d in &self.deals {
-            out.push_str(&format!(
-                "\n[[deal]]\nid = {}\ncounterparty = {}\nstart_month = {}\n{}{}{}",
-                toml::Value::String(d.id.clone()),
-                toml::Value::String(d.counterparty.clone()),
-                d.start_month,
-                inline("tvl", d.tvl.as_ref()),
-                inline("oak", d.oak.as_ref()),
-                inline("leaf_pair", d.leaf_pair.as_ref()),
-            ));
+            out.push_str("\n[[deal]]\n");
+            let mut parts: Vec<(&str, Vec<String>)> = Vec::new();
+            for p in params::DEAL_PARAMS {
+                let Some(v) = (p.get)(d) else { continue };
+                match p.path.split_once('.') {
+                    None => out.push_str(&format!("{} = {}\n", p.path, v.show())),
+                    Some((part, key)) => {
+                        let item = format!("{key} = {}", v.show());
+                        match parts.iter_mut().find(|(name, _)| *name == part) {
+                            Some((_, items)) => items.push(item),
+                            None => parts.push((part, vec![item])),
+                        }
+                    }
+                }
+            }
+            for (part, items) in parts {
+                out.push_str(&format!("{part} = {{ {} }}\n", items.join(", ")));
+            }
         }
         out
     }
-}
-
-/// `key = { ... }` and a newline for a part that is there, else nothing.
-fn inline<T: Serialize>(key: &str, part: Option<&T>) -> String {
-    part.and_then(|p| toml::Value::try_from(p).ok())
-        .map(|v| format!("{key} = {v}\n"))
-        .unwrap_or_default()
 }

@@ -313,7 +313,7 @@ fn overrides_set_any_dotted_key_and_are_validated() {
     .unwrap_err();
     assert_eq!(
         e.problems[0].at,
-        Where::Override("aegis.initial_usdx=1".into())
+        Where::Override("--set aegis.initial_usdx=1".into())
     );
     assert!(
         e.problems[0]

@@ -1,8 +1,10 @@
 //! Checks that span several keys, and the error type for bad scenarios.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use super::Scenario;
+use super::params::{self, Value};
+use super::{Deal, Scenario};
 
 /// Where in the input a problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,7 +16,7 @@ pub enum Where {
         /// Column in characters, from 1.
         column: usize,
     },
-    /// A `--set` override, as given.
+    /// An override, as the user gave it (`--set aegis.initial_usdc=-1`, `--months 0`).
     Override(String),
     /// Nowhere in particular.
     Nowhere,
@@ -39,6 +41,8 @@ pub struct Problem {
     pub at: Where,
     /// The key path, such as `deal[3].leaf_pair.target_ratio` (empty if none).
     pub path: String,
+    /// The counterparty of the deal the path is in, if it is in one.
+    pub deal: Option<String>,
     /// What is wrong and what is allowed.
     pub message: String,
 }
@@ -82,7 +86,7 @@ impl fmt::Display for ScenarioError {
             write!(f, "\n  {}", self.source_name)?;
             match &p.at {
                 Where::Text { line, column } => write!(f, ":{line}:{column}")?,
-                Where::Override(text) => write!(f, " (--set {text})")?,
+                Where::Override(label) => write!(f, " ({label})")?,
                 Where::Nowhere => {}
             }
             if p.path.is_empty() {
@@ -90,9 +94,20 @@ impl fmt::Display for ScenarioError {
             } else {
                 write!(f, ": {}: {}", p.path, p.message)?;
             }
+            // The deal by its counterparty too, after the message so that
+            // the key path stays whole: `(deal[3] is Sigma Capital)`.
+            if let (Some(cp), Some(deal)) = (&p.deal, deal_of(&p.path)) {
+                write!(f, " ({deal} is {cp})")?;
+            }
         }
         Ok(())
     }
+}
+
+/// The `deal[i]` a key path is in, if it is in one.
+fn deal_of(path: &str) -> Option<&str> {
+    path.strip_prefix("deal[")?;
+    Some(&path[..path.find(']')? + 1])
 }
 
 /// A scenario that passed every check; the engine runs only these.
@@ -119,13 +134,84 @@ impl std::ops::Deref for ValidScenario {
 }
 
 impl Scenario {
-    /// Checks a scenario built in code (no file positions to report).
+    /// Checks a scenario built in code (no file positions to report): every
+    /// value against [`params::PARAMS`] and [`params::DEAL_PARAMS`], then the
+    /// checks that involve several keys, exactly as for a file.
     pub fn validate(self) -> Result<ValidScenario, ScenarioError> {
-        // Round-trip through the reader so that code-built scenarios get
-        // exactly the checks that files get.
-        let text = self.to_toml();
-        super::load::load("scenario", &text, &[])
+        let mut problems = Vec::new();
+        let mut bad = |path: String, deal: Option<&Deal>, message: String| {
+            problems.push(Problem {
+                at: Where::Nowhere,
+                path,
+                deal: deal.map(|d| d.counterparty.clone()),
+                message,
+            })
+        };
+        for p in params::PARAMS {
+            let v = (p.get)(&self);
+            if let Err(message) = p.kind.check(&v) {
+                bad(p.path.to_string(), None, message);
+            }
+        }
+        for (i, d) in self.deals.iter().enumerate() {
+            if d.tvl.is_none() && d.oak.is_none() && d.leaf_pair.is_none() {
+                bad(format!("deal[{i}]"), Some(d), NO_PART.into());
+            }
+            for p in params::DEAL_PARAMS {
+                if let Some(v) = (p.get)(d)
+                    && let Err(message) = p.kind.check(&v)
+                {
+                    bad(format!("deal[{i}].{}", p.path), Some(d), message);
+                }
+            }
+        }
+        validate("scenario", self, problems, &Spots::default())
     }
+}
+
+/// What a deal without parts is told.
+pub(super) const NO_PART: &str = "a deal needs at least one part: `tvl`, `oak` or `leaf_pair`";
+
+/// Where each key path that was read came from, for checks that involve
+/// several keys (empty for a scenario built in code).
+#[derive(Debug, Default)]
+pub(super) struct Spots {
+    /// Key path to its place.
+    pub places: HashMap<String, Where>,
+}
+
+impl Spots {
+    fn at(&self, path: &str) -> Where {
+        self.places.get(path).cloned().unwrap_or(Where::Nowhere)
+    }
+
+    fn given(&self, path: &str) -> bool {
+        self.places.contains_key(path)
+    }
+
+    /// The later-written of two places: an override wins over the file.
+    fn latest(&self, a: &str, b: &str) -> Where {
+        match (self.at(a), self.at(b)) {
+            (o @ Where::Override(_), _) | (_, o @ Where::Override(_)) => o,
+            (Where::Nowhere, w) | (w, Where::Nowhere) => w,
+            (w, _) => w,
+        }
+    }
+}
+
+/// Whether `id` is the name of a row that deals.csv generates (recurring
+/// contracts, organic twins, chain TVL), which no deal may take.
+fn reserved_id(id: &str) -> bool {
+    id.ends_with(" (organic)")
+        || id == "chain organic"
+        || id
+            .strip_prefix("recurring ")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A number in a message: compact for large and tiny magnitudes.
+fn num(x: f64) -> String {
+    Value::Float(x).show().trim_end_matches(".0").to_string()
 }
 
 /// Runs the checks that involve several keys, after reading.
@@ -133,25 +219,23 @@ pub(super) fn validate(
     source: &str,
     s: Scenario,
     mut problems: Vec<Problem>,
-    spots: Vec<(String, Where)>,
+    spots: &Spots,
 ) -> Result<ValidScenario, ScenarioError> {
-    let spot = |path: &str| {
-        spots
-            .iter()
-            .find(|(p, _)| p == path)
-            .map_or(Where::Nowhere, |(_, w)| w.clone())
-    };
-    let mut add = |path: String, message: String| {
+    let mut add = |path: String, at: Where, deal: Option<&Deal>, message: String| {
         problems.push(Problem {
-            at: spot(&path),
+            at,
             path,
+            deal: deal.map(|d| d.counterparty.clone()),
             message,
         })
     };
 
     if s.oak.redemption_end_month <= s.oak.redemption_start_month {
+        let path = "oak.redemption_end_month";
         add(
-            "oak.redemption_end_month".into(),
+            path.into(),
+            spots.at(path),
+            None,
             format!(
                 "{} is not allowed: the redemption window must end after it starts (redemption_start_month = {})",
                 s.oak.redemption_end_month, s.oak.redemption_start_month
@@ -159,30 +243,68 @@ pub(super) fn validate(
         );
     }
     if s.leaf_price.min >= s.leaf_price.max {
+        let path = "leaf_price.max";
         add(
-            "leaf_price.max".into(),
+            path.into(),
+            spots.at(path),
+            None,
             format!(
                 "{} is not allowed: it must be above leaf_price.min ({})",
-                s.leaf_price.max, s.leaf_price.min
+                num(s.leaf_price.max),
+                num(s.leaf_price.min)
             ),
         );
     }
 
     let mut allocated = 0.0;
+    let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(s.deals.len());
     for (i, d) in s.deals.iter().enumerate() {
-        if let Some(first) = s.deals[..i].iter().position(|o| o.id == d.id) {
-            let given = spots.iter().any(|(p, _)| *p == format!("deal[{i}].id"));
+        let id_path = format!("deal[{i}].id");
+        let given = spots.given(&id_path);
+        if given && reserved_id(&d.id) {
             add(
-                if given {
-                    format!("deal[{i}].id")
-                } else {
-                    format!("deal[{i}]")
-                },
+                id_path.clone(),
+                spots.at(&id_path),
+                Some(d),
                 format!(
-                    "duplicate deal id {:?}: deal[{first}] has it too; give one of them an `id`",
-                    d.id
+                    "the id {} is the name of a row deals.csv generates (`recurring NNN` for recurring contracts, `... (organic)` for organic twins, `chain organic`); choose another",
+                    Value::Str(d.id.clone()).show()
                 ),
             );
+        }
+        match first_with.get(d.id.as_str()) {
+            None => {
+                first_with.insert(&d.id, i);
+            }
+            Some(&first) => {
+                let first_given = spots.given(&format!("deal[{first}].id"));
+                let other = format!("deal[{first}] ({})", s.deals[first].counterparty);
+                let hint = match (given, first_given) {
+                    (false, false) => "both are made from the counterparty's first 10 characters and the start month; give one of them an `id`".to_string(),
+                    (false, true) => format!("this deal's id is made from its counterparty and start month; give it an `id`, or change the one of {other}"),
+                    (true, _) => "ids must be unique; change one of them".to_string(),
+                };
+                let (path, at) = if given {
+                    (id_path.clone(), spots.at(&id_path))
+                } else {
+                    (
+                        format!("deal[{i}]"),
+                        spots.latest(
+                            &format!("deal[{i}].counterparty"),
+                            &format!("deal[{i}].start_month"),
+                        ),
+                    )
+                };
+                add(
+                    path,
+                    at,
+                    Some(d),
+                    format!(
+                        "duplicate deal id {}: {other} has it too; {hint}",
+                        Value::Str(d.id.clone()).show()
+                    ),
+                );
+            }
         }
         if let Some(oak) = &d.oak {
             allocated += oak.amount;
@@ -190,22 +312,32 @@ pub(super) fn validate(
         if let Some(pair) = &d.leaf_pair {
             let cost = pair.leaf_tokens * s.leaf_price.initial;
             if cost > pair.amount {
+                let path = format!("deal[{i}].leaf_pair.leaf_tokens");
                 add(
-                    format!("deal[{i}].leaf_pair.leaf_tokens"),
+                    path.clone(),
+                    spots.at(&path),
+                    Some(d),
                     format!(
-                        "{} LEAF at the initial price of {} is worth {cost}, more than the pair's amount ({}): the pair would start with negative USDC",
-                        pair.leaf_tokens, s.leaf_price.initial, pair.amount
+                        "{} LEAF at the initial price of {} is worth {}, more than the pair's amount ({}): the pair would start with negative USDC",
+                        num(pair.leaf_tokens),
+                        num(s.leaf_price.initial),
+                        num(cost),
+                        num(pair.amount)
                     ),
                 );
             }
         }
     }
     if allocated > s.oak.total_supply {
+        let path = "oak.total_supply";
         add(
-            "oak.total_supply".into(),
+            path.into(),
+            spots.at(path),
+            None,
             format!(
-                "the deals allocate {allocated} OAK, more than the total supply of {}",
-                s.oak.total_supply
+                "the deals allocate {} OAK, more than the total supply of {}",
+                num(allocated),
+                num(s.oak.total_supply)
             ),
         );
     }

@@ -1,0 +1,404 @@
+//! Reading and changing one parameter of a scenario by its dotted key path
+//! (`aegis.initial_usdc`, `deal[3].oak.amount`, `tvl.market.growth_rates[0]`),
+//! with the paths and checks of `--set`, and no TOML in between: a sweep
+//! builds each point's scenario from its base this way.
+
+use super::params::{self, DealParam, Param, Value};
+use super::validate::{Problem, ScenarioError, ValidScenario, Where};
+use super::{Deal, Scenario};
+
+/// One step of a dotted key path: a key, or an index into an array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// A table key.
+    Key(String),
+    /// An index into an array, from 0.
+    Index(usize),
+}
+
+/// A parsed dotted key path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyPath {
+    /// The steps, in order.
+    pub segments: Vec<Segment>,
+}
+
+impl KeyPath {
+    /// Parses `aegis.initial_usdc`, `deal[2].oak.amount` or
+    /// `tvl.market.growth_rates[0]`.
+    pub fn parse(key: &str) -> Result<KeyPath, String> {
+        let mut segments = Vec::new();
+        for part in key.trim().split('.') {
+            let (name, mut rest) = match part.find('[') {
+                Some(i) => (&part[..i], &part[i..]),
+                None => (part, ""),
+            };
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "`{key}` is not a dotted key path (for example `aegis.initial_usdc` or `deal[0].oak.amount`)"
+                ));
+            }
+            segments.push(Segment::Key(name.to_string()));
+            while !rest.is_empty() {
+                let close = rest.find(']').filter(|_| rest.starts_with('['));
+                let index = close.and_then(|c| rest[1..c].parse::<usize>().ok());
+                match (close, index) {
+                    (Some(c), Some(i)) => {
+                        segments.push(Segment::Index(i));
+                        rest = &rest[c + 1..];
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`{key}`: an index is written `[N]` with N a whole number from 0, as in `deal[0]`"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(KeyPath { segments })
+    }
+
+    /// The path of the first `n` steps, as written: `deal[3].oak`.
+    pub fn prefix_text(&self, n: usize) -> String {
+        let mut s = String::new();
+        for seg in &self.segments[..n.min(self.segments.len())] {
+            match seg {
+                Segment::Key(k) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                }
+                Segment::Index(i) => s.push_str(&format!("[{i}]")),
+            }
+        }
+        s
+    }
+}
+
+impl std::fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.prefix_text(self.segments.len()))
+    }
+}
+
+/// What a key path names.
+#[derive(Clone, Copy)]
+pub enum Target {
+    /// A parameter of the scenario.
+    Param(&'static Param),
+    /// One item of a list parameter.
+    Item(&'static Param, usize),
+    /// A key of the deal with this index.
+    Deal(usize, &'static DealParam),
+}
+
+/// The keys allowed in the table at `prefix` of a deal (`""`) or of the
+/// scenario, as a hint for a key that is not one of them.
+fn unknown(key: &str, known: &[&str]) -> String {
+    format!("unknown key `{key}`; {}", params::suggest(key, known))
+}
+
+/// A label for a deal in messages: `deal[3] (Sigma Capital)`.
+pub fn deal_label(s: &Scenario, i: usize) -> String {
+    match s.deals.get(i) {
+        Some(d) => format!("deal[{i}] ({})", d.counterparty),
+        None => format!("deal[{i}]"),
+    }
+}
+
+/// What `deal[i]` is when there is no such deal.
+pub fn no_such_deal(count: usize, i: usize) -> String {
+    match count {
+        0 => format!("the scenario has no deals, so `deal[{i}]` does not exist"),
+        1 => format!("the scenario has 1 deal, deal[0], so `deal[{i}]` does not exist"),
+        n => format!(
+            "the scenario has {n} deals, deal[0] to deal[{}], so `deal[{i}]` does not exist",
+            n - 1
+        ),
+    }
+}
+
+impl Scenario {
+    /// What `path` names in this scenario, or why it names nothing.
+    pub fn resolve(&self, path: &KeyPath) -> Result<Target, String> {
+        let segs = &path.segments;
+        if let [Segment::Key(top), rest @ ..] = segs.as_slice()
+            && top == "deal"
+        {
+            let Some(Segment::Index(i)) = rest.first() else {
+                return Err(
+                    "deals are named by their index, counted from 0: `deal[0].start_month`".into(),
+                );
+            };
+            if *i >= self.deals.len() {
+                return Err(no_such_deal(self.deals.len(), *i));
+            }
+            let mut key = String::new();
+            for (n, seg) in rest[1..].iter().enumerate() {
+                let Segment::Key(k) = seg else {
+                    return Err(format!("`{}` is not an array", path.prefix_text(n + 2)));
+                };
+                let known = params::deal_children(&key);
+                if !known.contains(&k.as_str()) {
+                    return Err(unknown(k, &known));
+                }
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(k);
+            }
+            return match params::deal_param(&key) {
+                Some(p) if params::part_of(p.path).is_none() => Ok(Target::Deal(*i, p)),
+                Some(p) => {
+                    let part = params::part_of(p.path).unwrap_or_default();
+                    let has = match part {
+                        "tvl" => self.deals[*i].tvl.is_some(),
+                        "oak" => self.deals[*i].oak.is_some(),
+                        _ => self.deals[*i].leaf_pair.is_some(),
+                    };
+                    if has {
+                        Ok(Target::Deal(*i, p))
+                    } else {
+                        Err(format!(
+                            "{} has no `{part}` part; give it one in the scenario file",
+                            deal_label(self, *i)
+                        ))
+                    }
+                }
+                None if key.is_empty() => Err("a whole deal cannot be set; set its keys".into()),
+                None => Err(format!(
+                    "`{key}` is a part of the deal; set its keys ({})",
+                    params::deal_children(&key).join(", ")
+                )),
+            };
+        }
+        let mut key = String::new();
+        for (n, seg) in segs.iter().enumerate() {
+            match seg {
+                Segment::Key(k) => {
+                    let known = params::scenario_children(&key);
+                    if !known.contains(&k.as_str()) {
+                        return Err(unknown(k, &known));
+                    }
+                    if !key.is_empty() {
+                        key.push('.');
+                    }
+                    key.push_str(k);
+                }
+                Segment::Index(i) => {
+                    let p = params::param(&key)
+                        .filter(|p| matches!(p.kind, params::Kind::Numbers(_)))
+                        .ok_or_else(|| format!("`{key}` is not an array"))?;
+                    if n + 1 != segs.len() {
+                        return Err(format!(
+                            "`{}` is a number, not a table",
+                            path.prefix_text(n + 1)
+                        ));
+                    }
+                    let len = match (p.get)(self) {
+                        Value::List(xs) => xs.len(),
+                        _ => 0,
+                    };
+                    if *i >= len {
+                        return Err(format!(
+                            "`{key}` has {len} items, so `[{i}]` does not exist (the first is [0])"
+                        ));
+                    }
+                    return Ok(Target::Item(p, *i));
+                }
+            }
+        }
+        match params::param(&key) {
+            Some(p) => Ok(Target::Param(p)),
+            None => Err(format!(
+                "`{key}` is a table; set its keys ({})",
+                params::scenario_children(&key).join(", ")
+            )),
+        }
+    }
+
+    /// The value at a dotted key path (`deal[13].leaf_pair.amount`).
+    pub fn get(&self, path: &str) -> Result<Value, String> {
+        let kp = KeyPath::parse(path)?;
+        Ok(match self.resolve(&kp)? {
+            Target::Param(p) => (p.get)(self),
+            Target::Item(p, i) => match (p.get)(self) {
+                Value::List(xs) => Value::Float(xs[i]),
+                other => other,
+            },
+            Target::Deal(i, p) => (p.get)(&self.deals[i]).unwrap_or(Value::Bool(false)),
+        })
+    }
+
+    /// Sets one value by its dotted key path, with the type and range checks
+    /// of `--set`; checks that involve several keys are left to
+    /// [`Scenario::validate`] (or use [`ValidScenario::set`]).
+    pub fn set(&mut self, path: &str, value: impl Into<Value>) -> Result<(), String> {
+        let kp = KeyPath::parse(path)?;
+        self.set_resolved(self.resolve(&kp)?, value.into())
+    }
+
+    /// Sets what [`Scenario::resolve`] found.
+    pub fn set_resolved(&mut self, target: Target, value: Value) -> Result<(), String> {
+        match target {
+            Target::Param(p) => {
+                let v = p.kind.check(&value)?;
+                (p.set)(self, v);
+            }
+            Target::Item(p, i) => {
+                let params::Kind::Numbers(range) = p.kind else {
+                    return Err("not a list".into());
+                };
+                let x = params::Kind::Number(range).check(&value)?;
+                if let (Value::List(mut xs), Some(x)) = ((p.get)(self), x.as_f64()) {
+                    xs[i] = x;
+                    (p.set)(self, Value::List(xs));
+                }
+            }
+            Target::Deal(i, p) => {
+                let v = p.kind.check(&value)?;
+                let d = &mut self.deals[i];
+                let derived = d.id == Deal::default_id(&d.counterparty, d.start_month);
+                (p.set)(d, v);
+                // An id derived from the counterparty and start month follows
+                // them, as it would in a file that gave no id.
+                if derived && matches!(p.path, "counterparty" | "start_month") {
+                    d.id = Deal::default_id(&d.counterparty, d.start_month);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ValidScenario {
+    /// Sets one value and checks the whole scenario again; on a problem the
+    /// scenario is left as it was.
+    pub fn set(&mut self, path: &str, value: impl Into<Value>) -> Result<(), ScenarioError> {
+        let value = value.into();
+        *self = self.with(&[(path, value)])?;
+        Ok(())
+    }
+
+    /// A copy with every change applied (in order) and checked, as
+    /// `--set KEY=VALUE` would apply them; all problems are reported together.
+    pub fn with(&self, changes: &[(&str, Value)]) -> Result<ValidScenario, ScenarioError> {
+        let mut s = self.get().clone();
+        let mut problems = Vec::new();
+        for (path, value) in changes {
+            if let Err(message) = s.set(path, value.clone()) {
+                problems.push(Problem {
+                    at: Where::Override(format!("set {path} = {}", value.show())),
+                    path: path.to_string(),
+                    deal: None,
+                    message,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError::new("scenario", problems));
+        }
+        s.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin;
+
+    fn default() -> ValidScenario {
+        crate::load("default", builtin::text("default").unwrap_or(""), &[]).expect("valid")
+    }
+
+    #[test]
+    fn paths_parse_into_keys_and_indices() {
+        let p = KeyPath::parse("deal[13].leaf_pair.amount").unwrap();
+        assert_eq!(
+            p.segments,
+            [
+                Segment::Key("deal".into()),
+                Segment::Index(13),
+                Segment::Key("leaf_pair".into()),
+                Segment::Key("amount".into())
+            ]
+        );
+        assert_eq!(p.to_string(), "deal[13].leaf_pair.amount");
+        assert!(KeyPath::parse("deal[x].a").is_err());
+        assert!(KeyPath::parse("a..b").is_err());
+    }
+
+    #[test]
+    fn get_and_set_by_path() {
+        let mut s = default().into_inner();
+        assert_eq!(s.get("aegis.initial_usdc"), Ok(Value::Float(1e8)));
+        s.set("aegis.initial_usdc", 5e7).unwrap();
+        assert_eq!(s.aegis.initial_usdc, 5e7);
+        s.set("tvl.market.growth_rates[0]", 5).unwrap();
+        assert_eq!(s.tvl.market.growth_rates[0], 5.0);
+        s.set("simulation.seed", i64::MAX).unwrap();
+        assert_eq!(s.simulation.seed, 9_223_372_036_854_775_807);
+        s.set("leaf_price.model", "market").unwrap();
+        assert_eq!(s.leaf_price.model, crate::scenario::PriceModel::Market);
+        let amount = s.get("deal[13].leaf_pair.amount").unwrap();
+        assert_eq!(
+            amount,
+            Value::Float(s.deals[13].leaf_pair.as_ref().unwrap().amount)
+        );
+    }
+
+    #[test]
+    fn set_reports_what_is_wrong_and_what_is_allowed() {
+        let mut s = default().into_inner();
+        let e = s.set("aegis.revenue_share", 2.0).unwrap_err();
+        assert!(e.contains("expected a number from 0 to 1"), "{e}");
+        let e = s.set("aegis.initial_usd", 1.0).unwrap_err();
+        assert!(e.contains("did you mean `initial_usdc`"), "{e}");
+        let e = s.set("deal[99].oak.amount", 1.0).unwrap_err();
+        assert!(
+            e.contains("has 20 deals") || e.contains("deals, deal[0] to"),
+            "{e}"
+        );
+        let e = s.set("deal[0].oak.amount", 1.0).unwrap_err();
+        assert!(
+            e.contains("deal[0] (Sigma Capital) has no `oak` part"),
+            "{e}"
+        );
+        let e = s.set("tvl.market.growth_rates[9]", 1.0).unwrap_err();
+        assert!(e.contains("has 5 items"), "{e}");
+        let e = s.set("simulation.months", 2.5).unwrap_err();
+        assert!(e.contains("2.5 is not allowed"), "{e}");
+        let e = s.set("aegis", 1.0).unwrap_err();
+        assert!(e.contains("is a table"), "{e}");
+    }
+
+    #[test]
+    fn valid_set_checks_the_whole_scenario_and_keeps_it_on_failure() {
+        let mut v = default();
+        v.set("leaf_price.max", 2.0).unwrap();
+        assert_eq!(v.leaf_price.max, 2.0);
+        let e = v.set("leaf_price.min", 3.0).unwrap_err();
+        assert!(e.to_string().contains("above leaf_price.min"), "{e}");
+        assert_eq!(v.leaf_price.min, 0.01, "unchanged after a failed set");
+        let w = v
+            .with(&[
+                ("aegis.initial_usdc", Value::Float(1.0)),
+                ("deal[13].leaf_pair.amount", Value::Float(2e6)),
+            ])
+            .unwrap();
+        assert_eq!(w.aegis.initial_usdc, 1.0);
+    }
+
+    #[test]
+    fn a_derived_id_follows_its_start_month() {
+        let mut s = default().into_inner();
+        assert_eq!(s.deals[0].id, "Sigma Capi_001");
+        s.set("deal[0].start_month", 2).unwrap();
+        assert_eq!(s.deals[0].id, "Sigma Capi_002");
+    }
+}

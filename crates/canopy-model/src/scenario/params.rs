@@ -1,0 +1,791 @@
+//! Every parameter of a scenario, declared once.
+//!
+//! [`PARAMS`] (the scenario's own keys) and [`DEAL_PARAMS`] (the keys of one
+//! `[[deal]]`) list each key with its type and allowed range, its default, a
+//! one-line doc, and how to get and set it. The reader, `--set`, typed
+//! overrides ([`crate::Scenario::set`]), `canopy show`, validation of
+//! scenarios built in code, the report's scenario section and the JSON
+//! Schema of scenario files all read these two lists, so a new parameter is
+//! one new line here.
+
+use super::{Deal, OakPart, PairPart, PriceModel, Rebalance, Scenario, TvlKind, TvlPart};
+
+/// What values a number may take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range {
+    /// Any finite number.
+    Any,
+    /// >= 0.
+    NonNeg,
+    /// > 0.
+    Positive,
+    /// lo <= x <= hi.
+    Closed(f64, f64),
+    /// lo < x <= hi.
+    LeftOpen(f64, f64),
+    /// lo <= x < hi.
+    RightOpen(f64, f64),
+    /// > lo.
+    Above(f64),
+    /// >= lo.
+    AtLeast(f64),
+}
+
+impl Range {
+    /// Whether `x` is allowed (never a non-finite number).
+    pub fn allows(self, x: f64) -> bool {
+        x.is_finite()
+            && match self {
+                Range::Any => true,
+                Range::NonNeg => x >= 0.0,
+                Range::Positive => x > 0.0,
+                Range::Closed(lo, hi) => lo <= x && x <= hi,
+                Range::LeftOpen(lo, hi) => lo < x && x <= hi,
+                Range::RightOpen(lo, hi) => lo <= x && x < hi,
+                Range::Above(lo) => x > lo,
+                Range::AtLeast(lo) => x >= lo,
+            }
+    }
+
+    /// What is allowed, for messages: `a number from 0 to 1, both included`.
+    pub fn describe(self) -> String {
+        match self {
+            Range::Any => "a finite number".into(),
+            Range::NonNeg => "a number >= 0".into(),
+            Range::Positive => "a number > 0".into(),
+            Range::Closed(lo, hi) => format!("a number from {lo} to {hi}, both included"),
+            Range::LeftOpen(lo, hi) => format!("a number above {lo}, up to {hi} included"),
+            Range::RightOpen(lo, hi) => format!("a number from {lo} (included) to below {hi}"),
+            Range::Above(lo) => format!("a number above {lo}"),
+            Range::AtLeast(lo) => format!("a number >= {lo}"),
+        }
+    }
+
+    /// The lower bound and whether it is excluded, if there is one.
+    pub fn lower(self) -> Option<(f64, bool)> {
+        match self {
+            Range::Any => None,
+            Range::NonNeg => Some((0.0, false)),
+            Range::Positive => Some((0.0, true)),
+            Range::Closed(lo, _) | Range::RightOpen(lo, _) | Range::AtLeast(lo) => {
+                Some((lo, false))
+            }
+            Range::LeftOpen(lo, _) | Range::Above(lo) => Some((lo, true)),
+        }
+    }
+
+    /// The upper bound and whether it is excluded, if there is one.
+    pub fn upper(self) -> Option<(f64, bool)> {
+        match self {
+            Range::Closed(_, hi) | Range::LeftOpen(_, hi) => Some((hi, false)),
+            Range::RightOpen(_, hi) => Some((hi, true)),
+            _ => None,
+        }
+    }
+}
+
+/// The type of a parameter and the values it allows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// A finite number in a range; integers are accepted.
+    Number(Range),
+    /// A whole number from `min` to `max`, read exactly (never through f64).
+    Whole {
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+    },
+    /// `true` or `false`.
+    Bool,
+    /// One of these strings.
+    Choice(&'static [&'static str]),
+    /// A non-empty list of numbers, each in the range.
+    Numbers(Range),
+    /// A non-empty string.
+    Text,
+}
+
+impl Kind {
+    /// What is allowed, for messages.
+    pub fn describe(self) -> String {
+        match self {
+            Kind::Number(r) => r.describe(),
+            Kind::Whole { min, max } => format!("a whole number from {min} to {max}"),
+            Kind::Bool => "true or false".into(),
+            Kind::Choice(names) => format!(
+                "one of {}",
+                names
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Kind::Numbers(r) => format!("a non-empty array of numbers, each {}", {
+                let d = r.describe();
+                d.strip_prefix("a number ").map(str::to_string).unwrap_or(d)
+            }),
+            Kind::Text => "a non-empty string".into(),
+        }
+    }
+
+    /// Checks a value against this kind and gives it in the kind's own form
+    /// (an integer for a number becomes a float; a whole float for a whole
+    /// number becomes an integer). The error says what is allowed.
+    pub fn check(self, value: &Value) -> Result<Value, String> {
+        self.check_shown(value, &value.show())
+    }
+
+    /// [`Kind::check`], naming the value as `shown` in messages (the text
+    /// the user wrote, where there is one).
+    pub fn check_shown(self, value: &Value, shown: &str) -> Result<Value, String> {
+        let bad = || format!("{shown} is not allowed: expected {}", self.describe());
+        let wrong = |what: &str| format!("expected {what}, found {} ({shown})", value.type_name());
+        match (self, value) {
+            (Kind::Number(r), Value::Float(x)) if r.allows(*x) => Ok(Value::Float(*x)),
+            (Kind::Number(r), Value::Int(i)) if r.allows(*i as f64) => Ok(Value::Float(*i as f64)),
+            (Kind::Number(_), Value::Float(_) | Value::Int(_)) => Err(bad()),
+            (Kind::Number(_), _) => Err(wrong("a number")),
+            (Kind::Whole { min, max }, Value::Int(i)) if (min..=max).contains(i) => {
+                Ok(Value::Int(*i))
+            }
+            // A float is a whole number only when it is one exactly, and
+            // small enough that f64 holds every integer up to it.
+            (Kind::Whole { min, max }, Value::Float(x))
+                if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 =>
+            {
+                let i = *x as i64;
+                if (min..=max).contains(&i) {
+                    Ok(Value::Int(i))
+                } else {
+                    Err(bad())
+                }
+            }
+            (Kind::Whole { .. }, Value::Float(_) | Value::Int(_)) => Err(bad()),
+            (Kind::Whole { .. }, _) => Err(wrong("a whole number")),
+            (Kind::Bool, Value::Bool(b)) => Ok(Value::Bool(*b)),
+            (Kind::Bool, _) => Err(wrong("true or false")),
+            (Kind::Choice(names), Value::Str(s)) if names.contains(&s.as_str()) => {
+                Ok(Value::Str(s.clone()))
+            }
+            (Kind::Choice(_), Value::Str(_)) => Err(bad()),
+            (Kind::Choice(_), _) => Err(wrong("a string")),
+            (Kind::Numbers(r), Value::List(xs)) if !xs.is_empty() => {
+                match xs.iter().position(|x| !r.allows(*x)) {
+                    None => Ok(Value::List(xs.clone())),
+                    Some(i) => Err(format!(
+                        "item [{i}] = {} is not allowed: expected {}",
+                        Value::Float(xs[i]).show(),
+                        r.describe()
+                    )),
+                }
+            }
+            (Kind::Numbers(_), _) => Err(wrong(&self.describe())),
+            (Kind::Text, Value::Str(s)) if !s.is_empty() => Ok(Value::Str(s.clone())),
+            (Kind::Text, Value::Str(_)) => Err("must not be empty".into()),
+            (Kind::Text, _) => Err(wrong("a string")),
+        }
+    }
+}
+
+/// A parameter's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A number.
+    Float(f64),
+    /// A whole number.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A string (also the choices).
+    Str(String),
+    /// A list of numbers.
+    List(Vec<f64>),
+}
+
+impl Value {
+    /// What kind of value it is, for messages: `a string`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Float(_) => "a float",
+            Value::Int(_) => "an integer",
+            Value::Bool(_) => "a boolean",
+            Value::Str(_) => "a string",
+            Value::List(_) => "an array",
+        }
+    }
+
+    /// The value as TOML writes it; numbers compactly (`1e308`, not 309 digits).
+    pub fn show(&self) -> String {
+        match self {
+            Value::Float(x) => float_text(*x),
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Str(s) => toml_string(s),
+            Value::List(xs) => format!(
+                "[{}]",
+                xs.iter()
+                    .map(|x| float_text(*x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// The number, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(x) => Some(*x),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Float(x)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(i: i32) -> Self {
+        Value::Int(i.into())
+    }
+}
+
+impl From<u32> for Value {
+    fn from(i: u32) -> Self {
+        Value::Int(i.into())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Str(s)
+    }
+}
+
+impl From<Vec<f64>> for Value {
+    fn from(xs: Vec<f64>) -> Self {
+        Value::List(xs)
+    }
+}
+
+/// A float as TOML reads it back exactly: shortest round-trip digits, with an
+/// exponent for large and tiny magnitudes (`1e308`, `1.5e-7`).
+pub fn float_text(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        // Rust's `{:?}` switches to an exponent from 1e16 up and below 1e-4;
+        // TOML needs a digit after a decimal point, which `{:?}` always has.
+        format!("{x:?}")
+    }
+}
+
+/// A string as a TOML basic string, escaped.
+pub fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A default value, in a form a static table can hold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Default {
+    /// A number.
+    Float(f64),
+    /// A whole number.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Str(&'static str),
+    /// A list of numbers.
+    List(&'static [f64]),
+    /// None: the key is required (deal keys), or derived (a deal's id).
+    Required,
+}
+
+impl Default {
+    /// The default as a [`Value`]; `None` for a required key.
+    pub fn value(self) -> Option<Value> {
+        match self {
+            Default::Float(x) => Some(Value::Float(x)),
+            Default::Int(i) => Some(Value::Int(i)),
+            Default::Bool(b) => Some(Value::Bool(b)),
+            Default::Str(s) => Some(Value::Str(s.to_string())),
+            Default::List(xs) => Some(Value::List(xs.to_vec())),
+            Default::Required => None,
+        }
+    }
+}
+
+/// A parameter of the scenario as a whole (`aegis.initial_usdc`).
+pub struct Param {
+    /// Dotted key path.
+    pub path: &'static str,
+    /// Type and allowed values.
+    pub kind: Kind,
+    /// Its value when the key is missing.
+    pub default: Default,
+    /// One line for people.
+    pub doc: &'static str,
+    /// Reads it from a scenario.
+    pub get: fn(&Scenario) -> Value,
+    /// Writes a value that [`Kind::check`] has accepted.
+    pub set: fn(&mut Scenario, Value),
+}
+
+/// A key of one `[[deal]]` (`oak.amount`, relative to the deal).
+pub struct DealParam {
+    /// Dotted key path inside the deal.
+    pub path: &'static str,
+    /// Type and allowed values.
+    pub kind: Kind,
+    /// Its value when the key is missing; [`Default::Required`] when it must be given.
+    pub default: Default,
+    /// One line for people.
+    pub doc: &'static str,
+    /// Reads it from a deal; `None` when its part is missing.
+    pub get: fn(&Deal) -> Option<Value>,
+    /// Writes a value that [`Kind::check`] has accepted, creating its part if missing.
+    pub set: fn(&mut Deal, Value),
+}
+
+/// The part of the deal a [`DealParam`] belongs to (`tvl`), or `None` for
+/// the deal's own keys.
+pub fn part_of(path: &str) -> Option<&str> {
+    path.split_once('.').map(|(part, _)| part)
+}
+
+/// The parts of a deal, in file order.
+pub const DEAL_PARTS: [&str; 3] = ["tvl", "oak", "leaf_pair"];
+
+fn f(v: Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+fn u(v: Value) -> u32 {
+    match v {
+        Value::Int(i) => u32::try_from(i).unwrap_or(u32::MAX),
+        _ => 0,
+    }
+}
+
+fn b(v: Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
+
+fn s(v: Value) -> String {
+    match v {
+        Value::Str(s) => s,
+        _ => String::new(),
+    }
+}
+
+macro_rules! number {
+    ($path:literal, $($field:ident).+, $range:expr, $default:expr, $doc:literal) => {
+        Param {
+            path: $path,
+            kind: Kind::Number($range),
+            default: Default::Float($default),
+            doc: $doc,
+            get: |sc| Value::Float(sc.$($field).+),
+            set: |sc, v| sc.$($field).+ = f(v),
+        }
+    };
+}
+
+macro_rules! whole {
+    ($path:literal, $($field:ident).+, $min:expr, $max:expr, $default:expr, $doc:literal) => {
+        Param {
+            path: $path,
+            kind: Kind::Whole { min: $min, max: $max },
+            default: Default::Int($default),
+            doc: $doc,
+            get: |sc| Value::Int(sc.$($field).+.into()),
+            set: |sc, v| sc.$($field).+ = u(v),
+        }
+    };
+}
+
+macro_rules! switch {
+    ($path:literal, $($field:ident).+, $default:expr, $doc:literal) => {
+        Param {
+            path: $path,
+            kind: Kind::Bool,
+            default: Default::Bool($default),
+            doc: $doc,
+            get: |sc| Value::Bool(sc.$($field).+),
+            set: |sc, v| sc.$($field).+ = b(v),
+        }
+    };
+}
+
+/// The longest month or duration a scenario may name.
+pub const MAX_MONTHS: i64 = 100_000;
+
+const PRICE_MODELS: &[&str] = &["fixed", "market"];
+const REBALANCES: &[&str] = &["both", "buy-only"];
+const TVL_KINDS: &[&str] = &["protocol-locked", "contracted", "organic", "boosted"];
+
+/// Every parameter of the scenario as a whole, in file order.
+#[rustfmt::skip]
+pub static PARAMS: &[Param] = &[
+    whole!("simulation.months", simulation.months, 1, 1200, 60, "Months to simulate."),
+    Param {
+        path: "simulation.seed",
+        kind: Kind::Whole {
+            min: 0,
+            max: i64::MAX,
+        },
+        default: Default::Int(0),
+        doc: "Seed for anything random: the same seed gives the same numbers.",
+        get: |sc| Value::Int(i64::try_from(sc.simulation.seed).unwrap_or(i64::MAX)),
+        set: |sc, v| {
+            sc.simulation.seed = match v {
+                Value::Int(i) => u64::try_from(i).unwrap_or(0),
+                _ => 0,
+            }
+        },
+    },
+    number!("aegis.initial_leaf", aegis.initial_leaf, Range::NonNeg, 1e9, "LEAF in AEGIS at month 0."),
+    number!("aegis.initial_usdc", aegis.initial_usdc, Range::NonNeg, 1e8, "USDC in AEGIS at month 0."),
+    number!("aegis.revenue_share", aegis.revenue_share, Range::Closed(0.0, 1.0), 1.0, "Share of monthly revenue paid into AEGIS."),
+    Param {
+        path: "leaf_price.model",
+        kind: Kind::Choice(PRICE_MODELS),
+        default: Default::Str("fixed"),
+        doc: "The LEAF price model: \"fixed\" keeps the initial price; \"market\" adds drift, volatility and the impact of market flows.",
+        get: |sc| Value::Str(sc.leaf_price.model.name().into()),
+        set: |sc, v| {
+            sc.leaf_price.model = PriceModel::from_name(&s(v)).unwrap_or(PriceModel::Fixed)
+        },
+    },
+    number!("leaf_price.initial", leaf_price.initial, Range::Positive, 1.0, "LEAF price at month 0, USD."),
+    number!("leaf_price.drift", leaf_price.drift, Range::Any, 0.0, "Monthly log drift of the market price model."),
+    number!("leaf_price.volatility", leaf_price.volatility, Range::NonNeg, 0.0, "Monthly volatility of the market price model."),
+    number!("leaf_price.min", leaf_price.min, Range::Positive, 0.01, "Lower bound of the market price, USD."),
+    number!("leaf_price.max", leaf_price.max, Range::Positive, 1000.0, "Upper bound of the market price, USD (above min)."),
+    number!("leaf_price.max_monthly_impact", leaf_price.max_monthly_impact, Range::NonNeg, 0.10, "Cap on the price impact of one month's market flow."),
+    Param {
+        path: "leaf_pairs.rebalance",
+        kind: Kind::Choice(REBALANCES),
+        default: Default::Str("both"),
+        doc: "How pairs trade with AEGIS: \"both\" buys below target and sells above it; \"buy-only\" only buys.",
+        get: |sc| Value::Str(sc.leaf_pairs.rebalance.name().into()),
+        set: |sc, v| {
+            sc.leaf_pairs.rebalance = Rebalance::from_name(&s(v)).unwrap_or(Rebalance::Both)
+        },
+    },
+    number!("oak.total_supply", oak.total_supply, Range::NonNeg, 500_000.0, "OAK minted at month 0."),
+    whole!("oak.redemption_start_month", oak.redemption_start_month, 0, MAX_MONTHS, 3, "First month holders may redeem."),
+    whole!("oak.redemption_end_month", oak.redemption_end_month, 1, MAX_MONTHS, 48, "Month the redemption window closes (after it starts)."),
+    number!("tvl.revenue_rates.protocol_locked", tvl.revenue_rates.protocol_locked, Range::NonNeg, 0.04, "Annual revenue rate of generated protocol-locked TVL."),
+    number!("tvl.revenue_rates.contracted", tvl.revenue_rates.contracted, Range::NonNeg, 0.025, "Annual revenue rate of generated contracted TVL."),
+    number!("tvl.revenue_rates.organic", tvl.revenue_rates.organic, Range::NonNeg, 0.02, "Annual revenue rate of organic TVL."),
+    number!("tvl.revenue_rates.boosted", tvl.revenue_rates.boosted, Range::NonNeg, 0.03, "Annual revenue rate of generated boosted TVL."),
+    number!("tvl.organic.conversion_ratio", tvl.organic.conversion_ratio, Range::NonNeg, 0.2, "Organic TVL per contracted TVL."),
+    number!("tvl.organic.decay_rate", tvl.organic.decay_rate, Range::RightOpen(0.0, 1.0), 0.05, "Monthly decay of organic TVL."),
+    whole!("tvl.organic.duration_months", tvl.organic.duration_months, 1, MAX_MONTHS, 36, "Life of an organic contribution, months."),
+    whole!("tvl.recurring_contracts.after_month", tvl.recurring_contracts.after_month, 0, MAX_MONTHS, 3, "A new recurring contract in every month after this one."),
+    number!("tvl.recurring_contracts.amount", tvl.recurring_contracts.amount, Range::NonNeg, 2e7, "USD per recurring contract (0 turns them off)."),
+    number!("tvl.recurring_contracts.revenue_rate", tvl.recurring_contracts.revenue_rate, Range::NonNeg, 0.025, "Annual revenue rate of recurring contracts."),
+    whole!("tvl.recurring_contracts.duration_months", tvl.recurring_contracts.duration_months, 1, MAX_MONTHS, 6, "Life of a recurring contract, months."),
+    switch!("tvl.market.enabled", tvl.market.enabled, false, "Whether organic TVL follows the chain's TVL."),
+    number!("tvl.market.chain_initial", tvl.market.chain_initial, Range::NonNeg, 8e8, "Chain TVL at month 0, USD."),
+    Param {
+        path: "tvl.market.growth_rates",
+        kind: Kind::Numbers(Range::Above(-1.0)),
+        default: Default::List(&[1.5, 1.0, 0.75, 0.5, 0.4]),
+        doc: "Annual growth of chain TVL in each year; the last repeats.",
+        get: |sc| Value::List(sc.tvl.market.growth_rates.clone()),
+        set: |sc, v| {
+            if let Value::List(xs) = v {
+                sc.tvl.market.growth_rates = xs;
+            }
+        },
+    },
+    number!("tvl.market.initial_share", tvl.market.initial_share, Range::Closed(0.0, 1.0), 0.4375, "Share of chain TVL at month 0."),
+    number!("tvl.market.min_share", tvl.market.min_share, Range::Closed(0.0, 1.0), 0.10, "Floor the share decays to."),
+    number!("tvl.market.share_decay", tvl.market.share_decay, Range::NonNeg, 0.02, "Yearly decay rate of the share."),
+    number!("tvl.market.volatility", tvl.market.volatility, Range::NonNeg, 0.0, "Monthly volatility of chain TVL."),
+    number!("market.net_demand_usd", market.net_demand_usd, Range::Any, 0.0, "External net demand for LEAF in month 1, USD (negative: selling)."),
+    number!("market.demand_growth", market.demand_growth, Range::AtLeast(-1.0), 0.0, "Monthly growth of that demand."),
+    number!("market.demand_noise_usd", market.demand_noise_usd, Range::NonNeg, 0.0, "Standard deviation of the demand's noise, USD."),
+    number!("market.redeemer_sell_share", market.redeemer_sell_share, Range::Closed(0.0, 1.0), 0.0, "Share of the LEAF paid to redeemers that they sell on the market."),
+    whole!("revenue.schedule_months", revenue.schedule_months, 1, MAX_MONTHS, 24, "Months for the rate multipliers to reach their targets."),
+    number!("revenue.target_multiplier.protocol_locked", revenue.target_multiplier.protocol_locked, Range::NonNeg, 1.0, "Where protocol-locked revenue rates end up, as a multiple."),
+    number!("revenue.target_multiplier.contracted", revenue.target_multiplier.contracted, Range::NonNeg, 1.0, "Where contracted revenue rates end up, as a multiple."),
+    number!("revenue.target_multiplier.organic", revenue.target_multiplier.organic, Range::NonNeg, 1.0, "Where organic revenue rates end up, as a multiple."),
+    number!("revenue.target_multiplier.boosted", revenue.target_multiplier.boosted, Range::NonNeg, 1.0, "Where boosted revenue rates end up, as a multiple."),
+    number!("revenue.price_elasticity", revenue.price_elasticity, Range::Any, 0.0, "Revenue rates follow (price / initial price) to this power."),
+    switch!("compat.pairs_lag_one_month", compat.pairs_lag_one_month, false, "Original model's quirk: rebalance the pairs active the month before."),
+    switch!("compat.pair_purchase_mints_usdc", compat.pair_purchase_mints_usdc, false, "Original model's quirk: pairs receive LEAF from AEGIS without paying."),
+    switch!("compat.revenue_ignores_decay", compat.revenue_ignores_decay, false, "Original model's quirk: organic revenue on undecayed amounts."),
+    switch!("compat.redemptions_without_payout", compat.redemptions_without_payout, false, "Original model's quirk: redeemed OAK is counted but nothing is paid."),
+    switch!("compat.irr_time_only", compat.irr_time_only, false, "Original model's quirk: the IRR depends on the month alone."),
+    switch!("compat.oak_vesting_off_by_one", compat.oak_vesting_off_by_one, false, "Original model's quirk: OAK distributes a month early, never with vesting 0."),
+];
+
+macro_rules! part_number {
+    ($path:literal, $part:ident, $blank:path, $field:ident, $range:expr, $default:expr, $doc:literal) => {
+        DealParam {
+            path: $path,
+            kind: Kind::Number($range),
+            default: $default,
+            doc: $doc,
+            get: |d| d.$part.as_ref().map(|p| Value::Float(p.$field)),
+            set: |d, v| d.$part.get_or_insert_with($blank).$field = f(v),
+        }
+    };
+}
+
+macro_rules! part_whole {
+    ($path:literal, $part:ident, $blank:path, $field:ident, $min:expr, $default:expr, $doc:literal) => {
+        DealParam {
+            path: $path,
+            kind: Kind::Whole {
+                min: $min,
+                max: MAX_MONTHS,
+            },
+            default: $default,
+            doc: $doc,
+            get: |d| d.$part.as_ref().map(|p| Value::Int(p.$field.into())),
+            set: |d, v| d.$part.get_or_insert_with($blank).$field = u(v),
+        }
+    };
+}
+
+/// Every key of one `[[deal]]`, in file order: its own keys, then the keys of
+/// its parts `tvl`, `oak` and `leaf_pair`.
+#[rustfmt::skip]
+pub static DEAL_PARAMS: &[DealParam] = &[
+    DealParam {
+        path: "id",
+        kind: Kind::Text,
+        default: Default::Required,
+        doc: "Unique id; by default the counterparty's first 10 characters and the start month (`Sigma Capi_001`).",
+        get: |d| Some(Value::Str(d.id.clone())),
+        set: |d, v| d.id = s(v),
+    },
+    DealParam {
+        path: "counterparty",
+        kind: Kind::Text,
+        default: Default::Required,
+        doc: "The counterparty's name.",
+        get: |d| Some(Value::Str(d.counterparty.clone())),
+        set: |d, v| d.counterparty = s(v),
+    },
+    DealParam {
+        path: "start_month",
+        kind: Kind::Whole {
+            min: 1,
+            max: MAX_MONTHS,
+        },
+        default: Default::Required,
+        doc: "First month of the deal.",
+        get: |d| Some(Value::Int(d.start_month.into())),
+        set: |d, v| d.start_month = u(v),
+    },
+    DealParam {
+        path: "tvl.kind",
+        kind: Kind::Choice(TVL_KINDS),
+        default: Default::Required,
+        doc: "Kind of TVL the deal brings.",
+        get: |d| d.tvl.as_ref().map(|p| Value::Str(p.kind.name().into())),
+        set: |d, v| {
+            d.tvl.get_or_insert_with(TvlPart::blank).kind =
+                TvlKind::from_name(&s(v)).unwrap_or(TvlKind::Contracted)
+        },
+    },
+    part_number!("tvl.amount", tvl, TvlPart::blank, amount, Range::NonNeg, Default::Required, "USD locked."),
+    part_number!("tvl.revenue_rate", tvl, TvlPart::blank, revenue_rate, Range::NonNeg, Default::Required, "Annual revenue rate of the TVL."),
+    part_whole!("tvl.duration_months", tvl, TvlPart::blank, duration_months, 1, Default::Required, "Months the TVL stays."),
+    part_number!("oak.amount", oak, OakPart::blank, amount, Range::NonNeg, Default::Required, "OAK allocated to the deal."),
+    part_whole!("oak.vesting_months", oak, OakPart::blank, vesting_months, 0, Default::Int(0), "Months from the start until the OAK is distributed."),
+    part_number!("oak.irr_threshold", oak, OakPart::blank, irr_threshold, Range::NonNeg, Default::Required, "The holder redeems when the IRR falls below this."),
+    part_number!("leaf_pair.amount", leaf_pair, PairPart::blank, amount, Range::NonNeg, Default::Required, "The pair's liquidity, USD."),
+    part_number!("leaf_pair.leaf_tokens", leaf_pair, PairPart::blank, leaf_tokens, Range::NonNeg, Default::Float(0.0), "LEAF the pair starts with."),
+    part_number!("leaf_pair.target_ratio", leaf_pair, PairPart::blank, target_ratio, Range::Closed(0.0, 0.5), Default::Required, "Share of the pair's value that LEAF should make up."),
+    part_number!("leaf_pair.base_concentration", leaf_pair, PairPart::blank, base_concentration, Range::LeftOpen(0.0, 1.0), Default::Float(0.5), "How concentrated the pair's liquidity is."),
+    part_number!("leaf_pair.max_concentration", leaf_pair, PairPart::blank, max_concentration, Range::LeftOpen(0.0, 1.0), Default::Float(0.8), "Upper concentration (kept for later models)."),
+    part_whole!("leaf_pair.duration_months", leaf_pair, PairPart::blank, duration_months, 1, Default::Required, "Months the pair runs."),
+];
+
+/// The scenario parameter at `path`.
+pub fn param(path: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.path == path)
+}
+
+/// The deal key at `path` (relative to the deal).
+pub fn deal_param(path: &str) -> Option<&'static DealParam> {
+    DEAL_PARAMS.iter().find(|p| p.path == path)
+}
+
+/// The keys that may stand in the table at `prefix` (`""` is the top, `tvl`
+/// a sub-table), in file order: parameters and sub-tables alike.
+pub fn children<'a, I>(paths: I, prefix: &str) -> Vec<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut out: Vec<&str> = Vec::new();
+    for path in paths {
+        let rest = if prefix.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'))
+        };
+        if let Some(rest) = rest {
+            let head = rest.split('.').next().unwrap_or(rest);
+            if !out.contains(&head) {
+                out.push(head);
+            }
+        }
+    }
+    out
+}
+
+/// The keys of the scenario's table at `prefix`, `deal` included at the top.
+pub fn scenario_children(prefix: &str) -> Vec<&'static str> {
+    let mut keys = children(PARAMS.iter().map(|p| p.path), prefix);
+    if prefix.is_empty() {
+        keys.push("deal");
+    }
+    keys
+}
+
+/// The keys of a deal's table at `prefix` (`""` for the deal itself, `oak` for a part).
+pub fn deal_children(prefix: &str) -> Vec<&'static str> {
+    children(DEAL_PARAMS.iter().map(|p| p.path), prefix)
+}
+
+/// The nearest of `known` to a mistyped `key`, as a hint: "did you mean
+/// `x`?", or the list of what is allowed.
+pub fn suggest(key: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(k, key), *k))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| format!("did you mean `{k}`?"))
+        .unwrap_or_else(|| format!("allowed here: {}", known.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_passes_its_own_check_and_round_trips() {
+        let s = Scenario::default();
+        for p in PARAMS {
+            let d = p.default.value().expect("scenario keys have defaults");
+            assert_eq!(p.kind.check(&d).as_ref(), Ok(&d), "{}", p.path);
+            assert_eq!((p.get)(&s), d, "{}", p.path);
+        }
+        for p in DEAL_PARAMS {
+            if let Some(d) = p.default.value() {
+                assert_eq!(p.kind.check(&d).as_ref(), Ok(&d), "{}", p.path);
+            }
+        }
+    }
+
+    #[test]
+    fn setters_write_the_field_their_getter_reads() {
+        for p in PARAMS {
+            let mut s = Scenario::default();
+            let v = match p.kind {
+                Kind::Number(Range::Closed(lo, hi)) => Value::Float((lo + hi) / 3.0),
+                Kind::Number(_) => Value::Float(123.5),
+                Kind::Whole { min, .. } => Value::Int(min + 7),
+                Kind::Bool => Value::Bool(true),
+                Kind::Choice(names) => Value::Str(names[names.len() - 1].into()),
+                Kind::Numbers(_) => Value::List(vec![0.25, 0.5]),
+                Kind::Text => Value::Str("x".into()),
+            };
+            (p.set)(&mut s, v.clone());
+            assert_eq!((p.get)(&s), v, "{}", p.path);
+            let changed: Vec<&str> = PARAMS
+                .iter()
+                .filter(|q| (q.get)(&s) != (q.get)(&Scenario::default()))
+                .map(|q| q.path)
+                .collect();
+            assert!(
+                changed.len() <= 1 && changed.iter().all(|c| *c == p.path),
+                "{}: {changed:?}",
+                p.path
+            );
+        }
+    }
+
+    #[test]
+    fn whole_numbers_are_exact_and_floats_must_be_whole() {
+        let k = Kind::Whole {
+            min: 0,
+            max: i64::MAX,
+        };
+        assert_eq!(k.check(&Value::Int(i64::MAX)), Ok(Value::Int(i64::MAX)));
+        assert_eq!(k.check(&Value::Float(12.0)), Ok(Value::Int(12)));
+        assert!(k.check(&Value::Float(12.5)).is_err());
+        // 2^63 as a float is past what f64 holds exactly at unit steps.
+        assert!(k.check(&Value::Float(9.223_372_036_854_776e18)).is_err());
+        assert!(
+            k.check(&Value::Int(-1))
+                .unwrap_err()
+                .contains("from 0 to 9223372036854775807")
+        );
+    }
+
+    #[test]
+    fn numbers_show_compactly() {
+        assert_eq!(Value::Float(1e308).show(), "1e308");
+        assert_eq!(Value::Float(1e9).show(), "1000000000.0");
+        assert_eq!(Value::Float(1.5e-7).show(), "1.5e-7");
+        assert_eq!(Value::Float(f64::NAN).show(), "nan");
+    }
+
+    #[test]
+    fn children_list_tables_and_keys_in_order() {
+        assert_eq!(
+            scenario_children("tvl"),
+            ["revenue_rates", "organic", "recurring_contracts", "market"]
+        );
+        assert_eq!(
+            deal_children(""),
+            [
+                "id",
+                "counterparty",
+                "start_month",
+                "tvl",
+                "oak",
+                "leaf_pair"
+            ]
+        );
+        assert_eq!(
+            deal_children("oak"),
+            ["amount", "vesting_months", "irr_threshold"]
+        );
+        assert_eq!(scenario_children("").last(), Some(&"deal"));
+    }
+}
