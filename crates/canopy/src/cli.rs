@@ -34,7 +34,9 @@ pub struct ScenarioArgs {
     /// A TOML file, or the name of a built-in scenario.
     pub scenario: String,
     /// Override `simulation.months`.
-    #[arg(long, value_name = "N")]
+    // A negative number is a value here, for the scenario check to reject
+    // with what is allowed, not an unknown flag.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub months: Option<String>,
     /// Override any key by its dotted path, e.g. `aegis.initial_usdc=5e7` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -54,7 +56,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Override `simulation.months`.
-    #[arg(long, value_name = "N")]
+    // A negative number is a value here, for the scenario check to reject
+    // with what is allowed, not an unknown flag.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub months: Option<String>,
     /// Override any key by its dotted path, e.g. `aegis.initial_usdc=5e7` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
