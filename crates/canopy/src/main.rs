@@ -26,7 +26,10 @@ const BAD_INPUT: u8 = 2;
 const FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return arguments_refused(&e),
+    };
     let code = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(&args),
         Command::Scenarios => {
@@ -51,6 +54,17 @@ fn main() -> ExitCode {
             ));
         }),
     };
+    with_stdout_checked(code)
+}
+
+/// Prints clap's message (help and version too: they arrive as errors) and
+/// gives its status: 0 for help and version, 2 for bad arguments. A
+/// `--help` that cannot be written is a failure like any other stdout.
+fn arguments_refused(e: &clap::Error) -> ExitCode {
+    let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(BAD_INPUT));
+    if let Err(err) = e.print() {
+        let _ = STDOUT_ERROR.set(err);
+    }
     with_stdout_checked(code)
 }
 

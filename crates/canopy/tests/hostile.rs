@@ -420,3 +420,90 @@ fn odd_but_valid_paths_work() {
     assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn a_flag_in_place_of_a_value_is_named_and_the_tip_is_right() {
+    let tmp = TempDir::new().unwrap();
+    for (args, said) in [
+        (
+            vec!["run", "--out", "-o"],
+            "for a folder of that name write `./-o`",
+        ),
+        (
+            vec!["run", "--out", "--quiet"],
+            "`--quiet` looks like a flag",
+        ),
+        (vec!["run", "--log-dir", "-l"], "write `./-l`"),
+        (vec!["run", "--set", "-x=1"], "--set takes KEY=VALUE"),
+        (
+            vec!["check", "default", "--set", "--months"],
+            "--set takes KEY=VALUE",
+        ),
+        (vec!["run", "--out="], "a folder is needed"),
+        (vec!["run", "--log-dir="], "a folder is needed"),
+    ] {
+        let out = canopy(tmp.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert!(
+            !err.contains("'-- -"),
+            "no tip that makes it the scenario: {err}"
+        );
+    }
+    assert_eq!(names(tmp.path()), Vec::<String>::new(), "nothing created");
+    let out = canopy(tmp.path())
+        .args([
+            "run",
+            "reference",
+            "--no-charts",
+            "--quiet",
+            "--months",
+            "2",
+        ])
+        .args(["--out", "./-o", "--log-dir", "./-l"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(tmp.path().join("-o/metrics.csv").is_file());
+}
+
+#[test]
+fn help_that_cannot_be_written_is_an_error() {
+    let tmp = TempDir::new().unwrap();
+    for arg in ["--help", "--version"] {
+        let out = StdCommand::new(cargo_bin("canopy"))
+            .arg(arg)
+            .stdout(
+                fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{arg}");
+        assert!(stderr(&out).contains("standard output"), "{}", stderr(&out));
+    }
+    let out = canopy(tmp.path()).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Exit status"));
+}
+
+#[test]
+fn a_read_only_working_folder_is_an_error_before_the_run() {
+    // /sys refuses even root; the default out/ and logs/ cannot be made there.
+    let out = StdCommand::new(cargo_bin("canopy"))
+        .current_dir("/sys")
+        .args(["run", "reference", "--no-charts"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: cannot create the folder out: "),
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("Revenue by month"), "no run");
+}
