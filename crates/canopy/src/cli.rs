@@ -13,7 +13,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-const AFTER_HELP: &str = "Exit status: 0 success, 2 bad input, 1 any other failure.";
+const AFTER_HELP: &str =
+    "Exit status: 0 success, 2 bad input, 1 any other failure, 130/143 stopped by SIGINT/SIGTERM.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
