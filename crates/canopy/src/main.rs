@@ -202,19 +202,22 @@ fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
-/// Before a run: handles SIGINT and SIGTERM, checks that the results can
-/// be written into `--out` (removing temporaries of killed runs), and
-/// creates the log file. An error here is found before months of
-/// simulation are spent, and nothing in `--out` has been replaced.
+/// Before a run: handles SIGINT and SIGTERM, creates the log file, and
+/// checks that the results can be written into `--out` (removing
+/// temporaries of killed runs). An error here is found before months of
+/// simulation are spent, and nothing in `--out` has been replaced. The log
+/// comes first, so that a log folder inside `--out` in the way of a result
+/// file is caught too.
 fn prepare(args: &RunArgs) -> Result<(PathBuf, File), ExitCode> {
     if let Err(e) = interrupt::install() {
         complain(&format!("warning: {e}"));
     }
+    let log = open_log(&args.log_dir)?;
     if let Err(e) = canopy_output::preflight(&args.out) {
         complain(&format!("error: {e}"));
         return Err(ExitCode::from(FAILURE));
     }
-    open_log(&args.log_dir)
+    Ok(log)
 }
 
 /// Creates the run's log file in `dir` and deletes the oldest; a log that

@@ -502,8 +502,39 @@ fn a_read_only_working_folder_is_an_error_before_the_run() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
+        err.starts_with("error: cannot create a log file in logs: "),
+        "{err}"
+    );
+    let tmp = TempDir::new().unwrap();
+    let logs = tmp.path().join("l");
+    let out = StdCommand::new(cargo_bin("canopy"))
+        .current_dir("/sys")
+        .args(["run", "reference", "--no-charts", "--log-dir"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
         err.starts_with("error: cannot create the folder out: "),
         "{err}"
+    );
+    assert!(!stdout(&out).contains("Revenue by month"), "no run");
+}
+
+#[test]
+fn a_log_folder_in_place_of_a_result_file_is_found_before_the_run() {
+    let tmp = TempDir::new().unwrap();
+    let out = canopy(tmp.path())
+        .args(["run", "reference", "--no-charts", "--out", "o"])
+        .args(["--log-dir", "o/deals.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("o/deals.csv is a folder"),
+        "{}",
+        stderr(&out)
     );
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
 }
