@@ -1,5 +1,9 @@
 //! The command line used as a hostile user would: signals, concurrent runs,
 //! folders where files belong, unwritable outputs, odd arguments.
+//!
+//! Linux only: it uses `kill`, `bash`, `/dev/full` and `/sys` (a folder
+//! that refuses even root, as tests here run).
+#![cfg(target_os = "linux")]
 
 use std::fs;
 use std::path::{Path, PathBuf};
