@@ -1,26 +1,206 @@
 //! Writing result files whole or not at all.
+//!
+//! Each file is written to a hidden temporary beside it,
+//! `.<name>.<pid>.tmp`, then renamed into place. The temporaries that exist
+//! are registered here, so that a front end stopped by a signal can remove
+//! them ([`abandon`]) before it exits, and a run that was killed outright
+//! (SIGKILL, power loss) has its leftovers removed by a later run
+//! ([`remove_dead_temporaries`]).
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// The temporaries of this process that exist now.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Test hook: milliseconds to wait once every temporary of a
+/// [`write_all_atomic`] is written, before the renames. 0: no wait.
+static PAUSE_MS: AtomicU64 = AtomicU64::new(0);
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    // The list stays correct even if a holder panicked: entries are pushed
+    // and removed whole.
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// For tests of interruption only: makes every later [`write_all_atomic`]
+/// wait `pause` after its temporaries are written and before it renames
+/// them, so that a test can signal the process while they exist.
+pub fn pause_before_renaming(pause: Duration) {
+    let ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+    PAUSE_MS.store(ms, Ordering::Relaxed);
+}
+
+/// The temporary that [`write_atomic`] uses for `path` in this process.
+pub fn temporary_for(path: &Path) -> PathBuf {
+    temporary_of(path, std::process::id())
+}
+
+fn temporary_of(path: &Path, pid: u32) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or("output".into(), |n| n.to_string_lossy());
+    dir.join(format!(".{name}.{pid}.tmp"))
+}
 
 /// Writes `bytes` to `path` through a temporary file renamed into place, so
 /// that an interrupted run never leaves a truncated file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    write_all_atomic(&[(path.to_path_buf(), bytes)])
+}
+
+/// Writes every file to its temporary first and renames them all only when
+/// all are written: an error (a full disk) replaces none of them. The
+/// renames happen together, so a signal handled by [`abandon`] finds either
+/// none or all of them done.
+pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> io::Result<()> {
+    let mut made = Vec::with_capacity(files.len());
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
+        for (path, bytes) in files {
+            let tmp = temporary_for(path);
+            let mut f = {
+                let mut list = pending();
+                let f = fs::File::create(&tmp).map_err(|e| named(e, path))?;
+                list.push(tmp.clone());
+                f
+            };
+            made.push(tmp);
+            f.write_all(bytes).map_err(|e| named(e, path))?;
+            f.sync_all().map_err(|e| named(e, path))?;
+        }
+        let pause = PAUSE_MS.load(Ordering::Relaxed);
+        if pause > 0 {
+            std::thread::sleep(Duration::from_millis(pause));
+        }
+        let mut list = pending();
+        for ((path, _), tmp) in files.iter().zip(&made) {
+            fs::rename(tmp, path).map_err(|e| named(e, path))?;
+            list.retain(|p| p != tmp);
+        }
+        Ok(())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let mut list = pending();
+        for tmp in &made {
+            if list.contains(tmp) {
+                let _ = fs::remove_file(tmp);
+                list.retain(|p| p != tmp);
+            }
+        }
     }
     result
+}
+
+/// Adds the file's name to an error, which the OS gives without it.
+fn named(e: io::Error, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Removes this process's temporaries and stops any more from being made
+/// or renamed (a later write blocks for good): for a front end about to
+/// exit on a signal. Returns how many were removed.
+pub fn abandon() -> usize {
+    let list = pending();
+    let mut removed = 0;
+    for tmp in list.iter() {
+        if fs::remove_file(tmp).is_ok() {
+            removed += 1;
+        }
+    }
+    // Keep the lock: no writer may create or rename after this.
+    std::mem::forget(list);
+    removed
+}
+
+/// Removes, in `dir`, the temporaries `.<name>.<pid>.tmp` of the files
+/// `names` that a process that no longer runs left behind (a run killed
+/// outright). Those of this process and of live processes (a concurrent
+/// run) are kept, and so is anything else.
+pub fn remove_dead_temporaries(dir: &Path, names: &[String]) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let me = std::process::id();
+    for entry in entries.filter_map(Result::ok) {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| ours(n, names)) else {
+            continue;
+        };
+        if pid == me || alive(pid) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        match fs::remove_file(entry.path()) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The pid in `.<name>.<pid>.tmp` when `name` is one of `names`.
+fn ours(file_name: &str, names: &[String]) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (name, pid) = rest.rsplit_once('.')?;
+    if !names.iter().any(|n| n == name) || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this id runs (on doubt, yes: nothing is removed).
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    // 0 and negative numbers name process groups for kill(2).
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn alive(_pid: u32) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporaries_are_recognised_by_name_and_pid() {
+        let names = vec!["metrics.csv".to_string(), "a.b.png".to_string()];
+        assert_eq!(ours(".metrics.csv.12.tmp", &names), Some(12));
+        assert_eq!(ours(".a.b.png.7.tmp", &names), Some(7));
+        assert_eq!(ours(".notes.txt.12.tmp", &names), None);
+        assert_eq!(ours(".metrics.csv.+12.tmp", &names), None);
+        assert_eq!(ours("metrics.csv.12.tmp", &names), None);
+        assert_eq!(ours(".metrics.csv.tmp", &names), None);
+    }
+
+    #[test]
+    fn a_failed_write_replaces_nothing_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("canopy-atomic-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("a"), "old").unwrap();
+        let missing = dir.join("missing/b");
+        let r = write_all_atomic(&[(dir.join("a"), b"new"), (missing, b"x")]);
+        let e = r.unwrap_err();
+        assert!(e.to_string().contains("missing/b: "), "{e}");
+        assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "old");
+        let left: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

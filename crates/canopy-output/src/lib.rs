@@ -40,8 +40,10 @@ pub struct Run<'a> {
 /// `with_charts` the charts and `report.html`, into `out` (created if
 /// missing). Chart files and a report left by an earlier run that this run
 /// does not write are removed, so the folder never mixes two runs.
+///
+/// It checks the folder first ([`preflight`]), so an error names the file.
 pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
-    std::fs::create_dir_all(out)?;
+    preflight(out)?;
     write_atomic(
         &out.join("metrics.csv"),
         &metrics::metrics_csv(run.records)?,
@@ -84,6 +86,130 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
         stopped: run.stopped.as_deref(),
     });
     write_atomic(&out.join("report.html"), page.as_bytes())
+}
+
+/// The names of every file a run may write or remove in its folder: the
+/// data files, every chart's PNG and SVG, and `report.html`. Which charts a
+/// run draws depends on its records, and a run without charts removes them,
+/// so before a run all of these must be free to replace.
+pub fn targets() -> Vec<String> {
+    let mut names: Vec<String> = ["metrics.csv", "metrics.json", "deals.csv"]
+        .map(String::from)
+        .into();
+    for c in Chart::ALL {
+        names.push(format!("{}.png", c.file_stem()));
+        names.push(format!("{}.svg", c.file_stem()));
+    }
+    names.push("report.html".into());
+    names
+}
+
+/// Checks, before a run, that its results can be written into `out`, so
+/// that a run is not wasted and no file is replaced when another cannot be:
+/// `out` is a folder (created if missing) in which a file can be created,
+/// and each of [`targets`] is absent or a regular file. Also removes the
+/// temporaries of earlier runs that were killed while writing.
+///
+/// The errors are for people: they name the path and say what is wrong.
+pub fn preflight(out: &Path) -> io::Result<()> {
+    let shown = out.display();
+    let not_a_folder = || {
+        io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{shown} is not a folder; --out needs a folder (it is created if missing)"),
+        )
+    };
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_dir() => return Err(not_a_folder()),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(out).map_err(|e| match e.kind() {
+                io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot create the folder {shown}: part of the path is a file, not a folder"
+                    ),
+                ),
+                _ => io::Error::new(
+                    e.kind(),
+                    format!("cannot create the folder {shown}: {}", describe(&e)),
+                ),
+            })?;
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => return Err(not_a_folder()),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot use the folder {shown}: {}", describe(&e)),
+            ));
+        }
+    }
+    let names = targets();
+    for name in &names {
+        let path = out.join(name);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(m) => {
+                let what = if m.is_dir() {
+                    "a folder"
+                } else {
+                    "not a regular file"
+                };
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{} is {what}, where the run writes its file {name}; \
+                         move it away or choose another --out",
+                        path.display()
+                    ),
+                ));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("cannot use {}: {}", path.display(), describe(&e)),
+                ));
+            }
+        }
+    }
+    // Permissions say little (root, read-only mounts, ACLs): try it.
+    let probe = atomic::temporary_for(&out.join("canopy-check"));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("cannot write files in the folder {shown}: {}", describe(&e)),
+            ));
+        }
+    }
+    let mut ours = names;
+    ours.push("canopy-check".into());
+    atomic::remove_dead_temporaries(out, &ours).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot remove old temporary files in {shown}: {}",
+                describe(&e)
+            ),
+        )
+    })
+}
+
+/// An I/O error in words, without the OS's error number.
+pub fn describe(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text,
+    }
 }
 
 fn remove_stale(path: &Path) -> io::Result<()> {

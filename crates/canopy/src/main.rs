@@ -3,12 +3,15 @@
 mod cli;
 mod console;
 mod events;
+mod interrupt;
 mod logging;
 mod scenario_source;
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use canopy_model::{ValidScenario, builtin, run_observed};
@@ -23,8 +26,11 @@ const BAD_INPUT: u8 = 2;
 const FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return arguments_refused(&e),
+    };
+    let code = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {
@@ -47,7 +53,19 @@ fn main() -> ExitCode {
                 s.simulation.months
             ));
         }),
+    };
+    with_stdout_checked(code)
+}
+
+/// Prints clap's message (help and version too: they arrive as errors) and
+/// gives its status: 0 for help and version, 2 for bad arguments. A
+/// `--help` that cannot be written is a failure like any other stdout.
+fn arguments_refused(e: &clap::Error) -> ExitCode {
+    let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(BAD_INPUT));
+    if let Err(err) = e.print() {
+        let _ = STDOUT_ERROR.set(err);
     }
+    with_stdout_checked(code)
 }
 
 fn load(args: &ScenarioArgs) -> Result<ValidScenario, ExitCode> {
@@ -72,15 +90,9 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let log = match logging::create_log(&args.log_dir) {
-        Ok((path, file)) => Some((path, file)),
-        Err(e) => {
-            complain(&format!(
-                "warning: no log file in {}: {e}",
-                args.log_dir.display()
-            ));
-            None
-        }
+    let log = match prepare(args) {
+        Ok(log) => Some(log),
+        Err(code) => return code,
     };
     let log_path = log.as_ref().map(|(p, _)| p.clone());
     let subscriber = tracing_subscriber::fmt()
@@ -161,8 +173,9 @@ fn run(args: &RunArgs) -> ExitCode {
     };
     if let Err(e) = canopy_output::write(&args.out, &run, !args.no_charts) {
         complain(&format!(
-            "error: cannot write results to {}: {e}",
-            args.out.display()
+            "error: cannot write results to {}: {}",
+            args.out.display(),
+            canopy_output::describe(&e)
         ));
         return ExitCode::from(FAILURE);
     }
@@ -189,10 +202,76 @@ fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
-/// Prints a line (or block) to stdout; a closed pipe is not an error worth a panic.
+/// Before a run: handles SIGINT and SIGTERM, creates the log file, and
+/// checks that the results can be written into `--out` (removing
+/// temporaries of killed runs). An error here is found before months of
+/// simulation are spent, and nothing in `--out` has been replaced. The log
+/// comes first, so that a log folder inside `--out` in the way of a result
+/// file is caught too.
+fn prepare(args: &RunArgs) -> Result<(PathBuf, File), ExitCode> {
+    if let Err(e) = interrupt::install() {
+        complain(&format!("warning: {e}"));
+    }
+    let log = open_log(&args.log_dir)?;
+    if let Err(e) = canopy_output::preflight(&args.out) {
+        complain(&format!("error: {e}"));
+        return Err(ExitCode::from(FAILURE));
+    }
+    Ok(log)
+}
+
+/// Creates the run's log file in `dir` and deletes the oldest; a log that
+/// cannot be created is an error, one that cannot be deleted a warning.
+fn open_log(dir: &Path) -> Result<(PathBuf, File), ExitCode> {
+    let (path, file) = logging::create_log(dir).map_err(|e| {
+        complain(&format!("error: {e}"));
+        ExitCode::from(FAILURE)
+    })?;
+    if let Err(e) = logging::rotate(dir, &path) {
+        complain(&format!("warning: {e}"));
+    }
+    Ok((path, file))
+}
+
+/// The first failed write to stdout; once set, nothing more is printed.
+static STDOUT_ERROR: OnceLock<io::Error> = OnceLock::new();
+
+/// Prints a line (or block) to stdout. A failure is kept for
+/// [`with_stdout_checked`], and the run goes on: its files matter more.
 fn say(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    if STDOUT_ERROR.get().is_some() {
+        return;
+    }
+    let mut out = io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        let _ = STDOUT_ERROR.set(e);
+    }
+}
+
+/// `code`, unless stdout could not be written: then an error (exit 1). A
+/// closed pipe (`canopy scenarios | head -1`) is no error: the reader has
+/// what it wanted, so the exit status stays as it was and nothing is said.
+fn with_stdout_checked(code: ExitCode) -> ExitCode {
+    if STDOUT_ERROR.get().is_none() {
+        if let Err(e) = io::stdout().lock().flush() {
+            let _ = STDOUT_ERROR.set(e);
+        }
+    }
+    match STDOUT_ERROR.get() {
+        None => code,
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => code,
+        Some(e) => {
+            complain(&format!(
+                "error: cannot write to standard output: {}",
+                canopy_output::describe(e)
+            ));
+            if code == ExitCode::SUCCESS {
+                ExitCode::from(FAILURE)
+            } else {
+                code
+            }
+        }
+    }
 }
 
 /// Prints a message to stderr, ignoring a closed stream.

@@ -1,0 +1,58 @@
+//! SIGINT and SIGTERM during a run: remove the run's temporary result files,
+//! then exit with 128 + the signal's number (130, 143), as a shell does.
+//!
+//! A result file is either replaced whole or left as it was: the writer
+//! (`canopy_output::atomic`) registers its temporaries, and
+//! [`canopy_output::atomic::abandon`] removes them and stops any further
+//! rename before the process exits.
+
+/// Test hook: milliseconds the writer waits with its temporaries in place,
+/// so that a test can signal the process at that moment. Unset or 0: none.
+/// Harmless: it only delays the run that sets it.
+const PAUSE_VAR: &str = "CANOPY_TEST_PAUSE_WRITING_MS";
+
+/// Handles SIGINT and SIGTERM from now on, on a thread of their own.
+/// Without the handler (it cannot be installed) the signals keep their
+/// default action; the next run removes what was left.
+pub fn install() -> Result<(), String> {
+    if let Some(ms) = std::env::var(PAUSE_VAR)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        canopy_output::atomic::pause_before_renaming(std::time::Duration::from_millis(ms));
+    }
+    imp::install()
+}
+
+#[cfg(unix)]
+mod imp {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+
+    pub fn install() -> Result<(), String> {
+        let mut signals = Signals::new([SIGINT, SIGTERM])
+            .map_err(|e| format!("cannot handle SIGINT and SIGTERM: {e}"))?;
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+                    let removed = canopy_output::atomic::abandon();
+                    crate::complain(&format!(
+                        "canopy: interrupted by {name}; no result file is partly written \
+                         ({removed} temporary files removed)"
+                    ));
+                    std::process::exit(128 + sig);
+                }
+            })
+            .map(|_| ())
+            .map_err(|e| format!("cannot handle SIGINT and SIGTERM: {e}"))
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    pub fn install() -> Result<(), String> {
+        Ok(())
+    }
+}
