@@ -27,6 +27,8 @@ pub enum Command {
     Show(ScenarioArgs),
     /// Validate a scenario without running it.
     Check(ScenarioArgs),
+    /// Print the JSON Schema (draft 2020-12) of scenario files, for editors.
+    Schema,
 }
 
 /// Which scenario, and changes to it.

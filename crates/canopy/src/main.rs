@@ -45,6 +45,11 @@ fn main() -> ExitCode {
                 s.to_toml()
             ));
         }),
+        Command::Schema => {
+            let schema = canopy_model::scenario::schema::json_schema();
+            say(&serde_json::to_string_pretty(&schema).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
         Command::Check(args) => with_scenario(&args, |s| {
             say(&format!(
                 "{}: valid ({} deals, {} months)",
