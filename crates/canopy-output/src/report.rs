@@ -413,41 +413,6 @@ fn summary(h: &mut String, r: &Report<'_>) {
     h.push_str("</div>\n</section>\n");
 }
 
-fn caption(c: Chart) -> &'static str {
-    match c {
-        Chart::Tvl => {
-            "Total value locked, stacked by kind. Organic TVL includes the twins of contracted deals (or, with the chain model, the chain's share)."
-        }
-        Chart::Revenue => {
-            "Bars: revenue earned each month by each kind of TVL (left axis). Line: revenue since month 1 (right axis)."
-        }
-        Chart::AegisBalances => {
-            "The treasury's LEAF (left axis) and USDC (right axis); its value counts LEAF at the month's price."
-        }
-        Chart::AegisComposition => {
-            "How AEGIS's value splits between USDC and LEAF, at each month's LEAF price."
-        }
-        Chart::LeafPrice => {
-            "The LEAF price each month. With the fixed model it stays at its initial value."
-        }
-        Chart::LeafPairs => {
-            "Upper panel: USDC and LEAF (at price) held by the active pairs. Lower panel: how many pairs are active."
-        }
-        Chart::OakStatus => {
-            "OAK distributed to holders and redeemed so far; unredeemed OAK includes OAK not yet distributed. Dashed: AEGIS value per unredeemed OAK (right axis)."
-        }
-        Chart::OakRedemptions => {
-            "Upper panel: OAK redeemed each month. Lower panel: the USDC and LEAF AEGIS paid out for it."
-        }
-        Chart::OakIrr => {
-            "The IRR of holding OAK to the end of the redemption window; gaps are months where it is undefined. Holders whose threshold is above it redeem."
-        }
-        Chart::ChainTvl => {
-            "The chain's total TVL, Canopy's TVL and Canopy's share of the chain (right axis)."
-        }
-    }
-}
-
 fn charts(h: &mut String, r: &Report<'_>) {
     h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
     if r.charts.is_empty() {
@@ -464,7 +429,7 @@ fn charts(h: &mut String, r: &Report<'_>) {
         };
         let body = body.replacen(
             "<svg ",
-            &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(c.title())),
+            &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(c.title)),
             1,
         );
         let _ = writeln!(
@@ -473,8 +438,8 @@ fn charts(h: &mut String, r: &Report<'_>) {
             c.file_stem(),
             body.trim_end(),
             i + 1,
-            escape(c.title()),
-            escape(caption(*c)),
+            escape(c.title),
+            escape(c.caption),
             c.file_stem(),
             c.file_stem()
         );
