@@ -269,7 +269,6 @@ const TVL_KINDS: [&str; 4] = ["protocol-locked", "contracted", "organic", "boost
 const MILLIONS: f64 = 1e6;
 const BILLIONS: f64 = 1e9;
 const THOUSANDS: f64 = 1e3;
-const MONTH_TO_MONTH: Range = Range::FromZero;
 
 impl Chart {
     /// Every chart, in report order.
@@ -305,8 +304,8 @@ impl Chart {
             applies: always,
             subtitle: revenue_subtitle,
             panels: &[dual(
-                axis("Monthly revenue", "USD", MONTH_TO_MONTH).scaled(MILLIONS),
-                axis("Cumulative revenue", "USD", MONTH_TO_MONTH).scaled(MILLIONS),
+                axis("Monthly revenue", "USD", Range::FromZero).scaled(MILLIONS),
+                axis("Cumulative revenue", "USD", Range::FromZero).scaled(MILLIONS),
                 &[
                     series(TVL_KINDS[0], palette::TVL[0], Style::Bars, |r| {
                         Some(r.revenue[0])
