@@ -1,6 +1,6 @@
 //! The charts of a run, declared once as data: [`Chart::ALL`] is the table
 //! of every chart with its file stem, title, caption, when it applies, its
-//! panels, axes and series. The one renderer in [`render`] draws any entry
+//! panels, axes and series. One renderer ([`svg`], [`png()`]) draws any entry
 //! as SVG and as PNG; the report takes titles and captions from the same
 //! table, and other front ends (a web page drawing with a JS library, a
 //! sweep report) read it rather than a list of their own.

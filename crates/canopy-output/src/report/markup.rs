@@ -1,7 +1,7 @@
 //! [`Html`]: text that may go into the page as it is. It is built only from
 //! escaped text ([`Html::text`]), from markup written in the source
 //! ([`Html::raw`] takes a `&'static str`), from numbers, or by the
-//! [`html!`] macro, which fills a literal template with `Html` values; so a
+//! `html!` macro (crate-internal), which fills a literal template with `Html` values; so a
 //! scenario name, a deal id or a message cannot reach the page unescaped by
 //! mistake: a `String` is simply not accepted.
 
@@ -40,7 +40,7 @@ impl Html {
         Html(markup.to_string())
     }
 
-    /// A template filled by [`html!`]; the macro is the only caller, and
+    /// A template filled by `html!`; the macro is the only caller, and
     /// it accepts only `Html` values and numbers as arguments.
     #[doc(hidden)]
     pub(crate) fn filled(markup: String) -> Html {
