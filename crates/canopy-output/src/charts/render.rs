@@ -321,7 +321,6 @@ macro_rules! put {
     };
 }
 
-#[allow(clippy::too_many_arguments)]
 fn draw_panel<DB: DrawingBackend>(
     area: &Area<DB>,
     panel: &Panel,

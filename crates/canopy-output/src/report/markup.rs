@@ -42,7 +42,6 @@ impl Html {
 
     /// A template filled by `html!`; the macro is the only caller, and
     /// it accepts only `Html` values and numbers as arguments.
-    #[doc(hidden)]
     pub(crate) fn filled(markup: String) -> Html {
         Html(markup)
     }
