@@ -1,11 +1,25 @@
 //! Numbers as people read them.
 
+/// From this magnitude on, a number is written in scientific form: sixteen
+/// digits and more are unreadable, and 1e300 would be a 400-character line.
+pub const HUGE: f64 = 1e15;
+
 /// `x` with `decimals` decimals and thousands separators: `1,234,567.89`.
+/// Magnitudes from [`HUGE`] on, and non-zero magnitudes that `decimals`
+/// (when there are any) would round to zero, are written compactly as
+/// [`scientific`] does. With no decimals a tiny value stays `0`: whole-unit
+/// amounts round dust away on purpose.
 pub fn thousands(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
-    let text = format!("{:.*}", decimals, x.abs());
+    let a = x.abs();
+    // Half of the last decimal shown: anything smaller would print as zero.
+    let tiny = decimals > 0 && a > 0.0 && a < 0.5 * 10f64.powi(-(decimals.min(300) as i32));
+    if a >= HUGE || tiny {
+        return scientific(x);
+    }
+    let text = format!("{:.*}", decimals, a);
     let (int, frac) = text
         .split_once('.')
         .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
@@ -27,6 +41,24 @@ pub fn thousands(x: f64, decimals: usize) -> String {
     out
 }
 
+/// `x` in scientific form with up to three significant digits and no
+/// trailing zeros: `1e308`, `-4.3e20`, `1.23e-12`.
+pub fn scientific(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let text = format!("{x:.2e}");
+    let Some((mantissa, exponent)) = text.split_once('e') else {
+        return text;
+    };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    format!("{mantissa}e{exponent}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +72,37 @@ mod tests {
         assert_eq!(thousands(-55_624_999.99, 0), "-55,625,000");
         assert_eq!(thousands(-0.0001, 0), "0");
         assert_eq!(thousands(100_000_000.0, 0), "100,000,000");
+    }
+
+    #[test]
+    fn huge_numbers_are_scientific_from_1e15() {
+        assert_eq!(thousands(999_999_999_999_999.0, 0), "999,999,999,999,999");
+        assert_eq!(thousands(1e15, 0), "1e15");
+        assert_eq!(thousands(-1e15, 2), "-1e15");
+        assert_eq!(thousands(1e300, 0), "1e300");
+        assert_eq!(thousands(f64::MAX, 0), "1.8e308");
+        assert_eq!(thousands(4.3e302, 2), "4.3e302");
+        assert_eq!(thousands(1.23456e20, 0), "1.23e20");
+        assert_eq!(thousands(f64::INFINITY, 0), "inf");
+    }
+
+    #[test]
+    fn tiny_numbers_are_scientific_below_the_last_decimal() {
+        // 0.00005 still rounds up to the last decimal; just below it does not.
+        assert_eq!(thousands(0.00005, 4), "0.0001");
+        assert_eq!(thousands(0.0000499, 4), "4.99e-5");
+        assert_eq!(thousands(1.23e-12, 4), "1.23e-12");
+        assert_eq!(thousands(-1e-9, 2), "-1e-9");
+        assert_eq!(thousands(0.0, 4), "0.0000");
+        assert_eq!(thousands(0.001, 2), "1e-3");
+        assert_eq!(thousands(0.005, 2), "0.01");
+        assert_eq!(thousands(f64::MIN_POSITIVE, 400), "2.23e-308");
+    }
+
+    #[test]
+    fn scientific_trims_zeros() {
+        assert_eq!(scientific(1e308), "1e308");
+        assert_eq!(scientific(1.5e-7), "1.5e-7");
+        assert_eq!(scientific(-2.0), "-2e0");
     }
 }

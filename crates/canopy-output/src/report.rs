@@ -5,14 +5,16 @@
 //! The page is also well-formed XML (XHTML polyglot), so that a strict
 //! parser can check it.
 
-use std::fmt::Write;
-
 use canopy_model::{COLUMNS, MonthRecord, Scenario, TvlKind};
 
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
 use super::palette;
 use crate::numbers::thousands;
+pub use markup::Html;
+use markup::html;
+
+pub mod markup;
 
 /// Everything the report shows.
 pub struct Report<'a> {
@@ -30,28 +32,18 @@ pub struct Report<'a> {
     pub stopped: Option<&'a str>,
 }
 
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and attributes.
+/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
+/// attributes, as a plain string (the page itself is built from [`Html`]).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML; nobody needs them in a name.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    Html::text(text).into_string()
 }
 
 fn money(v: f64) -> String {
     let a = v.abs();
     let sign = if v < 0.0 { "-" } else { "" };
-    if a >= 1e9 {
+    if a >= crate::numbers::HUGE {
+        format!("{sign}${}", crate::numbers::scientific(a))
+    } else if a >= 1e9 {
         format!("{sign}${:.2}B", a / 1e9)
     } else if a >= 1e6 {
         format!("{sign}${:.2}M", a / 1e6)
@@ -172,32 +164,34 @@ footer { color: var(--muted); font-size: 13px; padding: 24px 0 48px; }
 
 /// The report's HTML text.
 pub fn html(r: &Report<'_>) -> String {
-    let mut h = String::with_capacity(200_000 + r.charts.iter().map(|c| c.1.len()).sum::<usize>());
+    page(r).into_string()
+}
+
+/// The report, assembled from [`Html`] pieces only.
+pub fn page(r: &Report<'_>) -> Html {
+    let mut h = Html::new();
     let s = r.scenario;
-    let _ = writeln!(
-        h,
+    h.push(html!(
         "<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n\
          <meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
-         <title>Canopy report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
-        escape(r.name)
-    );
+         <title>Canopy report: {}</title>\n<style>{}</style>\n</head>\n<body>\n",
+        Html::text(r.name),
+        Html::raw(STYLE)
+    ));
     header(&mut h, r);
-    let _ = write!(
-        h,
+    h.push(html!(
         "<nav class=\"toc\"><div class=\"wrap\">\
          <a href=\"#summary\">Final summary</a><a href=\"#charts\">Charts</a>\
          <a href=\"#deals\">Deals</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#metrics\">Monthly metrics</a><a href=\"#terms\">Terms</a>\
          <a href=\"#files\">Files</a></div></nav>\n<main class=\"wrap\">\n"
-    );
+    ));
     if let Some(why) = r.stopped {
-        let _ = writeln!(
-            h,
-            "<div class=\"warn\"><b>The run stopped early.</b> {}. The {} months before it are shown.</div>",
-            escape(why),
+        h.push(html!("<div class=\"warn\"><b>The run stopped early.</b> {}. The {} months before it are shown.</div>\n",
+            Html::text(why),
             r.records.len()
-        );
+        ));
     }
     summary(&mut h, r);
     charts(&mut h, r);
@@ -206,17 +200,16 @@ pub fn html(r: &Report<'_>) -> String {
     metrics(&mut h, r.records);
     terms(&mut h);
     files(&mut h);
-    let _ = writeln!(
-        h,
+    h.push(html!(
         "</main>\n<footer class=\"wrap\">Written by canopy {} for scenario <b>{}</b>. \
-         All figures are simulated; they are not forecasts.</footer>\n</body>\n</html>",
-        env!("CARGO_PKG_VERSION"),
-        escape(r.name)
-    );
+         All figures are simulated; they are not forecasts.</footer>\n</body>\n</html>\n",
+        Html::raw(env!("CARGO_PKG_VERSION")),
+        Html::text(r.name)
+    ));
     h
 }
 
-fn header(h: &mut String, r: &Report<'_>) {
+fn header(h: &mut Html, r: &Report<'_>) {
     let s = r.scenario;
     let on = s.compat.enabled();
     let behaviour = if on.is_empty() {
@@ -235,57 +228,52 @@ fn header(h: &mut String, r: &Report<'_>) {
             s.leaf_price.initial, s.leaf_price.volatility
         ),
     };
-    let _ = writeln!(
-        h,
-        "<header class=\"top\"><div class=\"wrap\">\n<h1>Canopy simulation report</h1>\n\
+    h.push(html!("<header class=\"top\"><div class=\"wrap\">\n<h1>Canopy simulation report</h1>\n\
          <p>Scenario <b>{}</b>: {} months of the AEGIS treasury, LEAF pairs, TVL and OAK, simulated month by month.</p>\n\
          <div class=\"meta\"><span>Months <b>{}</b></span><span>Seed <b>{}</b></span>\
          <span>Deals <b>{}</b></span><span>LEAF price <b>{}</b></span><span>Behaviour <b>{}</b></span>\
-         <span>Chain TVL model <b>{}</b></span></div>\n</div></header>",
-        escape(r.name),
+         <span>Chain TVL model <b>{}</b></span></div>\n</div></header>\n",
+        Html::text(r.name),
         r.records.len(),
         s.simulation.months,
         s.simulation.seed,
         s.deals.len(),
-        escape(&price),
-        escape(&behaviour),
-        if s.tvl.market.enabled { "on" } else { "off" }
-    );
+        Html::text(&price),
+        Html::text(&behaviour),
+        Html::raw(if s.tvl.market.enabled { "on" } else { "off" })
+    ));
 }
 
-fn kpi(h: &mut String, label: &str, value: &str, note: &str) {
-    let _ = writeln!(
-        h,
-        "<div class=\"kpi\"><div class=\"label\">{}</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div>",
-        escape(label),
-        escape(value),
-        escape(note)
-    );
+fn kpi(h: &mut Html, label: &str, value: &str, note: &str) {
+    h.push(html!("<div class=\"kpi\"><div class=\"label\">{}</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div>\n",
+        Html::text(label),
+        Html::text(value),
+        Html::text(note)
+    ));
 }
 
-fn kv_table(h: &mut String, title: &str, rows: &[(String, String)]) {
-    let _ = write!(
-        h,
+/// A card with a table of rows: a label (markup: it may hold a swatch or
+/// code) and a value (text).
+fn kv_table(h: &mut Html, title: &str, rows: &[(Html, String)]) {
+    h.push(html!(
         "<div class=\"card\"><h3>{}</h3><table class=\"kv\">",
-        escape(title)
-    );
+        Html::text(title)
+    ));
     for (k, v) in rows {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td></tr>", k, escape(v));
+        h.push(html!("<tr><td>{}</td><td>{}</td></tr>", k, Html::text(v)));
     }
-    h.push_str("</table></div>\n");
+    h.push_raw("</table></div>\n");
 }
 
-fn summary(h: &mut String, r: &Report<'_>) {
-    h.push_str("<section id=\"summary\">\n<h2>Final summary</h2>\n");
+fn summary(h: &mut Html, r: &Report<'_>) {
+    h.push_raw("<section id=\"summary\">\n<h2>Final summary</h2>\n");
     let Some(last) = r.records.last() else {
-        h.push_str("<p class=\"lead\">No month was simulated, so there is nothing to summarise.</p>\n</section>\n");
+        h.push_raw("<p class=\"lead\">No month was simulated, so there is nothing to summarise.</p>\n</section>\n");
         return;
     };
-    let _ = writeln!(
-        h,
-        "<p class=\"lead\">Where the system stands at the end of month {}.</p>\n<div class=\"kpis\">",
+    h.push(html!("<p class=\"lead\">Where the system stands at the end of month {}.</p>\n<div class=\"kpis\">\n",
         last.month
-    );
+    ));
     let supply = r.scenario.oak.total_supply;
     // The IRR is undefined once the redemption window closes: show the last defined one.
     let last_irr = r
@@ -347,114 +335,85 @@ fn summary(h: &mut String, r: &Report<'_>) {
             _ => format!("threshold {}", pct(last.irr_threshold_weighted)),
         },
     );
-    h.push_str("</div>\n<div class=\"grid2\">\n");
-    let mut tvl: Vec<(String, String)> = TvlKind::ALL
+    h.push_raw("</div>\n<div class=\"grid2\">\n");
+    let mut tvl: Vec<(Html, String)> = TvlKind::ALL
         .iter()
         .map(|k| {
             (
-                format!(
+                html!(
                     "<span class=\"swatch\" style=\"background:{}\"></span>{}",
-                    palette::css(palette::tvl(*k)),
-                    k.name()
+                    Html::text(&palette::css(palette::tvl(*k))),
+                    Html::text(k.name())
                 ),
                 money(last.tvl[k.index()]),
             )
         })
         .collect();
-    tvl.push(("total".into(), money(last.tvl_total())));
+    tvl.push((Html::text("total"), money(last.tvl_total())));
     kv_table(h, "TVL", &tvl);
-    let mut rev: Vec<(String, String)> = TvlKind::ALL
+    let mut rev: Vec<(Html, String)> = TvlKind::ALL
         .iter()
         .map(|k| {
             (
-                format!("{} (last month)", k.name()),
+                Html::text(&format!("{} (last month)", k.name())),
                 money(last.revenue[k.index()]),
             )
         })
         .collect();
-    rev.push(("last month".into(), money(last.revenue_total())));
-    rev.push(("cumulative".into(), money(last.revenue_cumulative)));
+    rev.push((Html::text("last month"), money(last.revenue_total())));
+    rev.push((Html::text("cumulative"), money(last.revenue_cumulative)));
     kv_table(h, "Revenue", &rev);
     kv_table(
         h,
         "AEGIS",
         &[
-            ("LEAF".into(), tokens(last.aegis_leaf)),
-            ("USDC".into(), tokens(last.aegis_usdc)),
-            ("LEAF price (USD)".into(), thousands(last.leaf_price, 4)),
-            ("value (USD)".into(), tokens(last.aegis_value)),
-            ("LEAF pairs active".into(), last.pairs_active.to_string()),
-            ("LEAF in pairs".into(), tokens(last.pairs_leaf)),
-            ("USDC in pairs".into(), tokens(last.pairs_usdc)),
+            (Html::text("LEAF"), tokens(last.aegis_leaf)),
+            (Html::text("USDC"), tokens(last.aegis_usdc)),
+            (
+                Html::text("LEAF price (USD)"),
+                thousands(last.leaf_price, 4),
+            ),
+            (Html::text("value (USD)"), tokens(last.aegis_value)),
+            (
+                Html::text("LEAF pairs active"),
+                last.pairs_active.to_string(),
+            ),
+            (Html::text("LEAF in pairs"), tokens(last.pairs_leaf)),
+            (Html::text("USDC in pairs"), tokens(last.pairs_usdc)),
         ],
     );
     kv_table(
         h,
         "OAK",
         &[
-            ("supply".into(), tokens(supply)),
-            ("distributed".into(), tokens(last.oak_distributed)),
-            ("redeemed".into(), tokens(last.oak_redeemed)),
-            ("unredeemed".into(), tokens(last.oak_unredeemed)),
+            (Html::text("supply"), tokens(supply)),
+            (Html::text("distributed"), tokens(last.oak_distributed)),
+            (Html::text("redeemed"), tokens(last.oak_redeemed)),
+            (Html::text("unredeemed"), tokens(last.oak_unredeemed)),
             (
-                "value per OAK (USD)".into(),
+                Html::text("value per OAK (USD)"),
                 thousands(last.value_per_oak, 2),
             ),
             (
-                "last IRR".into(),
+                Html::text("last IRR"),
                 last.irr.map_or_else(|| "undefined".to_string(), pct),
             ),
             (
-                "weighted threshold".into(),
+                Html::text("weighted threshold"),
                 pct(last.irr_threshold_weighted),
             ),
         ],
     );
-    h.push_str("</div>\n</section>\n");
+    h.push_raw("</div>\n</section>\n");
 }
 
-fn caption(c: Chart) -> &'static str {
-    match c {
-        Chart::Tvl => {
-            "Total value locked, stacked by kind. Organic TVL includes the twins of contracted deals (or, with the chain model, the chain's share)."
-        }
-        Chart::Revenue => {
-            "Bars: revenue earned each month by each kind of TVL (left axis). Line: revenue since month 1 (right axis)."
-        }
-        Chart::AegisBalances => {
-            "The treasury's LEAF (left axis) and USDC (right axis); its value counts LEAF at the month's price."
-        }
-        Chart::AegisComposition => {
-            "How AEGIS's value splits between USDC and LEAF, at each month's LEAF price."
-        }
-        Chart::LeafPrice => {
-            "The LEAF price each month. With the fixed model it stays at its initial value."
-        }
-        Chart::LeafPairs => {
-            "Upper panel: USDC and LEAF (at price) held by the active pairs. Lower panel: how many pairs are active."
-        }
-        Chart::OakStatus => {
-            "OAK distributed to holders and redeemed so far; unredeemed OAK includes OAK not yet distributed. Dashed: AEGIS value per unredeemed OAK (right axis)."
-        }
-        Chart::OakRedemptions => {
-            "Upper panel: OAK redeemed each month. Lower panel: the USDC and LEAF AEGIS paid out for it."
-        }
-        Chart::OakIrr => {
-            "The IRR of holding OAK to the end of the redemption window; gaps are months where it is undefined. Holders whose threshold is above it redeem."
-        }
-        Chart::ChainTvl => {
-            "The chain's total TVL, Canopy's TVL and Canopy's share of the chain (right axis)."
-        }
-    }
-}
-
-fn charts(h: &mut String, r: &Report<'_>) {
-    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+fn charts(h: &mut Html, r: &Report<'_>) {
+    h.push_raw("<section id=\"charts\">\n<h2>Charts</h2>\n");
     if r.charts.is_empty() {
-        h.push_str("<p class=\"lead\">No charts: no month was simulated.</p>\n</section>\n");
+        h.push_raw("<p class=\"lead\">No charts: no month was simulated.</p>\n</section>\n");
         return;
     }
-    h.push_str("<p class=\"lead\">Every chart is also in the output folder as PNG and SVG, under the name shown.</p>\n");
+    h.push_raw("<p class=\"lead\">Every chart is also in the output folder as PNG and SVG, under the name shown.</p>\n");
     for (i, (c, svg)) in r.charts.iter().enumerate() {
         // The SVG's own XML declaration, if any, is not allowed inside a page.
         let body = svg.trim_start();
@@ -464,22 +423,21 @@ fn charts(h: &mut String, r: &Report<'_>) {
         };
         let body = body.replacen(
             "<svg ",
-            &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(c.title())),
+            html!("<svg role=\"img\" aria-label=\"{}\" ", Html::text(c.title)).as_str(),
             1,
         );
-        let _ = writeln!(
-            h,
-            "<figure id=\"chart-{}\">\n{}\n<figcaption><b>Figure {}. {}.</b> {} <span class=\"dim\">(<code>{}.png</code>, <code>{}.svg</code>)</span></figcaption>\n</figure>",
-            c.file_stem(),
-            body.trim_end(),
+        let body = Html::chart_svg(body.trim_end());
+        h.push(html!("<figure id=\"chart-{}\">\n{}\n<figcaption><b>Figure {}. {}.</b> {} <span class=\"dim\">(<code>{}.png</code>, <code>{}.svg</code>)</span></figcaption>\n</figure>\n",
+            Html::text(c.stem),
+            &body,
             i + 1,
-            escape(c.title()),
-            escape(caption(*c)),
-            c.file_stem(),
-            c.file_stem()
-        );
+            Html::text(c.title),
+            Html::text(c.caption),
+            Html::text(c.stem),
+            Html::text(c.stem)
+        ));
     }
-    h.push_str("</section>\n");
+    h.push_raw("</section>\n");
 }
 
 /// First and last month a deal is active (MODEL.md: started, and its OAK
@@ -502,60 +460,56 @@ fn active_months(d: &canopy_model::scenario::Deal, t: &DealTotals, n: u32) -> Op
     Some((start, last.min(n)))
 }
 
-fn deals_section(h: &mut String, r: &Report<'_>, totals: &[DealTotals]) {
+fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
     let s = r.scenario;
     let n = r.records.last().map_or(0, |x| x.month);
-    h.push_str("<section id=\"deals\">\n<h2>Deals</h2>\n");
-    let _ = writeln!(
-        h,
-        "<p class=\"lead\">The scenario's {} deals, their parts, the months they are active and what they earned or received. \
-         Month-by-month figures per deal are in <code>deals.csv</code>.</p>",
+    h.push_raw("<section id=\"deals\">\n<h2>Deals</h2>\n");
+    h.push(html!("<p class=\"lead\">The scenario's {} deals, their parts, the months they are active and what they earned or received. \
+         Month-by-month figures per deal are in <code>deals.csv</code>.</p>\n",
         s.deals.len()
-    );
+    ));
     if s.deals.is_empty() {
-        h.push_str("<p>This scenario has no deals.</p>\n</section>\n");
+        h.push_raw("<p>This scenario has no deals.</p>\n</section>\n");
         return;
     }
-    h.push_str(
-        "<div class=\"wide\"><table>\n<thead><tr><th>Deal</th>\
-         <th>TVL</th><th>OAK</th><th>LEAF pair</th><th class=\"num\">Active months</th><th>Results</th></tr></thead>\n<tbody>\n",
-    );
+    h.push_raw("<div class=\"wide\"><table>\n<thead><tr><th>Deal</th>\
+         <th>TVL</th><th>OAK</th><th>LEAF pair</th><th class=\"num\">Active months</th><th>Results</th></tr></thead>\n<tbody>\n");
     let empty = DealTotals::default();
     for (i, d) in s.deals.iter().enumerate() {
         let t = totals.get(i).unwrap_or(&empty);
         let tvl = d.tvl.as_ref().map_or_else(
-            || "<span class=\"dim\">—</span>".to_string(),
+            || Html::raw("<span class=\"dim\">—</span>"),
             |p| {
-                format!(
+                html!(
                     "<span class=\"part\"><span class=\"swatch\" style=\"background:{}\"></span><b>{}</b> {}</span>\
                      <span class=\"part dim\">{} a year, {} months</span>",
-                    palette::css(palette::tvl(p.kind)),
-                    p.kind.name(),
-                    escape(&money(p.amount)),
-                    pct(p.revenue_rate),
+                    Html::text(&palette::css(palette::tvl(p.kind))),
+                    Html::text(p.kind.name()),
+                    Html::text(&money(p.amount)),
+                    Html::text(&pct(p.revenue_rate)),
                     p.duration_months
                 )
             },
         );
         let oak = d.oak.as_ref().map_or_else(
-            || "<span class=\"dim\">—</span>".to_string(),
+            || Html::raw("<span class=\"dim\">—</span>"),
             |p| {
-                format!(
+                html!(
                     "<span class=\"part\"><b>{}</b> OAK</span><span class=\"part dim\">vests {} months, redeems below {}</span>",
-                    tokens(p.amount),
+                    Html::text(&tokens(p.amount)),
                     p.vesting_months,
-                    pct(p.irr_threshold)
+                    Html::text(&pct(p.irr_threshold))
                 )
             },
         );
         let pair = d.leaf_pair.as_ref().map_or_else(
-            || "<span class=\"dim\">—</span>".to_string(),
+            || Html::raw("<span class=\"dim\">—</span>"),
             |p| {
-                format!(
+                html!(
                     "<span class=\"part\"><b>{}</b>, {} LEAF</span><span class=\"part dim\">target {} LEAF, concentration {}–{}, {} months</span>",
-                    escape(&money(p.amount)),
-                    tokens(p.leaf_tokens),
-                    pct(p.target_ratio),
+                    Html::text(&money(p.amount)),
+                    Html::text(&tokens(p.leaf_tokens)),
+                    Html::text(&pct(p.target_ratio)),
                     p.base_concentration,
                     p.max_concentration,
                     p.duration_months
@@ -569,85 +523,85 @@ fn deals_section(h: &mut String, r: &Report<'_>, totals: &[DealTotals]) {
         };
         let mut results = Vec::new();
         if d.tvl.is_some() {
-            results.push(format!("revenue {}", escape(&money(t.revenue))));
+            results.push(Html::text(&format!("revenue {}", money(t.revenue))));
         }
         if d.oak.is_some() {
             match (t.distributed_in, t.redeemed_in) {
-                (Some(a), Some(b)) => results.push(format!(
+                (Some(a), Some(b)) => results.push(Html::text(&format!(
                     "OAK distributed month {a}, redeemed month {b} for {} USDC + {} LEAF",
                     tokens(t.payout_usdc),
                     tokens(t.payout_leaf)
-                )),
-                (Some(a), None) => results.push(format!("OAK distributed month {a}, still held")),
-                _ => results.push("OAK not distributed in the run".to_string()),
+                ))),
+                (Some(a), None) => results.push(Html::text(&format!(
+                    "OAK distributed month {a}, still held"
+                ))),
+                _ => results.push(Html::raw("OAK not distributed in the run")),
             }
         }
-        let results: String = results
+        let results: Html = results
             .iter()
-            .map(|x| format!("<span class=\"part\">{x}</span>"))
+            .map(|x| html!("<span class=\"part\">{}</span>", x))
             .collect();
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"id\"><b>{}</b><span class=\"part dim\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            escape(&d.id),
-            escape(&d.counterparty),
+        h.push(html!("<tr><td class=\"id\"><b>{}</b><span class=\"part dim\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            Html::text(&d.id),
+            Html::text(&d.counterparty),
             tvl,
             oak,
             pair,
-            active,
+            Html::text(&active),
             results
-        );
+        ));
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    h.push_raw("</tbody></table></div>\n</section>\n");
 }
 
-fn scenario_section(h: &mut String, s: &Scenario) {
-    h.push_str("<section id=\"scenario\">\n<h2>Scenario</h2>\n<p class=\"lead\">Every parameter of the run, defaults included (<code>canopy show</code> prints them as a scenario file).</p>\n<div class=\"grid2 params\">\n");
+fn scenario_section(h: &mut Html, s: &Scenario) {
+    h.push_raw("<section id=\"scenario\">\n<h2>Scenario</h2>\n<p class=\"lead\">Every parameter of the run, defaults included (<code>canopy show</code> prints them as a scenario file).</p>\n<div class=\"grid2 params\">\n");
     let table: toml::Table = toml::from_str(&s.to_toml()).unwrap_or_default();
     let mut cards = Vec::new();
     tables("", &table, &mut cards);
     for (title, rows) in cards {
-        let rows: Vec<(String, String)> = rows
+        let rows: Vec<(Html, String)> = rows
             .into_iter()
-            .map(|(k, v)| (format!("<code>{}</code>", escape(&k)), v))
+            .map(|(k, v)| (html!("<code>{}</code>", Html::text(&k)), v))
             .collect();
         kv_table(h, &title, &rows);
     }
-    h.push_str("</div>\n</section>\n");
+    h.push_raw("</div>\n</section>\n");
 }
 
 /// A metrics cell for the page: rounded for reading (the CSV has full precision).
-fn metric_cell(name: &str, v: Option<f64>) -> String {
+fn metric_cell(name: &str, v: Option<f64>) -> Html {
     let Some(x) = v else {
-        return "<span class=\"dim\">—</span>".to_string();
+        return Html::raw("<span class=\"dim\">—</span>");
     };
-    match name {
+    Html::text(&match name {
         "month" | "pairs_active" | "active_deals" => thousands(x, 0),
         "irr" | "irr_threshold_weighted" | "market_share" | "price_impact" => pct(x),
         "leaf_price" => thousands(x, 4),
         _ if x.abs() >= 100.0 || x == 0.0 => thousands(x, 0),
         _ => thousands(x, 2),
-    }
+    })
 }
 
-fn metrics(h: &mut String, records: &[MonthRecord]) {
-    h.push_str("<section id=\"metrics\">\n<h2>Monthly metrics</h2>\n<p class=\"lead\">The columns of <code>metrics.csv</code>, rounded for reading (the CSV and <code>metrics.json</code> hold full precision). Rates are in percent; — is undefined.</p>\n");
-    h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+fn metrics(h: &mut Html, records: &[MonthRecord]) {
+    h.push_raw("<section id=\"metrics\">\n<h2>Monthly metrics</h2>\n<p class=\"lead\">The columns of <code>metrics.csv</code>, rounded for reading (the CSV and <code>metrics.json</code> hold full precision). Rates are in percent; — is undefined.</p>\n");
+    h.push_raw("<div class=\"scroll\"><table>\n<thead><tr>");
     for c in COLUMNS {
-        let _ = write!(h, "<th class=\"num\">{c}</th>");
+        h.push(html!("<th class=\"num\">{}</th>", Html::text(c)));
     }
-    h.push_str("</tr></thead>\n<tbody>\n");
+    h.push_raw("</tr></thead>\n<tbody>\n");
     for r in records {
-        h.push_str("<tr>");
+        h.push_raw("<tr>");
         for (c, v) in COLUMNS.iter().zip(r.values()) {
-            let _ = write!(h, "<td class=\"num\">{}</td>", metric_cell(c, v));
+            h.push(html!("<td class=\"num\">{}</td>", metric_cell(c, v)));
         }
-        h.push_str("</tr>\n");
+        h.push_raw("</tr>\n");
     }
-    h.push_str("</tbody></table></div>\n</section>\n");
+    h.push_raw("</tbody></table></div>\n</section>\n");
 }
 
-fn terms(h: &mut String) {
+fn terms(h: &mut Html) {
     let items: [(&str, &str); 9] = [
         (
             "AEGIS",
@@ -686,25 +640,30 @@ fn terms(h: &mut String) {
             "The IRR below which a holder redeems; the weighted threshold averages it over distributed OAK.",
         ),
     ];
-    h.push_str(
+    h.push_raw(
         "<section id=\"terms\">\n<h2>Terms</h2>\n<div class=\"card\"><dl class=\"terms\">\n",
     );
     for (t, d) in items {
-        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(t), escape(d));
+        h.push(html!(
+            "<dt>{}</dt><dd>{}</dd>\n",
+            Html::text(t),
+            Html::text(d)
+        ));
     }
-    h.push_str("</dl></div>\n</section>\n");
+    h.push_raw("</dl></div>\n</section>\n");
 }
 
-fn files(h: &mut String) {
-    h.push_str("<section id=\"files\">\n<h2>Files</h2>\n<div class=\"card\"><p>The output folder holds, besides this page:</p><ul>\
+fn files(h: &mut Html) {
+    h.push_raw("<section id=\"files\">\n<h2>Files</h2>\n<div class=\"card\"><p>The output folder holds, besides this page:</p><ul>\
         <li><code>metrics.csv</code> and <code>metrics.json</code>: one record per month, the columns of the table above at full precision.</li>\
         <li><code>deals.csv</code>: per deal (and per organic twin, recurring contract and chain organic TVL) and month, columns ");
-    let cols: Vec<String> = deals::COLUMNS
-        .iter()
-        .map(|c| format!("<code>{c}</code>"))
-        .collect();
-    h.push_str(&cols.join(", "));
-    h.push_str(
+    for (i, c) in deals::COLUMNS.iter().enumerate() {
+        if i > 0 {
+            h.push_raw(", ");
+        }
+        h.push(html!("<code>{}</code>", Html::text(c)));
+    }
+    h.push_raw(
         ". Summed over its rows, a month gives the totals of <code>metrics.csv</code>.</li>\
         <li>Each chart as <code>.png</code> and <code>.svg</code>.</li></ul></div>\n</section>\n",
     );
@@ -719,6 +678,71 @@ mod tests {
         assert_eq!(
             escape("<b>\"A&B's\"</b>"),
             "&lt;b&gt;&quot;A&amp;B&#39;s&quot;&lt;/b&gt;"
+        );
+    }
+
+    const PAYLOAD: &str = "<script>alert(\"&'x'\")</script>";
+
+    /// A run whose every piece of user text carries markup: the scenario
+    /// name, a deal's id and counterparty, and the reason it stopped.
+    fn hostile_page() -> String {
+        let text = format!(
+            "[simulation]\nmonths = 4\n\n[[deal]]\nid = {:?}\ncounterparty = {:?}\nstart_month = 1\n\
+             tvl = {{ kind = \"boosted\", amount = 1_000_000, revenue_rate = 0.05, duration_months = 3 }}\n\
+             oak = {{ amount = 1000, vesting_months = 1, irr_threshold = 0.1 }}\n",
+            format!("id {PAYLOAD}"),
+            format!("Co {PAYLOAD} & sons"),
+        );
+        let s =
+            canopy_model::scenario::load::load("hostile.toml", &text, &[]).expect("valid scenario");
+        let records = canopy_model::engine::run(&s).expect("run");
+        let log = DealLog::new(&s);
+        let charts: Vec<(Chart, String)> = crate::charts::charts_for(&records)
+            .into_iter()
+            .map(|c| (c, crate::charts::svg(c, &records).expect("svg")))
+            .collect();
+        html(&Report {
+            name: &format!("file {PAYLOAD}.toml"),
+            scenario: &s,
+            records: &records,
+            deals: &log,
+            charts: &charts,
+            stopped: Some(&format!("month 3: {PAYLOAD}")),
+        })
+    }
+
+    #[test]
+    fn user_text_is_escaped_everywhere() {
+        let page = hostile_page();
+        assert!(!page.contains("<script"), "raw markup from user text");
+        assert!(!page.contains("alert(\""), "an unescaped quote");
+        let doc = roxmltree::Document::parse_with_options(
+            &page,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .expect("well-formed");
+        assert!(!doc.descendants().any(|n| n.tag_name().name() == "script"));
+        // Each piece of text reads back exactly as given.
+        let text: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+        let text = text.join("");
+        for piece in [
+            format!("file {PAYLOAD}.toml"),
+            format!("id {PAYLOAD}"),
+            format!("Co {PAYLOAD} & sons"),
+            format!("month 3: {PAYLOAD}"),
+        ] {
+            assert!(text.contains(&piece), "{piece} is not in the page's text");
+        }
+        let title = doc
+            .descendants()
+            .find(|n| n.tag_name().name() == "title")
+            .and_then(|n| n.text());
+        assert_eq!(
+            title,
+            Some(format!("Canopy report: file {PAYLOAD}.toml").as_str())
         );
     }
 

@@ -409,6 +409,48 @@ tvl = { kind = "boosted", amount = 1_000_000, revenue_rate = 0.05, duration_mont
 }
 
 #[test]
+fn file_names_deal_ids_and_counterparties_are_escaped_in_the_report() {
+    let dir = TempDir::new().expect("temp dir");
+    // A file name cannot hold '/', so the payload opens a tag it cannot close.
+    let file = dir.path().join("odd <script>&'\"name.toml");
+    fs::write(
+        &file,
+        r#"
+[simulation]
+months = 6
+
+[[deal]]
+id = "id<script>alert('x')</script>&amp;"
+counterparty = "Co \"<b>bold</b>\" & 'sons'"
+start_month = 1
+tvl = { kind = "boosted", amount = 1_000_000, revenue_rate = 0.05, duration_months = 3 }
+"#,
+    )
+    .expect("write scenario");
+    let (_out_dir, out) = run(&[file.to_str().expect("utf-8 path")]);
+    let text = read(&out.join("report.html"));
+    assert!(!text.contains("<script"), "raw markup in the report");
+    assert!(!text.contains("<b>bold"), "raw markup in the report");
+    let doc = parse_xml(&out.join("report.html"), &text);
+    assert!(
+        !doc.descendants()
+            .any(|n| matches!(n.tag_name().name(), "script" | "b") && n.text() == Some("bold")),
+        "user text became markup"
+    );
+    let words = all_text(&doc);
+    assert!(
+        words.contains("id<script>alert('x')</script>&amp;"),
+        "deal id"
+    );
+    assert!(
+        words.contains("Co \"<b>bold</b>\" & 'sons'"),
+        "counterparty"
+    );
+    assert!(words.contains("odd <script>&'\"name"), "scenario name");
+    check_deals(&out);
+}
+
+#[test]
 fn a_second_run_without_the_chain_removes_its_chart() {
     let dir = TempDir::new().expect("temp dir");
     let out = dir.path().join("out");
