@@ -514,29 +514,39 @@ impl PairPart {
     }
 }
 
+/// The parameters of one table of a scenario file, with their values.
+pub type TableValues = Vec<(&'static params::Param, Value)>;
+
 impl Scenario {
+    /// Every parameter with its value, grouped by the table it is written in
+    /// (`tvl.organic`), tables in file order: what `canopy show` and the
+    /// report's scenario section print.
+    pub fn tables(&self) -> Vec<(&'static str, TableValues)> {
+        let mut tables: Vec<(&'static str, TableValues)> = Vec::new();
+        for p in params::PARAMS {
+            let table = p.path.rsplit_once('.').map_or("", |(t, _)| t);
+            let v = (p.get)(self);
+            match tables.iter_mut().find(|(t, _)| *t == table) {
+                Some((_, values)) => values.push((p, v)),
+                None => tables.push((table, vec![(p, v)])),
+            }
+        }
+        tables
+    }
+
     /// The scenario as a complete TOML file, every default written out (from
     /// [`params::PARAMS`]); each deal's parts as inline tables, the way
     /// scenario files are written.
     pub fn to_toml(&self) -> String {
-        let mut tables: Vec<(&str, Vec<String>)> = Vec::new();
-        for p in params::PARAMS {
-            let (table, key) = p.path.rsplit_once('.').unwrap_or(("", p.path));
-            let line = format!("{key} = {}", (p.get)(self).show());
-            match tables.iter_mut().find(|(t, _)| *t == table) {
-                Some((_, lines)) => lines.push(line),
-                None => tables.push((table, vec![line])),
-            }
-        }
         let mut out = String::new();
-        for (i, (table, lines)) in tables.iter().enumerate() {
+        for (i, (table, values)) in self.tables().iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
             out.push_str(&format!("[{table}]\n"));
-            for line in lines {
-                out.push_str(line);
-                out.push('\n');
+            for (p, v) in values {
+                let key = p.path.rsplit_once('.').map_or(p.path, |(_, k)| k);
+                out.push_str(&format!("{key} = {}\n", v.show()));
             }
         }
         for d in &self.deals {

@@ -5,7 +5,7 @@
 //! The page is also well-formed XML (XHTML polyglot), so that a strict
 //! parser can check it.
 
-use canopy_model::{COLUMNS, MonthRecord, Scenario, TvlKind};
+use canopy_model::{COLUMNS, MonthRecord, Scenario, TvlKind, Value};
 
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
@@ -63,43 +63,18 @@ fn tokens(v: f64) -> String {
 }
 
 /// A parameter value: whole numbers with separators, others as written.
-fn param(v: &toml::Value) -> String {
+/// A parameter value: whole numbers with separators, others as `show` writes them.
+fn param(v: &Value) -> String {
     match v {
-        toml::Value::Float(f) if f.fract() == 0.0 && f.abs() >= 1e4 && f.abs() < 1e18 => {
-            thousands(*f, 0)
-        }
-        toml::Value::Integer(i) if i.abs() >= 10_000 => thousands(*i as f64, 0),
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Array(a) => a.iter().map(param).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
-}
-
-fn is_table_array(v: &toml::Value) -> bool {
-    v.as_array()
-        .is_some_and(|a| a.iter().any(toml::Value::is_table))
-}
-
-/// One card per TOML table that holds values, titled by its dotted path
-/// (as `canopy show` writes them); the deals have their own section.
-fn tables(path: &str, table: &toml::Table, out: &mut Vec<(String, Vec<(String, String)>)>) {
-    let rows: Vec<(String, String)> = table
-        .iter()
-        .filter(|(_, v)| !v.is_table() && !is_table_array(v))
-        .map(|(k, v)| (k.clone(), param(v)))
-        .collect();
-    if !rows.is_empty() {
-        out.push((path.to_string(), rows));
-    }
-    for (k, v) in table {
-        if let toml::Value::Table(t) = v {
-            let sub = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            tables(&sub, t, out);
-        }
+        Value::Float(f) if f.fract() == 0.0 && f.abs() >= 1e4 => thousands(*f, 0),
+        Value::Int(i) if i.abs() >= 10_000 => thousands(*i as f64, 0),
+        Value::Str(s) => s.clone(),
+        Value::List(xs) => xs
+            .iter()
+            .map(|x| param(&Value::Float(*x)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.show(),
     }
 }
 
@@ -557,15 +532,24 @@ fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
 
 fn scenario_section(h: &mut Html, s: &Scenario) {
     h.push_raw("<section id=\"scenario\">\n<h2>Scenario</h2>\n<p class=\"lead\">Every parameter of the run, defaults included (<code>canopy show</code> prints them as a scenario file).</p>\n<div class=\"grid2 params\">\n");
-    let table: toml::Table = toml::from_str(&s.to_toml()).unwrap_or_default();
-    let mut cards = Vec::new();
-    tables("", &table, &mut cards);
-    for (title, rows) in cards {
-        let rows: Vec<(Html, String)> = rows
-            .into_iter()
-            .map(|(k, v)| (html!("<code>{}</code>", Html::text(&k)), v))
+    // One card per table of the parameter table, each key with its doc
+    // on hover; the deals have their own section.
+    for (title, values) in s.tables() {
+        let rows: Vec<(Html, String)> = values
+            .iter()
+            .map(|(p, v)| {
+                let key = p.path.rsplit_once('.').map_or(p.path, |(_, k)| k);
+                (
+                    html!(
+                        "<code title=\"{}\">{}</code>",
+                        Html::text(p.doc),
+                        Html::text(key)
+                    ),
+                    param(v),
+                )
+            })
             .collect();
-        kv_table(h, &title, &rows);
+        kv_table(h, title, &rows);
     }
     h.push_raw("</div>\n</section>\n");
 }
