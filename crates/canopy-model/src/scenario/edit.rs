@@ -126,6 +126,44 @@ pub fn no_such_deal(count: usize, i: usize) -> String {
 impl Scenario {
     /// What `path` names in this scenario, or why it names nothing.
     pub fn resolve(&self, path: &KeyPath) -> Result<Target, String> {
+        if let Some(t) = self.resolve_fast(path) {
+            return Ok(t);
+        }
+        self.resolve_slow(path)
+    }
+
+    /// The common cases without building any message: a scenario key, or a
+    /// deal's key on a deal that has the part.
+    fn resolve_fast(&self, path: &KeyPath) -> Option<Target> {
+        let segs = &path.segments;
+        let key_at = |i: usize| match segs.get(i) {
+            Some(Segment::Key(k)) => Some(k.as_str()),
+            _ => None,
+        };
+        let matches = |p: &str, keys: &[Segment]| {
+            let mut parts = p.split('.');
+            keys.iter()
+                .all(|s| matches!(s, Segment::Key(k) if parts.next() == Some(k)))
+                && parts.next().is_none()
+        };
+        if key_at(0) == Some("deal") {
+            let Some(Segment::Index(i)) = segs.get(1) else {
+                return None;
+            };
+            let d = self.deals.get(*i)?;
+            let p = params::DEAL_PARAMS
+                .iter()
+                .find(|p| matches(p.path, &segs[2..]))?;
+            (p.get)(d)?;
+            return Some(Target::Deal(*i, p));
+        }
+        params::PARAMS
+            .iter()
+            .find(|p| matches(p.path, segs))
+            .map(Target::Param)
+    }
+
+    fn resolve_slow(&self, path: &KeyPath) -> Result<Target, String> {
         let segs = &path.segments;
         if let [Segment::Key(top), rest @ ..] = segs.as_slice()
             && top == "deal"

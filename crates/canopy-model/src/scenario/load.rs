@@ -10,7 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::edit::{KeyPath, Segment, no_such_deal};
 use super::params::{self, Kind, Value};
-use super::validate::{NO_PART, Problem, ScenarioError, Spots, Where};
+use super::validate::{NO_PART, Problem, ScenarioError, Spot, Spots, Where};
 use super::{Deal, Scenario};
 
 /// The largest scenario text read, in bytes: far above any real scenario,
@@ -110,8 +110,12 @@ fn number(text: &str, radix: u32, integer: bool) -> Result<Tree, String> {
     if integer && let Ok(n) = i64::from_str_radix(text, radix) {
         return Ok(Tree::Int(n));
     }
-    let clean = text.replace('_', "");
-    match clean.parse::<f64>() {
+    let parsed = if text.contains('_') {
+        text.replace('_', "").parse::<f64>()
+    } else {
+        text.parse::<f64>()
+    };
+    match parsed {
         Ok(x) => Ok(Tree::Float(x, text.to_string())),
         Err(e) => Err(format!("{text}: {e}")),
     }
@@ -379,6 +383,11 @@ pub fn load(
         overrides,
         problems: Vec::new(),
         spots: Spots::default(),
+        deal_keys: params::deal_children(""),
+        part_keys: params::DEAL_PARTS
+            .iter()
+            .map(|p| (*p, params::deal_children(p)))
+            .collect(),
     };
     if let Some(pos) = too_deep(text) {
         reader.problem(
@@ -470,18 +479,19 @@ fn too_deep(text: &str) -> Option<usize> {
         }
         // Brackets and braces of values, outside strings; arrays may span lines.
         let mut quote = None;
-        for (i, c) in line.char_indices() {
+        // Bytes, not chars: every byte that matters here is ASCII.
+        for (i, &c) in line.as_bytes().iter().enumerate() {
             match (quote, c) {
-                (None, '#') => break,
-                (None, '"' | '\'') => quote = Some(c),
+                (None, b'#') => break,
+                (None, b'"' | b'\'') => quote = Some(c),
                 (Some(q), c) if c == q => quote = None,
-                (None, '[' | '{') => {
+                (None, b'[' | b'{') => {
                     depth += 1;
                     if depth > MAX_DEPTH + 1 {
                         return Some(offset + i);
                     }
                 }
-                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                (None, b']' | b'}') => depth = depth.saturating_sub(1),
                 _ => {}
             }
         }
@@ -497,6 +507,9 @@ struct Reader<'a> {
     overrides: &'a [Override],
     problems: Vec<Problem>,
     spots: Spots,
+    /// The keys of a deal and of each of its parts, worked out once per load.
+    deal_keys: Vec<&'static str>,
+    part_keys: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 impl<'a> Reader<'a> {
@@ -528,9 +541,9 @@ impl<'a> Reader<'a> {
         });
     }
 
-    fn remember(&mut self, path: &str, node: &Node) {
+    fn remember(&mut self, spot: Spot, node: &Node) {
         let at = self.locate(&node.origin);
-        self.spots.places.insert(path.to_string(), at);
+        self.spots.insert(spot, at);
     }
 
     /// Reports the keys of `entries` that are not in `known`.
@@ -555,14 +568,25 @@ impl<'a> Reader<'a> {
 
     /// Reads the value of `node` as `kind`; a problem (at the value) if it
     /// does not fit. A list checks each item at its own place.
-    fn value(&mut self, node: &Node, path: &str, kind: Kind, deal: Option<&str>) -> Option<Value> {
-        self.remember(path, node);
+    /// `path` gives the key path for a message, made only when one is needed.
+    fn value(
+        &mut self,
+        node: &Node,
+        spot: Option<Spot>,
+        path: &dyn Fn() -> String,
+        kind: Kind,
+        deal: Option<&str>,
+    ) -> Option<Value> {
+        if let Some(spot) = spot {
+            self.remember(spot, node);
+        }
         if let (Kind::Numbers(range), Tree::Array(items)) = (kind, &node.value)
             && !items.is_empty()
         {
             let mut xs = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let x = self.value(item, &format!("{path}[{i}]"), Kind::Number(range), deal);
+                let item_path = || format!("{}[{i}]", path());
+                let x = self.value(item, None, &item_path, Kind::Number(range), deal);
                 xs.push(x.and_then(|v| v.as_f64()));
             }
             return xs
@@ -571,7 +595,7 @@ impl<'a> Reader<'a> {
                 .map(Value::List);
         }
         let checked = match node.value.value() {
-            Some(v) => kind.check_shown(&v, &node.value.show()),
+            Some(v) => kind.check_shown(&v, || node.value.show()),
             None => Err(format!(
                 "expected {}, found {} ({})",
                 kind.describe(),
@@ -582,7 +606,7 @@ impl<'a> Reader<'a> {
         match checked {
             Ok(v) => Some(v),
             Err(message) => {
-                self.problem(&node.origin, path.to_string(), deal, message);
+                self.problem(&node.origin, path(), deal, message);
                 None
             }
         }
@@ -623,20 +647,26 @@ impl<'a> Reader<'a> {
         let known = params::scenario_children(prefix);
         self.unknown_keys(prefix, entries, &known, None);
         for key in known {
-            let path = join(prefix, key);
-            if path == "deal" {
+            if prefix.is_empty() && key == "deal" {
                 continue;
             }
             let Some(e) = entries.iter().find(|e| e.key == key) else {
                 continue;
             };
-            match params::param(&path) {
-                Some(p) => {
-                    if let Some(v) = self.value(&e.node, &path, p.kind, None) {
+            match params::PARAMS
+                .iter()
+                .enumerate()
+                .find(|(_, p)| is_path(p.path, prefix, key))
+            {
+                Some((j, p)) => {
+                    let path = || p.path.to_string();
+                    if let Some(v) = self.value(&e.node, Some(Spot::Param(j)), &path, p.kind, None)
+                    {
                         (p.set)(s, v);
                     }
                 }
                 None => {
+                    let path = join(prefix, key);
                     let sub = self.table(&e.node, &path, None);
                     self.section(s, &path, sub);
                 }
@@ -669,7 +699,6 @@ impl<'a> Reader<'a> {
             let path = format!("deal[{i}]");
             let entries = self.table(item, &path, None);
             if let Tree::Table(_) = item.value {
-                self.remember(&path, item);
                 if let Some(deal) = self.deal(i, item, entries) {
                     deals.push(deal);
                 }
@@ -692,25 +721,33 @@ impl<'a> Reader<'a> {
         let mut d = Deal::default();
         let mut complete = true;
         let mut has_part = false;
-        self.unknown_keys(&base, entries, &params::deal_children(""), label);
-        for key in params::deal_children("") {
+        let keys = std::mem::take(&mut self.deal_keys);
+        self.unknown_keys(&base, entries, &keys, label);
+        for &key in &keys {
             let path = format!("{base}.{key}");
             let found = entries.iter().find(|e| e.key == key);
             if params::DEAL_PARTS.contains(&key) {
                 let Some(e) = found else { continue };
                 has_part = true;
                 let sub = self.table(&e.node, &path, label);
-                self.part(&mut d, &base, key, &e.node, sub, label);
+                self.part(&mut d, (i, &base), key, &e.node, sub, label);
                 continue;
             }
-            let Some(p) = params::deal_param(key) else {
+            let Some((j, p)) = params::DEAL_PARAMS
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.path == key)
+            else {
                 continue;
             };
+            let lazy = || path.clone();
             match found {
-                Some(e) => match self.value(&e.node, &path, p.kind, label) {
-                    Some(v) => (p.set)(&mut d, v),
-                    None => complete &= key == "id",
-                },
+                Some(e) => {
+                    match self.value(&e.node, Some(Spot::Deal(i, j)), &lazy, p.kind, label) {
+                        Some(v) => (p.set)(&mut d, v),
+                        None => complete &= key == "id",
+                    }
+                }
                 None if key == "id" => {}
                 None => {
                     complete = false;
@@ -723,13 +760,14 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        self.deal_keys = keys;
         if !has_part {
             self.problem(&item.origin, base.clone(), label, NO_PART.into());
         }
         if !complete {
             return None;
         }
-        if !self.spots.places.contains_key(&format!("{base}.id")) {
+        if !self.spots.id_given(i) {
             d.id = Deal::default_id(&d.counterparty, d.start_month);
         }
         Some(d)
@@ -739,23 +777,32 @@ impl<'a> Reader<'a> {
     fn part(
         &mut self,
         d: &mut Deal,
-        base: &str,
+        (i, base): (usize, &str),
         part: &str,
         node: &Node,
         entries: &[Entry],
         label: Option<&str>,
     ) {
         let path = format!("{base}.{part}");
-        self.unknown_keys(&path, entries, &params::deal_children(part), label);
-        for p in params::DEAL_PARAMS
+        let known = self
+            .part_keys
             .iter()
-            .filter(|p| params::part_of(p.path) == Some(part))
+            .find(|(p, _)| *p == part)
+            .map(|(_, keys)| keys.clone())
+            .unwrap_or_default();
+        self.unknown_keys(&path, entries, &known, label);
+        for (j, p) in params::DEAL_PARAMS
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| params::part_of(p.path) == Some(part))
         {
             let key = &p.path[part.len() + 1..];
-            let key_path = format!("{base}.{}", p.path);
+            let key_path = || format!("{base}.{}", p.path);
             match entries.iter().find(|e| e.key == key) {
                 Some(e) => {
-                    if let Some(v) = self.value(&e.node, &key_path, p.kind, label) {
+                    if let Some(v) =
+                        self.value(&e.node, Some(Spot::Deal(i, j)), &key_path, p.kind, label)
+                    {
                         (p.set)(d, v);
                     }
                 }
@@ -768,7 +815,7 @@ impl<'a> Reader<'a> {
                             .map_or(node.origin.clone(), |e| e.key_origin.clone());
                         self.problem(
                             &origin,
-                            key_path,
+                            key_path(),
                             label,
                             format!("missing: expected {}", p.kind.describe()),
                         );
@@ -777,6 +824,17 @@ impl<'a> Reader<'a> {
             }
         }
     }
+}
+
+/// Whether `path` is `key` in the table at `prefix`, without building it.
+fn is_path(path: &str, prefix: &str, key: &str) -> bool {
+    if prefix.is_empty() {
+        return path == key;
+    }
+    path.len() == prefix.len() + 1 + key.len()
+        && path.starts_with(prefix)
+        && path.ends_with(key)
+        && path.as_bytes()[prefix.len()] == b'.'
 }
 
 fn join(prefix: &str, key: &str) -> String {

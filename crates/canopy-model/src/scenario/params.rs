@@ -133,14 +133,32 @@ impl Kind {
     /// (an integer for a number becomes a float; a whole float for a whole
     /// number becomes an integer). The error says what is allowed.
     pub fn check(self, value: &Value) -> Result<Value, String> {
-        self.check_shown(value, &value.show())
+        self.check_shown(value, || value.show())
+    }
+
+    /// Whether `value` fits, without building anything (the fast path of
+    /// validation; [`Kind::check`] says why not).
+    pub fn accepts(self, value: &Value) -> bool {
+        match (self, value) {
+            (Kind::Number(r), Value::Float(x)) => r.allows(*x),
+            (Kind::Number(r), Value::Int(i)) => r.allows(*i as f64),
+            (Kind::Whole { min, max }, Value::Int(i)) => (min..=max).contains(i),
+            (Kind::Bool, Value::Bool(_)) => true,
+            (Kind::Choice(names), Value::Str(s)) => names.contains(&s.as_str()),
+            (Kind::Numbers(r), Value::List(xs)) => {
+                !xs.is_empty() && xs.iter().all(|x| r.allows(*x))
+            }
+            (Kind::Text, Value::Str(s)) => !s.is_empty(),
+            _ => self.check(value).is_ok(),
+        }
     }
 
     /// [`Kind::check`], naming the value as `shown` in messages (the text
     /// the user wrote, where there is one).
-    pub fn check_shown(self, value: &Value, shown: &str) -> Result<Value, String> {
-        let bad = || format!("{shown} is not allowed: expected {}", self.describe());
-        let wrong = |what: &str| format!("expected {what}, found {} ({shown})", value.type_name());
+    pub fn check_shown(self, value: &Value, shown: impl Fn() -> String) -> Result<Value, String> {
+        let bad = || format!("{} is not allowed: expected {}", shown(), self.describe());
+        let wrong =
+            |what: &str| format!("expected {what}, found {} ({})", value.type_name(), shown());
         match (self, value) {
             (Kind::Number(r), Value::Float(x)) if r.allows(*x) => Ok(Value::Float(*x)),
             (Kind::Number(r), Value::Int(i)) if r.allows(*i as f64) => Ok(Value::Float(*i as f64)),
@@ -763,6 +781,12 @@ mod tests {
         assert_eq!(Value::Float(1e9).show(), "1000000000.0");
         assert_eq!(Value::Float(1.5e-7).show(), "1.5e-7");
         assert_eq!(Value::Float(f64::NAN).show(), "nan");
+    }
+
+    #[test]
+    fn a_deals_id_is_its_first_key() {
+        // Spots find a given id by this index.
+        assert_eq!(DEAL_PARAMS[0].path, "id");
     }
 
     #[test]

@@ -149,7 +149,9 @@ impl Scenario {
         };
         for p in params::PARAMS {
             let v = (p.get)(&self);
-            if let Err(message) = p.kind.check(&v) {
+            if !p.kind.accepts(&v)
+                && let Err(message) = p.kind.check(&v)
+            {
                 bad(p.path.to_string(), None, message);
             }
         }
@@ -159,6 +161,7 @@ impl Scenario {
             }
             for p in params::DEAL_PARAMS {
                 if let Some(v) = (p.get)(d)
+                    && !p.kind.accepts(&v)
                     && let Err(message) = p.kind.check(&v)
                 {
                     bad(format!("deal[{i}].{}", p.path), Some(d), message);
@@ -172,26 +175,78 @@ impl Scenario {
 /// What a deal without parts is told.
 pub(super) const NO_PART: &str = "a deal needs at least one part: `tvl`, `oak` or `leaf_pair`";
 
-/// Where each key path that was read came from, for checks that involve
-/// several keys (empty for a scenario built in code).
+/// Where each key that was read came from, for checks that involve several
+/// keys (empty for a scenario built in code). Places are kept by the key's
+/// index in the parameter tables, so remembering one hashes and allocates
+/// nothing.
 #[derive(Debug, Default)]
 pub(super) struct Spots {
-    /// Key path to its place.
-    pub places: HashMap<String, Where>,
+    /// By index in [`params::PARAMS`].
+    scenario: Vec<Option<Where>>,
+    /// Deal `i`'s key `j` (index in [`params::DEAL_PARAMS`]) at `i * stride + j`.
+    deals: Vec<Option<Where>>,
+}
+
+/// Which key a place is for.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Spot {
+    /// A scenario parameter, by its index in [`params::PARAMS`].
+    Param(usize),
+    /// Deal `.0`'s key with index `.1` in [`params::DEAL_PARAMS`].
+    Deal(usize, usize),
 }
 
 impl Spots {
+    /// Remembers where `spot` came from.
+    pub fn insert(&mut self, spot: Spot, at: Where) {
+        let (list, i) = match spot {
+            Spot::Param(j) => (&mut self.scenario, j),
+            Spot::Deal(d, j) => (&mut self.deals, d * params::DEAL_PARAMS.len() + j),
+        };
+        if list.len() <= i {
+            list.resize(i + 1, None);
+        }
+        list[i] = Some(at);
+    }
+
+    fn get(&self, spot: Spot) -> Option<&Where> {
+        match spot {
+            Spot::Param(j) => self.scenario.get(j),
+            Spot::Deal(d, j) => self.deals.get(d * params::DEAL_PARAMS.len() + j),
+        }
+        .and_then(Option::as_ref)
+    }
+
     fn at(&self, path: &str) -> Where {
-        self.places.get(path).cloned().unwrap_or(Where::Nowhere)
+        params::PARAMS
+            .iter()
+            .position(|p| p.path == path)
+            .and_then(|j| self.get(Spot::Param(j)))
+            .cloned()
+            .unwrap_or(Where::Nowhere)
     }
 
-    fn given(&self, path: &str) -> bool {
-        self.places.contains_key(path)
+    fn deal_spot(i: usize, key: &str) -> Option<Spot> {
+        let j = params::DEAL_PARAMS.iter().position(|p| p.path == key)?;
+        Some(Spot::Deal(i, j))
     }
 
-    /// The later-written of two places: an override wins over the file.
-    fn latest(&self, a: &str, b: &str) -> Where {
-        match (self.at(a), self.at(b)) {
+    fn at_deal(&self, i: usize, key: &str) -> Where {
+        Self::deal_spot(i, key)
+            .and_then(|s| self.get(s))
+            .cloned()
+            .unwrap_or(Where::Nowhere)
+    }
+
+    /// Whether deal `i` was given an id (never, for a scenario built in code).
+    pub fn id_given(&self, i: usize) -> bool {
+        // `id` is the first deal key.
+        self.get(Spot::Deal(i, 0)).is_some()
+    }
+
+    /// The later-written of two keys of deal `i`: an override wins over the file.
+    fn latest(&self, i: usize, a: &str, b: &str) -> Where {
+        match (self.at_deal(i, a), self.at_deal(i, b)) {
             (o @ Where::Override(_), _) | (_, o @ Where::Override(_)) => o,
             (Where::Nowhere, w) | (w, Where::Nowhere) => w,
             (w, _) => w,
@@ -259,12 +314,13 @@ pub(super) fn validate(
     let mut allocated = 0.0;
     let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(s.deals.len());
     for (i, d) in s.deals.iter().enumerate() {
-        let id_path = format!("deal[{i}].id");
-        let given = spots.given(&id_path);
+        let given = spots.id_given(i);
+        let id_path = || format!("deal[{i}].id");
+        let id_at = || spots.at_deal(i, "id");
         if given && reserved_id(&d.id) {
             add(
-                id_path.clone(),
-                spots.at(&id_path),
+                id_path(),
+                id_at(),
                 Some(d),
                 format!(
                     "the id {} is the name of a row deals.csv generates (`recurring NNN` for recurring contracts, `... (organic)` for organic twins, `chain organic`); choose another",
@@ -277,7 +333,7 @@ pub(super) fn validate(
                 first_with.insert(&d.id, i);
             }
             Some(&first) => {
-                let first_given = spots.given(&format!("deal[{first}].id"));
+                let first_given = spots.id_given(first);
                 let other = format!("deal[{first}] ({})", s.deals[first].counterparty);
                 let hint = match (given, first_given) {
                     (false, false) => "both are made from the counterparty's first 10 characters and the start month; give one of them an `id`".to_string(),
@@ -285,14 +341,11 @@ pub(super) fn validate(
                     (true, _) => "ids must be unique; change one of them".to_string(),
                 };
                 let (path, at) = if given {
-                    (id_path.clone(), spots.at(&id_path))
+                    (id_path(), id_at())
                 } else {
                     (
                         format!("deal[{i}]"),
-                        spots.latest(
-                            &format!("deal[{i}].counterparty"),
-                            &format!("deal[{i}].start_month"),
-                        ),
+                        spots.latest(i, "counterparty", "start_month"),
                     )
                 };
                 add(
@@ -312,10 +365,9 @@ pub(super) fn validate(
         if let Some(pair) = &d.leaf_pair {
             let cost = pair.leaf_tokens * s.leaf_price.initial;
             if cost > pair.amount {
-                let path = format!("deal[{i}].leaf_pair.leaf_tokens");
                 add(
-                    path.clone(),
-                    spots.at(&path),
+                    format!("deal[{i}].leaf_pair.leaf_tokens"),
+                    spots.at_deal(i, "leaf_pair.leaf_tokens"),
                     Some(d),
                     format!(
                         "{} LEAF at the initial price of {} is worth {}, more than the pair's amount ({}): the pair would start with negative USDC",

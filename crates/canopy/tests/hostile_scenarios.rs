@@ -1,0 +1,299 @@
+//! Scenario input as a hostile user writes it: huge whole numbers, overrides
+//! into arrays and missing deals, malformed values, oversized and deeply
+//! nested files, absurd magnitudes, duplicate keys and ids. Each case names
+//! what is wrong, where, and what is allowed, and exits 2.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn canopy(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("canopy")
+        .expect("binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `canopy check` and gives its status and stderr.
+fn check(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    let out = canopy(dir, &all);
+    (out.status.code(), text(&out.stderr))
+}
+
+#[test]
+fn the_largest_seed_survives_show_and_check() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(
+        tmp.path().join("s.toml"),
+        "[simulation]\nseed = 9223372036854775807\n",
+    )
+    .unwrap();
+    let out = canopy(tmp.path(), &["show", "s.toml"]);
+    assert!(out.status.success());
+    let shown = text(&out.stdout);
+    assert!(shown.contains("seed = 9223372036854775807\n"), "{shown}");
+    for table in [
+        "[aegis]",
+        "[leaf_price]",
+        "[oak]",
+        "[tvl.market]",
+        "[compat]",
+    ] {
+        assert!(shown.contains(table), "show dropped {table}:\n{shown}");
+    }
+    std::fs::write(tmp.path().join("shown.toml"), &shown).unwrap();
+    let (code, err) = check(tmp.path(), &["shown.toml"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn whole_numbers_pass_through_exactly_and_are_echoed_as_written() {
+    let tmp = TempDir::new().unwrap();
+    // 2^53 + 1: an f64 would make it ...992.
+    let out = canopy(
+        tmp.path(),
+        &[
+            "show",
+            "default",
+            "--set",
+            "simulation.seed=9007199254740993",
+        ],
+    );
+    assert!(text(&out.stdout).contains("seed = 9007199254740993\n"));
+    let (code, err) = check(
+        tmp.path(),
+        &["default", "--set", "simulation.seed=18446744073709551615"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("18446744073709551615 is not allowed: expected a whole number from 0 to 9223372036854775807"),
+        "{err}"
+    );
+    assert!(!err.contains("18446744073709552000"), "{err}");
+}
+
+#[test]
+fn an_item_of_an_array_can_be_set_even_when_the_file_leaves_it_default() {
+    let tmp = TempDir::new().unwrap();
+    let out = canopy(
+        tmp.path(),
+        &["show", "default", "--set", "tvl.market.growth_rates[0]=5"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("growth_rates = [5.0, 1.0, 0.75, 0.5, 0.4]\n"));
+    let (code, err) = check(
+        tmp.path(),
+        &["default", "--set", "tvl.market.growth_rates[7]=5"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("has 5 items, so `[7]` does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn overrides_name_what_is_wrong_before_anything_else() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(tmp.path().join("none.toml"), "[aegis]\ninitial_usdc = 1\n").unwrap();
+    let (code, err) = check(
+        tmp.path(),
+        &["none.toml", "--set", "deal[0].counterparty=x"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the scenario has no deals"), "{err}");
+    assert!(!err.contains("is a table"), "{err}");
+
+    let (code, err) = check(tmp.path(), &["default", "--set", "deal[20].counterparty=x"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("20 deals, deal[0] to deal[19]"), "{err}");
+
+    let (code, err) = check(tmp.path(), &["default", "--set", "Deal[0].counterparty=x"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("unknown key `Deal`") && err.contains("did you mean `deal`?"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("not an array") && !err.contains("is a table"),
+        "{err}"
+    );
+
+    let (code, err) = check(
+        tmp.path(),
+        &["default", "--set", "tvl.market.growth_rates=[1,2"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("`[1,2` is not a valid TOML value"), "{err}");
+}
+
+#[test]
+fn months_problems_name_the_flag_the_user_typed() {
+    let tmp = TempDir::new().unwrap();
+    let (code, err) = check(tmp.path(), &["default", "--months", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("(--months 0): simulation.months: 0 is not allowed"),
+        "{err}"
+    );
+    assert!(!err.contains("--set"), "{err}");
+}
+
+#[test]
+fn a_file_larger_than_a_scenario_can_be_is_refused_at_once() {
+    let tmp = TempDir::new().unwrap();
+    let (code, err) = check(tmp.path(), &["/dev/zero"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("larger than 16 MiB"), "{err}");
+}
+
+#[test]
+fn absurd_magnitudes_are_written_compactly() {
+    let tmp = TempDir::new().unwrap();
+    let out = canopy(
+        tmp.path(),
+        &["show", "default", "--set", "aegis.initial_usdc=1e308"],
+    );
+    let shown = text(&out.stdout);
+    assert!(shown.contains("initial_usdc = 1e308\n"), "{shown}");
+    let (code, err) = check(
+        tmp.path(),
+        &[
+            "default",
+            "--set",
+            "leaf_price.min=1e300",
+            "--set",
+            "deal[13].leaf_pair.leaf_tokens=1e300",
+        ],
+    );
+    assert_eq!(code, Some(2));
+    let longest_digits = err
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_digits < 25, "a long number in:\n{err}");
+    assert!(err.contains("1e300"), "{err}");
+}
+
+#[test]
+fn toml_errors_name_the_key_and_the_place() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(
+        tmp.path().join("dup.toml"),
+        "[aegis]\ninitial_usdc = 1\ninitial_usdc = 2\n",
+    )
+    .unwrap();
+    let (code, err) = check(tmp.path(), &["dup.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("dup.toml:3:1:") && err.contains("duplicate key `initial_usdc`"),
+        "{err}"
+    );
+
+    let header = format!("[{}]\n", vec!["a"; 100_000].join("."));
+    std::fs::write(tmp.path().join("deep.toml"), header).unwrap();
+    let (code, err) = check(tmp.path(), &["deep.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("deep.toml:1:1:") && err.contains("nest more than 64 levels"),
+        "{err}"
+    );
+
+    let arrays = format!("x = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    std::fs::write(tmp.path().join("arrays.toml"), arrays).unwrap();
+    let (code, err) = check(tmp.path(), &["arrays.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("arrays.toml:1:") && err.contains("nest more than 64 levels"),
+        "{err}"
+    );
+}
+
+const OAK: &str = "oak = { amount = 1, irr_threshold = 0.1 }\n";
+
+#[test]
+fn duplicate_ids_say_what_to_change_and_where() {
+    let tmp = TempDir::new().unwrap();
+    let given = format!(
+        "[[deal]]\nid = \"A\"\ncounterparty = \"One\"\nstart_month = 1\n{OAK}\
+         [[deal]]\nid = \"A\"\ncounterparty = \"Two\"\nstart_month = 1\n{OAK}"
+    );
+    std::fs::write(tmp.path().join("given.toml"), given).unwrap();
+    let (code, err) = check(tmp.path(), &["given.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("given.toml:7:6: deal[1].id: duplicate deal id \"A\""),
+        "{err}"
+    );
+    assert!(
+        !err.contains("give one of them an `id`"),
+        "both have one:\n{err}"
+    );
+
+    let (code, err) = check(
+        tmp.path(),
+        &["default", "--set", "deal[1].counterparty=Sigma Capital"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("(--set deal[1].counterparty=Sigma Capital): deal[1]: duplicate deal id"),
+        "the override is the place, not a line of the built-in file:\n{err}"
+    );
+}
+
+#[test]
+fn deal_problems_name_the_counterparty() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(
+        tmp.path().join("d.toml"),
+        format!("[[deal]]\ncounterparty = \"Nobody\"\nstart_month = 1\n\n[[deal]]\ncounterparty = \"Move\"\nstart_month = 0\n{OAK}"),
+    )
+    .unwrap();
+    let (code, err) = check(tmp.path(), &["d.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("deal[0]: a deal needs at least one part")
+            && err.contains("(deal[0] is Nobody)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("deal[1].start_month: 0 is not allowed") && err.contains("(deal[1] is Move)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ids_cannot_take_the_names_of_generated_rows() {
+    let tmp = TempDir::new().unwrap();
+    for id in ["recurring 004", "Sigma (organic)", "chain organic"] {
+        std::fs::write(
+            tmp.path().join("r.toml"),
+            format!("[[deal]]\nid = \"{id}\"\ncounterparty = \"X\"\nstart_month = 1\n{OAK}"),
+        )
+        .unwrap();
+        let (code, err) = check(tmp.path(), &["r.toml"]);
+        assert_eq!(code, Some(2), "{id}");
+        assert!(
+            err.contains("r.toml:2:6: deal[0].id:") && err.contains("deals.csv generates"),
+            "{err}"
+        );
+    }
+    // Ids that only look alike are fine.
+    std::fs::write(
+        tmp.path().join("ok.toml"),
+        format!("[[deal]]\nid = \"recurring 4a\"\ncounterparty = \"X\"\nstart_month = 1\n{OAK}"),
+    )
+    .unwrap();
+    assert_eq!(check(tmp.path(), &["ok.toml"]).0, Some(0));
+}
