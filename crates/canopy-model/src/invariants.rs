@@ -1,5 +1,7 @@
 //! Conservation checks run at the end of every month.
 
+use crate::engine::Failure;
+
 /// Cumulative flows across the system boundary, for the conservation sums.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ledger {
@@ -61,55 +63,48 @@ fn at_most(a: f64, b: f64) -> bool {
     a <= b + TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
-/// The first invariant broken, as (quantity, detail); `check_usdc` is false
-/// where a quirk creates USDC.
-pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<(&'static str, String)> {
+/// The first invariant broken, with the numbers it compared; `check_usdc`
+/// is false where a quirk creates USDC.
+pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<Failure> {
     let leaf_have = b.aegis_leaf + b.pairs_leaf + l.withdrawn_leaf + l.paid_leaf;
     let leaf_want = b.initial_aegis_leaf + b.initial_pairs_leaf + l.market_leaf_in;
     if !close(leaf_have, leaf_want) {
-        return Some((
-            "LEAF conservation",
-            format!(
-                "AEGIS + pairs + withdrawn + paid out = {leaf_have}, but initial + market = {leaf_want}"
-            ),
-        ));
+        return Some(Failure::LeafConservation {
+            have: leaf_have,
+            want: leaf_want,
+        });
     }
     let usdc_have = b.aegis_usdc + b.pairs_usdc + l.withdrawn_usdc + l.paid_usdc;
     let usdc_want = b.initial_aegis_usdc + b.initial_pairs_usdc + l.revenue_in + l.market_usdc_in;
     if check_usdc && !close(usdc_have, usdc_want) {
-        return Some((
-            "USDC conservation",
-            format!(
-                "AEGIS + pairs + withdrawn + paid out = {usdc_have}, but initial + revenue + market = {usdc_want}"
-            ),
-        ));
+        return Some(Failure::UsdcConservation {
+            have: usdc_have,
+            want: usdc_want,
+        });
     }
-    for (name, v) in [
-        ("AEGIS LEAF", b.aegis_leaf),
-        ("AEGIS USDC", b.aegis_usdc),
-        ("a pair's balance", b.pairs_min),
-    ] {
-        if !at_most(0.0, v) {
-            return Some((name, format!("{v} is negative")));
-        }
+    if !at_most(0.0, b.aegis_leaf) {
+        return Some(Failure::NegativeAegisLeaf { leaf: b.aegis_leaf });
+    }
+    if !at_most(0.0, b.aegis_usdc) {
+        return Some(Failure::NegativeAegisUsdc { usdc: b.aegis_usdc });
+    }
+    if !at_most(0.0, b.pairs_min) {
+        return Some(Failure::NegativePairBalance {
+            balance: b.pairs_min,
+        });
     }
     if !at_most(b.oak_distributed, b.oak_allocated) || !at_most(b.oak_allocated, b.oak_supply) {
-        return Some((
-            "OAK supply",
-            format!(
-                "distributed {} <= allocated {} <= supply {} does not hold",
-                b.oak_distributed, b.oak_allocated, b.oak_supply
-            ),
-        ));
+        return Some(Failure::OakSupply {
+            distributed: b.oak_distributed,
+            allocated: b.oak_allocated,
+            supply: b.oak_supply,
+        });
     }
     if !at_most(b.oak_redeemed, b.oak_distributed) {
-        return Some((
-            "OAK redeemed",
-            format!(
-                "redeemed {} exceeds distributed {}",
-                b.oak_redeemed, b.oak_distributed
-            ),
-        ));
+        return Some(Failure::OakRedeemed {
+            redeemed: b.oak_redeemed,
+            distributed: b.oak_distributed,
+        });
     }
     None
 }

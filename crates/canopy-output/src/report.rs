@@ -7,7 +7,8 @@
 
 use std::fmt::Write;
 
-use canopy_model::{COLUMNS, MonthRecord, Scenario, TvlKind};
+use canopy_model::activity::DealSpan;
+use canopy_model::{COLUMNS, Column, ColumnType, MonthRecord, Scenario, TvlKind};
 
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
@@ -201,7 +202,7 @@ pub fn html(r: &Report<'_>) -> String {
     }
     summary(&mut h, r);
     charts(&mut h, r);
-    deals_section(&mut h, r, &r.deals.totals(r.records));
+    deals_section(&mut h, r, r.deals.totals());
     scenario_section(&mut h, s);
     metrics(&mut h, r.records);
     terms(&mut h);
@@ -482,26 +483,6 @@ fn charts(h: &mut String, r: &Report<'_>) {
     h.push_str("</section>\n");
 }
 
-/// First and last month a deal is active (MODEL.md: started, and its OAK
-/// not yet distributed or a TVL or pair part running), within the run.
-fn active_months(d: &canopy_model::scenario::Deal, t: &DealTotals, n: u32) -> Option<(u32, u32)> {
-    let start = d.start_month;
-    if start > n {
-        return None;
-    }
-    let mut last = start;
-    if let Some(p) = &d.tvl {
-        last = last.max(start + p.duration_months.max(1) - 1);
-    }
-    if let Some(p) = &d.leaf_pair {
-        last = last.max(start + p.duration_months.max(1) - 1);
-    }
-    if d.oak.is_some() {
-        last = last.max(t.distributed_in.unwrap_or(n));
-    }
-    Some((start, last.min(n)))
-}
-
 fn deals_section(h: &mut String, r: &Report<'_>, totals: &[DealTotals]) {
     let s = r.scenario;
     let n = r.records.last().map_or(0, |x| x.month);
@@ -562,7 +543,7 @@ fn deals_section(h: &mut String, r: &Report<'_>, totals: &[DealTotals]) {
                 )
             },
         );
-        let active = match active_months(d, t, n) {
+        let active = match DealSpan::of(d).active_months(t.distributed_in, n) {
             Some((a, b)) if a == b => format!("{a}"),
             Some((a, b)) => format!("{a}–{b}"),
             None => "after the run".to_string(),
@@ -617,16 +598,17 @@ fn scenario_section(h: &mut String, s: &Scenario) {
 }
 
 /// A metrics cell for the page: rounded for reading (the CSV has full precision).
-fn metric_cell(name: &str, v: Option<f64>) -> String {
+fn metric_cell(c: &Column, v: Option<f64>) -> String {
     let Some(x) = v else {
         return "<span class=\"dim\">—</span>".to_string();
     };
-    match name {
-        "month" | "pairs_active" | "active_deals" => thousands(x, 0),
-        "irr" | "irr_threshold_weighted" | "market_share" | "price_impact" => pct(x),
-        "leaf_price" => thousands(x, 4),
-        _ if x.abs() >= 100.0 || x == 0.0 => thousands(x, 0),
-        _ => thousands(x, 2),
+    match c.ty {
+        ColumnType::Count => thousands(x, 0),
+        ColumnType::Rate => pct(x),
+        // A price below a dollar needs more digits than other amounts.
+        ColumnType::Amount if c.name == "leaf_price" => thousands(x, 4),
+        ColumnType::Amount if x.abs() >= 100.0 || x == 0.0 => thousands(x, 0),
+        ColumnType::Amount => thousands(x, 2),
     }
 }
 
@@ -634,13 +616,13 @@ fn metrics(h: &mut String, records: &[MonthRecord]) {
     h.push_str("<section id=\"metrics\">\n<h2>Monthly metrics</h2>\n<p class=\"lead\">The columns of <code>metrics.csv</code>, rounded for reading (the CSV and <code>metrics.json</code> hold full precision). Rates are in percent; — is undefined.</p>\n");
     h.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
     for c in COLUMNS {
-        let _ = write!(h, "<th class=\"num\">{c}</th>");
+        let _ = write!(h, "<th class=\"num\">{}</th>", c.name);
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for r in records {
         h.push_str("<tr>");
-        for (c, v) in COLUMNS.iter().zip(r.values()) {
-            let _ = write!(h, "<td class=\"num\">{}</td>", metric_cell(c, v));
+        for c in COLUMNS {
+            let _ = write!(h, "<td class=\"num\">{}</td>", metric_cell(c, (c.get)(r)));
         }
         h.push_str("</tr>\n");
     }
