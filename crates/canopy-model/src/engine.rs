@@ -781,3 +781,67 @@ impl<'s> State<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{builtin, load};
+
+    fn default() -> ValidScenario {
+        load("default", builtin::text("default").unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn leaf_from_nowhere_breaks_conservation_with_its_numbers() {
+        let mut sim = Simulation::new(default());
+        sim.step().unwrap().unwrap();
+        // A million LEAF appear in AEGIS between two months (beyond the
+        // tolerance: 1e-6 of its billion).
+        sim.state.aegis.leaf += 1e6;
+        let f = sim.step().unwrap_err();
+        let Failure::LeafConservation { have, want } = f else {
+            panic!("{f:?}");
+        };
+        assert!((have - want - 1e6).abs() < 1e-3, "{have} {want}");
+        assert!(
+            f.to_string()
+                .starts_with("LEAF conservation: AEGIS + pairs + withdrawn + paid out = "),
+            "{f}"
+        );
+        assert_eq!(f.quantity(), "LEAF conservation");
+        assert_eq!(sim.month(), 2);
+    }
+
+    #[test]
+    fn usdc_taken_out_of_aegis_breaks_usdc_conservation() {
+        let mut sim = Simulation::new(default());
+        sim.step().unwrap().unwrap();
+        sim.state.aegis.usdc -= 5e6;
+        let f = sim.step().unwrap_err();
+        let Failure::UsdcConservation { have, want } = f else {
+            panic!("{f:?}");
+        };
+        assert!((want - have - 5e6).abs() < 1.0, "{have} {want}");
+    }
+
+    #[test]
+    fn a_failed_run_keeps_the_months_before_in_run_error() {
+        let mut sim = Simulation::new(default());
+        for _ in 0..3 {
+            sim.step().unwrap().unwrap();
+        }
+        sim.state.aegis.leaf += 1e6;
+        let e = sim.run_observed(&mut Silent).unwrap_err();
+        assert_eq!(e.month, 4);
+        assert!(
+            e.records.is_empty(),
+            "the months stepped before are the caller's"
+        );
+        assert!(
+            e.to_string().starts_with("month 4: LEAF conservation: "),
+            "{e}"
+        );
+        assert_eq!(e.quantity(), "LEAF conservation");
+        assert!(e.detail().starts_with("AEGIS + pairs"), "{}", e.detail());
+    }
+}

@@ -260,4 +260,76 @@ mod tests {
         r.aegis_usdc = f64::MAX;
         assert_eq!(r.first_non_finite(), None, "large but finite");
     }
+
+    #[test]
+    fn the_table_lists_the_columns_of_scenario_md_in_order() {
+        // SCENARIO.md's columns, written out independently of the table.
+        let expected = "month,leaf_price,tvl_protocol_locked,tvl_contracted,tvl_organic,\
+            tvl_boosted,tvl_total,revenue_protocol_locked,revenue_contracted,revenue_organic,\
+            revenue_boosted,revenue_total,revenue_cumulative,aegis_leaf,aegis_usdc,pairs_active,\
+            pairs_leaf,pairs_usdc,oak_distributed,oak_redeemed,oak_unredeemed,value_per_oak,irr,\
+            aegis_value,pairs_value,aegis_leaf_sold,aegis_revenue_in,oak_redeemed_month,\
+            redemption_usdc_out,redemption_leaf_out,pairs_withdrawn_leaf,pairs_withdrawn_usdc,\
+            irr_threshold_weighted,active_deals,market_flow_usd,price_impact,chain_tvl,market_share";
+        assert_eq!(NAMES.join(","), expected);
+        assert_eq!(names().collect::<Vec<_>>(), NAMES);
+        let of = |ty| -> Vec<&str> {
+            COLUMNS
+                .iter()
+                .filter(|c| c.ty == ty)
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(
+            of(ColumnType::Count),
+            ["month", "pairs_active", "active_deals"]
+        );
+        assert_eq!(
+            of(ColumnType::Rate),
+            [
+                "irr",
+                "irr_threshold_weighted",
+                "price_impact",
+                "market_share"
+            ]
+        );
+        assert!(COLUMNS.iter().all(|c| !c.doc.is_empty()));
+        assert_eq!(column("tvl_total").map(|c| c.ty), Some(ColumnType::Amount));
+        assert!(column("nope").is_none());
+    }
+
+    #[test]
+    fn getters_read_their_fields_and_only_optional_columns_are_undefined() {
+        let r = MonthRecord {
+            month: 7,
+            leaf_price: 0.5,
+            tvl: [1.0, 2.0, 3.0, 4.0],
+            revenue: [0.25, 0.5, 0.75, 1.0],
+            pairs_active: 2,
+            active_deals: 5,
+            value_per_oak: 9.0,
+            ..Default::default()
+        };
+        let get = |name| (column(name).unwrap().get)(&r);
+        assert_eq!(get("month"), Some(7.0));
+        assert_eq!(get("tvl_organic"), Some(3.0));
+        assert_eq!(get("tvl_total"), Some(10.0));
+        assert_eq!(get("revenue_total"), Some(2.5));
+        assert_eq!(get("pairs_active"), Some(2.0));
+        assert_eq!(get("active_deals"), Some(5.0));
+        assert_eq!(get("value_per_oak"), Some(9.0));
+        // With every Option field None, exactly the optional columns are undefined.
+        for (c, v) in COLUMNS.iter().zip(r.values()) {
+            assert_eq!(v.is_none(), c.optional, "{}", c.name);
+        }
+        let all = MonthRecord {
+            irr: Some(0.1),
+            market_flow_usd: Some(1.0),
+            price_impact: Some(0.0),
+            chain_tvl: Some(2.0),
+            market_share: Some(0.3),
+            ..r
+        };
+        assert!(all.values().iter().all(Option::is_some));
+    }
 }
