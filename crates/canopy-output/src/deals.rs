@@ -29,6 +29,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::ops::ControlFlow;
@@ -38,7 +39,6 @@ use canopy_model::tvl::{Contribution, Source};
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State, TvlKind};
 
 use crate::atomic::write_atomic;
-use crate::metrics::cell;
 
 /// The columns of `deals.csv`.
 pub const COLUMNS: [&str; 14] = [
@@ -121,6 +121,25 @@ pub struct DealTotals {
     pub payout_leaf: f64,
 }
 
+/// A CSV writer, whatever it writes into.
+trait FieldWriter {
+    /// Writes one field of the current record.
+    fn field(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// Ends the current record.
+    fn end_record(&mut self) -> io::Result<()>;
+}
+
+impl<W: io::Write> FieldWriter for csv::Writer<W> {
+    fn field(&mut self, bytes: &[u8]) -> io::Result<()> {
+        Ok(self.write_field(bytes)?)
+    }
+
+    fn end_record(&mut self) -> io::Result<()> {
+        // An empty record ends the one being written.
+        Ok(self.write_record(None::<&[u8]>)?)
+    }
+}
+
 /// Where the rows of `deals.csv` go as each month ends.
 enum Sink {
     /// Into memory (for tests and callers that want the bytes).
@@ -157,6 +176,8 @@ pub struct DealLog {
     /// the engine's order, so that the chain's share is exact.
     organic: (f64, f64),
     totals: Vec<DealTotals>,
+    /// Scratch text for the numbers of a row.
+    number: String,
     sink: Sink,
 }
 
@@ -210,6 +231,7 @@ impl DealLog {
             other: BTreeMap::new(),
             organic: (0.0, 0.0),
             totals: vec![DealTotals::default(); s.deals.len()],
+            number: String::new(),
             sink,
         }
     }
@@ -364,44 +386,82 @@ impl DealLog {
         }
     }
 
+    /// Writes one row field by field, without a String per field: a
+    /// long run writes tens of millions of rows.
     fn write_row(&mut self, m: u32, e: Entity, f: &Figures) -> io::Result<()> {
-        let (source, deal_id) = match e {
-            Entity::Deal { index, twin } => (
-                if twin { "deal organic" } else { "deal" },
-                self.names.get(index).cloned().unwrap_or_default(),
-            ),
-            Entity::Recurring { twin, .. } => (
-                if twin {
-                    "recurring organic"
-                } else {
-                    "recurring"
-                },
-                String::new(),
-            ),
-            Entity::Chain => ("chain", String::new()),
+        let DealLog {
+            names,
+            number,
+            sink,
+            ..
+        } = self;
+        let w: &mut dyn FieldWriter = match sink {
+            Sink::Memory(w) => w,
+            Sink::File { w: Some(w), .. } => w,
+            Sink::File { w: None, .. } => return Ok(()),
         };
-        let row = [
-            m.to_string(),
-            self.name(e),
-            source.to_string(),
-            deal_id,
-            f.tvl_kind.map_or(String::new(), |k| k.name().to_string()),
-            cell(Some(f.tvl)),
-            cell(Some(f.revenue)),
-            cell(Some(f.pair_leaf)),
-            cell(Some(f.pair_usdc)),
-            cell(Some(f.oak_distributed)),
-            cell(Some(f.oak_held)),
-            cell(Some(f.oak_redeemed)),
-            cell(Some(f.payout_usdc)),
-            cell(Some(f.payout_leaf)),
-        ];
-        match &mut self.sink {
-            Sink::Memory(w) => w.write_record(&row)?,
-            Sink::File { w: Some(w), .. } => w.write_record(&row)?,
-            Sink::File { w: None, .. } => {}
+        number.clear();
+        let _ = write!(number, "{m}");
+        w.field(number.as_bytes())?;
+        let name_of_deal = |index: usize| names.get(index).map_or("?", String::as_str);
+        match e {
+            Entity::Deal { index, twin } => {
+                let id = name_of_deal(index);
+                if twin {
+                    number.clear();
+                    let _ = write!(number, "{id} (organic)");
+                    w.field(number.as_bytes())?;
+                    w.field(b"deal organic")?;
+                } else {
+                    w.field(id.as_bytes())?;
+                    w.field(b"deal")?;
+                }
+                w.field(id.as_bytes())?;
+            }
+            Entity::Recurring { month, twin } => {
+                number.clear();
+                let _ = write!(
+                    number,
+                    "recurring {month:03}{}",
+                    if twin { " (organic)" } else { "" }
+                );
+                w.field(number.as_bytes())?;
+                w.field(if twin {
+                    b"recurring organic".as_slice()
+                } else {
+                    b"recurring".as_slice()
+                })?;
+                w.field(b"")?;
+            }
+            Entity::Chain => {
+                w.field(b"chain organic")?;
+                w.field(b"chain")?;
+                w.field(b"")?;
+            }
         }
-        Ok(())
+        w.field(f.tvl_kind.map_or("", |k| k.name()).as_bytes())?;
+        for x in [
+            f.tvl,
+            f.revenue,
+            f.pair_leaf,
+            f.pair_usdc,
+            f.oak_distributed,
+            f.oak_held,
+            f.oak_redeemed,
+            f.payout_usdc,
+            f.payout_leaf,
+        ] {
+            // Most figures of most rows are zero: skip formatting them.
+            if x.to_bits() == 0 {
+                w.field(b"0.0")?;
+                continue;
+            }
+            number.clear();
+            // As metrics::cell writes it: the shortest form that reads back.
+            let _ = write!(number, "{x:?}");
+            w.field(number.as_bytes())?;
+        }
+        w.end_record()
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -21,8 +21,14 @@ fn many_deals(n: usize) -> ValidScenario {
     let mut text = builtin::text("stress").unwrap().to_string();
     for i in 0..n {
         let start = 1 + i % 50;
+        // One id the CSV must quote (a comma and quotes).
+        let id = if i == 0 {
+            r#"odd, \"quoted\" id"#.to_string()
+        } else {
+            format!("gen{i:04}")
+        };
         text.push_str(&format!(
-            "\n[[deal]]\nid = \"gen{i:04}\"\ncounterparty = \"Generated {i}\"\nstart_month = {start}\n"
+            "\n[[deal]]\nid = \"{id}\"\ncounterparty = \"Generated {i}\"\nstart_month = {start}\n"
         ));
         if i % 4 != 1 {
             let kind = ["contracted", "boosted", "protocol-locked"][i % 3];
@@ -207,6 +213,8 @@ fn streamed_deals_csv_is_the_all_in_memory_file() {
     let got = fs::read(&path).unwrap();
     let lines = got.iter().filter(|&&b| b == b'\n').count();
     assert!(lines > 4000, "a file of many rows: {lines}");
+    let quoted = String::from_utf8_lossy(&got);
+    assert!(quoted.contains(r#","odd, ""quoted"" id",deal,"odd, ""quoted"" id",contracted,"#));
     assert!(
         got == expected,
         "streamed deals.csv differs from the old file"
