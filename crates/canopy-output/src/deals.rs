@@ -1,6 +1,8 @@
-//! Per-deal results: an [`Observer`] that records what each deal (and each
-//! thing that is not a deal but holds TVL) contributed each month, and
-//! `deals.csv`, written from it.
+//! Per-deal results: an [`Observer`] that gathers what each deal (and each
+//! thing that is not a deal but holds TVL) contributed each month and writes
+//! that month's rows of `deals.csv` when the month ends (to a temporary file
+//! renamed into place by [`DealLog::save`], or to memory), keeping only each
+//! deal's totals for the report.
 //!
 //! `deals.csv` is in long format: one row per entity and month in which the
 //! entity has anything (an active TVL contribution, an active pair, OAK held,
