@@ -1,5 +1,10 @@
-//! The monthly loop, in the seed's order.
+//! The monthly loop, in the seed's order: [`Simulation`] steps it a month at
+//! a time; [`run`] and [`run_observed`] run it whole.
 
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use crate::activity::DealSpan;
 use crate::aegis::Aegis;
 use crate::invariants::{self, Balances, Ledger};
 use crate::leaf_pairs::LeafPairs;
@@ -9,16 +14,16 @@ use crate::price::Price;
 use crate::random::ShockStream;
 use crate::record::MonthRecord;
 use crate::revenue::{self, RateAdjustments};
-use crate::scenario::{Deal, Scenario, TvlKind, ValidScenario};
+use crate::scenario::{Scenario, TvlKind, ValidScenario};
 use crate::tvl::{Contribution, TvlBook};
 
 /// Something worth a line in the run's log.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Event<'a> {
+pub enum Event {
     /// A deal's first month.
     DealStarts {
-        /// The deal.
-        deal: &'a Deal,
+        /// The deal: its index in `Scenario::deals`.
+        deal: usize,
     },
     /// A recurring contract was added.
     RecurringContract {
@@ -59,8 +64,8 @@ pub enum Event<'a> {
     },
     /// A pair's deal ended and its balances left.
     PairWithdrawn {
-        /// The deal.
-        deal: &'a Deal,
+        /// The deal: its index in `Scenario::deals`.
+        deal: usize,
         /// LEAF withdrawn.
         leaf: f64,
         /// USDC withdrawn.
@@ -68,15 +73,15 @@ pub enum Event<'a> {
     },
     /// A deal's OAK allocation was distributed.
     OakDistributed {
-        /// The deal.
-        deal: &'a Deal,
+        /// The deal: its index in `Scenario::deals`.
+        deal: usize,
         /// OAK.
         amount: f64,
     },
     /// A holder redeemed.
     Redemption {
-        /// The deal.
-        deal: &'a Deal,
+        /// The deal: its index in `Scenario::deals`.
+        deal: usize,
         /// OAK redeemed.
         amount: f64,
         /// The month's IRR rule.
@@ -100,27 +105,59 @@ pub enum Event<'a> {
 }
 
 /// Watches a run as it goes; every method does nothing unless overridden.
+///
+/// The trait is object safe: `&mut dyn Observer` is an observer too.
 pub trait Observer {
     /// Whether [`Observer::contribution`] is to be called (a pass over every
-    /// contribution each month, skipped when nobody listens).
-    const WANTS_CONTRIBUTIONS: bool = false;
+    /// contribution each month, skipped when nobody listens). Asked once
+    /// per run by [`run_observed`] and once per month by
+    /// [`Simulation::step_observed`], never per contribution.
+    fn wants_contributions(&self) -> bool {
+        false
+    }
 
     /// An event in month `month`.
-    fn event(&mut self, _month: u32, _event: &Event<'_>) {}
+    fn event(&mut self, _month: u32, _event: &Event) {}
 
     /// A contribution active in `month`, with its TVL and revenue; called
-    /// only when [`Observer::WANTS_CONTRIBUTIONS`] is true.
+    /// only when [`Observer::wants_contributions`] is true.
     fn contribution(&mut self, _month: u32, _c: &Contribution, _amount: f64, _revenue: f64) {}
 
-    /// The state at the end of `month`, after its record was taken.
-    fn month_end(&mut self, _state: &State<'_>) {}
+    /// The end of a month that passed every check: its record, and the
+    /// state after it. `Break` stops the run after this month (the month
+    /// is kept).
+    fn month_end(&mut self, _record: &MonthRecord, _state: &State<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
 }
 
-/// Two observers watching the same run.
-impl<A: Observer, B: Observer> Observer for (A, B) {
-    const WANTS_CONTRIBUTIONS: bool = A::WANTS_CONTRIBUTIONS || B::WANTS_CONTRIBUTIONS;
+/// An observer behind a mutable reference (`&mut dyn Observer` included).
+impl<O: Observer + ?Sized> Observer for &mut O {
+    fn wants_contributions(&self) -> bool {
+        (**self).wants_contributions()
+    }
 
-    fn event(&mut self, month: u32, event: &Event<'_>) {
+    fn event(&mut self, month: u32, event: &Event) {
+        (**self).event(month, event);
+    }
+
+    fn contribution(&mut self, month: u32, c: &Contribution, amount: f64, revenue: f64) {
+        (**self).contribution(month, c, amount, revenue);
+    }
+
+    fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
+        (**self).month_end(record, state)
+    }
+}
+
+/// Two observers watching the same run; either may stop it (both still see
+/// the month's end).
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn wants_contributions(&self) -> bool {
+        self.0.wants_contributions() || self.1.wants_contributions()
+    }
+
+    fn event(&mut self, month: u32, event: &Event) {
         self.0.event(month, event);
         self.1.event(month, event);
     }
@@ -130,9 +167,14 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.1.contribution(month, c, amount, revenue);
     }
 
-    fn month_end(&mut self, state: &State<'_>) {
-        self.0.month_end(state);
-        self.1.month_end(state);
+    fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
+        let a = self.0.month_end(record, state);
+        let b = self.1.month_end(record, state);
+        if a.is_break() || b.is_break() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
 }
 
@@ -141,18 +183,124 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
+/// Why a month failed: a number that is not finite, or a broken invariant
+/// of MODEL.md with the numbers it compared.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Failure {
+    /// A recorded number is infinite or NaN.
+    #[error("{column}: is not a finite number")]
+    NonFinite {
+        /// The column of `metrics.csv` that holds it.
+        column: &'static str,
+    },
+    /// AEGIS + pairs + withdrawn + paid out LEAF differs from initial + market.
+    #[error(
+        "LEAF conservation: AEGIS + pairs + withdrawn + paid out = {have}, but initial + market = {want}"
+    )]
+    LeafConservation {
+        /// LEAF held or paid out.
+        have: f64,
+        /// LEAF that came in.
+        want: f64,
+    },
+    /// AEGIS + pairs + withdrawn + paid out USDC differs from initial +
+    /// revenue + market.
+    #[error(
+        "USDC conservation: AEGIS + pairs + withdrawn + paid out = {have}, but initial + revenue + market = {want}"
+    )]
+    UsdcConservation {
+        /// USDC held or paid out.
+        have: f64,
+        /// USDC that came in.
+        want: f64,
+    },
+    /// AEGIS holds negative LEAF.
+    #[error("AEGIS LEAF: {leaf} is negative")]
+    NegativeAegisLeaf {
+        /// Its LEAF.
+        leaf: f64,
+    },
+    /// AEGIS holds negative USDC.
+    #[error("AEGIS USDC: {usdc} is negative")]
+    NegativeAegisUsdc {
+        /// Its USDC.
+        usdc: f64,
+    },
+    /// A pair holds a negative balance.
+    #[error("a pair's balance: {balance} is negative")]
+    NegativePairBalance {
+        /// The smallest balance, LEAF or USDC, of the started pairs.
+        balance: f64,
+    },
+    /// distributed <= allocated <= supply does not hold for OAK.
+    #[error(
+        "OAK supply: distributed {distributed} <= allocated {allocated} <= supply {supply} does not hold"
+    )]
+    OakSupply {
+        /// OAK distributed.
+        distributed: f64,
+        /// OAK allocated to deals.
+        allocated: f64,
+        /// OAK supply.
+        supply: f64,
+    },
+    /// More OAK redeemed than distributed.
+    #[error("OAK redeemed: redeemed {redeemed} exceeds distributed {distributed}")]
+    OakRedeemed {
+        /// OAK redeemed.
+        redeemed: f64,
+        /// OAK distributed.
+        distributed: f64,
+    },
+}
+
+impl Failure {
+    /// What failed, in a few words: the column, or the invariant's name.
+    pub fn quantity(&self) -> &'static str {
+        match self {
+            Failure::NonFinite { column } => column,
+            Failure::LeafConservation { .. } => "LEAF conservation",
+            Failure::UsdcConservation { .. } => "USDC conservation",
+            Failure::NegativeAegisLeaf { .. } => "AEGIS LEAF",
+            Failure::NegativeAegisUsdc { .. } => "AEGIS USDC",
+            Failure::NegativePairBalance { .. } => "a pair's balance",
+            Failure::OakSupply { .. } => "OAK supply",
+            Failure::OakRedeemed { .. } => "OAK redeemed",
+        }
+    }
+
+    /// The numbers behind it, as text (the message after the quantity).
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        // Every message is "<quantity>: <detail>".
+        text.strip_prefix(self.quantity())
+            .and_then(|t| t.strip_prefix(": "))
+            .map_or_else(|| text.clone(), str::to_string)
+    }
+}
+
 /// Why a run stopped early.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("month {month}: {quantity}: {detail}")]
+#[error("month {month}: {failure}")]
 pub struct RunError {
     /// The month that failed.
     pub month: u32,
-    /// What failed.
-    pub quantity: String,
-    /// The numbers.
-    pub detail: String,
+    /// What failed, with its numbers.
+    pub failure: Failure,
     /// The months recorded before it.
     pub records: Vec<MonthRecord>,
+}
+
+impl RunError {
+    /// What failed, in a few words (see [`Failure::quantity`]).
+    pub fn quantity(&self) -> &'static str {
+        self.failure.quantity()
+    }
+
+    /// The numbers behind it (see [`Failure::detail`]).
+    pub fn detail(&self) -> String {
+        self.failure.detail()
+    }
 }
 
 /// Runs `s` and returns one record per month.
@@ -160,30 +308,160 @@ pub fn run(s: &ValidScenario) -> Result<Vec<MonthRecord>, RunError> {
     run_observed(s, &mut Silent)
 }
 
-/// Runs `s`, telling `obs` what happens.
-pub fn run_observed<O: Observer>(
+/// Runs `s`, telling `obs` what happens. A run the observer stops (its
+/// `month_end` returns `Break`) is not an error: it returns `Ok` with the
+/// months up to and including the one it stopped in.
+pub fn run_observed<O: Observer + ?Sized>(
     s: &ValidScenario,
     obs: &mut O,
 ) -> Result<Vec<MonthRecord>, RunError> {
-    let mut state = State::new(s);
-    let mut records = Vec::with_capacity(s.simulation.months as usize);
-    for m in 1..=s.simulation.months {
-        match state.step(m, obs) {
+    let mut state = State::new(ScenarioRef::Borrowed(s));
+    let months = s.simulation.months;
+    let mut records = Vec::with_capacity(months as usize);
+    // Asked once: the answer cannot change during a run worth watching.
+    let wants = obs.wants_contributions();
+    for m in 1..=months {
+        match state.step(m, obs, wants) {
             Ok(record) => {
-                obs.month_end(&state);
+                let flow = obs.month_end(&record, &state);
                 records.push(record);
+                if flow.is_break() {
+                    break;
+                }
             }
-            Err((quantity, detail)) => {
+            Err(failure) => {
                 return Err(RunError {
                     month: m,
-                    quantity: quantity.to_string(),
-                    detail,
+                    failure,
                     records,
                 });
             }
         }
     }
     Ok(records)
+}
+
+/// A run that owns its scenario and advances one month per
+/// [`Simulation::step`]; it keeps no records (the caller does, if it wants
+/// them), so its memory does not grow with the months. It is `Clone` (a
+/// clone continues independently, with the same results) and `Send`.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    state: State<'static>,
+    /// No more months: all were simulated, one failed, or an observer stopped.
+    finished: bool,
+    /// An observer stopped the run.
+    stopped: bool,
+}
+
+impl Simulation {
+    /// A run of `s`, before month 1.
+    pub fn new(s: impl Into<Arc<ValidScenario>>) -> Self {
+        Simulation {
+            state: State::new(ScenarioRef::Shared(s.into())),
+            finished: false,
+            stopped: false,
+        }
+    }
+
+    /// The state after the last month simulated.
+    pub fn state(&self) -> &State<'static> {
+        &self.state
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        self.state.scenario()
+    }
+
+    /// The last month simulated (0 before the first).
+    pub fn month(&self) -> u32 {
+        self.state.month
+    }
+
+    /// Whether no month is left to step: every month was simulated, one
+    /// failed, or an observer stopped the run.
+    pub fn is_finished(&self) -> bool {
+        self.finished || self.state.month >= self.state.scenario().simulation.months
+    }
+
+    /// Whether an observer stopped the run.
+    pub fn was_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Simulates the next month: `Ok(None)` when no month is left,
+    /// `Err` when the month failed (the failing month is then
+    /// [`Simulation::month`], and the run is finished).
+    pub fn step(&mut self) -> Result<Option<MonthRecord>, Failure> {
+        self.step_observed(&mut Silent)
+    }
+
+    /// As [`Simulation::step`], telling `obs` what happens; when its
+    /// `month_end` returns `Break` the month's record is still returned and
+    /// the run is finished ([`Simulation::was_stopped`] is then true).
+    pub fn step_observed<O: Observer + ?Sized>(
+        &mut self,
+        obs: &mut O,
+    ) -> Result<Option<MonthRecord>, Failure> {
+        if self.is_finished() {
+            return Ok(None);
+        }
+        let m = self.state.month + 1;
+        let wants = obs.wants_contributions();
+        match self.state.step(m, obs, wants) {
+            Ok(record) => {
+                if obs.month_end(&record, &self.state).is_break() {
+                    self.finished = true;
+                    self.stopped = true;
+                }
+                Ok(Some(record))
+            }
+            Err(f) => {
+                self.finished = true;
+                Err(f)
+            }
+        }
+    }
+
+    /// Steps every month left, telling `obs`; the records of those months,
+    /// or the failure with the records before it (as [`run_observed`]).
+    pub fn run_observed<O: Observer + ?Sized>(
+        &mut self,
+        obs: &mut O,
+    ) -> Result<Vec<MonthRecord>, RunError> {
+        let mut records = Vec::new();
+        loop {
+            match self.step_observed(obs) {
+                Ok(Some(r)) => records.push(r),
+                Ok(None) => return Ok(records),
+                Err(failure) => {
+                    return Err(RunError {
+                        month: self.month(),
+                        failure,
+                        records,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The scenario a state reads: borrowed by the one-call runs (no copy),
+/// shared by a [`Simulation`] (which must own what it reads).
+#[derive(Clone, Debug)]
+enum ScenarioRef<'s> {
+    Borrowed(&'s ValidScenario),
+    Shared(Arc<ValidScenario>),
+}
+
+impl ScenarioRef<'_> {
+    fn get(&self) -> &Scenario {
+        match self {
+            ScenarioRef::Borrowed(s) => s.get(),
+            ScenarioRef::Shared(s) => s.get(),
+        }
+    }
 }
 
 /// Whether any draw can change a number: otherwise drawing is skipped, which
@@ -194,19 +472,17 @@ fn uses_randomness(s: &Scenario) -> bool {
         || (s.tvl.market.enabled && s.tvl.market.volatility > 0.0)
 }
 
-/// Per deal: where to find its parts.
+/// Per deal: its span and where to find its OAK holder.
 #[derive(Clone, Debug)]
 struct DealSpans {
-    start: u32,
-    tvl_end: u32,
-    pair_end: u32,
+    span: DealSpan,
     holder: Option<usize>,
 }
 
 /// The whole model between two months.
+#[derive(Clone, Debug)]
 pub struct State<'s> {
-    /// The scenario.
-    pub scenario: &'s Scenario,
+    scenario: ScenarioRef<'s>,
     /// TVL contributions.
     pub tvl: TvlBook,
     /// The pairs.
@@ -228,8 +504,8 @@ pub struct State<'s> {
 }
 
 impl<'s> State<'s> {
-    fn new(s: &'s ValidScenario) -> Self {
-        let s = s.get();
+    fn new(scenario: ScenarioRef<'s>) -> Self {
+        let s = scenario.get();
         let oak = Oak::new(s);
         let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
         let deals = s
@@ -237,20 +513,11 @@ impl<'s> State<'s> {
             .iter()
             .enumerate()
             .map(|(i, d)| DealSpans {
-                start: d.start_month,
-                tvl_end: d
-                    .tvl
-                    .as_ref()
-                    .map_or(0, |t| d.start_month + t.duration_months),
-                pair_end: d
-                    .leaf_pair
-                    .as_ref()
-                    .map_or(0, |p| d.start_month + p.duration_months),
+                span: DealSpan::of(d),
                 holder: oak.holders().iter().position(|h| h.deal == i),
             })
             .collect();
         State {
-            scenario: s,
             tvl: TvlBook::new(s),
             pairs: LeafPairs::new(s),
             aegis: Aegis {
@@ -266,7 +533,13 @@ impl<'s> State<'s> {
             oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
+            scenario,
         }
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        self.scenario.get()
     }
 
     /// The last month simulated (0 before the first).
@@ -279,21 +552,20 @@ impl<'s> State<'s> {
         self.deals
             .iter()
             .filter(|d| {
-                d.start <= m
-                    && (d.holder.is_some_and(|h| !holders[h].distributed)
-                        || m < d.tvl_end
-                        || m < d.pair_end)
+                d.span
+                    .active(m, d.holder.is_some_and(|h| !holders[h].distributed))
             })
             .count() as u32
     }
 
     /// Simulates month `m`; an error names the quantity that failed.
-    fn step<O: Observer>(
+    fn step<O: Observer + ?Sized>(
         &mut self,
         m: u32,
         obs: &mut O,
-    ) -> Result<MonthRecord, (&'static str, String)> {
-        let s = self.scenario;
+        wants_contributions: bool,
+    ) -> Result<MonthRecord, Failure> {
+        let s = self.scenario.get();
         self.month = m;
         let z = self.shocks.next_month();
 
@@ -310,8 +582,13 @@ impl<'s> State<'s> {
 
         // 2. The active deals.
         let active_deals = self.active_deals(m);
-        for d in s.deals.iter().filter(|d| d.start_month == m) {
-            obs.event(m, &Event::DealStarts { deal: d });
+        for (i, _) in s
+            .deals
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.start_month == m)
+        {
+            obs.event(m, &Event::DealStarts { deal: i });
         }
 
         // 3. The pairs' liquidity, at last month's price.
@@ -332,7 +609,7 @@ impl<'s> State<'s> {
         // Revenue is needed by step 6, so it is computed here.
         let mult = self.rates.multipliers(m, p);
         let mut rev = revenue::adjust(&month_tvl.base_revenue, &mult);
-        if O::WANTS_CONTRIBUTIONS {
+        if wants_contributions {
             for c in self.tvl.contributions().iter().filter(|c| c.active(m)) {
                 obs.contribution(m, c, c.current, c.base_revenue * mult[c.kind.index()]);
             }
@@ -376,7 +653,7 @@ impl<'s> State<'s> {
             obs.event(
                 m,
                 &Event::PairWithdrawn {
-                    deal: &s.deals[x.deal],
+                    deal: x.deal,
                     leaf: x.leaf,
                     usdc: x.usdc,
                 },
@@ -390,7 +667,7 @@ impl<'s> State<'s> {
             obs.event(
                 m,
                 &Event::OakDistributed {
-                    deal: &s.deals[h.deal],
+                    deal: h.deal,
                     amount: h.amount,
                 },
             )
@@ -404,7 +681,7 @@ impl<'s> State<'s> {
             obs.event(
                 m,
                 &Event::Redemption {
-                    deal: &s.deals[r.deal],
+                    deal: r.deal,
                     amount: r.amount,
                     irr,
                     threshold: r.threshold,
@@ -477,11 +754,11 @@ impl<'s> State<'s> {
         self.price.current()
     }
 
-    fn check(&self, m: u32, record: &MonthRecord) -> Result<(), (&'static str, String)> {
-        if let Some(name) = record.first_non_finite() {
-            return Err((name, "is not a finite number".to_string()));
+    fn check(&self, m: u32, record: &MonthRecord) -> Result<(), Failure> {
+        if let Some(column) = record.first_non_finite() {
+            return Err(Failure::NonFinite { column });
         }
-        let s = self.scenario;
+        let s = self.scenario.get();
         let held = self.pairs.held(m);
         let balances = Balances {
             aegis_leaf: self.aegis.leaf,
@@ -499,8 +776,72 @@ impl<'s> State<'s> {
             oak_redeemed: self.oak.redeemed,
         };
         match invariants::check(&balances, &self.ledger, !s.compat.pair_purchase_mints_usdc) {
-            Some((what, detail)) => Err((what, detail)),
+            Some(f) => Err(f),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{builtin, load};
+
+    fn default() -> ValidScenario {
+        load("default", builtin::text("default").unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn leaf_from_nowhere_breaks_conservation_with_its_numbers() {
+        let mut sim = Simulation::new(default());
+        sim.step().unwrap().unwrap();
+        // A million LEAF appear in AEGIS between two months (beyond the
+        // tolerance: 1e-6 of its billion).
+        sim.state.aegis.leaf += 1e6;
+        let f = sim.step().unwrap_err();
+        let Failure::LeafConservation { have, want } = f else {
+            panic!("{f:?}");
+        };
+        assert!((have - want - 1e6).abs() < 1e-3, "{have} {want}");
+        assert!(
+            f.to_string()
+                .starts_with("LEAF conservation: AEGIS + pairs + withdrawn + paid out = "),
+            "{f}"
+        );
+        assert_eq!(f.quantity(), "LEAF conservation");
+        assert_eq!(sim.month(), 2);
+    }
+
+    #[test]
+    fn usdc_taken_out_of_aegis_breaks_usdc_conservation() {
+        let mut sim = Simulation::new(default());
+        sim.step().unwrap().unwrap();
+        sim.state.aegis.usdc -= 5e6;
+        let f = sim.step().unwrap_err();
+        let Failure::UsdcConservation { have, want } = f else {
+            panic!("{f:?}");
+        };
+        assert!((want - have - 5e6).abs() < 1.0, "{have} {want}");
+    }
+
+    #[test]
+    fn a_failed_run_keeps_the_months_before_in_run_error() {
+        let mut sim = Simulation::new(default());
+        for _ in 0..3 {
+            sim.step().unwrap().unwrap();
+        }
+        sim.state.aegis.leaf += 1e6;
+        let e = sim.run_observed(&mut Silent).unwrap_err();
+        assert_eq!(e.month, 4);
+        assert!(
+            e.records.is_empty(),
+            "the months stepped before are the caller's"
+        );
+        assert!(
+            e.to_string().starts_with("month 4: LEAF conservation: "),
+            "{e}"
+        );
+        assert_eq!(e.quantity(), "LEAF conservation");
+        assert!(e.detail().starts_with("AEGIS + pairs"), "{}", e.detail());
     }
 }

@@ -1,5 +1,7 @@
 //! Conservation checks run at the end of every month.
 
+use crate::engine::Failure;
+
 /// Cumulative flows across the system boundary, for the conservation sums.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ledger {
@@ -61,55 +63,176 @@ fn at_most(a: f64, b: f64) -> bool {
     a <= b + TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
-/// The first invariant broken, as (quantity, detail); `check_usdc` is false
-/// where a quirk creates USDC.
-pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<(&'static str, String)> {
+/// The first invariant broken, with the numbers it compared; `check_usdc`
+/// is false where a quirk creates USDC.
+pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<Failure> {
     let leaf_have = b.aegis_leaf + b.pairs_leaf + l.withdrawn_leaf + l.paid_leaf;
     let leaf_want = b.initial_aegis_leaf + b.initial_pairs_leaf + l.market_leaf_in;
     if !close(leaf_have, leaf_want) {
-        return Some((
-            "LEAF conservation",
-            format!(
-                "AEGIS + pairs + withdrawn + paid out = {leaf_have}, but initial + market = {leaf_want}"
-            ),
-        ));
+        return Some(Failure::LeafConservation {
+            have: leaf_have,
+            want: leaf_want,
+        });
     }
     let usdc_have = b.aegis_usdc + b.pairs_usdc + l.withdrawn_usdc + l.paid_usdc;
     let usdc_want = b.initial_aegis_usdc + b.initial_pairs_usdc + l.revenue_in + l.market_usdc_in;
     if check_usdc && !close(usdc_have, usdc_want) {
-        return Some((
-            "USDC conservation",
-            format!(
-                "AEGIS + pairs + withdrawn + paid out = {usdc_have}, but initial + revenue + market = {usdc_want}"
-            ),
-        ));
+        return Some(Failure::UsdcConservation {
+            have: usdc_have,
+            want: usdc_want,
+        });
     }
-    for (name, v) in [
-        ("AEGIS LEAF", b.aegis_leaf),
-        ("AEGIS USDC", b.aegis_usdc),
-        ("a pair's balance", b.pairs_min),
-    ] {
-        if !at_most(0.0, v) {
-            return Some((name, format!("{v} is negative")));
-        }
+    if !at_most(0.0, b.aegis_leaf) {
+        return Some(Failure::NegativeAegisLeaf { leaf: b.aegis_leaf });
+    }
+    if !at_most(0.0, b.aegis_usdc) {
+        return Some(Failure::NegativeAegisUsdc { usdc: b.aegis_usdc });
+    }
+    if !at_most(0.0, b.pairs_min) {
+        return Some(Failure::NegativePairBalance {
+            balance: b.pairs_min,
+        });
     }
     if !at_most(b.oak_distributed, b.oak_allocated) || !at_most(b.oak_allocated, b.oak_supply) {
-        return Some((
-            "OAK supply",
-            format!(
-                "distributed {} <= allocated {} <= supply {} does not hold",
-                b.oak_distributed, b.oak_allocated, b.oak_supply
-            ),
-        ));
+        return Some(Failure::OakSupply {
+            distributed: b.oak_distributed,
+            allocated: b.oak_allocated,
+            supply: b.oak_supply,
+        });
     }
     if !at_most(b.oak_redeemed, b.oak_distributed) {
-        return Some((
-            "OAK redeemed",
-            format!(
-                "redeemed {} exceeds distributed {}",
-                b.oak_redeemed, b.oak_distributed
-            ),
-        ));
+        return Some(Failure::OakRedeemed {
+            redeemed: b.oak_redeemed,
+            distributed: b.oak_distributed,
+        });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Balances that pass every check: 100 LEAF and 50 USDC, all in AEGIS.
+    fn balanced() -> Balances {
+        Balances {
+            aegis_leaf: 100.0,
+            aegis_usdc: 50.0,
+            pairs_leaf: 0.0,
+            pairs_usdc: 0.0,
+            pairs_min: 0.0,
+            initial_aegis_leaf: 100.0,
+            initial_aegis_usdc: 50.0,
+            initial_pairs_leaf: 0.0,
+            initial_pairs_usdc: 0.0,
+            oak_distributed: 10.0,
+            oak_allocated: 20.0,
+            oak_supply: 30.0,
+            oak_redeemed: 5.0,
+        }
+    }
+
+    #[test]
+    fn each_broken_invariant_is_its_own_variant_with_its_numbers() {
+        let l = Ledger::default();
+        assert_eq!(check(&balanced(), &l, true), None);
+
+        let b = Balances {
+            aegis_leaf: 90.0,
+            ..balanced()
+        };
+        assert_eq!(
+            check(&b, &l, true),
+            Some(Failure::LeafConservation {
+                have: 90.0,
+                want: 100.0
+            })
+        );
+
+        // 10 USDC paid out that AEGIS still holds: 60 held or paid, 50 came in.
+        let paid = Ledger {
+            paid_usdc: 10.0,
+            ..Ledger::default()
+        };
+        let f = check(&balanced(), &paid, true).unwrap();
+        assert_eq!(
+            f,
+            Failure::UsdcConservation {
+                have: 60.0,
+                want: 50.0
+            }
+        );
+        assert_eq!(
+            f.to_string(),
+            "USDC conservation: AEGIS + pairs + withdrawn + paid out = 60, but initial + revenue + market = 50"
+        );
+        assert_eq!(check(&balanced(), &paid, false), None, "USDC not checked");
+
+        // AEGIS sold 150 LEAF of its 100 into the pairs: conserved, negative.
+        let b = Balances {
+            aegis_leaf: -50.0,
+            pairs_leaf: 150.0,
+            ..balanced()
+        };
+        assert_eq!(
+            check(&b, &l, true),
+            Some(Failure::NegativeAegisLeaf { leaf: -50.0 })
+        );
+        let b = Balances {
+            aegis_usdc: -1.0,
+            pairs_usdc: 51.0,
+            ..balanced()
+        };
+        assert_eq!(
+            check(&b, &l, true),
+            Some(Failure::NegativeAegisUsdc { usdc: -1.0 })
+        );
+        let b = Balances {
+            pairs_min: -2.0,
+            ..balanced()
+        };
+        let f = check(&b, &l, true).unwrap();
+        assert_eq!(f, Failure::NegativePairBalance { balance: -2.0 });
+        assert_eq!(f.to_string(), "a pair's balance: -2 is negative");
+
+        let b = Balances {
+            oak_allocated: 40.0,
+            ..balanced()
+        };
+        let f = check(&b, &l, true).unwrap();
+        assert_eq!(
+            f,
+            Failure::OakSupply {
+                distributed: 10.0,
+                allocated: 40.0,
+                supply: 30.0
+            }
+        );
+        assert_eq!(
+            f.to_string(),
+            "OAK supply: distributed 10 <= allocated 40 <= supply 30 does not hold"
+        );
+        assert_eq!(
+            f.detail(),
+            "distributed 10 <= allocated 40 <= supply 30 does not hold"
+        );
+
+        let b = Balances {
+            oak_redeemed: 11.0,
+            ..balanced()
+        };
+        assert_eq!(
+            check(&b, &l, true),
+            Some(Failure::OakRedeemed {
+                redeemed: 11.0,
+                distributed: 10.0
+            })
+        );
+        // Within the tolerance (1e-6 relative) is not a failure.
+        let b = Balances {
+            aegis_leaf: 100.0 + 1e-5,
+            ..balanced()
+        };
+        assert_eq!(check(&b, &l, true), None);
+    }
 }

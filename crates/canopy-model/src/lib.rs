@@ -4,6 +4,7 @@
 //! A run is a pure function from a [`ValidScenario`] to its
 //! [`MonthRecord`]s: [`run`]. Scenarios are read from TOML with [`load`].
 
+pub mod activity;
 pub mod aegis;
 pub mod builtin;
 pub mod engine;
@@ -18,7 +19,9 @@ pub mod revenue;
 pub mod scenario;
 pub mod tvl;
 
-pub use engine::{Event, Observer, RunError, Silent, State, run, run_observed};
-pub use record::{COLUMNS, MonthRecord};
+pub use engine::{
+    Event, Failure, Observer, RunError, Silent, Simulation, State, run, run_observed,
+};
+pub use record::{COLUMNS, Column, ColumnType, MonthRecord, NAMES};
 pub use scenario::load::load;
 pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario, Value};

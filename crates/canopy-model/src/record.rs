@@ -1,46 +1,136 @@
 //! The monthly record: one row of `metrics.csv`.
 
-/// The columns of `metrics.csv`, in order.
-pub const COLUMNS: [&str; 38] = [
-    "month",
-    "leaf_price",
-    "tvl_protocol_locked",
-    "tvl_contracted",
-    "tvl_organic",
-    "tvl_boosted",
-    "tvl_total",
-    "revenue_protocol_locked",
-    "revenue_contracted",
-    "revenue_organic",
-    "revenue_boosted",
-    "revenue_total",
-    "revenue_cumulative",
-    "aegis_leaf",
-    "aegis_usdc",
-    "pairs_active",
-    "pairs_leaf",
-    "pairs_usdc",
-    "oak_distributed",
-    "oak_redeemed",
-    "oak_unredeemed",
-    "value_per_oak",
-    "irr",
-    "aegis_value",
-    "pairs_value",
-    "aegis_leaf_sold",
-    "aegis_revenue_in",
-    "oak_redeemed_month",
-    "redemption_usdc_out",
-    "redemption_leaf_out",
-    "pairs_withdrawn_leaf",
-    "pairs_withdrawn_usdc",
-    "irr_threshold_weighted",
-    "active_deals",
-    "market_flow_usd",
-    "price_impact",
-    "chain_tvl",
-    "market_share",
-];
+/// What a column holds, which decides how it is written and read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ColumnType {
+    /// A whole number of things (months, pairs, deals): written without a
+    /// decimal point.
+    Count,
+    /// A quantity of money or tokens (USD, LEAF, USDC, OAK, a price).
+    Amount,
+    /// A rate or a share (IRR, impact, market share): a fraction, not a percentage.
+    Rate,
+}
+
+/// One column of `metrics.csv` (and key of `metrics.json`).
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    /// Its name, as the header writes it.
+    pub name: &'static str,
+    /// What it holds.
+    pub ty: ColumnType,
+    /// Whether it may be undefined (an empty cell, `null`) in some months.
+    pub optional: bool,
+    /// What it means, in one line.
+    pub doc: &'static str,
+    /// Its value in a record; `None` is an undefined cell.
+    pub get: fn(&MonthRecord) -> Option<f64>,
+}
+
+impl Column {
+    /// Whether it holds counts.
+    pub fn is_count(&self) -> bool {
+        self.ty == ColumnType::Count
+    }
+}
+
+/// Builds the column table and, from the same list, the finiteness probe, so
+/// that the two cannot drift apart: the probe expands every getter inline
+/// (no calls through function pointers), which keeps the per-month check as
+/// fast as a hand-written sum.
+macro_rules! columns {
+    ($($name:literal, $ty:ident, $opt:ident, $doc:literal, |$r:ident| $get:expr;)*) => {
+        /// The columns of `metrics.csv`, in order.
+        pub const COLUMNS: &[Column] = &[$(Column {
+            name: $name,
+            ty: ColumnType::$ty,
+            optional: columns!(@opt $opt),
+            doc: $doc,
+            get: |$r: &MonthRecord| $get,
+        },)*];
+
+        /// Whether every value of `r` is finite. Each column's test is
+        /// independent of the others and they are combined with a
+        /// non-short-circuit `&`: no branch per column and no chain of
+        /// dependent floating-point adds, so the per-month check stays cheap.
+        #[inline]
+        fn all_finite(r: &MonthRecord) -> bool {
+            true $(& {
+                let $r = r;
+                let v: Option<f64> = $get;
+                v.is_none_or(f64::is_finite)
+            })*
+        }
+    };
+    (@opt required) => { false };
+    (@opt optional) => { true };
+}
+
+columns! {
+    "month", Count, required, "Month number, from 1.", |r| Some(f64::from(r.month));
+    "leaf_price", Amount, required, "LEAF price, USD.", |r| Some(r.leaf_price);
+    "tvl_protocol_locked", Amount, required, "Protocol-locked TVL, USD.", |r| Some(r.tvl[0]);
+    "tvl_contracted", Amount, required, "Contracted TVL, USD.", |r| Some(r.tvl[1]);
+    "tvl_organic", Amount, required, "Organic TVL, USD.", |r| Some(r.tvl[2]);
+    "tvl_boosted", Amount, required, "Boosted TVL, USD.", |r| Some(r.tvl[3]);
+    "tvl_total", Amount, required, "Total TVL, USD.", |r| Some(r.tvl_total());
+    "revenue_protocol_locked", Amount, required, "Revenue of protocol-locked TVL this month, USD.", |r| Some(r.revenue[0]);
+    "revenue_contracted", Amount, required, "Revenue of contracted TVL this month, USD.", |r| Some(r.revenue[1]);
+    "revenue_organic", Amount, required, "Revenue of organic TVL this month, USD.", |r| Some(r.revenue[2]);
+    "revenue_boosted", Amount, required, "Revenue of boosted TVL this month, USD.", |r| Some(r.revenue[3]);
+    "revenue_total", Amount, required, "Total revenue this month, USD.", |r| Some(r.revenue_total());
+    "revenue_cumulative", Amount, required, "Revenue since month 1, USD.", |r| Some(r.revenue_cumulative);
+    "aegis_leaf", Amount, required, "AEGIS LEAF.", |r| Some(r.aegis_leaf);
+    "aegis_usdc", Amount, required, "AEGIS USDC.", |r| Some(r.aegis_usdc);
+    "pairs_active", Count, required, "Pairs active this month.", |r| Some(f64::from(r.pairs_active));
+    "pairs_leaf", Amount, required, "LEAF in the active pairs.", |r| Some(r.pairs_leaf);
+    "pairs_usdc", Amount, required, "USDC in the active pairs.", |r| Some(r.pairs_usdc);
+    "oak_distributed", Amount, required, "OAK distributed so far.", |r| Some(r.oak_distributed);
+    "oak_redeemed", Amount, required, "OAK redeemed so far.", |r| Some(r.oak_redeemed);
+    "oak_unredeemed", Amount, required, "OAK not redeemed.", |r| Some(r.oak_unredeemed);
+    "value_per_oak", Amount, required, "AEGIS value per unredeemed OAK, USD.", |r| Some(r.value_per_oak);
+    "irr", Rate, optional, "The month's IRR, if defined.", |r| r.irr;
+    "aegis_value", Amount, required, "AEGIS value, USD.", |r| Some(r.aegis_value);
+    "pairs_value", Amount, required, "Value of the active pairs at the end of the month, USD.", |r| Some(r.pairs_value);
+    "aegis_leaf_sold", Amount, required, "LEAF AEGIS sold to the pairs, net (negative when it bought).", |r| Some(r.aegis_leaf_sold);
+    "aegis_revenue_in", Amount, required, "Revenue paid into AEGIS this month, USDC.", |r| Some(r.aegis_revenue_in);
+    "oak_redeemed_month", Amount, required, "OAK redeemed this month.", |r| Some(r.oak_redeemed_month);
+    "redemption_usdc_out", Amount, required, "USDC paid to redeemers this month.", |r| Some(r.redemption_usdc_out);
+    "redemption_leaf_out", Amount, required, "LEAF paid to redeemers this month.", |r| Some(r.redemption_leaf_out);
+    "pairs_withdrawn_leaf", Amount, required, "LEAF withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_leaf);
+    "pairs_withdrawn_usdc", Amount, required, "USDC withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_usdc);
+    "irr_threshold_weighted", Rate, required, "Distribution-weighted IRR threshold.", |r| Some(r.irr_threshold_weighted);
+    "active_deals", Count, required, "Deals active this month.", |r| Some(f64::from(r.active_deals));
+    "market_flow_usd", Amount, optional, "Market flow executed against the pairs (buys positive), USD, if flows are on.", |r| r.market_flow_usd;
+    "price_impact", Rate, optional, "Impact this month's price took from last month's flow, if the price model is `market`.", |r| r.price_impact;
+    "chain_tvl", Amount, optional, "Chain TVL, USD, if the chain model is on.", |r| r.chain_tvl;
+    "market_share", Rate, optional, "Canopy's share of chain TVL, if the chain model is on.", |r| r.market_share;
+}
+
+/// The number of columns.
+pub const COLUMN_COUNT: usize = COLUMNS.len();
+
+/// The column names, in order (for code that needs just the names, such as
+/// a CSV header).
+pub const NAMES: [&str; COLUMN_COUNT] = {
+    let mut out = [""; COLUMN_COUNT];
+    let mut i = 0;
+    while i < COLUMN_COUNT {
+        out[i] = COLUMNS[i].name;
+        i += 1;
+    }
+    out
+};
+
+/// The column names, in order.
+pub fn names() -> impl ExactSizeIterator<Item = &'static str> + Clone {
+    COLUMNS.iter().map(|c| c.name)
+}
+
+/// The column called `name`, if there is one.
+pub fn column(name: &str) -> Option<&'static Column> {
+    COLUMNS.iter().find(|c| c.name == name)
+}
 
 /// Everything recorded about one month. By-kind arrays follow
 /// [`crate::TvlKind::ALL`].
@@ -120,98 +210,20 @@ impl MonthRecord {
     }
 
     /// The row's values in [`COLUMNS`] order; `None` is an undefined cell.
-    pub fn values(&self) -> [Option<f64>; 38] {
-        let r = self;
-        [
-            Some(f64::from(r.month)),
-            Some(r.leaf_price),
-            Some(r.tvl[0]),
-            Some(r.tvl[1]),
-            Some(r.tvl[2]),
-            Some(r.tvl[3]),
-            Some(r.tvl_total()),
-            Some(r.revenue[0]),
-            Some(r.revenue[1]),
-            Some(r.revenue[2]),
-            Some(r.revenue[3]),
-            Some(r.revenue_total()),
-            Some(r.revenue_cumulative),
-            Some(r.aegis_leaf),
-            Some(r.aegis_usdc),
-            Some(f64::from(r.pairs_active)),
-            Some(r.pairs_leaf),
-            Some(r.pairs_usdc),
-            Some(r.oak_distributed),
-            Some(r.oak_redeemed),
-            Some(r.oak_unredeemed),
-            Some(r.value_per_oak),
-            r.irr,
-            Some(r.aegis_value),
-            Some(r.pairs_value),
-            Some(r.aegis_leaf_sold),
-            Some(r.aegis_revenue_in),
-            Some(r.oak_redeemed_month),
-            Some(r.redemption_usdc_out),
-            Some(r.redemption_leaf_out),
-            Some(r.pairs_withdrawn_leaf),
-            Some(r.pairs_withdrawn_usdc),
-            Some(r.irr_threshold_weighted),
-            Some(f64::from(r.active_deals)),
-            r.market_flow_usd,
-            r.price_impact,
-            r.chain_tvl,
-            r.market_share,
-        ]
+    pub fn values(&self) -> [Option<f64>; COLUMN_COUNT] {
+        std::array::from_fn(|i| (COLUMNS[i].get)(self))
     }
 
     /// The name of the first value that is not finite, if any.
     pub fn first_non_finite(&self) -> Option<&'static str> {
-        // Fast path: x * 0 is 0 for every finite x and NaN otherwise.
-        let r = self;
-        let zero = |o: Option<f64>| o.unwrap_or(0.0) * 0.0;
-        let fields = [
-            r.tvl_total(),
-            r.revenue_total(),
-            r.leaf_price,
-            r.revenue_cumulative,
-            r.aegis_leaf,
-            r.aegis_usdc,
-            r.pairs_leaf,
-            r.pairs_usdc,
-            r.oak_distributed,
-            r.oak_redeemed,
-            r.oak_unredeemed,
-            r.value_per_oak,
-            r.aegis_value,
-            r.pairs_value,
-            r.aegis_leaf_sold,
-            r.aegis_revenue_in,
-            r.oak_redeemed_month,
-            r.redemption_usdc_out,
-            r.redemption_leaf_out,
-            r.pairs_withdrawn_leaf,
-            r.pairs_withdrawn_usdc,
-            r.irr_threshold_weighted,
-        ];
-        let acc = fields
-            .iter()
-            .chain(&r.tvl)
-            .chain(&r.revenue)
-            .map(|v| v * 0.0)
-            .sum::<f64>()
-            + zero(r.irr)
-            + zero(r.market_flow_usd)
-            + zero(r.price_impact)
-            + zero(r.chain_tvl)
-            + zero(r.market_share);
-        if acc == 0.0 {
+        // Fast path: one inline test of every column.
+        if all_finite(self) {
             return None;
         }
-        self.values()
+        COLUMNS
             .iter()
-            .zip(COLUMNS)
-            .find(|(v, _)| v.is_some_and(|x| !x.is_finite()))
-            .map(|(_, name)| name)
+            .find(|c| (c.get)(self).is_some_and(|x| !x.is_finite()))
+            .map(|c| c.name)
     }
 }
 
@@ -249,5 +261,77 @@ mod tests {
         r.aegis_leaf = f64::MAX;
         r.aegis_usdc = f64::MAX;
         assert_eq!(r.first_non_finite(), None, "large but finite");
+    }
+
+    #[test]
+    fn the_table_lists_the_columns_of_scenario_md_in_order() {
+        // SCENARIO.md's columns, written out independently of the table.
+        let expected = "month,leaf_price,tvl_protocol_locked,tvl_contracted,tvl_organic,\
+            tvl_boosted,tvl_total,revenue_protocol_locked,revenue_contracted,revenue_organic,\
+            revenue_boosted,revenue_total,revenue_cumulative,aegis_leaf,aegis_usdc,pairs_active,\
+            pairs_leaf,pairs_usdc,oak_distributed,oak_redeemed,oak_unredeemed,value_per_oak,irr,\
+            aegis_value,pairs_value,aegis_leaf_sold,aegis_revenue_in,oak_redeemed_month,\
+            redemption_usdc_out,redemption_leaf_out,pairs_withdrawn_leaf,pairs_withdrawn_usdc,\
+            irr_threshold_weighted,active_deals,market_flow_usd,price_impact,chain_tvl,market_share";
+        assert_eq!(NAMES.join(","), expected);
+        assert_eq!(names().collect::<Vec<_>>(), NAMES);
+        let of = |ty| -> Vec<&str> {
+            COLUMNS
+                .iter()
+                .filter(|c| c.ty == ty)
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(
+            of(ColumnType::Count),
+            ["month", "pairs_active", "active_deals"]
+        );
+        assert_eq!(
+            of(ColumnType::Rate),
+            [
+                "irr",
+                "irr_threshold_weighted",
+                "price_impact",
+                "market_share"
+            ]
+        );
+        assert!(COLUMNS.iter().all(|c| !c.doc.is_empty()));
+        assert_eq!(column("tvl_total").map(|c| c.ty), Some(ColumnType::Amount));
+        assert!(column("nope").is_none());
+    }
+
+    #[test]
+    fn getters_read_their_fields_and_only_optional_columns_are_undefined() {
+        let r = MonthRecord {
+            month: 7,
+            leaf_price: 0.5,
+            tvl: [1.0, 2.0, 3.0, 4.0],
+            revenue: [0.25, 0.5, 0.75, 1.0],
+            pairs_active: 2,
+            active_deals: 5,
+            value_per_oak: 9.0,
+            ..Default::default()
+        };
+        let get = |name| (column(name).unwrap().get)(&r);
+        assert_eq!(get("month"), Some(7.0));
+        assert_eq!(get("tvl_organic"), Some(3.0));
+        assert_eq!(get("tvl_total"), Some(10.0));
+        assert_eq!(get("revenue_total"), Some(2.5));
+        assert_eq!(get("pairs_active"), Some(2.0));
+        assert_eq!(get("active_deals"), Some(5.0));
+        assert_eq!(get("value_per_oak"), Some(9.0));
+        // With every Option field None, exactly the optional columns are undefined.
+        for (c, v) in COLUMNS.iter().zip(r.values()) {
+            assert_eq!(v.is_none(), c.optional, "{}", c.name);
+        }
+        let all = MonthRecord {
+            irr: Some(0.1),
+            market_flow_usd: Some(1.0),
+            price_impact: Some(0.0),
+            chain_tvl: Some(2.0),
+            market_share: Some(0.3),
+            ..r
+        };
+        assert!(all.values().iter().all(Option::is_some));
     }
 }

@@ -2,7 +2,7 @@
 //! against their closed forms.
 
 use canopy_model::scenario::parse_override;
-use canopy_model::{MonthRecord, RunError, ValidScenario, builtin, load, run};
+use canopy_model::{Failure, MonthRecord, RunError, ValidScenario, builtin, load, run};
 
 fn scenario(name: &str, sets: &[&str]) -> ValidScenario {
     let overrides: Vec<_> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
@@ -167,7 +167,13 @@ fn a_non_finite_number_stops_the_run_and_keeps_the_months_before() {
     let err: RunError = run(&s).unwrap_err();
     assert_eq!(err.month, 13);
     assert_eq!(err.records.len(), 12);
-    assert_eq!(err.quantity, "revenue_cumulative");
+    assert_eq!(
+        err.failure,
+        Failure::NonFinite {
+            column: "revenue_cumulative"
+        }
+    );
+    assert_eq!(err.quantity(), "revenue_cumulative");
     assert!(err.to_string().starts_with("month 13: "), "{err}");
 }
 

@@ -1,6 +1,6 @@
 //! The `reference` scenario reproduces the original model's output, cell by cell.
 
-use canopy_model::{COLUMNS, builtin, load, run};
+use canopy_model::{NAMES, builtin, load, run};
 
 const EXPECTED: &str = include_str!("fixtures/reference_metrics.csv");
 
@@ -17,7 +17,7 @@ fn reference_reproduces_every_cell_of_the_original_output() {
     let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
         header,
-        COLUMNS[..header.len()],
+        NAMES[..header.len()],
         "the original columns lead, in order"
     );
     let expected: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();

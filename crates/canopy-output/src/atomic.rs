@@ -96,6 +96,34 @@ pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> io::Result<()> {
     result
 }
 
+/// Creates the temporary for `path`, registered like those of
+/// [`write_all_atomic`], for a file written over a long time (streamed as a
+/// run goes); [`place`] renames it into place, [`discard`] removes it.
+pub fn create_temporary(path: &Path) -> io::Result<(PathBuf, fs::File)> {
+    let tmp = temporary_for(path);
+    let mut list = pending();
+    let f = fs::File::create(&tmp).map_err(|e| named(e, path))?;
+    list.push(tmp.clone());
+    Ok((tmp, f))
+}
+
+/// Renames a temporary from [`create_temporary`] to `path`.
+pub fn place(tmp: &Path, path: &Path) -> io::Result<()> {
+    let mut list = pending();
+    fs::rename(tmp, path).map_err(|e| named(e, path))?;
+    list.retain(|p| p != tmp);
+    Ok(())
+}
+
+/// Removes a temporary from [`create_temporary`] that will not be placed.
+pub fn discard(tmp: &Path) {
+    let mut list = pending();
+    if list.contains(&tmp.to_path_buf()) {
+        let _ = fs::remove_file(tmp);
+        list.retain(|p| p != tmp);
+    }
+}
+
 /// Adds the file's name to an error, which the OS gives without it.
 fn named(e: io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))

@@ -1,6 +1,8 @@
-//! Per-deal results: an [`Observer`] that records what each deal (and each
-//! thing that is not a deal but holds TVL) contributed each month, and
-//! `deals.csv`, written from it.
+//! Per-deal results: an [`Observer`] that gathers what each deal (and each
+//! thing that is not a deal but holds TVL) contributed each month and writes
+//! that month's rows of `deals.csv` when the month ends (to a temporary file
+//! renamed into place by [`DealLog::save`], or to memory), keeping only each
+//! deal's totals for the report.
 //!
 //! `deals.csv` is in long format: one row per entity and month in which the
 //! entity has anything (an active TVL contribution, an active pair, OAK held,
@@ -27,13 +29,18 @@
 //! `payout_*` as `redemption_*_out`; and the running sum of
 //! `oak_distributed` is `oak_distributed`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, BufWriter};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 
 use canopy_model::tvl::{Contribution, Source};
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State, TvlKind};
 
-use crate::metrics::cell;
+use crate::atomic::{self, write_atomic};
 
 /// The columns of `deals.csv`.
 pub const COLUMNS: [&str; 14] = [
@@ -116,34 +123,147 @@ pub struct DealTotals {
     pub payout_leaf: f64,
 }
 
-/// Records every deal's figures as the run goes.
-#[derive(Debug, Default)]
+/// A CSV writer, whatever it writes into.
+trait FieldWriter {
+    /// Writes one field of the current record.
+    fn field(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// Ends the current record.
+    fn end_record(&mut self) -> io::Result<()>;
+}
+
+impl<W: io::Write> FieldWriter for csv::Writer<W> {
+    fn field(&mut self, bytes: &[u8]) -> io::Result<()> {
+        Ok(self.write_field(bytes)?)
+    }
+
+    fn end_record(&mut self) -> io::Result<()> {
+        // An empty record ends the one being written.
+        Ok(self.write_record(None::<&[u8]>)?)
+    }
+}
+
+/// Where the rows of `deals.csv` go as each month ends.
+enum Sink {
+    /// Into memory (for tests and callers that want the bytes).
+    Memory(csv::Writer<Vec<u8>>),
+    /// Into a temporary file beside the final one, renamed into place by
+    /// [`DealLog::save`] (removed if it never is).
+    File {
+        /// The writer; `None` once an error made the file useless.
+        w: Option<csv::Writer<BufWriter<File>>>,
+        /// The temporary file.
+        tmp: PathBuf,
+        /// The first write error, reported by [`DealLog::save`] (an
+        /// observer cannot fail a run).
+        error: Option<io::Error>,
+        /// Whether the file was renamed into place.
+        placed: Cell<bool>,
+    },
+}
+
+/// Gathers each deal's figures month by month and writes the month's rows
+/// of `deals.csv` when it ends, so that it holds one month's rows and one
+/// [`DealTotals`] per deal, not every row of the run.
 pub struct DealLog {
-    ids: HashMap<String, usize>,
     names: Vec<String>,
-    rows: BTreeMap<(u32, Entity), Figures>,
-    /// Per month: organic TVL and revenue of the contributions, summed in
+    /// The month being gathered.
+    month: u32,
+    /// This month's deal rows: slot `2 * index + twin`.
+    deal_rows: Vec<Option<Figures>>,
+    /// The slots of `deal_rows` filled this month.
+    touched: Vec<usize>,
+    /// This month's other rows (recurring contracts and their twins).
+    other: BTreeMap<Entity, Figures>,
+    /// This month's organic TVL and revenue of the contributions, summed in
     /// the engine's order, so that the chain's share is exact.
-    organic: HashMap<u32, (f64, f64)>,
+    organic: (f64, f64),
+    totals: Vec<DealTotals>,
+    /// Scratch text for the numbers of a row.
+    number: String,
+    sink: Sink,
+}
+
+impl std::fmt::Debug for DealLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DealLog")
+            .field("deals", &self.names.len())
+            .field("month", &self.month)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DealLog {
-    /// A log for the deals of `s`.
+    /// A log for the deals of `s` that keeps `deals.csv` in memory.
     pub fn new(s: &Scenario) -> Self {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        // Writing into a Vec cannot fail.
+        let _ = w.write_record(COLUMNS);
+        Self::with_sink(s, Sink::Memory(w))
+    }
+
+    /// A log for the deals of `s` that streams `deals.csv` into a temporary
+    /// file beside `path` (its folder is created), for [`DealLog::save`] to
+    /// rename into place: the file at `path` is whole or absent.
+    pub fn streaming(s: &Scenario, path: &Path) -> io::Result<Self> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
+        let (tmp, file) = atomic::create_temporary(path)?;
+        let mut w = csv::Writer::from_writer(BufWriter::new(file));
+        let sink = match w.write_record(COLUMNS) {
+            Ok(()) => Sink::File {
+                w: Some(w),
+                tmp,
+                error: None,
+                placed: Cell::new(false),
+            },
+            Err(e) => {
+                atomic::discard(&tmp);
+                return Err(e.into());
+            }
+        };
+        Ok(Self::with_sink(s, sink))
+    }
+
+    fn with_sink(s: &Scenario, sink: Sink) -> Self {
         DealLog {
-            ids: s
-                .deals
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.id.clone(), i))
-                .collect(),
             names: s.deals.iter().map(|d| d.id.clone()).collect(),
-            ..Default::default()
+            month: 0,
+            deal_rows: vec![None; 2 * s.deals.len()],
+            touched: Vec::new(),
+            other: BTreeMap::new(),
+            organic: (0.0, 0.0),
+            totals: vec![DealTotals::default(); s.deals.len()],
+            number: String::new(),
+            sink,
         }
     }
 
+    /// The row of entity `e` in month `m`; a new month drops what an
+    /// unfinished month (one that failed) left.
     fn row(&mut self, m: u32, e: Entity) -> &mut Figures {
-        self.rows.entry((m, e)).or_default()
+        if m != self.month {
+            self.clear();
+            self.month = m;
+        }
+        if let Entity::Deal { index, twin } = e
+            && index < self.names.len()
+        {
+            let slot = 2 * index + usize::from(twin);
+            let row = &mut self.deal_rows[slot];
+            if row.is_none() {
+                self.touched.push(slot);
+            }
+            return row.get_or_insert_with(Figures::default);
+        }
+        self.other.entry(e).or_default()
+    }
+
+    fn clear(&mut self) {
+        for slot in self.touched.drain(..) {
+            self.deal_rows[slot] = None;
+        }
+        self.other.clear();
+        self.organic = (0.0, 0.0);
     }
 
     /// The row name of an entity.
@@ -160,105 +280,229 @@ impl DealLog {
         }
     }
 
-    /// Every row up to the last recorded month, with the chain's organic
-    /// TVL (the part of `tvl_organic` that no contribution holds) added.
-    pub fn rows(&self, records: &[MonthRecord]) -> Vec<(u32, Entity, Figures)> {
-        let last = records.last().map_or(0, |r| r.month);
-        let mut rows = self.rows.clone();
+    /// Each deal's results, in scenario order, over the months that ended.
+    pub fn totals(&self) -> &[DealTotals] {
+        &self.totals
+    }
+
+    /// The bytes of `deals.csv` so far, when it is kept in memory
+    /// ([`DealLog::new`]); `None` when it is streamed to a file.
+    pub fn csv(&self) -> Option<&[u8]> {
+        match &self.sink {
+            // Flushed at every month's end, so the Vec holds every row.
+            Sink::Memory(w) => Some(w.get_ref().as_slice()),
+            Sink::File { .. } => None,
+        }
+    }
+
+    /// Writes `deals.csv` to `path` whole: the bytes kept in memory through
+    /// a temporary file, or the streamed temporary file (which must be
+    /// beside `path`) synced and renamed into place.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        match &self.sink {
+            Sink::Memory(w) => write_atomic(path, w.get_ref()),
+            Sink::File {
+                w,
+                tmp,
+                error,
+                placed,
+            } => {
+                if let Some(e) = error {
+                    return Err(io::Error::new(e.kind(), e.to_string()));
+                }
+                let Some(w) = w else {
+                    return Err(io::Error::other("deals.csv was not written"));
+                };
+                w.get_ref().get_ref().sync_all()?;
+                atomic::place(tmp, path)?;
+                placed.set(true);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes the rows of month `m` (with the chain's organic TVL, the part
+    /// of `tvl_organic` that no contribution holds) and adds them to the
+    /// totals.
+    fn end_month(&mut self, r: &MonthRecord) {
+        let m = r.month;
+        if m != self.month {
+            // Nothing touched this month.
+            self.clear();
+            self.month = m;
+        }
         let k = TvlKind::Organic.index();
-        for r in records.iter().filter(|r| r.chain_tvl.is_some()) {
-            let (tvl, revenue) = self.organic.get(&r.month).copied().unwrap_or((0.0, 0.0));
+        if r.chain_tvl.is_some() {
             let chain = Figures {
                 tvl_kind: Some(TvlKind::Organic),
-                tvl: r.tvl[k] - tvl,
-                revenue: r.revenue[k] - revenue,
+                tvl: r.tvl[k] - self.organic.0,
+                revenue: r.revenue[k] - self.organic.1,
                 ..Default::default()
             };
             if chain.tvl != 0.0 || chain.revenue != 0.0 {
-                rows.insert((r.month, Entity::Chain), chain);
+                self.other.insert(Entity::Chain, chain);
             }
         }
-        rows.into_iter()
-            .filter(|((m, _), _)| *m <= last)
-            .map(|((m, e), f)| (m, e, f))
-            .collect()
-    }
-
-    /// Each deal's results, in scenario order, over the recorded months.
-    pub fn totals(&self, records: &[MonthRecord]) -> Vec<DealTotals> {
-        let last = records.last().map_or(0, |r| r.month);
-        let mut out = vec![DealTotals::default(); self.names.len()];
-        for ((m, e), f) in self.rows.range(..=(last, Entity::Chain)) {
-            let Entity::Deal { index, .. } = e else {
+        // Rows in the order of Entity: deals by index, twin after the deal,
+        // then recurring contracts, then the chain.
+        self.touched.sort_unstable();
+        let mut touched = std::mem::take(&mut self.touched);
+        let mut result = Ok(());
+        for &slot in &touched {
+            let Some(f) = self.deal_rows[slot].take() else {
                 continue;
             };
-            let Some(t) = out.get_mut(*index) else {
-                continue;
+            let e = Entity::Deal {
+                index: slot / 2,
+                twin: slot % 2 == 1,
             };
+            let t = &mut self.totals[slot / 2];
             t.revenue += f.revenue;
             if f.oak_distributed > 0.0 {
-                t.distributed_in = Some(*m);
+                t.distributed_in = Some(m);
             }
             if f.oak_redeemed > 0.0 {
-                t.redeemed_in = Some(*m);
+                t.redeemed_in = Some(m);
             }
             t.payout_usdc += f.payout_usdc;
             t.payout_leaf += f.payout_leaf;
+            if result.is_ok() {
+                result = self.write_row(m, e, &f);
+            }
         }
-        out
+        touched.clear();
+        self.touched = touched;
+        let other = std::mem::take(&mut self.other);
+        for (e, f) in &other {
+            if result.is_ok() {
+                result = self.write_row(m, *e, f);
+            }
+        }
+        self.organic = (0.0, 0.0);
+        if result.is_ok() {
+            result = self.flush();
+        }
+        if let (Err(e), Sink::File { w, error, .. }) = (result, &mut self.sink) {
+            *w = None;
+            error.get_or_insert(e);
+        }
     }
 
-    /// `deals.csv`.
-    pub fn csv(&self, records: &[MonthRecord]) -> io::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(COLUMNS)?;
-        for (m, e, f) in self.rows(records) {
-            let (source, deal_id) = match e {
-                Entity::Deal { index, twin } => (
-                    if twin { "deal organic" } else { "deal" },
-                    self.names.get(index).cloned().unwrap_or_default(),
-                ),
-                Entity::Recurring { twin, .. } => (
-                    if twin {
-                        "recurring organic"
-                    } else {
-                        "recurring"
-                    },
-                    String::new(),
-                ),
-                Entity::Chain => ("chain", String::new()),
-            };
-            w.write_record([
-                m.to_string(),
-                self.name(e),
-                source.to_string(),
-                deal_id,
-                f.tvl_kind.map_or(String::new(), |k| k.name().to_string()),
-                cell(Some(f.tvl)),
-                cell(Some(f.revenue)),
-                cell(Some(f.pair_leaf)),
-                cell(Some(f.pair_usdc)),
-                cell(Some(f.oak_distributed)),
-                cell(Some(f.oak_held)),
-                cell(Some(f.oak_redeemed)),
-                cell(Some(f.payout_usdc)),
-                cell(Some(f.payout_leaf)),
-            ])?;
+    /// Writes one row field by field, without a String per field: a
+    /// long run writes tens of millions of rows.
+    fn write_row(&mut self, m: u32, e: Entity, f: &Figures) -> io::Result<()> {
+        let DealLog {
+            names,
+            number,
+            sink,
+            ..
+        } = self;
+        let w: &mut dyn FieldWriter = match sink {
+            Sink::Memory(w) => w,
+            Sink::File { w: Some(w), .. } => w,
+            Sink::File { w: None, .. } => return Ok(()),
+        };
+        number.clear();
+        let _ = write!(number, "{m}");
+        w.field(number.as_bytes())?;
+        let name_of_deal = |index: usize| names.get(index).map_or("?", String::as_str);
+        match e {
+            Entity::Deal { index, twin } => {
+                let id = name_of_deal(index);
+                if twin {
+                    number.clear();
+                    let _ = write!(number, "{id} (organic)");
+                    w.field(number.as_bytes())?;
+                    w.field(b"deal organic")?;
+                } else {
+                    w.field(id.as_bytes())?;
+                    w.field(b"deal")?;
+                }
+                w.field(id.as_bytes())?;
+            }
+            Entity::Recurring { month, twin } => {
+                number.clear();
+                let _ = write!(
+                    number,
+                    "recurring {month:03}{}",
+                    if twin { " (organic)" } else { "" }
+                );
+                w.field(number.as_bytes())?;
+                w.field(if twin {
+                    b"recurring organic".as_slice()
+                } else {
+                    b"recurring".as_slice()
+                })?;
+                w.field(b"")?;
+            }
+            Entity::Chain => {
+                w.field(b"chain organic")?;
+                w.field(b"chain")?;
+                w.field(b"")?;
+            }
         }
-        w.into_inner().map_err(|e| e.into_error())
+        w.field(f.tvl_kind.map_or("", |k| k.name()).as_bytes())?;
+        for x in [
+            f.tvl,
+            f.revenue,
+            f.pair_leaf,
+            f.pair_usdc,
+            f.oak_distributed,
+            f.oak_held,
+            f.oak_redeemed,
+            f.payout_usdc,
+            f.payout_leaf,
+        ] {
+            // Most figures of most rows are zero: skip formatting them.
+            if x.to_bits() == 0 {
+                w.field(b"0.0")?;
+                continue;
+            }
+            number.clear();
+            // As metrics::cell writes it: the shortest form that reads back.
+            let _ = write!(number, "{x:?}");
+            w.field(number.as_bytes())?;
+        }
+        w.end_record()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Memory(w) => w.flush(),
+            Sink::File { w: Some(w), .. } => w.flush(),
+            Sink::File { w: None, .. } => Ok(()),
+        }
+    }
+}
+
+impl Drop for DealLog {
+    fn drop(&mut self) {
+        // A streamed file never renamed into place must not be left behind.
+        if let Sink::File { w, tmp, placed, .. } = &mut self.sink
+            && !placed.get()
+        {
+            drop(w.take());
+            atomic::discard(tmp);
+        }
     }
 }
 
 impl Observer for DealLog {
-    const WANTS_CONTRIBUTIONS: bool = true;
+    fn wants_contributions(&self) -> bool {
+        true
+    }
 
-    fn event(&mut self, m: u32, event: &Event<'_>) {
-        match event {
+    fn event(&mut self, m: u32, event: &Event) {
+        match *event {
             Event::OakDistributed { deal, amount } => {
-                if let Some(&index) = self.ids.get(&deal.id) {
-                    self.row(m, Entity::Deal { index, twin: false })
-                        .oak_distributed += amount;
-                }
+                self.row(
+                    m,
+                    Entity::Deal {
+                        index: deal,
+                        twin: false,
+                    },
+                )
+                .oak_distributed += amount;
             }
             Event::Redemption {
                 deal,
@@ -267,12 +511,16 @@ impl Observer for DealLog {
                 leaf,
                 ..
             } => {
-                if let Some(&index) = self.ids.get(&deal.id) {
-                    let f = self.row(m, Entity::Deal { index, twin: false });
-                    f.oak_redeemed += amount;
-                    f.payout_usdc += usdc;
-                    f.payout_leaf += leaf;
-                }
+                let f = self.row(
+                    m,
+                    Entity::Deal {
+                        index: deal,
+                        twin: false,
+                    },
+                );
+                f.oak_redeemed += amount;
+                f.payout_usdc += usdc;
+                f.payout_leaf += leaf;
             }
             _ => {}
         }
@@ -289,18 +537,17 @@ impl Observer for DealLog {
                 twin: c.twin,
             },
         };
-        if c.kind == TvlKind::Organic {
-            let o = self.organic.entry(m).or_default();
-            o.0 += amount;
-            o.1 += revenue;
-        }
         let f = self.row(m, e);
         f.tvl_kind = Some(c.kind);
         f.tvl += amount;
         f.revenue += revenue;
+        if c.kind == TvlKind::Organic {
+            self.organic.0 += amount;
+            self.organic.1 += revenue;
+        }
     }
 
-    fn month_end(&mut self, state: &State<'_>) {
+    fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
         let m = state.current_month();
         for p in state.pairs.pairs().iter().filter(|p| p.active(m)) {
             let f = self.row(
@@ -326,5 +573,7 @@ impl Observer for DealLog {
                 .oak_held += h.amount;
             }
         }
+        self.end_month(record);
+        ControlFlow::Continue(())
     }
 }

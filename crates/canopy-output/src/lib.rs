@@ -52,7 +52,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
         &out.join("metrics.json"),
         json::metrics_json(run.records).as_bytes(),
     )?;
-    write_atomic(&out.join("deals.csv"), &run.deals.csv(run.records)?)?;
+    run.deals.save(&out.join("deals.csv"))?;
 
     let wanted = if with_charts {
         charts::charts_for(run.records)

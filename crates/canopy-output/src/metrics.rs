@@ -2,7 +2,7 @@
 
 use std::io;
 
-use canopy_model::{COLUMNS, MonthRecord};
+use canopy_model::{COLUMNS, MonthRecord, NAMES};
 
 /// A number as `metrics.csv` writes it: one that reads back as the same f64.
 pub fn cell(v: Option<f64>) -> String {
@@ -12,16 +12,18 @@ pub fn cell(v: Option<f64>) -> String {
 /// `metrics.csv`: a header, then one row per month.
 pub fn metrics_csv(records: &[MonthRecord]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS)?;
+    w.write_record(NAMES)?;
     for r in records {
-        let mut row: Vec<String> = r.values().iter().map(|v| cell(*v)).collect();
-        // Counts are whole numbers: written without a decimal point.
-        for (i, name) in COLUMNS.iter().enumerate() {
-            if matches!(*name, "month" | "pairs_active" | "active_deals") {
-                row[i] = row[i].trim_end_matches(".0").to_string();
+        let row = COLUMNS.iter().map(|c| {
+            let text = cell((c.get)(r));
+            // Counts are whole numbers: written without a decimal point.
+            if c.is_count() {
+                text.trim_end_matches(".0").to_string()
+            } else {
+                text
             }
-        }
-        w.write_record(&row)?;
+        });
+        w.write_record(row)?;
     }
     w.into_inner().map_err(|e| e.into_error())
 }

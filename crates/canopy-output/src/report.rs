@@ -5,7 +5,8 @@
 //! The page is also well-formed XML (XHTML polyglot), so that a strict
 //! parser can check it.
 
-use canopy_model::{COLUMNS, MonthRecord, Scenario, TvlKind, Value};
+use canopy_model::activity::DealSpan;
+use canopy_model::{COLUMNS, Column, ColumnType, MonthRecord, Scenario, TvlKind, Value};
 
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
@@ -170,7 +171,7 @@ pub fn page(r: &Report<'_>) -> Html {
     }
     summary(&mut h, r);
     charts(&mut h, r);
-    deals_section(&mut h, r, &r.deals.totals(r.records));
+    deals_section(&mut h, r, r.deals.totals());
     scenario_section(&mut h, s);
     metrics(&mut h, r.records);
     terms(&mut h);
@@ -415,26 +416,6 @@ fn charts(h: &mut Html, r: &Report<'_>) {
     h.push_raw("</section>\n");
 }
 
-/// First and last month a deal is active (MODEL.md: started, and its OAK
-/// not yet distributed or a TVL or pair part running), within the run.
-fn active_months(d: &canopy_model::scenario::Deal, t: &DealTotals, n: u32) -> Option<(u32, u32)> {
-    let start = d.start_month;
-    if start > n {
-        return None;
-    }
-    let mut last = start;
-    if let Some(p) = &d.tvl {
-        last = last.max(start + p.duration_months.max(1) - 1);
-    }
-    if let Some(p) = &d.leaf_pair {
-        last = last.max(start + p.duration_months.max(1) - 1);
-    }
-    if d.oak.is_some() {
-        last = last.max(t.distributed_in.unwrap_or(n));
-    }
-    Some((start, last.min(n)))
-}
-
 fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
     let s = r.scenario;
     let n = r.records.last().map_or(0, |x| x.month);
@@ -491,7 +472,7 @@ fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
                 )
             },
         );
-        let active = match active_months(d, t, n) {
+        let active = match DealSpan::of(d).active_months(t.distributed_in, n) {
             Some((a, b)) if a == b => format!("{a}"),
             Some((a, b)) => format!("{a}–{b}"),
             None => "after the run".to_string(),
@@ -555,16 +536,17 @@ fn scenario_section(h: &mut Html, s: &Scenario) {
 }
 
 /// A metrics cell for the page: rounded for reading (the CSV has full precision).
-fn metric_cell(name: &str, v: Option<f64>) -> Html {
+fn metric_cell(c: &Column, v: Option<f64>) -> Html {
     let Some(x) = v else {
         return Html::raw("<span class=\"dim\">—</span>");
     };
-    Html::text(&match name {
-        "month" | "pairs_active" | "active_deals" => thousands(x, 0),
-        "irr" | "irr_threshold_weighted" | "market_share" | "price_impact" => pct(x),
-        "leaf_price" => thousands(x, 4),
-        _ if x.abs() >= 100.0 || x == 0.0 => thousands(x, 0),
-        _ => thousands(x, 2),
+    Html::text(&match c.ty {
+        ColumnType::Count => thousands(x, 0),
+        ColumnType::Rate => pct(x),
+        // A price below a dollar needs more digits than other amounts.
+        ColumnType::Amount if c.name == "leaf_price" => thousands(x, 4),
+        ColumnType::Amount if x.abs() >= 100.0 || x == 0.0 => thousands(x, 0),
+        ColumnType::Amount => thousands(x, 2),
     })
 }
 
@@ -572,13 +554,16 @@ fn metrics(h: &mut Html, records: &[MonthRecord]) {
     h.push_raw("<section id=\"metrics\">\n<h2>Monthly metrics</h2>\n<p class=\"lead\">The columns of <code>metrics.csv</code>, rounded for reading (the CSV and <code>metrics.json</code> hold full precision). Rates are in percent; — is undefined.</p>\n");
     h.push_raw("<div class=\"scroll\"><table>\n<thead><tr>");
     for c in COLUMNS {
-        h.push(html!("<th class=\"num\">{}</th>", Html::text(c)));
+        h.push(html!("<th class=\"num\">{}</th>", Html::text(c.name)));
     }
     h.push_raw("</tr></thead>\n<tbody>\n");
     for r in records {
         h.push_raw("<tr>");
-        for (c, v) in COLUMNS.iter().zip(r.values()) {
-            h.push(html!("<td class=\"num\">{}</td>", metric_cell(c, v)));
+        for c in COLUMNS {
+            h.push(html!(
+                "<td class=\"num\">{}</td>",
+                metric_cell(c, (c.get)(r))
+            ));
         }
         h.push_raw("</tr>\n");
     }

@@ -1,11 +1,24 @@
-//! Turns the engine's events into log lines.
+//! Turns the engine's events, and each month's end, into log lines.
+
+use std::ops::ControlFlow;
 
 use canopy_model::oak::Irr;
-use canopy_model::{Event, Observer};
+use canopy_model::scenario::Deal;
+use canopy_model::{Event, MonthRecord, Observer, Scenario, State};
 use tracing::{info, warn};
 
-/// Logs every event of a run through `tracing`.
-pub struct LogEvents;
+/// Logs every event of a run, and a summary line at each month's end,
+/// through `tracing`, so the log reads month by month.
+pub struct LogEvents<'s> {
+    /// The scenario, to name the deals that events give by index.
+    pub scenario: &'s Scenario,
+}
+
+impl LogEvents<'_> {
+    fn deal(&self, index: usize) -> Option<&Deal> {
+        self.scenario.deals.get(index)
+    }
+}
 
 fn irr_text(irr: Irr) -> String {
     match irr {
@@ -16,10 +29,11 @@ fn irr_text(irr: Irr) -> String {
     }
 }
 
-impl Observer for LogEvents {
-    fn event(&mut self, m: u32, event: &Event<'_>) {
+impl Observer for LogEvents<'_> {
+    fn event(&mut self, m: u32, event: &Event) {
         match event {
             Event::DealStarts { deal } => {
+                let Some(deal) = self.deal(*deal) else { return };
                 let parts: Vec<&str> = [
                     deal.tvl.as_ref().map(|_| "tvl"),
                     deal.oak.as_ref().map(|_| "oak"),
@@ -79,12 +93,14 @@ impl Observer for LogEvents {
             }
             Event::RevenueIn { usdc } => info!("month {m}: AEGIS received {usdc} USDC of revenue"),
             Event::PairWithdrawn { deal, leaf, usdc } => {
+                let Some(deal) = self.deal(*deal) else { return };
                 info!(
                     "month {m}: pair of deal {} ended; {leaf} LEAF and {usdc} USDC withdrawn",
                     deal.id
                 );
             }
             Event::OakDistributed { deal, amount } => {
+                let Some(deal) = self.deal(*deal) else { return };
                 info!(
                     "month {m}: {amount} OAK distributed to {} ({})",
                     deal.id, deal.counterparty
@@ -98,6 +114,7 @@ impl Observer for LogEvents {
                 usdc,
                 leaf,
             } => {
+                let Some(deal) = self.deal(*deal) else { return };
                 info!(
                     "month {m}: {} redeemed {amount} OAK: {}, threshold {threshold}; paid {usdc} USDC and {leaf} LEAF",
                     deal.id,
@@ -120,5 +137,17 @@ impl Observer for LogEvents {
                 }
             }
         }
+    }
+
+    fn month_end(&mut self, r: &MonthRecord, _state: &State<'_>) -> ControlFlow<()> {
+        info!(
+            "month {}: revenue {} USD, cumulative {} USD; AEGIS {} LEAF, {} USDC",
+            r.month,
+            r.revenue_total(),
+            r.revenue_cumulative,
+            r.aegis_leaf,
+            r.aegis_usdc
+        );
+        ControlFlow::Continue(())
     }
 }

@@ -111,7 +111,16 @@ fn run(args: &RunArgs) -> ExitCode {
         }))
         .finish();
 
-    let mut observer = (canopy_output::DealLog::new(&scenario), events::LogEvents);
+    // deals.csv is streamed into the output folder as the months end; where
+    // that cannot start, it is kept in memory and the write reports why.
+    let deals = canopy_output::DealLog::streaming(&scenario, &args.out.join("deals.csv"))
+        .unwrap_or_else(|_| canopy_output::DealLog::new(&scenario));
+    let mut observer = (
+        deals,
+        events::LogEvents {
+            scenario: &scenario,
+        },
+    );
     let (outcome, elapsed) = tracing::subscriber::with_default(subscriber, || {
         info!(
             "canopy {}: scenario {} ({} months, seed {}, price model {:?})",
@@ -133,20 +142,6 @@ fn run(args: &RunArgs) -> ExitCode {
         let started = Instant::now();
         let outcome = run_observed(&scenario, &mut observer);
         let elapsed = started.elapsed();
-        let done = match &outcome {
-            Ok(records) => records.as_slice(),
-            Err(e) => e.records.as_slice(),
-        };
-        for r in done {
-            info!(
-                "month {}: revenue {} USD, cumulative {} USD; AEGIS {} LEAF, {} USDC",
-                r.month,
-                r.revenue_total(),
-                r.revenue_cumulative,
-                r.aegis_leaf,
-                r.aegis_usdc
-            );
-        }
         match &outcome {
             Ok(records) => info!("run finished: {} months in {:?}", records.len(), elapsed),
             Err(e) => error!("run stopped: {e}"),
@@ -198,8 +193,8 @@ fn run(args: &RunArgs) -> ExitCode {
             complain(&format!(
                 "error: the run stopped in month {}: {} ({}); the {} months before it were written",
                 e.month,
-                e.quantity,
-                e.detail,
+                e.quantity(),
+                e.detail(),
                 e.records.len()
             ));
             ExitCode::from(FAILURE)
