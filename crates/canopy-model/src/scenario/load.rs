@@ -121,19 +121,21 @@ fn number(text: &str, radix: u32, integer: bool) -> Result<Tree, String> {
     }
 }
 
-fn convert(value: &toml::Spanned<DeValue<'_>>, depth: usize) -> Result<Node, (usize, String)> {
+/// Turns the parser's tree into ours, consuming it as it goes so that the
+/// two are never both whole in memory (a file with many deals).
+fn convert(value: toml::Spanned<DeValue<'_>>, depth: usize) -> Result<Node, (usize, String)> {
     let at = value.span().start;
     if depth > MAX_DEPTH {
         return Err((at, format!("values nest more than {MAX_DEPTH} deep")));
     }
-    let v = match value.get_ref() {
-        DeValue::String(s) => Tree::Str(s.to_string()),
+    let v = match value.into_inner() {
+        DeValue::String(s) => Tree::Str(s.into_owned()),
         DeValue::Integer(i) => number(i.as_str(), i.radix(), true).map_err(|e| (at, e))?,
         DeValue::Float(f) => number(f.as_str(), 10, false).map_err(|e| (at, e))?,
-        DeValue::Boolean(b) => Tree::Bool(*b),
+        DeValue::Boolean(b) => Tree::Bool(b),
         DeValue::Datetime(d) => Tree::Datetime(d.to_string()),
         DeValue::Array(a) => Tree::Array(
-            a.iter()
+            a.into_iter()
                 .map(|v| convert(v, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
@@ -145,12 +147,12 @@ fn convert(value: &toml::Spanned<DeValue<'_>>, depth: usize) -> Result<Node, (us
     })
 }
 
-fn convert_table(t: &DeTable<'_>, depth: usize) -> Result<Vec<Entry>, (usize, String)> {
-    t.iter()
+fn convert_table(t: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, (usize, String)> {
+    t.into_iter()
         .map(|(k, v)| {
             Ok(Entry {
-                key: k.get_ref().to_string(),
                 key_origin: Origin::File(k.span().start),
+                key: k.into_inner().into_owned(),
                 node: convert(v, depth)?,
             })
         })
@@ -192,7 +194,7 @@ pub fn override_value(key: &str, raw: &str, label: String) -> Result<Override, S
     let path = KeyPath::parse(key)?;
     let raw = raw.trim();
     let value = match DeValue::parse(raw) {
-        Ok(v) => convert(&v, 0).map_err(|(_, e)| format!("`{raw}`: {e}"))?,
+        Ok(v) => convert(v, 0).map_err(|(_, e)| format!("`{raw}`: {e}"))?,
         // TOML's own syntax that does not parse is a mistake, not a word.
         Err(e) if raw.starts_with(['[', '{', '"', '\'']) => {
             return Err(format!(
@@ -422,7 +424,7 @@ pub fn load(
     if !reader.problems.is_empty() {
         return Err(ScenarioError::new(source, reader.problems));
     }
-    let mut root = match convert_table(table.get_ref(), 0) {
+    let mut root = match convert_table(table.into_inner(), 0) {
         Ok(entries) => Node {
             value: Tree::Table(entries),
             origin: Origin::File(0),
