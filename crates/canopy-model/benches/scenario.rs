@@ -13,7 +13,11 @@ fn scenario(c: &mut Criterion) {
     });
     let valid = load("default", text, &[]).expect("valid");
     c.bench_function("validate default built in code", |b| {
-        b.iter(|| black_box(valid.get().clone()).validate().expect("valid"))
+        b.iter(|| {
+            black_box(valid.scenario().clone())
+                .validate()
+                .expect("valid")
+        })
     });
     let changes = [
         ("leaf_price.volatility", Value::Float(0.06)),

@@ -456,10 +456,10 @@ enum ScenarioRef<'s> {
 }
 
 impl ScenarioRef<'_> {
-    fn get(&self) -> &Scenario {
+    fn scenario(&self) -> &Scenario {
         match self {
-            ScenarioRef::Borrowed(s) => s.get(),
-            ScenarioRef::Shared(s) => s.get(),
+            ScenarioRef::Borrowed(s) => s.scenario(),
+            ScenarioRef::Shared(s) => s.scenario(),
         }
     }
 }
@@ -505,7 +505,7 @@ pub struct State<'s> {
 
 impl<'s> State<'s> {
     fn new(scenario: ScenarioRef<'s>) -> Self {
-        let s = scenario.get();
+        let s = scenario.scenario();
         let oak = Oak::new(s);
         let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
         let deals = s
@@ -539,7 +539,7 @@ impl<'s> State<'s> {
 
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
-        self.scenario.get()
+        self.scenario.scenario()
     }
 
     /// The last month simulated (0 before the first).
@@ -565,7 +565,7 @@ impl<'s> State<'s> {
         obs: &mut O,
         wants_contributions: bool,
     ) -> Result<MonthRecord, Failure> {
-        let s = self.scenario.get();
+        let s = self.scenario.scenario();
         self.month = m;
         let z = self.shocks.next_month();
 
@@ -758,7 +758,7 @@ impl<'s> State<'s> {
         if let Some(column) = record.first_non_finite() {
             return Err(Failure::NonFinite { column });
         }
-        let s = self.scenario.get();
+        let s = self.scenario.scenario();
         let held = self.pairs.held(m);
         let balances = Balances {
             aegis_leaf: self.aegis.leaf,

@@ -30,7 +30,7 @@ leaf_pair = { amount = 1_500_000, leaf_tokens = 0, target_ratio = 0.35, base_con
 #[test]
 fn an_empty_file_is_the_default_scenario() {
     let s = load("empty.toml", "", &[]).unwrap();
-    assert_eq!(*s.get(), Scenario::default());
+    assert_eq!(*s.scenario(), Scenario::default());
     let d = Scenario::default();
     assert_eq!(d.simulation.months, 60);
     assert_eq!(d.aegis.initial_leaf, 1e9);
@@ -57,7 +57,7 @@ fn builtin_scenarios_load_and_differ_only_in_the_documented_keys() {
     expected.compat = Default::default();
     expected.aegis.revenue_share = 1.0;
     expected.leaf_pairs.rebalance = Rebalance::Both;
-    assert_eq!(*default.get(), expected);
+    assert_eq!(*default.scenario(), expected);
     assert_eq!(expected.deals.len(), 20);
 }
 

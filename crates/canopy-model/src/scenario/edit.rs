@@ -326,7 +326,7 @@ impl ValidScenario {
     /// A copy with every change applied (in order) and checked, as
     /// `--set KEY=VALUE` would apply them; all problems are reported together.
     pub fn with(&self, changes: &[(&str, Value)]) -> Result<ValidScenario, ScenarioError> {
-        let mut s = self.get().clone();
+        let mut s = self.scenario().clone();
         let mut problems = Vec::new();
         for (path, value) in changes {
             if let Err(message) = s.set(path, value.clone()) {

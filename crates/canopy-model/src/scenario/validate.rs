@@ -116,7 +116,7 @@ pub struct ValidScenario(Scenario);
 
 impl ValidScenario {
     /// The scenario.
-    pub fn get(&self) -> &Scenario {
+    pub fn scenario(&self) -> &Scenario {
         &self.0
     }
 
