@@ -28,11 +28,14 @@ impl DealSpan {
     pub fn of(d: &Deal) -> Self {
         DealSpan {
             start: d.start_month,
-            tvl_end: d.tvl.as_ref().map(|t| d.start_month + t.duration_months),
+            tvl_end: d
+                .tvl
+                .as_ref()
+                .map(|t| d.start_month.saturating_add(t.duration_months)),
             pair_end: d
                 .leaf_pair
                 .as_ref()
-                .map(|p| d.start_month + p.duration_months),
+                .map(|p| d.start_month.saturating_add(p.duration_months)),
             has_oak: d.oak.is_some(),
         }
     }

@@ -44,7 +44,7 @@ impl TvlKind {
     ];
 
     /// The name used in scenario files (`protocol-locked`).
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             TvlKind::ProtocolLocked => "protocol-locked",
             TvlKind::Contracted => "contracted",
@@ -52,6 +52,14 @@ impl TvlKind {
             TvlKind::Boosted => "boosted",
         }
     }
+
+    /// Their names, as scenario files write them.
+    pub const NAMES: [&'static str; 4] = [
+        Self::ALL[0].name(),
+        Self::ALL[1].name(),
+        Self::ALL[2].name(),
+        Self::ALL[3].name(),
+    ];
 
     /// The name used in keys and columns (`protocol_locked`).
     pub fn key(self) -> &'static str {
@@ -172,8 +180,14 @@ pub enum PriceModel {
 }
 
 impl PriceModel {
+    /// Every model.
+    pub const ALL: [PriceModel; 2] = [PriceModel::Fixed, PriceModel::Market];
+
+    /// Their names, as scenario files write them.
+    pub const NAMES: [&'static str; 2] = [Self::ALL[0].name(), Self::ALL[1].name()];
+
     /// The name used in scenario files.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             PriceModel::Fixed => "fixed",
             PriceModel::Market => "market",
@@ -182,9 +196,7 @@ impl PriceModel {
 
     /// The model named `name` in a scenario file.
     pub fn from_name(name: &str) -> Option<PriceModel> {
-        [PriceModel::Fixed, PriceModel::Market]
-            .into_iter()
-            .find(|m| m.name() == name)
+        Self::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 
@@ -219,8 +231,14 @@ pub enum Rebalance {
 }
 
 impl Rebalance {
+    /// Every rule.
+    pub const ALL: [Rebalance; 2] = [Rebalance::Both, Rebalance::BuyOnly];
+
+    /// Their names, as scenario files write them.
+    pub const NAMES: [&'static str; 2] = [Self::ALL[0].name(), Self::ALL[1].name()];
+
     /// The name used in scenario files.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Rebalance::Both => "both",
             Rebalance::BuyOnly => "buy-only",
@@ -229,9 +247,7 @@ impl Rebalance {
 
     /// The rule named `name` in a scenario file.
     pub fn from_name(name: &str) -> Option<Rebalance> {
-        [Rebalance::Both, Rebalance::BuyOnly]
-            .into_iter()
-            .find(|m| m.name() == name)
+        Self::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 
@@ -478,19 +494,20 @@ impl Default for Scenario {
 }
 
 impl TvlPart {
-    /// A part with every key at zero, filled in while a deal is read.
+    /// A part with every key zero, filled in while a deal is read.
     pub fn blank() -> Self {
         TvlPart {
             kind: TvlKind::Contracted,
             amount: 0.0,
             revenue_rate: 0.0,
-            duration_months: 1,
+            duration_months: 0,
         }
     }
 }
 
 impl OakPart {
-    /// A part with its optional keys at their defaults, the rest zero.
+    /// A part with every key zero, filled in while a deal is read (missing
+    /// keys take their defaults from [`params::DEAL_PARAMS`]).
     pub fn blank() -> Self {
         OakPart {
             amount: 0.0,
@@ -501,15 +518,16 @@ impl OakPart {
 }
 
 impl PairPart {
-    /// A part with its optional keys at their defaults, the rest zero.
+    /// A part with every key zero, filled in while a deal is read (missing
+    /// keys take their defaults from [`params::DEAL_PARAMS`]).
     pub fn blank() -> Self {
         PairPart {
             amount: 0.0,
             leaf_tokens: 0.0,
             target_ratio: 0.0,
-            base_concentration: 0.5,
-            max_concentration: 0.8,
-            duration_months: 1,
+            base_concentration: 0.0,
+            max_concentration: 0.0,
+            duration_months: 0,
         }
     }
 }

@@ -35,6 +35,16 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
 
     let mut overrides = Vec::new();
     let mut problems = Vec::new();
+    let months_set = args.set.iter().any(|s| {
+        s.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "simulation.months")
+    });
+    if let (Some(n), true) = (&args.months, months_set) {
+        problems.push(problem(
+            format!("--months {n}"),
+            "--months and --set simulation.months both set the months; give one of them".into(),
+        ));
+    }
     if let Some(n) = &args.months {
         let label = format!("--months {n}");
         match override_value("simulation.months", n, label.clone()) {

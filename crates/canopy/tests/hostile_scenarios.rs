@@ -215,9 +215,18 @@ fn toml_errors_name_the_key_and_the_place() {
     let (code, err) = check(tmp.path(), &["arrays.toml"]);
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("arrays.toml:1:") && err.contains("nest more than 64 levels"),
+        err.contains("arrays.toml:1:") && err.contains("recurse"),
         "{err}"
     );
+
+    // Brackets inside a string (after an escaped quote) are text, not nesting.
+    let text = format!(
+        "[[deal]]\ncounterparty = \"x\\\"{}\"\nstart_month = 1\n{OAK}",
+        "[".repeat(70)
+    );
+    std::fs::write(tmp.path().join("text.toml"), text).unwrap();
+    let (code, err) = check(tmp.path(), &["text.toml"]);
+    assert_eq!(code, Some(0), "{err}");
 }
 
 const OAK: &str = "oak = { amount = 1, irr_threshold = 0.1 }\n";
@@ -296,4 +305,162 @@ fn ids_cannot_take_the_names_of_generated_rows() {
     )
     .unwrap();
     assert_eq!(check(tmp.path(), &["ok.toml"]).0, Some(0));
+}
+
+#[test]
+fn a_deal_that_cannot_be_read_does_not_shift_the_others() {
+    let tmp = TempDir::new().unwrap();
+    let beta = format!("[[deal]]\ncounterparty = \"Beta\"\nstart_month = 2\n{OAK}");
+    std::fs::write(
+        tmp.path().join("s.toml"),
+        format!("[[deal]]\ncounterparty = \"Alpha\"\n{OAK}{beta}{beta}"),
+    )
+    .unwrap();
+    let (code, err) = check(tmp.path(), &["s.toml"]);
+    assert_eq!(code, Some(2));
+    // deal[0] lacks its start month; the duplicate pair is deal[1] and deal[2].
+    assert!(err.contains("deal[0].start_month: missing"), "{err}");
+    assert!(
+        err.contains(
+            "s.toml:9:16: deal[2]: duplicate deal id \"Beta_002\": deal[1] (Beta) has it too"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_override_is_one_problem_and_changes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(tmp.path().join("a.toml"), "[aegis]\ninitial_leaf = 1\n").unwrap();
+    for (set, says) in [
+        (
+            "aegis.initial_usdc[0]=2",
+            "`aegis.initial_usdc` is not an array",
+        ),
+        (
+            "aegis.initial_usdc.x=2",
+            "`aegis.initial_usdc` is a value, not a table",
+        ),
+        ("tvl.market.growth_rates[0].x=2", "is a number, not a table"),
+        ("deal.oak.amount=1", "deals are named by their index"),
+        (
+            "tvl.market.growth_rates[9]=1",
+            "has 5 items, so `[9]` does not exist",
+        ),
+    ] {
+        let (code, err) = check(tmp.path(), &["a.toml", "--set", set]);
+        assert_eq!(code, Some(2), "{set}");
+        assert!(
+            err.contains("(1 problem)") && err.contains(says),
+            "{set}:\n{err}"
+        );
+    }
+    let (code, err) = check(tmp.path(), &["default", "--set", "deal[0].oak.amount=1"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("deal[0] (Sigma Capital) has no `oak` part; set it whole: --set 'deal[0].oak={ amount = …, irr_threshold = … }'"),
+        "{err}"
+    );
+    let (code, err) = check(
+        tmp.path(),
+        &[
+            "default",
+            "--set",
+            "deal[0].oak={ amount = 1, irr_threshold = 0.3 }",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn checks_across_keys_blame_the_override_that_broke_them() {
+    let tmp = TempDir::new().unwrap();
+    let (code, err) = check(
+        tmp.path(),
+        &["default", "--set", "oak.redemption_start_month=99999"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("(--set oak.redemption_start_month=99999): oak.redemption_end_month"),
+        "{err}"
+    );
+    let (_, err) = check(
+        tmp.path(),
+        &["default", "--set", "deal[10].oak.amount=1e300"],
+    );
+    assert!(
+        err.contains("(--set deal[10].oak.amount=1e300): oak.total_supply"),
+        "{err}"
+    );
+}
+
+#[test]
+fn names_may_not_be_blank_or_hold_control_characters() {
+    let tmp = TempDir::new().unwrap();
+    for name in [
+        "   ",
+        "a\\nINFO forged",
+        "x\\u0000",
+        "\\u202Eevil",
+        "tab\\there",
+    ] {
+        std::fs::write(
+            tmp.path().join("n.toml"),
+            format!("[[deal]]\ncounterparty = \"{name}\"\nstart_month = 1\n{OAK}"),
+        )
+        .unwrap();
+        let (code, err) = check(tmp.path(), &["n.toml"]);
+        assert_eq!(code, Some(2), "{name}");
+        assert!(err.contains("deal[0].counterparty:"), "{name}: {err}");
+    }
+    let (code, _) = check(tmp.path(), &["default", "--set", "deal[0].id=\"  \""]);
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn huge_inputs_give_short_messages() {
+    let tmp = TempDir::new().unwrap();
+    // A long value is echoed by its start and length.
+    let long = "x".repeat(100_000);
+    std::fs::write(
+        tmp.path().join("l.toml"),
+        format!("[leaf_price]\nmodel = \"{long}\"\n"),
+    )
+    .unwrap();
+    let (code, err) = check(tmp.path(), &["l.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.len() < 1_000 && err.contains("(100000 characters)"),
+        "{}",
+        err.len()
+    );
+    // Thousands of problems: a hundred are listed, the rest counted.
+    std::fs::write(tmp.path().join("m.toml"), "[[deal]]\n".repeat(5_000)).unwrap();
+    let (code, err) = check(tmp.path(), &["m.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("(15000 problems)"), "{}", &err[..200]);
+    assert!(
+        err.contains("... and 14900 more problems not shown"),
+        "{}",
+        &err[err.len() - 200..]
+    );
+    assert!(err.lines().count() < 110);
+}
+
+#[test]
+fn numbers_that_cannot_be_taken_say_why() {
+    let tmp = TempDir::new().unwrap();
+    let (_, err) = check(tmp.path(), &["default", "--set", "simulation.seed=1e16"]);
+    assert!(err.contains("must be written as an integer"), "{err}");
+    let (_, err) = check(tmp.path(), &["default", "--set", "aegis.initial_usdc=inf"]);
+    assert!(err.contains("numbers must be finite"), "{err}");
+    let (code, err) = check(
+        tmp.path(),
+        &["default", "--months", "3", "--set", "simulation.months=5"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--months and --set simulation.months both set the months"),
+        "{err}"
+    );
 }

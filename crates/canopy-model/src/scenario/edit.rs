@@ -100,7 +100,131 @@ pub enum Target {
 /// The keys allowed in the table at `prefix` of a deal (`""`) or of the
 /// scenario, as a hint for a key that is not one of them.
 fn unknown(key: &str, known: &[&str]) -> String {
-    format!("unknown key `{key}`; {}", params::suggest(key, known))
+    format!(
+        "unknown key `{}`; {}",
+        params::short(key),
+        params::suggest(key, known)
+    )
+}
+
+/// What a key path names, judged by the parameter tables alone (no
+/// scenario): the checks `--set` on a file and [`Scenario::set`] share.
+#[derive(Clone, Debug)]
+pub enum Shape {
+    /// A scenario parameter.
+    Param(&'static Param),
+    /// One item of a list parameter.
+    Item(&'static Param, usize),
+    /// A table of the scenario (`tvl.market`), by its path.
+    Table(String),
+    /// Something in the deal with this index.
+    Deal(usize, DealShape),
+}
+
+/// What a key path names inside one deal.
+#[derive(Clone, Debug)]
+pub enum DealShape {
+    /// The whole deal.
+    Whole,
+    /// A whole part (`oak`).
+    Part(&'static str),
+    /// One key.
+    Param(&'static DealParam),
+}
+
+/// Whether deal `d` has the part `part` (`tvl`, `oak`, `leaf_pair`).
+pub fn has_part(d: &Deal, part: &str) -> bool {
+    match part {
+        "tvl" => d.tvl.is_some(),
+        "oak" => d.oak.is_some(),
+        _ => d.leaf_pair.is_some(),
+    }
+}
+
+/// What `[i]` past the end of a list is told.
+pub fn no_such_item(key: &str, len: usize, i: usize) -> String {
+    format!("`{key}` has {len} items, so `[{i}]` does not exist (the first is [0])")
+}
+
+/// Checks a key path against the parameter tables: every key known (with
+/// a suggestion if not), indices only on the deals and on list parameters,
+/// nothing below a value.
+pub fn classify(path: &KeyPath) -> Result<Shape, String> {
+    let segs = &path.segments;
+    if let [Segment::Key(top), rest @ ..] = segs.as_slice()
+        && top == "deal"
+    {
+        let Some(Segment::Index(i)) = rest.first() else {
+            return Err(
+                "deals are named by their index, counted from 0: `deal[0].start_month`".into(),
+            );
+        };
+        let mut key = String::new();
+        for (n, seg) in rest[1..].iter().enumerate() {
+            let Segment::Key(k) = seg else {
+                return Err(format!("`{}` is not an array", path.prefix_text(n + 2)));
+            };
+            if params::deal_param(&key).is_some() {
+                return Err(format!(
+                    "`{}` is a value, not a table",
+                    path.prefix_text(n + 2)
+                ));
+            }
+            let known = params::deal_children(&key);
+            if !known.contains(&k.as_str()) {
+                return Err(unknown(k, &known));
+            }
+            if !key.is_empty() {
+                key.push('.');
+            }
+            key.push_str(k);
+        }
+        return Ok(Shape::Deal(
+            *i,
+            match params::deal_param(&key) {
+                Some(p) => DealShape::Param(p),
+                None if key.is_empty() => DealShape::Whole,
+                None => match params::DEAL_PARTS.iter().find(|p| **p == key) {
+                    Some(part) => DealShape::Part(part),
+                    None => return Err(format!("`{key}` is not a key of a deal")),
+                },
+            },
+        ));
+    }
+    let mut key = String::new();
+    for (n, seg) in segs.iter().enumerate() {
+        match seg {
+            Segment::Key(k) => {
+                if params::param(&key).is_some() {
+                    return Err(format!("`{}` is a value, not a table", path.prefix_text(n)));
+                }
+                let known = params::scenario_children(&key);
+                if !known.contains(&k.as_str()) {
+                    return Err(unknown(k, &known));
+                }
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(k);
+            }
+            Segment::Index(i) => {
+                let p = params::param(&key)
+                    .filter(|p| matches!(p.kind, params::Kind::Numbers(_)))
+                    .ok_or_else(|| format!("`{key}` is not an array"))?;
+                if n + 1 != segs.len() {
+                    return Err(format!(
+                        "`{}` is a number, not a table",
+                        path.prefix_text(n + 1)
+                    ));
+                }
+                return Ok(Shape::Item(p, *i));
+            }
+        }
+    }
+    Ok(match params::param(&key) {
+        Some(p) => Shape::Param(p),
+        None => Shape::Table(key),
+    })
 }
 
 /// A label for a deal in messages: `deal[3] (Sigma Capital)`.
@@ -164,99 +288,37 @@ impl Scenario {
     }
 
     fn resolve_slow(&self, path: &KeyPath) -> Result<Target, String> {
-        let segs = &path.segments;
-        if let [Segment::Key(top), rest @ ..] = segs.as_slice()
-            && top == "deal"
-        {
-            let Some(Segment::Index(i)) = rest.first() else {
-                return Err(
-                    "deals are named by their index, counted from 0: `deal[0].start_month`".into(),
-                );
-            };
-            if *i >= self.deals.len() {
-                return Err(no_such_deal(self.deals.len(), *i));
-            }
-            let mut key = String::new();
-            for (n, seg) in rest[1..].iter().enumerate() {
-                let Segment::Key(k) = seg else {
-                    return Err(format!("`{}` is not an array", path.prefix_text(n + 2)));
+        match classify(path)? {
+            Shape::Param(p) => Ok(Target::Param(p)),
+            Shape::Item(p, i) => {
+                let len = match (p.get)(self) {
+                    Value::List(xs) => xs.len(),
+                    _ => 0,
                 };
-                let known = params::deal_children(&key);
-                if !known.contains(&k.as_str()) {
-                    return Err(unknown(k, &known));
+                if i >= len {
+                    return Err(no_such_item(p.path, len, i));
                 }
-                if !key.is_empty() {
-                    key.push('.');
-                }
-                key.push_str(k);
+                Ok(Target::Item(p, i))
             }
-            return match params::deal_param(&key) {
-                Some(p) if params::part_of(p.path).is_none() => Ok(Target::Deal(*i, p)),
-                Some(p) => {
-                    let part = params::part_of(p.path).unwrap_or_default();
-                    let has = match part {
-                        "tvl" => self.deals[*i].tvl.is_some(),
-                        "oak" => self.deals[*i].oak.is_some(),
-                        _ => self.deals[*i].leaf_pair.is_some(),
-                    };
-                    if has {
-                        Ok(Target::Deal(*i, p))
-                    } else {
-                        Err(format!(
-                            "{} has no `{part}` part; give it one in the scenario file",
-                            deal_label(self, *i)
-                        ))
-                    }
-                }
-                None if key.is_empty() => Err("a whole deal cannot be set; set its keys".into()),
-                None => Err(format!(
-                    "`{key}` is a part of the deal; set its keys ({})",
-                    params::deal_children(&key).join(", ")
-                )),
-            };
-        }
-        let mut key = String::new();
-        for (n, seg) in segs.iter().enumerate() {
-            match seg {
-                Segment::Key(k) => {
-                    let known = params::scenario_children(&key);
-                    if !known.contains(&k.as_str()) {
-                        return Err(unknown(k, &known));
-                    }
-                    if !key.is_empty() {
-                        key.push('.');
-                    }
-                    key.push_str(k);
-                }
-                Segment::Index(i) => {
-                    let p = params::param(&key)
-                        .filter(|p| matches!(p.kind, params::Kind::Numbers(_)))
-                        .ok_or_else(|| format!("`{key}` is not an array"))?;
-                    if n + 1 != segs.len() {
-                        return Err(format!(
-                            "`{}` is a number, not a table",
-                            path.prefix_text(n + 1)
-                        ));
-                    }
-                    let len = match (p.get)(self) {
-                        Value::List(xs) => xs.len(),
-                        _ => 0,
-                    };
-                    if *i >= len {
-                        return Err(format!(
-                            "`{key}` has {len} items, so `[{i}]` does not exist (the first is [0])"
-                        ));
-                    }
-                    return Ok(Target::Item(p, *i));
-                }
-            }
-        }
-        match params::param(&key) {
-            Some(p) => Ok(Target::Param(p)),
-            None => Err(format!(
+            Shape::Table(key) => Err(format!(
                 "`{key}` is a table; set its keys ({})",
                 params::scenario_children(&key).join(", ")
             )),
+            Shape::Deal(i, _) if i >= self.deals.len() => Err(no_such_deal(self.deals.len(), i)),
+            Shape::Deal(_, DealShape::Whole) => {
+                Err("a whole deal cannot be set; set its keys".into())
+            }
+            Shape::Deal(i, DealShape::Part(part)) => Err(format!(
+                "`deal[{i}].{part}` is a part of the deal; set its keys ({})",
+                params::deal_children(part).join(", ")
+            )),
+            Shape::Deal(i, DealShape::Param(p)) => match params::part_of(p.path) {
+                Some(part) if !has_part(&self.deals[i], part) => Err(format!(
+                    "{} has no `{part}` part; give it one in the scenario file",
+                    deal_label(self, i)
+                )),
+                _ => Ok(Target::Deal(i, p)),
+            },
         }
     }
 
@@ -331,7 +393,7 @@ impl ValidScenario {
         for (path, value) in changes {
             if let Err(message) = s.set(path, value.clone()) {
                 problems.push(Problem {
-                    at: Where::Override(format!("set {path} = {}", value.show())),
+                    at: Where::Override(format!("set {path} = {}", value.echo())),
                     path: path.to_string(),
                     deal: None,
                     message,
@@ -339,7 +401,7 @@ impl ValidScenario {
             }
         }
         if !problems.is_empty() {
-            return Err(ScenarioError::new("scenario", problems));
+            return Err(ScenarioError::new(super::validate::BUILT_IN_CODE, problems));
         }
         s.validate()
     }
@@ -430,6 +492,29 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(w.aegis.initial_usdc, 1.0);
+    }
+
+    #[test]
+    fn typed_overrides_get_the_checks_of_a_file() {
+        let v = default();
+        let e = v
+            .with(&[("deal[0].id", Value::from("recurring 004"))])
+            .unwrap_err();
+        assert!(e.to_string().contains("deals.csv generates"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("scenario (built in code) is not valid"),
+            "{e}"
+        );
+        let e = v
+            .with(&[("deal[1].id", Value::from("Sigma Capi_001"))])
+            .unwrap_err();
+        assert_eq!(e.problems[0].path, "deal[1].id");
+        assert!(e.problems[0].message.contains("ids must be unique"), "{e}");
+        let mut s = v.scenario().clone();
+        s.simulation.seed = u64::MAX;
+        let e = s.validate().unwrap_err();
+        assert_eq!(e.problems[0].path, "simulation.seed", "{e}");
     }
 
     #[test]

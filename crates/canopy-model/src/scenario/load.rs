@@ -8,9 +8,9 @@
 
 use toml::de::{DeTable, DeValue};
 
-use super::edit::{KeyPath, Segment, no_such_deal};
+use super::edit::{DealShape, KeyPath, Segment, Shape, classify, no_such_deal, no_such_item};
 use super::params::{self, Kind, Value};
-use super::validate::{NO_PART, Problem, ScenarioError, Spot, Spots, Where};
+use super::validate::{MAX_KEPT, NO_PART, Problem, ScenarioError, Spot, Spots, Where};
 use super::{Deal, Scenario};
 
 /// The largest scenario text read, in bytes: far above any real scenario,
@@ -70,16 +70,18 @@ impl Tree {
         }
     }
 
-    /// A short rendering for messages: numbers as they were written.
+    /// A short rendering for messages: numbers as they were written, long
+    /// text shortened.
     fn show(&self) -> String {
         match self {
-            Tree::Str(s) => params::toml_string(s),
+            Tree::Str(s) => params::toml_string(&params::short(s)),
             Tree::Int(i) => i.to_string(),
-            Tree::Float(_, raw) => raw.clone(),
+            Tree::Float(_, raw) => params::short(raw).into_owned(),
             Tree::Bool(b) => b.to_string(),
             Tree::Datetime(d) => d.clone(),
-            Tree::Array(a) => format!("[{} items]", a.len()),
-            Tree::Table(_) => "{table}".to_string(),
+            Tree::Array(a) if a.len() == 1 => "[…] (1 item)".to_string(),
+            Tree::Array(a) => format!("[…] ({} items)", a.len()),
+            Tree::Table(_) => "{ … }".to_string(),
         }
     }
 
@@ -243,60 +245,163 @@ fn implied(path: &str) -> Node {
     }
 }
 
-/// Puts an override's value into the tree; an error says why it cannot go
-/// there. Keys are checked against the parameter table on the way down, so
-/// a mistyped key is reported as such and not as a type mismatch.
-fn apply(root: &mut Node, ov: &Override, index: usize) -> Result<(), String> {
-    let origin = Origin::Override(index);
-    let segs = &ov.path.segments;
+/// What the tree holds at a path of table keys.
+enum Lookup<'n> {
+    /// The node.
+    Found(&'n Node),
+    /// A key along the way is missing (an override would make it).
+    Missing,
+    /// Something along the way is not a table: its path and type.
+    Blocked(String, &'static str),
+}
+
+fn lookup<'n>(root: &'n Node, keys: &[&str]) -> Lookup<'n> {
     let mut node = root;
-    // The table path inside the scenario, or inside a deal once in one.
+    for (n, k) in keys.iter().enumerate() {
+        let Tree::Table(entries) = &node.value else {
+            return Lookup::Blocked(keys[..n].join("."), node.value.type_name());
+        };
+        match entries.iter().find(|e| e.key == *k) {
+            Some(e) => node = &e.node,
+            None => return Lookup::Missing,
+        }
+    }
+    Lookup::Found(node)
+}
+
+/// Checks that an override can go into the tree as it is, changing
+/// nothing: the key path against the parameter tables, then the deal and
+/// list it names against what the file holds.
+fn check_override(root: &Node, ov: &Override) -> Result<(), String> {
+    match classify(&ov.path)? {
+        Shape::Deal(i, what) => {
+            let deals = match lookup(root, &["deal"]) {
+                Lookup::Found(Node {
+                    value: Tree::Array(items),
+                    ..
+                }) => items,
+                Lookup::Found(n) => {
+                    return Err(format!(
+                        "`deal` is {}, not an array of tables",
+                        n.value.type_name()
+                    ));
+                }
+                _ => return Err(no_such_deal(0, i)),
+            };
+            let Some(deal) = deals.get(i) else {
+                return Err(no_such_deal(deals.len(), i));
+            };
+            let DealShape::Param(p) = what else {
+                return Ok(());
+            };
+            let Some(part) = params::part_of(p.path) else {
+                return Ok(());
+            };
+            match lookup(deal, &[part]) {
+                Lookup::Found(Node {
+                    value: Tree::Table(_),
+                    ..
+                }) => Ok(()),
+                Lookup::Found(n) => Err(format!(
+                    "`deal[{i}].{part}` is {}, not a table",
+                    n.value.type_name()
+                )),
+                Lookup::Blocked(_, t) => Err(format!("`deal[{i}]` is {t}, not a table")),
+                Lookup::Missing => {
+                    let who = match lookup(deal, &["counterparty"]) {
+                        Lookup::Found(Node {
+                            value: Tree::Str(cp),
+                            ..
+                        }) => format!("deal[{i}] ({})", params::short(cp)),
+                        _ => format!("deal[{i}]"),
+                    };
+                    let keys: Vec<String> = params::DEAL_PARAMS
+                        .iter()
+                        .filter(|q| {
+                            params::part_of(q.path) == Some(part)
+                                && q.default == params::Default::Required
+                        })
+                        .map(|q| format!("{} = …", &q.path[part.len() + 1..]))
+                        .collect();
+                    Err(format!(
+                        "{who} has no `{part}` part; set it whole: --set 'deal[{i}].{part}={{ {} }}'",
+                        keys.join(", ")
+                    ))
+                }
+            }
+        }
+        Shape::Item(p, i) => {
+            let keys: Vec<&str> = p.path.split('.').collect();
+            let len = match lookup(root, &keys) {
+                Lookup::Found(Node {
+                    value: Tree::Array(items),
+                    ..
+                }) => items.len(),
+                Lookup::Found(n) => {
+                    return Err(format!(
+                        "`{}` is {}, not an array",
+                        p.path,
+                        n.value.type_name()
+                    ));
+                }
+                Lookup::Blocked(at, t) => return Err(format!("`{at}` is {t}, not a table")),
+                // Missing: the default list stands in for it.
+                Lookup::Missing => match p.default.value() {
+                    Some(Value::List(xs)) => xs.len(),
+                    _ => 0,
+                },
+            };
+            if i >= len {
+                return Err(no_such_item(p.path, len, i));
+            }
+            Ok(())
+        }
+        Shape::Param(_) | Shape::Table(_) => {
+            let keys: Vec<&str> = ov
+                .path
+                .segments
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Key(k) => Some(k.as_str()),
+                    Segment::Index(_) => None,
+                })
+                .collect();
+            match lookup(root, &keys[..keys.len().saturating_sub(1)]) {
+                Lookup::Blocked(at, t) => Err(format!("`{at}` is {t}, not a table")),
+                Lookup::Found(n) if !matches!(n.value, Tree::Table(_)) => Err(format!(
+                    "`{}` is {}, not a table",
+                    keys[..keys.len().saturating_sub(1)].join("."),
+                    n.value.type_name()
+                )),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Puts an override's value into the tree, after [`check_override`] found
+/// that it fits: missing tables are made on the way down (a list parameter
+/// missing from the file stands as its default, so that one item can be set).
+fn apply(root: &mut Node, ov: &Override, index: usize) -> Result<(), String> {
+    check_override(root, ov)?;
+    let origin = Origin::Override(index);
+    let mut node = root;
     let mut prefix = String::new();
     let mut in_deal = false;
-    for (depth, seg) in segs.iter().enumerate() {
-        let here = ov.path.prefix_text(depth);
+    for seg in &ov.path.segments {
         match seg {
             Segment::Key(k) => {
-                let known = if in_deal {
-                    params::deal_children(&prefix)
-                } else {
-                    params::scenario_children(&prefix)
-                };
                 let full = if prefix.is_empty() {
                     k.clone()
                 } else {
                     format!("{prefix}.{k}")
                 };
-                let is_param = if in_deal {
-                    params::deal_param(&full).is_some()
-                } else {
-                    params::param(&full).is_some()
-                };
-                if !known.contains(&k.as_str()) {
-                    let what = if here.is_empty() {
-                        "the scenario".to_string()
-                    } else {
-                        format!("`{here}`")
-                    };
-                    return Err(format!(
-                        "unknown key `{k}` in {what}; {}",
-                        params::suggest(k, &known)
-                    ));
-                }
-                let type_name = node.value.type_name();
                 let Tree::Table(entries) = &mut node.value else {
-                    return Err(format!("`{here}` is {type_name}, not a table"));
+                    return Err(format!("`{prefix}` is not a table"));
                 };
                 let pos = match entries.iter().position(|e| &e.key == k) {
                     Some(p) => p,
                     None => {
-                        if !in_deal && full == "deal" {
-                            let i = match segs.get(depth + 1) {
-                                Some(Segment::Index(i)) => *i,
-                                _ => 0,
-                            };
-                            return Err(no_such_deal(0, i));
-                        }
                         let new = if in_deal {
                             Node {
                                 value: Tree::Table(Vec::new()),
@@ -315,33 +420,16 @@ fn apply(root: &mut Node, ov: &Override, index: usize) -> Result<(), String> {
                 };
                 node = &mut entries[pos].node;
                 prefix = full;
-                if is_param && depth + 1 < segs.len() {
-                    // Only a list parameter may be indexed further.
-                    if !matches!(segs[depth + 1], Segment::Index(_)) {
-                        return Err(format!(
-                            "`{}` is a value, not a table",
-                            ov.path.prefix_text(depth + 1)
-                        ));
-                    }
-                }
             }
             Segment::Index(i) => {
-                let type_name = node.value.type_name();
                 let Tree::Array(items) = &mut node.value else {
-                    return Err(format!("`{here}` is {type_name}, not an array"));
+                    return Err(format!("`{prefix}` is not an array"));
                 };
                 let len = items.len();
-                let is_deals = !in_deal && prefix == "deal";
-                node = items.get_mut(*i).ok_or_else(|| {
-                    if is_deals {
-                        no_such_deal(len, *i)
-                    } else {
-                        format!(
-                            "`{here}` has {len} items, so `[{i}]` does not exist (the first is [0])"
-                        )
-                    }
-                })?;
-                if is_deals {
+                node = items
+                    .get_mut(*i)
+                    .ok_or_else(|| no_such_item(&prefix, len, *i))?;
+                if !in_deal && prefix == "deal" {
                     in_deal = true;
                     prefix.clear();
                 }
@@ -384,6 +472,7 @@ pub fn load(
         line_starts,
         overrides,
         problems: Vec::new(),
+        omitted: 0,
         spots: Spots::default(),
         deal_keys: params::deal_children(""),
         part_keys: params::DEAL_PARTS
@@ -391,20 +480,23 @@ pub fn load(
             .map(|p| (*p, params::deal_children(p)))
             .collect(),
     };
-    if let Some(pos) = too_deep(text) {
-        reader.problem(
-            &Origin::File(pos),
-            String::new(),
-            None,
-            format!(
-                "tables or arrays nest more than {MAX_DEPTH} levels deep here (a scenario needs 3)"
-            ),
-        );
-        return Err(ScenarioError::new(source, reader.problems));
-    }
     let (table, errors) = DeTable::parse_recoverable(text);
     for e in &errors {
         let message = e.message().trim_end();
+        // The parser gives up on deep nesting with no position: find it.
+        if e.span().is_none()
+            && let Some(pos) = too_deep(text)
+        {
+            reader.problem(
+                &Origin::File(pos),
+                String::new(),
+                None,
+                format!(
+                    "tables or arrays nest more than {MAX_DEPTH} levels deep here (a scenario needs 3)"
+                ),
+            );
+            continue;
+        }
         let at = e.span().map(|s| s.start);
         // toml says "duplicate key" without the key: name it from the span.
         let message = match (message.starts_with("duplicate key"), e.span()) {
@@ -450,7 +542,11 @@ pub fn load(
         }
     }
     let scenario = reader.scenario(&root);
-    super::validate::validate(source, scenario, reader.problems, &reader.spots)
+    let omitted = reader.omitted;
+    super::validate::validate(source, scenario, reader.problems, &reader.spots).map_err(|mut e| {
+        e.omitted += omitted;
+        e
+    })
 }
 
 /// The place and depth of the first table header or value that nests deeper
@@ -508,6 +604,8 @@ struct Reader<'a> {
     line_starts: Vec<usize>,
     overrides: &'a [Override],
     problems: Vec<Problem>,
+    /// Problems past [`MAX_KEPT`], counted but not kept.
+    omitted: usize,
     spots: Spots,
     /// The keys of a deal and of each of its parts, worked out once per load.
     deal_keys: Vec<&'static str>,
@@ -534,6 +632,10 @@ impl<'a> Reader<'a> {
     }
 
     fn problem(&mut self, origin: &Origin, path: String, deal: Option<&str>, message: String) {
+        if self.problems.len() >= MAX_KEPT {
+            self.omitted += 1;
+            return;
+        }
         let at = self.locate(origin);
         self.problems.push(Problem {
             at,
@@ -554,14 +656,14 @@ impl<'a> Reader<'a> {
             if known.contains(&e.key.as_str()) {
                 continue;
             }
-            let key_path = join(path, &e.key);
+            let key_path = join(path, &params::short(&e.key));
             self.problem(
                 &e.key_origin,
                 key_path,
                 deal,
                 format!(
                     "unknown key `{}`; {}",
-                    e.key,
+                    params::short(&e.key),
                     params::suggest(&e.key, known)
                 ),
             );
@@ -703,6 +805,7 @@ impl<'a> Reader<'a> {
             if let Tree::Table(_) = item.value {
                 if let Some(deal) = self.deal(i, item, entries) {
                     deals.push(deal);
+                    self.spots.file_index.push(i);
                 }
             }
         }
@@ -716,7 +819,7 @@ impl<'a> Reader<'a> {
             .iter()
             .find(|e| e.key == "counterparty")
             .and_then(|e| match &e.node.value {
-                Tree::Str(s) if !s.is_empty() => Some(s.clone()),
+                Tree::Str(s) if params::text_ok(s) => Some(params::short(s).into_owned()),
                 _ => None,
             });
         let label = label.as_deref();
@@ -732,7 +835,11 @@ impl<'a> Reader<'a> {
                 let Some(e) = found else { continue };
                 has_part = true;
                 let sub = self.table(&e.node, &path, label);
-                self.part(&mut d, (i, &base), key, &e.node, sub, label);
+                // A part that is not a table was reported as such; its keys
+                // are not also reported missing.
+                if matches!(e.node.value, Tree::Table(_)) {
+                    self.part(&mut d, (i, &base), key, &e.node, sub, label);
+                }
                 continue;
             }
             let Some((j, p)) = params::DEAL_PARAMS
@@ -750,7 +857,7 @@ impl<'a> Reader<'a> {
                         None => complete &= key == "id",
                     }
                 }
-                None if key == "id" => {}
+                None if p.default == params::Default::Derived => {}
                 None => {
                     complete = false;
                     self.problem(

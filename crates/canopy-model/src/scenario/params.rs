@@ -125,7 +125,7 @@ impl Kind {
                 let d = r.describe();
                 d.strip_prefix("a number ").map(str::to_string).unwrap_or(d)
             }),
-            Kind::Text => "a non-empty string".into(),
+            Kind::Text => "a string that is not blank, without control characters".into(),
         }
     }
 
@@ -133,7 +133,7 @@ impl Kind {
     /// (an integer for a number becomes a float; a whole float for a whole
     /// number becomes an integer). The error says what is allowed.
     pub fn check(self, value: &Value) -> Result<Value, String> {
-        self.check_shown(value, || value.show())
+        self.check_shown(value, || value.echo())
     }
 
     /// Whether `value` fits, without building anything (the fast path of
@@ -148,7 +148,7 @@ impl Kind {
             (Kind::Numbers(r), Value::List(xs)) => {
                 !xs.is_empty() && xs.iter().all(|x| r.allows(*x))
             }
-            (Kind::Text, Value::Str(s)) => !s.is_empty(),
+            (Kind::Text, Value::Str(s)) => text_ok(s),
             _ => self.check(value).is_ok(),
         }
     }
@@ -162,6 +162,11 @@ impl Kind {
         match (self, value) {
             (Kind::Number(r), Value::Float(x)) if r.allows(*x) => Ok(Value::Float(*x)),
             (Kind::Number(r), Value::Int(i)) if r.allows(*i as f64) => Ok(Value::Float(*i as f64)),
+            (Kind::Number(r), Value::Float(x)) if !x.is_finite() => Err(format!(
+                "{} is not allowed: numbers must be finite ({})",
+                shown(),
+                r.describe()
+            )),
             (Kind::Number(_), Value::Float(_) | Value::Int(_)) => Err(bad()),
             (Kind::Number(_), _) => Err(wrong("a number")),
             (Kind::Whole { min, max }, Value::Int(i)) if (min..=max).contains(i) => {
@@ -178,6 +183,14 @@ impl Kind {
                 } else {
                     Err(bad())
                 }
+            }
+            (Kind::Whole { min, max }, Value::Float(x))
+                if x.fract() == 0.0 && *x >= min as f64 && *x <= max as f64 =>
+            {
+                Err(format!(
+                    "{} is not allowed: a whole number this large must be written as an integer (without a decimal point or exponent), from {min} to {max}",
+                    shown()
+                ))
             }
             (Kind::Whole { .. }, Value::Float(_) | Value::Int(_)) => Err(bad()),
             (Kind::Whole { .. }, _) => Err(wrong("a whole number")),
@@ -199,11 +212,28 @@ impl Kind {
                 }
             }
             (Kind::Numbers(_), _) => Err(wrong(&self.describe())),
-            (Kind::Text, Value::Str(s)) if !s.is_empty() => Ok(Value::Str(s.clone())),
-            (Kind::Text, Value::Str(_)) => Err("must not be empty".into()),
+            (Kind::Text, Value::Str(s)) if text_ok(s) => Ok(Value::Str(s.clone())),
+            (Kind::Text, Value::Str(s)) if s.trim().is_empty() => Err(format!(
+                "{} is not allowed: it must not be empty or blank",
+                shown()
+            )),
+            (Kind::Text, Value::Str(_)) => Err(format!(
+                "{} is not allowed: names may not hold control characters (newlines, tabs, escapes, direction overrides)",
+                shown()
+            )),
             (Kind::Text, _) => Err(wrong("a string")),
         }
     }
+}
+
+/// Whether a name is acceptable: not blank, and free of control characters
+/// and bidirectional overrides, which would forge lines in logs and CSV
+/// files or reorder what a reader sees.
+pub fn text_ok(s: &str) -> bool {
+    !s.trim().is_empty()
+        && !s.chars().any(|c| {
+            c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
 }
 
 /// A parameter's value.
@@ -250,6 +280,24 @@ impl Value {
         }
     }
 
+    /// The value for a message: as [`Value::show`], but a long string or
+    /// list shortened, so that a message never echoes megabytes.
+    pub fn echo(&self) -> String {
+        match self {
+            Value::Str(s) => toml_string(&short(s)),
+            Value::List(xs) if xs.len() > 8 => format!(
+                "[{}, … ({} items)]",
+                xs[..4]
+                    .iter()
+                    .map(|x| float_text(*x))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                xs.len()
+            ),
+            other => other.show(),
+        }
+    }
+
     /// The number, if it is one.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
@@ -275,6 +323,20 @@ impl From<i64> for Value {
 impl From<i32> for Value {
     fn from(i: i32) -> Self {
         Value::Int(i.into())
+    }
+}
+
+impl From<u64> for Value {
+    /// A whole number; one past i64 becomes a float (refused where a whole
+    /// number is expected, never wrapped).
+    fn from(i: u64) -> Self {
+        i64::try_from(i).map_or(Value::Float(i as f64), Value::Int)
+    }
+}
+
+impl From<usize> for Value {
+    fn from(i: usize) -> Self {
+        Value::from(i as u64)
     }
 }
 
@@ -322,6 +384,17 @@ pub fn float_text(x: f64) -> String {
     }
 }
 
+/// How many characters of a long string messages echo.
+const ECHO_CHARS: usize = 60;
+
+/// `s`, or its start and its length when it is too long to echo whole.
+pub fn short(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(ECHO_CHARS) {
+        None => s.into(),
+        Some((cut, _)) => format!("{}… ({} characters)", &s[..cut], s.chars().count()).into(),
+    }
+}
+
 /// A string as a TOML basic string, escaped.
 pub fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
@@ -340,8 +413,10 @@ pub enum Default {
     Str(&'static str),
     /// A list of numbers.
     List(&'static [f64]),
-    /// None: the key is required (deal keys), or derived (a deal's id).
+    /// None: the key must be given (some deal keys).
     Required,
+    /// None: made from other keys when missing (a deal's id).
+    Derived,
 }
 
 impl Default {
@@ -353,7 +428,7 @@ impl Default {
             Default::Bool(b) => Some(Value::Bool(b)),
             Default::Str(s) => Some(Value::Str(s.to_string())),
             Default::List(xs) => Some(Value::List(xs.to_vec())),
-            Default::Required => None,
+            Default::Required | Default::Derived => None,
         }
     }
 }
@@ -388,6 +463,18 @@ pub struct DealParam {
     pub get: fn(&Deal) -> Option<Value>,
     /// Writes a value that [`Kind::check`] has accepted, creating its part if missing.
     pub set: fn(&mut Deal, Value),
+}
+
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Param({})", self.path)
+    }
+}
+
+impl std::fmt::Debug for DealParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DealParam({})", self.path)
+    }
 }
 
 /// The part of the deal a [`DealParam`] belongs to (`tvl`), or `None` for
@@ -463,9 +550,9 @@ macro_rules! switch {
 /// The longest month or duration a scenario may name.
 pub const MAX_MONTHS: i64 = 100_000;
 
-const PRICE_MODELS: &[&str] = &["fixed", "market"];
-const REBALANCES: &[&str] = &["both", "buy-only"];
-const TVL_KINDS: &[&str] = &["protocol-locked", "contracted", "organic", "boosted"];
+const PRICE_MODELS: &[&str] = &PriceModel::NAMES;
+const REBALANCES: &[&str] = &Rebalance::NAMES;
+const TVL_KINDS: &[&str] = &TvlKind::NAMES;
 
 /// Every parameter of the scenario as a whole, in file order.
 #[rustfmt::skip]
@@ -479,7 +566,9 @@ pub static PARAMS: &[Param] = &[
         },
         default: Default::Int(0),
         doc: "Seed for anything random: the same seed gives the same numbers.",
-        get: |sc| Value::Int(i64::try_from(sc.simulation.seed).unwrap_or(i64::MAX)),
+        // A seed past i64 (only from code) shows as a float, which the
+        // whole-number check refuses, rather than as some other seed.
+        get: |sc| i64::try_from(sc.simulation.seed).map_or(Value::Float(sc.simulation.seed as f64), Value::Int),
         set: |sc, v| {
             sc.simulation.seed = match v {
                 Value::Int(i) => u64::try_from(i).unwrap_or(0),
@@ -602,7 +691,7 @@ pub static DEAL_PARAMS: &[DealParam] = &[
     DealParam {
         path: "id",
         kind: Kind::Text,
-        default: Default::Required,
+        default: Default::Derived,
         doc: "Unique id; by default the counterparty's first 10 characters and the start month (`Sigma Capi_001`).",
         get: |d| Some(Value::Str(d.id.clone())),
         set: |d, v| d.id = s(v),

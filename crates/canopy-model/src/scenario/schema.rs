@@ -65,7 +65,7 @@ fn default_json(d: Default) -> Option<Json> {
         Default::Bool(b) => json!(b),
         Default::Str(s) => json!(s),
         Default::List(xs) => json!(xs),
-        Default::Required => return None,
+        Default::Required | Default::Derived => return None,
     })
 }
 
@@ -136,7 +136,7 @@ fn deal_schema() -> Json {
             props.insert(key.to_string(), object(part_props, part_required, ""));
         } else if let Some(p) = params::deal_param(key) {
             props.insert(key.to_string(), leaf(p.kind, p.default, p.doc));
-            if p.default == Default::Required && key != "id" {
+            if p.default == Default::Required {
                 required.push(key);
             }
         }

@@ -22,18 +22,6 @@ pub enum Where {
     Nowhere,
 }
 
-impl Where {
-    /// The line and column of byte offset `pos` in `text`.
-    pub fn at(text: &str, pos: usize) -> Where {
-        let pos = pos.min(text.len());
-        let before = text.get(..pos).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        Where::Text { line, column }
-    }
-}
-
 /// One thing wrong with a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
@@ -54,14 +42,24 @@ pub struct ScenarioError {
     pub source_name: String,
     /// The problems, in the order found.
     pub problems: Vec<Problem>,
+    /// Problems found but not kept (past [`MAX_KEPT`]), so that a huge broken
+    /// file cannot fill the memory with messages.
+    pub omitted: usize,
 }
+
+/// How many problems are kept at most.
+pub const MAX_KEPT: usize = 1000;
 
 impl ScenarioError {
     /// An error about `source_name` with these problems.
     pub fn new(source_name: &str, problems: Vec<Problem>) -> Self {
+        let omitted = problems.len().saturating_sub(MAX_KEPT);
+        let mut problems = problems;
+        problems.truncate(MAX_KEPT);
         ScenarioError {
             source_name: source_name.to_string(),
             problems,
+            omitted,
         }
     }
 }
@@ -75,14 +73,14 @@ impl fmt::Display for ScenarioError {
             // Not about a key (a file that cannot be read): one plain line.
             return write!(f, "scenario {}: {}", self.source_name, only.message);
         }
-        let n = self.problems.len();
+        let n = self.problems.len() + self.omitted;
         write!(
             f,
             "scenario {} is not valid ({n} problem{}):",
             self.source_name,
             if n == 1 { "" } else { "s" }
         )?;
-        for p in &self.problems {
+        for p in self.problems.iter().take(MAX_SHOWN) {
             write!(f, "\n  {}", self.source_name)?;
             match &p.at {
                 Where::Text { line, column } => write!(f, ":{line}:{column}")?,
@@ -100,9 +98,20 @@ impl fmt::Display for ScenarioError {
                 write!(f, " ({deal} is {cp})")?;
             }
         }
+        let more = self.problems.len().saturating_sub(MAX_SHOWN) + self.omitted;
+        if more > 0 {
+            write!(
+                f,
+                "\n  ... and {more} more problem{} not shown",
+                if more == 1 { "" } else { "s" }
+            )?;
+        }
         Ok(())
     }
 }
+
+/// How many problems an error message lists; the rest are counted.
+pub const MAX_SHOWN: usize = 100;
 
 /// The `deal[i]` a key path is in, if it is in one.
 fn deal_of(path: &str) -> Option<&str> {
@@ -168,9 +177,12 @@ impl Scenario {
                 }
             }
         }
-        validate("scenario", self, problems, &Spots::default())
+        validate(BUILT_IN_CODE, self, problems, &Spots::default())
     }
 }
+
+/// The source name of a scenario built in code, in messages.
+pub const BUILT_IN_CODE: &str = "(built in code)";
 
 /// What a deal without parts is told.
 pub(super) const NO_PART: &str = "a deal needs at least one part: `tvl`, `oak` or `leaf_pair`";
@@ -185,6 +197,9 @@ pub(super) struct Spots {
     scenario: Vec<Option<Where>>,
     /// Deal `i`'s key `j` (index in [`params::DEAL_PARAMS`]) at `i * stride + j`.
     deals: Vec<Option<Where>>,
+    /// For each deal of the scenario, its index in the file (deals that could
+    /// not be read are left out of the scenario); empty: the same index.
+    pub file_index: Vec<usize>,
 }
 
 /// Which key a place is for.
@@ -244,6 +259,20 @@ impl Spots {
         self.get(Spot::Deal(i, 0)).is_some()
     }
 
+    /// The index in the file of the scenario's deal `i`.
+    fn file_index(&self, i: usize) -> usize {
+        self.file_index.get(i).copied().unwrap_or(i)
+    }
+
+    /// The place of `a`, unless `b` (which `a` is checked against) was
+    /// changed by an override: then that override, the change to blame.
+    fn latest_of(&self, a: &str, b: &str) -> Where {
+        match (self.at(a), self.at(b)) {
+            (o @ Where::Override(_), _) | (_, o @ Where::Override(_)) => o,
+            (w, _) => w,
+        }
+    }
+
     /// The later-written of two keys of deal `i`: an override wins over the file.
     fn latest(&self, i: usize, a: &str, b: &str) -> Where {
         match (self.at_deal(i, a), self.at_deal(i, b)) {
@@ -286,10 +315,9 @@ pub(super) fn validate(
     };
 
     if s.oak.redemption_end_month <= s.oak.redemption_start_month {
-        let path = "oak.redemption_end_month";
         add(
-            path.into(),
-            spots.at(path),
+            "oak.redemption_end_month".into(),
+            spots.latest_of("oak.redemption_end_month", "oak.redemption_start_month"),
             None,
             format!(
                 "{} is not allowed: the redemption window must end after it starts (redemption_start_month = {})",
@@ -298,10 +326,9 @@ pub(super) fn validate(
         );
     }
     if s.leaf_price.min >= s.leaf_price.max {
-        let path = "leaf_price.max";
         add(
-            path.into(),
-            spots.at(path),
+            "leaf_price.max".into(),
+            spots.latest_of("leaf_price.max", "leaf_price.min"),
             None,
             format!(
                 "{} is not allowed: it must be above leaf_price.min ({})",
@@ -312,11 +339,16 @@ pub(super) fn validate(
     }
 
     let mut allocated = 0.0;
+    // Where the OAK allocation was last changed by an override, if it was.
+    let mut allocation_override = None;
     let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(s.deals.len());
     for (i, d) in s.deals.iter().enumerate() {
-        let given = spots.id_given(i);
-        let id_path = || format!("deal[{i}].id");
-        let id_at = || spots.at_deal(i, "id");
+        // Paths and places name the deal as the file numbers it (a deal that
+        // could not be read is not in `s.deals`).
+        let f = spots.file_index(i);
+        let given = spots.id_given(f) || d.id != Deal::default_id(&d.counterparty, d.start_month);
+        let id_path = || format!("deal[{f}].id");
+        let id_at = || spots.at_deal(f, "id");
         if given && reserved_id(&d.id) {
             add(
                 id_path(),
@@ -324,7 +356,7 @@ pub(super) fn validate(
                 Some(d),
                 format!(
                     "the id {} is the name of a row deals.csv generates (`recurring NNN` for recurring contracts, `... (organic)` for organic twins, `chain organic`); choose another",
-                    Value::Str(d.id.clone()).show()
+                    Value::Str(d.id.clone()).echo()
                 ),
             );
         }
@@ -333,8 +365,11 @@ pub(super) fn validate(
                 first_with.insert(&d.id, i);
             }
             Some(&first) => {
-                let first_given = spots.id_given(first);
-                let other = format!("deal[{first}] ({})", s.deals[first].counterparty);
+                let first_d = &s.deals[first];
+                let first_f = spots.file_index(first);
+                let first_given = spots.id_given(first_f)
+                    || first_d.id != Deal::default_id(&first_d.counterparty, first_d.start_month);
+                let other = format!("deal[{first_f}] ({})", first_d.counterparty);
                 let hint = match (given, first_given) {
                     (false, false) => "both are made from the counterparty's first 10 characters and the start month; give one of them an `id`".to_string(),
                     (false, true) => format!("this deal's id is made from its counterparty and start month; give it an `id`, or change the one of {other}"),
@@ -344,8 +379,8 @@ pub(super) fn validate(
                     (id_path(), id_at())
                 } else {
                     (
-                        format!("deal[{i}]"),
-                        spots.latest(i, "counterparty", "start_month"),
+                        format!("deal[{f}]"),
+                        spots.latest(f, "counterparty", "start_month"),
                     )
                 };
                 add(
@@ -354,20 +389,33 @@ pub(super) fn validate(
                     Some(d),
                     format!(
                         "duplicate deal id {}: {other} has it too; {hint}",
-                        Value::Str(d.id.clone()).show()
+                        Value::Str(d.id.clone()).echo()
                     ),
                 );
             }
         }
         if let Some(oak) = &d.oak {
             allocated += oak.amount;
+            if let w @ Where::Override(_) = spots.at_deal(f, "oak.amount") {
+                allocation_override = Some(w);
+            }
         }
         if let Some(pair) = &d.leaf_pair {
             let cost = pair.leaf_tokens * s.leaf_price.initial;
             if cost > pair.amount {
+                let at = match (
+                    spots.at_deal(f, "leaf_pair.leaf_tokens"),
+                    spots.at_deal(f, "leaf_pair.amount"),
+                    spots.at("leaf_price.initial"),
+                ) {
+                    (o @ Where::Override(_), _, _)
+                    | (_, o @ Where::Override(_), _)
+                    | (_, _, o @ Where::Override(_)) => o,
+                    (w, _, _) => w,
+                };
                 add(
-                    format!("deal[{i}].leaf_pair.leaf_tokens"),
-                    spots.at_deal(i, "leaf_pair.leaf_tokens"),
+                    format!("deal[{f}].leaf_pair.leaf_tokens"),
+                    at,
                     Some(d),
                     format!(
                         "{} LEAF at the initial price of {} is worth {}, more than the pair's amount ({}): the pair would start with negative USDC",
@@ -382,9 +430,13 @@ pub(super) fn validate(
     }
     if allocated > s.oak.total_supply {
         let path = "oak.total_supply";
+        let at = match spots.at(path) {
+            o @ Where::Override(_) => o,
+            w => allocation_override.unwrap_or(w),
+        };
         add(
             path.into(),
-            spots.at(path),
+            at,
             None,
             format!(
                 "the deals allocate {} OAK, more than the total supply of {}",
