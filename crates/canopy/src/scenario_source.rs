@@ -94,6 +94,19 @@ fn single(source: &str, message: String) -> ScenarioError {
 /// device such as `/dev/zero` would otherwise fill the memory).
 fn read_capped(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        // A named pipe with no writer would block forever: refuse it. The
+        // pipes a shell passes as `<(...)` live under /dev/fd and are read.
+        let meta = std::fs::metadata(path)?;
+        if meta.file_type().is_fifo() && !path.starts_with("/dev/fd") && !path.starts_with("/proc")
+        {
+            return Err(std::io::Error::other(
+                "it is a named pipe; give a scenario file (or `<(command)` to read a command's output)",
+            ));
+        }
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
         .take(MAX_TEXT_BYTES as u64 + 1)
@@ -104,10 +117,17 @@ fn read_capped(path: &Path) -> std::io::Result<String> {
             MAX_TEXT_BYTES / (1024 * 1024)
         )));
     }
-    String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(bytes).map_err(|e| {
+        // Where the first bad byte is, as a line and column of the valid text before it.
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[start..]).chars().count() + 1;
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            "it is not UTF-8 text (a scenario is a TOML file)",
+            format!(
+                "it is not UTF-8 text (a scenario is a TOML file): line {line}, column {column} holds a byte that is not UTF-8"
+            ),
         )
     })
 }

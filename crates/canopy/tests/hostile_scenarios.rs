@@ -464,3 +464,51 @@ fn numbers_that_cannot_be_taken_say_why() {
         "{err}"
     );
 }
+
+#[test]
+fn odd_files_and_keys_are_named_for_what_they_are() {
+    let tmp = TempDir::new().unwrap();
+    let fifo = tmp.path().join("f.toml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, err) = check(tmp.path(), &["f.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("it is a named pipe"), "{err}");
+
+    std::fs::write(
+        tmp.path().join("u.toml"),
+        b"[aegis]\ninitial_usdc = 1\n# \xff bad\n",
+    )
+    .unwrap();
+    let (code, err) = check(tmp.path(), &["u.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("line 3, column 3"), "{err}");
+
+    std::fs::write(tmp.path().join("c.toml"), "[SIMULATION]\nmonths = 3\n").unwrap();
+    let (_, err) = check(tmp.path(), &["c.toml"]);
+    assert!(err.contains("did you mean `simulation`?"), "{err}");
+    let (_, err) = check(tmp.path(), &["default", "--set", "simulation.mönths=3"]);
+    assert!(
+        err.contains("unknown key `mönths`; did you mean `months`?"),
+        "{err}"
+    );
+    let (code, _) = check(tmp.path(), &["default", "--set", "deal[+1].start_month=3"]);
+    assert_eq!(code, Some(2));
+    let (_, err) = check(
+        tmp.path(),
+        &[
+            "default",
+            "--set",
+            "deal[18446744073709551616].start_month=1",
+        ],
+    );
+    assert!(
+        err.contains("the index 18446744073709551616 is too large"),
+        "{err}"
+    );
+}

@@ -33,11 +33,9 @@ impl KeyPath {
                 Some(i) => (&part[..i], &part[i..]),
                 None => (part, ""),
             };
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
+            // Any other character is left to the key check, which suggests
+            // the nearest key (`mönths`: did you mean `months`?).
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == ']') {
                 return Err(format!(
                     "`{key}` is not a dotted key path (for example `aegis.initial_usdc` or `deal[0].oak.amount`)"
                 ));
@@ -45,11 +43,19 @@ impl KeyPath {
             segments.push(Segment::Key(name.to_string()));
             while !rest.is_empty() {
                 let close = rest.find(']').filter(|_| rest.starts_with('['));
-                let index = close.and_then(|c| rest[1..c].parse::<usize>().ok());
-                match (close, index) {
-                    (Some(c), Some(i)) => {
+                let digits = close
+                    .map(|c| &rest[1..c])
+                    .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+                match (close, digits.map(str::parse::<usize>)) {
+                    (Some(c), Some(Ok(i))) => {
                         segments.push(Segment::Index(i));
                         rest = &rest[c + 1..];
+                    }
+                    (Some(_), Some(Err(_))) => {
+                        return Err(format!(
+                            "`{key}`: the index {} is too large",
+                            params::short(digits.unwrap_or_default())
+                        ));
                     }
                     _ => {
                         return Err(format!(

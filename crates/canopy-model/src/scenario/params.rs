@@ -790,9 +790,11 @@ pub fn deal_children(prefix: &str) -> Vec<&'static str> {
 /// The nearest of `known` to a mistyped `key`, as a hint: "did you mean
 /// `x`?", or the list of what is allowed.
 pub fn suggest(key: &str, known: &[&str]) -> String {
+    // Case is ignored: `SIMULATION` is as near to `simulation` as can be.
+    let lower = key.to_lowercase();
     known
         .iter()
-        .map(|k| (strsim::jaro_winkler(k, key), *k))
+        .map(|k| (strsim::jaro_winkler(k, &lower), *k))
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| format!("did you mean `{k}`?"))
