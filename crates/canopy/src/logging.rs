@@ -15,13 +15,13 @@ pub const KEEP: usize = 3;
 pub fn create_log(dir: &Path) -> io::Result<(PathBuf, File)> {
     let shown = dir.display();
     let worded = |e: io::Error| {
-        let text = match e.kind() {
+        // A file or a symbolic link loop on the way is named as such.
+        let text = canopy_output::in_the_way(dir).unwrap_or_else(|| match e.kind() {
             io::ErrorKind::AlreadyExists | io::ErrorKind::NotADirectory => {
-                canopy_output::in_the_way(dir)
-                    .unwrap_or_else(|| format!("{shown} (or a folder above it) is not a folder"))
+                format!("{shown} (or a folder above it) is not a folder")
             }
             _ => canopy_output::describe(&e),
-        };
+        });
         io::Error::new(
             e.kind(),
             format!("cannot create a log file in {shown}: {text}"),
@@ -154,36 +154,28 @@ impl LogFile {
         self.file.sync_data()
     }
 
-    fn keep<T>(&self, r: io::Result<T>) -> io::Result<T> {
-        if let Err(e) = &r {
+    /// Keeps the first error, and says the write went well: `tracing`
+    /// would print each error to stderr, and the run reports it once.
+    fn write_or_keep(&self, buf: &[u8]) {
+        if self.error.get().is_some() {
+            return;
+        }
+        if let Err(e) = (&*self.file).write_all(buf) {
             let _ = self
                 .error
-                .set(io::Error::new(e.kind(), canopy_output::describe(e)));
+                .set(io::Error::new(e.kind(), canopy_output::describe(&e)));
         }
-        r
     }
 }
 
 impl Write for LogFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.error.get().is_some() {
-            return Err(io::Error::other("the log failed earlier"));
-        }
-        let r = (&*self.file).write(buf);
-        self.keep(r)
-    }
-
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        if self.error.get().is_some() {
-            return Err(io::Error::other("the log failed earlier"));
-        }
-        let r = (&*self.file).write_all(buf);
-        self.keep(r)
+        self.write_or_keep(buf);
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let r = (&*self.file).flush();
-        self.keep(r)
+        Ok(())
     }
 }
 
@@ -211,7 +203,7 @@ mod tests {
     #[test]
     fn a_write_error_is_kept() {
         let mut log = LogFile::new(File::options().write(true).open("/dev/full").unwrap());
-        assert!(log.write_all(b"line\n").is_err());
+        log.write_all(b"line\n").unwrap();
         let e = log.check().unwrap_err();
         assert!(!e.to_string().contains("os error"), "{e}");
         assert!(e.to_string().contains("space"), "{e}");

@@ -288,6 +288,10 @@ fn a_read_only_out_is_found_before_the_run() {
     assert!(err.contains("/sys"), "{err}");
     assert!(err.contains("cannot"), "{err}");
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
 }
 
 #[test]
@@ -524,6 +528,10 @@ fn a_read_only_working_folder_is_an_error_before_the_run() {
         "{err}"
     );
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
 }
 
 #[test]
@@ -536,9 +544,13 @@ fn a_log_folder_in_place_of_a_result_file_is_found_before_the_run() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("o/deals.csv is a folder"),
+        stderr(&out).contains("--log-dir o/deals.csv would put the log folder where"),
         "{}",
         stderr(&out)
     );
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
 }
