@@ -501,10 +501,13 @@ fn help_that_cannot_be_written_is_an_error() {
 
 #[test]
 fn a_read_only_working_folder_is_an_error_before_the_run() {
-    // /sys refuses even root; the default out/ and logs/ cannot be made there.
+    // /sys refuses even root; the default out/ and logs/ cannot be made
+    // there. --out is checked first, then the log folder.
+    let tmp = TempDir::new().unwrap();
     let out = StdCommand::new(cargo_bin("canopy"))
         .current_dir("/sys")
-        .args(["run", "reference", "--no-charts"])
+        .args(["run", "reference", "--no-charts", "--out"])
+        .arg(tmp.path().join("o"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -513,7 +516,10 @@ fn a_read_only_working_folder_is_an_error_before_the_run() {
         err.starts_with("error: cannot create a log file in logs: "),
         "{err}"
     );
-    let tmp = TempDir::new().unwrap();
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
     let logs = tmp.path().join("l");
     let out = StdCommand::new(cargo_bin("canopy"))
         .current_dir("/sys")
