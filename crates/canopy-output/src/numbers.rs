@@ -72,7 +72,7 @@ pub fn compact(x: f64) -> String {
         return "0".into();
     }
     let a = x.abs();
-    if a >= HUGE || a < 1e-6 {
+    if !(1e-6..HUGE).contains(&a) {
         format!("{x:e}")
     } else {
         format!("{x}")
