@@ -59,6 +59,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// renames happen together, so a signal handled by [`abandon`] finds either
 /// none or all of them done.
 pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> io::Result<()> {
+    replace_all(files, &[], &[])
+}
+
+/// One batch of changes to a folder, done whole: writes every file of
+/// `files` to its temporary, then, holding the registry's lock (so that a
+/// signal handled by [`abandon`] finds none or all of it done), renames
+/// those and the already written temporaries of `written` (`(temporary,
+/// path)`, from [`create_temporary`]) into place and removes the stale
+/// files `remove` (absent ones are no error). An error before the renames
+/// replaces nothing and removes the temporaries this call made; those of
+/// `written` stay their owner's to place or [`discard`].
+pub fn replace_all(
+    files: &[(PathBuf, &[u8])],
+    written: &[(PathBuf, PathBuf)],
+    remove: &[PathBuf],
+) -> io::Result<()> {
     let mut made = Vec::with_capacity(files.len());
     let result = (|| {
         for (path, bytes) in files {
@@ -78,9 +94,26 @@ pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> io::Result<()> {
             std::thread::sleep(Duration::from_millis(pause));
         }
         let mut list = pending();
-        for ((path, _), tmp) in files.iter().zip(&made) {
+        let renames = files
+            .iter()
+            .map(|(path, _)| path)
+            .zip(&made)
+            .chain(written.iter().map(|(tmp, path)| (path, tmp)));
+        for (path, tmp) in renames {
+            if !list.contains(tmp) {
+                return Err(io::Error::other(format!(
+                    "{}: its temporary file is not one this process wrote",
+                    path.display()
+                )));
+            }
             fs::rename(tmp, path).map_err(|e| named(e, path))?;
             list.retain(|p| p != tmp);
+        }
+        for path in remove {
+            match fs::remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(named(e, path)),
+                _ => {}
+            }
         }
         Ok(())
     })();
@@ -94,6 +127,11 @@ pub fn write_all_atomic(files: &[(PathBuf, &[u8])]) -> io::Result<()> {
         }
     }
     result
+}
+
+/// Whether `tmp` is a temporary of this process not yet placed or removed.
+pub fn is_pending(tmp: &Path) -> bool {
+    pending().iter().any(|p| p == tmp)
 }
 
 /// Creates the temporary for `path`, registered like those of
@@ -186,8 +224,9 @@ fn ours(file_name: &str, names: &[String]) -> Option<u32> {
 #[cfg(unix)]
 fn alive(pid: u32) -> bool {
     // 0 and negative numbers name process groups for kill(2).
+    // One that does not fit a pid_t cannot be asked about: keep its file.
     let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
+        return true;
     };
     if pid <= 0 {
         return true;
@@ -215,6 +254,46 @@ mod tests {
         assert_eq!(ours(".metrics.csv.+12.tmp", &names), None);
         assert_eq!(ours("metrics.csv.12.tmp", &names), None);
         assert_eq!(ours(".metrics.csv.tmp", &names), None);
+    }
+
+    #[test]
+    fn a_pid_that_cannot_be_asked_about_counts_as_alive() {
+        assert!(alive(u32::MAX));
+        assert!(alive(std::process::id()));
+    }
+
+    #[test]
+    fn a_batch_places_a_streamed_temporary_with_the_others_or_none() {
+        let dir = std::env::temp_dir().join(format!("canopy-batch-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("a"), "old a").unwrap();
+        fs::write(dir.join("s"), "old s").unwrap();
+        fs::write(dir.join("stale"), "old").unwrap();
+        let (tmp, mut f) = create_temporary(&dir.join("s")).unwrap();
+        f.write_all(b"new s").unwrap();
+        drop(f);
+        // A failure (a file in a missing folder) replaces none of them.
+        let bad = dir.join("missing/b");
+        let written = [(tmp.clone(), dir.join("s"))];
+        let remove = [dir.join("stale")];
+        let e = replace_all(&[(dir.join("a"), b"new a"), (bad, b"x")], &written, &remove);
+        assert!(e.is_err());
+        assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "old a");
+        assert_eq!(fs::read_to_string(dir.join("s")).unwrap(), "old s");
+        assert!(dir.join("stale").exists());
+        assert!(is_pending(&tmp), "the streamed temporary stays its owner's");
+        replace_all(&[(dir.join("a"), b"new a")], &written, &remove).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "new a");
+        assert_eq!(fs::read_to_string(dir.join("s")).unwrap(), "new s");
+        assert!(!dir.join("stale").exists());
+        assert!(!is_pending(&tmp));
+        let mut left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a", "s"]);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

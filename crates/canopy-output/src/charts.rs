@@ -737,13 +737,16 @@ fn oak_redemptions_subtitle(recs: &[MonthRecord]) -> String {
     if months_with == 0 {
         "No OAK was redeemed in this run".to_string()
     } else if usdc == 0.0 && leaf == 0.0 {
-        format!("OAK redeemed each month, in {months_with} months; AEGIS paid nothing for it")
+        format!(
+            "OAK redeemed each month, in {}; AEGIS paid nothing for it",
+            crate::numbers::count(months_with, "month", "months")
+        )
     } else {
         format!(
-            "OAK redeemed each month and what AEGIS paid for it: {} USDC and {} LEAF over {} months",
+            "OAK redeemed each month and what AEGIS paid for it: {} USDC and {} LEAF over {}",
             amount(usdc),
             amount(leaf),
-            months_with
+            crate::numbers::count(months_with, "month", "months")
         )
     }
 }

@@ -1,7 +1,8 @@
 //! Per-deal results: an [`Observer`] that gathers what each deal (and each
 //! thing that is not a deal but holds TVL) contributed each month and writes
 //! that month's rows of `deals.csv` when the month ends (to a temporary file
-//! renamed into place by [`DealLog::save`], or to memory), keeping only each
+//! renamed into place by [`crate::write`] with the other files, or by
+//! [`DealLog::save`], or to memory), keeping only each
 //! deal's totals for the report.
 //!
 //! `deals.csv` is in long format: one row per entity and month in which the
@@ -41,6 +42,9 @@ use canopy_model::tvl::{Contribution, Source};
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State, TvlKind};
 
 use crate::atomic::{self, write_atomic};
+
+/// The name of the file, in the output folder.
+pub const DEALS_CSV: &str = "deals.csv";
 
 /// The columns of `deals.csv`.
 pub const COLUMNS: [&str; 14] = [
@@ -161,6 +165,14 @@ enum Sink {
     },
 }
 
+/// `deals.csv` ready to be placed: see [`DealLog::staged`].
+pub(crate) enum Staged<'a> {
+    /// Its bytes, kept in memory.
+    Bytes(&'a [u8]),
+    /// Its streamed temporary file, synced.
+    Temporary(PathBuf),
+}
+
 /// Gathers each deal's figures month by month and writes the month's rows
 /// of `deals.csv` when it ends, so that it holds one month's rows and one
 /// [`DealTotals`] per deal, not every row of the run.
@@ -222,6 +234,11 @@ impl DealLog {
             }
         };
         Ok(Self::with_sink(s, sink))
+    }
+
+    /// [`DealLog::streaming`] into `deals.csv` in the folder `out`.
+    pub fn streaming_into(s: &Scenario, out: &Path) -> io::Result<Self> {
+        Self::streaming(s, &out.join(DEALS_CSV))
     }
 
     fn with_sink(s: &Scenario, sink: Sink) -> Self {
@@ -299,14 +316,22 @@ impl DealLog {
     /// a temporary file, or the streamed temporary file (which must be
     /// beside `path`) synced and renamed into place.
     pub fn save(&self, path: &Path) -> io::Result<()> {
+        match self.staged()? {
+            Staged::Bytes(bytes) => write_atomic(path, bytes),
+            Staged::Temporary(tmp) => {
+                atomic::place(&tmp, path)?;
+                self.set_placed();
+                Ok(())
+            }
+        }
+    }
+
+    /// What there is to place: the bytes kept in memory, or the streamed
+    /// temporary, synced, with the first error that spoiled it if one did.
+    pub(crate) fn staged(&self) -> io::Result<Staged<'_>> {
         match &self.sink {
-            Sink::Memory(w) => write_atomic(path, w.get_ref()),
-            Sink::File {
-                w,
-                tmp,
-                error,
-                placed,
-            } => {
+            Sink::Memory(w) => Ok(Staged::Bytes(w.get_ref())),
+            Sink::File { w, tmp, error, .. } => {
                 if let Some(e) = error {
                     return Err(io::Error::new(e.kind(), e.to_string()));
                 }
@@ -314,10 +339,15 @@ impl DealLog {
                     return Err(io::Error::other("deals.csv was not written"));
                 };
                 w.get_ref().get_ref().sync_all()?;
-                atomic::place(tmp, path)?;
-                placed.set(true);
-                Ok(())
+                Ok(Staged::Temporary(tmp.clone()))
             }
+        }
+    }
+
+    /// Records that the streamed temporary was renamed into place.
+    pub(crate) fn set_placed(&self) {
+        if let Sink::File { placed, .. } = &self.sink {
+            placed.set(true);
         }
     }
 

@@ -12,15 +12,14 @@ pub mod palette;
 pub mod report;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use canopy_model::{MonthRecord, Scenario};
 
-use crate::atomic::write_atomic;
 use charts::Chart;
-pub use deals::DealLog;
+pub use deals::{DEALS_CSV, DealLog};
 
 /// A finished (or stopped) run, as the artifacts see it.
 pub struct Run<'a> {
@@ -41,51 +40,70 @@ pub struct Run<'a> {
 /// missing). Chart files and a report left by an earlier run that this run
 /// does not write are removed, so the folder never mixes two runs.
 ///
+/// Every file is written to its temporary first (a streamed `deals.csv` is
+/// one already); then all are renamed into place and the stale ones
+/// removed together ([`atomic::replace_all`]): an error while writing
+/// replaces none of them, and a signal finds none or all of it done.
+///
 /// It checks the folder first ([`preflight`]), so an error names the file.
 pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     preflight(out)?;
-    write_atomic(
-        &out.join("metrics.csv"),
-        &metrics::metrics_csv(run.records)?,
-    )?;
-    write_atomic(
-        &out.join("metrics.json"),
-        json::metrics_json(run.records).as_bytes(),
-    )?;
-    run.deals.save(&out.join("deals.csv"))?;
+    let metrics_csv = metrics::metrics_csv(run.records)?;
+    let metrics_json = json::metrics_json(run.records);
+    let deals = run.deals.staged()?;
+    let deals_path = out.join(DEALS_CSV);
+    let mut files: Vec<(PathBuf, &[u8])> = vec![
+        (out.join("metrics.csv"), &metrics_csv),
+        (out.join("metrics.json"), metrics_json.as_bytes()),
+    ];
+    let mut written = Vec::new();
+    match &deals {
+        deals::Staged::Bytes(bytes) => files.push((deals_path, bytes)),
+        deals::Staged::Temporary(tmp) => written.push((tmp.clone(), deals_path)),
+    }
 
     let wanted = if with_charts {
         charts::charts_for(run.records)
     } else {
         Vec::new()
     };
+    let mut remove = Vec::new();
     for c in Chart::ALL.iter().filter(|c| !wanted.contains(c)) {
-        remove_stale(&out.join(format!("{}.png", c.file_stem())))?;
-        remove_stale(&out.join(format!("{}.svg", c.file_stem())))?;
+        remove.push(out.join(format!("{}.png", c.file_stem())));
+        remove.push(out.join(format!("{}.svg", c.file_stem())));
     }
     if !with_charts {
-        return remove_stale(&out.join("report.html"));
+        remove.push(out.join("report.html"));
     }
 
     let svgs = render_all(&wanted, run.records)?;
+    let page = if with_charts {
+        let charts: Vec<(Chart, String)> = wanted
+            .iter()
+            .copied()
+            .zip(svgs.iter().map(|(svg, _)| svg.clone()))
+            .collect();
+        Some(report::html(&report::Report {
+            name: run.name,
+            scenario: run.scenario,
+            records: run.records,
+            deals: run.deals,
+            charts: &charts,
+            stopped: run.stopped.as_deref(),
+        }))
+    } else {
+        None
+    };
     for (c, (svg, png)) in wanted.iter().zip(&svgs) {
-        write_atomic(&out.join(format!("{}.svg", c.file_stem())), svg.as_bytes())?;
-        write_atomic(&out.join(format!("{}.png", c.file_stem())), png)?;
+        files.push((out.join(format!("{}.svg", c.file_stem())), svg.as_bytes()));
+        files.push((out.join(format!("{}.png", c.file_stem())), png));
     }
-    let charts: Vec<(Chart, String)> = wanted
-        .iter()
-        .copied()
-        .zip(svgs.into_iter().map(|(svg, _)| svg))
-        .collect();
-    let page = report::html(&report::Report {
-        name: run.name,
-        scenario: run.scenario,
-        records: run.records,
-        deals: run.deals,
-        charts: &charts,
-        stopped: run.stopped.as_deref(),
-    });
-    write_atomic(&out.join("report.html"), page.as_bytes())
+    if let Some(page) = &page {
+        files.push((out.join("report.html"), page.as_bytes()));
+    }
+    atomic::replace_all(&files, &written, &remove)?;
+    run.deals.set_placed();
+    Ok(())
 }
 
 /// The names of every file a run may write or remove in its folder: the
@@ -93,7 +111,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
 /// run draws depends on its records, and a run without charts removes them,
 /// so before a run all of these must be free to replace.
 pub fn targets() -> Vec<String> {
-    let mut names: Vec<String> = ["metrics.csv", "metrics.json", "deals.csv"]
+    let mut names: Vec<String> = ["metrics.csv", "metrics.json", DEALS_CSV]
         .map(String::from)
         .into();
     for c in Chart::ALL {
@@ -114,29 +132,26 @@ pub fn targets() -> Vec<String> {
 pub fn preflight(out: &Path) -> io::Result<()> {
     let shown = out.display();
     let not_a_folder = || {
+        let why = in_the_way(out).unwrap_or_else(|| format!("{shown} is not a folder"));
         io::Error::new(
             io::ErrorKind::NotADirectory,
-            format!("{shown} is not a folder; --out needs a folder (it is created if missing)"),
+            format!(
+                "cannot use {shown} for --out: {why}; --out needs a folder (it is created if missing)"
+            ),
         )
     };
     match std::fs::metadata(out) {
         Ok(m) if !m.is_dir() => return Err(not_a_folder()),
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(out).map_err(|e| match e.kind() {
-                io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => io::Error::new(
-                    e.kind(),
-                    format!(
-                        "cannot create the folder {shown}: part of the path is a file, not a folder"
-                    ),
-                ),
-                _ => io::Error::new(
-                    e.kind(),
-                    format!("cannot create the folder {shown}: {}", describe(&e)),
-                ),
+            std::fs::create_dir_all(out).map_err(|e| {
+                let why = in_the_way(out).unwrap_or_else(|| describe(&e));
+                io::Error::new(e.kind(), format!("cannot create the folder {shown}: {why}"))
             })?;
         }
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => return Err(not_a_folder()),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory || is_loop(&e) => {
+            return Err(not_a_folder());
+        }
         Err(e) => {
             return Err(io::Error::new(
                 e.kind(),
@@ -203,19 +218,57 @@ pub fn preflight(out: &Path) -> io::Result<()> {
     })
 }
 
+/// What, on the way to the folder `path`, stops it from being one: the
+/// first of it and its ancestors that exists but is not a folder (`plain
+/// is a file, not a folder`) or is a symlink loop. `None` when nothing is
+/// in the way that way (the path is a folder, or missing: then it can be
+/// created).
+pub fn in_the_way(path: &Path) -> Option<String> {
+    let mut ancestors: Vec<&Path> = path
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    ancestors.reverse();
+    for p in ancestors {
+        let shown = p.display();
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {}
+            Ok(m) if m.is_file() => return Some(format!("{shown} is a file, not a folder")),
+            Ok(_) => return Some(format!("{shown} is not a folder")),
+            Err(e) if is_loop(&e) => {
+                return Some(format!("{shown} is a symbolic link in a loop"));
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // A link to nowhere cannot be made into a folder.
+                return std::fs::symlink_metadata(p)
+                    .is_ok()
+                    .then(|| format!("{shown} is a symbolic link to nothing"));
+            }
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Whether the OS said: too many levels of symbolic links.
+fn is_loop(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 /// An I/O error in words, without the OS's error number.
 pub fn describe(e: &io::Error) -> String {
     let text = e.to_string();
     match text.rfind(" (os error ") {
         Some(at) if text.ends_with(')') => text[..at].to_string(),
         _ => text,
-    }
-}
-
-fn remove_stale(path: &Path) -> io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
     }
 }
 

@@ -59,9 +59,51 @@ pub fn scientific(x: f64) -> String {
     format!("{mantissa}e{exponent}")
 }
 
+/// `x` for a log line or a message: as Rust writes it (the shortest text
+/// that reads back the same number) for ordinary magnitudes, and in the
+/// same shortest form but scientific (`1e305`, `1.5e-290`) from [`HUGE`]
+/// on and below 1e-6, where the plain form would be hundreds of digits or
+/// zeros. Zero is `0` (never `-0`).
+pub fn compact(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-6..HUGE).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// `n` and the noun, singular for one: `1 month`, `3 months`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compact_is_plain_for_ordinary_numbers_and_short_for_extremes() {
+        assert_eq!(compact(1234.5), "1234.5");
+        assert_eq!(compact(0.25), "0.25");
+        assert_eq!(compact(-0.0), "0");
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(1e305), "1e305");
+        assert_eq!(compact(-1.5e20), "-1.5e20");
+        assert_eq!(compact(1e-290), "1e-290");
+        assert_eq!(compact(1.25e-7), "1.25e-7");
+        assert_eq!(compact(999_999_999_999_999.0), "999999999999999");
+        assert_eq!(compact(0.000_001), "0.000001");
+        assert_eq!(compact(f64::NAN), "NaN");
+        assert_eq!(count(1, "month", "months"), "1 month");
+        assert_eq!(count(0, "month", "months"), "0 months");
+    }
 
     #[test]
     fn thousands_groups_digits_and_keeps_decimals() {

@@ -5,7 +5,32 @@ use std::ops::ControlFlow;
 use canopy_model::oak::Irr;
 use canopy_model::scenario::Deal;
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State};
+use canopy_output::numbers::compact as n;
 use tracing::{info, warn};
+
+/// `text` (an id, a counterparty, a path: anything the user wrote) fit for
+/// one log line: control characters, line and paragraph separators and the
+/// invisible bidirectional marks are escaped as Rust writes them (`\n`,
+/// `\u{1b}`, `\0`, `\u{202e}`), so a name cannot forge or hide lines;
+/// other text, ordinary unicode included, is kept.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let hidden = matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
+        ) || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else if hidden {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Logs every event of a run, and a summary line at each month's end,
 /// through `tracing`, so the log reads month by month.
@@ -22,7 +47,8 @@ impl LogEvents<'_> {
 
 fn irr_text(irr: Irr) -> String {
     match irr {
-        Irr::Value(v) => format!("IRR {:.4}", v),
+        Irr::Value(v) if v.abs() >= canopy_output::numbers::HUGE => format!("IRR {}", n(v)),
+        Irr::Value(v) => format!("IRR {v:.4}"),
         Irr::AllRedeem => "IRR undefined (window closed or start of window: all redeem)".into(),
         Irr::Undefined => "IRR undefined".into(),
         Irr::NotOpen => "window not open".into(),
@@ -44,13 +70,13 @@ impl Observer for LogEvents<'_> {
                 .collect();
                 info!(
                     "month {m}: deal {} ({}) activated: {}",
-                    deal.id,
-                    deal.counterparty,
+                    escaped(&deal.id),
+                    escaped(&deal.counterparty),
                     parts.join(" + ")
                 );
             }
             Event::RecurringContract { amount } => {
-                info!("month {m}: recurring contract of {amount} USD added");
+                info!("month {m}: recurring contract of {} USD added", n(*amount));
             }
             Event::Price {
                 price,
@@ -58,7 +84,10 @@ impl Observer for LogEvents<'_> {
                 liquidity,
             } => {
                 info!(
-                    "month {m}: LEAF price {price} (impact {impact}); pairs' liquidity {liquidity} USD"
+                    "month {m}: LEAF price {} (impact {}); pairs' liquidity {} USD",
+                    n(*price),
+                    n(*impact),
+                    n(*liquidity)
                 );
             }
             Event::LeafSold {
@@ -67,12 +96,16 @@ impl Observer for LogEvents<'_> {
                 price,
             } => {
                 info!(
-                    "month {m}: AEGIS sold {leaf} LEAF to pairs at {price} ({} USD)",
-                    leaf * price
+                    "month {m}: AEGIS sold {} LEAF to pairs at {} ({} USD)",
+                    n(*leaf),
+                    n(*price),
+                    n(leaf * price)
                 );
                 if leaf < needed {
                     warn!(
-                        "month {m}: pairs needed {needed} LEAF but AEGIS had only {leaf}: sale capped"
+                        "month {m}: pairs needed {} LEAF but AEGIS had only {}: sale capped",
+                        n(*needed),
+                        n(*leaf)
                     );
                 }
             }
@@ -82,28 +115,38 @@ impl Observer for LogEvents<'_> {
                 price,
             } => {
                 info!(
-                    "month {m}: AEGIS bought {leaf} LEAF from pairs at {price} ({} USD)",
-                    leaf * price
+                    "month {m}: AEGIS bought {} LEAF from pairs at {} ({} USD)",
+                    n(*leaf),
+                    n(*price),
+                    n(leaf * price)
                 );
                 if leaf < offered {
                     warn!(
-                        "month {m}: pairs offered {offered} LEAF but AEGIS could pay for only {leaf}: purchase capped"
+                        "month {m}: pairs offered {} LEAF but AEGIS could pay for only {}: purchase capped",
+                        n(*offered),
+                        n(*leaf)
                     );
                 }
             }
-            Event::RevenueIn { usdc } => info!("month {m}: AEGIS received {usdc} USDC of revenue"),
+            Event::RevenueIn { usdc } => {
+                info!("month {m}: AEGIS received {} USDC of revenue", n(*usdc));
+            }
             Event::PairWithdrawn { deal, leaf, usdc } => {
                 let Some(deal) = self.deal(*deal) else { return };
                 info!(
-                    "month {m}: pair of deal {} ended; {leaf} LEAF and {usdc} USDC withdrawn",
-                    deal.id
+                    "month {m}: pair of deal {} ended; {} LEAF and {} USDC withdrawn",
+                    escaped(&deal.id),
+                    n(*leaf),
+                    n(*usdc)
                 );
             }
             Event::OakDistributed { deal, amount } => {
                 let Some(deal) = self.deal(*deal) else { return };
                 info!(
-                    "month {m}: {amount} OAK distributed to {} ({})",
-                    deal.id, deal.counterparty
+                    "month {m}: {} OAK distributed to {} ({})",
+                    n(*amount),
+                    escaped(&deal.id),
+                    escaped(&deal.counterparty)
                 );
             }
             Event::Redemption {
@@ -116,9 +159,13 @@ impl Observer for LogEvents<'_> {
             } => {
                 let Some(deal) = self.deal(*deal) else { return };
                 info!(
-                    "month {m}: {} redeemed {amount} OAK: {}, threshold {threshold}; paid {usdc} USDC and {leaf} LEAF",
-                    deal.id,
-                    irr_text(*irr)
+                    "month {m}: {} redeemed {} OAK: {}, threshold {}; paid {} USDC and {} LEAF",
+                    escaped(&deal.id),
+                    n(*amount),
+                    irr_text(*irr),
+                    n(*threshold),
+                    n(*usdc),
+                    n(*leaf)
                 );
             }
             Event::MarketFlow {
@@ -127,12 +174,15 @@ impl Observer for LogEvents<'_> {
                 depth,
             } => {
                 info!(
-                    "month {m}: market flow {executed} USD executed of {wanted} wanted (depth {depth})"
+                    "month {m}: market flow {} USD executed of {} wanted (depth {})",
+                    n(*executed),
+                    n(*wanted),
+                    n(*depth)
                 );
                 if (wanted - executed).abs() > 1e-9 * wanted.abs().max(1.0) {
                     warn!(
                         "month {m}: {} USD of market flow could not be filled by the pairs and was dropped",
-                        wanted - executed
+                        n(wanted - executed)
                     );
                 }
             }
@@ -143,11 +193,26 @@ impl Observer for LogEvents<'_> {
         info!(
             "month {}: revenue {} USD, cumulative {} USD; AEGIS {} LEAF, {} USDC",
             r.month,
-            r.revenue_total(),
-            r.revenue_cumulative,
-            r.aegis_leaf,
-            r.aegis_usdc
+            n(r.revenue_total()),
+            n(r.revenue_cumulative),
+            n(r.aegis_leaf),
+            n(r.aegis_usdc)
         );
         ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_hides_control_characters_and_keeps_unicode() {
+        assert_eq!(escaped("Sigma Capital"), "Sigma Capital");
+        assert_eq!(escaped("Zoë €5 名前"), "Zoë €5 名前");
+        assert_eq!(escaped("a\nINFO b"), "a\\nINFO b");
+        assert_eq!(escaped("\u{1b}[31m\0"), "\\u{1b}[31m\\0");
+        assert_eq!(escaped("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(escaped("r\rt\t"), "r\\rt\\t");
     }
 }

@@ -40,7 +40,8 @@ mod imp {
                     let removed = canopy_output::atomic::abandon();
                     crate::complain(&format!(
                         "canopy: interrupted by {name}; no result file is partly written \
-                         ({removed} temporary files removed)"
+                         ({} removed)",
+                        canopy_output::numbers::count(removed, "temporary file", "temporary files")
                     ));
                     std::process::exit(128 + sig);
                 }

@@ -7,7 +7,6 @@ mod interrupt;
 mod logging;
 mod scenario_source;
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +14,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use canopy_model::{ValidScenario, builtin, run_observed};
+use canopy_output::numbers::count;
 use clap::Parser;
 use tracing::{error, info};
 
@@ -52,10 +52,10 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => with_scenario(&args, |s| {
             say(&format!(
-                "{}: valid ({} deals, {} months)",
+                "{}: valid ({}, {})",
                 args.scenario,
-                s.deals.len(),
-                s.simulation.months
+                count(s.deals.len(), "deal", "deals"),
+                count(s.simulation.months as usize, "month", "months")
             ));
         }),
     };
@@ -95,26 +95,22 @@ fn run(args: &RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let log = match prepare(args) {
-        Ok(log) => Some(log),
+    let Prepared {
+        log_path,
+        log,
+        deals,
+    } = match prepare(args, &scenario) {
+        Ok(p) => p,
         Err(code) => return code,
     };
-    let log_path = log.as_ref().map(|(p, _)| p.clone());
     let subscriber = tracing_subscriber::fmt()
         .with_ansi(false)
         .with_target(false)
         .with_level(true)
         .without_time()
-        .with_writer(Mutex::new(match log {
-            Some((_, f)) => Box::new(f) as Box<dyn Write + Send>,
-            None => Box::new(std::io::sink()),
-        }))
+        .with_writer(Mutex::new(log.clone()))
         .finish();
 
-    // deals.csv is streamed into the output folder as the months end; where
-    // that cannot start, it is kept in memory and the write reports why.
-    let deals = canopy_output::DealLog::streaming(&scenario, &args.out.join("deals.csv"))
-        .unwrap_or_else(|_| canopy_output::DealLog::new(&scenario));
     let mut observer = (
         deals,
         events::LogEvents {
@@ -123,10 +119,10 @@ fn run(args: &RunArgs) -> ExitCode {
     );
     let (outcome, elapsed) = tracing::subscriber::with_default(subscriber, || {
         info!(
-            "canopy {}: scenario {} ({} months, seed {}, price model {:?})",
+            "canopy {}: scenario {} ({}, seed {}, price model {:?})",
             env!("CARGO_PKG_VERSION"),
-            args.scenario,
-            scenario.simulation.months,
+            events::escaped(&args.scenario),
+            count(scenario.simulation.months as usize, "month", "months"),
             scenario.simulation.seed,
             scenario.leaf_price.model
         );
@@ -143,7 +139,11 @@ fn run(args: &RunArgs) -> ExitCode {
         let outcome = run_observed(&scenario, &mut observer);
         let elapsed = started.elapsed();
         match &outcome {
-            Ok(records) => info!("run finished: {} months in {:?}", records.len(), elapsed),
+            Ok(records) => info!(
+                "run finished: {} in {:?}",
+                count(records.len(), "month", "months"),
+                elapsed
+            ),
             Err(e) => error!("run stopped: {e}"),
         }
         (outcome, elapsed)
@@ -179,58 +179,191 @@ fn run(args: &RunArgs) -> ExitCode {
         ));
         return ExitCode::from(FAILURE);
     }
+    let log_error = log.check().err();
     say(&console::final_summary(&args.scenario, &records));
+    let mut folder = args.out.display().to_string();
+    if !folder.ends_with('/') {
+        folder.push('/');
+    }
     say(&format!(
-        "Results in {}/ ({} months simulated in {:.1?}){}",
-        args.out.display(),
-        records.len(),
+        "Results in {folder} ({} simulated in {:.1?}){}",
+        count(records.len(), "month", "months"),
         elapsed,
-        log_path.map_or(String::new(), |p| format!("; log in {}", p.display()))
+        if log_error.is_none() {
+            format!("; log in {}", log_path.display())
+        } else {
+            String::new()
+        }
     ));
-    match failure {
-        None => ExitCode::SUCCESS,
-        Some(e) => {
-            complain(&format!(
-                "error: the run stopped in month {}: {} ({}); the {} months before it were written",
-                e.month,
-                e.quantity(),
-                e.detail(),
-                e.records.len()
-            ));
-            ExitCode::from(FAILURE)
+    let mut code = ExitCode::SUCCESS;
+    if let Some(e) = failure {
+        complain(&format!(
+            "error: the run stopped in month {}: {} ({}); the {} before it were written",
+            e.month,
+            e.quantity(),
+            e.detail(),
+            count(e.records.len(), "month", "months")
+        ));
+        code = ExitCode::from(FAILURE);
+    }
+    if let Some(e) = log_error {
+        complain(&format!(
+            "error: cannot write the log {}: {}; the results were written",
+            log_path.display(),
+            canopy_output::describe(&e)
+        ));
+        code = ExitCode::from(FAILURE);
+    }
+    code
+}
+
+/// What a run needs once every check before it has passed.
+struct Prepared {
+    log_path: PathBuf,
+    log: logging::LogFile,
+    deals: canopy_output::DealLog,
+}
+
+/// What [`prepare`] made, for a refused run to remove: its log file, and
+/// the folders it created (only those left empty are removed).
+#[derive(Default)]
+struct Made {
+    log: Option<PathBuf>,
+    folders: Vec<PathBuf>,
+}
+
+impl Made {
+    fn undo(self) {
+        if let Some(log) = &self.log {
+            let _ = std::fs::remove_file(log);
+        }
+        let mut folders = self.folders;
+        // Deepest first.
+        folders.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        folders.dedup();
+        for f in folders {
+            let _ = std::fs::remove_dir(f);
         }
     }
 }
 
-/// Before a run: handles SIGINT and SIGTERM, creates the log file, and
-/// checks that the results can be written into `--out` (removing
-/// temporaries of killed runs). An error here is found before months of
-/// simulation are spent, and nothing in `--out` has been replaced. The log
-/// comes first, so that a log folder inside `--out` in the way of a result
-/// file is caught too.
-fn prepare(args: &RunArgs) -> Result<(PathBuf, File), ExitCode> {
+/// The folders on the way to `dir` that do not exist yet (so a run that
+/// creates them and is then refused can remove them).
+fn missing_folders(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .take_while(|p| std::fs::symlink_metadata(p).is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// `path` made absolute through its longest existing ancestor (links
+/// resolved), the rest appended as written (`.` and `..` applied).
+fn resolved(path: &Path) -> PathBuf {
+    let mut base = path;
+    let mut rest = Vec::new();
+    let real = loop {
+        if let Ok(real) = std::fs::canonicalize(if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        }) {
+            break real;
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                base = parent;
+            }
+            // `..` or the root: leave it to the file system to say.
+            _ => return path.to_path_buf(),
+        }
+    };
+    let mut out = real;
+    for name in rest.iter().rev() {
+        out.push(name);
+    }
+    out
+}
+
+/// The result file of `out` that the log folder `log_dir` would be (or be
+/// inside), if any.
+fn log_dir_in_the_way(out: &Path, log_dir: &Path) -> Option<String> {
+    let out_real = resolved(out);
+    let log_real = resolved(log_dir);
+    canopy_output::targets()
+        .into_iter()
+        .find(|name| log_real.starts_with(out_real.join(name)))
+}
+
+/// Before a run, checks everything first and replaces nothing until all
+/// passed: handles SIGINT and SIGTERM, checks that the results can be
+/// written into `--out` (removing temporaries of killed runs) and that the
+/// log folder is not one of its result files, creates the log file, checks
+/// `--out` again (the log's folder could be in the way), starts the
+/// streamed `deals.csv`, and only then deletes the oldest logs. A refused
+/// run removes the log file and the folders it created, and says why.
+fn prepare(args: &RunArgs, scenario: &ValidScenario) -> Result<Prepared, ExitCode> {
     if let Err(e) = interrupt::install() {
         complain(&format!("warning: {e}"));
     }
-    let log = open_log(&args.log_dir)?;
-    if let Err(e) = canopy_output::preflight(&args.out) {
-        complain(&format!("error: {e}"));
-        return Err(ExitCode::from(FAILURE));
-    }
-    Ok(log)
-}
-
-/// Creates the run's log file in `dir` and deletes the oldest; a log that
-/// cannot be created is an error, one that cannot be deleted a warning.
-fn open_log(dir: &Path) -> Result<(PathBuf, File), ExitCode> {
-    let (path, file) = logging::create_log(dir).map_err(|e| {
-        complain(&format!("error: {e}"));
+    let mut made = Made {
+        folders: missing_folders(&args.out),
+        ..Made::default()
+    };
+    let refuse = |made: Made, text: String| {
+        complain(&format!("error: {text}"));
+        made.undo();
         ExitCode::from(FAILURE)
-    })?;
-    if let Err(e) = logging::rotate(dir, &path) {
+    };
+    if let Err(e) = canopy_output::preflight(&args.out) {
+        return Err(refuse(made, e.to_string()));
+    }
+    if let Some(name) = log_dir_in_the_way(&args.out, &args.log_dir) {
+        return Err(refuse(
+            made,
+            format!(
+                "--log-dir {} would put the log folder where the run writes its result \
+                 file {} (--out {}); choose another --log-dir or --out",
+                args.log_dir.display(),
+                args.out.join(&name).display(),
+                args.out.display()
+            ),
+        ));
+    }
+    made.folders.extend(missing_folders(&args.log_dir));
+    let (log_path, file) = match logging::create_log(&args.log_dir) {
+        Ok(log) => log,
+        Err(e) => return Err(refuse(made, e.to_string())),
+    };
+    made.log = Some(log_path.clone());
+    if let Err(e) = canopy_output::preflight(&args.out) {
+        drop(file);
+        return Err(refuse(made, e.to_string()));
+    }
+    // deals.csv is streamed into the output folder as the months end.
+    let deals = match canopy_output::DealLog::streaming_into(scenario, &args.out) {
+        Ok(deals) => deals,
+        Err(e) => {
+            drop(file);
+            return Err(refuse(
+                made,
+                format!(
+                    "cannot write results to {}: {}",
+                    args.out.display(),
+                    canopy_output::describe(&e)
+                ),
+            ));
+        }
+    };
+    if let Err(e) = logging::rotate(&args.log_dir, &log_path) {
         complain(&format!("warning: {e}"));
     }
-    Ok((path, file))
+    Ok(Prepared {
+        log_path,
+        log: logging::LogFile::new(file),
+        deals,
+    })
 }
 
 /// The first failed write to stdout; once set, nothing more is printed.

@@ -288,6 +288,10 @@ fn a_read_only_out_is_found_before_the_run() {
     assert!(err.contains("/sys"), "{err}");
     assert!(err.contains("cannot"), "{err}");
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
 }
 
 #[test]
@@ -497,10 +501,13 @@ fn help_that_cannot_be_written_is_an_error() {
 
 #[test]
 fn a_read_only_working_folder_is_an_error_before_the_run() {
-    // /sys refuses even root; the default out/ and logs/ cannot be made there.
+    // /sys refuses even root; the default out/ and logs/ cannot be made
+    // there. --out is checked first, then the log folder.
+    let tmp = TempDir::new().unwrap();
     let out = StdCommand::new(cargo_bin("canopy"))
         .current_dir("/sys")
-        .args(["run", "reference", "--no-charts"])
+        .args(["run", "reference", "--no-charts", "--out"])
+        .arg(tmp.path().join("o"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -509,7 +516,10 @@ fn a_read_only_working_folder_is_an_error_before_the_run() {
         err.starts_with("error: cannot create a log file in logs: "),
         "{err}"
     );
-    let tmp = TempDir::new().unwrap();
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
     let logs = tmp.path().join("l");
     let out = StdCommand::new(cargo_bin("canopy"))
         .current_dir("/sys")
@@ -524,6 +534,10 @@ fn a_read_only_working_folder_is_an_error_before_the_run() {
         "{err}"
     );
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
 }
 
 #[test]
@@ -536,9 +550,13 @@ fn a_log_folder_in_place_of_a_result_file_is_found_before_the_run() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("o/deals.csv is a folder"),
+        stderr(&out).contains("--log-dir o/deals.csv would put the log folder where"),
         "{}",
         stderr(&out)
     );
     assert!(!stdout(&out).contains("Revenue by month"), "no run");
+    assert!(
+        !tmp.path().join("o").exists(),
+        "a refused run leaves no folder"
+    );
 }
