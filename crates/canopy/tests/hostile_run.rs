@@ -280,16 +280,19 @@ fn a_failed_write_replaces_no_result_file() {
 
 #[test]
 fn the_log_escapes_names_and_writes_numbers_compactly() {
+    // Counterparties with control characters are refused by the scenario
+    // check; the scenario's file name is logged too, and may hold anything.
     let tmp = TempDir::new().unwrap();
+    let name = "evil\nINFO month 1: forged \u{1b}[31m \u{202e}.toml";
     fs::write(
-        tmp.path().join("evil.toml"),
+        tmp.path().join(name),
         r#"[simulation]
 months = 3
 [aegis]
 initial_usdc = 1e305
 [[deal]]
 id = "ev"
-counterparty = "Evil\nINFO month 1: forged \u001b[31m \u0000 \u202e"
+counterparty = "Evil"
 start_month = 1
 oak = { amount = 1000, vesting_months = 0, irr_threshold = 0.1 }
 tvl = { kind = "contracted", amount = 1e-290, revenue_rate = 0.035, duration_months = 12 }
@@ -297,7 +300,7 @@ tvl = { kind = "contracted", amount = 1e-290, revenue_rate = 0.035, duration_mon
     )
     .unwrap();
     let out = canopy(tmp.path())
-        .args(["run", "evil.toml", "--quiet", "--no-charts", "--out", "o"])
+        .args(["run", name, "--quiet", "--no-charts", "--out", "o"])
         .args(["--log-dir", "l"])
         .output()
         .unwrap();
@@ -309,11 +312,11 @@ tvl = { kind = "contracted", amount = 1e-290, revenue_rate = 0.035, duration_mon
         "{log}"
     );
     assert!(
-        !log.contains(['\u{1b}', '\0', '\u{202e}']),
+        !log.contains(['\u{1b}', '\u{202e}']),
         "control characters raw: {log}"
     );
     assert!(
-        log.contains(r"(Evil\nINFO month 1: forged \u{1b}[31m \0 \u{202e})"),
+        log.contains(r"evil\nINFO month 1: forged \u{1b}[31m \u{202e}.toml"),
         "{log}"
     );
     assert!(log.contains("1e305 USDC"), "{log}");
