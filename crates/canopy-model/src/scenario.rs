@@ -10,27 +10,21 @@ pub mod params;
 pub mod schema;
 pub mod validate;
 
-use serde::Serialize;
-
 pub use edit::KeyPath;
 pub use load::{Override, parse_override};
 pub use params::{DEAL_PARAMS, PARAMS, Value};
 pub use validate::{Problem, ScenarioError, ValidScenario};
 
 /// The four kinds of TVL contribution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TvlKind {
     /// TVL locked by the protocol itself.
-    #[serde(rename = "protocol-locked")]
     ProtocolLocked,
     /// TVL under contract with a counterparty.
-    #[serde(rename = "contracted")]
     Contracted,
     /// TVL that arrives on its own.
-    #[serde(rename = "organic")]
     Organic,
     /// TVL attracted by incentives.
-    #[serde(rename = "boosted")]
     Boosted,
 }
 
@@ -83,7 +77,7 @@ impl TvlKind {
 }
 
 /// One number per TVL kind.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct KindValues {
     /// Protocol-locked.
     pub protocol_locked: f64,
@@ -123,7 +117,7 @@ impl KindValues {
 }
 
 /// A complete scenario.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     /// Run length and seed.
     pub simulation: Simulation,
@@ -144,12 +138,11 @@ pub struct Scenario {
     /// The original model's quirks.
     pub compat: Compat,
     /// The deals, in file order.
-    #[serde(rename = "deal")]
     pub deals: Vec<Deal>,
 }
 
 /// `[simulation]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Simulation {
     /// Months to simulate, 1..=1200.
     pub months: u32,
@@ -158,7 +151,7 @@ pub struct Simulation {
 }
 
 /// `[aegis]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Aegis {
     /// LEAF in AEGIS at month 0.
     pub initial_leaf: f64,
@@ -169,8 +162,7 @@ pub struct Aegis {
 }
 
 /// The LEAF price model.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PriceModel {
     /// The price stays at `initial`.
     #[default]
@@ -201,7 +193,7 @@ impl PriceModel {
 }
 
 /// `[leaf_price]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeafPrice {
     /// Which price model.
     pub model: PriceModel,
@@ -220,8 +212,7 @@ pub struct LeafPrice {
 }
 
 /// How pairs trade with AEGIS to reach their target.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Rebalance {
     /// Pairs buy below target and sell above it.
     #[default]
@@ -252,14 +243,14 @@ impl Rebalance {
 }
 
 /// `[leaf_pairs]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeafPairs {
     /// Rebalancing direction.
     pub rebalance: Rebalance,
 }
 
 /// `[oak]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Oak {
     /// OAK minted at month 0.
     pub total_supply: f64,
@@ -270,7 +261,7 @@ pub struct Oak {
 }
 
 /// `[tvl]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tvl {
     /// Annual rates for generated contributions.
     pub revenue_rates: KindValues,
@@ -283,7 +274,7 @@ pub struct Tvl {
 }
 
 /// `[tvl.organic]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Organic {
     /// Organic TVL per contracted TVL.
     pub conversion_ratio: f64,
@@ -294,7 +285,7 @@ pub struct Organic {
 }
 
 /// `[tvl.recurring_contracts]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecurringContracts {
     /// New contracts in every month after this one.
     pub after_month: u32,
@@ -307,7 +298,7 @@ pub struct RecurringContracts {
 }
 
 /// `[tvl.market]`: TVL growth with the chain.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChainTvl {
     /// Whether the chain model is on.
     pub enabled: bool,
@@ -326,7 +317,7 @@ pub struct ChainTvl {
 }
 
 /// `[market]`: external flows against the pairs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Market {
     /// External net demand for LEAF in month 1, USD.
     pub net_demand_usd: f64,
@@ -349,7 +340,7 @@ impl Market {
 }
 
 /// `[revenue]`: revenue rate adjustments.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Revenue {
     /// Months for the multipliers to reach their targets.
     pub schedule_months: u32,
@@ -360,7 +351,7 @@ pub struct Revenue {
 }
 
 /// `[compat]`: the original model's quirks, each a switch.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Compat {
     /// Rebalance the pairs active in the previous month.
     pub pairs_lag_one_month: bool,
@@ -401,7 +392,7 @@ impl Compat {
 }
 
 /// One `[[deal]]`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Deal {
     /// Unique id (given, or derived from counterparty and start month).
     pub id: String,
@@ -410,13 +401,10 @@ pub struct Deal {
     /// First month of the deal, >= 1.
     pub start_month: u32,
     /// TVL the deal brings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tvl: Option<TvlPart>,
     /// OAK the deal is given.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oak: Option<OakPart>,
     /// Liquidity pair the deal provides.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub leaf_pair: Option<PairPart>,
 }
 
@@ -429,7 +417,7 @@ impl Deal {
 }
 
 /// A deal's `tvl` part.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TvlPart {
     /// Kind of TVL.
     pub kind: TvlKind,
@@ -442,7 +430,7 @@ pub struct TvlPart {
 }
 
 /// A deal's `oak` part.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OakPart {
     /// OAK allocated.
     pub amount: f64,
@@ -453,7 +441,7 @@ pub struct OakPart {
 }
 
 /// A deal's `leaf_pair` part.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PairPart {
     /// The pair's liquidity in USD.
     pub amount: f64,
