@@ -11,7 +11,7 @@ use canopy_model::{COLUMNS, Column, ColumnType, MonthRecord, Scenario, TvlKind, 
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
 use super::palette;
-use crate::numbers::thousands;
+use crate::numbers::{compact, thousands};
 pub use markup::Html;
 use markup::html;
 
@@ -68,6 +68,8 @@ fn tokens(v: f64) -> String {
 fn param(v: &Value) -> String {
     match v {
         Value::Float(f) if f.fract() == 0.0 && f.abs() >= 1e4 => thousands(*f, 0),
+        // -0 reads as 0 on a page.
+        Value::Float(f) if *f == 0.0 => "0.0".to_string(),
         Value::Int(i) if i.abs() >= 10_000 => thousands(*i as f64, 0),
         Value::Str(s) => s.clone(),
         Value::List(xs) => xs
@@ -197,11 +199,12 @@ fn header(h: &mut Html, r: &Report<'_>) {
     };
     let price = match s.leaf_price.model {
         canopy_model::scenario::PriceModel::Fixed => {
-            format!("fixed at ${}", s.leaf_price.initial)
+            format!("fixed at ${}", compact(s.leaf_price.initial))
         }
         canopy_model::scenario::PriceModel::Market => format!(
             "market (from ${}, volatility {})",
-            s.leaf_price.initial, s.leaf_price.volatility
+            compact(s.leaf_price.initial),
+            compact(s.leaf_price.volatility)
         ),
     };
     h.push(html!("<header class=\"top\"><div class=\"wrap\">\n<h1>Canopy simulation report</h1>\n\
@@ -466,8 +469,8 @@ fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
                     Html::text(&money(p.amount)),
                     Html::text(&tokens(p.leaf_tokens)),
                     Html::text(&pct(p.target_ratio)),
-                    p.base_concentration,
-                    p.max_concentration,
+                    Html::text(&compact(p.base_concentration)),
+                    Html::text(&compact(p.max_concentration)),
                     p.duration_months
                 )
             },

@@ -181,7 +181,7 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     let log_error = log.check().err();
     say(&console::final_summary(&args.scenario, &records));
-    let mut folder = args.out.display().to_string();
+    let mut folder = events::escaped(&args.out.display().to_string());
     if !folder.ends_with('/') {
         folder.push('/');
     }
@@ -190,7 +190,10 @@ fn run(args: &RunArgs) -> ExitCode {
         count(records.len(), "month", "months"),
         elapsed,
         if log_error.is_none() {
-            format!("; log in {}", log_path.display())
+            format!(
+                "; log in {}",
+                events::escaped(&log_path.display().to_string())
+            )
         } else {
             String::new()
         }

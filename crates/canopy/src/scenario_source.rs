@@ -35,9 +35,11 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
 
     let mut overrides = Vec::new();
     let mut problems = Vec::new();
+    // `--set simulation.months=…` or a whole `simulation={ months = … }`.
     let months_set = args.set.iter().any(|s| {
-        s.split_once('=')
-            .is_some_and(|(k, _)| k.trim() == "simulation.months")
+        s.split_once('=').is_some_and(|(k, v)| {
+            k.trim() == "simulation.months" || (k.trim() == "simulation" && v.contains("months"))
+        })
     });
     if let (Some(n), true) = (&args.months, months_set) {
         problems.push(problem(
@@ -97,10 +99,13 @@ fn read_capped(path: &Path) -> std::io::Result<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
-        // A named pipe with no writer would block forever: refuse it. The
-        // pipes a shell passes as `<(...)` live under /dev/fd and are read.
+        // A named pipe with no writer would block forever: refuse it. A
+        // pipe a shell hands over (`<(command)`, `/dev/stdin` of `|`) has no
+        // place in the file system and is read; a named one has, whatever
+        // path reaches it.
         let meta = std::fs::metadata(path)?;
-        if meta.file_type().is_fifo() && !path.starts_with("/dev/fd") && !path.starts_with("/proc")
+        if meta.file_type().is_fifo()
+            && std::fs::canonicalize(path).is_ok_and(|p| std::fs::metadata(&p).is_ok())
         {
             return Err(std::io::Error::other(
                 "it is a named pipe; give a scenario file (or `<(command)` to read a command's output)",

@@ -512,3 +512,170 @@ fn odd_files_and_keys_are_named_for_what_they_are() {
         "{err}"
     );
 }
+
+#[test]
+fn a_table_given_whole_to_set_changes_only_its_keys() {
+    let tmp = TempDir::new().unwrap();
+    std::fs::write(tmp.path().join("a.toml"), "[aegis]\ninitial_leaf = 5\n").unwrap();
+    let out = canopy(
+        tmp.path(),
+        &["show", "a.toml", "--set", "aegis={ initial_usdc = 7 }"],
+    );
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("initial_leaf = 5.0\ninitial_usdc = 7.0\n"),
+        "{shown}"
+    );
+    let out = canopy(
+        tmp.path(),
+        &[
+            "show",
+            "default",
+            "--months",
+            "3",
+            "--set",
+            "simulation={ seed = 1 }",
+        ],
+    );
+    assert!(text(&out.stdout).contains("months = 3\nseed = 1\n"));
+    let (code, err) = check(
+        tmp.path(),
+        &[
+            "default",
+            "--months",
+            "3",
+            "--set",
+            "simulation={ months = 5 }",
+        ],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("both set the months"), "{err}");
+}
+
+#[test]
+fn pipes_are_judged_by_what_they_are_not_by_their_path() {
+    let tmp = TempDir::new().unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(tmp.path().join("ff"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, err) = check(tmp.path(), &["/proc/self/cwd/ff"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("named pipe"), "{err}");
+    // A pipe from the shell is read.
+    let out = Command::cargo_bin("canopy")
+        .unwrap()
+        .current_dir(tmp.path())
+        .args(["check", "/dev/stdin"])
+        .write_stdin("[simulation]\nmonths = 7\n")
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("valid (0 deals, 7 months)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn what_the_input_says_is_escaped_on_the_console() {
+    let tmp = TempDir::new().unwrap();
+    let name = "bad\nerror: forged\u{1b}[2J\u{202e}.toml";
+    std::fs::write(
+        tmp.path().join(name),
+        "[aegis]\nx = 1\n\"k\\u001b[2J\\nerror: fake\" = 2\n",
+    )
+    .unwrap();
+    let (code, err) = check(tmp.path(), &[name]);
+    assert_eq!(code, Some(2));
+    assert!(!err.contains(['\u{1b}', '\u{202e}']), "{err:?}");
+    assert!(
+        !err.lines()
+            .any(|l| l.starts_with("error: forged") || l.starts_with("error: fake")),
+        "{err}"
+    );
+    assert!(
+        err.contains(r"bad\nerror: forged\u{1b}[2J\u{202e}.toml"),
+        "{err}"
+    );
+    for value in ["a\\nb", "a\\u200bb", "\\u200b", "a\\u061cb", "\\ufeffx"] {
+        let (code, err) = check(
+            tmp.path(),
+            &[
+                "default",
+                "--set",
+                &format!("deal[0].counterparty=\"{value}\""),
+            ],
+        );
+        assert_eq!(code, Some(2), "{value}");
+        assert!(err.lines().count() == 2, "{value}: {err}");
+    }
+}
+
+#[test]
+fn more_numbers_that_cannot_be_taken_say_why() {
+    let tmp = TempDir::new().unwrap();
+    let (_, err) = check(
+        tmp.path(),
+        &["default", "--set", "simulation.seed=9223372036854775808"],
+    );
+    assert!(
+        err.contains("9223372036854775808 is not allowed: expected a whole number from 0 to 9223372036854775807"),
+        "{err}"
+    );
+    let (_, err) = check(tmp.path(), &["default", "--set", "simulation.seed=inf"]);
+    assert!(err.contains("must be finite"), "{err}");
+    let dotted = format!("{} = 1\n", vec!["a"; 200_000].join("."));
+    std::fs::write(tmp.path().join("d.toml"), dotted).unwrap();
+    let (code, err) = check(tmp.path(), &["d.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("d.toml:1:1:"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+}
+
+#[test]
+fn an_override_that_makes_an_earlier_deal_take_an_id_is_blamed() {
+    let tmp = TempDir::new().unwrap();
+    let (code, err) = check(tmp.path(), &["default", "--set", "deal[0].id=Move_001"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("(--set deal[0].id=Move_001): deal[13]: duplicate deal id"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_report_writes_extreme_numbers_compactly() {
+    let tmp = TempDir::new().unwrap();
+    let out = canopy(
+        tmp.path(),
+        &[
+            "run",
+            "default",
+            "--quiet",
+            "--months",
+            "2",
+            "--set",
+            "leaf_price.initial=1e30",
+            "--set",
+            "deal[13].leaf_pair.max_concentration=1e-300",
+            "--out",
+            "o",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(tmp.path().join("o/report.html")).unwrap();
+    let longest = page
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 25, "a {longest}-digit number in report.html");
+    assert!(page.contains("fixed at $1e30"));
+}

@@ -74,7 +74,7 @@ impl Tree {
     /// text shortened.
     fn show(&self) -> String {
         match self {
-            Tree::Str(s) => params::toml_string(&params::short(s)),
+            Tree::Str(s) => Value::Str(s.clone()).echo(),
             Tree::Int(i) => i.to_string(),
             Tree::Float(_, raw) => params::short(raw).into_owned(),
             Tree::Bool(b) => b.to_string(),
@@ -438,8 +438,33 @@ fn apply(root: &mut Node, ov: &Override, index: usize) -> Result<(), String> {
     }
     let mut v = ov.value.clone();
     set_origin(&mut v, &origin);
-    *node = v;
+    merge(node, v);
     Ok(())
+}
+
+/// Puts `v` at `node`: a table into a table key by key (so that `--set
+/// 'aegis={ initial_usdc = 5 }'` changes that key and keeps the file's
+/// others), anything else in place of what was there.
+fn merge(node: &mut Node, v: Node) {
+    match (&mut node.value, v.value) {
+        (Tree::Table(entries), Tree::Table(new)) => {
+            for e in new {
+                match entries.iter_mut().find(|old| old.key == e.key) {
+                    Some(old) => {
+                        old.key_origin = e.key_origin;
+                        merge(&mut old.node, e.node);
+                    }
+                    None => entries.push(e),
+                }
+            }
+        }
+        (_, value) => {
+            *node = Node {
+                value,
+                origin: v.origin,
+            }
+        }
+    }
 }
 
 /// Reads `text` (named `source` in messages) as a scenario, with `overrides`
@@ -558,6 +583,23 @@ fn too_deep(text: &str) -> Option<usize> {
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let lead = line.len() - trimmed.len();
+        if !trimmed.starts_with('[') && !trimmed.starts_with('#') {
+            // A dotted key: `a.b.c = 1` nests as deep as it has parts.
+            let mut keys = 1;
+            let mut quote = None;
+            for c in trimmed.chars() {
+                match (quote, c) {
+                    (None, '"' | '\'') => quote = Some(c),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, '.') => keys += 1,
+                    (None, '=') => break,
+                    _ => {}
+                }
+            }
+            if keys > MAX_DEPTH {
+                return Some(offset + lead);
+            }
+        }
         if trimmed.starts_with('[') {
             // A header: count the dots outside quotes.
             let mut keys = 1;

@@ -184,6 +184,20 @@ impl Kind {
                     Err(bad())
                 }
             }
+            (Kind::Whole { .. }, Value::Float(x)) if !x.is_finite() => Err(format!(
+                "{} is not allowed: numbers must be finite ({})",
+                shown(),
+                self.describe()
+            )),
+            // Written as an integer but past i64: simply out of range.
+            (Kind::Whole { .. }, Value::Float(_))
+                if shown()
+                    .trim_start_matches(['-', '+'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '_') =>
+            {
+                Err(bad())
+            }
             (Kind::Whole { min, max }, Value::Float(x))
                 if x.fract() == 0.0 && *x >= min as f64 && *x <= max as f64 =>
             {
@@ -230,10 +244,41 @@ impl Kind {
 /// and bidirectional overrides, which would forge lines in logs and CSV
 /// files or reorder what a reader sees.
 pub fn text_ok(s: &str) -> bool {
-    !s.trim().is_empty()
-        && !s.chars().any(|c| {
-            c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        })
+    s.chars().any(|c| !c.is_whitespace()) && !s.chars().any(hidden)
+}
+
+/// Characters that are not seen as themselves: controls, and the format
+/// characters that steer or hide text (bidirectional marks and overrides,
+/// zero-width characters, the byte-order mark, tags).
+pub fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}')
+}
+
+/// `s` with its [`hidden`] characters written as escapes (`\n`, `\u{202e}`),
+/// for messages on a terminal.
+pub fn escaped(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(hidden) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            // `\n`, `\t` where Rust has a short form, else `\u{202e}`.
+            let e: String = c.escape_debug().collect();
+            if e.chars().count() > 1 {
+                out.push_str(&e);
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// A parameter's value.
@@ -284,7 +329,7 @@ impl Value {
     /// list shortened, so that a message never echoes megabytes.
     pub fn echo(&self) -> String {
         match self {
-            Value::Str(s) => toml_string(&short(s)),
+            Value::Str(s) => format!("\"{}\"", escaped(&short(s)).replace('"', "\\\"")),
             Value::List(xs) if xs.len() > 8 => format!(
                 "[{}, … ({} items)]",
                 xs[..4]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::params::{self, Value};
+use super::params::{self, Value, escaped, short};
 use super::{Deal, Scenario};
 
 /// Where in the input a problem is.
@@ -71,31 +71,38 @@ impl fmt::Display for ScenarioError {
             && only.path.is_empty()
         {
             // Not about a key (a file that cannot be read): one plain line.
-            return write!(f, "scenario {}: {}", self.source_name, only.message);
+            return write!(
+                f,
+                "scenario {}: {}",
+                escaped(&self.source_name),
+                escaped(&only.message)
+            );
         }
         let n = self.problems.len() + self.omitted;
         write!(
             f,
             "scenario {} is not valid ({n} problem{}):",
-            self.source_name,
+            escaped(&self.source_name),
             if n == 1 { "" } else { "s" }
         )?;
         for p in self.problems.iter().take(MAX_SHOWN) {
-            write!(f, "\n  {}", self.source_name)?;
+            write!(f, "\n  {}", escaped(&self.source_name))?;
             match &p.at {
                 Where::Text { line, column } => write!(f, ":{line}:{column}")?,
-                Where::Override(label) => write!(f, " ({label})")?,
+                Where::Override(label) => write!(f, " ({})", escaped(&short(label)))?,
                 Where::Nowhere => {}
             }
+            // Everything echoed from the input is escaped: a file name or a
+            // key cannot forge a line or steer the terminal.
             if p.path.is_empty() {
-                write!(f, ": {}", p.message)?;
+                write!(f, ": {}", escaped(&p.message))?;
             } else {
-                write!(f, ": {}: {}", p.path, p.message)?;
+                write!(f, ": {}: {}", escaped(&short(&p.path)), escaped(&p.message))?;
             }
             // The deal by its counterparty too, after the message so that
             // the key path stays whole: `(deal[3] is Sigma Capital)`.
             if let (Some(cp), Some(deal)) = (&p.deal, deal_of(&p.path)) {
-                write!(f, " ({deal} is {cp})")?;
+                write!(f, " ({deal} is {})", escaped(&short(cp)))?;
             }
         }
         let more = self.problems.len().saturating_sub(MAX_SHOWN) + self.omitted;
@@ -382,6 +389,18 @@ pub(super) fn validate(
                         format!("deal[{f}]"),
                         spots.latest(f, "counterparty", "start_month"),
                     )
+                };
+                // An override that gave the earlier deal this id is the
+                // change to blame, not the later deal's line in the file.
+                let at = match at {
+                    o @ Where::Override(_) => o,
+                    w => match (
+                        spots.at_deal(first_f, "id"),
+                        spots.latest(first_f, "counterparty", "start_month"),
+                    ) {
+                        (o @ Where::Override(_), _) | (_, o @ Where::Override(_)) => o,
+                        _ => w,
+                    },
                 };
                 add(
                     path,
