@@ -38,6 +38,10 @@ mod imp {
                 if let Some(sig) = signals.forever().next() {
                     let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
                     let removed = canopy_output::atomic::abandon();
+                    tracing::warn!(
+                        "run interrupted by {name}; no result file is partly written ({} removed)",
+                        canopy_output::numbers::count(removed, "temporary file", "temporary files")
+                    );
                     crate::complain(&format!(
                         "canopy: interrupted by {name}; no result file is partly written \
                          ({} removed)",

@@ -117,7 +117,10 @@ fn run(args: &RunArgs) -> ExitCode {
             scenario: &scenario,
         },
     );
-    let (outcome, elapsed) = tracing::subscriber::with_default(subscriber, || {
+    // The whole process logs to the run's log, the signal handler's thread
+    // too, so that the log says how the run ended.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    let (outcome, elapsed) = {
         info!(
             "canopy {}: scenario {} ({}, seed {}, price model {:?})",
             env!("CARGO_PKG_VERSION"),
@@ -147,7 +150,7 @@ fn run(args: &RunArgs) -> ExitCode {
             Err(e) => error!("run stopped: {e}"),
         }
         (outcome, elapsed)
-    });
+    };
 
     let (records, failure) = match outcome {
         Ok(records) => (records, None),
@@ -172,13 +175,19 @@ fn run(args: &RunArgs) -> ExitCode {
         stopped: failure.as_ref().map(ToString::to_string),
     };
     if let Err(e) = canopy_output::write(&args.out, &run, !args.no_charts) {
-        complain(&format!(
-            "error: cannot write results to {}: {}",
-            args.out.display(),
+        let message = format!(
+            "cannot write results to {}: {}",
+            events::escaped(&args.out.display().to_string()),
             canopy_output::describe(&e)
-        ));
+        );
+        error!("{message}; no result file was replaced");
+        complain(&format!("error: {message}"));
         return ExitCode::from(FAILURE);
     }
+    info!(
+        "results written to {}",
+        events::escaped(&args.out.display().to_string())
+    );
     let log_error = log.check().err();
     say(&console::final_summary(&args.scenario, &records));
     let mut folder = events::escaped(&args.out.display().to_string());

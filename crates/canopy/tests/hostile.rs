@@ -120,6 +120,14 @@ fn sigterm_while_writing_removes_the_temporaries_and_exits_143() {
         fs::read_to_string(out_dir.join("metrics.csv")).unwrap(),
         "old"
     );
+    // The log says how the run ended.
+    let logs: Vec<_> = fs::read_dir(tmp.path().join("l"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(logs.len(), 1);
+    let log = fs::read_to_string(logs[0].path()).unwrap();
+    assert!(log.contains("run interrupted by SIGTERM"), "{log}");
 }
 
 #[test]
