@@ -125,7 +125,7 @@ impl Kind {
                 let d = r.describe();
                 d.strip_prefix("a number ").map(str::to_string).unwrap_or(d)
             }),
-            Kind::Text => "a string that is not blank, without control characters".into(),
+            Kind::Text => "a name: a string, not blank, without control characters".into(),
         }
     }
 
