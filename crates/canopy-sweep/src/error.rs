@@ -1,0 +1,68 @@
+//! The error of a bad sweep: every problem at once, in the style of the
+//! scenario reader's [`ScenarioError`](canopy_model::ScenarioError).
+
+use std::fmt;
+
+use canopy_model::scenario::params::{escaped, short};
+pub use canopy_model::scenario::validate::Problem;
+use canopy_model::scenario::validate::{MAX_KEPT, MAX_SHOWN, Where};
+
+/// Every problem found in a sweep file and in the scenarios of its points.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub struct SweepError {
+    /// The sweep file's name, as messages give it.
+    pub source_name: String,
+    /// The problems, in the order found. A point's problem names the point
+    /// in its message (`... (point 3: leaf_price.volatility = 0.1)`).
+    pub problems: Vec<Problem>,
+    /// Problems found but not kept (past [`MAX_KEPT`]).
+    pub omitted: usize,
+}
+
+impl SweepError {
+    /// An error about `source_name` with these problems.
+    pub fn new(source_name: &str, mut problems: Vec<Problem>) -> Self {
+        let omitted = problems.len().saturating_sub(MAX_KEPT);
+        problems.truncate(MAX_KEPT);
+        SweepError {
+            source_name: source_name.to_string(),
+            problems,
+            omitted,
+        }
+    }
+}
+
+impl fmt::Display for SweepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len() + self.omitted;
+        write!(
+            f,
+            "sweep {} is not valid ({n} problem{}):",
+            escaped(&self.source_name),
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in self.problems.iter().take(MAX_SHOWN) {
+            write!(f, "\n  {}", escaped(&self.source_name))?;
+            match &p.at {
+                Where::Text { line, column } => write!(f, ":{line}:{column}")?,
+                Where::Override(label) => write!(f, " ({})", escaped(&short(label)))?,
+                Where::Nowhere => {}
+            }
+            // Everything echoed from the input is escaped, as in scenario errors.
+            if p.path.is_empty() {
+                write!(f, ": {}", escaped(&p.message))?;
+            } else {
+                write!(f, ": {}: {}", escaped(&short(&p.path)), escaped(&p.message))?;
+            }
+        }
+        let more = self.problems.len().saturating_sub(MAX_SHOWN) + self.omitted;
+        if more > 0 {
+            write!(
+                f,
+                "\n  ... and {more} more problem{} not shown",
+                if more == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
+    }
+}

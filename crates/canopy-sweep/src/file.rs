@@ -1,0 +1,1168 @@
+//! Reading a sweep file (SWEEP.md "Sweep file"): `[sweep]`, `[set]`,
+//! `[[axis]]` and `[[sample]]`, every problem reported at once with its
+//! line and column.
+//!
+//! The text is parsed with positions kept, then each table is read against
+//! the keys it allows; keys are checked against the scenario's parameter
+//! table (no scenario is needed for that). Whether a value suits its key is
+//! checked later, point by point, on the scenario itself
+//! ([`crate::points::plan`]).
+
+use canopy_model::NAMES;
+use canopy_model::scenario::edit::{DealShape, KeyPath, Shape, classify};
+use canopy_model::scenario::params::{self, Kind, Range, Value};
+use canopy_model::scenario::validate::Where;
+use toml::de::{DeTable, DeValue};
+
+use crate::axis::{self, AxisSpec};
+use crate::error::{Problem, SweepError};
+use crate::sample::Distribution;
+
+/// The key of the axis whose values are whole scenarios.
+pub const SCENARIO_AXIS: &str = "scenario";
+
+/// The metrics kept by default (`sweep.keep_months`).
+pub const DEFAULT_KEEP_MONTHS: [&str; 7] = [
+    "leaf_price",
+    "tvl_total",
+    "revenue_cumulative",
+    "aegis_value",
+    "aegis_usdc",
+    "value_per_oak",
+    "oak_redeemed",
+];
+
+/// The default quantiles of the bands (`sweep.quantiles`).
+pub const DEFAULT_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// The most runs per point.
+pub const MAX_RUNS: i64 = 1_000_000_000;
+
+/// The most steps of a linspace or logspace.
+pub const MAX_STEPS: i64 = 1_000_000;
+
+/// How the axes make points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every combination, the first axis varying slowest.
+    Grid,
+    /// The axes advance together.
+    Zip,
+    /// One at a time: the scenario as it is, then each axis value alone.
+    Oat,
+}
+
+impl Mode {
+    /// The name in a sweep file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Grid => "grid",
+            Mode::Zip => "zip",
+            Mode::Oat => "oat",
+        }
+    }
+
+    const NAMES: [&'static str; 3] = ["grid", "zip", "oat"];
+}
+
+/// A key of the scenario named in a sweep, and what kind of value it takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    /// The dotted path as `--set` takes it, normalised (`deal[3].oak.amount`).
+    pub path: String,
+    /// The parameter's kind; `None` for the `scenario` axis.
+    pub kind: Option<Kind>,
+}
+
+impl Key {
+    /// Whether values for this key are whole numbers (rounded when drawn
+    /// or spaced).
+    pub fn is_whole(&self) -> bool {
+        matches!(self.kind, Some(Kind::Whole { .. }))
+    }
+
+    /// Whether this is the `scenario` axis.
+    pub fn is_scenario(&self) -> bool {
+        self.kind.is_none()
+    }
+}
+
+/// One `[set]` override.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    /// The key.
+    pub key: Key,
+    /// The value as written (integers exact).
+    pub value: Value,
+    /// Where the value is.
+    pub at: Where,
+}
+
+/// One `[[axis]]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The key swept.
+    pub key: Key,
+    /// How its values were given, as written.
+    pub spec: AxisSpec,
+    /// Its values, in order (spaced values rounded on whole-number keys).
+    pub values: Vec<Value>,
+    /// Where each value is (the item of `values`, or the spacing table).
+    pub value_at: Vec<Where>,
+    /// Where the axis's `key` is.
+    pub at: Where,
+}
+
+/// One `[[sample]]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// The key sampled.
+    pub key: Key,
+    /// Its distribution.
+    pub distribution: Distribution,
+    /// Where the sample's `key` is.
+    pub at: Where,
+}
+
+/// A sweep file, read and checked, with every default filled in except the
+/// seed (whose default is the scenario's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// The sweep file's name, for messages.
+    pub source_name: String,
+    /// The scenario swept (a built-in name or a path as written); `None`
+    /// when `scenario` is an axis.
+    pub scenario: Option<String>,
+    /// Where `sweep.scenario` is.
+    pub scenario_at: Where,
+    /// Monte Carlo runs per point, 1..=1e9.
+    pub runs: u64,
+    /// The base seed; `None`: the scenario's `simulation.seed`.
+    pub seed: Option<u64>,
+    /// How the axes make points.
+    pub mode: Mode,
+    /// The same seeds and sampled values at every point.
+    pub common_random_numbers: bool,
+    /// The metrics kept for every run and month.
+    pub keep_months: Vec<String>,
+    /// The quantiles of the bands.
+    pub quantiles: Vec<f64>,
+    /// `[set]`, in file order.
+    pub set: Vec<Setting>,
+    /// `[[axis]]`, in file order.
+    pub axes: Vec<Axis>,
+    /// `[[sample]]`, in file order.
+    pub samples: Vec<Sample>,
+}
+
+impl Sweep {
+    /// The axis that sweeps whole scenarios, if there is one.
+    pub fn scenario_axis(&self) -> Option<usize> {
+        self.axes.iter().position(|a| a.key.is_scenario())
+    }
+}
+
+/// A parsed value with the byte offset where it starts.
+#[derive(Clone, Debug)]
+struct Node {
+    t: T,
+    at: usize,
+}
+
+#[derive(Clone, Debug)]
+enum T {
+    Str(String),
+    Int(i64),
+    /// A float, or an integer past i64, with its text.
+    Float(f64, String),
+    Bool(bool),
+    Datetime,
+    Array(Vec<Node>),
+    Table(Vec<Entry>),
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    key: String,
+    at: usize,
+    node: Node,
+}
+
+impl T {
+    fn type_name(&self) -> &'static str {
+        match self {
+            T::Str(_) => "a string",
+            T::Int(_) => "an integer",
+            T::Float(..) => "a float",
+            T::Bool(_) => "a boolean",
+            T::Datetime => "a date-time",
+            T::Array(_) => "an array",
+            T::Table(_) => "a table",
+        }
+    }
+
+    /// A scalar (or a list of numbers) as a parameter value.
+    fn value(&self) -> Option<Value> {
+        Some(match self {
+            T::Str(s) => Value::Str(s.clone()),
+            T::Int(i) => Value::Int(*i),
+            T::Float(x, _) => Value::Float(*x),
+            T::Bool(b) => Value::Bool(*b),
+            T::Array(items) => Value::List(
+                items
+                    .iter()
+                    .map(|n| n.t.number())
+                    .collect::<Option<Vec<f64>>>()?,
+            ),
+            T::Datetime | T::Table(_) => return None,
+        })
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            T::Int(i) => Some(*i as f64),
+            T::Float(x, _) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// As written, for messages.
+    fn show(&self) -> String {
+        match self {
+            T::Float(_, raw) => params::short(raw).into_owned(),
+            T::Array(a) => format!("[…] ({} items)", a.len()),
+            T::Table(_) => "{ … }".into(),
+            T::Datetime => "a date-time".into(),
+            other => other.value().map(|v| v.echo()).unwrap_or_default(),
+        }
+    }
+}
+
+fn number(text: &str, radix: u32, integer: bool) -> Result<T, String> {
+    if integer && let Ok(n) = i64::from_str_radix(text, radix) {
+        return Ok(T::Int(n));
+    }
+    match text.replace('_', "").parse::<f64>() {
+        Ok(x) => Ok(T::Float(x, text.to_string())),
+        Err(e) => Err(format!("{text}: {e}")),
+    }
+}
+
+/// Sweep files nest three deep; a bound keeps a hostile one off the stack.
+const MAX_DEPTH: usize = 32;
+
+fn convert(v: toml::Spanned<DeValue<'_>>, depth: usize) -> Result<Node, (usize, String)> {
+    let at = v.span().start;
+    if depth > MAX_DEPTH {
+        return Err((at, format!("values nest more than {MAX_DEPTH} deep")));
+    }
+    let t = match v.into_inner() {
+        DeValue::String(s) => T::Str(s.into_owned()),
+        DeValue::Integer(i) => number(i.as_str(), i.radix(), true).map_err(|e| (at, e))?,
+        DeValue::Float(f) => number(f.as_str(), 10, false).map_err(|e| (at, e))?,
+        DeValue::Boolean(b) => T::Bool(b),
+        DeValue::Datetime(_) => T::Datetime,
+        DeValue::Array(a) => T::Array(
+            a.into_iter()
+                .map(|v| convert(v, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        DeValue::Table(t) => T::Table(convert_table(t, depth + 1)?),
+    };
+    Ok(Node { t, at })
+}
+
+fn convert_table(t: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, (usize, String)> {
+    t.into_iter()
+        .map(|(k, v)| {
+            Ok(Entry {
+                at: k.span().start,
+                key: k.into_inner().into_owned(),
+                node: convert(v, depth)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads a sweep file's text (named `source_name` in messages).
+pub fn read(source_name: &str, text: &str) -> Result<Sweep, SweepError> {
+    let mut r = Reader {
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
+        text,
+        problems: Vec::new(),
+    };
+    if text.len() > canopy_model::scenario::load::MAX_TEXT_BYTES {
+        r.problems.push(Problem {
+            at: Where::Nowhere,
+            path: String::new(),
+            deal: None,
+            message: format!(
+                "the sweep file is {} bytes long; it may be at most 16 MiB",
+                text.len()
+            ),
+        });
+        return Err(SweepError::new(source_name, r.problems));
+    }
+    let (table, errors) = DeTable::parse_recoverable(text);
+    for e in &errors {
+        let at = e.span().map(|s| s.start);
+        r.problem_at(
+            at,
+            "",
+            format!("TOML syntax error: {}", e.message().trim_end()),
+        );
+    }
+    if !r.problems.is_empty() {
+        return Err(SweepError::new(source_name, r.problems));
+    }
+    let top = match convert_table(table.into_inner(), 0) {
+        Ok(t) => t,
+        Err((at, message)) => {
+            r.problem_at(Some(at), "", format!("TOML syntax error: {message}"));
+            return Err(SweepError::new(source_name, r.problems));
+        }
+    };
+    let sweep = r.sweep(source_name, &top);
+    if r.problems.is_empty() {
+        Ok(sweep)
+    } else {
+        Err(SweepError::new(source_name, r.problems))
+    }
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    problems: Vec<Problem>,
+}
+
+/// Where a key was first given, to refuse it a second time.
+struct Seen {
+    path: KeyPath,
+    at: Where,
+    table: &'static str,
+}
+
+impl Reader<'_> {
+    fn locate(&self, pos: usize) -> Where {
+        let line = self.line_starts.partition_point(|&s| s <= pos);
+        let start = self.line_starts[line.max(1) - 1];
+        let column = self
+            .text
+            .get(start..pos)
+            .map_or(1, |t| t.chars().count() + 1);
+        Where::Text { line, column }
+    }
+
+    fn problem_at(&mut self, pos: Option<usize>, path: &str, message: String) {
+        let at = pos.map_or(Where::Nowhere, |p| self.locate(p));
+        self.problems.push(Problem {
+            at,
+            path: path.to_string(),
+            deal: None,
+            message,
+        });
+    }
+
+    fn problem(&mut self, pos: usize, path: &str, message: String) {
+        self.problem_at(Some(pos), path, message);
+    }
+
+    fn unknown_keys(&mut self, path: &str, entries: &[Entry], known: &[&str]) {
+        for e in entries {
+            if !known.contains(&e.key.as_str()) {
+                self.problem(
+                    e.at,
+                    &join(path, &params::short(&e.key)),
+                    format!(
+                        "unknown key `{}`; {}",
+                        params::short(&e.key),
+                        params::suggest(&e.key, known)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn table<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Entry]> {
+        match &node.t {
+            T::Table(entries) => Some(entries),
+            other => {
+                self.problem(
+                    node.at,
+                    path,
+                    format!(
+                        "expected a table, found {} ({})",
+                        other.type_name(),
+                        other.show()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A value checked against `kind`, in the kind's own form.
+    fn value(&mut self, node: &Node, path: &str, kind: Kind) -> Option<Value> {
+        let checked = match node.t.value() {
+            Some(v) => kind.check_shown(&v, || node.t.show()),
+            None => Err(format!(
+                "expected {}, found {} ({})",
+                kind.describe(),
+                node.t.type_name(),
+                node.t.show()
+            )),
+        };
+        match checked {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.problem(node.at, path, message);
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, node: &Node, path: &str, range: Range) -> Option<f64> {
+        self.value(node, path, Kind::Number(range))
+            .and_then(|v| v.as_f64())
+    }
+
+    fn sweep(&mut self, source_name: &str, top: &[Entry]) -> Sweep {
+        self.unknown_keys("", top, &["sweep", "set", "axis", "sample"]);
+        let mut sweep = Sweep {
+            source_name: source_name.to_string(),
+            scenario: None,
+            scenario_at: Where::Nowhere,
+            runs: 1,
+            seed: None,
+            mode: Mode::Grid,
+            common_random_numbers: true,
+            keep_months: DEFAULT_KEEP_MONTHS.iter().map(|s| s.to_string()).collect(),
+            quantiles: DEFAULT_QUANTILES.to_vec(),
+            set: Vec::new(),
+            axes: Vec::new(),
+            samples: Vec::new(),
+        };
+        let find = |k: &str| top.iter().find(|e| e.key == k).map(|e| &e.node);
+        let mut seen = Vec::new();
+        let mut scenario_node = None;
+        if let Some(node) = find("sweep")
+            && let Some(entries) = self.table(node, "sweep")
+        {
+            scenario_node = self.settings(&mut sweep, entries);
+        }
+        if let Some(node) = find("set")
+            && let Some(entries) = self.table(node, "set")
+        {
+            let mut flat = Vec::new();
+            flatten("", entries, &mut flat);
+            for (path, e) in flat {
+                self.setting(&mut sweep, &mut seen, &path, e);
+            }
+        }
+        for (name, is_axis) in [("axis", true), ("sample", false)] {
+            let Some(node) = find(name) else { continue };
+            let T::Array(items) = &node.t else {
+                self.problem(
+                    node.at,
+                    name,
+                    format!(
+                        "expected an array of tables (`[[{name}]]`), found {} ({})",
+                        node.t.type_name(),
+                        node.t.show()
+                    ),
+                );
+                continue;
+            };
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("{name}[{i}]");
+                let Some(entries) = self.table(item, &path) else {
+                    continue;
+                };
+                if is_axis {
+                    if let Some(a) = self.axis(&path, item, entries, &mut seen) {
+                        sweep.axes.push(a);
+                    }
+                } else if let Some(s) = self.sample(&path, item, entries, &mut seen) {
+                    sweep.samples.push(s);
+                }
+            }
+        }
+        let axis = sweep.scenario_axis();
+        match (scenario_node, axis) {
+            (Some((pos, _)), Some(i)) => self.problem(
+                pos,
+                "sweep.scenario",
+                format!(
+                    "not allowed: `scenario` is an axis (axis[{i}]), whose values are the scenarios swept"
+                ),
+            ),
+            (Some((_, name)), None) => sweep.scenario = Some(name),
+            (None, Some(_)) => {}
+            (None, None) => self.problem_at(
+                None,
+                "sweep.scenario",
+                "missing: the sweep needs a scenario (a built-in name or a scenario file), or an axis with key = \"scenario\"".into(),
+            ),
+        }
+        if let (Some(i), Mode::Oat) = (axis, sweep.mode) {
+            let at = match &sweep.axes[i].at {
+                Where::Text { .. } => sweep.axes[i].at.clone(),
+                _ => Where::Nowhere,
+            };
+            self.problems.push(Problem {
+                at,
+                path: format!("axis[{i}].key"),
+                deal: None,
+                message: "mode \"oat\" varies one key at a time around one scenario; `scenario` cannot be an axis there (use \"grid\")".into(),
+            });
+        }
+        if sweep.mode == Mode::Zip
+            && let Some(first) = sweep.axes.first()
+            && sweep
+                .axes
+                .iter()
+                .any(|a| a.values.len() != first.values.len())
+        {
+            let lengths: Vec<String> = sweep
+                .axes
+                .iter()
+                .map(|a| format!("{} has {}", a.key.path, a.values.len()))
+                .collect();
+            self.problem_at(
+                None,
+                "sweep.mode",
+                format!(
+                    "mode \"zip\" advances the axes together, so they need as many values each: {}",
+                    lengths.join(", ")
+                ),
+            );
+        }
+        sweep
+    }
+
+    /// Reads `[sweep]`; gives the scenario's place and name if given.
+    fn settings(&mut self, sweep: &mut Sweep, entries: &[Entry]) -> Option<(usize, String)> {
+        const KEYS: [&str; 7] = [
+            "scenario",
+            "runs",
+            "seed",
+            "mode",
+            "common_random_numbers",
+            "keep_months",
+            "quantiles",
+        ];
+        self.unknown_keys("sweep", entries, &KEYS);
+        let mut scenario = None;
+        for e in entries {
+            let path = format!("sweep.{}", e.key);
+            let n = &e.node;
+            match e.key.as_str() {
+                "scenario" => {
+                    if let Some(Value::Str(s)) = self.value(n, &path, Kind::Text) {
+                        sweep.scenario_at = self.locate(n.at);
+                        scenario = Some((n.at, s));
+                    }
+                }
+                "runs" => {
+                    let kind = Kind::Whole {
+                        min: 1,
+                        max: MAX_RUNS,
+                    };
+                    if let Some(Value::Int(i)) = self.value(n, &path, kind) {
+                        sweep.runs = i as u64;
+                    }
+                }
+                "seed" => {
+                    let kind = Kind::Whole {
+                        min: 0,
+                        max: i64::MAX,
+                    };
+                    if let Some(Value::Int(i)) = self.value(n, &path, kind) {
+                        sweep.seed = Some(i as u64);
+                    }
+                }
+                "mode" => {
+                    if let Some(Value::Str(s)) = self.value(n, &path, Kind::Choice(&Mode::NAMES)) {
+                        sweep.mode = match s.as_str() {
+                            "zip" => Mode::Zip,
+                            "oat" => Mode::Oat,
+                            _ => Mode::Grid,
+                        };
+                    }
+                }
+                "common_random_numbers" => {
+                    if let Some(Value::Bool(b)) = self.value(n, &path, Kind::Bool) {
+                        sweep.common_random_numbers = b;
+                    }
+                }
+                "keep_months" => {
+                    if let Some(names) = self.keep_months(n, &path) {
+                        sweep.keep_months = names;
+                    }
+                }
+                "quantiles" => {
+                    if let Some(qs) = self.quantiles(n, &path) {
+                        sweep.quantiles = qs;
+                    }
+                }
+                _ => {}
+            }
+        }
+        scenario
+    }
+
+    fn keep_months(&mut self, n: &Node, path: &str) -> Option<Vec<String>> {
+        let T::Array(items) = &n.t else {
+            self.problem(
+                n.at,
+                path,
+                format!(
+                    "expected an array of metrics.csv column names, found {} ({})",
+                    n.t.type_name(),
+                    n.t.show()
+                ),
+            );
+            return None;
+        };
+        let known: Vec<&str> = NAMES.iter().copied().filter(|c| *c != "month").collect();
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let item_path = format!("{path}[{i}]");
+            match &item.t {
+                T::Str(s) if known.contains(&s.as_str()) => {
+                    if out.contains(s) {
+                        ok = false;
+                        self.problem(item.at, &item_path, format!("`{s}` is listed twice"));
+                    }
+                    out.push(s.clone());
+                }
+                T::Str(s) => {
+                    ok = false;
+                    let hint = if s == "month" {
+                        "every kept row has its month already; list the other columns".into()
+                    } else {
+                        params::suggest(s, &known)
+                    };
+                    self.problem(
+                        item.at,
+                        &item_path,
+                        format!(
+                            "`{}` is not a column of metrics.csv; {hint}",
+                            params::escaped(&params::short(s))
+                        ),
+                    );
+                }
+                other => {
+                    ok = false;
+                    self.problem(
+                        item.at,
+                        &item_path,
+                        format!(
+                            "expected a metrics.csv column name (a string), found {} ({})",
+                            other.type_name(),
+                            other.show()
+                        ),
+                    );
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn quantiles(&mut self, n: &Node, path: &str) -> Option<Vec<f64>> {
+        let T::Array(items) = &n.t else {
+            self.problem(
+                n.at,
+                path,
+                format!(
+                    "expected an array of numbers from 0 to 1, found {} ({})",
+                    n.t.type_name(),
+                    n.t.show()
+                ),
+            );
+            return None;
+        };
+        let qs: Vec<Option<f64>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.number(item, &format!("{path}[{i}]"), Range::Closed(0.0, 1.0)))
+            .collect();
+        qs.into_iter().collect()
+    }
+
+    /// The key of a `[set]` entry, axis or sample, checked against the
+    /// parameter table and against the keys given before.
+    fn key(
+        &mut self,
+        node: &Node,
+        path: &str,
+        table: &'static str,
+        seen: &mut Vec<Seen>,
+        scenario_ok: bool,
+    ) -> Option<Key> {
+        let text = match &node.t {
+            T::Str(s) => s.clone(),
+            other => {
+                self.problem(
+                    node.at,
+                    path,
+                    format!(
+                        "expected a dotted key path as --set takes it (a string), found {} ({})",
+                        other.type_name(),
+                        other.show()
+                    ),
+                );
+                return None;
+            }
+        };
+        self.key_text(&text, node.at, path, table, seen, scenario_ok)
+    }
+
+    fn key_text(
+        &mut self,
+        text: &str,
+        pos: usize,
+        path: &str,
+        table: &'static str,
+        seen: &mut Vec<Seen>,
+        scenario_ok: bool,
+    ) -> Option<Key> {
+        let shown = params::escaped(&params::short(text)).into_owned();
+        if text == SCENARIO_AXIS {
+            if !scenario_ok {
+                self.problem(
+                    pos,
+                    path,
+                    "`scenario` can only be an axis (with values that are scenario names or files); the scenario swept is `sweep.scenario`".into(),
+                );
+                return None;
+            }
+            return self.remember(KeyPath::parse(text).ok()?, pos, path, table, seen, None);
+        }
+        let kp = match KeyPath::parse(text) {
+            Ok(kp) => kp,
+            Err(message) => {
+                self.problem(pos, path, message);
+                return None;
+            }
+        };
+        let kind = match classify(&kp) {
+            Ok(Shape::Param(p)) => p.kind,
+            Ok(Shape::Item(p, _)) => match p.kind {
+                Kind::Numbers(r) => Kind::Number(r),
+                k => k,
+            },
+            Ok(Shape::Deal(_, DealShape::Param(p))) => p.kind,
+            Ok(Shape::Table(t)) => {
+                self.problem(
+                    pos,
+                    path,
+                    format!(
+                        "`{shown}` is a table; name one of its keys ({})",
+                        params::scenario_children(&t).join(", ")
+                    ),
+                );
+                return None;
+            }
+            Ok(Shape::Deal(_, _)) => {
+                self.problem(
+                    pos,
+                    path,
+                    format!("`{shown}` is a deal or a part of one; name one of its keys"),
+                );
+                return None;
+            }
+            Err(message) => {
+                self.problem(pos, path, format!("`{shown}`: {message}"));
+                return None;
+            }
+        };
+        if kp.to_string() == "simulation.seed" {
+            self.problem(
+                pos,
+                path,
+                "`simulation.seed` may not be set, swept or sampled: run r of a sweep uses the seed `sweep.seed` + r".into(),
+            );
+            return None;
+        }
+        self.remember(kp, pos, path, table, seen, Some(kind))
+    }
+
+    fn remember(
+        &mut self,
+        kp: KeyPath,
+        pos: usize,
+        path: &str,
+        table: &'static str,
+        seen: &mut Vec<Seen>,
+        kind: Option<Kind>,
+    ) -> Option<Key> {
+        let at = self.locate(pos);
+        // `a.list` and `a.list[0]` clash as surely as the same key twice.
+        let clash = seen.iter().find(|s| {
+            let n = s.path.segments.len().min(kp.segments.len());
+            s.path.segments[..n] == kp.segments[..n]
+        });
+        if let Some(s) = clash {
+            let line = match s.at {
+                Where::Text { line, column } => format!("line {line}, column {column}"),
+                _ => "before".into(),
+            };
+            let message = format!(
+                "`{}` is already given in {} ({line}): a key may appear only once among [set], the axes and the samples",
+                s.path, s.table
+            );
+            self.problem(pos, path, message);
+            return None;
+        }
+        let key = Key {
+            path: kp.to_string(),
+            kind,
+        };
+        seen.push(Seen {
+            path: kp,
+            at,
+            table,
+        });
+        Some(key)
+    }
+
+    fn setting(&mut self, sweep: &mut Sweep, seen: &mut Vec<Seen>, path: &str, e: &Entry) {
+        let label = format!("set.{}", quoted_key(path));
+        let Some(key) = self.key_text(path, e.at, &label, "[set]", seen, false) else {
+            return;
+        };
+        match e.node.t.value() {
+            Some(value) => sweep.set.push(Setting {
+                key,
+                value,
+                at: self.locate(e.node.at),
+            }),
+            None => self.problem(
+                e.node.at,
+                &label,
+                format!(
+                    "expected a number, string, boolean or array of numbers, found {} ({})",
+                    e.node.t.type_name(),
+                    e.node.t.show()
+                ),
+            ),
+        }
+    }
+
+    fn axis(
+        &mut self,
+        path: &str,
+        item: &Node,
+        entries: &[Entry],
+        seen: &mut Vec<Seen>,
+    ) -> Option<Axis> {
+        const SPECS: [&str; 3] = ["values", "linspace", "logspace"];
+        self.unknown_keys(path, entries, &["key", "values", "linspace", "logspace"]);
+        let key_entry = entries.iter().find(|e| e.key == "key");
+        let key = match key_entry {
+            Some(e) => self.key(&e.node, &format!("{path}.key"), "an axis", seen, true),
+            None => {
+                self.problem(
+                    item.at,
+                    &format!("{path}.key"),
+                    "missing: an axis needs a key (a dotted path as --set takes it)".into(),
+                );
+                None
+            }
+        };
+        let given: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| SPECS.contains(&e.key.as_str()))
+            .collect();
+        let spec_entry = match given.as_slice() {
+            [one] => *one,
+            [] => {
+                self.problem(
+                    item.at,
+                    path,
+                    "an axis needs exactly one of `values`, `linspace` or `logspace`; none is given".into(),
+                );
+                return None;
+            }
+            [_, second, ..] => {
+                self.problem(
+                    second.at,
+                    &format!("{path}.{}", second.key),
+                    format!(
+                        "an axis takes exactly one of `values`, `linspace` or `logspace`; this one has {}",
+                        given.iter().map(|e| format!("`{}`", e.key)).collect::<Vec<_>>().join(" and ")
+                    ),
+                );
+                return None;
+            }
+        };
+        let key = key?;
+        let spec_path = format!("{path}.{}", spec_entry.key);
+        let n = &spec_entry.node;
+        let (spec, value_pos) = match spec_entry.key.as_str() {
+            "values" => {
+                let T::Array(items) = &n.t else {
+                    self.problem(
+                        n.at,
+                        &spec_path,
+                        format!(
+                            "expected an array of numbers, strings or booleans, found {} ({})",
+                            n.t.type_name(),
+                            n.t.show()
+                        ),
+                    );
+                    return None;
+                };
+                if items.is_empty() {
+                    self.problem(n.at, &spec_path, "an axis needs at least one value".into());
+                    return None;
+                }
+                let mut values = Vec::with_capacity(items.len());
+                for (i, it) in items.iter().enumerate() {
+                    match (&it.t, key.is_scenario()) {
+                        (T::Str(_), true)
+                        | (T::Str(_) | T::Int(_) | T::Float(..) | T::Bool(_), false) => {
+                            values.extend(it.t.value());
+                        }
+                        (other, _) => {
+                            let what = if key.is_scenario() {
+                                "a scenario name or file (a string)"
+                            } else {
+                                "a number, string or boolean"
+                            };
+                            self.problem(
+                                it.at,
+                                &format!("{spec_path}[{i}]"),
+                                format!(
+                                    "expected {what}, found {} ({})",
+                                    other.type_name(),
+                                    other.show()
+                                ),
+                            );
+                        }
+                    }
+                }
+                if values.len() != items.len() {
+                    return None;
+                }
+                let pos = items.iter().map(|it| it.at).collect();
+                (AxisSpec::Values(values), pos)
+            }
+            kind => {
+                let log = kind == "logspace";
+                if key.is_scenario() {
+                    self.problem(
+                        n.at,
+                        &spec_path,
+                        "the `scenario` axis takes `values`: a list of scenario names or files"
+                            .into(),
+                    );
+                    return None;
+                }
+                if !matches!(key.kind, Some(Kind::Number(_) | Kind::Whole { .. })) {
+                    self.problem(
+                        n.at,
+                        &spec_path,
+                        format!(
+                            "`{}` takes {}, not numbers: give its `values`",
+                            key.path,
+                            key.kind.map(Kind::describe).unwrap_or_default()
+                        ),
+                    );
+                    return None;
+                }
+                let entries = self.table(n, &spec_path)?;
+                let spec = self.spacing(&spec_path, n, entries, log)?;
+                (spec, Vec::new())
+            }
+        };
+        let values = axis::values(&spec, key.is_whole());
+        let value_at = if value_pos.is_empty() {
+            vec![self.locate(n.at); values.len()]
+        } else {
+            value_pos.into_iter().map(|p| self.locate(p)).collect()
+        };
+        let at = self.locate(key_entry.map_or(item.at, |e| e.node.at));
+        Some(Axis {
+            key,
+            spec,
+            values,
+            value_at,
+            at,
+        })
+    }
+
+    fn spacing(&mut self, path: &str, n: &Node, entries: &[Entry], log: bool) -> Option<AxisSpec> {
+        self.unknown_keys(path, entries, &["from", "to", "steps"]);
+        let range = if log { Range::Positive } else { Range::Any };
+        let mut get = |name: &str, kind: Kind| -> Option<Value> {
+            match entries.iter().find(|e| e.key == name) {
+                Some(e) => self.value(&e.node, &format!("{path}.{name}"), kind),
+                None => {
+                    self.problem(
+                        n.at,
+                        &format!("{path}.{name}"),
+                        format!("missing: expected {}", kind.describe()),
+                    );
+                    None
+                }
+            }
+        };
+        // Ends keep their integers, so that spacing whole numbers is exact.
+        let exact = |v: Option<Value>, node: Option<&Entry>| match (v, node.map(|e| &e.node.t)) {
+            (Some(_), Some(T::Int(i))) => Some(Value::Int(*i)),
+            (v, _) => v,
+        };
+        let from = get("from", Kind::Number(range));
+        let to = get("to", Kind::Number(range));
+        let steps = get(
+            "steps",
+            Kind::Whole {
+                min: 1,
+                max: MAX_STEPS,
+            },
+        );
+        let from = exact(from, entries.iter().find(|e| e.key == "from"))?;
+        let to = exact(to, entries.iter().find(|e| e.key == "to"))?;
+        let Some(Value::Int(steps)) = steps else {
+            return None;
+        };
+        let steps = steps as usize;
+        Some(if log {
+            AxisSpec::Logspace { from, to, steps }
+        } else {
+            AxisSpec::Linspace { from, to, steps }
+        })
+    }
+
+    fn sample(
+        &mut self,
+        path: &str,
+        item: &Node,
+        entries: &[Entry],
+        seen: &mut Vec<Seen>,
+    ) -> Option<Sample> {
+        let dists = Distribution::NAMES;
+        let mut known = vec!["key"];
+        known.extend(dists);
+        self.unknown_keys(path, entries, &known);
+        let key_entry = entries.iter().find(|e| e.key == "key");
+        let key = match key_entry {
+            Some(e) => self.key(&e.node, &format!("{path}.key"), "a sample", seen, false),
+            None => {
+                self.problem(
+                    item.at,
+                    &format!("{path}.key"),
+                    "missing: a sample needs a key (a dotted path as --set takes it)".into(),
+                );
+                None
+            }
+        };
+        let given: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| dists.contains(&e.key.as_str()))
+            .collect();
+        let choices = "`uniform`, `normal`, `lognormal` or `triangular`";
+        let d = match given.as_slice() {
+            [one] => *one,
+            [] => {
+                self.problem(
+                    item.at,
+                    path,
+                    format!("a sample needs exactly one distribution: {choices}; none is given"),
+                );
+                return None;
+            }
+            [_, second, ..] => {
+                self.problem(
+                    second.at,
+                    &format!("{path}.{}", second.key),
+                    format!(
+                        "a sample takes exactly one distribution ({choices}); this one has {}",
+                        given
+                            .iter()
+                            .map(|e| format!("`{}`", e.key))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                );
+                return None;
+            }
+        };
+        let dpath = format!("{path}.{}", d.key);
+        let dentries = self.table(&d.node, &dpath);
+        let key = key?;
+        if !matches!(key.kind, Some(Kind::Number(_) | Kind::Whole { .. })) {
+            self.problem(
+                key_entry.map_or(item.at, |e| e.node.at),
+                &format!("{path}.key"),
+                format!(
+                    "only numbers can be sampled; `{}` takes {}",
+                    key.path,
+                    key.kind.map(Kind::describe).unwrap_or_default()
+                ),
+            );
+            return None;
+        }
+        let dentries = dentries?;
+        let names = Distribution::parameters(&d.key);
+        self.unknown_keys(&dpath, dentries, names);
+        let mut xs = Vec::with_capacity(names.len());
+        for name in names {
+            let p = format!("{dpath}.{name}");
+            match dentries.iter().find(|e| e.key == *name) {
+                Some(e) => xs.push(self.number(&e.node, &p, Range::Any)),
+                None => {
+                    self.problem(d.node.at, &p, "missing: expected a finite number".into());
+                    xs.push(None);
+                }
+            }
+        }
+        let xs: Vec<f64> = xs.into_iter().collect::<Option<_>>()?;
+        match Distribution::new(&d.key, &xs) {
+            Ok(distribution) => Some(Sample {
+                key,
+                distribution,
+                at: self.locate(key_entry.map_or(item.at, |e| e.node.at)),
+            }),
+            Err(message) => {
+                self.problem(d.node.at, &dpath, message);
+                None
+            }
+        }
+    }
+}
+
+/// `[set]` entries as dotted paths: `aegis.initial_usdc = 1` written as a
+/// table is the same key as `"aegis.initial_usdc" = 1`.
+fn flatten<'e>(prefix: &str, entries: &'e [Entry], out: &mut Vec<(String, &'e Entry)>) {
+    for e in entries {
+        let path = join(prefix, &e.key);
+        match &e.node.t {
+            T::Table(sub) => flatten(&path, sub, out),
+            _ => out.push((path, e)),
+        }
+    }
+}
+
+/// A key for a message about `[set]`: quoted when it holds a dot.
+fn quoted_key(path: &str) -> String {
+    if path.contains(['.', '[']) {
+        format!("\"{path}\"")
+    } else {
+        path.to_string()
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}

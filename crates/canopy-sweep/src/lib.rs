@@ -1,0 +1,27 @@
+//! canopy sweeps: one scenario run many times, over a grid of parameter
+//! values (axes), with Monte Carlo runs at each point (seeds) and
+//! parameters drawn at random for each run (samples), as SWEEP.md lays out.
+//!
+//! This crate is pure: it takes a sweep file's text and a way to load
+//! scenarios, and gives data back. [`read`] reads and checks a sweep file;
+//! [`plan`] loads its scenario, makes its [`Point`]s and builds and checks
+//! every point's scenario before any run; a [`Plan`] then gives each run's
+//! seed and sampled values ([`Plan::run_spec`]), its scenario
+//! ([`Plan::run_scenario`]), the command line that reproduces it
+//! ([`Plan::command_line`]), and the resolved sweep file
+//! ([`Plan::resolved`]) with its hash ([`Plan::hash`]).
+
+pub mod axis;
+pub mod error;
+pub mod file;
+pub mod points;
+pub mod resolved;
+pub mod sample;
+pub mod seeds;
+
+pub use axis::AxisSpec;
+pub use error::SweepError;
+pub use file::{Axis, Key, Mode, Sample, Setting, Sweep, read};
+pub use points::{Plan, Point, PointScenario, plan, points};
+pub use sample::Distribution;
+pub use seeds::RunSpec;

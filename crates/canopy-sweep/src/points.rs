@@ -1,0 +1,345 @@
+//! The points of a sweep (grid, zip or one at a time) and their scenarios,
+//! built and checked before any run.
+
+use std::collections::HashMap;
+
+use canopy_model::scenario::edit::KeyPath;
+use canopy_model::scenario::validate::Where;
+use canopy_model::{ScenarioError, ValidScenario, Value};
+
+use crate::error::{Problem, SweepError};
+use crate::file::{Mode, Sweep};
+
+/// One point of a sweep: which value of each axis it takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// Its number, from 0 in grid (or zip, or oat) order.
+    pub index: usize,
+    /// For each axis, the index of its value at this point; `None` where
+    /// the point leaves the key at the scenario's own value (oat).
+    pub picks: Vec<Option<usize>>,
+    /// For each axis, its value at this point (`None` as in `picks`).
+    pub values: Vec<Option<Value>>,
+}
+
+/// How many points the axes make (`None` past `usize`).
+pub fn point_count(sweep: &Sweep) -> Option<usize> {
+    let mut lens = sweep.axes.iter().map(|a| a.values.len());
+    match sweep.mode {
+        Mode::Grid => lens.try_fold(1usize, |n, l| n.checked_mul(l)),
+        Mode::Zip => Some(lens.min().unwrap_or(1)),
+        Mode::Oat => lens.sum::<usize>().checked_add(1),
+    }
+}
+
+/// The points of a sweep, in order. Grid: every combination, the first
+/// axis varying slowest. Zip: the axes advance together (the shortest
+/// decides; [`crate::read`] refuses unequal lengths). Oat: point 0 is the
+/// scenario as it is, then one point per axis value, in file order, with
+/// every other axis at the scenario's own value. No axes: one point.
+pub fn points(sweep: &Sweep) -> Vec<Point> {
+    let axes = &sweep.axes;
+    let make = |index: usize, picks: Vec<Option<usize>>| Point {
+        index,
+        values: picks
+            .iter()
+            .zip(axes)
+            .map(|(p, a)| p.map(|i| a.values[i].clone()))
+            .collect(),
+        picks,
+    };
+    let n = point_count(sweep).unwrap_or(0);
+    match sweep.mode {
+        Mode::Grid => (0..n)
+            .map(|index| {
+                let mut rest = index;
+                let mut picks = vec![None; axes.len()];
+                for (a, axis) in axes.iter().enumerate().rev() {
+                    let len = axis.values.len();
+                    picks[a] = Some(rest % len);
+                    rest /= len;
+                }
+                make(index, picks)
+            })
+            .collect(),
+        Mode::Zip => (0..n)
+            .map(|index| make(index, vec![Some(index); axes.len()]))
+            .collect(),
+        Mode::Oat => {
+            let mut out = vec![make(0, vec![None; axes.len()])];
+            for (a, axis) in axes.iter().enumerate() {
+                for v in 0..axis.values.len() {
+                    let mut picks = vec![None; axes.len()];
+                    picks[a] = Some(v);
+                    out.push(make(out.len(), picks));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// A point with its scenario, built and checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointScenario {
+    /// The point.
+    pub point: Point,
+    /// The scenario's name or path, as the sweep gives it (`sweep.scenario`,
+    /// or the `scenario` axis's value).
+    pub scenario_name: String,
+    /// The scenario after `[set]` and the point's axis values.
+    pub scenario: ValidScenario,
+    /// For each axis, the value used at this point, also for axes an oat
+    /// point does not vary (the scenario's own value).
+    pub values: Vec<Value>,
+}
+
+/// A sweep ready to run: every point's scenario valid, the seed resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The sweep as read.
+    pub sweep: Sweep,
+    /// The base seed: `sweep.seed`, or the scenario's `simulation.seed`
+    /// after `[set]` (with a `scenario` axis, that of its first value).
+    pub seed: u64,
+    /// The points, in order, with their scenarios.
+    pub points: Vec<PointScenario>,
+}
+
+/// The most points a sweep may have (points are numbered in uint32).
+pub const MAX_POINTS: usize = u32::MAX as usize;
+
+/// Loads the sweep's scenario (or each value of its `scenario` axis) with
+/// `load`, applies `[set]`, and builds and checks the scenario of every
+/// point; every problem is reported at once, a point's naming the point and
+/// pointing at the axis value or `[set]` line that fails. `load` is given
+/// the name or path as written: paths relative to the sweep file are the
+/// caller's business.
+pub fn plan(
+    sweep: &Sweep,
+    load: impl Fn(&str) -> Result<ValidScenario, ScenarioError>,
+) -> Result<Plan, SweepError> {
+    let mut problems = Vec::new();
+    let count = point_count(sweep).unwrap_or(usize::MAX);
+    if count > MAX_POINTS {
+        problems.push(Problem {
+            at: Where::Nowhere,
+            path: "axis".into(),
+            deal: None,
+            message: format!(
+                "the axes make {} points; a sweep may have at most {MAX_POINTS}",
+                if count == usize::MAX {
+                    "too many".to_string()
+                } else {
+                    count.to_string()
+                }
+            ),
+        });
+        return Err(SweepError::new(&sweep.source_name, problems));
+    }
+    // The scenarios, each loaded once and with [set] applied: by name.
+    let scenario_axis = sweep.scenario_axis();
+    let mut names: Vec<(String, Where, String)> = Vec::new();
+    match (&sweep.scenario, scenario_axis) {
+        (Some(name), _) => names.push((
+            name.clone(),
+            sweep.scenario_at.clone(),
+            "sweep.scenario".into(),
+        )),
+        (None, Some(a)) => {
+            let axis = &sweep.axes[a];
+            for (j, v) in axis.values.iter().enumerate() {
+                if let Value::Str(name) = v
+                    && !names.iter().any(|(n, _, _)| n == name)
+                {
+                    names.push((
+                        name.clone(),
+                        axis.value_at[j].clone(),
+                        format!("axis[{a}].values[{j}]"),
+                    ));
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    let set: Vec<(&str, Value)> = sweep
+        .set
+        .iter()
+        .map(|s| (s.key.path.as_str(), s.value.clone()))
+        .collect();
+    let mut bases: HashMap<String, ValidScenario> = HashMap::new();
+    for (name, at, path) in &names {
+        let with_name = |p: &mut Problem| {
+            if names.len() > 1 {
+                p.message.push_str(&format!(
+                    " (with scenario {})",
+                    Value::Str(name.clone()).echo()
+                ));
+            }
+        };
+        let loaded = match load(name) {
+            Ok(s) => s,
+            Err(e) => {
+                for p in &e.problems {
+                    problems.push(Problem {
+                        at: at.clone(),
+                        path: path.clone(),
+                        deal: None,
+                        message: scenario_problem(&e, p),
+                    });
+                }
+                continue;
+            }
+        };
+        let based = match loaded.with(&set) {
+            Ok(s) => s,
+            Err(e) => {
+                for p in e.problems {
+                    let mut q = blame(p, sweep, &[]);
+                    with_name(&mut q);
+                    problems.push(q);
+                }
+                continue;
+            }
+        };
+        // Sampled keys must name something in the scenario: a deal it has,
+        // a part that deal has.
+        for (i, s) in sweep.samples.iter().enumerate() {
+            if let Ok(kp) = KeyPath::parse(&s.key.path)
+                && let Err(message) = based.resolve(&kp)
+            {
+                let mut q = Problem {
+                    at: s.at.clone(),
+                    path: format!("sample[{i}].key"),
+                    deal: None,
+                    message: format!("`{}`: {message}", s.key.path),
+                };
+                with_name(&mut q);
+                problems.push(q);
+            }
+        }
+        bases.insert(name.clone(), based);
+    }
+    if !problems.is_empty() {
+        return Err(SweepError::new(&sweep.source_name, problems));
+    }
+    let first = names.first().and_then(|(n, _, _)| bases.get(n));
+    let seed = match (sweep.seed, first) {
+        (Some(s), _) => s,
+        (None, Some(b)) => b.simulation.seed,
+        (None, None) => 0,
+    };
+    let mut out = Vec::with_capacity(count);
+    for point in points(sweep) {
+        let name = match scenario_axis {
+            Some(a) => match &point.values[a] {
+                Some(Value::Str(n)) => n.clone(),
+                _ => continue,
+            },
+            None => sweep.scenario.clone().unwrap_or_default(),
+        };
+        let Some(base) = bases.get(&name) else {
+            continue;
+        };
+        let changes: Vec<(&str, Value)> = sweep
+            .axes
+            .iter()
+            .zip(&point.values)
+            .filter(|(a, _)| !a.key.is_scenario())
+            .filter_map(|(a, v)| Some((a.key.path.as_str(), v.clone()?)))
+            .collect();
+        let scenario = if changes.is_empty() {
+            base.clone()
+        } else {
+            match base.with(&changes) {
+                Ok(s) => s,
+                Err(e) => {
+                    let label = describe(sweep, &point);
+                    for p in e.problems {
+                        let mut q = blame(p, sweep, &point.picks);
+                        q.message.push_str(&format!(" ({label})"));
+                        problems.push(q);
+                    }
+                    continue;
+                }
+            }
+        };
+        let values = sweep
+            .axes
+            .iter()
+            .zip(&point.values)
+            .map(|(a, v)| match v {
+                Some(v) => v.clone(),
+                None => scenario.get(&a.key.path).unwrap_or(Value::Bool(false)),
+            })
+            .collect();
+        out.push(PointScenario {
+            point,
+            scenario_name: name,
+            scenario,
+            values,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(SweepError::new(&sweep.source_name, problems));
+    }
+    Ok(Plan {
+        sweep: sweep.clone(),
+        seed,
+        points: out,
+    })
+}
+
+/// A loaded scenario's problem, for the sweep's message: `in scenario
+/// x.toml:3:5: aegis.initial_usdc: ...`.
+fn scenario_problem(e: &ScenarioError, p: &Problem) -> String {
+    let at = match &p.at {
+        Where::Text { line, column } => format!(":{line}:{column}"),
+        Where::Override(label) => format!(" ({label})"),
+        Where::Nowhere => String::new(),
+    };
+    let path = if p.path.is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", p.path)
+    };
+    format!("in scenario {}{at}: {path}{}", e.source_name, p.message)
+}
+
+/// A scenario problem from [`ValidScenario::with`], pointed at the `[set]`
+/// entry or axis value that gave its key (`picks`: the point's axis values).
+fn blame(p: Problem, sweep: &Sweep, picks: &[Option<usize>]) -> Problem {
+    let same = |k: &str| k == p.path;
+    let at = sweep
+        .axes
+        .iter()
+        .zip(picks)
+        .find_map(|(a, pick)| match pick {
+            Some(i) if same(&a.key.path) => Some(a.value_at[*i].clone()),
+            _ => None,
+        })
+        .or_else(|| {
+            sweep
+                .set
+                .iter()
+                .find(|s| same(&s.key.path))
+                .map(|s| s.at.clone())
+        })
+        .unwrap_or(Where::Nowhere);
+    Problem { at, ..p }
+}
+
+/// `point 3: leaf_price.volatility = 0.1, deal[13].leaf_pair.amount = 1e6`.
+pub fn describe(sweep: &Sweep, point: &Point) -> String {
+    let values: Vec<String> = sweep
+        .axes
+        .iter()
+        .zip(&point.values)
+        .filter_map(|(a, v)| Some(format!("{} = {}", a.key.path, v.as_ref()?.echo())))
+        .collect();
+    if values.is_empty() {
+        format!("point {}", point.index)
+    } else {
+        format!("point {}: {}", point.index, values.join(", "))
+    }
+}

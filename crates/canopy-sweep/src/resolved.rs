@@ -1,0 +1,93 @@
+//! The resolved sweep (`sweep.toml`): the sweep file with every default
+//! filled in, and a hash of it that shards record.
+
+use canopy_model::Value;
+use canopy_model::scenario::params::{float_text, toml_string};
+
+use crate::axis::AxisSpec;
+use crate::points::Plan;
+
+impl Plan {
+    /// The sweep as a TOML file with every default filled in (axes as
+    /// written), headed by `# canopy <version>`. Reading it back gives the
+    /// same sweep.
+    pub fn resolved(&self, version: &str) -> String {
+        let s = &self.sweep;
+        let mut out = format!("# canopy {version}\n[sweep]\n");
+        if let Some(name) = &s.scenario {
+            out.push_str(&format!("scenario = {}\n", toml_string(name)));
+        }
+        out.push_str(&format!("runs = {}\n", s.runs));
+        out.push_str(&format!("seed = {}\n", self.seed));
+        out.push_str(&format!("mode = \"{}\"\n", s.mode.name()));
+        out.push_str(&format!(
+            "common_random_numbers = {}\n",
+            s.common_random_numbers
+        ));
+        let names: Vec<String> = s.keep_months.iter().map(|n| toml_string(n)).collect();
+        out.push_str(&format!("keep_months = [{}]\n", names.join(", ")));
+        let qs: Vec<String> = s.quantiles.iter().map(|q| float_text(*q)).collect();
+        out.push_str(&format!("quantiles = [{}]\n", qs.join(", ")));
+        if !s.set.is_empty() {
+            out.push_str("\n[set]\n");
+            for e in &s.set {
+                out.push_str(&format!(
+                    "{} = {}\n",
+                    toml_string(&e.key.path),
+                    e.value.show()
+                ));
+            }
+        }
+        for a in &s.axes {
+            out.push_str(&format!("\n[[axis]]\nkey = {}\n", toml_string(&a.key.path)));
+            match &a.spec {
+                AxisSpec::Values(vs) => {
+                    let vs: Vec<String> = vs.iter().map(Value::show).collect();
+                    out.push_str(&format!("values = [{}]\n", vs.join(", ")));
+                }
+                AxisSpec::Linspace { from, to, steps } | AxisSpec::Logspace { from, to, steps } => {
+                    let name = if matches!(a.spec, AxisSpec::Linspace { .. }) {
+                        "linspace"
+                    } else {
+                        "logspace"
+                    };
+                    out.push_str(&format!(
+                        "{name} = {{ from = {}, to = {}, steps = {steps} }}\n",
+                        from.show(),
+                        to.show()
+                    ));
+                }
+            }
+        }
+        for smp in &s.samples {
+            let d = &smp.distribution;
+            let params: Vec<String> = crate::sample::Distribution::parameters(d.name())
+                .iter()
+                .zip(d.values())
+                .map(|(n, x)| format!("{n} = {}", float_text(x)))
+                .collect();
+            out.push_str(&format!(
+                "\n[[sample]]\nkey = {}\n{} = {{ {} }}\n",
+                toml_string(&smp.key.path),
+                d.name(),
+                params.join(", ")
+            ));
+        }
+        out
+    }
+
+    /// A stable hash of [`Plan::resolved`]: FNV-1a, 64 bits.
+    pub fn hash(&self, version: &str) -> u64 {
+        fnv1a(self.resolved(version).as_bytes())
+    }
+}
+
+/// FNV-1a, 64 bits: stable across platforms and releases, unlike std's hasher.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
