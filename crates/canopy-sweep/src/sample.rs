@@ -55,6 +55,8 @@ impl Distribution {
     /// The distribution `name` with its parameters `xs` (in the order of
     /// [`Distribution::parameters`]), or what is wrong with them.
     pub fn new(name: &str, xs: &[f64]) -> Result<Distribution, String> {
+        // The parameters are finite (the reader checks), so plain
+        // comparisons suffice.
         let d = match (name, xs) {
             ("uniform", &[low, high]) => Distribution::Uniform { low, high },
             ("normal", &[mean, sd]) => Distribution::Normal { mean, sd },
@@ -63,13 +65,13 @@ impl Distribution {
             _ => return Err(format!("`{name}` is not a distribution")),
         };
         match d {
-            Distribution::Uniform { low, high } if !(low < high) => Err(format!(
+            Distribution::Uniform { low, high } if low >= high => Err(format!(
                 "low ({}) must be below high ({})",
                 show(low),
                 show(high)
             )),
             Distribution::Normal { sd: s, .. } | Distribution::LogNormal { sigma: s, .. }
-                if !(s >= 0.0) =>
+                if s < 0.0 =>
             {
                 Err(format!(
                     "the standard deviation {} is not allowed: expected a number >= 0",

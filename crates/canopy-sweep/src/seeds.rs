@@ -56,7 +56,8 @@ pub struct RunSpec {
 }
 
 impl Plan {
-    /// The seed and sampled values of run `run` at point `point`.
+    /// The seed and sampled values of run `run` at point `point` (any
+    /// numbers: the seed arithmetic wraps modulo 2^63).
     pub fn run_spec(&self, point: usize, run: u64) -> RunSpec {
         let s = &self.sweep;
         let seed = run_seed(self.seed, point, s.runs, run, s.common_random_numbers);
@@ -80,7 +81,8 @@ impl Plan {
 
     /// The scenario of a run: its point's scenario with the run's seed and
     /// sampled values. An error is the run's status `invalid` (a draw
-    /// outside a key's range), not the sweep's.
+    /// outside a key's range), not the sweep's. Panics if `spec.point` is
+    /// not a point of the plan.
     pub fn run_scenario(&self, spec: &RunSpec) -> Result<ValidScenario, ScenarioError> {
         self.points[spec.point]
             .scenario
@@ -91,6 +93,8 @@ impl Plan {
     /// simulation.seed=S --set KEY=VALUE ...` with `[set]`, the point's axis
     /// values and the run's samples, numbers written so that they read back
     /// as the same f64, and every word quoted for a POSIX shell as needed.
+    /// The scenario is named as the sweep names it (a path relative to the
+    /// sweep file stays so). Panics if `spec.point` is not a point of the plan.
     pub fn command_line(&self, spec: &RunSpec) -> String {
         let p = &self.points[spec.point];
         let mut words = vec![
