@@ -90,7 +90,8 @@ pub struct PointScenario {
     /// The scenario after `[set]` and the point's axis values.
     pub scenario: ValidScenario,
     /// For each axis, the value used at this point, also for axes an oat
-    /// point does not vary (the scenario's own value).
+    /// point does not vary (the scenario's own value), in the key's own
+    /// form: an integer for a whole-number key, a float for a number.
     pub values: Vec<Value>,
 }
 
@@ -268,9 +269,12 @@ pub fn plan(
             .axes
             .iter()
             .zip(&point.values)
-            .map(|(a, v)| match v {
-                Some(v) => v.clone(),
-                None => scenario.get(&a.key.path).unwrap_or(Value::Bool(false)),
+            // Read back from the scenario, so that each value is in its
+            // key's own form (a float for a number key given as `3`, an
+            // integer for a whole-number key given as `12.0`).
+            .map(|(a, v)| match (a.key.is_scenario(), v) {
+                (true, Some(v)) => v.clone(),
+                _ => scenario.get(&a.key.path).unwrap_or(Value::Bool(false)),
             })
             .collect();
         out.push(PointScenario {

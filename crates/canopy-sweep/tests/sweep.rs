@@ -82,8 +82,9 @@ values = [1, 2.5, 3]
     let p = plan(&s, builtin).unwrap();
     assert_eq!(p.points[4].scenario.leaf_price.volatility, 0.06);
     assert_eq!(p.points[4].scenario.aegis.initial_usdc, 2.5);
-    // The integer 3 on a number key becomes the float 3.
-    assert_eq!(p.points[5].values[1], Value::Int(3));
+    // The integer 3 on a number key is the float 3 at the point.
+    assert_eq!(p.points[5].point.values[1], Some(Value::Int(3)));
+    assert_eq!(p.points[5].values[1], f(3.0));
     assert_eq!(p.points[5].scenario.aegis.initial_usdc, 3.0);
 }
 
