@@ -3,9 +3,8 @@
 
 use std::fmt;
 
-use canopy_model::scenario::params::{escaped, short};
 pub use canopy_model::scenario::validate::Problem;
-use canopy_model::scenario::validate::{MAX_KEPT, MAX_SHOWN, Where};
+use canopy_model::scenario::validate::{MAX_KEPT, write_problems};
 
 /// Every problem found in a sweep file and in the scenarios of its points.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -34,35 +33,6 @@ impl SweepError {
 
 impl fmt::Display for SweepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len() + self.omitted;
-        write!(
-            f,
-            "sweep {} is not valid ({n} problem{}):",
-            escaped(&self.source_name),
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in self.problems.iter().take(MAX_SHOWN) {
-            write!(f, "\n  {}", escaped(&self.source_name))?;
-            match &p.at {
-                Where::Text { line, column } => write!(f, ":{line}:{column}")?,
-                Where::Override(label) => write!(f, " ({})", escaped(&short(label)))?,
-                Where::Nowhere => {}
-            }
-            // Everything echoed from the input is escaped, as in scenario errors.
-            if p.path.is_empty() {
-                write!(f, ": {}", escaped(&p.message))?;
-            } else {
-                write!(f, ": {}: {}", escaped(&short(&p.path)), escaped(&p.message))?;
-            }
-        }
-        let more = self.problems.len().saturating_sub(MAX_SHOWN) + self.omitted;
-        if more > 0 {
-            write!(
-                f,
-                "\n  ... and {more} more problem{} not shown",
-                if more == 1 { "" } else { "s" }
-            )?;
-        }
-        Ok(())
+        write_problems(f, "sweep", &self.source_name, &self.problems, self.omitted)
     }
 }

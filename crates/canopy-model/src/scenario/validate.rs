@@ -78,43 +78,63 @@ impl fmt::Display for ScenarioError {
                 escaped(&only.message)
             );
         }
-        let n = self.problems.len() + self.omitted;
+        write_problems(
+            f,
+            "scenario",
+            &self.source_name,
+            &self.problems,
+            self.omitted,
+        )
+    }
+}
+
+/// Writes a list of problems about `source_name` (a `what`: "scenario",
+/// "sweep"): a header with the count, one line per problem (place, key
+/// path, message, the deal's counterparty), the first [`MAX_SHOWN`] of
+/// them, then how many more there are. Everything echoed from the input is
+/// escaped, so that a file name or a key cannot forge a line or steer the
+/// terminal.
+pub fn write_problems(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    source_name: &str,
+    problems: &[Problem],
+    omitted: usize,
+) -> fmt::Result {
+    let n = problems.len() + omitted;
+    write!(
+        f,
+        "{what} {} is not valid ({n} problem{}):",
+        escaped(source_name),
+        if n == 1 { "" } else { "s" }
+    )?;
+    for p in problems.iter().take(MAX_SHOWN) {
+        write!(f, "\n  {}", escaped(source_name))?;
+        match &p.at {
+            Where::Text { line, column } => write!(f, ":{line}:{column}")?,
+            Where::Override(label) => write!(f, " ({})", escaped(&short(label)))?,
+            Where::Nowhere => {}
+        }
+        if p.path.is_empty() {
+            write!(f, ": {}", escaped(&p.message))?;
+        } else {
+            write!(f, ": {}: {}", escaped(&short(&p.path)), escaped(&p.message))?;
+        }
+        // The deal by its counterparty too, after the message so that the
+        // key path stays whole: `(deal[3] is Sigma Capital)`.
+        if let (Some(cp), Some(deal)) = (&p.deal, deal_of(&p.path)) {
+            write!(f, " ({deal} is {})", escaped(&short(cp)))?;
+        }
+    }
+    let more = problems.len().saturating_sub(MAX_SHOWN) + omitted;
+    if more > 0 {
         write!(
             f,
-            "scenario {} is not valid ({n} problem{}):",
-            escaped(&self.source_name),
-            if n == 1 { "" } else { "s" }
+            "\n  ... and {more} more problem{} not shown",
+            if more == 1 { "" } else { "s" }
         )?;
-        for p in self.problems.iter().take(MAX_SHOWN) {
-            write!(f, "\n  {}", escaped(&self.source_name))?;
-            match &p.at {
-                Where::Text { line, column } => write!(f, ":{line}:{column}")?,
-                Where::Override(label) => write!(f, " ({})", escaped(&short(label)))?,
-                Where::Nowhere => {}
-            }
-            // Everything echoed from the input is escaped: a file name or a
-            // key cannot forge a line or steer the terminal.
-            if p.path.is_empty() {
-                write!(f, ": {}", escaped(&p.message))?;
-            } else {
-                write!(f, ": {}: {}", escaped(&short(&p.path)), escaped(&p.message))?;
-            }
-            // The deal by its counterparty too, after the message so that
-            // the key path stays whole: `(deal[3] is Sigma Capital)`.
-            if let (Some(cp), Some(deal)) = (&p.deal, deal_of(&p.path)) {
-                write!(f, " ({deal} is {})", escaped(&short(cp)))?;
-            }
-        }
-        let more = self.problems.len().saturating_sub(MAX_SHOWN) + self.omitted;
-        if more > 0 {
-            write!(
-                f,
-                "\n  ... and {more} more problem{} not shown",
-                if more == 1 { "" } else { "s" }
-            )?;
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 /// How many problems an error message lists; the rest are counted.
