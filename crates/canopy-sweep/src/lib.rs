@@ -18,6 +18,7 @@ pub mod points;
 pub mod resolved;
 pub mod sample;
 pub mod seeds;
+pub mod summary;
 
 pub use axis::AxisSpec;
 pub use error::SweepError;
@@ -25,3 +26,4 @@ pub use file::{Axis, Key, Mode, Sample, Setting, Sweep, read};
 pub use points::{Plan, Point, PointScenario, plan, points};
 pub use sample::Distribution;
 pub use seeds::RunSpec;
+pub use summary::{Outcome, SUMMARY_COLUMNS, SummaryColumn, SummaryValue, summarise};
