@@ -10,8 +10,14 @@
 //! ([`Plan::run_scenario`]), the command line that reproduces it
 //! ([`Plan::command_line`]), and the resolved sweep file
 //! ([`Plan::resolved`]) with its hash ([`Plan::hash`]).
+//!
+//! Once runs are done, [`summarise`] gives a run's row of `runs.parquet`
+//! (its columns declared in [`SUMMARY_COLUMNS`]), and [`Bands`] gathers one
+//! point's runs into the rows of `bands.csv` (n, mean and exact quantiles,
+//! named by [`quantile_name`]).
 
 pub mod axis;
+pub mod bands;
 pub mod error;
 pub mod file;
 pub mod points;
@@ -21,6 +27,7 @@ pub mod seeds;
 pub mod summary;
 
 pub use axis::AxisSpec;
+pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;
 pub use file::{Axis, Key, Mode, Sample, Setting, Sweep, read};
 pub use points::{Plan, Point, PointScenario, plan, points};
