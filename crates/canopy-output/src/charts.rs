@@ -557,11 +557,6 @@ impl Chart {
         },
     ];
 
-    /// File name without extension.
-    pub fn file_stem(&self) -> &'static str {
-        self.stem
-    }
-
     /// The chart whose file stem is `stem`.
     pub fn by_stem(stem: &str) -> Option<&'static Chart> {
         Chart::ALL.iter().find(|c| c.stem == stem)

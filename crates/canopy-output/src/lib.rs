@@ -69,8 +69,8 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     };
     let mut remove = Vec::new();
     for c in Chart::ALL.iter().filter(|c| !wanted.contains(c)) {
-        remove.push(out.join(format!("{}.png", c.file_stem())));
-        remove.push(out.join(format!("{}.svg", c.file_stem())));
+        remove.push(out.join(format!("{}.png", c.stem)));
+        remove.push(out.join(format!("{}.svg", c.stem)));
     }
     if !with_charts {
         remove.push(out.join("report.html"));
@@ -95,8 +95,8 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
         None
     };
     for (c, (svg, png)) in wanted.iter().zip(&svgs) {
-        files.push((out.join(format!("{}.svg", c.file_stem())), svg.as_bytes()));
-        files.push((out.join(format!("{}.png", c.file_stem())), png));
+        files.push((out.join(format!("{}.svg", c.stem)), svg.as_bytes()));
+        files.push((out.join(format!("{}.png", c.stem)), png));
     }
     if let Some(page) = &page {
         files.push((out.join("report.html"), page.as_bytes()));
@@ -115,8 +115,8 @@ pub fn targets() -> Vec<String> {
         .map(String::from)
         .into();
     for c in Chart::ALL {
-        names.push(format!("{}.png", c.file_stem()));
-        names.push(format!("{}.svg", c.file_stem()));
+        names.push(format!("{}.png", c.stem));
+        names.push(format!("{}.svg", c.stem));
     }
     names.push("report.html".into());
     names
@@ -290,7 +290,7 @@ fn render_all(list: &[Chart], records: &[MonthRecord]) -> io::Result<Vec<Rendere
             let Some(&c) = list.get(i) else { break };
             let done = charts::svg(c, records)
                 .and_then(|svg| Ok((svg, charts::png(c, records)?)))
-                .map_err(|e| format!("chart {}: {e}", c.file_stem()));
+                .map_err(|e| format!("chart {}: {e}", c.stem));
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(done);
             }
@@ -309,7 +309,7 @@ fn render_all(list: &[Chart], records: &[MonthRecord]) -> io::Result<Vec<Rendere
             match slot.into_inner().ok().flatten() {
                 Some(r) => r,
                 // A worker that panicked left its slot empty.
-                None => Err(format!("chart {} was not drawn", c.file_stem())),
+                None => Err(format!("chart {} was not drawn", c.stem)),
             }
             .map_err(io::Error::other)
         })

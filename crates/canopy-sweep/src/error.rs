@@ -4,7 +4,7 @@
 use std::fmt;
 
 pub use canopy_model::scenario::validate::Problem;
-use canopy_model::scenario::validate::{MAX_KEPT, write_problems};
+use canopy_model::scenario::validate::{keep_some, write_problems};
 
 /// Every problem found in a sweep file and in the scenarios of its points.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -14,15 +14,14 @@ pub struct SweepError {
     /// The problems, in the order found. A point's problem names the point
     /// in its message (`... (point 3: leaf_price.volatility = 0.1)`).
     pub problems: Vec<Problem>,
-    /// Problems found but not kept (past [`MAX_KEPT`]).
+    /// Problems found but not kept (past the model's `MAX_KEPT`).
     pub omitted: usize,
 }
 
 impl SweepError {
     /// An error about `source_name` with these problems.
-    pub fn new(source_name: &str, mut problems: Vec<Problem>) -> Self {
-        let omitted = problems.len().saturating_sub(MAX_KEPT);
-        problems.truncate(MAX_KEPT);
+    pub fn new(source_name: &str, problems: Vec<Problem>) -> Self {
+        let (problems, omitted) = keep_some(problems);
         SweepError {
             source_name: source_name.to_string(),
             problems,

@@ -696,6 +696,30 @@ impl Reader<'_> {
 
     /// The key of a `[set]` entry, axis or sample, checked against the
     /// parameter table and against the keys given before.
+    /// The `key` of an axis or sample (`what`), which must be there.
+    fn required_key(
+        &mut self,
+        path: &str,
+        item: &Node,
+        key_entry: Option<&Entry>,
+        what: &'static str,
+        seen: &mut Vec<Seen>,
+        scenario_ok: bool,
+    ) -> Option<Key> {
+        let key_path = format!("{path}.key");
+        match key_entry {
+            Some(e) => self.key(&e.node, &key_path, what, seen, scenario_ok),
+            None => {
+                self.problem(
+                    item.at,
+                    &key_path,
+                    format!("missing: {what} needs a key (a dotted path as --set takes it)"),
+                );
+                None
+            }
+        }
+    }
+
     fn key(
         &mut self,
         node: &Node,
@@ -864,17 +888,7 @@ impl Reader<'_> {
         const SPECS: [&str; 3] = ["values", "linspace", "logspace"];
         self.unknown_keys(path, entries, &["key", "values", "linspace", "logspace"]);
         let key_entry = entries.iter().find(|e| e.key == "key");
-        let key = match key_entry {
-            Some(e) => self.key(&e.node, &format!("{path}.key"), "an axis", seen, true),
-            None => {
-                self.problem(
-                    item.at,
-                    &format!("{path}.key"),
-                    "missing: an axis needs a key (a dotted path as --set takes it)".into(),
-                );
-                None
-            }
-        };
+        let key = self.required_key(path, item, key_entry, "an axis", seen, true);
         let given: Vec<&Entry> = entries
             .iter()
             .filter(|e| SPECS.contains(&e.key.as_str()))
@@ -1052,17 +1066,7 @@ impl Reader<'_> {
         known.extend(dists);
         self.unknown_keys(path, entries, &known);
         let key_entry = entries.iter().find(|e| e.key == "key");
-        let key = match key_entry {
-            Some(e) => self.key(&e.node, &format!("{path}.key"), "a sample", seen, false),
-            None => {
-                self.problem(
-                    item.at,
-                    &format!("{path}.key"),
-                    "missing: a sample needs a key (a dotted path as --set takes it)".into(),
-                );
-                None
-            }
-        };
+        let key = self.required_key(path, item, key_entry, "a sample", seen, false);
         let given: Vec<&Entry> = entries
             .iter()
             .filter(|e| dists.contains(&e.key.as_str()))

@@ -1,26 +1,15 @@
 //! The `canopy` command line: exit codes, files written, bad input, logs.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
+use common::{canopy, stderr, stdout};
+
 const REFERENCE_CSV: &str = include_str!("../../canopy-model/tests/fixtures/reference_metrics.csv");
-
-fn canopy(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("canopy").unwrap();
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn rows(path: &Path) -> Vec<csv::StringRecord> {
     csv::Reader::from_path(path)

@@ -5,41 +5,21 @@
 //! that refuses even root, as tests here run).
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
+
+use common::{canopy, names, stderr, stdout};
 
 /// The test hook of `canopy run`: pause this long after creating the
 /// temporary result files, before renaming them into place.
 const PAUSE: &str = "CANOPY_TEST_PAUSE_WRITING_MS";
-
-fn canopy(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("canopy").unwrap();
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 fn temporaries(dir: &Path) -> Vec<String> {
     names(dir)

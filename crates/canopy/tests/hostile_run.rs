@@ -8,37 +8,17 @@
 //! so and pass.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Output};
+use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
 
-fn canopy(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("canopy").unwrap();
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use common::{canopy, names, stderr, stdout};
 
 /// Three real logs in `dir`, each holding "real".
 fn real_logs(dir: &Path) -> Vec<String> {

@@ -171,13 +171,6 @@ pub struct Override {
     value: Node,
 }
 
-impl Override {
-    /// How the user wrote it.
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-}
-
 /// Parses `KEY=VALUE` as given to `--set`: KEY is a dotted path
 /// (`aegis.initial_usdc`, `deal[2].oak.amount`), VALUE a TOML value, or a
 /// bare word taken as a string (`leaf_price.model=market`).
@@ -574,6 +567,23 @@ pub fn load(
     })
 }
 
+/// How many dotted parts the key at the start of `line` has, up to `end`
+/// (dots inside quotes do not count).
+fn key_parts(line: &str, end: char) -> usize {
+    let mut keys = 1;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '.') => keys += 1,
+            (None, c) if c == end => break,
+            _ => {}
+        }
+    }
+    keys
+}
+
 /// The place and depth of the first table header or value that nests deeper
 /// than [`MAX_DEPTH`], found by a scan that needs no recursion (the parser
 /// would give up with no position).
@@ -583,39 +593,11 @@ fn too_deep(text: &str) -> Option<usize> {
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let lead = line.len() - trimmed.len();
-        if !trimmed.starts_with('[') && !trimmed.starts_with('#') {
-            // A dotted key: `a.b.c = 1` nests as deep as it has parts.
-            let mut keys = 1;
-            let mut quote = None;
-            for c in trimmed.chars() {
-                match (quote, c) {
-                    (None, '"' | '\'') => quote = Some(c),
-                    (Some(q), c) if c == q => quote = None,
-                    (None, '.') => keys += 1,
-                    (None, '=') => break,
-                    _ => {}
-                }
-            }
-            if keys > MAX_DEPTH {
-                return Some(offset + lead);
-            }
-        }
-        if trimmed.starts_with('[') {
-            // A header: count the dots outside quotes.
-            let mut keys = 1;
-            let mut quote = None;
-            for c in trimmed.chars() {
-                match (quote, c) {
-                    (None, '"' | '\'') => quote = Some(c),
-                    (Some(q), c) if c == q => quote = None,
-                    (None, '.') => keys += 1,
-                    (None, ']') => break,
-                    _ => {}
-                }
-            }
-            if keys > MAX_DEPTH {
-                return Some(offset + lead);
-            }
+        // A dotted key (`a.b.c = 1`) or a table header (`[a.b.c]`) nests as
+        // deep as it has parts.
+        let end = if trimmed.starts_with('[') { ']' } else { '=' };
+        if !trimmed.starts_with('#') && key_parts(trimmed, end) > MAX_DEPTH {
+            return Some(offset + lead);
         }
         // Brackets and braces of values, outside strings; arrays may span lines.
         let mut quote = None;

@@ -50,12 +50,17 @@ pub struct ScenarioError {
 /// How many problems are kept at most.
 pub const MAX_KEPT: usize = 1000;
 
+/// The first [`MAX_KEPT`] problems, and how many more there were.
+pub fn keep_some(mut problems: Vec<Problem>) -> (Vec<Problem>, usize) {
+    let omitted = problems.len().saturating_sub(MAX_KEPT);
+    problems.truncate(MAX_KEPT);
+    (problems, omitted)
+}
+
 impl ScenarioError {
     /// An error about `source_name` with these problems.
     pub fn new(source_name: &str, problems: Vec<Problem>) -> Self {
-        let omitted = problems.len().saturating_sub(MAX_KEPT);
-        let mut problems = problems;
-        problems.truncate(MAX_KEPT);
+        let (problems, omitted) = keep_some(problems);
         ScenarioError {
             source_name: source_name.to_string(),
             problems,
