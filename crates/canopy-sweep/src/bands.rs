@@ -154,6 +154,26 @@ impl Bands {
         }
     }
 
+    /// Adds one run's values of month `month` (from 1), one per kept
+    /// metric in order, `None` where undefined; a month past those known
+    /// adds rows up to it.
+    pub fn add_month(&mut self, month: u32, values: impl Iterator<Item = Option<f64>>) {
+        if month == 0 {
+            return;
+        }
+        let k = self.metrics.len();
+        if month > self.months {
+            self.months = month;
+            self.values.resize(month as usize * k, Vec::new());
+        }
+        let base = (month as usize - 1) * k;
+        for (cell, x) in self.values[base..base + k].iter_mut().zip(values) {
+            if let Some(x) = x {
+                cell.push(x);
+            }
+        }
+    }
+
     /// The point's rows, ordered by month then metric, with the quantiles
     /// `quantiles` (each in 0..=1). Consumes the accumulator (its values are
     /// sorted in place).

@@ -284,14 +284,39 @@ fn convert_table(t: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, (usize, Str
         .collect()
 }
 
+/// What the command line changes in a sweep file (`canopy sweep --runs N
+/// --seed S --set KEY=VALUE`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CommandLine {
+    /// `--runs`: Monte Carlo runs per point.
+    pub runs: Option<i64>,
+    /// `--seed`: the base seed.
+    pub seed: Option<i64>,
+    /// `--set KEY=VALUE`, in order: overrides of the scenario, as `[set]`.
+    /// A key that `[set]` gives too takes the command line's value; a key
+    /// that is an axis or a sample is refused.
+    pub sets: Vec<String>,
+}
+
 /// Reads a sweep file's text (named `source_name` in messages).
 pub fn read(source_name: &str, text: &str) -> Result<Sweep, SweepError> {
+    read_with(source_name, text, &CommandLine::default())
+}
+
+/// Reads a sweep file's text with the command line's changes; a problem
+/// with one of them names it (`--set KEY=VALUE`) as its place.
+pub fn read_with(
+    source_name: &str,
+    text: &str,
+    command_line: &CommandLine,
+) -> Result<Sweep, SweepError> {
     let mut r = Reader {
         line_starts: std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect(),
         text,
         problems: Vec::new(),
+        given: None,
     };
     if text.len() > canopy_model::scenario::load::MAX_TEXT_BYTES {
         r.problems.push(Problem {
@@ -324,7 +349,7 @@ pub fn read(source_name: &str, text: &str) -> Result<Sweep, SweepError> {
             return Err(SweepError::new(source_name, r.problems));
         }
     };
-    let sweep = r.sweep(source_name, &top);
+    let sweep = r.sweep(source_name, &top, command_line);
     if r.problems.is_empty() {
         Ok(sweep)
     } else {
@@ -336,6 +361,9 @@ struct Reader<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     problems: Vec<Problem>,
+    /// While a command-line option is read: how the user wrote it, which
+    /// stands for every position in it.
+    given: Option<String>,
 }
 
 /// Where a key was first given, to refuse it a second time.
@@ -347,6 +375,9 @@ struct Seen {
 
 impl Reader<'_> {
     fn locate(&self, pos: usize) -> Where {
+        if let Some(given) = &self.given {
+            return Where::Override(given.clone());
+        }
         let line = self.line_starts.partition_point(|&s| s <= pos);
         let start = self.line_starts[line.max(1) - 1];
         let column = self
@@ -429,7 +460,7 @@ impl Reader<'_> {
             .and_then(|v| v.as_f64())
     }
 
-    fn sweep(&mut self, source_name: &str, top: &[Entry]) -> Sweep {
+    fn sweep(&mut self, source_name: &str, top: &[Entry], command_line: &CommandLine) -> Sweep {
         self.unknown_keys("", top, &["sweep", "set", "axis", "sample"]);
         let mut sweep = Sweep {
             source_name: source_name.to_string(),
@@ -490,6 +521,7 @@ impl Reader<'_> {
                 }
             }
         }
+        self.command_line(&mut sweep, &mut seen, command_line);
         let axis = sweep.scenario_axis();
         match (scenario_node, axis) {
             (Some((pos, _)), Some(i)) => self.problem(
@@ -541,6 +573,88 @@ impl Reader<'_> {
             );
         }
         sweep
+    }
+
+    /// Applies `--runs`, `--seed` and `--set`, each checked as the file's
+    /// own key is.
+    fn command_line(&mut self, sweep: &mut Sweep, seen: &mut Vec<Seen>, c: &CommandLine) {
+        let whole = |n: &Option<i64>, flag: &str, min, max| {
+            n.map(|n| {
+                (
+                    format!("--{flag} {n}"),
+                    Node {
+                        t: T::Int(n),
+                        at: 0,
+                    },
+                    Kind::Whole { min, max },
+                )
+            })
+        };
+        if let Some((given, node, kind)) = whole(&c.runs, "runs", 1, MAX_RUNS) {
+            self.given = Some(given);
+            if let Some(Value::Int(i)) = self.value(&node, "sweep.runs", kind) {
+                sweep.runs = i as u64;
+            }
+        }
+        if let Some((given, node, kind)) = whole(&c.seed, "seed", 0, i64::MAX) {
+            self.given = Some(given);
+            if let Some(Value::Int(i)) = self.value(&node, "sweep.seed", kind) {
+                sweep.seed = Some(i as u64);
+            }
+        }
+        for text in &c.sets {
+            self.given = Some(format!("--set {text}"));
+            let Some((key, raw)) = text.split_once('=') else {
+                self.problem(
+                    0,
+                    "",
+                    format!(
+                        "`{}` is not KEY=VALUE (for example `aegis.initial_usdc=5e7`)",
+                        params::escaped(&params::short(text))
+                    ),
+                );
+                continue;
+            };
+            let key = key.trim();
+            // The command line's value replaces the file's `[set]` one.
+            if let Some(i) = sweep.set.iter().position(|s| s.key.path == key) {
+                sweep.set.remove(i);
+                seen.retain(|s| s.path.to_string() != key || s.table != "[set]");
+            }
+            let raw = raw.trim();
+            let node = match DeValue::parse(raw) {
+                Ok(v) => match convert(v, 0) {
+                    Ok(node) => node,
+                    Err((_, message)) => {
+                        self.problem(0, key, format!("`{raw}`: {message}"));
+                        continue;
+                    }
+                },
+                // TOML's own syntax that does not parse is a mistake, not a word.
+                Err(e) if raw.starts_with(['[', '{', '"', '\'']) => {
+                    self.problem(
+                        0,
+                        key,
+                        format!(
+                            "`{raw}` is not a valid TOML value: {}",
+                            e.message().trim_end()
+                        ),
+                    );
+                    continue;
+                }
+                Err(_) => Node {
+                    t: T::Str(raw.to_string()),
+                    at: 0,
+                },
+            };
+            let entry = Entry {
+                key: key.to_string(),
+                at: 0,
+                node,
+            };
+            self.setting(sweep, seen, key, &entry);
+        }
+        self.given = None;
     }
 
     /// Reads `[sweep]`; gives the scenario's place and name if given.

@@ -18,10 +18,16 @@
 
 pub mod axis;
 pub mod bands;
+pub mod chunk;
 pub mod error;
 pub mod file;
+pub mod finish;
+pub mod layout;
+pub mod merge;
+pub mod parquet_io;
 pub mod points;
 pub mod resolved;
+pub mod runner;
 pub mod sample;
 pub mod seeds;
 pub mod summary;
@@ -29,8 +35,10 @@ pub mod summary;
 pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;
-pub use file::{Axis, Key, Mode, Sample, Setting, Sweep, read};
+pub use file::{Axis, CommandLine, Key, Mode, Sample, Setting, Sweep, read, read_with};
 pub use points::{Plan, Point, PointScenario, plan, points};
 pub use sample::Distribution;
 pub use seeds::RunSpec;
 pub use summary::{Outcome, SUMMARY_COLUMNS, SummaryColumn, SummaryValue, summarise};
+pub use runner::{Done, Options, Progress, Quiet, Shard, SweepFailure, run};
+pub use merge::merge;

@@ -1,4 +1,4 @@
-//! The command line: `canopy run | scenarios | show | check`.
+//! The command line: `canopy run | sweep | scenarios | show | check | schema`.
 
 use std::path::PathBuf;
 
@@ -21,6 +21,8 @@ const AFTER_HELP: &str =
 pub enum Command {
     /// Run a scenario and write its results.
     Run(RunArgs),
+    /// Run a sweep file: a scenario over a grid of values, with Monte Carlo runs.
+    Sweep(SweepArgs),
     /// List the built-in scenarios.
     Scenarios,
     /// Print a scenario as a complete TOML file, every default filled in.
@@ -72,6 +74,74 @@ pub struct RunArgs {
     /// Skip the charts and report.html (metrics.json and deals.csv are still written).
     #[arg(long)]
     pub no_charts: bool,
+}
+
+/// `canopy sweep`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    /// `merge DIR`: join the parts of a sharded sweep.
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
+    /// The sweep file (TOML; see SWEEP.md).
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    /// Where results go.
+    #[arg(long, default_value = "sweep", value_name = "DIR", allow_hyphen_values = true, value_parser = folder)]
+    pub out: PathBuf,
+    /// Monte Carlo runs per point (overrides `sweep.runs`).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub runs: Option<i64>,
+    /// Base seed (overrides `sweep.seed`).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+    /// Worker threads (default: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Run only shard K of N (the runs whose `point * runs + run` leaves K - 1 divided by N), under DIR/part-K-of-N/.
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    pub shard: Option<canopy_sweep::Shard>,
+    /// Go on with an interrupted sweep in DIR, keeping what it finished.
+    #[arg(long)]
+    pub resume: bool,
+    /// Stop at the first run that fails (exit 1) instead of recording it.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// No progress bar or progress lines, only the closing line.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Skip report.html and its charts.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Override a key of the scenario, as the sweep's `[set]` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", allow_hyphen_values = true, value_parser = assignment)]
+    pub set: Vec<String>,
+}
+
+/// The subcommands of `canopy sweep`.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Join the parts (DIR/part-K-of-N/) of a sharded sweep into DIR's files.
+    Merge(MergeArgs),
+}
+
+/// `canopy sweep merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The folder the shards were written to (their --out).
+    #[arg(value_parser = folder)]
+    pub dir: PathBuf,
+    /// Skip report.html and its charts.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Only the closing line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// A `--shard` argument.
+fn shard(value: &str) -> Result<canopy_sweep::Shard, String> {
+    canopy_sweep::Shard::parse(value)
 }
 
 // Values that start with `-` reach the parsers below rather than clap's own

@@ -6,6 +6,7 @@ mod events;
 mod interrupt;
 mod logging;
 mod scenario_source;
+mod sweep;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -21,9 +22,9 @@ use tracing::{error, info};
 use cli::{Cli, Command, RunArgs, ScenarioArgs};
 
 /// Bad input: the scenario or the arguments.
-const BAD_INPUT: u8 = 2;
+pub(crate) const BAD_INPUT: u8 = 2;
 /// Anything else that failed.
-const FAILURE: u8 = 1;
+pub(crate) const FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(&args),
+        Command::Sweep(args) => sweep::main(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {
                 say(&format!("{name:<12} {about}"));
@@ -383,7 +385,7 @@ static STDOUT_ERROR: OnceLock<io::Error> = OnceLock::new();
 
 /// Prints a line (or block) to stdout. A failure is kept for
 /// [`with_stdout_checked`], and the run goes on: its files matter more.
-fn say(text: &str) {
+pub(crate) fn say(text: &str) {
     if STDOUT_ERROR.get().is_some() {
         return;
     }
@@ -420,7 +422,7 @@ fn with_stdout_checked(code: ExitCode) -> ExitCode {
 }
 
 /// Prints a message to stderr, ignoring a closed stream.
-fn complain(text: &str) {
+pub(crate) fn complain(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{text}");
 }

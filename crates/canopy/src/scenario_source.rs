@@ -94,7 +94,7 @@ fn single(source: &str, message: String) -> ScenarioError {
 
 /// Reads a scenario file, refusing one larger than a scenario can be (a
 /// device such as `/dev/zero` would otherwise fill the memory).
-fn read_capped(path: &Path) -> std::io::Result<String> {
+pub fn read_capped(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     #[cfg(unix)]
     {

@@ -1,0 +1,270 @@
+//! One chunk of runs, computed: its rows of `runs.parquet` and
+//! `months.parquet` as Arrow record batches, and its failures.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use canopy_model::{ColumnType, MonthRecord, RunError, Value};
+
+use crate::layout::{Layout, ValueType};
+use crate::points::Plan;
+use crate::seeds::RunSpec;
+use crate::summary::{Outcome, SUMMARY_COLUMNS, SummaryType, SummaryValue, summarise};
+
+/// A run that did not end ok: a row of `failures.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// The point.
+    pub point: u32,
+    /// The run within the point.
+    pub run: u32,
+    /// The run's seed.
+    pub seed: u64,
+    /// The month that failed; `None` for an invalid run.
+    pub month: Option<u32>,
+    /// What failed (a quantity), or the key whose value is not valid.
+    pub quantity: String,
+    /// What happened, in words.
+    pub message: String,
+}
+
+/// The columns of `failures.csv`, in order.
+pub const FAILURE_COLUMNS: [&str; 6] = ["point", "run", "seed", "month", "quantity", "message"];
+
+impl Failure {
+    /// Its `failures.csv` cells.
+    pub fn cells(&self) -> [String; 6] {
+        [
+            self.point.to_string(),
+            self.run.to_string(),
+            self.seed.to_string(),
+            self.month.map(|m| m.to_string()).unwrap_or_default(),
+            self.quantity.clone(),
+            self.message.clone(),
+        ]
+    }
+}
+
+/// A chunk's results.
+#[derive(Clone, Debug)]
+pub struct ChunkResult {
+    /// Its rows of `runs.parquet`, one per run in order.
+    pub runs: RecordBatch,
+    /// Its rows of `months.parquet`; `None` when no metric is kept.
+    pub months: Option<RecordBatch>,
+    /// Its runs that were not ok, in order.
+    pub failures: Vec<Failure>,
+}
+
+/// A column being built.
+enum Builder {
+    Float(Float64Builder),
+    Int(Int64Builder),
+    Text(StringBuilder),
+    Bool(BooleanBuilder),
+    Count(UInt32Builder),
+}
+
+impl Builder {
+    fn of(ty: ValueType) -> Builder {
+        match ty {
+            ValueType::Float => Builder::Float(Float64Builder::new()),
+            ValueType::Int => Builder::Int(Int64Builder::new()),
+            ValueType::Text => Builder::Text(StringBuilder::new()),
+            ValueType::Bool => Builder::Bool(BooleanBuilder::new()),
+        }
+    }
+
+    fn number(ty: ColumnType) -> Builder {
+        match ty {
+            ColumnType::Count => Builder::Count(UInt32Builder::new()),
+            _ => Builder::Float(Float64Builder::new()),
+        }
+    }
+
+    fn value(&mut self, v: &Value) {
+        match (self, v) {
+            (Builder::Float(b), v) => b.append_option(v.as_f64()),
+            (Builder::Int(b), Value::Int(i)) => b.append_value(*i),
+            (Builder::Text(b), Value::Str(s)) => b.append_value(s),
+            (Builder::Bool(b), Value::Bool(x)) => b.append_value(*x),
+            // A column's values share its first point's kind (the key's).
+            (b, _) => b.null(),
+        }
+    }
+
+    /// A number, or null; counts are whole numbers (exact in an f64).
+    fn number_value(&mut self, x: Option<f64>) {
+        match self {
+            Builder::Float(b) => b.append_option(x),
+            Builder::Count(b) => b.append_option(x.map(|x| x as u32)),
+            Builder::Int(b) => b.append_option(x.map(|x| x as i64)),
+            b => b.null(),
+        }
+    }
+
+    fn null(&mut self) {
+        match self {
+            Builder::Float(b) => b.append_null(),
+            Builder::Int(b) => b.append_null(),
+            Builder::Text(b) => b.append_null(),
+            Builder::Bool(b) => b.append_null(),
+            Builder::Count(b) => b.append_null(),
+        }
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            Builder::Float(mut b) => Arc::new(b.finish()),
+            Builder::Int(mut b) => Arc::new(b.finish()),
+            Builder::Text(mut b) => Arc::new(b.finish()),
+            Builder::Bool(mut b) => Arc::new(b.finish()),
+            Builder::Count(mut b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// The rows of a chunk being built.
+struct Rows {
+    point: UInt32Builder,
+    run: UInt32Builder,
+    seed: UInt64Builder,
+    values: Vec<Builder>,
+    status: StringBuilder,
+    summary: Vec<Builder>,
+    month_point: UInt32Builder,
+    month_run: UInt32Builder,
+    month: UInt32Builder,
+    kept: Vec<Builder>,
+}
+
+/// How a run went: its records (the months completed) and outcome, or the
+/// problem that made its scenario invalid (key and message).
+pub type RunResult = Result<Result<Vec<MonthRecord>, RunError>, (String, String)>;
+
+impl Plan {
+    /// Runs one run: its scenario with its seed and samples, through the
+    /// engine.
+    pub fn simulate(&self, spec: &RunSpec) -> RunResult {
+        match self.run_scenario(spec) {
+            Ok(scenario) => Ok(canopy_model::run(&scenario)),
+            Err(e) => {
+                let first = e.problems.first();
+                Err((
+                    first.map(|p| p.path.clone()).unwrap_or_default(),
+                    e.problems
+                        .iter()
+                        .map(|p| p.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ))
+            }
+        }
+    }
+}
+
+/// Runs the runs whose global indices (`point * runs + run`) are `indices`,
+/// in order, and gives their rows.
+pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>) -> ChunkResult {
+    let mut rows = Rows {
+        point: UInt32Builder::new(),
+        run: UInt32Builder::new(),
+        seed: UInt64Builder::new(),
+        values: layout
+            .axis_types
+            .iter()
+            .chain(&layout.sample_types)
+            .map(|t| Builder::of(*t))
+            .collect(),
+        status: StringBuilder::new(),
+        summary: SUMMARY_COLUMNS[1..]
+            .iter()
+            .map(|c| match c.ty {
+                SummaryType::Number(t) => Builder::number(t),
+                SummaryType::Text => Builder::Text(StringBuilder::new()),
+            })
+            .collect(),
+        month_point: UInt32Builder::new(),
+        month_run: UInt32Builder::new(),
+        month: UInt32Builder::new(),
+        kept: layout.kept.iter().map(|c| Builder::number(c.ty)).collect(),
+    };
+    let mut failures = Vec::new();
+    let runs = plan.sweep.runs;
+    for g in indices {
+        let (point, run) = ((g / runs) as usize, g % runs);
+        let spec = plan.run_spec(point, run);
+        let result = plan.simulate(&spec);
+        let (records, outcome): (&[MonthRecord], Outcome) = match &result {
+            Ok(r) => Outcome::of(r),
+            Err(_) => (&[], Outcome::Invalid),
+        };
+        let (p32, r32) = (point as u32, run as u32);
+        rows.point.append_value(p32);
+        rows.run.append_value(r32);
+        rows.seed.append_value(spec.seed);
+        let axis_values = &plan.points[point].values;
+        for (b, v) in rows.values.iter_mut().zip(axis_values.iter().chain(&spec.samples)) {
+            b.value(v);
+        }
+        let summary = summarise(records, &outcome);
+        rows.status.append_value(outcome.status());
+        for (b, v) in rows.summary.iter_mut().zip(&summary[1..]) {
+            match v {
+                Some(SummaryValue::Number(x)) => b.number_value(Some(*x)),
+                Some(SummaryValue::Text(t)) => b.value(&Value::Str((*t).into())),
+                None => b.null(),
+            }
+        }
+        if !layout.kept.is_empty() {
+            for r in records {
+                rows.month_point.append_value(p32);
+                rows.month_run.append_value(r32);
+                rows.month.append_value(r.month);
+                for (b, c) in rows.kept.iter_mut().zip(&layout.kept) {
+                    b.number_value((c.get)(r));
+                }
+            }
+        }
+        let failure = |month, quantity: &str, message: String| Failure {
+            point: p32,
+            run: r32,
+            seed: spec.seed,
+            month,
+            quantity: quantity.to_string(),
+            message,
+        };
+        match &result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => failures.push(failure(Some(e.month), e.quantity(), e.detail())),
+            Err((key, message)) => failures.push(failure(None, key, message.clone())),
+        }
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(rows.point.finish()),
+        Arc::new(rows.run.finish()),
+        Arc::new(rows.seed.finish()),
+    ];
+    columns.extend(rows.values.into_iter().map(Builder::finish));
+    columns.push(Arc::new(rows.status.finish()));
+    columns.extend(rows.summary.into_iter().map(Builder::finish));
+    let runs = RecordBatch::try_new(layout.runs.clone(), columns)
+        .expect("the columns follow the layout");
+    let months = layout.months.as_ref().map(|schema| {
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(rows.month_point.finish()),
+            Arc::new(rows.month_run.finish()),
+            Arc::new(rows.month.finish()),
+        ];
+        columns.extend(rows.kept.into_iter().map(Builder::finish));
+        RecordBatch::try_new(schema.clone(), columns).expect("the columns follow the layout")
+    });
+    ChunkResult {
+        runs,
+        months,
+        failures,
+    }
+}

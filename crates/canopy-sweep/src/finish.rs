@@ -1,0 +1,411 @@
+//! What a sweep writes once its runs are in `runs.parquet` and
+//! `months.parquet`: `bands.csv` and `bands.parquet`, `points.csv` and the
+//! report. Everything here is read back from those two files, so that a
+//! whole sweep, a resumed one and merged shards are finished by the same
+//! code from the same rows.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+};
+use arrow_schema::{DataType, Field, Schema};
+use canopy_model::record::column;
+use canopy_output::atomic;
+use canopy_output::metrics::cell;
+
+use crate::bands::{Band, BandRow, Bands, band, quantile_name};
+use crate::file::Sweep;
+use crate::parquet_io;
+
+/// `runs.parquet`.
+pub const RUNS: &str = "runs.parquet";
+/// `months.parquet`.
+pub const MONTHS: &str = "months.parquet";
+/// `bands.csv`.
+pub const BANDS_CSV: &str = "bands.csv";
+/// `bands.parquet`.
+pub const BANDS_PARQUET: &str = "bands.parquet";
+/// `points.csv`.
+pub const POINTS: &str = "points.csv";
+/// `failures.csv`.
+pub const FAILURES: &str = "failures.csv";
+/// `sweep.toml`, the resolved sweep.
+pub const SWEEP_TOML: &str = "sweep.toml";
+/// `report.html`.
+pub const REPORT: &str = "report.html";
+/// The folder of the report's charts.
+pub const CHARTS: &str = "charts";
+
+/// The main metrics of `points.csv` and the report: columns of
+/// `runs.parquet`.
+pub const MAIN_METRICS: [&str; 6] = [
+    "revenue_cumulative",
+    "aegis_value",
+    "value_per_oak",
+    "oak_redeemed",
+    "leaf_price",
+    "min_aegis_value",
+];
+
+/// The quantiles the report's fan charts and response charts draw.
+pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// Removes `path` if it is there (a file or a folder).
+pub fn remove_if_there(path: &Path) -> io::Result<()> {
+    let result = match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    result.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+/// A numeric column of a batch, whatever its Arrow type.
+pub enum Numbers<'a> {
+    /// float64.
+    Float(&'a Float64Array),
+    /// uint32.
+    Count(&'a UInt32Array),
+    /// int64.
+    Int(&'a Int64Array),
+    /// Anything else: no numbers.
+    None,
+}
+
+impl<'a> Numbers<'a> {
+    /// The column `name` of `batch`.
+    pub fn of(batch: &'a RecordBatch, name: &str) -> Numbers<'a> {
+        let Some(a) = batch.column_by_name(name) else {
+            return Numbers::None;
+        };
+        let any = a.as_any();
+        if let Some(a) = any.downcast_ref::<Float64Array>() {
+            Numbers::Float(a)
+        } else if let Some(a) = any.downcast_ref::<UInt32Array>() {
+            Numbers::Count(a)
+        } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+            Numbers::Int(a)
+        } else {
+            Numbers::None
+        }
+    }
+
+    /// Row `i`'s value; `None` if null.
+    pub fn get(&self, i: usize) -> Option<f64> {
+        match self {
+            Numbers::Float(a) => a.is_valid(i).then(|| a.value(i)),
+            Numbers::Count(a) => a.is_valid(i).then(|| f64::from(a.value(i))),
+            Numbers::Int(a) => a.is_valid(i).then(|| a.value(i) as f64),
+            Numbers::None => None,
+        }
+    }
+}
+
+/// Row `i` of column `name` as text, as `points.csv` writes it.
+pub fn text_at(batch: &RecordBatch, name: &str, i: usize) -> String {
+    let Some(a) = batch.column_by_name(name) else {
+        return String::new();
+    };
+    if a.is_null(i) {
+        return String::new();
+    }
+    let any = a.as_any();
+    if let Some(a) = any.downcast_ref::<StringArray>() {
+        a.value(i).to_string()
+    } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
+        a.value(i).to_string()
+    } else if let Some(a) = any.downcast_ref::<Int64Array>() {
+        a.value(i).to_string()
+    } else if let Some(a) = any.downcast_ref::<UInt32Array>() {
+        a.value(i).to_string()
+    } else {
+        cell(Numbers::of(batch, name).get(i))
+    }
+}
+
+/// The point column of a batch.
+fn point_column(batch: &RecordBatch) -> io::Result<&UInt32Array> {
+    batch
+        .column_by_name("point")
+        .and_then(|a| a.as_any().downcast_ref::<UInt32Array>())
+        .ok_or_else(|| io::Error::other("a sweep file without a uint32 `point` column"))
+}
+
+/// The fan bands of one point and kept metric: month by month, the
+/// [`FAN_QUANTILES`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fan {
+    /// Months, from 1.
+    pub months: Vec<u32>,
+    /// For each of [`FAN_QUANTILES`], one value per month.
+    pub quantiles: [Vec<Option<f64>>; 5],
+}
+
+/// Everything [`finish`] learns that the report draws.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    /// Per kept metric, per point, its fan.
+    pub fans: Vec<Vec<Fan>>,
+    /// `points.csv`: header and rows.
+    pub points_header: Vec<String>,
+    /// `points.csv` rows.
+    pub points_rows: Vec<Vec<String>>,
+}
+
+/// Writes `bands.csv` and `bands.parquet` from `months.parquet`, one point
+/// at a time; gives the fans of every point and kept metric.
+pub fn write_bands(dir: &Path, sweep: &Sweep) -> io::Result<Vec<Vec<Fan>>> {
+    let kept: Vec<_> = sweep.keep_months.iter().filter_map(|n| column(n)).collect();
+    if kept.is_empty() {
+        remove_if_there(&dir.join(BANDS_CSV))?;
+        remove_if_there(&dir.join(BANDS_PARQUET))?;
+        return Ok(Vec::new());
+    }
+    // The quantiles asked for, then those the report draws.
+    let mut qs = sweep.quantiles.clone();
+    qs.extend(FAN_QUANTILES);
+    let asked = sweep.quantiles.len();
+    let mut fans: Vec<Vec<Fan>> = vec![Vec::new(); kept.len()];
+    let mut rows: Vec<(u32, BandRow)> = Vec::new();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = ["point", "month", "metric", "n", "mean"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(sweep.quantiles.iter().map(|&q| quantile_name(q)));
+    csv.write_record(&header)?;
+    let mut fields = vec![
+        Field::new("point", DataType::UInt32, false),
+        Field::new("month", DataType::UInt32, false),
+        Field::new("metric", DataType::Utf8, false),
+        Field::new("n", DataType::UInt64, false),
+        Field::new("mean", DataType::Float64, true),
+    ];
+    for name in &header[5..] {
+        fields.push(Field::new(name, DataType::Float64, true));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let mut parquet = parquet_io::Writer::create(&dir.join(BANDS_PARQUET), schema.clone())?;
+
+    let mut flush = |point: u32,
+                     acc: Bands,
+                     csv: &mut csv::Writer<Vec<u8>>,
+                     rows: &mut Vec<(u32, BandRow)>|
+     -> io::Result<()> {
+        let point_rows = acc.finish(&qs);
+        for (k, fan) in fans.iter_mut().enumerate() {
+            // Points with no rows at all still get a fan, empty.
+            while fan.len() < point as usize {
+                fan.push(Fan::default());
+            }
+            let mut f = Fan::default();
+            for r in point_rows.iter().skip(k).step_by(kept.len()) {
+                f.months.push(r.month);
+                for (i, q) in f.quantiles.iter_mut().enumerate() {
+                    q.push(r.band.quantiles[asked + i]);
+                }
+            }
+            fan.push(f);
+        }
+        for r in point_rows {
+            let Band { n, mean, quantiles } = &r.band;
+            let mut record = vec![
+                point.to_string(),
+                r.month.to_string(),
+                r.metric.to_string(),
+                n.to_string(),
+                cell(*mean),
+            ];
+            record.extend(quantiles[..asked].iter().map(|q| cell(*q)));
+            csv.write_record(&record)?;
+            rows.push((point, r));
+        }
+        Ok(())
+    };
+    let mut current: Option<(u32, Bands)> = None;
+    let write_rows = |rows: &mut Vec<(u32, BandRow)>, parquet: &mut parquet_io::Writer| -> io::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut point = UInt32Builder::new();
+        let mut month = UInt32Builder::new();
+        let mut metric = StringBuilder::new();
+        let mut n = UInt64Builder::new();
+        let mut mean = Float64Builder::new();
+        let mut quantiles: Vec<Float64Builder> = (0..asked).map(|_| Float64Builder::new()).collect();
+        for (p, r) in rows.drain(..) {
+            point.append_value(p);
+            month.append_value(r.month);
+            metric.append_value(r.metric);
+            n.append_value(r.band.n);
+            mean.append_option(r.band.mean);
+            for (b, q) in quantiles.iter_mut().zip(&r.band.quantiles) {
+                b.append_option(*q);
+            }
+        }
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(point.finish()),
+            Arc::new(month.finish()),
+            Arc::new(metric.finish()),
+            Arc::new(n.finish()),
+            Arc::new(mean.finish()),
+        ];
+        columns.extend(quantiles.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
+        parquet.write(&batch)
+    };
+    let months_path = dir.join(MONTHS);
+    for batch in parquet_io::read(&months_path, None)? {
+        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", months_path.display())))?;
+        let point = point_column(&batch)?;
+        let month = Numbers::of(&batch, "month");
+        let values: Vec<Numbers> = kept.iter().map(|c| Numbers::of(&batch, c.name)).collect();
+        for i in 0..batch.num_rows() {
+            let p = point.value(i);
+            if current.as_ref().is_none_or(|(cp, _)| *cp != p) {
+                if let Some((cp, acc)) = current.take() {
+                    flush(cp, acc, &mut csv, &mut rows)?;
+                    write_rows(&mut rows, &mut parquet)?;
+                }
+                current = Some((p, Bands::new(kept.clone(), 0)));
+            }
+            let (_, acc) = current.as_mut().expect("set above");
+            let m = month.get(i).unwrap_or(0.0) as u32;
+            acc.add_month(m, values.iter().map(|v| v.get(i)));
+        }
+    }
+    if let Some((cp, acc)) = current.take() {
+        flush(cp, acc, &mut csv, &mut rows)?;
+        write_rows(&mut rows, &mut parquet)?;
+    }
+    let csv = csv.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    parquet.finish()?;
+    atomic::write_atomic(&dir.join(BANDS_CSV), &csv)?;
+    Ok(fans)
+}
+
+/// One point's main metrics over its ok runs, and its counts.
+#[derive(Clone, Debug, Default)]
+pub struct PointStats {
+    /// Its axis values as text.
+    pub values: Vec<String>,
+    /// Its runs.
+    pub runs: u64,
+    /// Its runs that were not ok.
+    pub failed: u64,
+    /// Per main metric, the values of its ok runs (sorted by [`finish`]).
+    pub metrics: Vec<Vec<f64>>,
+}
+
+/// Reads `runs.parquet` point by point, calling `each` with every point's
+/// statistics in order (points with no runs are skipped: a shard's).
+pub fn each_point(
+    dir: &Path,
+    sweep: &Sweep,
+    mut each: impl FnMut(u32, PointStats) -> io::Result<()>,
+) -> io::Result<()> {
+    let path = dir.join(RUNS);
+    let mut current: Option<(u32, PointStats)> = None;
+    for batch in parquet_io::read(&path, None)? {
+        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let point = point_column(&batch)?;
+        let status = batch
+            .column_by_name("status")
+            .and_then(|a| a.as_any().downcast_ref::<StringArray>())
+            .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))?;
+        let metrics: Vec<Numbers> = MAIN_METRICS.iter().map(|m| Numbers::of(&batch, m)).collect();
+        for i in 0..batch.num_rows() {
+            let p = point.value(i);
+            if current.as_ref().is_none_or(|(cp, _)| *cp != p) {
+                if let Some((cp, stats)) = current.take() {
+                    each(cp, stats)?;
+                }
+                let values = sweep
+                    .axes
+                    .iter()
+                    .map(|a| text_at(&batch, &a.key.path, i))
+                    .collect();
+                current = Some((
+                    p,
+                    PointStats {
+                        values,
+                        metrics: vec![Vec::new(); MAIN_METRICS.len()],
+                        ..PointStats::default()
+                    },
+                ));
+            }
+            let (_, stats) = current.as_mut().expect("set above");
+            stats.runs += 1;
+            if status.value(i) == "ok" {
+                for (v, m) in stats.metrics.iter_mut().zip(&metrics) {
+                    if let Some(x) = m.get(i) {
+                        v.push(x);
+                    }
+                }
+            } else {
+                stats.failed += 1;
+            }
+        }
+    }
+    if let Some((cp, stats)) = current.take() {
+        each(cp, stats)?;
+    }
+    Ok(())
+}
+
+/// Writes `points.csv`; gives its header and rows.
+pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<Vec<String>>)> {
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.axes.iter().map(|a| a.key.path.clone()));
+    header.push("runs".into());
+    header.push("failed".into());
+    for m in MAIN_METRICS {
+        header.push(format!("{m}_mean"));
+        header.extend(sweep.quantiles.iter().map(|&q| format!("{m}_{}", quantile_name(q))));
+    }
+    let mut rows = Vec::new();
+    each_point(dir, sweep, |p, mut stats| {
+        let mut row = vec![p.to_string()];
+        row.append(&mut stats.values);
+        row.push(stats.runs.to_string());
+        row.push(stats.failed.to_string());
+        for values in &mut stats.metrics {
+            let b = band(values, &sweep.quantiles);
+            row.push(cell(b.mean));
+            row.extend(b.quantiles.iter().map(|q| cell(*q)));
+        }
+        rows.push(row);
+        Ok(())
+    })?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    for r in &rows {
+        w.write_record(r)?;
+    }
+    let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    atomic::write_atomic(&dir.join(POINTS), &bytes)?;
+    Ok((header, rows))
+}
+
+/// Writes the files that follow from `runs.parquet` and `months.parquet`:
+/// bands, points and (if `report`) the report with its charts.
+pub fn finish(dir: &Path, sweep: &Sweep, seed: u64, version: &str, report: bool) -> io::Result<()> {
+    let fans = write_bands(dir, sweep)?;
+    let (points_header, points_rows) = write_points(dir, sweep)?;
+    let findings = Findings {
+        fans,
+        points_header,
+        points_rows,
+    };
+    // The report is written from `findings` (next commit).
+    let _ = (seed, version, &findings, report);
+    remove_if_there(&dir.join(REPORT))?;
+    remove_if_there(&dir.join(CHARTS))?;
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! `canopy sweep merge DIR`: the parts of a sharded sweep
+//! (`DIR/part-K-of-N/`) joined into the files a whole sweep writes.
+//!
+//! Shard K holds the runs whose global index `point * runs + run` leaves
+//! K - 1 divided by N, each part ordered by point and run; merging takes
+//! rows from the parts in global order (a heap keyed by point and run), so
+//! that the merged files hold the rows of the whole sweep in its order.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use arrow_array::{RecordBatch, UInt32Array};
+use arrow_schema::SchemaRef;
+use canopy_output::atomic;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+
+use crate::file::read;
+use crate::finish::{self, FAILURES, MONTHS, RUNS, SWEEP_TOML};
+use crate::parquet_io;
+use crate::runner::{Done, PARTIAL, Shard, SweepFailure, csv_header};
+
+/// Rows per batch of a merged file.
+const BATCH: usize = 65_536;
+
+/// A part found in the folder.
+struct Part {
+    shard: Shard,
+    dir: PathBuf,
+}
+
+/// Reads `part-K-of-N` (K and N decimal).
+fn part_name(name: &str) -> Option<Shard> {
+    let rest = name.strip_prefix("part-")?;
+    let (k, n) = rest.split_once("-of-")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(k) || !digits(n) {
+        return None;
+    }
+    Some(Shard {
+        k: k.parse().ok()?,
+        n: n.parse().ok()?,
+    })
+}
+
+/// The parts in `dir`, checked: one of each K of one N, all finished, all
+/// of one sweep. Gives them in K order with the resolved sweep's text.
+fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
+    let refuse = |m: String| Err(SweepFailure::Refused(m));
+    let entries = fs::read_dir(dir).map_err(|e| {
+        SweepFailure::Refused(format!("cannot read the sweep folder {}: {e}", dir.display()))
+    })?;
+    let mut found: Vec<Part> = Vec::new();
+    for e in entries {
+        let e = e.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+        let name = e.file_name();
+        let Some(shard) = name.to_str().and_then(part_name) else {
+            continue;
+        };
+        found.push(Part {
+            shard,
+            dir: e.path(),
+        });
+    }
+    if found.is_empty() {
+        return refuse(format!(
+            "{} holds no parts (folders part-K-of-N written by `canopy sweep --shard K/N --out {}`)",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    found.sort_by_key(|p| (p.shard.n, p.shard.k));
+    let n = found[0].shard.n;
+    if let Some(other) = found.iter().find(|p| p.shard.n != n) {
+        return refuse(format!(
+            "{} holds parts of different shard counts ({} and {}); merge the parts of one run of the sweep",
+            dir.display(),
+            found[0].dir.display(),
+            other.dir.display()
+        ));
+    }
+    for w in found.windows(2) {
+        if w[0].shard.k == w[1].shard.k {
+            return refuse(format!(
+                "part {} of {n} is there twice: {} and {}",
+                w[0].shard.k,
+                w[0].dir.display(),
+                w[1].dir.display()
+            ));
+        }
+    }
+    if let Some(bad) = found.iter().find(|p| p.shard.k == 0 || p.shard.k > n) {
+        return refuse(format!(
+            "{} is not a part of {n} shards (K goes from 1 to {n})",
+            bad.dir.display()
+        ));
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !found.iter().any(|p| p.shard.k == *k))
+        .map(|k| format!("part-{k}-of-{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return refuse(format!(
+            "{} lacks {} of {n} parts: {}; run them (`--shard K/{n}`) before merging",
+            dir.display(),
+            missing.len(),
+            missing.join(", ")
+        ));
+    }
+    let mut resolved: Option<(String, &Part)> = None;
+    for p in &found {
+        let text = match fs::read_to_string(p.dir.join(SWEEP_TOML)) {
+            Ok(t) if !p.dir.join(PARTIAL).exists() => t,
+            _ => {
+                return refuse(format!(
+                    "{} is not finished (no {SWEEP_TOML}, or chunks left in {PARTIAL}); run it again with --resume",
+                    p.dir.display()
+                ));
+            }
+        };
+        match &resolved {
+            Some((first, q)) if *first != text => {
+                return refuse(format!(
+                    "{} belongs to another sweep than {} (their {SWEEP_TOML} differ)",
+                    p.dir.display(),
+                    q.dir.display()
+                ));
+            }
+            Some(_) => {}
+            None => resolved = Some((text, p)),
+        }
+    }
+    let text = resolved.map(|(t, _)| t).unwrap_or_default();
+    Ok((found, text))
+}
+
+/// A part's file being read, at its current row.
+struct Cursor {
+    reader: ParquetRecordBatchReader,
+    batch: Option<RecordBatch>,
+    row: usize,
+    path: PathBuf,
+}
+
+impl Cursor {
+    fn open(path: PathBuf) -> io::Result<Cursor> {
+        let mut c = Cursor {
+            reader: parquet_io::read(&path, None)?,
+            batch: None,
+            row: 0,
+            path,
+        };
+        c.fill()?;
+        Ok(c)
+    }
+
+    /// Moves to the next batch with rows once this one is used up.
+    fn fill(&mut self) -> io::Result<()> {
+        while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
+            match self.reader.next() {
+                Some(b) => {
+                    self.batch = Some(
+                        b.map_err(|e| io::Error::other(format!("{}: {e}", self.path.display())))?,
+                    );
+                    self.row = 0;
+                }
+                None => {
+                    self.batch = None;
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The point and run of the current row.
+    fn key(&self) -> Option<(u32, u32)> {
+        let b = self.batch.as_ref()?;
+        let col = |name| {
+            b.column_by_name(name)
+                .and_then(|a| a.as_any().downcast_ref::<UInt32Array>())
+                .map(|a| a.value(self.row))
+        };
+        Some((col("point")?, col("run")?))
+    }
+}
+
+/// Writes to `out` the rows of `inputs` (each ordered by point and run) in
+/// point and run order.
+fn merge_sorted(inputs: Vec<PathBuf>, out: &Path, schema: SchemaRef) -> io::Result<()> {
+    let mut cursors = inputs
+        .into_iter()
+        .map(Cursor::open)
+        .collect::<io::Result<Vec<_>>>()?;
+    let mut writer = parquet_io::Writer::create(out, schema)?;
+    let mut heap: BinaryHeap<Reverse<((u32, u32), usize)>> = cursors
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.key().map(|k| Reverse((k, i))))
+        .collect();
+    // Rows picked for the next output batch: slices of the parts' batches.
+    let mut pieces: Vec<RecordBatch> = Vec::new();
+    let mut rows = 0;
+    while let Some(Reverse((key, i))) = heap.pop() {
+        let c = &mut cursors[i];
+        // Every row of this part with this key (a run's months), within
+        // the current batch, then on into the next batches.
+        loop {
+            let b = c.batch.as_ref().expect("a cursor with a key has a batch");
+            let start = c.row;
+            let points = b.column_by_name("point").expect("checked by key");
+            let runs = b.column_by_name("run").expect("checked by key");
+            let (points, runs) = (
+                points.as_any().downcast_ref::<UInt32Array>().expect("uint32"),
+                runs.as_any().downcast_ref::<UInt32Array>().expect("uint32"),
+            );
+            let mut end = start;
+            while end < b.num_rows() && (points.value(end), runs.value(end)) == key {
+                end += 1;
+            }
+            pieces.push(b.slice(start, end - start));
+            rows += end - start;
+            c.row = end;
+            let finished_batch = end == b.num_rows();
+            c.fill()?;
+            if !finished_batch || c.key() != Some(key) {
+                break;
+            }
+        }
+        if let Some(k) = c.key() {
+            heap.push(Reverse((k, i)));
+        }
+        if rows >= BATCH {
+            write_pieces(&mut writer, &mut pieces)?;
+            rows = 0;
+        }
+    }
+    write_pieces(&mut writer, &mut pieces)?;
+    writer.finish()
+}
+
+fn write_pieces(writer: &mut parquet_io::Writer, pieces: &mut Vec<RecordBatch>) -> io::Result<()> {
+    if let Some(first) = pieces.first() {
+        let batch = arrow_select::concat::concat_batches(&first.schema(), pieces.iter())
+            .map_err(io::Error::other)?;
+        writer.write(&batch)?;
+    }
+    pieces.clear();
+    Ok(())
+}
+
+/// Merges the parts in `dir` into the top-level files of the sweep;
+/// `version` is this program's, `report` whether to write the report.
+pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailure> {
+    let (parts, text) = parts(dir)?;
+    let source = dir.join(SWEEP_TOML).display().to_string();
+    let sweep = read(&source, &text).map_err(|e| SweepFailure::Refused(e.to_string()))?;
+    let seed = sweep.seed.unwrap_or(0);
+    let runs_schema = parquet_io::schema(&parts[0].dir.join(RUNS))?;
+    merge_sorted(
+        parts.iter().map(|p| p.dir.join(RUNS)).collect(),
+        &dir.join(RUNS),
+        runs_schema,
+    )?;
+    if sweep.keep_months.is_empty() {
+        finish::remove_if_there(&dir.join(MONTHS))?;
+    } else {
+        let schema = parquet_io::schema(&parts[0].dir.join(MONTHS))?;
+        merge_sorted(
+            parts.iter().map(|p| p.dir.join(MONTHS)).collect(),
+            &dir.join(MONTHS),
+            schema,
+        )?;
+    }
+    // failures.csv: every part's rows, in point and run order.
+    let mut rows: Vec<((u64, u64), csv::StringRecord)> = Vec::new();
+    for p in &parts {
+        let path = p.dir.join(FAILURES);
+        let mut r = csv::Reader::from_path(&path)
+            .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        for rec in r.records() {
+            let rec = rec.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            let num = |i: usize| rec.get(i).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+            rows.push(((num(0), num(1)), rec));
+        }
+    }
+    rows.sort_by_key(|(k, _)| *k);
+    let mut bytes = csv_header()?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for (_, rec) in &rows {
+        w.write_record(rec).map_err(io::Error::from)?;
+    }
+    bytes.extend(w.into_inner().map_err(|e| io::Error::other(e.to_string()))?);
+    atomic::write_atomic(&dir.join(FAILURES), &bytes)?;
+    finish::finish(dir, &sweep, seed, version, report)?;
+    atomic::write_atomic(&dir.join(SWEEP_TOML), text.as_bytes())?;
+    let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
+    Ok(Done {
+        runs: total,
+        not_ok: rows.len() as u64,
+        resumed: 0,
+        already_finished: false,
+        dir: dir.to_path_buf(),
+    })
+}

@@ -1,0 +1,399 @@
+//! Running a sweep: its runs in chunks on every core, each chunk written to
+//! disk as it finishes (so that results are never all in memory and an
+//! interrupted sweep resumes where it stopped), then joined in order into
+//! the sweep's files.
+//!
+//! A chunk is a fixed range of the runs of the sweep (or of its shard), so
+//! the files are the same whatever `--jobs` is. While a sweep runs, its
+//! chunks live in `DIR/.partial/`: `runs-N.parquet` (written last, so that
+//! it marks the chunk done), `months-N.parquet` and `failures-N.csv`, with
+//! `identity`, the resolved sweep and a digest of its scenarios, which
+//! `--resume` compares.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use canopy_output::atomic;
+
+use crate::chunk::{self, FAILURE_COLUMNS, Failure};
+use crate::finish;
+use crate::layout::Layout;
+use crate::parquet_io;
+use crate::points::Plan;
+use crate::resolved::fnv1a;
+
+/// The folder of a sweep's unfinished chunks, inside its output folder.
+pub const PARTIAL: &str = ".partial";
+
+/// The values that a chunk aims at (runs times their rows): large enough
+/// that scheduling costs nothing, small enough that a few chunks in flight
+/// take little memory.
+const CHUNK_CELLS: u64 = 1 << 20;
+
+/// The most runs in one chunk.
+const MAX_CHUNK_RUNS: u64 = 16_384;
+
+/// One of N shards of a sweep (`--shard K/N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which one, from 1.
+    pub k: u64,
+    /// Of how many.
+    pub n: u64,
+}
+
+impl Shard {
+    /// The whole sweep: shard 1 of 1.
+    pub const WHOLE: Shard = Shard { k: 1, n: 1 };
+
+    /// Reads `K/N` (1 <= K <= N).
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || {
+            format!("`{text}` is not K/N with 1 <= K <= N (for example 2/8: the second of eight shards)")
+        };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let k: u64 = k.trim().parse().map_err(|_| bad())?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        if k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Its folder under the sweep's: `part-K-of-N`.
+    pub fn dir_name(&self) -> String {
+        format!("part-{}-of-{}", self.k, self.n)
+    }
+
+    /// How many of `total` runs are its own.
+    pub fn count(&self, total: u64) -> u64 {
+        let first = self.k - 1;
+        if total <= first {
+            0
+        } else {
+            (total - first).div_ceil(self.n)
+        }
+    }
+
+    /// The global index of its `i`-th run.
+    pub fn global(&self, i: u64) -> u64 {
+        self.k - 1 + i * self.n
+    }
+}
+
+/// How to run a sweep.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The output folder.
+    pub out: PathBuf,
+    /// Threads; 0: every core.
+    pub jobs: usize,
+    /// Only this shard's runs, under `out/part-K-of-N/`.
+    pub shard: Option<Shard>,
+    /// Keep the finished chunks of an interrupted run of the same sweep.
+    pub resume: bool,
+    /// Stop at the first run that is not ok.
+    pub fail_fast: bool,
+    /// Write the report.
+    pub report: bool,
+    /// The program's version, for `sweep.toml`.
+    pub version: String,
+}
+
+/// What a sweep shows as it goes; called from every worker thread.
+pub trait Progress: Sync {
+    /// The runs to do in all, and how many of them were done before (resumed).
+    fn begin(&self, total: u64, done: u64);
+    /// `runs` more runs are done.
+    fn advance(&self, runs: u64);
+    /// The runs are done; the files are being written.
+    fn finishing(&self);
+}
+
+/// A progress that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn begin(&self, _: u64, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finishing(&self) {}
+}
+
+/// How a sweep went.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Done {
+    /// Its runs (of the shard, if it is one).
+    pub runs: u64,
+    /// Runs that were not ok (failed or invalid).
+    pub not_ok: u64,
+    /// Runs done by an earlier, interrupted run of the sweep.
+    pub resumed: u64,
+    /// The sweep was already finished (`--resume`): nothing changed.
+    pub already_finished: bool,
+    /// Where its files are.
+    pub dir: PathBuf,
+}
+
+/// Why a sweep did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepFailure {
+    /// The output folder holds something this sweep may not touch, or the
+    /// input is not a sweep to resume or merge (exit status 2).
+    #[error("{0}")]
+    Refused(String),
+    /// Reading or writing failed (exit status 1).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// `--fail-fast` met a run that was not ok (exit status 1).
+    #[error(
+        "run {} of point {} (seed {}) {}: {}; reproduce it with: {command}",
+        failure.run,
+        failure.point,
+        failure.seed,
+        match failure.month { Some(m) => format!("failed in month {m} ({})", failure.quantity), None => format!("is invalid ({})", failure.quantity) },
+        failure.message
+    )]
+    FailFast {
+        /// The first run that was not ok.
+        failure: Failure,
+        /// The command that reproduces it.
+        command: String,
+    },
+}
+
+/// What identifies a sweep in its folder: the resolved sweep and a digest
+/// of each scenario it starts from (a scenario file may change).
+pub fn identity(plan: &Plan, version: &str) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut digest = String::new();
+    for p in &plan.points {
+        if !seen.contains(&p.scenario_name.as_str()) {
+            seen.push(&p.scenario_name);
+            let text = p.scenario.scenario().to_toml();
+            digest.push_str(&format!("# scenario {:016x}\n", fnv1a(text.as_bytes())));
+        }
+    }
+    format!("{}{digest}", plan.resolved(version))
+}
+
+/// Runs per chunk: about [`CHUNK_CELLS`] values of runs and months.
+fn chunk_runs(plan: &Plan, layout: &Layout) -> u64 {
+    let months = plan
+        .points
+        .iter()
+        .map(|p| p.scenario.simulation.months as u64)
+        .max()
+        .unwrap_or(1);
+    let per_run = 64 + months * layout.kept.len() as u64;
+    (CHUNK_CELLS / per_run).clamp(16, MAX_CHUNK_RUNS)
+}
+
+fn chunk_file(dir: &Path, what: &str, j: u64, ext: &str) -> PathBuf {
+    dir.join(format!("{what}-{j:08}.{ext}"))
+}
+
+/// Reads a file that may be absent.
+fn read_optional(path: &Path) -> io::Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        )),
+    }
+}
+
+/// Runs the sweep `plan` as `opts` say.
+pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done, SweepFailure> {
+    let shard = opts.shard.unwrap_or(Shard::WHOLE);
+    let dir = match opts.shard {
+        Some(s) => opts.out.join(s.dir_name()),
+        None => opts.out.clone(),
+    };
+    let partial = dir.join(PARTIAL);
+    let resolved = plan.resolved(&opts.version);
+    let identity = identity(plan, &opts.version);
+    let identity_file = partial.join("identity");
+    let layout = Layout::of(plan);
+    let total = shard.count(plan.points.len() as u64 * plan.sweep.runs);
+
+    if opts.resume {
+        match read_optional(&identity_file)? {
+            Some(old) if old != identity => {
+                return Err(SweepFailure::Refused(format!(
+                    "{} holds an unfinished run of a different sweep; run without --resume to replace it",
+                    dir.display()
+                )));
+            }
+            Some(_) => {}
+            None => match read_optional(&dir.join(finish::SWEEP_TOML))? {
+                Some(old) if old == resolved => {
+                    return Ok(Done {
+                        runs: total,
+                        not_ok: 0,
+                        resumed: total,
+                        already_finished: true,
+                        dir,
+                    });
+                }
+                Some(_) => {
+                    return Err(SweepFailure::Refused(format!(
+                        "{} holds the results of a different sweep; run without --resume to replace them",
+                        dir.display()
+                    )));
+                }
+                None => {}
+            },
+        }
+    } else if partial.exists() {
+        fs::remove_dir_all(&partial)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
+    }
+    fs::create_dir_all(&partial)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
+    if !identity_file.exists() {
+        atomic::write_atomic(&identity_file, identity.as_bytes())?;
+    }
+    let names: Vec<String> = fs::read_dir(&partial)?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|n| {
+            let (name, _pid) = n.strip_prefix('.')?.strip_suffix(".tmp")?.rsplit_once('.')?;
+            Some(name.to_string())
+        })
+        .collect();
+    atomic::remove_dead_temporaries(&partial, &names)?;
+
+    let per_chunk = chunk_runs(plan, &layout);
+    let chunks = total.div_ceil(per_chunk);
+    let range = |j: u64| (j * per_chunk)..((j + 1) * per_chunk).min(total);
+    let done = |j: u64| chunk_file(&partial, "runs", j, "parquet").exists();
+    let resumed: u64 = (0..chunks)
+        .filter(|&j| done(j))
+        .map(|j| range(j).end - range(j).start)
+        .sum();
+    progress.begin(total, resumed);
+
+    let stop = AtomicBool::new(false);
+    let first_failure: Mutex<Option<Failure>> = Mutex::new(None);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| io::Error::other(format!("cannot start the worker threads: {e}")))?;
+    // Each worker takes the next chunk in order, so that the chunks in
+    // flight are few and neighbours (memory stays flat, and the first
+    // failure `--fail-fast` meets is an early one).
+    let next = AtomicU64::new(0);
+    let error: Mutex<Option<io::Error>> = Mutex::new(None);
+    let work = || -> io::Result<()> {
+        loop {
+            let j = next.fetch_add(1, Ordering::Relaxed);
+            if j >= chunks || stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if done(j) {
+                continue;
+            }
+            let r = range(j);
+            let n = r.end - r.start;
+            let result = chunk::compute(plan, &layout, r.map(|i| shard.global(i)));
+            if opts.fail_fast && !result.failures.is_empty() {
+                stop.store(true, Ordering::Relaxed);
+                let mut first = first_failure.lock().unwrap_or_else(|e| e.into_inner());
+                let f = &result.failures[0];
+                if first.as_ref().is_none_or(|g| (f.point, f.run) < (g.point, g.run)) {
+                    *first = Some(f.clone());
+                }
+                return Ok(());
+            }
+            if let Some(months) = &result.months {
+                parquet_io::write_batch(&chunk_file(&partial, "months", j, "parquet"), months)?;
+            }
+            atomic::write_atomic(
+                &chunk_file(&partial, "failures", j, "csv"),
+                &failure_rows(&result.failures)?,
+            )?;
+            parquet_io::write_batch(&chunk_file(&partial, "runs", j, "parquet"), &result.runs)?;
+            progress.advance(n);
+        }
+    };
+    pool.scope(|scope| {
+        for _ in 0..pool.current_num_threads() {
+            scope.spawn(|_| {
+                if let Err(e) = work() {
+                    stop.store(true, Ordering::Relaxed);
+                    error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                }
+            });
+        }
+    });
+    if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e.into());
+    }
+    if let Some(failure) = first_failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let spec = plan.run_spec(failure.point as usize, u64::from(failure.run));
+        return Err(SweepFailure::FailFast {
+            command: plan.command_line(&spec),
+            failure,
+        });
+    }
+    progress.finishing();
+
+    // Every chunk is done: join them in order.
+    let files = |what: &str, ext: &str| -> Vec<PathBuf> {
+        (0..chunks).map(|j| chunk_file(&partial, what, j, ext)).collect()
+    };
+    parquet_io::concat(&files("runs", "parquet"), &dir.join(finish::RUNS), &layout.runs)?;
+    match &layout.months {
+        Some(schema) => {
+            parquet_io::concat(&files("months", "parquet"), &dir.join(finish::MONTHS), schema)?
+        }
+        None => finish::remove_if_there(&dir.join(finish::MONTHS))?,
+    }
+    let mut failures = csv_header()?;
+    let mut not_ok = 0;
+    for f in files("failures", "csv") {
+        let bytes = fs::read(&f).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.display())))?;
+        not_ok += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        failures.extend_from_slice(&bytes);
+    }
+    // Messages are one line each, so lines count rows.
+    atomic::write_atomic(&dir.join(finish::FAILURES), &failures)?;
+    if opts.shard.is_none() {
+        finish::finish(&dir, &plan.sweep, plan.seed, &opts.version, opts.report)?;
+    }
+    atomic::write_atomic(&dir.join(finish::SWEEP_TOML), resolved.as_bytes())?;
+    fs::remove_dir_all(&partial)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
+    Ok(Done {
+        runs: total,
+        not_ok,
+        resumed,
+        already_finished: false,
+        dir,
+    })
+}
+
+/// The header line of `failures.csv`.
+pub fn csv_header() -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(FAILURE_COLUMNS)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Failures as `failures.csv` rows, without the header.
+pub fn failure_rows(failures: &[Failure]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for f in failures {
+        // One line per row: a message never spans lines.
+        let mut cells = f.cells();
+        cells[5] = cells[5].replace(['\n', '\r'], " ");
+        cells[4] = cells[4].replace(['\n', '\r'], " ");
+        w.write_record(&cells)?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
