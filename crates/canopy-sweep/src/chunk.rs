@@ -207,7 +207,11 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         rows.run.append_value(r32);
         rows.seed.append_value(spec.seed);
         let axis_values = &plan.points[point].values;
-        for (b, v) in rows.values.iter_mut().zip(axis_values.iter().chain(&spec.samples)) {
+        for (b, v) in rows
+            .values
+            .iter_mut()
+            .zip(axis_values.iter().chain(&spec.samples))
+        {
             b.value(v);
         }
         let summary = summarise(records, &outcome);
@@ -251,8 +255,8 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
     columns.extend(rows.values.into_iter().map(Builder::finish));
     columns.push(Arc::new(rows.status.finish()));
     columns.extend(rows.summary.into_iter().map(Builder::finish));
-    let runs = RecordBatch::try_new(layout.runs.clone(), columns)
-        .expect("the columns follow the layout");
+    let runs =
+        RecordBatch::try_new(layout.runs.clone(), columns).expect("the columns follow the layout");
     let months = layout.months.as_ref().map(|schema| {
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(rows.month_point.finish()),

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+    UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema};
 use canopy_model::record::column;
@@ -74,6 +75,8 @@ pub enum Numbers<'a> {
     Count(&'a UInt32Array),
     /// int64.
     Int(&'a Int64Array),
+    /// uint64.
+    Big(&'a UInt64Array),
     /// Anything else: no numbers.
     None,
 }
@@ -91,6 +94,8 @@ impl<'a> Numbers<'a> {
             Numbers::Count(a)
         } else if let Some(a) = any.downcast_ref::<Int64Array>() {
             Numbers::Int(a)
+        } else if let Some(a) = any.downcast_ref::<UInt64Array>() {
+            Numbers::Big(a)
         } else {
             Numbers::None
         }
@@ -102,6 +107,7 @@ impl<'a> Numbers<'a> {
             Numbers::Float(a) => a.is_valid(i).then(|| a.value(i)),
             Numbers::Count(a) => a.is_valid(i).then(|| f64::from(a.value(i))),
             Numbers::Int(a) => a.is_valid(i).then(|| a.value(i) as f64),
+            Numbers::Big(a) => a.is_valid(i).then(|| a.value(i) as f64),
             Numbers::None => None,
         }
     }
@@ -229,40 +235,47 @@ pub fn write_bands(dir: &Path, sweep: &Sweep) -> io::Result<Vec<Vec<Fan>>> {
         Ok(())
     };
     let mut current: Option<(u32, Bands)> = None;
-    let write_rows = |rows: &mut Vec<(u32, BandRow)>, parquet: &mut parquet_io::Writer| -> io::Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let mut point = UInt32Builder::new();
-        let mut month = UInt32Builder::new();
-        let mut metric = StringBuilder::new();
-        let mut n = UInt64Builder::new();
-        let mut mean = Float64Builder::new();
-        let mut quantiles: Vec<Float64Builder> = (0..asked).map(|_| Float64Builder::new()).collect();
-        for (p, r) in rows.drain(..) {
-            point.append_value(p);
-            month.append_value(r.month);
-            metric.append_value(r.metric);
-            n.append_value(r.band.n);
-            mean.append_option(r.band.mean);
-            for (b, q) in quantiles.iter_mut().zip(&r.band.quantiles) {
-                b.append_option(*q);
+    let write_rows =
+        |rows: &mut Vec<(u32, BandRow)>, parquet: &mut parquet_io::Writer| -> io::Result<()> {
+            if rows.is_empty() {
+                return Ok(());
             }
-        }
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(point.finish()),
-            Arc::new(month.finish()),
-            Arc::new(metric.finish()),
-            Arc::new(n.finish()),
-            Arc::new(mean.finish()),
-        ];
-        columns.extend(quantiles.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
-        parquet.write(&batch)
-    };
+            let mut point = UInt32Builder::new();
+            let mut month = UInt32Builder::new();
+            let mut metric = StringBuilder::new();
+            let mut n = UInt64Builder::new();
+            let mut mean = Float64Builder::new();
+            let mut quantiles: Vec<Float64Builder> =
+                (0..asked).map(|_| Float64Builder::new()).collect();
+            for (p, r) in rows.drain(..) {
+                point.append_value(p);
+                month.append_value(r.month);
+                metric.append_value(r.metric);
+                n.append_value(r.band.n);
+                mean.append_option(r.band.mean);
+                for (b, q) in quantiles.iter_mut().zip(&r.band.quantiles) {
+                    b.append_option(*q);
+                }
+            }
+            let mut columns: Vec<ArrayRef> = vec![
+                Arc::new(point.finish()),
+                Arc::new(month.finish()),
+                Arc::new(metric.finish()),
+                Arc::new(n.finish()),
+                Arc::new(mean.finish()),
+            ];
+            columns.extend(
+                quantiles
+                    .iter_mut()
+                    .map(|b| Arc::new(b.finish()) as ArrayRef),
+            );
+            let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
+            parquet.write(&batch)
+        };
     let months_path = dir.join(MONTHS);
     for batch in parquet_io::read(&months_path, None)? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", months_path.display())))?;
+        let batch =
+            batch.map_err(|e| io::Error::other(format!("{}: {e}", months_path.display())))?;
         let point = point_column(&batch)?;
         let month = Numbers::of(&batch, "month");
         let values: Vec<Numbers> = kept.iter().map(|c| Numbers::of(&batch, c.name)).collect();
@@ -284,7 +297,9 @@ pub fn write_bands(dir: &Path, sweep: &Sweep) -> io::Result<Vec<Vec<Fan>>> {
         flush(cp, acc, &mut csv, &mut rows)?;
         write_rows(&mut rows, &mut parquet)?;
     }
-    let csv = csv.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    let csv = csv
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
     parquet.finish()?;
     atomic::write_atomic(&dir.join(BANDS_CSV), &csv)?;
     Ok(fans)
@@ -319,7 +334,10 @@ pub fn each_point(
             .column_by_name("status")
             .and_then(|a| a.as_any().downcast_ref::<StringArray>())
             .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))?;
-        let metrics: Vec<Numbers> = MAIN_METRICS.iter().map(|m| Numbers::of(&batch, m)).collect();
+        let metrics: Vec<Numbers> = MAIN_METRICS
+            .iter()
+            .map(|m| Numbers::of(&batch, m))
+            .collect();
         for i in 0..batch.num_rows() {
             let p = point.value(i);
             if current.as_ref().is_none_or(|(cp, _)| *cp != p) {
@@ -367,7 +385,12 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<V
     header.push("failed".into());
     for m in MAIN_METRICS {
         header.push(format!("{m}_mean"));
-        header.extend(sweep.quantiles.iter().map(|&q| format!("{m}_{}", quantile_name(q))));
+        header.extend(
+            sweep
+                .quantiles
+                .iter()
+                .map(|&q| format!("{m}_{}", quantile_name(q))),
+        );
     }
     let mut rows = Vec::new();
     each_point(dir, sweep, |p, mut stats| {
@@ -388,7 +411,9 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<V
     for r in &rows {
         w.write_record(r)?;
     }
-    let bytes = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
     atomic::write_atomic(&dir.join(POINTS), &bytes)?;
     Ok((header, rows))
 }

@@ -109,11 +109,8 @@ impl Layout {
             fields.push(Field::new(c.name, ty, nullable));
         }
         // `read` refuses names that are not metrics.csv columns.
-        let kept: Vec<&'static Column> = sweep
-            .keep_months
-            .iter()
-            .filter_map(|n| column(n))
-            .collect();
+        let kept: Vec<&'static Column> =
+            sweep.keep_months.iter().filter_map(|n| column(n)).collect();
         let months = (!kept.is_empty()).then(|| {
             let mut fields = vec![
                 Field::new("point", DataType::UInt32, false),

@@ -50,7 +50,10 @@ fn part_name(name: &str) -> Option<Shard> {
 fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
     let refuse = |m: String| Err(SweepFailure::Refused(m));
     let entries = fs::read_dir(dir).map_err(|e| {
-        SweepFailure::Refused(format!("cannot read the sweep folder {}: {e}", dir.display()))
+        SweepFailure::Refused(format!(
+            "cannot read the sweep folder {}: {e}",
+            dir.display()
+        ))
     })?;
     let mut found: Vec<Part> = Vec::new();
     for e in entries {
@@ -161,9 +164,10 @@ impl Cursor {
         while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
             match self.reader.next() {
                 Some(b) => {
-                    self.batch = Some(
-                        b.map_err(|e| io::Error::other(format!("{}: {e}", self.path.display())))?,
-                    );
+                    self.batch =
+                        Some(b.map_err(|e| {
+                            io::Error::other(format!("{}: {e}", self.path.display()))
+                        })?);
                     self.row = 0;
                 }
                 None => {
@@ -213,7 +217,10 @@ fn merge_sorted(inputs: Vec<PathBuf>, out: &Path, schema: SchemaRef) -> io::Resu
             let points = b.column_by_name("point").expect("checked by key");
             let runs = b.column_by_name("run").expect("checked by key");
             let (points, runs) = (
-                points.as_any().downcast_ref::<UInt32Array>().expect("uint32"),
+                points
+                    .as_any()
+                    .downcast_ref::<UInt32Array>()
+                    .expect("uint32"),
                 runs.as_any().downcast_ref::<UInt32Array>().expect("uint32"),
             );
             let mut end = start;
@@ -292,7 +299,10 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
     for (_, rec) in &rows {
         w.write_record(rec).map_err(io::Error::from)?;
     }
-    bytes.extend(w.into_inner().map_err(|e| io::Error::other(e.to_string()))?);
+    bytes.extend(
+        w.into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?,
+    );
     atomic::write_atomic(&dir.join(FAILURES), &bytes)?;
     finish::finish(dir, &sweep, seed, version, report)?;
     atomic::write_atomic(&dir.join(SWEEP_TOML), text.as_bytes())?;

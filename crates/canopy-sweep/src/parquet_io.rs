@@ -104,9 +104,9 @@ pub fn write_batch(path: &Path, batch: &RecordBatch) -> io::Result<()> {
 /// Reads `path` batch by batch, only the columns named `columns` (all if
 /// `None`), in file order.
 pub fn read(path: &Path, columns: Option<&[&str]>) -> io::Result<ParquetRecordBatchReader> {
-    let file = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| io_error(e, path))?;
+    let file = File::open(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| io_error(e, path))?;
     let builder = match columns {
         Some(names) => {
             let schema = builder.parquet_schema();
@@ -127,9 +127,9 @@ pub fn read(path: &Path, columns: Option<&[&str]>) -> io::Result<ParquetRecordBa
 
 /// The Arrow schema of a Parquet file.
 pub fn schema(path: &Path) -> io::Result<SchemaRef> {
-    let file = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| io_error(e, path))?;
+    let file = File::open(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| io_error(e, path))?;
     Ok(builder.schema().clone())
 }
 

@@ -52,7 +52,9 @@ impl Shard {
     /// Reads `K/N` (1 <= K <= N).
     pub fn parse(text: &str) -> Result<Shard, String> {
         let bad = || {
-            format!("`{text}` is not K/N with 1 <= K <= N (for example 2/8: the second of eight shards)")
+            format!(
+                "`{text}` is not K/N with 1 <= K <= N (for example 2/8: the second of eight shards)"
+            )
         };
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let k: u64 = k.trim().parse().map_err(|_| bad())?;
@@ -101,6 +103,9 @@ pub struct Options {
     pub report: bool,
     /// The program's version, for `sweep.toml`.
     pub version: String,
+    /// Runs per chunk, instead of the size chosen from the sweep (tests use
+    /// small chunks to have many of them); `None` in normal use.
+    pub chunk_runs: Option<u64>,
 }
 
 /// What a sweep shows as it goes; called from every worker thread.
@@ -200,10 +205,7 @@ fn read_optional(path: &Path) -> io::Result<Option<String>> {
     match fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io::Error::new(
-            e.kind(),
-            format!("{}: {e}", path.display()),
-        )),
+        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
     }
 }
 
@@ -262,13 +264,19 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
         .filter_map(|n| {
-            let (name, _pid) = n.strip_prefix('.')?.strip_suffix(".tmp")?.rsplit_once('.')?;
+            let (name, _pid) = n
+                .strip_prefix('.')?
+                .strip_suffix(".tmp")?
+                .rsplit_once('.')?;
             Some(name.to_string())
         })
         .collect();
     atomic::remove_dead_temporaries(&partial, &names)?;
 
-    let per_chunk = chunk_runs(plan, &layout);
+    let per_chunk = opts
+        .chunk_runs
+        .unwrap_or_else(|| chunk_runs(plan, &layout))
+        .max(1);
     let chunks = total.div_ceil(per_chunk);
     let range = |j: u64| (j * per_chunk)..((j + 1) * per_chunk).min(total);
     let done = |j: u64| chunk_file(&partial, "runs", j, "parquet").exists();
@@ -305,7 +313,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
                 stop.store(true, Ordering::Relaxed);
                 let mut first = first_failure.lock().unwrap_or_else(|e| e.into_inner());
                 let f = &result.failures[0];
-                if first.as_ref().is_none_or(|g| (f.point, f.run) < (g.point, g.run)) {
+                if first
+                    .as_ref()
+                    .is_none_or(|g| (f.point, f.run) < (g.point, g.run))
+                {
                     *first = Some(f.clone());
                 }
                 return Ok(());
@@ -326,7 +337,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
             scope.spawn(|_| {
                 if let Err(e) = work() {
                     stop.store(true, Ordering::Relaxed);
-                    error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                    error
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(e);
                 }
             });
         }
@@ -334,7 +348,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e.into());
     }
-    if let Some(failure) = first_failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(failure) = first_failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
         let spec = plan.run_spec(failure.point as usize, u64::from(failure.run));
         return Err(SweepFailure::FailFast {
             command: plan.command_line(&spec),
@@ -345,19 +362,28 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
 
     // Every chunk is done: join them in order.
     let files = |what: &str, ext: &str| -> Vec<PathBuf> {
-        (0..chunks).map(|j| chunk_file(&partial, what, j, ext)).collect()
+        (0..chunks)
+            .map(|j| chunk_file(&partial, what, j, ext))
+            .collect()
     };
-    parquet_io::concat(&files("runs", "parquet"), &dir.join(finish::RUNS), &layout.runs)?;
+    parquet_io::concat(
+        &files("runs", "parquet"),
+        &dir.join(finish::RUNS),
+        &layout.runs,
+    )?;
     match &layout.months {
-        Some(schema) => {
-            parquet_io::concat(&files("months", "parquet"), &dir.join(finish::MONTHS), schema)?
-        }
+        Some(schema) => parquet_io::concat(
+            &files("months", "parquet"),
+            &dir.join(finish::MONTHS),
+            schema,
+        )?,
         None => finish::remove_if_there(&dir.join(finish::MONTHS))?,
     }
     let mut failures = csv_header()?;
     let mut not_ok = 0;
     for f in files("failures", "csv") {
-        let bytes = fs::read(&f).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.display())))?;
+        let bytes =
+            fs::read(&f).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.display())))?;
         not_ok += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
         failures.extend_from_slice(&bytes);
     }

@@ -15,6 +15,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{ScenarioArgs, SweepArgs, SweepCommand};
 use crate::{BAD_INPUT, FAILURE, complain, interrupt, say, scenario_source};
 
+/// Test hook: runs per chunk (many small chunks, to test order, resuming
+/// and shards on small sweeps). Unset: the size the sweep calls for.
+const CHUNK_VAR: &str = "CANOPY_TEST_CHUNK_RUNS";
+
 /// Runs `canopy sweep`.
 pub fn main(args: &SweepArgs) -> ExitCode {
     if let Err(e) = interrupt::install() {
@@ -65,6 +69,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         fail_fast: args.fail_fast,
         report: !args.no_report,
         version: env!("CARGO_PKG_VERSION").into(),
+        chunk_runs: std::env::var(CHUNK_VAR).ok().and_then(|v| v.parse().ok()),
     };
     let started = Instant::now();
     let shown = Shown::new(args.quiet);
@@ -102,7 +107,11 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
         Ok(done) => {
             let seconds = started.elapsed().as_secs_f64();
             let ran = done.runs - done.resumed;
-            let rate = if seconds > 0.0 { ran as f64 / seconds } else { 0.0 };
+            let rate = if seconds > 0.0 {
+                ran as f64 / seconds
+            } else {
+                0.0
+            };
             let resumed = if done.resumed > 0 {
                 format!(" ({} resumed)", thousands(done.resumed as f64, 0))
             } else {

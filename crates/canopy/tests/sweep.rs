@@ -1,0 +1,823 @@
+//! `canopy sweep`: its files against SWEEP.md, and the promises that tie
+//! them together: the same rows whatever `--jobs`, in shards then merged,
+//! or killed then resumed; any row reproduced by `canopy run`; bands that
+//! follow from months.parquet; bad input refused with nothing written.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use canopy_sweep::finish::Numbers;
+use common::{canopy, names, stderr, stdout};
+
+/// A sweep with a grid of two axes (one of a whole-number key), a sample
+/// and `[set]`, on the scenario with every random feature on.
+const GRID: &str = r#"
+[sweep]
+scenario = "stress"
+runs = 12
+seed = 41
+keep_months = ["leaf_price", "aegis_value", "pairs_active", "value_per_oak"]
+quantiles = [0.1, 0.5, 0.975]
+
+[set]
+"market.redeemer_sell_share" = 0.5
+
+[[axis]]
+key = "leaf_price.volatility"
+values = [0.02, 0.08]
+
+[[axis]]
+key = "simulation.months"
+linspace = { from = 24, to = 36, steps = 2 }
+
+[[sample]]
+key = "market.net_demand_usd"
+uniform = { low = -50_000, high = 0 }
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `canopy sweep` in `dir` with `args`, chunks of `chunk` runs.
+fn sweep(dir: &Path, chunk: u64, args: &[&str]) -> std::process::Output {
+    let mut cmd = canopy(dir);
+    cmd.env("CANOPY_TEST_CHUNK_RUNS", chunk.to_string())
+        .arg("sweep")
+        .args(args);
+    cmd.output().unwrap()
+}
+
+fn ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Every batch of a Parquet file, joined into one.
+fn table(path: &Path) -> RecordBatch {
+    let batches: Vec<RecordBatch> = canopy_sweep::parquet_io::read(path, None)
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect();
+    let schema = canopy_sweep::parquet_io::schema(path).unwrap();
+    arrow_select::concat::concat_batches(&schema, &batches).unwrap()
+}
+
+fn column_names(b: &RecordBatch) -> Vec<String> {
+    b.schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+fn types(b: &RecordBatch) -> Vec<(String, DataType)> {
+    b.schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_files_have_the_columns_and_types_of_sweep_md() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    ok(&sweep(
+        dir.path(),
+        5,
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
+    let o = dir.path().join("o");
+    let runs = table(&o.join("runs.parquet"));
+    assert_eq!(runs.num_rows(), 4 * 12);
+    let t = types(&runs);
+    assert_eq!(
+        t[..7],
+        [
+            ("point".to_string(), DataType::UInt32),
+            ("run".into(), DataType::UInt32),
+            ("seed".into(), DataType::UInt64),
+            ("leaf_price.volatility".into(), DataType::Float64),
+            ("simulation.months".into(), DataType::Int64),
+            ("market.net_demand_usd".into(), DataType::Float64),
+            ("status".into(), DataType::Utf8),
+        ]
+    );
+    let names = column_names(&runs);
+    let mut expected: Vec<String> = vec!["failed_month".into()];
+    expected.extend(canopy_model::NAMES[1..].iter().map(|s| s.to_string()));
+    expected.extend(
+        [
+            "min_leaf_price",
+            "min_aegis_value",
+            "min_aegis_usdc",
+            "min_value_per_oak",
+            "max_oak_redeemed_month",
+            "first_redemption_month",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(names[7..], expected);
+    let ty = |n: &str| t.iter().find(|(m, _)| m == n).unwrap().1.clone();
+    for n in [
+        "failed_month",
+        "pairs_active",
+        "active_deals",
+        "first_redemption_month",
+    ] {
+        assert_eq!(ty(n), DataType::UInt32, "{n}");
+    }
+    for n in [
+        "leaf_price",
+        "tvl_total",
+        "oak_redeemed",
+        "min_value_per_oak",
+        "max_oak_redeemed_month",
+    ] {
+        assert_eq!(ty(n), DataType::Float64, "{n}");
+    }
+    // Ordered by point then run; point 1 is volatility 0.02 with 36 months.
+    let point = Numbers::of(&runs, "point");
+    let run = Numbers::of(&runs, "run");
+    for i in 0..runs.num_rows() {
+        assert_eq!(point.get(i), Some((i / 12) as f64));
+        assert_eq!(run.get(i), Some((i % 12) as f64));
+    }
+    let months = Numbers::of(&runs, "simulation.months");
+    assert_eq!(months.get(12), Some(36.0));
+    assert_eq!(
+        Numbers::of(&runs, "leaf_price.volatility").get(12),
+        Some(0.02)
+    );
+    assert_eq!(
+        Numbers::of(&runs, "leaf_price.volatility").get(24),
+        Some(0.08)
+    );
+    // Seeds: seed + run at every point (common random numbers).
+    let seed = Numbers::of(&runs, "seed");
+    for i in 0..runs.num_rows() {
+        assert_eq!(seed.get(i), Some(41.0 + (i % 12) as f64));
+    }
+
+    let m = table(&o.join("months.parquet"));
+    assert_eq!(
+        types(&m),
+        [
+            ("point".to_string(), DataType::UInt32),
+            ("run".into(), DataType::UInt32),
+            ("month".into(), DataType::UInt32),
+            ("leaf_price".into(), DataType::Float64),
+            ("aegis_value".into(), DataType::Float64),
+            ("pairs_active".into(), DataType::UInt32),
+            ("value_per_oak".into(), DataType::Float64),
+        ]
+    );
+    // Points 0 and 2 run 24 months, 1 and 3 run 36; every run is ok.
+    assert_eq!(m.num_rows(), 12 * (24 + 36 + 24 + 36));
+
+    let b = table(&o.join("bands.parquet"));
+    assert_eq!(
+        types(&b),
+        [
+            ("point".to_string(), DataType::UInt32),
+            ("month".into(), DataType::UInt32),
+            ("metric".into(), DataType::Utf8),
+            ("n".into(), DataType::UInt64),
+            ("mean".into(), DataType::Float64),
+            ("p10".into(), DataType::Float64),
+            ("p50".into(), DataType::Float64),
+            ("p97.5".into(), DataType::Float64),
+        ]
+    );
+    assert_eq!(b.num_rows(), 4 * (24 + 36 + 24 + 36));
+    let header = String::from_utf8(read(&o.join("bands.csv"))).unwrap();
+    assert!(header.starts_with("point,month,metric,n,mean,p10,p50,p97.5\n0,1,leaf_price,12,"));
+
+    let points = String::from_utf8(read(&o.join("points.csv"))).unwrap();
+    let first = points.lines().next().unwrap();
+    assert!(first.starts_with(
+        "point,leaf_price.volatility,simulation.months,runs,failed,revenue_cumulative_mean,revenue_cumulative_p10,revenue_cumulative_p50,revenue_cumulative_p97.5,aegis_value_mean,"
+    ), "{first}");
+    assert!(first.ends_with(
+        "min_aegis_value_mean,min_aegis_value_p10,min_aegis_value_p50,min_aegis_value_p97.5"
+    ));
+    let rows: Vec<&str> = points.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4);
+    assert!(rows[1].starts_with("1,0.02,36,12,0,"), "{}", rows[1]);
+    assert_eq!(
+        read(&o.join("failures.csv")),
+        b"point,run,seed,month,quantity,message\n"
+    );
+    let resolved = String::from_utf8(read(&o.join("sweep.toml"))).unwrap();
+    assert!(resolved.starts_with(&format!(
+        "# canopy {}\n[sweep]\n",
+        env!("CARGO_PKG_VERSION")
+    )));
+    assert!(resolved.contains("seed = 41\n") && resolved.contains("mode = \"grid\"\n"));
+    assert!(!o.join(".partial").exists());
+}
+
+/// The `q` quantile of sorted `xs` by numpy's default rule, written from
+/// its definition (a second path to the same numbers).
+fn numpy_linear(xs: &[f64], q: f64) -> f64 {
+    let h = (xs.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(xs.len() - 1);
+    xs[lo] + (h - lo as f64) * (xs[hi] - xs[lo])
+}
+
+#[test]
+fn bands_follow_from_months_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    ok(&sweep(
+        dir.path(),
+        7,
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
+    let o = dir.path().join("o");
+    let m = table(&o.join("months.parquet"));
+    let b = table(&o.join("bands.parquet"));
+    let (point, month) = (Numbers::of(&m, "point"), Numbers::of(&m, "month"));
+    let metrics = ["leaf_price", "aegis_value", "pairs_active", "value_per_oak"];
+    let metric_col = b
+        .column_by_name("metric")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::StringArray>()
+        .unwrap()
+        .clone();
+    let (bp, bm, n, mean) = (
+        Numbers::of(&b, "point"),
+        Numbers::of(&b, "month"),
+        Numbers::of(&b, "n"),
+        Numbers::of(&b, "mean"),
+    );
+    let qs = [("p10", 0.1), ("p50", 0.5), ("p97.5", 0.975)];
+    let mut checked = 0;
+    for row in 0..b.num_rows() {
+        let metric = metric_col.value(row);
+        assert_eq!(metric, metrics[row % 4]);
+        let values = Numbers::of(&m, metric);
+        let mut xs: Vec<f64> = (0..m.num_rows())
+            .filter(|&i| point.get(i) == bp.get(row) && month.get(i) == bm.get(row))
+            .filter_map(|i| values.get(i))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        assert_eq!(n.get(row), Some(xs.len() as f64));
+        let expected_mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let got = mean.get(row).unwrap();
+        assert!((got - expected_mean).abs() <= 1e-12 * expected_mean.abs().max(1.0));
+        for (name, q) in qs {
+            let got = Numbers::of(&b, name).get(row).unwrap();
+            let want = numpy_linear(&xs, q);
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1e-300),
+                "{metric} {name} row {row}: {got} vs {want}"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4 * (24 + 36 + 24 + 36));
+}
+
+#[test]
+fn jobs_shards_and_resume_give_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    ok(&sweep(
+        dir.path(),
+        5,
+        &[
+            "grid.toml",
+            "--out",
+            "whole",
+            "--jobs",
+            "2",
+            "--quiet",
+            "--no-report",
+        ],
+    ));
+    ok(&sweep(
+        dir.path(),
+        5,
+        &[
+            "grid.toml",
+            "--out",
+            "one",
+            "--jobs",
+            "1",
+            "--quiet",
+            "--no-report",
+        ],
+    ));
+    let files = [
+        "runs.parquet",
+        "months.parquet",
+        "bands.csv",
+        "bands.parquet",
+        "points.csv",
+        "failures.csv",
+        "sweep.toml",
+    ];
+    for f in files {
+        assert_eq!(
+            read(&dir.path().join("whole").join(f)),
+            read(&dir.path().join("one").join(f)),
+            "{f} differs with --jobs"
+        );
+    }
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        ok(&sweep(
+            dir.path(),
+            4,
+            &[
+                "grid.toml",
+                "--out",
+                "sharded",
+                "--shard",
+                &shard,
+                "--quiet",
+            ],
+        ));
+    }
+    let parts = dir.path().join("sharded");
+    assert_eq!(names(&parts), ["part-1-of-3", "part-2-of-3", "part-3-of-3"]);
+    // Shard 2 holds the runs whose global index leaves 1 divided by 3.
+    let part = table(&parts.join("part-2-of-3/runs.parquet"));
+    let (p, r) = (Numbers::of(&part, "point"), Numbers::of(&part, "run"));
+    assert_eq!(part.num_rows(), 16);
+    for i in 0..part.num_rows() {
+        let g = p.get(i).unwrap() * 12.0 + r.get(i).unwrap();
+        assert_eq!(g, (1 + 3 * i) as f64);
+    }
+    let merged = canopy(dir.path())
+        .args(["sweep", "merge", "sharded", "--no-report"])
+        .output()
+        .unwrap();
+    ok(&merged);
+    let whole = dir.path().join("whole");
+    for f in ["runs.parquet", "months.parquet", "bands.parquet"] {
+        assert_eq!(
+            table(&parts.join(f)),
+            table(&whole.join(f)),
+            "{f} differs when merged"
+        );
+    }
+    for f in ["bands.csv", "points.csv", "failures.csv", "sweep.toml"] {
+        assert_eq!(
+            read(&parts.join(f)),
+            read(&whole.join(f)),
+            "{f} differs when merged"
+        );
+    }
+
+    // Killed outright in the middle, then resumed.
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("canopy"))
+        .current_dir(dir.path())
+        .env("CANOPY_TEST_CHUNK_RUNS", "5")
+        .env("CANOPY_TEST_PAUSE_WRITING_MS", "150")
+        .args([
+            "sweep",
+            "grid.toml",
+            "--out",
+            "killed",
+            "--jobs",
+            "1",
+            "--quiet",
+            "--no-report",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = dir.path().join("killed/.partial");
+    let started = Instant::now();
+    let chunks_done = || {
+        fs::read_dir(&partial).map_or(0, |d| {
+            d.filter(|e| {
+                let n = e.as_ref().unwrap().file_name();
+                let n = n.to_string_lossy();
+                n.starts_with("runs-") && n.ends_with(".parquet")
+            })
+            .count()
+        })
+    };
+    while chunks_done() < 3 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = chunks_done();
+    assert!(
+        (3..10).contains(&before),
+        "{before} of 10 chunks done when killed"
+    );
+    assert!(!dir.path().join("killed/runs.parquet").exists());
+    let resumed = sweep(
+        dir.path(),
+        5,
+        &["grid.toml", "--out", "killed", "--resume", "--no-report"],
+    );
+    ok(&resumed);
+    assert!(stdout(&resumed).contains("resumed"), "{}", stdout(&resumed));
+    let killed = dir.path().join("killed");
+    for f in files {
+        assert_eq!(
+            read(&killed.join(f)),
+            read(&whole.join(f)),
+            "{f} differs when resumed"
+        );
+    }
+    assert_eq!(
+        names(&killed),
+        [
+            "bands.csv",
+            "bands.parquet",
+            "failures.csv",
+            "months.parquet",
+            "points.csv",
+            "runs.parquet",
+            "sweep.toml"
+        ]
+    );
+
+    // Resuming a finished sweep changes nothing; another sweep is refused.
+    let again = sweep(
+        dir.path(),
+        5,
+        &["grid.toml", "--out", "killed", "--resume", "--no-report"],
+    );
+    ok(&again);
+    assert!(stdout(&again).contains("already finished"));
+    let other = sweep(
+        dir.path(),
+        5,
+        &["grid.toml", "--out", "killed", "--resume", "--seed", "3"],
+    );
+    assert_eq!(other.status.code(), Some(2), "{}", stderr(&other));
+    assert!(
+        stderr(&other).contains("different sweep"),
+        "{}",
+        stderr(&other)
+    );
+    assert_eq!(
+        read(&killed.join("runs.parquet")),
+        read(&whole.join("runs.parquet"))
+    );
+}
+
+/// The last month of a run's metrics.csv, by column.
+fn last_month(csv_text: &str) -> Vec<(String, String)> {
+    let mut lines = csv_text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let last: Vec<&str> = lines.last().unwrap().split(',').collect();
+    header
+        .iter()
+        .zip(last)
+        .map(|(h, v)| (h.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn any_row_is_reproduced_by_canopy_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    ok(&sweep(
+        dir.path(),
+        6,
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
+    let runs = table(&dir.path().join("o/runs.parquet"));
+    for row in [0, 17, 30, 47] {
+        let num = |n: &str| Numbers::of(&runs, n).get(row).unwrap();
+        let mut cmd = canopy(dir.path());
+        cmd.args([
+            "run",
+            "stress",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            &format!("r{row}"),
+        ])
+        .args(["--log-dir", "logs"])
+        .args(["--set", &format!("simulation.seed={}", num("seed"))])
+        .args(["--set", "market.redeemer_sell_share=0.5"])
+        .args([
+            "--set",
+            &format!("leaf_price.volatility={:?}", num("leaf_price.volatility")),
+        ])
+        .args([
+            "--set",
+            &format!("simulation.months={}", num("simulation.months")),
+        ])
+        .args([
+            "--set",
+            &format!("market.net_demand_usd={:?}", num("market.net_demand_usd")),
+        ]);
+        ok(&cmd.output().unwrap());
+        let metrics = fs::read_to_string(dir.path().join(format!("r{row}/metrics.csv"))).unwrap();
+        let last = last_month(&metrics);
+        assert_eq!(last.len(), canopy_model::NAMES.len());
+        for (name, cell) in &last[1..] {
+            let got = Numbers::of(&runs, name).get(row);
+            let want = (!cell.is_empty()).then(|| cell.parse::<f64>().unwrap());
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "row {row}, {name}: sweep {got:?}, canopy run {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_sweep_files_are_refused_with_every_problem_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "bad.toml",
+        r#"[sweep]
+scenario = "stress"
+runs = 0
+mode = "diagonal"
+
+[[axis]]
+key = "leaf_price.volatility"
+values = [0.02, -1.0]
+
+[[sample]]
+key = "simulation.seed"
+uniform = { low = 0, high = 1 }
+"#,
+    );
+    let out = sweep(dir.path(), 5, &["bad.toml", "--out", "o"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for needle in [
+        "bad.toml:3:",
+        "sweep.runs",
+        "sweep.mode",
+        "bad.toml:4:",
+        "simulation.seed",
+        "bad.toml:11:",
+    ] {
+        assert!(err.contains(needle), "{needle} missing from:\n{err}");
+    }
+    assert!(!dir.path().join("o").exists());
+
+    // A point's problem names the point and the axis line.
+    write(
+        dir.path(),
+        "point.toml",
+        "[sweep]\nscenario = \"stress\"\n\n[[axis]]\nkey = \"leaf_price.volatility\"\nvalues = [0.02, -1.0]\n",
+    );
+    let out = sweep(dir.path(), 5, &["point.toml", "--out", "o"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("point.toml:6:") && err.contains("point 1"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o").exists());
+
+    // --set may not name an axis key; --runs is checked as sweep.runs.
+    write(dir.path(), "grid.toml", GRID);
+    let out = sweep(
+        dir.path(),
+        5,
+        &[
+            "grid.toml",
+            "--out",
+            "o",
+            "--set",
+            "leaf_price.volatility=0.1",
+            "--runs",
+            "-3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--set leaf_price.volatility=0.1") && err.contains("--runs -3"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o").exists());
+}
+
+#[test]
+fn the_command_line_overrides_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    let out = sweep(
+        dir.path(),
+        50,
+        &[
+            "grid.toml",
+            "--out",
+            "o",
+            "--runs",
+            "3",
+            "--seed",
+            "100",
+            "--set",
+            "market.redeemer_sell_share=0.25",
+            "--quiet",
+            "--no-report",
+        ],
+    );
+    ok(&out);
+    let resolved = fs::read_to_string(dir.path().join("o/sweep.toml")).unwrap();
+    assert!(resolved.contains("runs = 3\nseed = 100\n"), "{resolved}");
+    assert!(
+        resolved.contains("\"market.redeemer_sell_share\" = 0.25\n"),
+        "{resolved}"
+    );
+    let runs = table(&dir.path().join("o/runs.parquet"));
+    assert_eq!(runs.num_rows(), 12);
+    assert_eq!(Numbers::of(&runs, "seed").get(2), Some(102.0));
+    let line = stdout(&out);
+    assert!(
+        line.contains("12 runs") && line.contains("0 failed") && line.contains("runs/s"),
+        "{line}"
+    );
+}
+
+/// A sample whose draws fall below its key's minimum half the time.
+const INVALID: &str = r#"
+[sweep]
+scenario = "default"
+runs = 20
+keep_months = []
+
+[[sample]]
+key = "leaf_price.volatility"
+normal = { mean = 0.0, sd = 0.1 }
+"#;
+
+#[test]
+fn invalid_runs_are_recorded_or_stop_the_sweep_with_fail_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "invalid.toml", INVALID);
+    ok(&sweep(
+        dir.path(),
+        6,
+        &["invalid.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
+    let o = dir.path().join("o");
+    assert!(!o.join("months.parquet").exists() && !o.join("bands.csv").exists());
+    let runs = table(&o.join("runs.parquet"));
+    let status = runs
+        .column_by_name("status")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<arrow_array::StringArray>()
+        .unwrap()
+        .clone();
+    let vol = Numbers::of(&runs, "leaf_price.volatility");
+    let failures = fs::read_to_string(o.join("failures.csv")).unwrap();
+    let mut invalid = 0;
+    for i in 0..runs.num_rows() {
+        let v = vol.get(i).unwrap();
+        assert_eq!(
+            status.value(i),
+            if v < 0.0 { "invalid" } else { "ok" },
+            "run {i}: {v}"
+        );
+        if v < 0.0 {
+            invalid += 1;
+            let seed = Numbers::of(&runs, "seed").get(i).unwrap();
+            assert!(
+                failures.contains(&format!("\n0,{i},{seed},,leaf_price.volatility,")),
+                "{failures}"
+            );
+            // Everything after the status is null for an invalid run.
+            assert!(runs.column_by_name("leaf_price").unwrap().is_null(i));
+            assert!(runs.column_by_name("min_leaf_price").unwrap().is_null(i));
+        } else {
+            assert!(!runs.column_by_name("leaf_price").unwrap().is_null(i));
+        }
+    }
+    assert!((1..20).contains(&invalid), "{invalid} invalid runs of 20");
+    assert_eq!(failures.lines().count(), invalid + 1);
+    let points = fs::read_to_string(o.join("points.csv")).unwrap();
+    assert!(
+        points
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("0,20,{invalid},"))
+    );
+
+    let out = sweep(
+        dir.path(),
+        6,
+        &["invalid.toml", "--out", "ff", "--fail-fast"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("is invalid") && err.contains("canopy run default --set simulation.seed="),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_refuses_parts_that_do_not_make_one_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    let merge = |folder: &str| {
+        canopy(dir.path())
+            .args(["sweep", "merge", folder, "--no-report"])
+            .output()
+            .unwrap()
+    };
+    // One part missing.
+    for k in [1, 3] {
+        ok(&sweep(
+            dir.path(),
+            8,
+            &[
+                "grid.toml",
+                "--out",
+                "m",
+                "--shard",
+                &format!("{k}/3"),
+                "--quiet",
+            ],
+        ));
+    }
+    let out = merge("m");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("part-2-of-3"), "{}", stderr(&out));
+    assert!(!dir.path().join("m/runs.parquet").exists());
+    // A part of another sweep.
+    ok(&sweep(
+        dir.path(),
+        8,
+        &[
+            "grid.toml",
+            "--out",
+            "m",
+            "--shard",
+            "2/3",
+            "--seed",
+            "5",
+            "--quiet",
+        ],
+    ));
+    let out = merge("m");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("another sweep"), "{}", stderr(&out));
+    // The right part, then a part of another N.
+    ok(&sweep(
+        dir.path(),
+        8,
+        &["grid.toml", "--out", "m", "--shard", "2/3", "--quiet"],
+    ));
+    ok(&sweep(
+        dir.path(),
+        8,
+        &["grid.toml", "--out", "m", "--shard", "1/2", "--quiet"],
+    ));
+    let out = merge("m");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("different shard counts"),
+        "{}",
+        stderr(&out)
+    );
+    fs::remove_dir_all(dir.path().join("m/part-1-of-2")).unwrap();
+    // A doubled part.
+    fs::create_dir(dir.path().join("m/part-01-of-3")).unwrap();
+    let out = merge("m");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("twice"), "{}", stderr(&out));
+    fs::remove_dir(dir.path().join("m/part-01-of-3")).unwrap();
+    ok(&merge("m"));
+    assert!(dir.path().join("m/runs.parquet").exists());
+    // Not a sweep at all.
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    let out = merge("empty");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no parts"), "{}", stderr(&out));
+}
