@@ -8,14 +8,18 @@
 //! A series' value getter gives the value in its axis's unit (USD, tokens,
 //! percent) before scaling; `None` is a month where it is undefined (a gap).
 
+pub mod figure;
 mod render;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use canopy_model::MonthRecord;
 use plotters::style::RGBColor;
 
 use crate::numbers::thousands;
 use crate::palette;
-pub use render::{DrawResult, png, svg};
+pub use render::{DrawResult, figure_png, figure_svg, png, svg};
 
 /// Width of a chart, pixels.
 pub const WIDTH: u32 = 1600;
@@ -764,6 +768,51 @@ fn chain_tvl_subtitle(recs: &[MonthRecord]) -> String {
         ),
         None => "The chain TVL model is off".to_string(),
     }
+}
+
+/// `work` done on every item, on as many threads as there are cores
+/// (rasterising charts dominates the time of writing them); the results in
+/// item order, or the first item's error. `name` says which item failed.
+pub(crate) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    name: impl Fn(&T) -> String + Sync,
+    work: impl Fn(&T) -> DrawResult<R> + Sync,
+) -> std::io::Result<Vec<R>> {
+    let slots: Vec<Mutex<Option<Result<R, String>>>> =
+        items.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let worker = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let done = work(item).map_err(|e| format!("chart {}: {e}", name(item)));
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some(done);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(worker);
+        }
+        worker();
+    });
+    slots
+        .into_iter()
+        .zip(items)
+        .map(|(slot, item)| {
+            match slot.into_inner().ok().flatten() {
+                Some(r) => r,
+                // A worker that panicked left its slot empty.
+                None => Err(format!("chart {} was not drawn", name(item))),
+            }
+            .map_err(std::io::Error::other)
+        })
+        .collect()
 }
 
 #[cfg(test)]

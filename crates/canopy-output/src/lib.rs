@@ -10,11 +10,10 @@ pub mod metrics;
 pub mod numbers;
 pub mod palette;
 pub mod report;
+pub mod sweep_report;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use canopy_model::{MonthRecord, Scenario};
 
@@ -272,46 +271,11 @@ pub fn describe(e: &io::Error) -> String {
     }
 }
 
-type Rendered = (String, Vec<u8>);
-
-/// Draws every chart as SVG and PNG, on as many threads as there are cores
-/// (rasterising dominates the time of a run with charts).
-fn render_all(list: &[Chart], records: &[MonthRecord]) -> io::Result<Vec<Rendered>> {
-    let slots: Vec<Mutex<Option<Result<Rendered, String>>>> =
-        list.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(list.len())
-        .max(1);
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&c) = list.get(i) else { break };
-            let done = charts::svg(c, records)
-                .and_then(|svg| Ok((svg, charts::png(c, records)?)))
-                .map_err(|e| format!("chart {}: {e}", c.stem));
-            if let Ok(mut slot) = slots[i].lock() {
-                *slot = Some(done);
-            }
-        }
-    };
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(work);
-        }
-        work();
-    });
-    slots
-        .into_iter()
-        .zip(list)
-        .map(|(slot, c)| {
-            match slot.into_inner().ok().flatten() {
-                Some(r) => r,
-                // A worker that panicked left its slot empty.
-                None => Err(format!("chart {} was not drawn", c.stem)),
-            }
-            .map_err(io::Error::other)
-        })
-        .collect()
+/// Draws every chart as SVG and PNG, in parallel.
+fn render_all(list: &[Chart], records: &[MonthRecord]) -> io::Result<Vec<(String, Vec<u8>)>> {
+    charts::in_parallel(
+        list,
+        |c| c.stem.to_string(),
+        |&c| Ok((charts::svg(c, records)?, charts::png(c, records)?)),
+    )
 }

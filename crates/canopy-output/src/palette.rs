@@ -42,6 +42,44 @@ pub const CHAIN: RGBColor = RGBColor(0xB8, 0xC4, 0xD6);
 /// Market share.
 pub const SHARE: RGBColor = RGBColor(0xC2, 0x3B, 0x4E);
 
+/// Points of a sweep drawn together (their medians on one chart), in
+/// point order; distinct in hue and lightness.
+pub const POINTS: [RGBColor; 12] = [
+    RGBColor(0x2A, 0x9D, 0x8F), // teal
+    RGBColor(0xE0, 0x6C, 0x4F), // coral
+    RGBColor(0x26, 0x46, 0x53), // deep slate blue
+    RGBColor(0xE9, 0xA8, 0x3B), // amber
+    RGBColor(0x7B, 0x4F, 0xB8), // purple
+    RGBColor(0x27, 0x75, 0xCA), // blue
+    RGBColor(0xC2, 0x3B, 0x4E), // crimson
+    RGBColor(0x8A, 0xB1, 0x7D), // sage green
+    RGBColor(0x8C, 0x5A, 0x3C), // brown
+    RGBColor(0xD1, 0x7F, 0xB5), // pink
+    RGBColor(0x5E, 0x7C, 0x4A), // olive
+    RGBColor(0x90, 0x9A, 0xA6), // grey
+];
+
+/// The colour of a `metrics.csv` column (or of a summary of one, such as
+/// `min_aegis_value`) on a sweep's charts: the colour of its quantity on a
+/// run's charts where it has one.
+pub fn metric(name: &str) -> RGBColor {
+    let base = name
+        .strip_prefix("min_")
+        .or_else(|| name.strip_prefix("max_"))
+        .unwrap_or(name);
+    match base {
+        "leaf_price" | "aegis_leaf" | "pairs_leaf" => LEAF,
+        "aegis_usdc" | "pairs_usdc" => USDC,
+        "revenue_cumulative" => CUMULATIVE,
+        "oak_redeemed" | "oak_redeemed_month" => REDEEMED,
+        "oak_distributed" => OAK,
+        "oak_unredeemed" => UNREDEEMED,
+        "value_per_oak" => OAK,
+        "aegis_value" => TVL[0],
+        _ => TVL[1],
+    }
+}
+
 /// Body text.
 pub const TEXT: RGBColor = RGBColor(0x22, 0x25, 0x2B);
 /// Secondary text (subtitles, axis ticks).

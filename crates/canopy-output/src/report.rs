@@ -81,7 +81,8 @@ fn param(v: &Value) -> String {
     }
 }
 
-const STYLE: &str = r#"
+/// The page's styles, shared with the sweep's report.
+pub(crate) const STYLE: &str = r#"
 :root { --text: #22252b; --muted: #5f6670; --line: #e4e7eb; --bg: #f6f7f9; --accent: #2a9d8f; }
 * { box-sizing: border-box; }
 html { background: var(--bg); }
@@ -394,18 +395,7 @@ fn charts(h: &mut Html, r: &Report<'_>) {
     }
     h.push_raw("<p class=\"lead\">Every chart is also in the output folder as PNG and SVG, under the name shown.</p>\n");
     for (i, (c, svg)) in r.charts.iter().enumerate() {
-        // The SVG's own XML declaration, if any, is not allowed inside a page.
-        let body = svg.trim_start();
-        let body = match body.strip_prefix("<?xml") {
-            Some(rest) => rest.split_once("?>").map_or(rest, |x| x.1).trim_start(),
-            None => body,
-        };
-        let body = body.replacen(
-            "<svg ",
-            html!("<svg role=\"img\" aria-label=\"{}\" ", Html::text(c.title)).as_str(),
-            1,
-        );
-        let body = Html::chart_svg(body.trim_end());
+        let body = inline_svg(svg, c.title);
         h.push(html!("<figure id=\"chart-{}\">\n{}\n<figcaption><b>Figure {}. {}.</b> {} <span class=\"dim\">(<code>{}.png</code>, <code>{}.svg</code>)</span></figcaption>\n</figure>\n",
             Html::text(c.stem),
             &body,
@@ -417,6 +407,23 @@ fn charts(h: &mut Html, r: &Report<'_>) {
         ));
     }
     h.push_raw("</section>\n");
+}
+
+/// A chart's SVG document as an element of the page, labelled `title` for
+/// screen readers.
+pub(crate) fn inline_svg(svg: &str, title: &str) -> Html {
+    // The SVG's own XML declaration, if any, is not allowed inside a page.
+    let body = svg.trim_start();
+    let body = match body.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(rest, |x| x.1).trim_start(),
+        None => body,
+    };
+    let body = body.replacen(
+        "<svg ",
+        html!("<svg role=\"img\" aria-label=\"{}\" ", Html::text(title)).as_str(),
+        1,
+    );
+    Html::chart_svg(body.trim_end())
 }
 
 fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {

@@ -8,6 +8,10 @@ use std::process::{Command as Process, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use canopy_output::sweep_report::{
+    self, AxisInfo, AxisResponse, Failures, MetricFans, PointFan, ResponseSeries, SampleInfo,
+    SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric,
+};
 use tempfile::TempDir;
 
 const TITLES: [&str; 9] = [
@@ -139,7 +143,12 @@ fn report_renders_in_a_real_browser() {
         "no screenshot: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let file = fs::File::open(&shot).expect("screenshot");
+    assert_not_blank(&shot);
+}
+
+/// The screenshot has colours and text: the page was drawn.
+fn assert_not_blank(shot: &Path) {
+    let file = fs::File::open(shot).expect("screenshot");
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("png header");
@@ -168,4 +177,165 @@ fn report_renders_in_a_real_browser() {
         dark > 2_000,
         "no text in the screenshot: {dark} dark pixels"
     );
+}
+
+/// A small sweep with one of everything its report shows: fans, a
+/// response, a scatter, a tornado and failures, with markup in a key.
+fn sweep() -> SweepReport {
+    let s = |t: &str| t.to_string();
+    let months: Vec<u32> = (1..=12).collect();
+    let fan = |p: f64| PointFan {
+        label: format!("point {p}"),
+        months: months.clone(),
+        p5: months
+            .iter()
+            .map(|m| Some(f64::from(*m) * 0.8 + p))
+            .collect(),
+        p25: months
+            .iter()
+            .map(|m| Some(f64::from(*m) * 0.9 + p))
+            .collect(),
+        p50: months.iter().map(|m| Some(f64::from(*m) + p)).collect(),
+        p75: months
+            .iter()
+            .map(|m| Some(f64::from(*m) * 1.1 + p))
+            .collect(),
+        p95: months
+            .iter()
+            .map(|m| Some(f64::from(*m) * 1.3 + p))
+            .collect(),
+    };
+    let key = "deal[0].<b>x</b>";
+    SweepReport {
+        title: s("browser.toml"),
+        version: s("0.0.0"),
+        settings: vec![(s("scenario"), s("default")), (s("mode"), s("oat"))],
+        axes: vec![AxisInfo {
+            key: s(key),
+            values: vec![s("1"), s("2")],
+        }],
+        samples: vec![SampleInfo {
+            key: s("market.net_demand_usd"),
+            distribution: s("uniform { low = -50000, high = 0 }"),
+        }],
+        points: TextTable {
+            header: vec![s("point"), s(key), s("runs")],
+            rows: vec![vec![s("0"), s("1"), s("10")], vec![s("1"), s("2"), s("10")]],
+        },
+        fans: vec![MetricFans {
+            metric: s("aegis_value"),
+            label: s("AEGIS value (USD)"),
+            points: vec![fan(0.0), fan(2.0)],
+        }],
+        responses: vec![AxisResponse {
+            key: s(key),
+            values: vec![s("1"), s("2")],
+            x: Some(vec![1.0, 2.0]),
+            log_x: false,
+            metrics: vec![ResponseSeries {
+                metric: s("aegis_value"),
+                p5: vec![Some(1.0), Some(2.0)],
+                p50: vec![Some(2.0), Some(3.0)],
+                p95: vec![Some(3.0), None],
+            }],
+        }],
+        scatters: vec![SampleScatter {
+            key: s("market.net_demand_usd"),
+            x: vec![-4e4, -3e4, -1e4],
+            metrics: vec![ScatterMetric {
+                metric: s("aegis_value"),
+                y: vec![Some(1.0), Some(2.0), Some(3.0)],
+                spearman: Some(1.0),
+            }],
+        }],
+        tornado: Some(Tornado {
+            metrics: vec![TornadoMetric {
+                metric: s("aegis_value"),
+                base: Some(2.0),
+                bars: vec![TornadoBar {
+                    key: s(key),
+                    low_value: s("1"),
+                    high_value: s("2"),
+                    low: Some(1.5),
+                    high: Some(3.0),
+                }],
+            }],
+        }),
+        failures: Failures {
+            total: 5,
+            header: vec![s("point"), s("run"), s("message")],
+            rows: vec![vec![s("0"), s("1"), s("<script>alert(1)</script>")]],
+        },
+    }
+}
+
+#[test]
+fn sweep_report_renders_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
+        );
+        eprintln!("browser test skipped: no chromium on PATH (set CI to make this a failure)");
+        return;
+    };
+    let dir = TempDir::new().expect("temp dir");
+    let out = dir.path().join("sweep");
+    let stems = sweep_report::write(&out, &sweep()).expect("report written");
+    // 1 medians chart and 2 fans, a response, a scatter, a tornado.
+    assert_eq!(stems.len(), 6, "{stems:?}");
+    let report = fs::canonicalize(out.join("report.html")).expect("report.html");
+    let url = format!("file://{}", report.display());
+
+    let dom = browse(
+        &browser,
+        &dir.path().join("profile-dom"),
+        &["--dump-dom".to_string(), url.clone()],
+    );
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom_text.contains("</footer>"),
+        "no whole DOM from the browser: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    // Every chart is in the page as an SVG the browser parsed.
+    for stem in &stems {
+        let at = dom_text
+            .find(&format!("id=\"chart-{stem}\""))
+            .unwrap_or_else(|| panic!("the rendered page lacks chart {stem}"));
+        let figure = &dom_text[at..];
+        let end = figure.find("</figure>").expect("the figure closes");
+        assert!(figure[..end].contains("<svg"), "no svg in chart {stem}");
+    }
+    assert_eq!(dom_text.matches("<svg").count(), stems.len());
+    for text in [
+        "Canopy sweep report",
+        "Month by month",
+        "Tornado",
+        "5 runs were not ok; the first 1 are shown",
+        "deal[0].&lt;b&gt;x&lt;/b&gt;",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+    ] {
+        assert!(dom_text.contains(text), "the rendered page lacks {text}");
+    }
+    // The markup in user text stayed text: no element came of it.
+    assert!(!dom_text.contains("<script"));
+    assert!(!dom_text.contains("<b>x</b>"));
+
+    let shot = dir.path().join("shot.png");
+    let run = browse(
+        &browser,
+        &dir.path().join("profile-shot"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1400,3000".to_string(),
+            url,
+        ],
+    );
+    assert!(
+        shot.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_not_blank(&shot);
 }

@@ -15,6 +15,9 @@ use plotters::style::{FontDesc, register_font};
 use super::{Chart, HEIGHT, Panel, Range, Series, Side, Style, TickFormat, WIDTH, YAxis};
 use crate::palette::{AXIS, GRID, MUTED, TEXT};
 
+mod plot;
+pub use plot::{figure_png, figure_svg};
+
 /// What drawing a chart returns: plotters' errors differ by backend.
 pub type DrawResult<T = ()> = Result<T, Box<dyn Error>>;
 type Area<DB> = DrawingArea<DB, Shift>;
@@ -95,15 +98,20 @@ pub fn png(chart: Chart, records: &[MonthRecord]) -> DrawResult<Vec<u8>> {
         draw(&chart, &root, records)?;
         root.present()?;
     }
+    encode(&rgb, WIDTH, HEIGHT)
+}
+
+/// An RGB image, `width` by `height`, as a PNG file.
+fn encode(rgb: &[u8], width: u32, height: u32) -> DrawResult<Vec<u8>> {
     let mut bytes = Vec::new();
     {
-        let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         // Charts are flat colours: fast compression is nearly as small.
         encoder.set_compression(png::Compression::Fast);
         let mut writer = encoder.write_header()?;
-        writer.write_image_data(&rgb)?;
+        writer.write_image_data(rgb)?;
         writer.finish()?;
     }
     Ok(bytes)
@@ -537,6 +545,8 @@ enum Mark {
     Line,
     /// A dashed line.
     Dashed,
+    /// A dot.
+    Dot,
 }
 
 struct Key {
@@ -599,6 +609,9 @@ where
                     vec![(x, mid), (x + 44, mid)],
                     k.color.stroke_width(LINE + 1),
                 ))?;
+            }
+            Mark::Dot => {
+                root.draw(&Circle::new((x + 22, mid), 9, k.color.filled()))?;
             }
             Mark::Dashed => {
                 for s in [0, 18, 36] {
@@ -866,6 +879,12 @@ impl Axis {
 fn months(recs: &[MonthRecord], bars: bool) -> Axis {
     let first = recs.first().map_or(1, |r| r.month) as f64;
     let last = recs.last().map_or(1, |r| r.month) as f64;
+    month_axis(first, last, bars)
+}
+
+/// A month axis from `first` to `last`, ticks at round month steps; bars
+/// (and a lone month) need half a month of room at each end.
+fn month_axis(first: f64, last: f64, bars: bool) -> Axis {
     let (lo, hi) = if bars || last <= first {
         (first - 0.5, last + 0.5)
     } else {
