@@ -428,9 +428,11 @@ pub fn finish(dir: &Path, sweep: &Sweep, seed: u64, version: &str, report: bool)
         points_header,
         points_rows,
     };
-    // The report is written from `findings` (next commit).
-    let _ = (seed, version, &findings, report);
-    remove_if_there(&dir.join(REPORT))?;
-    remove_if_there(&dir.join(CHARTS))?;
+    if report {
+        crate::report::write(dir, sweep, seed, version, &findings)?;
+    } else {
+        remove_if_there(&dir.join(REPORT))?;
+        remove_if_there(&dir.join(CHARTS))?;
+    }
     Ok(())
 }

@@ -26,6 +26,7 @@ pub mod layout;
 pub mod merge;
 pub mod parquet_io;
 pub mod points;
+pub mod report;
 pub mod resolved;
 pub mod runner;
 pub mod sample;

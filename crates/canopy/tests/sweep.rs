@@ -821,3 +821,78 @@ fn merge_refuses_parts_that_do_not_make_one_sweep() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no parts"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_report_draws_an_oat_sweep_with_its_tornado() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "oat.toml",
+        r#"[sweep]
+scenario = "stress"
+runs = 6
+mode = "oat"
+keep_months = ["aegis_value"]
+
+[[axis]]
+key = "leaf_price.volatility"
+values = [0.1, 0.02]
+
+[[axis]]
+key = "market.redeemer_sell_share"
+linspace = { from = 0.2, to = 0.8, steps = 3 }
+"#,
+    );
+    ok(&sweep(
+        dir.path(),
+        4,
+        &["oat.toml", "--out", "o", "--quiet"],
+    ));
+    let o = dir.path().join("o");
+    // Point 0 is the scenario as it is; the others vary one axis each,
+    // the other at the scenario's own value.
+    let points = fs::read_to_string(o.join("points.csv")).unwrap();
+    let firsts: Vec<String> = points
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        firsts,
+        [
+            "0,0.06,1.0",
+            "1,0.1,1.0",
+            "2,0.02,1.0",
+            "3,0.06,0.2",
+            "4,0.06,0.5",
+            "5,0.06,0.8"
+        ]
+    );
+    let html = fs::read_to_string(o.join("report.html")).unwrap();
+    assert!(html.contains("<svg"));
+    let charts = names(&o.join("charts"));
+    for stem in [
+        "tornado",
+        "fan_aegis_value_medians",
+        "response_1_leaf_price_volatility",
+    ] {
+        assert!(
+            charts
+                .iter()
+                .any(|n| n.starts_with(stem) && n.ends_with(".svg")),
+            "{stem} missing from {charts:?}"
+        );
+        assert!(
+            charts
+                .iter()
+                .any(|n| n.starts_with(stem) && n.ends_with(".png"))
+        );
+    }
+    // --no-report on the same folder removes the report it would not write.
+    ok(&sweep(
+        dir.path(),
+        4,
+        &["oat.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
+    assert!(!o.join("report.html").exists() && !o.join("charts").exists());
+}

@@ -1,0 +1,408 @@
+//! The sweep's report: what [`finish`](crate::finish) learnt, plus what
+//! one more pass over `runs.parquet` gives (each axis's response, each
+//! sample's scatter and Spearman correlation, the oat tornado), handed to
+//! the output library to draw.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use arrow_array::StringArray;
+use canopy_model::Value;
+use canopy_model::record::column;
+use canopy_output::sweep_report::{
+    AxisInfo, AxisResponse, Failures, MetricFans, PointFan, ResponseSeries, SampleInfo,
+    SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric,
+};
+
+use crate::axis::AxisSpec;
+use crate::bands::band;
+use crate::file::{Mode, Sweep};
+use crate::finish::{FAILURES, Findings, MAIN_METRICS, Numbers, RUNS};
+use crate::parquet_io;
+use crate::points::{Point, points};
+use crate::sample::Distribution;
+use crate::seeds::value_text;
+
+/// The most failures the report lists (failures.csv has them all).
+const MAX_FAILURES_SHOWN: usize = 100;
+
+/// The most runs a scatter chart draws (its Spearman uses them all).
+const MAX_SCATTER: usize = 2_000;
+
+/// The ok runs of the sweep: per point, per main metric, their values;
+/// and, in run order, each sample's value and the main metrics.
+struct OkRuns {
+    by_point: Vec<Vec<Vec<f64>>>,
+    samples: Vec<Vec<f64>>,
+    metrics: Vec<Vec<Option<f64>>>,
+}
+
+fn ok_runs(dir: &Path, sweep: &Sweep, point_count: usize) -> io::Result<OkRuns> {
+    let mut out = OkRuns {
+        by_point: vec![vec![Vec::new(); MAIN_METRICS.len()]; point_count],
+        samples: vec![Vec::new(); sweep.samples.len()],
+        metrics: vec![Vec::new(); MAIN_METRICS.len()],
+    };
+    let path = dir.join(RUNS);
+    for batch in parquet_io::read(&path, None)? {
+        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let point = Numbers::of(&batch, "point");
+        let status = batch
+            .column_by_name("status")
+            .and_then(|a| a.as_any().downcast_ref::<StringArray>())
+            .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))?;
+        let metrics: Vec<Numbers> = MAIN_METRICS
+            .iter()
+            .map(|m| Numbers::of(&batch, m))
+            .collect();
+        let samples: Vec<Numbers> = sweep
+            .samples
+            .iter()
+            .map(|s| Numbers::of(&batch, &s.key.path))
+            .collect();
+        for i in 0..batch.num_rows() {
+            if status.value(i) != "ok" {
+                continue;
+            }
+            let p = point.get(i).unwrap_or(0.0) as usize;
+            for (k, m) in metrics.iter().enumerate() {
+                let x = m.get(i);
+                if let (Some(x), Some(cells)) = (x, out.by_point.get_mut(p)) {
+                    cells[k].push(x);
+                }
+                if !sweep.samples.is_empty() {
+                    out.metrics[k].push(x);
+                }
+            }
+            for (v, s) in out.samples.iter_mut().zip(&samples) {
+                v.push(s.get(i).unwrap_or(f64::NAN));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Ranks from 1, ties given their mean rank.
+fn ranks(xs: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let mut out = vec![0.0; xs.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && xs[order[j + 1]] == xs[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        for &o in &order[i..=j] {
+            out[o] = rank;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// Spearman's rank correlation of the pairs where both are defined;
+/// `None` with fewer than two pairs or when either side is constant.
+pub fn spearman(xs: &[f64], ys: &[Option<f64>]) -> Option<f64> {
+    let (x, y): (Vec<f64>, Vec<f64>) = xs
+        .iter()
+        .zip(ys)
+        .filter_map(|(x, y)| Some((*x, (*y)?)).filter(|(x, y)| x.is_finite() && y.is_finite()))
+        .unzip();
+    if x.len() < 2 {
+        return None;
+    }
+    let (rx, ry) = (ranks(&x), ranks(&y));
+    let n = rx.len() as f64;
+    let (mx, my) = (rx.iter().sum::<f64>() / n, ry.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in rx.iter().zip(&ry) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+/// A point's label: `point 3: leaf_price.volatility = 0.06`.
+fn point_label(sweep: &Sweep, p: &Point) -> String {
+    let values: Vec<String> = sweep
+        .axes
+        .iter()
+        .zip(&p.values)
+        .filter_map(|(a, v)| Some(format!("{} = {}", a.key.path, value_text(v.as_ref()?))))
+        .collect();
+    if values.is_empty() {
+        format!("point {}", p.index)
+    } else {
+        format!("point {}: {}", p.index, values.join(", "))
+    }
+}
+
+fn distribution_text(d: &Distribution) -> String {
+    let params: Vec<String> = Distribution::parameters(d.name())
+        .iter()
+        .zip(d.values())
+        .map(|(n, x)| format!("{n} = {x}"))
+        .collect();
+    format!("{} {{ {} }}", d.name(), params.join(", "))
+}
+
+/// The median of `values` (sorted in place).
+fn median(values: &mut [f64]) -> Option<f64> {
+    band(values, &[0.5]).quantiles[0]
+}
+
+/// Writes `report.html` and `charts/` for a finished sweep in `dir`.
+pub fn write(
+    dir: &Path,
+    sweep: &Sweep,
+    seed: u64,
+    version: &str,
+    findings: &Findings,
+) -> io::Result<()> {
+    let pts = points(sweep);
+    let mut ok = ok_runs(dir, sweep, pts.len())?;
+    let mut settings = vec![
+        (
+            "scenario".to_string(),
+            sweep
+                .scenario
+                .clone()
+                .unwrap_or_else(|| "the `scenario` axis".into()),
+        ),
+        ("mode".into(), sweep.mode.name().into()),
+        ("points".into(), pts.len().to_string()),
+        ("runs per point".into(), sweep.runs.to_string()),
+        ("seed".into(), seed.to_string()),
+        (
+            "common random numbers".into(),
+            sweep.common_random_numbers.to_string(),
+        ),
+        ("kept metrics".into(), sweep.keep_months.join(", ")),
+        (
+            "quantiles".into(),
+            sweep
+                .quantiles
+                .iter()
+                .map(|q| q.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ];
+    for s in &sweep.set {
+        settings.push((format!("[set] {}", s.key.path), value_text(&s.value)));
+    }
+    let fans = sweep
+        .keep_months
+        .iter()
+        .zip(&findings.fans)
+        .map(|(name, per_point)| MetricFans {
+            metric: name.clone(),
+            label: column(name).map_or_else(String::new, |c| c.doc.to_string()),
+            points: per_point
+                .iter()
+                .zip(&pts)
+                .map(|(f, p)| {
+                    let [p5, p25, p50, p75, p95] = f.quantiles.clone();
+                    PointFan {
+                        label: point_label(sweep, p),
+                        months: f.months.clone(),
+                        p5,
+                        p25,
+                        p50,
+                        p75,
+                        p95,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let responses = sweep
+        .axes
+        .iter()
+        .enumerate()
+        .map(|(a, axis)| {
+            let numeric = axis
+                .values
+                .iter()
+                .all(|v| matches!(v, Value::Float(_) | Value::Int(_)));
+            let metrics = MAIN_METRICS
+                .iter()
+                .enumerate()
+                .map(|(k, m)| {
+                    let mut s = ResponseSeries {
+                        metric: m.to_string(),
+                        p5: Vec::new(),
+                        p50: Vec::new(),
+                        p95: Vec::new(),
+                    };
+                    for v in 0..axis.values.len() {
+                        let mut pooled: Vec<f64> = pts
+                            .iter()
+                            .filter(|p| p.picks[a] == Some(v))
+                            .flat_map(|p| ok.by_point[p.index][k].iter().copied())
+                            .collect();
+                        let b = band(&mut pooled, &[0.05, 0.5, 0.95]);
+                        s.p5.push(b.quantiles[0]);
+                        s.p50.push(b.quantiles[1]);
+                        s.p95.push(b.quantiles[2]);
+                    }
+                    s
+                })
+                .collect();
+            AxisResponse {
+                key: axis.key.path.clone(),
+                values: axis.values.iter().map(value_text).collect(),
+                x: numeric.then(|| axis.values.iter().filter_map(Value::as_f64).collect()),
+                log_x: matches!(axis.spec, AxisSpec::Logspace { .. }),
+                metrics,
+            }
+        })
+        .collect();
+
+    let scatters = sweep
+        .samples
+        .iter()
+        .zip(&ok.samples)
+        .map(|(s, xs)| {
+            let stride = xs.len().div_ceil(MAX_SCATTER).max(1);
+            SampleScatter {
+                key: s.key.path.clone(),
+                x: xs.iter().step_by(stride).copied().collect(),
+                metrics: MAIN_METRICS
+                    .iter()
+                    .zip(&ok.metrics)
+                    .map(|(m, ys)| ScatterMetric {
+                        metric: m.to_string(),
+                        y: ys.iter().step_by(stride).copied().collect(),
+                        spearman: spearman(xs, ys),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let tornado = (sweep.mode == Mode::Oat && !sweep.axes.is_empty()).then(|| {
+        let mut first = 1;
+        let mut bars_at = Vec::new();
+        for axis in &sweep.axes {
+            let xs: Vec<Option<f64>> = axis.values.iter().map(Value::as_f64).collect();
+            let n = axis.values.len();
+            let (lo, hi) = if xs.iter().all(Option::is_some) {
+                let by =
+                    |a: &usize, b: &usize| xs[*a].unwrap_or(0.0).total_cmp(&xs[*b].unwrap_or(0.0));
+                (
+                    (0..n).min_by(by).unwrap_or(0),
+                    (0..n).max_by(by).unwrap_or(0),
+                )
+            } else {
+                (0, n.saturating_sub(1))
+            };
+            bars_at.push((axis, first + lo, first + hi, lo, hi));
+            first += n;
+        }
+        Tornado {
+            metrics: (0..MAIN_METRICS.len())
+                .map(|k| TornadoMetric {
+                    metric: MAIN_METRICS[k].to_string(),
+                    base: ok.by_point.first_mut().and_then(|p| median(&mut p[k])),
+                    bars: bars_at
+                        .iter()
+                        .map(|(axis, lo_p, hi_p, lo, hi)| TornadoBar {
+                            key: axis.key.path.clone(),
+                            low_value: value_text(&axis.values[*lo]),
+                            high_value: value_text(&axis.values[*hi]),
+                            low: ok.by_point.get_mut(*lo_p).and_then(|p| median(&mut p[k])),
+                            high: ok.by_point.get_mut(*hi_p).and_then(|p| median(&mut p[k])),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    });
+
+    let report = SweepReport {
+        title: sweep.source_name.clone(),
+        version: version.to_string(),
+        settings,
+        axes: sweep
+            .axes
+            .iter()
+            .map(|a| AxisInfo {
+                key: a.key.path.clone(),
+                values: a.values.iter().map(value_text).collect(),
+            })
+            .collect(),
+        samples: sweep
+            .samples
+            .iter()
+            .map(|s| SampleInfo {
+                key: s.key.path.clone(),
+                distribution: distribution_text(&s.distribution),
+            })
+            .collect(),
+        points: TextTable {
+            header: findings.points_header.clone(),
+            rows: findings.points_rows.clone(),
+        },
+        fans,
+        responses,
+        scatters,
+        tornado,
+        failures: failures(dir)?,
+    };
+    canopy_output::sweep_report::write(dir, &report).map(|_| ())
+}
+
+/// The first rows of `failures.csv`, and how many there are.
+fn failures(dir: &Path) -> io::Result<Failures> {
+    let path = dir.join(FAILURES);
+    let bytes = fs::read(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let header = r
+        .headers()
+        .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    let mut total = 0;
+    for rec in r.records() {
+        let rec = rec.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        total += 1;
+        if rows.len() < MAX_FAILURES_SHOWN {
+            rows.push(rec.iter().map(str::to_string).collect());
+        }
+    }
+    Ok(Failures {
+        total,
+        header,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spearman_ranks_ties_by_their_mean_rank() {
+        // y ranks 1, 2, 3.5, 5, 3.5 against 1..5: Σdxdy = 8, Σdx² = 10,
+        // Σdy² = 9.5, so ρ = 8 / √95 (as scipy.stats.spearmanr gives).
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let ys = [Some(5.0), Some(6.0), Some(7.0), Some(8.0), Some(7.0)];
+        let rho = spearman(&xs, &ys).unwrap();
+        assert!((rho - 8.0 / 95f64.sqrt()).abs() < 1e-15, "{rho}");
+        // A decreasing relation is -1; pairs with no y are left out.
+        let ys = [Some(9.0), None, Some(4.0), Some(1.0), Some(0.5)];
+        assert_eq!(spearman(&xs, &ys), Some(-1.0));
+        // Constant, or fewer than two pairs: undefined.
+        assert_eq!(spearman(&xs, &[Some(1.0); 5]), None);
+        assert_eq!(spearman(&xs[..1], &[Some(1.0)]), None);
+    }
+}
