@@ -308,6 +308,13 @@ pub fn run(s: &ValidScenario) -> Result<Vec<MonthRecord>, RunError> {
     run_observed(s, &mut Silent)
 }
 
+/// Runs `s` as if its `simulation.seed` were `seed`: the same records as a
+/// copy of `s` with that seed, without the copy (a sweep's runs at one
+/// point differ only by their seed).
+pub fn run_seeded(s: &ValidScenario, seed: u64) -> Result<Vec<MonthRecord>, RunError> {
+    run_from(State::seeded(ScenarioRef::Borrowed(s), seed), &mut Silent)
+}
+
 /// Runs `s`, telling `obs` what happens. A run the observer stops (its
 /// `month_end` returns `Break`) is not an error: it returns `Ok` with the
 /// months up to and including the one it stopped in.
@@ -315,7 +322,14 @@ pub fn run_observed<O: Observer + ?Sized>(
     s: &ValidScenario,
     obs: &mut O,
 ) -> Result<Vec<MonthRecord>, RunError> {
-    let mut state = State::new(ScenarioRef::Borrowed(s));
+    run_from(State::new(ScenarioRef::Borrowed(s)), obs)
+}
+
+fn run_from<O: Observer + ?Sized>(
+    mut state: State<'_>,
+    obs: &mut O,
+) -> Result<Vec<MonthRecord>, RunError> {
+    let s = state.scenario.scenario();
     let months = s.simulation.months;
     let mut records = Vec::with_capacity(months as usize);
     // Asked once: the answer cannot change during a run worth watching.
@@ -505,6 +519,12 @@ pub struct State<'s> {
 
 impl<'s> State<'s> {
     fn new(scenario: ScenarioRef<'s>) -> Self {
+        let seed = scenario.scenario().simulation.seed;
+        State::seeded(scenario, seed)
+    }
+
+    /// The state before month 1, its random draws seeded with `seed`.
+    fn seeded(scenario: ScenarioRef<'s>, seed: u64) -> Self {
         let s = scenario.scenario();
         let oak = Oak::new(s);
         let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
@@ -528,7 +548,7 @@ impl<'s> State<'s> {
             ledger: Ledger::default(),
             price: Price::new(&s.leaf_price),
             rates: RateAdjustments::new(s),
-            shocks: ShockStream::new(s.simulation.seed, uses_randomness(s)),
+            shocks: ShockStream::new(seed, uses_randomness(s)),
             deals,
             oak_allocated,
             month: 0,

@@ -20,7 +20,7 @@ pub mod scenario;
 pub mod tvl;
 
 pub use engine::{
-    Event, Failure, Observer, RunError, Silent, Simulation, State, run, run_observed,
+    Event, Failure, Observer, RunError, Silent, Simulation, State, run, run_observed, run_seeded,
 };
 pub use record::{COLUMNS, Column, ColumnType, MonthRecord, NAMES};
 pub use scenario::load::load;

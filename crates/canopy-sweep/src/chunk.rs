@@ -149,6 +149,12 @@ impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
     /// engine.
     pub fn simulate(&self, spec: &RunSpec) -> RunResult {
+        if self.sweep.samples.is_empty() {
+            // Only the seed differs from the point's scenario, and any
+            // seed is valid: run it as it is, with that seed.
+            let scenario = &self.points[spec.point].scenario;
+            return Ok(canopy_model::run_seeded(scenario, spec.seed));
+        }
         match self.run_scenario(spec) {
             Ok(scenario) => Ok(canopy_model::run(&scenario)),
             Err(e) => {
