@@ -27,6 +27,9 @@ pub fn run_seed(seed: u64, point: usize, runs: u64, run: u64, common: bool) -> u
 /// The sampled values of a run whose seed is `seed`: ChaCha8 seeded with
 /// it, stream 1, one draw per sample in order; whole-number keys rounded.
 pub fn draw(samples: &[Sample], seed: u64) -> Vec<Value> {
+    if samples.is_empty() {
+        return Vec::new();
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(1);
     samples
