@@ -805,6 +805,25 @@ impl Reader<'_> {
             .enumerate()
             .map(|(i, item)| self.number(item, &format!("{path}[{i}]"), Range::Closed(0.0, 1.0)))
             .collect();
+        // Each quantile names a column (`p50`): two with one name would
+        // make files that Arrow readers refuse.
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for (i, q) in qs.iter().enumerate() {
+            let Some(q) = q else { continue };
+            let name = crate::bands::quantile_name(*q);
+            if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
+                self.problem(
+                    items[i].at,
+                    &format!("{path}[{i}]"),
+                    format!(
+                        "{} repeats {path}[{first}]: both would be the column `{name}` (quantiles are named to 10 significant digits of their percent)",
+                        items[i].t.show()
+                    ),
+                );
+                return None;
+            }
+            names.push((name, i));
+        }
         qs.into_iter().collect()
     }
 

@@ -37,6 +37,9 @@ pub const POINTS: &str = "points.csv";
 pub const FAILURES: &str = "failures.csv";
 /// `sweep.toml`, the resolved sweep.
 pub const SWEEP_TOML: &str = "sweep.toml";
+/// Each point's months, one number a line: a part of a sharded sweep
+/// keeps it for `merge`, which has no scenarios to read it from.
+pub const POINT_MONTHS: &str = ".point-months";
 /// `report.html`.
 pub const REPORT: &str = "report.html";
 /// The folder of the report's charts.
@@ -165,8 +168,9 @@ pub struct Findings {
 }
 
 /// Writes `bands.csv` and `bands.parquet` from `months.parquet`, one point
-/// at a time; gives the fans of every point and kept metric.
-pub fn write_bands(dir: &Path, sweep: &Sweep) -> io::Result<Vec<Vec<Fan>>> {
+/// at a time; `months` gives each point's months (its scenario's
+/// `simulation.months`). Gives the fans of every point and kept metric.
+pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<Vec<Fan>>> {
     let kept: Vec<_> = sweep.keep_months.iter().filter_map(|n| column(n)).collect();
     if kept.is_empty() {
         remove_if_there(&dir.join(BANDS_CSV))?;
@@ -273,6 +277,34 @@ pub fn write_bands(dir: &Path, sweep: &Sweep) -> io::Result<Vec<Vec<Fan>>> {
             parquet.write(&batch)
         };
     let months_path = dir.join(MONTHS);
+    // Points in order, each with rows for months 1..=N even where no run
+    // reached a month (n = 0), and points no run reached at all.
+    let point_count = crate::points::point_count(sweep)
+        .unwrap_or(0)
+        .max(months.len())
+        .min(u32::MAX as usize) as u32;
+    let months_of = |p: u32| months.get(p as usize).copied().unwrap_or(0);
+    let mut next = 0u32;
+    let mut start = |p: u32,
+                     current: &mut Option<(u32, Bands)>,
+                     csv: &mut csv::Writer<Vec<u8>>,
+                     rows: &mut Vec<(u32, BandRow)>,
+                     parquet: &mut parquet_io::Writer|
+     -> io::Result<()> {
+        if let Some((cp, acc)) = current.take() {
+            flush(cp, acc, csv, rows)?;
+        }
+        while next < p {
+            flush(next, Bands::new(kept.clone(), months_of(next)), csv, rows)?;
+            next += 1;
+        }
+        write_rows(rows, parquet)?;
+        if p < point_count {
+            *current = Some((p, Bands::new(kept.clone(), months_of(p))));
+            next = p + 1;
+        }
+        Ok(())
+    };
     for batch in parquet_io::read(&months_path, None)? {
         let batch =
             batch.map_err(|e| io::Error::other(format!("{}: {e}", months_path.display())))?;
@@ -282,21 +314,17 @@ pub fn write_bands(dir: &Path, sweep: &Sweep) -> io::Result<Vec<Vec<Fan>>> {
         for i in 0..batch.num_rows() {
             let p = point.value(i);
             if current.as_ref().is_none_or(|(cp, _)| *cp != p) {
-                if let Some((cp, acc)) = current.take() {
-                    flush(cp, acc, &mut csv, &mut rows)?;
-                    write_rows(&mut rows, &mut parquet)?;
-                }
-                current = Some((p, Bands::new(kept.clone(), 0)));
+                start(p, &mut current, &mut csv, &mut rows, &mut parquet)?;
             }
-            let (_, acc) = current.as_mut().expect("set above");
+            // A point past those of the sweep (a damaged file) is left out.
+            let Some((_, acc)) = current.as_mut() else {
+                continue;
+            };
             let m = month.get(i).unwrap_or(0.0) as u32;
             acc.add_month(m, values.iter().map(|v| v.get(i)));
         }
     }
-    if let Some((cp, acc)) = current.take() {
-        flush(cp, acc, &mut csv, &mut rows)?;
-        write_rows(&mut rows, &mut parquet)?;
-    }
+    start(point_count, &mut current, &mut csv, &mut rows, &mut parquet)?;
     let csv = csv
         .into_inner()
         .map_err(|e| io::Error::other(e.to_string()))?;
@@ -420,8 +448,16 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<V
 
 /// Writes the files that follow from `runs.parquet` and `months.parquet`:
 /// bands, points and (if `report`) the report with its charts.
-pub fn finish(dir: &Path, sweep: &Sweep, seed: u64, version: &str, report: bool) -> io::Result<()> {
-    let fans = write_bands(dir, sweep)?;
+/// `months` gives each point's months.
+pub fn finish(
+    dir: &Path,
+    sweep: &Sweep,
+    seed: u64,
+    version: &str,
+    report: bool,
+    months: &[u32],
+) -> io::Result<()> {
+    let fans = write_bands(dir, sweep, months)?;
     let (points_header, points_rows) = write_points(dir, sweep)?;
     let findings = Findings {
         fans,

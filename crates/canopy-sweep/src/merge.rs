@@ -304,7 +304,13 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
             .map_err(|e| io::Error::other(e.to_string()))?,
     );
     atomic::write_atomic(&dir.join(FAILURES), &bytes)?;
-    finish::finish(dir, &sweep, seed, version, report)?;
+    let months_path = parts[0].dir.join(finish::POINT_MONTHS);
+    let months: Vec<u32> = fs::read_to_string(&months_path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", months_path.display())))?
+        .lines()
+        .map(|l| l.trim().parse().unwrap_or(0))
+        .collect();
+    finish::finish(dir, &sweep, seed, version, report, &months)?;
     atomic::write_atomic(&dir.join(SWEEP_TOML), text.as_bytes())?;
     let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
     Ok(Done {

@@ -107,8 +107,9 @@ pub struct Plan {
     pub points: Vec<PointScenario>,
 }
 
-/// The most points a sweep may have (points are numbered in uint32).
-pub const MAX_POINTS: usize = u32::MAX as usize;
+/// The most points a sweep may have: every point's scenario is built and
+/// checked, and kept, before any run (a few kilobytes each).
+pub const MAX_POINTS: usize = 100_000;
 
 /// Loads the sweep's scenario (or each value of its `scenario` axis) with
 /// `load`, applies `[set]`, and builds and checks the scenario of every
@@ -128,7 +129,7 @@ pub fn plan(
             path: "axis".into(),
             deal: None,
             message: format!(
-                "the axes make {} points; a sweep may have at most {MAX_POINTS}",
+                "the axes make {} points; a sweep may have at most {MAX_POINTS} (every point's scenario is built and checked before the runs): use fewer axis values, or more runs per point",
                 if count == usize::MAX {
                     "too many".to_string()
                 } else {

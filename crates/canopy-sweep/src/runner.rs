@@ -389,8 +389,23 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     }
     // Messages are one line each, so lines count rows.
     atomic::write_atomic(&dir.join(finish::FAILURES), &failures)?;
+    let months: Vec<u32> = plan
+        .points
+        .iter()
+        .map(|p| p.scenario.simulation.months)
+        .collect();
     if opts.shard.is_none() {
-        finish::finish(&dir, &plan.sweep, plan.seed, &opts.version, opts.report)?;
+        finish::finish(
+            &dir,
+            &plan.sweep,
+            plan.seed,
+            &opts.version,
+            opts.report,
+            &months,
+        )?;
+    } else {
+        let text: String = months.iter().map(|m| format!("{m}\n")).collect();
+        atomic::write_atomic(&dir.join(finish::POINT_MONTHS), text.as_bytes())?;
     }
     atomic::write_atomic(&dir.join(finish::SWEEP_TOML), resolved.as_bytes())?;
     fs::remove_dir_all(&partial)

@@ -896,3 +896,60 @@ linspace = { from = 0.2, to = 0.8, steps = 3 }
     ));
     assert!(!o.join("report.html").exists() && !o.join("charts").exists());
 }
+
+#[test]
+fn bands_have_every_month_of_every_point_even_where_no_run_got_there() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every run is invalid (a negative treasury): no run reaches month 1.
+    write(
+        dir.path(),
+        "none.toml",
+        r#"[sweep]
+scenario = "default"
+runs = 3
+keep_months = ["aegis_value", "pairs_active"]
+
+[[axis]]
+key = "simulation.months"
+values = [12, 24]
+
+[[sample]]
+key = "aegis.initial_usdc"
+normal = { mean = -10, sd = 0 }
+"#,
+    );
+    ok(&sweep(
+        dir.path(),
+        2,
+        &["none.toml", "--out", "o", "--quiet"],
+    ));
+    let bands = fs::read_to_string(dir.path().join("o/bands.csv")).unwrap();
+    let rows: Vec<&str> = bands.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2 * (12 + 24), "{bands}");
+    assert_eq!(rows[0], "0,1,aegis_value,0,,,,,,");
+    assert_eq!(rows[23], "0,12,pairs_active,0,,,,,,");
+    assert_eq!(rows[71], "1,24,pairs_active,0,,,,,,");
+    let b = table(&dir.path().join("o/bands.parquet"));
+    assert_eq!(b.num_rows(), 72);
+    assert_eq!(b.column_by_name("mean").unwrap().null_count(), 72);
+    let failures = fs::read_to_string(dir.path().join("o/failures.csv")).unwrap();
+    assert_eq!(failures.lines().count(), 7);
+}
+
+#[test]
+fn quantiles_that_would_name_one_column_twice_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "q.toml",
+        "[sweep]\nscenario = \"default\"\nquantiles = [0.5, 0.25, 0.5]\n",
+    );
+    let out = sweep(dir.path(), 2, &["q.toml", "--out", "o"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("q.toml:3:") && err.contains("sweep.quantiles[2]") && err.contains("`p50`"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o").exists());
+}
