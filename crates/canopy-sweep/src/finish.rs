@@ -40,6 +40,9 @@ pub const SWEEP_TOML: &str = "sweep.toml";
 /// Each point's months, one number a line: a part of a sharded sweep
 /// keeps it for `merge`, which has no scenarios to read it from.
 pub const POINT_MONTHS: &str = ".point-months";
+/// What identifies the sweep whose results a folder holds: the resolved
+/// sweep and a digest of its scenarios (written last).
+pub const IDENTITY: &str = ".identity";
 /// `report.html`.
 pub const REPORT: &str = "report.html";
 /// The folder of the report's charts.
@@ -68,6 +71,54 @@ pub fn remove_if_there(path: &Path) -> io::Result<()> {
         Err(e) => Err(e),
     };
     result.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+/// Every file and folder a sweep writes in its folder (a part's too).
+pub const RESULTS: [&str; 11] = [
+    RUNS,
+    MONTHS,
+    BANDS_CSV,
+    BANDS_PARQUET,
+    POINTS,
+    FAILURES,
+    SWEEP_TOML,
+    POINT_MONTHS,
+    IDENTITY,
+    REPORT,
+    CHARTS,
+];
+
+/// Removes the results of an earlier sweep from `dir` (the identity first,
+/// so that a folder half emptied is no sweep at all).
+pub fn remove_results(dir: &Path) -> io::Result<()> {
+    remove_if_there(&dir.join(IDENTITY))?;
+    for name in RESULTS {
+        remove_if_there(&dir.join(name))?;
+    }
+    Ok(())
+}
+
+/// Removes the temporaries of result files that a killed process left in
+/// `dir` and its `charts/`.
+pub fn remove_dead_temporaries(dir: &Path) -> io::Result<()> {
+    let names: Vec<String> = RESULTS.iter().map(|n| n.to_string()).collect();
+    atomic::remove_dead_temporaries(dir, &names)?;
+    let charts = dir.join(CHARTS);
+    let chart_names: Vec<String> = fs::read_dir(&charts)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter_map(|n| {
+                    let (name, _) = n
+                        .strip_prefix('.')?
+                        .strip_suffix(".tmp")?
+                        .rsplit_once('.')?;
+                    Some(name.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    atomic::remove_dead_temporaries(&charts, &chart_names)
 }
 
 /// A numeric column of a batch, whatever its Arrow type.

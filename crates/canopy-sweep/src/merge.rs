@@ -114,11 +114,12 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
     }
     let mut resolved: Option<(String, &Part)> = None;
     for p in &found {
-        let text = match fs::read_to_string(p.dir.join(SWEEP_TOML)) {
+        // The identity holds the resolved sweep and its scenarios' digest.
+        let text = match fs::read_to_string(p.dir.join(finish::IDENTITY)) {
             Ok(t) if !p.dir.join(PARTIAL).exists() => t,
             _ => {
                 return refuse(format!(
-                    "{} is not finished (no {SWEEP_TOML}, or chunks left in {PARTIAL}); run it again with --resume",
+                    "{} is not finished (chunks are left in {PARTIAL}, or it has no {SWEEP_TOML}); run it again with --resume",
                     p.dir.display()
                 ));
             }
@@ -126,7 +127,7 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
         match &resolved {
             Some((first, q)) if *first != text => {
                 return refuse(format!(
-                    "{} belongs to another sweep than {} (their {SWEEP_TOML} differ)",
+                    "{} belongs to another sweep than {} (their {SWEEP_TOML} or scenarios differ)",
                     p.dir.display(),
                     q.dir.display()
                 ));
@@ -261,9 +262,86 @@ fn write_pieces(writer: &mut parquet_io::Writer, pieces: &mut Vec<RecordBatch>) 
 /// Merges the parts in `dir` into the top-level files of the sweep;
 /// `version` is this program's, `report` whether to write the report.
 pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailure> {
-    let (parts, text) = parts(dir)?;
-    let source = dir.join(SWEEP_TOML).display().to_string();
+    let (parts, identity) = parts(dir)?;
+    let text = fs::read_to_string(parts[0].dir.join(SWEEP_TOML)).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("{}: {e}", parts[0].dir.join(SWEEP_TOML).display()),
+        )
+    })?;
+    let source = parts[0].dir.join(SWEEP_TOML).display().to_string();
     let sweep = read(&source, &text).map_err(|e| SweepFailure::Refused(e.to_string()))?;
+    let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
+    for p in &parts {
+        check_rows(p, total, sweep.runs)?;
+    }
+    finish::remove_dead_temporaries(dir)?;
+    let result = join(dir, &parts, &sweep, &text, &identity, version, report);
+    if result.is_err() {
+        // Nothing half merged stays: the parts are all there to merge again.
+        let _ = finish::remove_results(dir);
+    }
+    result.map(|not_ok| Done {
+        runs: total,
+        not_ok,
+        resumed: 0,
+        already_finished: false,
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// Checks that a part holds its own runs, each once, in order: the rows
+/// whose global index leaves K - 1 divided by N, all of them.
+fn check_rows(part: &Part, total: u64, runs: u64) -> Result<(), SweepFailure> {
+    let path = part.dir.join(RUNS);
+    let shard = part.shard;
+    let mut i = 0u64;
+    for batch in parquet_io::read(&path, Some(&["point", "run"]))? {
+        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let point = finish::Numbers::of(&batch, "point");
+        let run = finish::Numbers::of(&batch, "run");
+        for r in 0..batch.num_rows() {
+            // uint32 values are exact in an f64; the index is not.
+            let (p, n) = (
+                point.get(r).unwrap_or(0.0) as u64,
+                run.get(r).unwrap_or(0.0) as u64,
+            );
+            if p.checked_mul(runs).and_then(|x| x.checked_add(n)) != Some(shard.global(i)) {
+                return Err(SweepFailure::Refused(format!(
+                    "{} holds runs that are not part {} of {}'s (row {i} is point {}, run {}): was a part copied over another?",
+                    path.display(),
+                    shard.k,
+                    shard.n,
+                    p,
+                    n
+                )));
+            }
+            i += 1;
+        }
+    }
+    let expected = shard.count(total);
+    if i != expected {
+        return Err(SweepFailure::Refused(format!(
+            "{} holds {i} runs; part {} of {} has {expected}",
+            path.display(),
+            shard.k,
+            shard.n
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the merged files; gives the number of runs not ok.
+fn join(
+    dir: &Path,
+    parts: &[Part],
+    sweep: &crate::file::Sweep,
+    text: &str,
+    identity: &str,
+    version: &str,
+    report: bool,
+) -> Result<u64, SweepFailure> {
+    finish::remove_if_there(&dir.join(finish::IDENTITY))?;
     let seed = sweep.seed.unwrap_or(0);
     let runs_schema = parquet_io::schema(&parts[0].dir.join(RUNS))?;
     merge_sorted(
@@ -283,7 +361,7 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
     }
     // failures.csv: every part's rows, in point and run order.
     let mut rows: Vec<((u64, u64), csv::StringRecord)> = Vec::new();
-    for p in &parts {
+    for p in parts {
         let path = p.dir.join(FAILURES);
         let mut r = csv::Reader::from_path(&path)
             .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
@@ -310,14 +388,8 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
         .lines()
         .map(|l| l.trim().parse().unwrap_or(0))
         .collect();
-    finish::finish(dir, &sweep, seed, version, report, &months)?;
+    finish::finish(dir, sweep, seed, version, report, &months)?;
     atomic::write_atomic(&dir.join(SWEEP_TOML), text.as_bytes())?;
-    let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
-    Ok(Done {
-        runs: total,
-        not_ok: rows.len() as u64,
-        resumed: 0,
-        already_finished: false,
-        dir: dir.to_path_buf(),
-    })
+    atomic::write_atomic(&dir.join(finish::IDENTITY), identity.as_bytes())?;
+    Ok(rows.len() as u64)
 }

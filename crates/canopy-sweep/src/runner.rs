@@ -232,8 +232,8 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
                 )));
             }
             Some(_) => {}
-            None => match read_optional(&dir.join(finish::SWEEP_TOML))? {
-                Some(old) if old == resolved => {
+            None => match read_optional(&dir.join(finish::IDENTITY))? {
+                Some(old) if old == identity => {
                     return Ok(Done {
                         runs: total,
                         not_ok: 0,
@@ -251,10 +251,13 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
                 None => {}
             },
         }
-    } else if partial.exists() {
-        fs::remove_dir_all(&partial)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
+    } else {
+        // Earlier results go first, so that an interrupted run leaves no
+        // folder that holds part of one sweep and part of another.
+        finish::remove_results(&dir)?;
+        finish::remove_if_there(&partial)?;
     }
+    finish::remove_dead_temporaries(&dir)?;
     fs::create_dir_all(&partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
     if !identity_file.exists() {
@@ -408,6 +411,7 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         atomic::write_atomic(&dir.join(finish::POINT_MONTHS), text.as_bytes())?;
     }
     atomic::write_atomic(&dir.join(finish::SWEEP_TOML), resolved.as_bytes())?;
+    atomic::write_atomic(&dir.join(finish::IDENTITY), identity.as_bytes())?;
     fs::remove_dir_all(&partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
     Ok(Done {

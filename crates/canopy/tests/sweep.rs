@@ -451,6 +451,7 @@ fn jobs_shards_and_resume_give_the_same_rows() {
     assert_eq!(
         names(&killed),
         [
+            ".identity",
             "bands.csv",
             "bands.parquet",
             "failures.csv",
@@ -813,6 +814,14 @@ fn merge_refuses_parts_that_do_not_make_one_sweep() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("twice"), "{}", stderr(&out));
     fs::remove_dir(dir.path().join("m/part-01-of-3")).unwrap();
+    // A part whose rows are another part's.
+    let part2 = dir.path().join("m/part-2-of-3/runs.parquet");
+    let saved = read(&part2);
+    fs::copy(dir.path().join("m/part-1-of-3/runs.parquet"), &part2).unwrap();
+    let out = merge("m");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not part 2 of 3"), "{}", stderr(&out));
+    fs::write(&part2, saved).unwrap();
     ok(&merge("m"));
     assert!(dir.path().join("m/runs.parquet").exists());
     // Not a sweep at all.
@@ -952,4 +961,53 @@ fn quantiles_that_would_name_one_column_twice_are_refused() {
         "{err}"
     );
     assert!(!dir.path().join("o").exists());
+}
+
+#[test]
+fn a_changed_scenario_file_is_another_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = canopy(dir.path())
+        .args(["show", "default"])
+        .output()
+        .unwrap();
+    let text = stdout(&show);
+    write(dir.path(), "mine.toml", &text);
+    write(
+        dir.path(),
+        "s.toml",
+        "[sweep]\nscenario = \"mine.toml\"\nruns = 4\nkeep_months = []\n",
+    );
+    ok(&sweep(
+        dir.path(),
+        2,
+        &["s.toml", "--out", "o", "--shard", "1/2", "--quiet"],
+    ));
+    ok(&sweep(
+        dir.path(),
+        2,
+        &["s.toml", "--out", "whole", "--quiet", "--no-report"],
+    ));
+    write(
+        dir.path(),
+        "mine.toml",
+        &text.replace("months = 60", "months = 24"),
+    );
+    ok(&sweep(
+        dir.path(),
+        2,
+        &["s.toml", "--out", "o", "--shard", "2/2", "--quiet"],
+    ));
+    let out = canopy(dir.path())
+        .args(["sweep", "merge", "o"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("another sweep"), "{}", stderr(&out));
+    let out = sweep(
+        dir.path(),
+        2,
+        &["s.toml", "--out", "whole", "--resume", "--quiet"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("different sweep"), "{}", stderr(&out));
 }
