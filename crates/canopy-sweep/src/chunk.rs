@@ -163,7 +163,15 @@ impl Plan {
                     first.map(|p| p.path.clone()).unwrap_or_default(),
                     e.problems
                         .iter()
-                        .map(|p| p.message.as_str())
+                        .enumerate()
+                        .map(|(i, p)| {
+                            // The first problem's key is the quantity column.
+                            if i == 0 || p.path.is_empty() {
+                                p.message.clone()
+                            } else {
+                                format!("{}: {}", p.path, p.message)
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join("; "),
                 ))

@@ -317,6 +317,7 @@ pub fn read_with(
         text,
         problems: Vec::new(),
         given: None,
+        mode_at: None,
     };
     if text.len() > canopy_model::scenario::load::MAX_TEXT_BYTES {
         r.problems.push(Problem {
@@ -364,6 +365,8 @@ struct Reader<'a> {
     /// While a command-line option is read: how the user wrote it, which
     /// stands for every position in it.
     given: Option<String>,
+    /// Where `sweep.mode` is, for problems of the mode as a whole.
+    mode_at: Option<usize>,
 }
 
 /// Where a key was first given, to refuse it a second time.
@@ -564,7 +567,7 @@ impl Reader<'_> {
                 .map(|a| format!("{} has {}", a.key.path, a.values.len()))
                 .collect();
             self.problem_at(
-                None,
+                self.mode_at,
                 "sweep.mode",
                 format!(
                     "mode \"zip\" advances the axes together, so they need as many values each: {}",
@@ -699,6 +702,7 @@ impl Reader<'_> {
                     }
                 }
                 "mode" => {
+                    self.mode_at = Some(n.at);
                     if let Some(Value::Str(s)) = self.value(n, &path, Kind::Choice(&Mode::NAMES)) {
                         sweep.mode = match s.as_str() {
                             "zip" => Mode::Zip,
@@ -994,11 +998,22 @@ impl Reader<'_> {
             return;
         };
         match e.node.t.value() {
-            Some(value) => sweep.set.push(Setting {
-                key,
-                value,
-                at: self.locate(e.node.at),
-            }),
+            // The value's type and range, checked here with the file's other
+            // problems (a point's scenario checks the rest).
+            Some(value) => {
+                if let Some(kind) = key.kind {
+                    let shown = || e.node.t.show();
+                    if let Err(message) = kind.check_shown(&value, shown) {
+                        self.problem(e.node.at, &label, message);
+                        return;
+                    }
+                }
+                sweep.set.push(Setting {
+                    key,
+                    value,
+                    at: self.locate(e.node.at),
+                })
+            }
             None => self.problem(
                 e.node.at,
                 &label,

@@ -180,9 +180,13 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
                         column_index: None,
                         offset_index: None,
                     };
-                    rg_out
-                        .append_column(&reader, result)
-                        .map_err(|e| io_error(e, input))?;
+                    rg_out.append_column(&reader, result).map_err(|e| {
+                        io::Error::other(format!(
+                            "{} (joining {}): {e}",
+                            out.display(),
+                            input.display()
+                        ))
+                    })?;
                 }
                 rg_out.close().map_err(|e| io_error(e, out))?;
             }

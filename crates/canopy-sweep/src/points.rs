@@ -125,7 +125,7 @@ pub fn plan(
     let count = point_count(sweep).unwrap_or(usize::MAX);
     if count > MAX_POINTS {
         problems.push(Problem {
-            at: Where::Nowhere,
+            at: sweep.axes.first().map_or(Where::Nowhere, |a| a.at.clone()),
             path: "axis".into(),
             deal: None,
             message: format!(

@@ -70,6 +70,19 @@ impl Distribution {
                 show(low),
                 show(high)
             )),
+            // Drawing takes high - low, which must be a number too.
+            Distribution::Uniform { low, high } if !(high - low).is_finite() => Err(format!(
+                "the range from {} to {} is wider than a number can hold (about 1.8e308)",
+                show(low),
+                show(high)
+            )),
+            Distribution::Triangular { low, high, .. } if !(high - low).is_finite() => {
+                Err(format!(
+                    "the range from {} to {} is wider than a number can hold (about 1.8e308)",
+                    show(low),
+                    show(high)
+                ))
+            }
             Distribution::Normal { sd: s, .. } | Distribution::LogNormal { sigma: s, .. }
                 if s < 0.0 =>
             {

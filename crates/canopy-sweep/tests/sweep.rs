@@ -750,3 +750,49 @@ fn keys_know_their_kind() {
     let p = planned("[sweep]\nscenario = \"default\"\n");
     assert_eq!(p.points.len(), 1, "no axes: one point");
 }
+
+#[test]
+fn the_file_checks_what_it_can_before_any_scenario_is_loaded() {
+    // A uniform too wide to draw from, a [set] value of the wrong type, and
+    // zip axes of unequal length: all at once, each where it is written.
+    let e = read(
+        "s.toml",
+        r#"[sweep]
+scenario = "default"
+mode = "zip"
+
+[set]
+"market.redeemer_sell_share" = "half"
+
+[[axis]]
+key = "leaf_price.volatility"
+values = [0.02, 0.06]
+
+[[axis]]
+key = "leaf_price.drift"
+values = [0.0]
+
+[[sample]]
+key = "market.net_demand_usd"
+uniform = { low = -1.7e308, high = 1.7e308 }
+"#,
+    )
+    .expect_err("three problems");
+    let found: Vec<(Where, &str)> = e
+        .problems
+        .iter()
+        .map(|p| (p.at.clone(), p.path.as_str()))
+        .collect();
+    assert_eq!(e.problems.len(), 3, "{e}");
+    assert!(
+        found.contains(&(at(6, 32), "set.\"market.redeemer_sell_share\"")),
+        "{e}"
+    );
+    assert!(found.contains(&(at(3, 8), "sweep.mode")), "{e}");
+    assert!(
+        e.problems
+            .iter()
+            .any(|p| p.message.contains("wider than a number can hold")),
+        "{e}"
+    );
+}
