@@ -78,7 +78,16 @@ pub struct Band {
 pub fn band(values: &mut [f64], quantiles: &[f64]) -> Band {
     values.sort_unstable_by(f64::total_cmp);
     let n = values.len();
-    let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
+    let mean = (n > 0).then(|| {
+        let mean = values.iter().sum::<f64>() / n as f64;
+        // A sum past the largest f64 (values near 1e308) is not the mean's
+        // fault: then sum the values divided by n.
+        if mean.is_finite() {
+            mean
+        } else {
+            values.iter().map(|x| x / n as f64).sum()
+        }
+    });
     Band {
         n: n as u64,
         mean,

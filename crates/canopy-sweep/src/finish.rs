@@ -62,15 +62,42 @@ pub const MAIN_METRICS: [&str; 6] = [
 /// The quantiles the report's fan charts and response charts draw.
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
-/// Removes `path` if it is there (a file or a folder).
+/// Removes the file `path` if it is there. A folder there is not a
+/// sweep's: it is left alone, and the error names it.
 pub fn remove_if_there(path: &Path) -> io::Result<()> {
     let result = match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
+        Ok(m) if m.is_dir() => Err(io::Error::other(format!(
+            "{} is a folder, where a sweep writes a file; move it away",
+            path.display()
+        ))),
+        Ok(_) => fs::remove_file(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
     };
-    result.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    result
+}
+
+/// Removes the report's charts from `dir/charts/` (the files the report
+/// writes, by their names), and the folder if that leaves it empty.
+fn remove_charts(dir: &Path) -> io::Result<()> {
+    let charts = dir.join(CHARTS);
+    let Ok(entries) = fs::read_dir(&charts) else {
+        return Ok(());
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = ["fan_", "response_", "scatter_", "tornado_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+            && (name.ends_with(".svg") || name.ends_with(".png"));
+        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+            remove_if_there(&e.path())?;
+        }
+    }
+    // Only if empty: a user's own file there stays, and so does the folder.
+    let _ = fs::remove_dir(&charts);
+    Ok(())
 }
 
 /// Every file and folder a sweep writes in its folder (a part's too).
@@ -93,7 +120,11 @@ pub const RESULTS: [&str; 11] = [
 pub fn remove_results(dir: &Path) -> io::Result<()> {
     remove_if_there(&dir.join(IDENTITY))?;
     for name in RESULTS {
-        remove_if_there(&dir.join(name))?;
+        if name == CHARTS {
+            remove_charts(dir)?;
+        } else {
+            remove_if_there(&dir.join(name))?;
+        }
     }
     Ok(())
 }
@@ -519,7 +550,7 @@ pub fn finish(
         crate::report::write(dir, sweep, seed, version, &findings)?;
     } else {
         remove_if_there(&dir.join(REPORT))?;
-        remove_if_there(&dir.join(CHARTS))?;
+        remove_charts(dir)?;
     }
     Ok(())
 }

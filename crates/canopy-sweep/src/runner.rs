@@ -255,7 +255,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         // Earlier results go first, so that an interrupted run leaves no
         // folder that holds part of one sweep and part of another.
         finish::remove_results(&dir)?;
-        finish::remove_if_there(&partial)?;
+        if partial.exists() {
+            fs::remove_dir_all(&partial)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
+        }
     }
     finish::remove_dead_temporaries(&dir)?;
     fs::create_dir_all(&partial)

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use canopy_model::{ScenarioError, ValidScenario, builtin};
-use canopy_output::numbers::{count, thousands};
+use canopy_output::numbers::thousands;
 use canopy_sweep::{CommandLine, Done, Options, Progress, SweepFailure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -100,7 +100,7 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
             say(&format!(
                 "sweep: already finished in {} ({}); nothing to do",
                 done.dir.display(),
-                count(done.runs as usize, "run", "runs")
+                runs_text(done.runs)
             ));
             ExitCode::SUCCESS
         }
@@ -118,8 +118,8 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
                 String::new()
             };
             say(&format!(
-                "sweep {verb}: {} runs{resumed}, {} failed, {seconds:.2} s, {} runs/s; results in {}",
-                thousands(done.runs as f64, 0),
+                "sweep {verb}: {}{resumed}, {} failed, {seconds:.2} s, {} runs/s; results in {}",
+                runs_text(done.runs),
                 thousands(done.not_ok as f64, 0),
                 thousands(rate.round(), 0),
                 done.dir.display()
@@ -135,6 +135,15 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
             ExitCode::from(FAILURE)
         }
     }
+}
+
+/// `12,000 runs`, `1 run`.
+fn runs_text(n: u64) -> String {
+    format!(
+        "{} {}",
+        thousands(n as f64, 0),
+        if n == 1 { "run" } else { "runs" }
+    )
 }
 
 /// Progress on standard error: a bar on a terminal, a plain line at most
@@ -164,9 +173,15 @@ impl Shown {
                 let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
                 bar.set_style(
                     ProgressStyle::with_template(
-                        "{bar:40} {human_pos}/{human_len} runs, {per_sec}, {eta} left",
+                        "{bar:20} {human_pos}/{human_len} runs, {rate} runs/s, {eta} left",
                     )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .with_key(
+                        "rate",
+                        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = write!(w, "{}", thousands(state.per_sec().round(), 0));
+                        },
+                    ),
                 );
                 bar
             }),
