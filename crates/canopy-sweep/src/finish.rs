@@ -65,7 +65,7 @@ pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// Removes the file `path` if it is there. A folder there is not a
 /// sweep's: it is left alone, and the error names it.
 pub fn remove_if_there(path: &Path) -> io::Result<()> {
-    let result = match fs::symlink_metadata(path) {
+    match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => Err(io::Error::other(format!(
             "{} is a folder, where a sweep writes a file; move it away",
             path.display()
@@ -74,8 +74,7 @@ pub fn remove_if_there(path: &Path) -> io::Result<()> {
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
-    };
-    result
+    }
 }
 
 /// Removes the report's charts from `dir/charts/` (the files the report
