@@ -227,6 +227,14 @@ fn point_column(batch: &RecordBatch) -> io::Result<&UInt32Array> {
         .ok_or_else(|| io::Error::other("a sweep file without a uint32 `point` column"))
 }
 
+/// The `status` column of a batch of `runs.parquet` read from `path`.
+pub fn status_column<'a>(batch: &'a RecordBatch, path: &Path) -> io::Result<&'a StringArray> {
+    batch
+        .column_by_name("status")
+        .and_then(|a| a.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))
+}
+
 /// The fan bands of one point and kept metric: month by month, the
 /// [`FAN_QUANTILES`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -246,6 +254,8 @@ pub struct Findings {
     pub points_header: Vec<String>,
     /// `points.csv` rows.
     pub points_rows: Vec<Vec<String>>,
+    /// Per point, per main metric, the values of its ok runs, sorted.
+    pub point_metrics: Vec<Vec<Vec<f64>>>,
 }
 
 /// Writes `bands.csv` and `bands.parquet` from `months.parquet`, one point
@@ -439,10 +449,7 @@ pub fn each_point(
     for batch in parquet_io::read(&path, None)? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
         let point = point_column(&batch)?;
-        let status = batch
-            .column_by_name("status")
-            .and_then(|a| a.as_any().downcast_ref::<StringArray>())
-            .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))?;
+        let status = status_column(&batch, &path)?;
         let metrics: Vec<Numbers> = MAIN_METRICS
             .iter()
             .map(|m| Numbers::of(&batch, m))
@@ -486,8 +493,15 @@ pub fn each_point(
     Ok(())
 }
 
-/// Writes `points.csv`; gives its header and rows.
-pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<Vec<String>>)> {
+/// Per point, per main metric, the sorted values of its ok runs.
+pub type PointMetrics = Vec<Vec<Vec<f64>>>;
+
+/// Writes `points.csv`; gives its header and rows, and each point's main
+/// metrics over its ok runs.
+pub fn write_points(
+    dir: &Path,
+    sweep: &Sweep,
+) -> io::Result<(Vec<String>, Vec<Vec<String>>, PointMetrics)> {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.axes.iter().map(|a| a.key.path.clone()));
     header.push("runs".into());
@@ -502,6 +516,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<V
         );
     }
     let mut rows = Vec::new();
+    let mut metrics: PointMetrics = Vec::new();
     each_point(dir, sweep, |p, mut stats| {
         let mut row = vec![p.to_string()];
         row.append(&mut stats.values);
@@ -513,6 +528,8 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<V
             row.extend(b.quantiles.iter().map(|q| cell(*q)));
         }
         rows.push(row);
+        metrics.resize(p as usize, vec![Vec::new(); MAIN_METRICS.len()]);
+        metrics.push(stats.metrics);
         Ok(())
     })?;
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -524,7 +541,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<String>, Vec<V
         .into_inner()
         .map_err(|e| io::Error::other(e.to_string()))?;
     atomic::write_atomic(&dir.join(POINTS), &bytes)?;
-    Ok((header, rows))
+    Ok((header, rows, metrics))
 }
 
 /// Writes the files that follow from `runs.parquet` and `months.parquet`:
@@ -539,11 +556,12 @@ pub fn finish(
     months: &[u32],
 ) -> io::Result<()> {
     let fans = write_bands(dir, sweep, months)?;
-    let (points_header, points_rows) = write_points(dir, sweep)?;
+    let (points_header, points_rows, point_metrics) = write_points(dir, sweep)?;
     let findings = Findings {
         fans,
         points_header,
         points_rows,
+        point_metrics,
     };
     if report {
         crate::report::write(dir, sweep, seed, version, &findings)?;

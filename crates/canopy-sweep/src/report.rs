@@ -7,7 +7,6 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use arrow_array::StringArray;
 use canopy_model::Value;
 use canopy_model::record::column;
 use canopy_output::sweep_report::{
@@ -18,7 +17,7 @@ use canopy_output::sweep_report::{
 use crate::axis::AxisSpec;
 use crate::bands::band;
 use crate::file::{Mode, Sweep};
-use crate::finish::{FAILURES, Findings, MAIN_METRICS, Numbers, RUNS};
+use crate::finish::{FAILURES, Findings, MAIN_METRICS, Numbers, RUNS, status_column};
 use crate::parquet_io;
 use crate::points::{Point, points};
 use crate::sample::Distribution;
@@ -30,28 +29,25 @@ const MAX_FAILURES_SHOWN: usize = 100;
 /// The most runs a scatter chart draws (its Spearman uses them all).
 const MAX_SCATTER: usize = 2_000;
 
-/// The ok runs of the sweep: per point, per main metric, their values;
-/// and, in run order, each sample's value and the main metrics.
-struct OkRuns {
-    by_point: Vec<Vec<Vec<f64>>>,
+/// The sweep's ok runs in run order: each sample's value and the main
+/// metrics (read only when there are samples to scatter).
+struct SampledRuns {
     samples: Vec<Vec<f64>>,
     metrics: Vec<Vec<Option<f64>>>,
 }
 
-fn ok_runs(dir: &Path, sweep: &Sweep, point_count: usize) -> io::Result<OkRuns> {
-    let mut out = OkRuns {
-        by_point: vec![vec![Vec::new(); MAIN_METRICS.len()]; point_count],
+fn sampled_runs(dir: &Path, sweep: &Sweep) -> io::Result<SampledRuns> {
+    let mut out = SampledRuns {
         samples: vec![Vec::new(); sweep.samples.len()],
         metrics: vec![Vec::new(); MAIN_METRICS.len()],
     };
+    if sweep.samples.is_empty() {
+        return Ok(out);
+    }
     let path = dir.join(RUNS);
     for batch in parquet_io::read(&path, None)? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
-        let point = Numbers::of(&batch, "point");
-        let status = batch
-            .column_by_name("status")
-            .and_then(|a| a.as_any().downcast_ref::<StringArray>())
-            .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))?;
+        let status = status_column(&batch, &path)?;
         let metrics: Vec<Numbers> = MAIN_METRICS
             .iter()
             .map(|m| Numbers::of(&batch, m))
@@ -61,19 +57,9 @@ fn ok_runs(dir: &Path, sweep: &Sweep, point_count: usize) -> io::Result<OkRuns> 
             .iter()
             .map(|s| Numbers::of(&batch, &s.key.path))
             .collect();
-        for i in 0..batch.num_rows() {
-            if status.value(i) != "ok" {
-                continue;
-            }
-            let p = point.get(i).unwrap_or(0.0) as usize;
-            for (k, m) in metrics.iter().enumerate() {
-                let x = m.get(i);
-                if let (Some(x), Some(cells)) = (x, out.by_point.get_mut(p)) {
-                    cells[k].push(x);
-                }
-                if !sweep.samples.is_empty() {
-                    out.metrics[k].push(x);
-                }
+        for i in (0..batch.num_rows()).filter(|&i| status.value(i) == "ok") {
+            for (v, m) in out.metrics.iter_mut().zip(&metrics) {
+                v.push(m.get(i));
             }
             for (v, s) in out.samples.iter_mut().zip(&samples) {
                 v.push(s.get(i).unwrap_or(f64::NAN));
@@ -150,9 +136,9 @@ fn distribution_text(d: &Distribution) -> String {
     format!("{} {{ {} }}", d.name(), params.join(", "))
 }
 
-/// The median of `values` (sorted in place).
-fn median(values: &mut [f64]) -> Option<f64> {
-    band(values, &[0.5]).quantiles[0]
+/// The median of sorted `values`.
+fn median(values: &[f64]) -> Option<f64> {
+    crate::bands::quantile(values, 0.5)
 }
 
 /// Writes `report.html` and `charts/` for a finished sweep in `dir`.
@@ -164,7 +150,8 @@ pub fn write(
     findings: &Findings,
 ) -> io::Result<()> {
     let pts = points(sweep);
-    let mut ok = ok_runs(dir, sweep, pts.len())?;
+    let sampled = sampled_runs(dir, sweep)?;
+    let by_point = &findings.point_metrics;
     let mut settings = vec![
         (
             "scenario".to_string(),
@@ -244,7 +231,13 @@ pub fn write(
                         let mut pooled: Vec<f64> = pts
                             .iter()
                             .filter(|p| p.picks[a] == Some(v))
-                            .flat_map(|p| ok.by_point[p.index][k].iter().copied())
+                            .flat_map(|p| {
+                                by_point
+                                    .get(p.index)
+                                    .map_or(&[][..], |m| &m[k][..])
+                                    .iter()
+                                    .copied()
+                            })
                             .collect();
                         let b = band(&mut pooled, &[0.05, 0.5, 0.95]);
                         s.p5.push(b.quantiles[0]);
@@ -267,7 +260,7 @@ pub fn write(
     let scatters = sweep
         .samples
         .iter()
-        .zip(&ok.samples)
+        .zip(&sampled.samples)
         .map(|(s, xs)| {
             let stride = xs.len().div_ceil(MAX_SCATTER).max(1);
             SampleScatter {
@@ -275,7 +268,7 @@ pub fn write(
                 x: xs.iter().step_by(stride).copied().collect(),
                 metrics: MAIN_METRICS
                     .iter()
-                    .zip(&ok.metrics)
+                    .zip(&sampled.metrics)
                     .map(|(m, ys)| ScatterMetric {
                         metric: m.to_string(),
                         y: ys.iter().step_by(stride).copied().collect(),
@@ -309,15 +302,15 @@ pub fn write(
             metrics: (0..MAIN_METRICS.len())
                 .map(|k| TornadoMetric {
                     metric: MAIN_METRICS[k].to_string(),
-                    base: ok.by_point.first_mut().and_then(|p| median(&mut p[k])),
+                    base: by_point.first().and_then(|p| median(&p[k])),
                     bars: bars_at
                         .iter()
                         .map(|(axis, lo_p, hi_p, lo, hi)| TornadoBar {
                             key: axis.key.path.clone(),
                             low_value: value_text(&axis.values[*lo]),
                             high_value: value_text(&axis.values[*hi]),
-                            low: ok.by_point.get_mut(*lo_p).and_then(|p| median(&mut p[k])),
-                            high: ok.by_point.get_mut(*hi_p).and_then(|p| median(&mut p[k])),
+                            low: by_point.get(*lo_p).and_then(|p| median(&p[k])),
+                            high: by_point.get(*hi_p).and_then(|p| median(&p[k])),
                         })
                         .collect(),
                 })
