@@ -610,8 +610,9 @@ impl<'s> State<'s> {
         let mult = self.rates.multipliers(m, p);
         let mut rev = revenue::adjust(&month_tvl.base_revenue, &mult);
         if wants_contributions {
-            for c in self.tvl.contributions().iter().filter(|c| c.active(m)) {
-                obs.contribution(m, c, c.current, c.base_revenue * mult[c.kind.index()]);
+            for c in self.tvl.contributions().filter(|c| c.active(m)) {
+                let (amount, base_revenue) = self.tvl.month_of(&c, m);
+                obs.contribution(m, &c, amount, base_revenue * mult[c.kind.index()]);
             }
         }
         if let Some(c) = &chain {

@@ -32,11 +32,6 @@ pub struct Contribution {
     pub source: Source,
     /// True for the organic twin of a contracted contribution.
     pub twin: bool,
-    /// Its amount in the month last stepped (0 when not active then).
-    pub current: f64,
-    /// Its revenue in that month before rate adjustments: amount x rate / 12
-    /// (on the undecayed amount under the `revenue_ignores_decay` quirk).
-    pub base_revenue: f64,
 }
 
 impl Contribution {
@@ -96,19 +91,53 @@ impl Chain {
     }
 }
 
+/// A deal's contribution (or its twin) as the monthly sum reads it.
+#[derive(Clone, Debug)]
+struct DealPart {
+    kind: usize,
+    start: u32,
+    end: u32,
+    amount: f64,
+    rate: f64,
+    /// amount x rate / 12, worked out once: the month's revenue unless it
+    /// is a twin earning on its decayed amount.
+    revenue: f64,
+    twin: bool,
+}
+
+/// The recurring contracts: one a month from `first` on, all alike, so none
+/// is stored; those of month m are the ones started in its last `duration`
+/// months, and their twins' figures depend on their age alone.
+#[derive(Clone, Debug)]
+struct Recurring {
+    /// The month of the first.
+    first: u32,
+    amount: f64,
+    rate: f64,
+    /// amount x rate / 12.
+    revenue: f64,
+    duration: u32,
+    /// A twin's TVL and revenue before adjustments by age in months (empty
+    /// without twins): the same numbers the per-twin formula gives.
+    twin_by_age: Vec<(f64, f64)>,
+}
+
 /// All TVL contributions of a run.
 #[derive(Clone, Debug)]
 pub struct TvlBook {
-    contributions: Vec<Contribution>,
+    /// The deals' contributions, each twin after its deal (the order of the
+    /// sums, which fixes their last bits).
+    deals: Vec<Contribution>,
+    /// The same, as the monthly sum reads them; ended ones are dropped.
+    parts: Vec<DealPart>,
+    recurring: Option<Recurring>,
+    /// The last month whose recurring contract was added (0: none yet).
+    recurring_through: u32,
     twin_ratio: f64,
     twin_rate: f64,
     twin_decay: f64,
     twin_duration: u32,
     spawn_twins: bool,
-    recurring_after: u32,
-    recurring_amount: f64,
-    recurring_rate: f64,
-    recurring_duration: u32,
     chain: Option<Chain>,
     /// Revenue on undecayed amounts (the original model's quirk).
     ignore_decay: bool,
@@ -124,27 +153,55 @@ impl TvlBook {
             params: s.tvl.market.clone(),
             tvl: s.tvl.market.chain_initial,
         });
+        let twin_rate = s.tvl.revenue_rates.organic;
+        let twin_ratio = s.tvl.organic.conversion_ratio;
+        let spawn_twins = chain.is_none();
+        let ignore_decay = s.compat.revenue_ignores_decay;
+        // A twin is at most `months - 1` months old within the run.
+        let decay_powers: Vec<f64> = (0..s.tvl.organic.duration_months.min(s.simulation.months))
+            .map(|k| (1.0 - s.tvl.organic.decay_rate).powf(f64::from(k)))
+            .collect();
+        let rc = &s.tvl.recurring_contracts;
+        let recurring = (rc.amount != 0.0).then(|| {
+            let twin_amount = rc.amount * twin_ratio;
+            let twin_by_age = if spawn_twins {
+                decay_powers
+                    .iter()
+                    .map(|p| {
+                        let tvl = twin_amount * p;
+                        let earning = if ignore_decay { twin_amount } else { tvl };
+                        (tvl, revenue::monthly(earning, twin_rate))
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Recurring {
+                first: rc.after_month + 1,
+                amount: rc.amount,
+                rate: rc.revenue_rate,
+                revenue: revenue::monthly(rc.amount, rc.revenue_rate),
+                duration: rc.duration_months,
+                twin_by_age,
+            }
+        });
         let mut book = TvlBook {
-            contributions: Vec::with_capacity(s.deals.len() * 2 + 2 * s.simulation.months as usize),
-            twin_ratio: s.tvl.organic.conversion_ratio,
-            twin_rate: s.tvl.revenue_rates.organic,
+            deals: Vec::new(),
+            parts: Vec::new(),
+            recurring,
+            recurring_through: 0,
+            twin_ratio,
+            twin_rate,
             twin_decay: s.tvl.organic.decay_rate,
             twin_duration: s.tvl.organic.duration_months,
-            spawn_twins: chain.is_none(),
-            ignore_decay: s.compat.revenue_ignores_decay,
-            // A twin is at most `months - 1` months old within the run.
-            decay_powers: (0..s.tvl.organic.duration_months.min(s.simulation.months))
-                .map(|k| (1.0 - s.tvl.organic.decay_rate).powf(f64::from(k)))
-                .collect(),
-            recurring_after: s.tvl.recurring_contracts.after_month,
-            recurring_amount: s.tvl.recurring_contracts.amount,
-            recurring_rate: s.tvl.recurring_contracts.revenue_rate,
-            recurring_duration: s.tvl.recurring_contracts.duration_months,
+            spawn_twins,
             chain,
+            ignore_decay,
+            decay_powers,
         };
         for (i, d) in s.deals.iter().enumerate() {
             if let Some(t) = &d.tvl {
-                book.add(Contribution {
+                let c = Contribution {
                     kind: t.kind,
                     amount: t.amount,
                     rate: t.revenue_rate,
@@ -153,17 +210,31 @@ impl TvlBook {
                     decay: 0.0,
                     source: Source::Deal(i),
                     twin: false,
-                    current: 0.0,
-                    base_revenue: 0.0,
-                });
+                };
+                let twin = book.twin_of(&c);
+                book.deals.push(c);
+                book.deals.extend(twin);
             }
         }
+        book.parts = book
+            .deals
+            .iter()
+            .map(|c| DealPart {
+                kind: c.kind.index(),
+                start: c.start,
+                end: c.end,
+                amount: c.amount,
+                rate: c.rate,
+                revenue: revenue::monthly(c.amount, c.rate),
+                twin: c.twin,
+            })
+            .collect();
         book
     }
 
-    /// Adds a contribution, and its organic twin if it is contracted.
-    fn add(&mut self, c: Contribution) {
-        let twin = (self.spawn_twins && c.kind == TvlKind::Contracted).then(|| Contribution {
+    /// The organic twin of `c`, if it has one (it is contracted).
+    fn twin_of(&self, c: &Contribution) -> Option<Contribution> {
+        (self.spawn_twins && c.kind == TvlKind::Contracted).then(|| Contribution {
             kind: TvlKind::Organic,
             amount: c.amount * self.twin_ratio,
             rate: self.twin_rate,
@@ -172,74 +243,110 @@ impl TvlBook {
             decay: self.twin_decay,
             source: c.source,
             twin: true,
-            current: 0.0,
-            base_revenue: 0.0,
-        });
-        self.contributions.push(c);
-        self.contributions.extend(twin);
+        })
     }
 
     /// Adds month `m`'s recurring contract, if one is due; returns its amount.
     pub fn add_recurring(&mut self, m: u32) -> Option<f64> {
-        if m <= self.recurring_after || self.recurring_amount == 0.0 {
+        let r = self.recurring.as_ref()?;
+        if m < r.first {
             return None;
         }
-        self.add(Contribution {
-            kind: TvlKind::Contracted,
-            amount: self.recurring_amount,
-            rate: self.recurring_rate,
-            start: m,
-            end: m + self.recurring_duration,
-            decay: 0.0,
-            source: Source::Recurring(m),
-            twin: false,
-            current: 0.0,
-            base_revenue: 0.0,
-        });
-        Some(self.recurring_amount)
+        self.recurring_through = m;
+        Some(r.amount)
     }
 
-    /// Moves to month `m`: sets each contribution's `current` amount and
-    /// `base_revenue` (0 when not active), and returns TVL and base revenue by
-    /// kind. One pass does both, since this loop is most of a run's time.
-    /// Ended contributions never return and are dropped.
+    /// Moves to month `m` and returns TVL and base revenue by kind. Every
+    /// sum adds its terms in the order the contributions were added, which
+    /// fixes the last bits; the recurring contracts and their twins, all
+    /// alike, add table entries instead of working out each one.
     pub fn step(&mut self, m: u32) -> TvlMonth {
         let mut out = TvlMonth::default();
         let mut ended = 0;
-        for c in &mut self.contributions {
+        for c in &self.parts {
             if c.end <= m || c.start > m {
                 ended += usize::from(c.end <= m);
-                c.current = 0.0;
-                c.base_revenue = 0.0;
                 continue;
             }
-            // Only twins decay, all at the organic rate: a table lookup.
-            c.current = if c.twin {
-                c.amount * self.decay_powers[(m - c.start) as usize]
+            let (tvl, revenue) = if c.twin {
+                // Twins decay, all at the organic rate: a table lookup.
+                let tvl = c.amount * self.decay_powers[(m - c.start) as usize];
+                let earning = if self.ignore_decay { c.amount } else { tvl };
+                (tvl, revenue::monthly(earning, c.rate))
             } else {
-                c.amount
+                (c.amount, c.revenue)
             };
-            let earning = if self.ignore_decay {
-                c.amount
-            } else {
-                c.current
-            };
-            c.base_revenue = revenue::monthly(earning, c.rate);
-            let k = c.kind.index();
-            out.tvl[k] += c.current;
-            out.base_revenue[k] += c.base_revenue;
+            out.tvl[c.kind] += tvl;
+            out.base_revenue[c.kind] += revenue;
         }
-        // Removing one ended contribution shifts all after it, so they are
-        // dropped in batches, once they are half of the list.
-        if ended * 2 > self.contributions.len() {
-            self.contributions.retain(|c| c.end > m);
+        // Removing one ended part shifts all after it, so they are dropped
+        // in batches, once they are half of the list.
+        if ended * 2 > self.parts.len() {
+            self.parts.retain(|c| c.end > m);
+        }
+        if let Some(r) = &self.recurring {
+            let last = self.recurring_through.min(m);
+            let contracted = TvlKind::Contracted.index();
+            for _ in Self::first_alive(r.first, r.duration, m)..=last {
+                out.tvl[contracted] += r.amount;
+                out.base_revenue[contracted] += r.revenue;
+            }
+            // The twins, oldest first: ages from the oldest down to `m - last`.
+            let first = Self::first_alive(r.first, self.twin_duration, m);
+            if !r.twin_by_age.is_empty() && first <= last {
+                let organic = TvlKind::Organic.index();
+                let ages = &r.twin_by_age[(m - last) as usize..=(m - first) as usize];
+                for (tvl, revenue) in ages.iter().rev() {
+                    out.tvl[organic] += tvl;
+                    out.base_revenue[organic] += revenue;
+                }
+            }
         }
         out
     }
 
-    /// The contributions still held.
-    pub fn contributions(&self) -> &[Contribution] {
-        &self.contributions
+    /// The first start month, from `first` on, of something lasting
+    /// `duration` months that is still running in month `m`.
+    fn first_alive(first: u32, duration: u32, m: u32) -> u32 {
+        first.max((m + 1).saturating_sub(duration))
+    }
+
+    /// Every contribution added so far, in the order added: the deals'
+    /// (each twin after its deal), then the recurring contracts (each
+    /// followed by its twin).
+    pub fn contributions(&self) -> impl Iterator<Item = Contribution> + '_ {
+        let recurring = self.recurring.iter().flat_map(move |r| {
+            (r.first..=self.recurring_through).flat_map(move |s| {
+                let c = Contribution {
+                    kind: TvlKind::Contracted,
+                    amount: r.amount,
+                    rate: r.rate,
+                    start: s,
+                    end: s + r.duration,
+                    decay: 0.0,
+                    source: Source::Recurring(s),
+                    twin: false,
+                };
+                let twin = self.twin_of(&c);
+                std::iter::once(c).chain(twin)
+            })
+        });
+        self.deals.iter().cloned().chain(recurring)
+    }
+
+    /// The amount of `c` in month `m` and its revenue before rate
+    /// adjustments, the same numbers [`TvlBook::step`] adds.
+    pub fn month_of(&self, c: &Contribution, m: u32) -> (f64, f64) {
+        if !c.active(m) {
+            return (0.0, 0.0);
+        }
+        let amount = if c.twin {
+            c.amount * self.decay_powers[(m - c.start) as usize]
+        } else {
+            c.amount
+        };
+        let earning = if self.ignore_decay { c.amount } else { amount };
+        (amount, revenue::monthly(earning, c.rate))
     }
 
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.
@@ -269,8 +376,9 @@ mod tests {
     #[test]
     fn a_contracted_deal_spawns_a_decaying_organic_twin() {
         let mut b = book(DEAL);
-        assert_eq!(b.contributions().len(), 2);
-        let twin = &b.contributions()[1];
+        let all: Vec<Contribution> = b.contributions().collect();
+        assert_eq!(all.len(), 2);
+        let twin = &all[1];
         assert!(twin.twin && twin.source == Source::Deal(0) && twin.rate == 0.02);
         assert_eq!(b.step(1).tvl, [0.0; 4]);
         assert_eq!(b.step(2).tvl, [0.0, 100.0, 20.0, 0.0]);
@@ -282,10 +390,7 @@ mod tests {
         // The twin lives 36 months from its start: months 2..=37.
         assert!(b.step(37).tvl[2] > 0.0);
         assert_eq!(b.step(38).tvl[2], 0.0);
-        assert!(
-            b.contributions().is_empty(),
-            "both have ended and are dropped"
-        );
+        assert_eq!(b.contributions().filter(|c| c.active(38)).count(), 0);
     }
 
     #[test]
@@ -313,18 +418,27 @@ mod tests {
         let mut b = TvlBook::new(&s);
         for m in 1..=60 {
             b.add_recurring(m);
-            b.step(m);
+            let month = b.step(m);
+            let mut sums = TvlMonth::default();
             for c in b.contributions() {
                 let want = if c.active(m) { c.amount_in(m) } else { 0.0 };
-                assert_eq!(c.current, want, "month {m}: {c:?}");
+                let (amount, revenue) = b.month_of(&c, m);
+                assert_eq!(amount, want, "month {m}: {c:?}");
+                if c.active(m) {
+                    sums.tvl[c.kind.index()] += amount;
+                    sums.base_revenue[c.kind.index()] += revenue;
+                }
             }
+            // The sums, contribution by contribution in the order added, are
+            // the step's to the last bit.
+            assert_eq!(month, sums, "month {m}");
         }
     }
 
     #[test]
     fn only_contracted_tvl_has_a_twin() {
         let mut b = book(&DEAL.replace("contracted", "boosted"));
-        assert_eq!(b.contributions().len(), 1);
+        assert_eq!(b.contributions().count(), 1);
         assert_eq!(b.step(2).tvl, [0.0, 0.0, 0.0, 100.0]);
     }
 
@@ -339,7 +453,7 @@ mod tests {
         assert_eq!(b.step(5).tvl[1], 20.0);
         // The month-4 contract ends after month 5.
         assert_eq!(b.step(6).tvl[1], 10.0);
-        let active = b.contributions().iter().filter(|c| c.active(6)).count();
+        let active = b.contributions().filter(|c| c.active(6)).count();
         assert_eq!(
             active, 3,
             "the month-4 contract has ended, its twin runs on"
@@ -352,7 +466,7 @@ mod tests {
                     initial_share = 0.5\nmin_share = 0.1\nshare_decay = 0.2\n";
         let mut b = book(&format!("{text}{DEAL}"));
         assert_eq!(
-            b.contributions().len(),
+            b.contributions().count(),
             1,
             "no organic twins with the chain model"
         );
