@@ -9,7 +9,9 @@ use canopy_model::{builtin, load, run};
 fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| "default".to_string());
-    let n: u32 = args.next().map_or(1000, |a| a.parse().expect("a run count"));
+    let n: u32 = args
+        .next()
+        .map_or(1000, |a| a.parse().expect("a run count"));
     let text = builtin::text(&name).expect("a built-in scenario");
     let scenario = load(&name, text, &[]).expect("a valid scenario");
     let mut months = 0;

@@ -472,11 +472,31 @@ fn uses_randomness(s: &Scenario) -> bool {
         || (s.tvl.market.enabled && s.tvl.market.volatility > 0.0)
 }
 
-/// Per deal: its span and where to find its OAK holder.
-#[derive(Clone, Debug)]
-struct DealSpans {
-    span: DealSpan,
-    holder: Option<usize>,
+/// `active_deals` of every month of `s` (index: the month): each deal is
+/// active from its start to a month known in advance, since its OAK is
+/// distributed in a month known in advance.
+fn active_deals_by_month(s: &Scenario, oak: &Oak) -> Vec<u32> {
+    let months = s.simulation.months;
+    let mut distributed_in: Vec<Option<u32>> = vec![None; s.deals.len()];
+    for h in oak.holders() {
+        distributed_in[h.deal] = oak.distribution_month(h).filter(|&d| d <= months);
+    }
+    // +1 from each deal's first active month, -1 after its last.
+    let mut change = vec![0i64; months as usize + 2];
+    for (d, distributed) in s.deals.iter().zip(distributed_in) {
+        if let Some((first, last)) = DealSpan::of(d).active_months(distributed, months) {
+            change[first as usize] += 1;
+            change[last as usize + 1] -= 1;
+        }
+    }
+    let mut active = 0;
+    change
+        .iter()
+        .map(|c| {
+            active += c;
+            active as u32
+        })
+        .collect()
 }
 
 /// The whole model between two months.
@@ -496,7 +516,8 @@ pub struct State<'s> {
     price: Price,
     rates: RateAdjustments,
     shocks: ShockStream,
-    deals: Vec<DealSpans>,
+    /// `active_deals` by month.
+    active_deals: Vec<u32>,
     /// OAK allocated to deals (fixed for the run).
     oak_allocated: f64,
     month: u32,
@@ -508,15 +529,7 @@ impl<'s> State<'s> {
         let s = scenario.scenario();
         let oak = Oak::new(s);
         let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
-        let deals = s
-            .deals
-            .iter()
-            .enumerate()
-            .map(|(i, d)| DealSpans {
-                span: DealSpan::of(d),
-                holder: oak.holders().iter().position(|h| h.deal == i),
-            })
-            .collect();
+        let active_deals = active_deals_by_month(s, &oak);
         State {
             tvl: TvlBook::new(s),
             pairs: LeafPairs::new(s),
@@ -529,7 +542,7 @@ impl<'s> State<'s> {
             price: Price::new(&s.leaf_price),
             rates: RateAdjustments::new(s),
             shocks: ShockStream::new(s.simulation.seed, uses_randomness(s)),
-            deals,
+            active_deals,
             oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
@@ -545,17 +558,6 @@ impl<'s> State<'s> {
     /// The last month simulated (0 before the first).
     pub fn current_month(&self) -> u32 {
         self.month
-    }
-
-    fn active_deals(&self, m: u32) -> u32 {
-        let holders = self.oak.holders();
-        self.deals
-            .iter()
-            .filter(|d| {
-                d.span
-                    .active(m, d.holder.is_some_and(|h| !holders[h].distributed))
-            })
-            .count() as u32
     }
 
     /// Simulates month `m`; an error names the quantity that failed.
@@ -581,7 +583,7 @@ impl<'s> State<'s> {
         }
 
         // 2. The active deals.
-        let active_deals = self.active_deals(m);
+        let active_deals = self.active_deals[m as usize];
         for (i, _) in s
             .deals
             .iter()
