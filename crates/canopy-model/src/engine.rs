@@ -316,26 +316,24 @@ pub fn run_observed<O: Observer + ?Sized>(
     obs: &mut O,
 ) -> Result<Vec<MonthRecord>, RunError> {
     let mut state = State::new(ScenarioRef::Borrowed(s));
-    let months = s.simulation.months;
-    let mut records = Vec::with_capacity(months as usize);
+    // Every month's record is written in its place (no copy), and the
+    // months not simulated are cut off at the end.
+    let mut records = vec![MonthRecord::default(); s.simulation.months as usize];
     // Asked once: the answer cannot change during a run worth watching.
     let wants = obs.wants_contributions();
-    for m in 1..=months {
-        match state.step(m, obs, wants) {
-            Ok(record) => {
-                let flow = obs.month_end(&record, &state);
-                records.push(record);
-                if flow.is_break() {
-                    break;
-                }
-            }
-            Err(failure) => {
-                return Err(RunError {
-                    month: m,
-                    failure,
-                    records,
-                });
-            }
+    for i in 0..records.len() {
+        let m = i as u32 + 1;
+        if let Err(failure) = state.step(m, obs, wants, &mut records[i]) {
+            records.truncate(i);
+            return Err(RunError {
+                month: m,
+                failure,
+                records,
+            });
+        }
+        if obs.month_end(&records[i], &state).is_break() {
+            records.truncate(i + 1);
+            break;
         }
     }
     Ok(records)
@@ -409,8 +407,9 @@ impl Simulation {
         }
         let m = self.state.month + 1;
         let wants = obs.wants_contributions();
-        match self.state.step(m, obs, wants) {
-            Ok(record) => {
+        let mut record = MonthRecord::default();
+        match self.state.step(m, obs, wants, &mut record) {
+            Ok(()) => {
                 if obs.month_end(&record, &self.state).is_break() {
                     self.finished = true;
                     self.stopped = true;
@@ -560,13 +559,15 @@ impl<'s> State<'s> {
         self.month
     }
 
-    /// Simulates month `m`; an error names the quantity that failed.
+    /// Simulates month `m` and writes its record into `record`; an error
+    /// names the quantity that failed.
     fn step<O: Observer + ?Sized>(
         &mut self,
         m: u32,
         obs: &mut O,
         wants_contributions: bool,
-    ) -> Result<MonthRecord, Failure> {
+        record: &mut MonthRecord,
+    ) -> Result<(), Failure> {
         let s = self.scenario.scenario();
         self.month = m;
         let z = self.shocks.next_month();
@@ -716,7 +717,7 @@ impl<'s> State<'s> {
         self.revenue_cumulative += revenue_total;
         let pairs = self.pairs.totals(m);
         let aegis_value = self.aegis.value(p);
-        let record = MonthRecord {
+        *record = MonthRecord {
             month: m,
             leaf_price: p,
             tvl,
@@ -748,8 +749,7 @@ impl<'s> State<'s> {
             chain_tvl: chain.map(|c| c.chain_tvl),
             market_share: chain.map(|c| c.market_share),
         };
-        self.check(m, &record)?;
-        Ok(record)
+        self.check(m, record)
     }
 
     /// The price of the month before (the initial price before month 1).
