@@ -318,7 +318,8 @@ pub fn run_observed<O: Observer + ?Sized>(
     let mut state = State::new(ScenarioRef::Borrowed(s));
     // Every month's record is written in its place (no copy), and the
     // months not simulated are cut off at the end.
-    let mut records = vec![MonthRecord::default(); s.simulation.months as usize];
+    let mut records = Vec::new();
+    records.resize_with(s.simulation.months as usize, MonthRecord::default);
     // Asked once: the answer cannot change during a run worth watching.
     let wants = obs.wants_contributions();
     for i in 0..records.len() {

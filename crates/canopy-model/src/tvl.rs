@@ -92,7 +92,7 @@ impl Chain {
 }
 
 /// A deal's contribution (or its twin) as the monthly sum reads it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct DealPart {
     kind: usize,
     start: u32,
@@ -103,6 +103,24 @@ struct DealPart {
     /// is a twin earning on its decayed amount.
     revenue: f64,
     twin: bool,
+}
+
+/// The deals' parts running in a month. The set changes only in the months
+/// one starts or ends, when it is gathered again; between those, the parts
+/// that do not decay add the same numbers every month.
+#[derive(Clone, Debug, Default)]
+struct Running {
+    /// The month last stepped (0: none yet).
+    month: u32,
+    /// The first month after the last gathering in which a part starts or
+    /// ends (0: to be gathered).
+    until: u32,
+    /// TVL and revenue of the running parts, by kind, apart from organic
+    /// parts that are listed in `organic`.
+    steady: TvlMonth,
+    /// The running organic parts, in order, when some of them are twins
+    /// (their figures are worked out every month).
+    organic: Vec<DealPart>,
 }
 
 /// The recurring contracts: one a month from `first` on, all alike, so none
@@ -128,8 +146,12 @@ pub struct TvlBook {
     /// The deals' contributions, each twin after its deal (the order of the
     /// sums, which fixes their last bits).
     deals: Vec<Contribution>,
-    /// The same, as the monthly sum reads them; ended ones are dropped.
+    /// The same, as the monthly sum reads them.
     parts: Vec<DealPart>,
+    /// Whether the deals' organic parts include twins, whose figures change
+    /// every month.
+    organic_decays: bool,
+    running: Running,
     recurring: Option<Recurring>,
     /// The last month whose recurring contract was added (0: none yet).
     recurring_through: u32,
@@ -188,6 +210,8 @@ impl TvlBook {
         let mut book = TvlBook {
             deals: Vec::new(),
             parts: Vec::new(),
+            organic_decays: false,
+            running: Running::default(),
             recurring,
             recurring_through: 0,
             twin_ratio,
@@ -199,6 +223,7 @@ impl TvlBook {
             ignore_decay,
             decay_powers,
         };
+        book.deals.reserve(2 * s.deals.len());
         for (i, d) in s.deals.iter().enumerate() {
             if let Some(t) = &d.tvl {
                 let c = Contribution {
@@ -229,6 +254,8 @@ impl TvlBook {
                 twin: c.twin,
             })
             .collect();
+        book.organic_decays = book.parts.iter().any(|c| c.twin);
+        book.running.organic.reserve(book.parts.len());
         book
     }
 
@@ -261,48 +288,80 @@ impl TvlBook {
     /// fixes the last bits; the recurring contracts and their twins, all
     /// alike, add table entries instead of working out each one.
     pub fn step(&mut self, m: u32) -> TvlMonth {
-        let mut out = TvlMonth::default();
-        let mut ended = 0;
-        for c in &self.parts {
-            if c.end <= m || c.start > m {
-                ended += usize::from(c.end <= m);
-                continue;
-            }
-            let (tvl, revenue) = if c.twin {
-                // Twins decay, all at the organic rate: a table lookup.
-                let tvl = c.amount * self.decay_powers[(m - c.start) as usize];
-                let earning = if self.ignore_decay { c.amount } else { tvl };
-                (tvl, revenue::monthly(earning, c.rate))
-            } else {
-                (c.amount, c.revenue)
-            };
-            out.tvl[c.kind] += tvl;
-            out.base_revenue[c.kind] += revenue;
+        if m >= self.running.until || m < self.running.month {
+            self.gather(m);
         }
-        // Removing one ended part shifts all after it, so they are dropped
-        // in batches, once they are half of the list.
-        if ended * 2 > self.parts.len() {
-            self.parts.retain(|c| c.end > m);
+        self.running.month = m;
+        let mut out = self.running.steady;
+        let organic = TvlKind::Organic.index();
+        let (mut organic_tvl, mut organic_revenue) = (out.tvl[organic], out.base_revenue[organic]);
+        for c in &self.running.organic {
+            let (tvl, revenue) = self.part_in(c, m);
+            organic_tvl += tvl;
+            organic_revenue += revenue;
         }
         if let Some(r) = &self.recurring {
             let last = self.recurring_through.min(m);
             let contracted = TvlKind::Contracted.index();
-            for _ in Self::first_alive(r.first, r.duration, m)..=last {
+            let first = Self::first_alive(r.first, r.duration, m);
+            for _ in 0..(last + 1).saturating_sub(first) {
                 out.tvl[contracted] += r.amount;
                 out.base_revenue[contracted] += r.revenue;
             }
             // The twins, oldest first: ages from the oldest down to `m - last`.
             let first = Self::first_alive(r.first, self.twin_duration, m);
             if !r.twin_by_age.is_empty() && first <= last {
-                let organic = TvlKind::Organic.index();
                 let ages = &r.twin_by_age[(m - last) as usize..=(m - first) as usize];
                 for (tvl, revenue) in ages.iter().rev() {
-                    out.tvl[organic] += tvl;
-                    out.base_revenue[organic] += revenue;
+                    organic_tvl += tvl;
+                    organic_revenue += revenue;
                 }
             }
         }
+        out.tvl[organic] = organic_tvl;
+        out.base_revenue[organic] = organic_revenue;
         out
+    }
+
+    /// The TVL and revenue before adjustments of part `c` in month `m`
+    /// (it is running then).
+    fn part_in(&self, c: &DealPart, m: u32) -> (f64, f64) {
+        if c.twin {
+            // Twins decay, all at the organic rate: a table lookup.
+            let tvl = c.amount * self.decay_powers[(m - c.start) as usize];
+            let revenue = if self.ignore_decay {
+                c.revenue
+            } else {
+                revenue::monthly(tvl, c.rate)
+            };
+            (tvl, revenue)
+        } else {
+            (c.amount, c.revenue)
+        }
+    }
+
+    /// Gathers the parts running in month `m`: sums those that do not
+    /// decay, lists the organic ones if some decay, and notes the next
+    /// month in which one starts or ends.
+    fn gather(&mut self, m: u32) {
+        let organic = TvlKind::Organic.index();
+        let running = &mut self.running;
+        running.steady = TvlMonth::default();
+        running.organic.clear();
+        running.until = u32::MAX;
+        for c in &self.parts {
+            if m < c.start {
+                running.until = running.until.min(c.start);
+            } else if m < c.end {
+                running.until = running.until.min(c.end);
+                if self.organic_decays && c.kind == organic {
+                    running.organic.push(*c);
+                } else {
+                    running.steady.tvl[c.kind] += c.amount;
+                    running.steady.base_revenue[c.kind] += c.revenue;
+                }
+            }
+        }
     }
 
     /// The first start month, from `first` on, of something lasting
