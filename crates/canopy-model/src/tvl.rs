@@ -1,6 +1,9 @@
 //! TVL contributions: deals, organic twins, recurring contracts, decay, and
 //! the chain-driven organic TVL of the `tvl.market` model.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use crate::revenue;
 use crate::scenario::{ChainTvl, Scenario, TvlKind};
 
@@ -135,9 +138,80 @@ struct Recurring {
     /// amount x rate / 12.
     revenue: f64,
     duration: u32,
-    /// A twin's TVL and revenue before adjustments by age in months (empty
-    /// without twins): the same numbers the per-twin formula gives.
-    twin_by_age: Vec<(f64, f64)>,
+}
+
+/// What the twins' tables are worked out from, as bits: a table is reused
+/// only for the very same numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TwinInputs {
+    decay: u64,
+    /// The number of ages a twin can reach within the run.
+    ages: u32,
+    /// A recurring contract's twin's amount, if there are such twins.
+    recurring_amount: Option<u64>,
+    rate: u64,
+    ignore_decay: bool,
+}
+
+/// What the twins of a run share, worked out once: the decay factor by
+/// age, and a recurring contract's twin's figures by age.
+#[derive(Debug)]
+struct TwinTables {
+    inputs: TwinInputs,
+    /// (1 - decay)^k for the ages k (the same numbers `amount_in` uses).
+    powers: Vec<f64>,
+    /// A recurring contract's twin's TVL and revenue before adjustments by
+    /// age (empty without such twins): what the per-twin formula gives.
+    recurring: Vec<(f64, f64)>,
+}
+
+thread_local! {
+    /// The twins' tables last built on this thread: a sweep's runs mostly
+    /// share them, and building them (a `powf` per age) was a tenth of a run.
+    static LAST_TWIN_TABLES: RefCell<Option<Arc<TwinTables>>> = const { RefCell::new(None) };
+}
+
+impl TwinTables {
+    /// The tables for `inputs`: the last ones built on this thread if they
+    /// match, else new ones.
+    fn of(inputs: TwinInputs) -> Arc<TwinTables> {
+        LAST_TWIN_TABLES.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some(t) if t.inputs == inputs => Arc::clone(t),
+                _ => {
+                    let t = Arc::new(Self::build(inputs));
+                    *last = Some(Arc::clone(&t));
+                    t
+                }
+            }
+        })
+    }
+
+    fn build(inputs: TwinInputs) -> TwinTables {
+        let decay = f64::from_bits(inputs.decay);
+        let rate = f64::from_bits(inputs.rate);
+        // `powf`, like the original's `**`: `powi` differs in the last bit.
+        let powers: Vec<f64> = (0..inputs.ages)
+            .map(|k| (1.0 - decay).powf(f64::from(k)))
+            .collect();
+        let recurring = match inputs.recurring_amount.map(f64::from_bits) {
+            Some(amount) => powers
+                .iter()
+                .map(|p| {
+                    let tvl = amount * p;
+                    let earning = if inputs.ignore_decay { amount } else { tvl };
+                    (tvl, revenue::monthly(earning, rate))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        TwinTables {
+            inputs,
+            powers,
+            recurring,
+        }
+    }
 }
 
 /// All TVL contributions of a run.
@@ -163,9 +237,9 @@ pub struct TvlBook {
     chain: Option<Chain>,
     /// Revenue on undecayed amounts (the original model's quirk).
     ignore_decay: bool,
-    /// (1 - decay)^k for the twins' ages k, computed once rather than per
-    /// contribution and month (the same numbers `amount_in` uses).
-    decay_powers: Vec<f64>,
+    /// The twins' figures by age, computed once rather than per
+    /// contribution and month.
+    twins: Arc<TwinTables>,
 }
 
 impl TvlBook {
@@ -179,33 +253,22 @@ impl TvlBook {
         let twin_ratio = s.tvl.organic.conversion_ratio;
         let spawn_twins = chain.is_none();
         let ignore_decay = s.compat.revenue_ignores_decay;
-        // A twin is at most `months - 1` months old within the run.
-        let decay_powers: Vec<f64> = (0..s.tvl.organic.duration_months.min(s.simulation.months))
-            .map(|k| (1.0 - s.tvl.organic.decay_rate).powf(f64::from(k)))
-            .collect();
         let rc = &s.tvl.recurring_contracts;
-        let recurring = (rc.amount != 0.0).then(|| {
-            let twin_amount = rc.amount * twin_ratio;
-            let twin_by_age = if spawn_twins {
-                decay_powers
-                    .iter()
-                    .map(|p| {
-                        let tvl = twin_amount * p;
-                        let earning = if ignore_decay { twin_amount } else { tvl };
-                        (tvl, revenue::monthly(earning, twin_rate))
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Recurring {
-                first: rc.after_month + 1,
-                amount: rc.amount,
-                rate: rc.revenue_rate,
-                revenue: revenue::monthly(rc.amount, rc.revenue_rate),
-                duration: rc.duration_months,
-                twin_by_age,
-            }
+        let twins = TwinTables::of(TwinInputs {
+            decay: s.tvl.organic.decay_rate.to_bits(),
+            // A twin is at most `months - 1` months old within the run.
+            ages: s.tvl.organic.duration_months.min(s.simulation.months),
+            recurring_amount: (spawn_twins && rc.amount != 0.0)
+                .then(|| (rc.amount * twin_ratio).to_bits()),
+            rate: twin_rate.to_bits(),
+            ignore_decay,
+        });
+        let recurring = (rc.amount != 0.0).then(|| Recurring {
+            first: rc.after_month + 1,
+            amount: rc.amount,
+            rate: rc.revenue_rate,
+            revenue: revenue::monthly(rc.amount, rc.revenue_rate),
+            duration: rc.duration_months,
         });
         let mut book = TvlBook {
             deals: Vec::new(),
@@ -221,7 +284,7 @@ impl TvlBook {
             spawn_twins,
             chain,
             ignore_decay,
-            decay_powers,
+            twins,
         };
         book.deals.reserve(2 * s.deals.len());
         for (i, d) in s.deals.iter().enumerate() {
@@ -310,8 +373,9 @@ impl TvlBook {
             }
             // The twins, oldest first: ages from the oldest down to `m - last`.
             let first = Self::first_alive(r.first, self.twin_duration, m);
-            if !r.twin_by_age.is_empty() && first <= last {
-                let ages = &r.twin_by_age[(m - last) as usize..=(m - first) as usize];
+            let by_age = &self.twins.recurring;
+            if !by_age.is_empty() && first <= last {
+                let ages = &by_age[(m - last) as usize..=(m - first) as usize];
                 for (tvl, revenue) in ages.iter().rev() {
                     organic_tvl += tvl;
                     organic_revenue += revenue;
@@ -328,7 +392,7 @@ impl TvlBook {
     fn part_in(&self, c: &DealPart, m: u32) -> (f64, f64) {
         if c.twin {
             // Twins decay, all at the organic rate: a table lookup.
-            let tvl = c.amount * self.decay_powers[(m - c.start) as usize];
+            let tvl = c.amount * self.twins.powers[(m - c.start) as usize];
             let revenue = if self.ignore_decay {
                 c.revenue
             } else {
@@ -400,7 +464,7 @@ impl TvlBook {
             return (0.0, 0.0);
         }
         let amount = if c.twin {
-            c.amount * self.decay_powers[(m - c.start) as usize]
+            c.amount * self.twins.powers[(m - c.start) as usize]
         } else {
             c.amount
         };
