@@ -518,6 +518,12 @@ pub struct State<'s> {
     shocks: ShockStream,
     /// `active_deals` by month.
     active_deals: Vec<u32>,
+    /// (start month, deal) of every deal, in order of start.
+    deal_starts: Vec<(u32, usize)>,
+    /// The first of `deal_starts` not yet told.
+    next_start: usize,
+    /// Whether market flows are on.
+    market_flows: bool,
     /// OAK allocated to deals (fixed for the run).
     oak_allocated: f64,
     month: u32,
@@ -530,6 +536,13 @@ impl<'s> State<'s> {
         let oak = Oak::new(s);
         let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
         let active_deals = active_deals_by_month(s, &oak);
+        let mut deal_starts: Vec<(u32, usize)> = s
+            .deals
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.start_month, i))
+            .collect();
+        deal_starts.sort_unstable();
         State {
             tvl: TvlBook::new(s),
             pairs: LeafPairs::new(s),
@@ -543,6 +556,9 @@ impl<'s> State<'s> {
             rates: RateAdjustments::new(s),
             shocks: ShockStream::new(s.simulation.seed, uses_randomness(s)),
             active_deals,
+            deal_starts,
+            next_start: 0,
+            market_flows: s.market.enabled(),
             oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
@@ -586,13 +602,12 @@ impl<'s> State<'s> {
 
         // 2. The active deals.
         let active_deals = self.active_deals[m as usize];
-        for (i, _) in s
-            .deals
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.start_month == m)
-        {
-            obs.event(m, &Event::DealStarts { deal: i });
+        while let Some(&(start, deal)) = self.deal_starts.get(self.next_start) {
+            if start > m {
+                break;
+            }
+            self.next_start += 1;
+            obs.event(m, &Event::DealStarts { deal });
         }
 
         // 3. The pairs' liquidity, at last month's price.
@@ -697,7 +712,7 @@ impl<'s> State<'s> {
         });
         self.ledger.paid_usdc += usdc_out;
         self.ledger.paid_leaf += leaf_out;
-        let market_flow = s.market.enabled().then(|| {
+        let market_flow = self.market_flows.then(|| {
             let wanted = market::flow(&s.market, m, z.z2, leaf_out, p);
             let fill = self.pairs.trade(m, p, wanted);
             self.price.record_flow(fill.executed, fill.depth);
