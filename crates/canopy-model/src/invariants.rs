@@ -65,6 +65,7 @@ fn at_most(a: f64, b: f64) -> bool {
 
 /// The first invariant broken, with the numbers it compared; `check_usdc`
 /// is false where a quirk creates USDC.
+#[inline]
 pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<Failure> {
     let leaf_have = b.aegis_leaf + b.pairs_leaf + l.withdrawn_leaf + l.paid_leaf;
     let leaf_want = b.initial_aegis_leaf + b.initial_pairs_leaf + l.market_leaf_in;

@@ -228,11 +228,20 @@ impl MonthRecord {
     }
 
     /// The name of the first value that is not finite, if any.
+    #[inline]
     pub fn first_non_finite(&self) -> Option<&'static str> {
-        // Fast path: one test of the sum of every column.
+        // Fast path, inline: one test of the sum of every column.
         if all_finite(self) {
-            return None;
+            None
+        } else {
+            self.search_non_finite()
         }
+    }
+
+    /// The slow path of [`MonthRecord::first_non_finite`]: column by column.
+    #[cold]
+    #[inline(never)]
+    fn search_non_finite(&self) -> Option<&'static str> {
         COLUMNS
             .iter()
             .find(|c| (c.get)(self).is_some_and(|x| !x.is_finite()))
