@@ -160,8 +160,9 @@ struct TwinTables {
     inputs: TwinInputs,
     /// (1 - decay)^k for the ages k (the same numbers `amount_in` uses).
     powers: Vec<f64>,
-    /// A recurring contract's twin's TVL and revenue before adjustments by
-    /// age (empty without such twins): what the per-twin formula gives.
+    /// A recurring contract's twin's TVL and revenue before adjustments,
+    /// oldest age first (the order they are added in; empty without such
+    /// twins): what the per-twin formula gives.
     recurring: Vec<(f64, f64)>,
 }
 
@@ -198,6 +199,7 @@ impl TwinTables {
         let recurring = match inputs.recurring_amount.map(f64::from_bits) {
             Some(amount) => powers
                 .iter()
+                .rev()
                 .map(|p| {
                     let tvl = amount * p;
                     let earning = if inputs.ignore_decay { amount } else { tvl };
@@ -373,10 +375,12 @@ impl TvlBook {
             }
             // The twins, oldest first: ages from the oldest down to `m - last`.
             let first = Self::first_alive(r.first, self.twin_duration, m);
-            let by_age = &self.twins.recurring;
-            if !by_age.is_empty() && first <= last {
-                let ages = &by_age[(m - last) as usize..=(m - first) as usize];
-                for (tvl, revenue) in ages.iter().rev() {
+            let oldest_first = &self.twins.recurring;
+            if !oldest_first.is_empty() && first <= last {
+                // Ages m - first down to m - last.
+                let oldest = oldest_first.len() - 1 - (m - first) as usize;
+                let ages = &oldest_first[oldest..=oldest + (last - first) as usize];
+                for (tvl, revenue) in ages {
                     organic_tvl += tvl;
                     organic_revenue += revenue;
                 }
