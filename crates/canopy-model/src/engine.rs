@@ -318,8 +318,9 @@ pub fn run_observed<O: Observer + ?Sized>(
     let mut state = State::new(ScenarioRef::Borrowed(s));
     // Every month's record is written in its place (no copy), and the
     // months not simulated are cut off at the end.
-    let mut records = Vec::new();
-    records.resize_with(s.simulation.months as usize, MonthRecord::default);
+    let months = s.simulation.months as usize;
+    let mut records = Vec::with_capacity(months);
+    records.resize_with(months, MonthRecord::default);
     // Asked once: the answer cannot change during a run worth watching.
     let wants = obs.wants_contributions();
     for i in 0..records.len() {
@@ -542,7 +543,10 @@ impl<'s> State<'s> {
             .enumerate()
             .map(|(i, d)| (d.start_month, i))
             .collect();
-        deal_starts.sort_unstable();
+        // Deals are usually listed in order of start already.
+        if !deal_starts.is_sorted() {
+            deal_starts.sort_unstable();
+        }
         State {
             tvl: TvlBook::new(s),
             pairs: LeafPairs::new(s),

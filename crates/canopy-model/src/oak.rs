@@ -98,23 +98,20 @@ pub struct Oak {
 impl Oak {
     /// The allocations of `s`'s deals, none distributed.
     pub fn new(s: &Scenario) -> Self {
-        let holders = s
-            .deals
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let o = d.oak.as_ref()?;
-                Some(Holder {
-                    deal: i,
-                    amount: o.amount,
-                    start: d.start_month,
-                    vesting: o.vesting_months,
-                    threshold: o.irr_threshold,
-                    distributed: false,
-                    redeemed: false,
-                })
+        // Sized for every deal: one allocation, not a few growing ones.
+        let mut holders = Vec::with_capacity(s.deals.len());
+        holders.extend(s.deals.iter().enumerate().filter_map(|(i, d)| {
+            let o = d.oak.as_ref()?;
+            Some(Holder {
+                deal: i,
+                amount: o.amount,
+                start: d.start_month,
+                vesting: o.vesting_months,
+                threshold: o.irr_threshold,
+                distributed: false,
+                redeemed: false,
             })
-            .collect();
+        }));
         let mut oak = Oak {
             holders,
             total_supply: s.oak.total_supply,
