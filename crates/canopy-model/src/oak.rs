@@ -180,10 +180,15 @@ impl Oak {
     }
 
     /// Distributes the allocations due in month `m`; calls `each` with each.
-    pub fn distribute(&mut self, m: u32, mut each: impl FnMut(&Holder)) {
-        if m < self.next_due {
-            return;
+    #[inline]
+    pub fn distribute(&mut self, m: u32, each: impl FnMut(&Holder)) {
+        // Most months none is due: that test is inline, the rest is not.
+        if m >= self.next_due {
+            self.distribute_due(m, each);
         }
+    }
+
+    fn distribute_due(&mut self, m: u32, mut each: impl FnMut(&Holder)) {
         for i in 0..self.holders.len() {
             if !self.holders[i].distributed && self.due(&self.holders[i], m) {
                 let h = &mut self.holders[i];
@@ -234,10 +239,15 @@ impl Oak {
 
     /// Redeems, in deal order, every holder the IRR rule sends out, paying
     /// each its pro-rata share of AEGIS; calls `each` with each redemption.
-    pub fn redeem(&mut self, irr: Irr, aegis: &mut Aegis, mut each: impl FnMut(&Redemption)) {
-        if self.holding == 0 || matches!(irr, Irr::NotOpen | Irr::Undefined) {
-            return;
+    #[inline]
+    pub fn redeem(&mut self, irr: Irr, aegis: &mut Aegis, each: impl FnMut(&Redemption)) {
+        // Most months nobody can redeem: that test is inline, the rest is not.
+        if self.holding > 0 && !matches!(irr, Irr::NotOpen | Irr::Undefined) {
+            self.redeem_holders(irr, aegis, each);
         }
+    }
+
+    fn redeem_holders(&mut self, irr: Irr, aegis: &mut Aegis, mut each: impl FnMut(&Redemption)) {
         for i in 0..self.holders.len() {
             let h = &self.holders[i];
             if !h.distributed || h.redeemed || !irr.redeems(h.threshold) {
