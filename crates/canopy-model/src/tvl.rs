@@ -125,9 +125,10 @@ struct Running {
 /// The organic twins' TVL as a running total. They all decay at the same
 /// rate, so a month's total is last month's, less the twins that ended,
 /// decayed by one month, plus the twins born this month: no pass over them.
-/// The months in which a deal's twin ends, or stepped out of order, add
-/// them up one by one. The running total's rounding differs from the
-/// one-by-one sum's by about 1e-15 relative.
+/// A month in which the twins that end hold more than half the total, or
+/// stepped out of order, adds them up one by one instead. The running
+/// total's rounding differs from the one-by-one sum's by about 1e-15
+/// relative.
 #[derive(Clone, Debug, Default)]
 struct TwinTotal {
     /// Their TVL.
@@ -141,15 +142,19 @@ struct TwinTotal {
     count: u32,
 }
 
-/// The deals' twins born in a month, and whether one ended.
+/// The deals' twins born and ended in a month.
 #[derive(Clone, Copy, Debug, Default)]
 struct TwinChange {
     /// The amounts of those born.
     born: f64,
     /// How many were born.
-    count: u32,
-    /// Whether one ended.
-    ended: bool,
+    born_count: u32,
+    /// The TVL the ended ones had the month before.
+    ended_tvl: f64,
+    /// The amounts of those ended.
+    ended_amount: f64,
+    /// How many ended.
+    ended_count: u32,
 }
 
 /// The recurring contracts: one a month from `first` on, all alike, so none
@@ -384,8 +389,8 @@ impl TvlBook {
             } else {
                 TwinChange::default()
             };
-            if deal_twins.ended {
-                // Taking a deal's twin out of the total could leave its
+            if 2.0 * deal_twins.ended_tvl > self.twin_total.tvl {
+                // Taking out more than half the total could leave its
                 // rounding large beside what remains: add them up instead.
                 self.twin_total = self.count_twins(m);
             } else {
@@ -447,7 +452,7 @@ impl TvlBook {
     }
 
     /// Moves the twins' running total from month `m - 1` to `m`, given the
-    /// deals' twins born in `m` (none ended).
+    /// deals' twins born and ended in `m`.
     fn advance_twins(&mut self, m: u32, deal_twins: TwinChange) {
         // Recurring twins, if any: (first month, last month added, amount).
         let recurring = self
@@ -462,7 +467,9 @@ impl TvlBook {
                 )
             });
         let t = &mut self.twin_total;
-        t.count += deal_twins.count;
+        t.tvl -= deal_twins.ended_tvl;
+        t.undecayed -= deal_twins.ended_amount;
+        t.count = t.count + deal_twins.born_count - deal_twins.ended_count;
         if let Some((first, last, amount)) = recurring {
             // The twin born `twin_duration` months ago ends: it leaves at
             // last month's figure, the table's oldest age.
@@ -505,7 +512,7 @@ impl TvlBook {
 
     /// Gathers the parts running in month `m`: sums those that do not
     /// decay, and notes the next month in which one starts or ends; returns
-    /// the deals' twins born in `m`, and whether one ended.
+    /// the deals' twins born and ended in `m`.
     fn gather(&mut self, m: u32) -> TwinChange {
         let running = &mut self.running;
         running.steady = TvlMonth::default();
@@ -521,10 +528,13 @@ impl TvlBook {
                     running.steady.base_revenue[c.kind] += c.revenue;
                 } else if m == c.start {
                     change.born += c.amount;
-                    change.count += 1;
+                    change.born_count += 1;
                 }
             } else if c.twin && m == c.end {
-                change.ended = true;
+                // It leaves at last month's figure.
+                change.ended_tvl += c.amount * self.twins.powers[(m - 1 - c.start) as usize];
+                change.ended_amount += c.amount;
+                change.ended_count += 1;
             }
         }
         change
