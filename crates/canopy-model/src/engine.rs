@@ -543,10 +543,8 @@ impl<'s> State<'s> {
             .enumerate()
             .map(|(i, d)| (d.start_month, i))
             .collect();
-        // Deals are usually listed in order of start already.
-        if !deal_starts.is_sorted() {
-            deal_starts.sort_unstable();
-        }
+        // By month; deals of the same month stay in deal order.
+        deal_starts.sort_by_key(|&(start, _)| start);
         State {
             tvl: TvlBook::new(s),
             pairs: LeafPairs::new(s),
