@@ -329,27 +329,26 @@ fn run_from<O: Observer + ?Sized>(
     mut state: State<'_>,
     obs: &mut O,
 ) -> Result<Vec<MonthRecord>, RunError> {
-    let s = state.scenario.scenario();
-    let months = s.simulation.months;
-    let mut records = Vec::with_capacity(months as usize);
+    // Every month's record is written in its place (no copy), and the
+    // months not simulated are cut off at the end.
+    let months = state.scenario.scenario().simulation.months as usize;
+    let mut records = Vec::with_capacity(months);
+    records.resize_with(months, MonthRecord::default);
     // Asked once: the answer cannot change during a run worth watching.
     let wants = obs.wants_contributions();
-    for m in 1..=months {
-        match state.step(m, obs, wants) {
-            Ok(record) => {
-                let flow = obs.month_end(&record, &state);
-                records.push(record);
-                if flow.is_break() {
-                    break;
-                }
-            }
-            Err(failure) => {
-                return Err(RunError {
-                    month: m,
-                    failure,
-                    records,
-                });
-            }
+    for i in 0..records.len() {
+        let m = i as u32 + 1;
+        if let Err(failure) = state.step(m, obs, wants, &mut records[i]) {
+            records.truncate(i);
+            return Err(RunError {
+                month: m,
+                failure,
+                records,
+            });
+        }
+        if obs.month_end(&records[i], &state).is_break() {
+            records.truncate(i + 1);
+            break;
         }
     }
     Ok(records)
@@ -423,8 +422,9 @@ impl Simulation {
         }
         let m = self.state.month + 1;
         let wants = obs.wants_contributions();
-        match self.state.step(m, obs, wants) {
-            Ok(record) => {
+        let mut record = MonthRecord::default();
+        match self.state.step(m, obs, wants, &mut record) {
+            Ok(()) => {
                 if obs.month_end(&record, &self.state).is_break() {
                     self.finished = true;
                     self.stopped = true;
@@ -486,11 +486,31 @@ fn uses_randomness(s: &Scenario) -> bool {
         || (s.tvl.market.enabled && s.tvl.market.volatility > 0.0)
 }
 
-/// Per deal: its span and where to find its OAK holder.
-#[derive(Clone, Debug)]
-struct DealSpans {
-    span: DealSpan,
-    holder: Option<usize>,
+/// `active_deals` of every month of `s` (index: the month): each deal is
+/// active from its start to a month known in advance, since its OAK is
+/// distributed in a month known in advance.
+fn active_deals_by_month(s: &Scenario, oak: &Oak) -> Vec<u32> {
+    let months = s.simulation.months;
+    let mut distributed_in: Vec<Option<u32>> = vec![None; s.deals.len()];
+    for h in oak.holders() {
+        distributed_in[h.deal] = oak.distribution_month(h).filter(|&d| d <= months);
+    }
+    // +1 from each deal's first active month, -1 after its last.
+    let mut change = vec![0i64; months as usize + 2];
+    for (d, distributed) in s.deals.iter().zip(distributed_in) {
+        if let Some((first, last)) = DealSpan::of(d).active_months(distributed, months) {
+            change[first as usize] += 1;
+            change[last as usize + 1] -= 1;
+        }
+    }
+    let mut active = 0;
+    change
+        .iter()
+        .map(|c| {
+            active += c;
+            active as u32
+        })
+        .collect()
 }
 
 /// The whole model between two months.
@@ -510,7 +530,14 @@ pub struct State<'s> {
     price: Price,
     rates: RateAdjustments,
     shocks: ShockStream,
-    deals: Vec<DealSpans>,
+    /// `active_deals` by month.
+    active_deals: Vec<u32>,
+    /// (start month, deal) of every deal, in order of start.
+    deal_starts: Vec<(u32, usize)>,
+    /// The first of `deal_starts` not yet told.
+    next_start: usize,
+    /// Whether market flows are on.
+    market_flows: bool,
     /// OAK allocated to deals (fixed for the run).
     oak_allocated: f64,
     month: u32,
@@ -528,15 +555,15 @@ impl<'s> State<'s> {
         let s = scenario.scenario();
         let oak = Oak::new(s);
         let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
-        let deals = s
+        let active_deals = active_deals_by_month(s, &oak);
+        let mut deal_starts: Vec<(u32, usize)> = s
             .deals
             .iter()
             .enumerate()
-            .map(|(i, d)| DealSpans {
-                span: DealSpan::of(d),
-                holder: oak.holders().iter().position(|h| h.deal == i),
-            })
+            .map(|(i, d)| (d.start_month, i))
             .collect();
+        // By month; deals of the same month stay in deal order.
+        deal_starts.sort_by_key(|&(start, _)| start);
         State {
             tvl: TvlBook::new(s),
             pairs: LeafPairs::new(s),
@@ -549,7 +576,10 @@ impl<'s> State<'s> {
             price: Price::new(&s.leaf_price),
             rates: RateAdjustments::new(s),
             shocks: ShockStream::new(seed, uses_randomness(s)),
-            deals,
+            active_deals,
+            deal_starts,
+            next_start: 0,
+            market_flows: s.market.enabled(),
             oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
@@ -567,24 +597,15 @@ impl<'s> State<'s> {
         self.month
     }
 
-    fn active_deals(&self, m: u32) -> u32 {
-        let holders = self.oak.holders();
-        self.deals
-            .iter()
-            .filter(|d| {
-                d.span
-                    .active(m, d.holder.is_some_and(|h| !holders[h].distributed))
-            })
-            .count() as u32
-    }
-
-    /// Simulates month `m`; an error names the quantity that failed.
+    /// Simulates month `m` and writes its record into `record`; an error
+    /// names the quantity that failed.
     fn step<O: Observer + ?Sized>(
         &mut self,
         m: u32,
         obs: &mut O,
         wants_contributions: bool,
-    ) -> Result<MonthRecord, Failure> {
+        record: &mut MonthRecord,
+    ) -> Result<(), Failure> {
         let s = self.scenario.scenario();
         self.month = m;
         let z = self.shocks.next_month();
@@ -601,14 +622,13 @@ impl<'s> State<'s> {
         }
 
         // 2. The active deals.
-        let active_deals = self.active_deals(m);
-        for (i, _) in s
-            .deals
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.start_month == m)
-        {
-            obs.event(m, &Event::DealStarts { deal: i });
+        let active_deals = self.active_deals[m as usize];
+        while let Some(&(start, deal)) = self.deal_starts.get(self.next_start) {
+            if start > m {
+                break;
+            }
+            self.next_start += 1;
+            obs.event(m, &Event::DealStarts { deal });
         }
 
         // 3. The pairs' liquidity, at last month's price.
@@ -630,8 +650,9 @@ impl<'s> State<'s> {
         let mult = self.rates.multipliers(m, p);
         let mut rev = revenue::adjust(&month_tvl.base_revenue, &mult);
         if wants_contributions {
-            for c in self.tvl.contributions().iter().filter(|c| c.active(m)) {
-                obs.contribution(m, c, c.current, c.base_revenue * mult[c.kind.index()]);
+            for c in self.tvl.contributions().filter(|c| c.active(m)) {
+                let (amount, base_revenue) = self.tvl.month_of(&c, m);
+                obs.contribution(m, &c, amount, base_revenue * mult[c.kind.index()]);
             }
         }
         if let Some(c) = &chain {
@@ -712,7 +733,7 @@ impl<'s> State<'s> {
         });
         self.ledger.paid_usdc += usdc_out;
         self.ledger.paid_leaf += leaf_out;
-        let market_flow = s.market.enabled().then(|| {
+        let market_flow = self.market_flows.then(|| {
             let wanted = market::flow(&s.market, m, z.z2, leaf_out, p);
             let fill = self.pairs.trade(m, p, wanted);
             self.price.record_flow(fill.executed, fill.depth);
@@ -733,7 +754,7 @@ impl<'s> State<'s> {
         self.revenue_cumulative += revenue_total;
         let pairs = self.pairs.totals(m);
         let aegis_value = self.aegis.value(p);
-        let record = MonthRecord {
+        *record = MonthRecord {
             month: m,
             leaf_price: p,
             tvl,
@@ -765,8 +786,7 @@ impl<'s> State<'s> {
             chain_tvl: chain.map(|c| c.chain_tvl),
             market_share: chain.map(|c| c.market_share),
         };
-        self.check(m, &record)?;
-        Ok(record)
+        self.check(m, record)
     }
 
     /// The price of the month before (the initial price before month 1).

@@ -113,28 +113,25 @@ pub struct LeafPairs {
 impl LeafPairs {
     /// The pairs of `s`'s deals, at their initial balances.
     pub fn new(s: &Scenario) -> Self {
-        let pairs = s
-            .deals
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let lp = d.leaf_pair.as_ref()?;
-                let usdc = lp.amount - lp.leaf_tokens * s.leaf_price.initial;
-                Some(Pair {
-                    deal: i,
-                    leaf: lp.leaf_tokens,
-                    usdc,
-                    target_ratio: lp.target_ratio,
-                    base_concentration: lp.base_concentration,
-                    start: d.start_month,
-                    end: d.start_month + lp.duration_months,
-                    initial_leaf: lp.leaf_tokens,
-                    initial_usdc: usdc,
-                    withdrawn: false,
-                    excess_now: 0.0,
-                })
+        // Sized for every deal: one allocation, not a few growing ones.
+        let mut pairs = Vec::with_capacity(s.deals.len());
+        pairs.extend(s.deals.iter().enumerate().filter_map(|(i, d)| {
+            let lp = d.leaf_pair.as_ref()?;
+            let usdc = lp.amount - lp.leaf_tokens * s.leaf_price.initial;
+            Some(Pair {
+                deal: i,
+                leaf: lp.leaf_tokens,
+                usdc,
+                target_ratio: lp.target_ratio,
+                base_concentration: lp.base_concentration,
+                start: d.start_month,
+                end: d.start_month + lp.duration_months,
+                initial_leaf: lp.leaf_tokens,
+                initial_usdc: usdc,
+                withdrawn: false,
+                excess_now: 0.0,
             })
-            .collect();
+        }));
         LeafPairs {
             pairs,
             rebalance: s.leaf_pairs.rebalance,

@@ -84,29 +84,35 @@ pub struct Oak {
     pub distributed: f64,
     /// OAK redeemed so far.
     pub redeemed: f64,
+    /// The first month a pending allocation is due (`u32::MAX`: none is):
+    /// the months before it need no look at the holders.
+    next_due: u32,
+    /// Holders with distributed OAK not yet redeemed: with none, no
+    /// redemption needs a look at the holders.
+    holding: usize,
+    /// `threshold_weighted`, which changes only when an allocation is
+    /// distributed.
+    weighted_threshold: f64,
 }
 
 impl Oak {
     /// The allocations of `s`'s deals, none distributed.
     pub fn new(s: &Scenario) -> Self {
-        let holders = s
-            .deals
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let o = d.oak.as_ref()?;
-                Some(Holder {
-                    deal: i,
-                    amount: o.amount,
-                    start: d.start_month,
-                    vesting: o.vesting_months,
-                    threshold: o.irr_threshold,
-                    distributed: false,
-                    redeemed: false,
-                })
+        // Sized for every deal: one allocation, not a few growing ones.
+        let mut holders = Vec::with_capacity(s.deals.len());
+        holders.extend(s.deals.iter().enumerate().filter_map(|(i, d)| {
+            let o = d.oak.as_ref()?;
+            Some(Holder {
+                deal: i,
+                amount: o.amount,
+                start: d.start_month,
+                vesting: o.vesting_months,
+                threshold: o.irr_threshold,
+                distributed: false,
+                redeemed: false,
             })
-            .collect();
-        Oak {
+        }));
+        let mut oak = Oak {
             holders,
             total_supply: s.oak.total_supply,
             window_start: s.oak.redemption_start_month,
@@ -116,7 +122,12 @@ impl Oak {
             pays_out: !s.compat.redemptions_without_payout,
             distributed: 0.0,
             redeemed: 0.0,
-        }
+            next_due: 0,
+            holding: 0,
+            weighted_threshold: 0.0,
+        };
+        oak.next_due = oak.next_due_after(0);
+        oak
     }
 
     /// The allocations.
@@ -145,16 +156,50 @@ impl Oak {
         }
     }
 
+    /// The month in which `h`'s allocation is distributed, when
+    /// [`Oak::distribute`] is called every month from month 1 (`None`:
+    /// never, as under the original model's rule with no vesting).
+    pub fn distribution_month(&self, h: &Holder) -> Option<u32> {
+        if self.off_by_one {
+            (h.vesting >= 1).then(|| h.start + h.vesting - 1)
+        } else {
+            Some(h.start + h.vesting)
+        }
+    }
+
+    /// The first month after `m` in which an undistributed allocation is
+    /// due (`u32::MAX` if none is).
+    fn next_due_after(&self, m: u32) -> u32 {
+        self.holders
+            .iter()
+            .filter(|h| !h.distributed)
+            .filter_map(|h| self.distribution_month(h))
+            .map(|d| d.max(m + 1))
+            .min()
+            .unwrap_or(u32::MAX)
+    }
+
     /// Distributes the allocations due in month `m`; calls `each` with each.
-    pub fn distribute(&mut self, m: u32, mut each: impl FnMut(&Holder)) {
+    #[inline]
+    pub fn distribute(&mut self, m: u32, each: impl FnMut(&Holder)) {
+        // Most months none is due: that test is inline, the rest is not.
+        if m >= self.next_due {
+            self.distribute_due(m, each);
+        }
+    }
+
+    fn distribute_due(&mut self, m: u32, mut each: impl FnMut(&Holder)) {
         for i in 0..self.holders.len() {
             if !self.holders[i].distributed && self.due(&self.holders[i], m) {
                 let h = &mut self.holders[i];
                 h.distributed = true;
                 self.distributed += h.amount;
+                self.holding += 1;
                 each(h);
             }
         }
+        self.next_due = self.next_due_after(m);
+        self.weighted_threshold = self.weigh_thresholds();
     }
 
     /// Whether deal `deal`'s allocation is still to be distributed.
@@ -194,7 +239,15 @@ impl Oak {
 
     /// Redeems, in deal order, every holder the IRR rule sends out, paying
     /// each its pro-rata share of AEGIS; calls `each` with each redemption.
-    pub fn redeem(&mut self, irr: Irr, aegis: &mut Aegis, mut each: impl FnMut(&Redemption)) {
+    #[inline]
+    pub fn redeem(&mut self, irr: Irr, aegis: &mut Aegis, each: impl FnMut(&Redemption)) {
+        // Most months nobody can redeem: that test is inline, the rest is not.
+        if self.holding > 0 && !matches!(irr, Irr::NotOpen | Irr::Undefined) {
+            self.redeem_holders(irr, aegis, each);
+        }
+    }
+
+    fn redeem_holders(&mut self, irr: Irr, aegis: &mut Aegis, mut each: impl FnMut(&Redemption)) {
         for i in 0..self.holders.len() {
             let h = &self.holders[i];
             if !h.distributed || h.redeemed || !irr.redeems(h.threshold) {
@@ -214,6 +267,7 @@ impl Oak {
                 leaf,
             };
             self.holders[i].redeemed = true;
+            self.holding -= 1;
             self.redeemed += r.amount;
             each(&r);
         }
@@ -221,6 +275,10 @@ impl Oak {
 
     /// Sum of distributed x threshold over total distributed (0 if none).
     pub fn threshold_weighted(&self) -> f64 {
+        self.weighted_threshold
+    }
+
+    fn weigh_thresholds(&self) -> f64 {
         let (mut weighted, mut total) = (0.0, 0.0);
         for h in self.holders.iter().filter(|h| h.distributed) {
             weighted += h.amount * h.threshold;
@@ -261,6 +319,21 @@ mod tests {
     fn the_original_model_distributes_a_month_early_and_never_at_vesting_zero() {
         let o = oak("[compat]\noak_vesting_off_by_one = true");
         assert_eq!(distributed_in(o, 1..=60), vec![(14, 0)]);
+    }
+
+    #[test]
+    fn distribution_months_are_the_months_distribute_hands_out() {
+        for quirk in ["", "[compat]\noak_vesting_off_by_one = true"] {
+            let o = oak(quirk);
+            let want = distributed_in(o.clone(), 1..=60);
+            let mut got: Vec<(u32, usize)> = o
+                .holders()
+                .iter()
+                .filter_map(|h| Some((o.distribution_month(h)?, h.deal)))
+                .collect();
+            got.sort_unstable();
+            assert_eq!(got, want, "{quirk}");
+        }
     }
 
     #[test]

@@ -34,6 +34,17 @@ impl Column {
     }
 }
 
+/// The sum of its arguments, added alternately to two running sums: two
+/// chains of adds run side by side, where one would be twice as long.
+macro_rules! two_sums {
+    ([$($a:expr),*] [$($b:expr),*] $next:expr $(, $rest:expr)*) => {
+        two_sums!([$($b),*] [$($a,)* $next] $($rest),*)
+    };
+    ([$($a:expr),*] [$($b:expr),*]) => {
+        (0.0 $(+ $a)*) + (0.0 $(+ $b)*)
+    };
+}
+
 /// Builds the column table and, from the same list, the finiteness probe, so
 /// that the two cannot drift apart: the probe expands every getter inline
 /// (no calls through function pointers), which keeps the per-month check as
@@ -49,17 +60,19 @@ macro_rules! columns {
             get: |$r: &MonthRecord| $get,
         },)*];
 
-        /// Whether every value of `r` is finite. Each column's test is
-        /// independent of the others and they are combined with a
-        /// non-short-circuit `&`: no branch per column and no chain of
-        /// dependent floating-point adds, so the per-month check stays cheap.
+        /// Whether every value of `r` is finite, on the fast path: a sum
+        /// is finite only if every term is (an infinity or NaN term makes
+        /// the sum infinite or NaN), so one test of the sum of all values
+        /// clears them all (an undefined value counts as 0). A sum that
+        /// overflows says "maybe not", and the caller looks column by column.
         #[inline]
         fn all_finite(r: &MonthRecord) -> bool {
-            true $(& {
+            two_sums!([] [] $({
                 let $r = r;
                 let v: Option<f64> = $get;
-                v.is_none_or(f64::is_finite)
-            })*
+                v.unwrap_or(0.0)
+            }),*)
+            .is_finite()
         }
     };
     (@opt required) => { false };
@@ -215,11 +228,20 @@ impl MonthRecord {
     }
 
     /// The name of the first value that is not finite, if any.
+    #[inline]
     pub fn first_non_finite(&self) -> Option<&'static str> {
-        // Fast path: one inline test of every column.
+        // Fast path, inline: one test of the sum of every column.
         if all_finite(self) {
-            return None;
+            None
+        } else {
+            self.search_non_finite()
         }
+    }
+
+    /// The slow path of [`MonthRecord::first_non_finite`]: column by column.
+    #[cold]
+    #[inline(never)]
+    fn search_non_finite(&self) -> Option<&'static str> {
         COLUMNS
             .iter()
             .find(|c| (c.get)(self).is_some_and(|x| !x.is_finite()))

@@ -10,13 +10,17 @@ pub struct RateAdjustments {
     schedule_months: f64,
     elasticity: f64,
     initial_price: f64,
+    /// Every target 1 and no elasticity: every multiplier is 1 in every month.
+    neutral: bool,
 }
 
 impl RateAdjustments {
     /// The adjustments of `s`.
     pub fn new(s: &Scenario) -> Self {
+        let targets = s.revenue.target_multiplier.as_array();
         RateAdjustments {
-            targets: s.revenue.target_multiplier.as_array(),
+            neutral: targets == [1.0; 4] && s.revenue.price_elasticity == 0.0,
+            targets,
             schedule_months: f64::from(s.revenue.schedule_months),
             elasticity: s.revenue.price_elasticity,
             initial_price: s.leaf_price.initial,
@@ -25,6 +29,10 @@ impl RateAdjustments {
 
     /// Each kind's multiplier in month `m` at price `price`.
     pub fn multipliers(&self, m: u32, price: f64) -> [f64; 4] {
+        if self.neutral {
+            // (1 + 0 x progress) x 1, without working it out.
+            return [1.0; 4];
+        }
         let progress = (f64::from(m) / self.schedule_months).min(1.0);
         let market = if self.elasticity == 0.0 {
             1.0

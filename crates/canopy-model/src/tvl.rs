@@ -1,6 +1,9 @@
 //! TVL contributions: deals, organic twins, recurring contracts, decay, and
 //! the chain-driven organic TVL of the `tvl.market` model.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use crate::revenue;
 use crate::scenario::{ChainTvl, Scenario, TvlKind};
 
@@ -32,11 +35,6 @@ pub struct Contribution {
     pub source: Source,
     /// True for the organic twin of a contracted contribution.
     pub twin: bool,
-    /// Its amount in the month last stepped (0 when not active then).
-    pub current: f64,
-    /// Its revenue in that month before rate adjustments: amount x rate / 12
-    /// (on the undecayed amount under the `revenue_ignores_decay` quirk).
-    pub base_revenue: f64,
 }
 
 impl Contribution {
@@ -96,25 +94,183 @@ impl Chain {
     }
 }
 
+/// A deal's contribution (or its twin) as the monthly sum reads it.
+#[derive(Clone, Copy, Debug)]
+struct DealPart {
+    kind: usize,
+    start: u32,
+    end: u32,
+    amount: f64,
+    rate: f64,
+    /// amount x rate / 12, worked out once: the month's revenue unless it
+    /// is a twin earning on its decayed amount.
+    revenue: f64,
+    twin: bool,
+}
+
+/// The deals' parts running in a month. The set changes only in the months
+/// one starts or ends, when it is gathered again; between those, the parts
+/// that do not decay add the same numbers every month.
+#[derive(Clone, Debug, Default)]
+struct Running {
+    /// The month last stepped (0: none yet).
+    month: u32,
+    /// The first month after the last gathering in which a part starts or
+    /// ends (0: to be gathered).
+    until: u32,
+    /// TVL and revenue of the running parts that do not decay, by kind.
+    steady: TvlMonth,
+}
+
+/// The organic twins' TVL as a running total. They all decay at the same
+/// rate, so a month's total is last month's, less the twins that ended,
+/// decayed by one month, plus the twins born this month: no pass over them.
+/// A month in which the twins that end hold more than half the total, or
+/// stepped out of order, adds them up one by one instead. The running
+/// total's rounding differs from the one-by-one sum's by about 1e-15
+/// relative.
+#[derive(Clone, Debug, Default)]
+struct TwinTotal {
+    /// Their TVL.
+    tvl: f64,
+    /// Their revenue before adjustments.
+    revenue: f64,
+    /// Their undecayed amounts (what they earn on under the
+    /// `revenue_ignores_decay` quirk).
+    undecayed: f64,
+    /// How many are running: with none, the totals are exactly 0.
+    count: u32,
+}
+
+/// The deals' twins born and ended in a month.
+#[derive(Clone, Copy, Debug, Default)]
+struct TwinChange {
+    /// The amounts of those born.
+    born: f64,
+    /// How many were born.
+    born_count: u32,
+    /// The TVL the ended ones had the month before.
+    ended_tvl: f64,
+    /// The amounts of those ended.
+    ended_amount: f64,
+    /// How many ended.
+    ended_count: u32,
+}
+
+/// The recurring contracts: one a month from `first` on, all alike, so none
+/// is stored; those of month m are the ones started in its last `duration`
+/// months, and their twins' figures depend on their age alone.
+#[derive(Clone, Debug)]
+struct Recurring {
+    /// The month of the first.
+    first: u32,
+    amount: f64,
+    rate: f64,
+    /// amount x rate / 12.
+    revenue: f64,
+    duration: u32,
+}
+
+/// What the twins' tables are worked out from, as bits: a table is reused
+/// only for the very same numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TwinInputs {
+    decay: u64,
+    /// The number of ages a twin can reach within the run.
+    ages: u32,
+    /// A recurring contract's twin's amount, if there are such twins.
+    recurring_amount: Option<u64>,
+    rate: u64,
+    ignore_decay: bool,
+}
+
+/// What the twins of a run share, worked out once: the decay factor by
+/// age, and a recurring contract's twin's figures by age.
+#[derive(Debug)]
+struct TwinTables {
+    inputs: TwinInputs,
+    /// (1 - decay)^k for the ages k (the same numbers `amount_in` uses).
+    powers: Vec<f64>,
+    /// A recurring contract's twin's TVL and revenue before adjustments,
+    /// oldest age first (the order they are added in; empty without such
+    /// twins): what the per-twin formula gives.
+    recurring: Vec<(f64, f64)>,
+}
+
+thread_local! {
+    /// The twins' tables last built on this thread: a sweep's runs mostly
+    /// share them, and building them (a `powf` per age) was a tenth of a run.
+    static LAST_TWIN_TABLES: RefCell<Option<Arc<TwinTables>>> = const { RefCell::new(None) };
+}
+
+impl TwinTables {
+    /// The tables for `inputs`: the last ones built on this thread if they
+    /// match, else new ones.
+    fn of(inputs: TwinInputs) -> Arc<TwinTables> {
+        LAST_TWIN_TABLES.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some(t) if t.inputs == inputs => Arc::clone(t),
+                _ => {
+                    let t = Arc::new(Self::build(inputs));
+                    *last = Some(Arc::clone(&t));
+                    t
+                }
+            }
+        })
+    }
+
+    fn build(inputs: TwinInputs) -> TwinTables {
+        let decay = f64::from_bits(inputs.decay);
+        let rate = f64::from_bits(inputs.rate);
+        // `powf`, like the original's `**`: `powi` differs in the last bit.
+        let powers: Vec<f64> = (0..inputs.ages)
+            .map(|k| (1.0 - decay).powf(f64::from(k)))
+            .collect();
+        let recurring = match inputs.recurring_amount.map(f64::from_bits) {
+            Some(amount) => powers
+                .iter()
+                .rev()
+                .map(|p| {
+                    let tvl = amount * p;
+                    let earning = if inputs.ignore_decay { amount } else { tvl };
+                    (tvl, revenue::monthly(earning, rate))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        TwinTables {
+            inputs,
+            powers,
+            recurring,
+        }
+    }
+}
+
 /// All TVL contributions of a run.
 #[derive(Clone, Debug)]
 pub struct TvlBook {
-    contributions: Vec<Contribution>,
+    /// The deals' contributions, each twin after its deal (the order of the
+    /// sums, which fixes their last bits).
+    deals: Vec<Contribution>,
+    /// The same, as the monthly sum reads them.
+    parts: Vec<DealPart>,
+    running: Running,
+    twin_total: TwinTotal,
+    recurring: Option<Recurring>,
+    /// The last month whose recurring contract was added (0: none yet).
+    recurring_through: u32,
     twin_ratio: f64,
     twin_rate: f64,
     twin_decay: f64,
     twin_duration: u32,
     spawn_twins: bool,
-    recurring_after: u32,
-    recurring_amount: f64,
-    recurring_rate: f64,
-    recurring_duration: u32,
     chain: Option<Chain>,
     /// Revenue on undecayed amounts (the original model's quirk).
     ignore_decay: bool,
-    /// (1 - decay)^k for the twins' ages k, computed once rather than per
-    /// contribution and month (the same numbers `amount_in` uses).
-    decay_powers: Vec<f64>,
+    /// The twins' figures by age, computed once rather than per
+    /// contribution and month.
+    twins: Arc<TwinTables>,
 }
 
 impl TvlBook {
@@ -124,27 +280,47 @@ impl TvlBook {
             params: s.tvl.market.clone(),
             tvl: s.tvl.market.chain_initial,
         });
+        let twin_rate = s.tvl.revenue_rates.organic;
+        let twin_ratio = s.tvl.organic.conversion_ratio;
+        let spawn_twins = chain.is_none();
+        let ignore_decay = s.compat.revenue_ignores_decay;
+        let rc = &s.tvl.recurring_contracts;
+        let twins = TwinTables::of(TwinInputs {
+            decay: s.tvl.organic.decay_rate.to_bits(),
+            // A twin is at most `months - 1` months old within the run.
+            ages: s.tvl.organic.duration_months.min(s.simulation.months),
+            recurring_amount: (spawn_twins && rc.amount != 0.0)
+                .then(|| (rc.amount * twin_ratio).to_bits()),
+            rate: twin_rate.to_bits(),
+            ignore_decay,
+        });
+        let recurring = (rc.amount != 0.0).then(|| Recurring {
+            first: rc.after_month + 1,
+            amount: rc.amount,
+            rate: rc.revenue_rate,
+            revenue: revenue::monthly(rc.amount, rc.revenue_rate),
+            duration: rc.duration_months,
+        });
         let mut book = TvlBook {
-            contributions: Vec::with_capacity(s.deals.len() * 2 + 2 * s.simulation.months as usize),
-            twin_ratio: s.tvl.organic.conversion_ratio,
-            twin_rate: s.tvl.revenue_rates.organic,
+            deals: Vec::new(),
+            parts: Vec::new(),
+            running: Running::default(),
+            twin_total: TwinTotal::default(),
+            recurring,
+            recurring_through: 0,
+            twin_ratio,
+            twin_rate,
             twin_decay: s.tvl.organic.decay_rate,
             twin_duration: s.tvl.organic.duration_months,
-            spawn_twins: chain.is_none(),
-            ignore_decay: s.compat.revenue_ignores_decay,
-            // A twin is at most `months - 1` months old within the run.
-            decay_powers: (0..s.tvl.organic.duration_months.min(s.simulation.months))
-                .map(|k| (1.0 - s.tvl.organic.decay_rate).powf(f64::from(k)))
-                .collect(),
-            recurring_after: s.tvl.recurring_contracts.after_month,
-            recurring_amount: s.tvl.recurring_contracts.amount,
-            recurring_rate: s.tvl.recurring_contracts.revenue_rate,
-            recurring_duration: s.tvl.recurring_contracts.duration_months,
+            spawn_twins,
             chain,
+            ignore_decay,
+            twins,
         };
+        book.deals.reserve(2 * s.deals.len());
         for (i, d) in s.deals.iter().enumerate() {
             if let Some(t) = &d.tvl {
-                book.add(Contribution {
+                let c = Contribution {
                     kind: t.kind,
                     amount: t.amount,
                     rate: t.revenue_rate,
@@ -153,17 +329,31 @@ impl TvlBook {
                     decay: 0.0,
                     source: Source::Deal(i),
                     twin: false,
-                    current: 0.0,
-                    base_revenue: 0.0,
-                });
+                };
+                let twin = book.twin_of(&c);
+                book.deals.push(c);
+                book.deals.extend(twin);
             }
         }
+        book.parts = book
+            .deals
+            .iter()
+            .map(|c| DealPart {
+                kind: c.kind.index(),
+                start: c.start,
+                end: c.end,
+                amount: c.amount,
+                rate: c.rate,
+                revenue: revenue::monthly(c.amount, c.rate),
+                twin: c.twin,
+            })
+            .collect();
         book
     }
 
-    /// Adds a contribution, and its organic twin if it is contracted.
-    fn add(&mut self, c: Contribution) {
-        let twin = (self.spawn_twins && c.kind == TvlKind::Contracted).then(|| Contribution {
+    /// The organic twin of `c`, if it has one (it is contracted).
+    fn twin_of(&self, c: &Contribution) -> Option<Contribution> {
+        (self.spawn_twins && c.kind == TvlKind::Contracted).then(|| Contribution {
             kind: TvlKind::Organic,
             amount: c.amount * self.twin_ratio,
             rate: self.twin_rate,
@@ -172,74 +362,226 @@ impl TvlBook {
             decay: self.twin_decay,
             source: c.source,
             twin: true,
-            current: 0.0,
-            base_revenue: 0.0,
-        });
-        self.contributions.push(c);
-        self.contributions.extend(twin);
+        })
     }
 
     /// Adds month `m`'s recurring contract, if one is due; returns its amount.
     pub fn add_recurring(&mut self, m: u32) -> Option<f64> {
-        if m <= self.recurring_after || self.recurring_amount == 0.0 {
+        let r = self.recurring.as_ref()?;
+        if m < r.first {
             return None;
         }
-        self.add(Contribution {
-            kind: TvlKind::Contracted,
-            amount: self.recurring_amount,
-            rate: self.recurring_rate,
-            start: m,
-            end: m + self.recurring_duration,
-            decay: 0.0,
-            source: Source::Recurring(m),
-            twin: false,
-            current: 0.0,
-            base_revenue: 0.0,
-        });
-        Some(self.recurring_amount)
+        self.recurring_through = m;
+        Some(r.amount)
     }
 
-    /// Moves to month `m`: sets each contribution's `current` amount and
-    /// `base_revenue` (0 when not active), and returns TVL and base revenue by
-    /// kind. One pass does both, since this loop is most of a run's time.
-    /// Ended contributions never return and are dropped.
+    /// Moves to month `m` and returns TVL and base revenue by kind. The
+    /// parts that do not decay are summed in the order the contributions
+    /// were added; the recurring contracts, all alike, add a fixed amount
+    /// each; the twins come from their running total.
     pub fn step(&mut self, m: u32) -> TvlMonth {
-        let mut out = TvlMonth::default();
-        let mut ended = 0;
-        for c in &mut self.contributions {
-            if c.end <= m || c.start > m {
-                ended += usize::from(c.end <= m);
-                c.current = 0.0;
-                c.base_revenue = 0.0;
-                continue;
+        if m != self.running.month + 1 {
+            self.gather(m);
+            self.twin_total = self.count_twins(m);
+        } else {
+            let deal_twins = if m >= self.running.until {
+                self.gather(m)
+            } else {
+                TwinChange::default()
+            };
+            if 2.0 * deal_twins.ended_tvl > self.twin_total.tvl {
+                // Taking out more than half the total could leave its
+                // rounding large beside what remains: add them up instead.
+                self.twin_total = self.count_twins(m);
+            } else {
+                self.advance_twins(m, deal_twins);
             }
-            // Only twins decay, all at the organic rate: a table lookup.
-            c.current = if c.twin {
-                c.amount * self.decay_powers[(m - c.start) as usize]
-            } else {
-                c.amount
-            };
-            let earning = if self.ignore_decay {
-                c.amount
-            } else {
-                c.current
-            };
-            c.base_revenue = revenue::monthly(earning, c.rate);
-            let k = c.kind.index();
-            out.tvl[k] += c.current;
-            out.base_revenue[k] += c.base_revenue;
         }
-        // Removing one ended contribution shifts all after it, so they are
-        // dropped in batches, once they are half of the list.
-        if ended * 2 > self.contributions.len() {
-            self.contributions.retain(|c| c.end > m);
+        self.running.month = m;
+        let mut out = self.running.steady;
+        if let Some(r) = &self.recurring {
+            let last = self.recurring_through.min(m);
+            let contracted = TvlKind::Contracted.index();
+            let first = Self::first_alive(r.first, r.duration, m);
+            for _ in 0..(last + 1).saturating_sub(first) {
+                out.tvl[contracted] += r.amount;
+                out.base_revenue[contracted] += r.revenue;
+            }
         }
+        let organic = TvlKind::Organic.index();
+        out.tvl[organic] += self.twin_total.tvl;
+        out.base_revenue[organic] += self.twin_total.revenue;
         out
     }
 
-    /// The contributions still held.
-    pub fn contributions(&self) -> &[Contribution] {
-        &self.contributions
+    /// The twins running in month `m`, added up one by one: the deals'
+    /// (in order), then the recurring contracts' (oldest first).
+    fn count_twins(&self, m: u32) -> TwinTotal {
+        let mut t = TwinTotal::default();
+        for c in self
+            .parts
+            .iter()
+            .filter(|c| c.twin && c.start <= m && m < c.end)
+        {
+            let tvl = c.amount * self.twins.powers[(m - c.start) as usize];
+            t.tvl += tvl;
+            t.revenue += if self.ignore_decay {
+                c.revenue
+            } else {
+                revenue::monthly(tvl, c.rate)
+            };
+            t.undecayed += c.amount;
+            t.count += 1;
+        }
+        let oldest_first = &self.twins.recurring;
+        if let Some(r) = self.recurring.as_ref().filter(|_| !oldest_first.is_empty()) {
+            let last = self.recurring_through.min(m);
+            let first = Self::first_alive(r.first, self.twin_duration, m);
+            if first <= last {
+                // Ages m - first down to m - last.
+                let oldest = oldest_first.len() - 1 - (m - first) as usize;
+                for (tvl, revenue) in &oldest_first[oldest..=oldest + (last - first) as usize] {
+                    t.tvl += tvl;
+                    t.revenue += revenue;
+                }
+                t.undecayed += f64::from(last + 1 - first) * self.recurring_twin_amount(r);
+                t.count += last + 1 - first;
+            }
+        }
+        t
+    }
+
+    /// Moves the twins' running total from month `m - 1` to `m`, given the
+    /// deals' twins born and ended in `m`.
+    fn advance_twins(&mut self, m: u32, deal_twins: TwinChange) {
+        // Recurring twins, if any: (first month, last month added, amount).
+        let recurring = self
+            .recurring
+            .as_ref()
+            .filter(|_| !self.twins.recurring.is_empty())
+            .map(|r| {
+                (
+                    r.first,
+                    self.recurring_through.min(m),
+                    self.recurring_twin_amount(r),
+                )
+            });
+        let t = &mut self.twin_total;
+        t.tvl -= deal_twins.ended_tvl;
+        t.undecayed -= deal_twins.ended_amount;
+        t.count = t.count + deal_twins.born_count - deal_twins.ended_count;
+        if let Some((first, last, amount)) = recurring {
+            // The twin born `twin_duration` months ago ends: it leaves at
+            // last month's figure, the table's oldest age.
+            if let Some(born) = m.checked_sub(self.twin_duration)
+                && first <= born
+                && born <= last
+            {
+                t.tvl -= self.twins.recurring[0].0;
+                t.undecayed -= amount;
+                t.count -= 1;
+            }
+        }
+        t.tvl *= 1.0 - self.twin_decay;
+        t.tvl += deal_twins.born;
+        t.undecayed += deal_twins.born;
+        if let Some((first, last, amount)) = recurring
+            && first <= m
+            && m <= last
+        {
+            t.tvl += amount;
+            t.undecayed += amount;
+            t.count += 1;
+        }
+        if t.count == 0 {
+            *t = TwinTotal::default();
+            return;
+        }
+        let earning = if self.ignore_decay {
+            t.undecayed
+        } else {
+            t.tvl
+        };
+        t.revenue = revenue::monthly(earning, self.twin_rate);
+    }
+
+    /// The amount of a recurring contract's twin.
+    fn recurring_twin_amount(&self, r: &Recurring) -> f64 {
+        r.amount * self.twin_ratio
+    }
+
+    /// Gathers the parts running in month `m`: sums those that do not
+    /// decay, and notes the next month in which one starts or ends; returns
+    /// the deals' twins born and ended in `m`.
+    fn gather(&mut self, m: u32) -> TwinChange {
+        let running = &mut self.running;
+        running.steady = TvlMonth::default();
+        running.until = u32::MAX;
+        let mut change = TwinChange::default();
+        for c in &self.parts {
+            if m < c.start {
+                running.until = running.until.min(c.start);
+            } else if m < c.end {
+                running.until = running.until.min(c.end);
+                if !c.twin {
+                    running.steady.tvl[c.kind] += c.amount;
+                    running.steady.base_revenue[c.kind] += c.revenue;
+                } else if m == c.start {
+                    change.born += c.amount;
+                    change.born_count += 1;
+                }
+            } else if c.twin && m == c.end {
+                // It leaves at last month's figure.
+                change.ended_tvl += c.amount * self.twins.powers[(m - 1 - c.start) as usize];
+                change.ended_amount += c.amount;
+                change.ended_count += 1;
+            }
+        }
+        change
+    }
+
+    /// The first start month, from `first` on, of something lasting
+    /// `duration` months that is still running in month `m`.
+    fn first_alive(first: u32, duration: u32, m: u32) -> u32 {
+        first.max((m + 1).saturating_sub(duration))
+    }
+
+    /// Every contribution added so far, in the order added: the deals'
+    /// (each twin after its deal), then the recurring contracts (each
+    /// followed by its twin).
+    pub fn contributions(&self) -> impl Iterator<Item = Contribution> + '_ {
+        let recurring = self.recurring.iter().flat_map(move |r| {
+            (r.first..=self.recurring_through).flat_map(move |s| {
+                let c = Contribution {
+                    kind: TvlKind::Contracted,
+                    amount: r.amount,
+                    rate: r.rate,
+                    start: s,
+                    end: s + r.duration,
+                    decay: 0.0,
+                    source: Source::Recurring(s),
+                    twin: false,
+                };
+                let twin = self.twin_of(&c);
+                std::iter::once(c).chain(twin)
+            })
+        });
+        self.deals.iter().cloned().chain(recurring)
+    }
+
+    /// The amount of `c` in month `m` and its revenue before rate
+    /// adjustments, the same numbers [`TvlBook::step`] adds.
+    pub fn month_of(&self, c: &Contribution, m: u32) -> (f64, f64) {
+        if !c.active(m) {
+            return (0.0, 0.0);
+        }
+        let amount = if c.twin {
+            c.amount * self.twins.powers[(m - c.start) as usize]
+        } else {
+            c.amount
+        };
+        let earning = if self.ignore_decay { c.amount } else { amount };
+        (amount, revenue::monthly(earning, c.rate))
     }
 
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.
@@ -269,8 +611,9 @@ mod tests {
     #[test]
     fn a_contracted_deal_spawns_a_decaying_organic_twin() {
         let mut b = book(DEAL);
-        assert_eq!(b.contributions().len(), 2);
-        let twin = &b.contributions()[1];
+        let all: Vec<Contribution> = b.contributions().collect();
+        assert_eq!(all.len(), 2);
+        let twin = &all[1];
         assert!(twin.twin && twin.source == Source::Deal(0) && twin.rate == 0.02);
         assert_eq!(b.step(1).tvl, [0.0; 4]);
         assert_eq!(b.step(2).tvl, [0.0, 100.0, 20.0, 0.0]);
@@ -282,10 +625,7 @@ mod tests {
         // The twin lives 36 months from its start: months 2..=37.
         assert!(b.step(37).tvl[2] > 0.0);
         assert_eq!(b.step(38).tvl[2], 0.0);
-        assert!(
-            b.contributions().is_empty(),
-            "both have ended and are dropped"
-        );
+        assert_eq!(b.contributions().filter(|c| c.active(38)).count(), 0);
     }
 
     #[test]
@@ -309,14 +649,41 @@ mod tests {
 
     #[test]
     fn stepped_amounts_are_the_decay_formula() {
-        let s = load("d", crate::builtin::text("default").unwrap(), &[]).unwrap();
+        let quirk = crate::scenario::parse_override("compat.revenue_ignores_decay=true").unwrap();
+        for overrides in [vec![], vec![quirk]] {
+            stepped_amounts_match_contribution_by_contribution(&overrides);
+        }
+    }
+
+    fn stepped_amounts_match_contribution_by_contribution(overrides: &[crate::scenario::Override]) {
+        let s = load("d", crate::builtin::text("default").unwrap(), overrides).unwrap();
         let mut b = TvlBook::new(&s);
         for m in 1..=60 {
             b.add_recurring(m);
-            b.step(m);
+            let month = b.step(m);
+            let mut sums = TvlMonth::default();
             for c in b.contributions() {
                 let want = if c.active(m) { c.amount_in(m) } else { 0.0 };
-                assert_eq!(c.current, want, "month {m}: {c:?}");
+                let (amount, revenue) = b.month_of(&c, m);
+                assert_eq!(amount, want, "month {m}: {c:?}");
+                if c.active(m) {
+                    sums.tvl[c.kind.index()] += amount;
+                    sums.base_revenue[c.kind.index()] += revenue;
+                }
+            }
+            // The sums, contribution by contribution in the order added,
+            // are the step's, up to the rounding of the twins' running total
+            // (to the last bit in the months it is added up one by one).
+            for k in 0..4 {
+                for (got, want) in [
+                    (month.tvl[k], sums.tvl[k]),
+                    (month.base_revenue[k], sums.base_revenue[k]),
+                ] {
+                    assert!(
+                        (got - want).abs() <= 1e-14 * want.abs(),
+                        "month {m}, kind {k}: {got} vs {want}"
+                    );
+                }
             }
         }
     }
@@ -324,7 +691,7 @@ mod tests {
     #[test]
     fn only_contracted_tvl_has_a_twin() {
         let mut b = book(&DEAL.replace("contracted", "boosted"));
-        assert_eq!(b.contributions().len(), 1);
+        assert_eq!(b.contributions().count(), 1);
         assert_eq!(b.step(2).tvl, [0.0, 0.0, 0.0, 100.0]);
     }
 
@@ -339,7 +706,7 @@ mod tests {
         assert_eq!(b.step(5).tvl[1], 20.0);
         // The month-4 contract ends after month 5.
         assert_eq!(b.step(6).tvl[1], 10.0);
-        let active = b.contributions().iter().filter(|c| c.active(6)).count();
+        let active = b.contributions().filter(|c| c.active(6)).count();
         assert_eq!(
             active, 3,
             "the month-4 contract has ended, its twin runs on"
@@ -352,7 +719,7 @@ mod tests {
                     initial_share = 0.5\nmin_share = 0.1\nshare_decay = 0.2\n";
         let mut b = book(&format!("{text}{DEAL}"));
         assert_eq!(
-            b.contributions().len(),
+            b.contributions().count(),
             1,
             "no organic twins with the chain model"
         );
