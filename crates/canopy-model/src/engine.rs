@@ -470,11 +470,15 @@ enum ScenarioRef<'s> {
 }
 
 impl ScenarioRef<'_> {
-    fn scenario(&self) -> &Scenario {
+    fn valid(&self) -> &ValidScenario {
         match self {
-            ScenarioRef::Borrowed(s) => s.scenario(),
-            ScenarioRef::Shared(s) => s.scenario(),
+            ScenarioRef::Borrowed(s) => s,
+            ScenarioRef::Shared(s) => s,
         }
+    }
+
+    fn scenario(&self) -> &Scenario {
+        self.valid().scenario()
     }
 }
 
@@ -565,7 +569,7 @@ impl<'s> State<'s> {
         // By month; deals of the same month stay in deal order.
         deal_starts.sort_by_key(|&(start, _)| start);
         State {
-            tvl: TvlBook::new(s),
+            tvl: TvlBook::with_twins(s, scenario.valid().twin_tables()),
             pairs: LeafPairs::new(s),
             aegis: Aegis {
                 leaf: s.aegis.initial_leaf,

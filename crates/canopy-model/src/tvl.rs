@@ -1,7 +1,6 @@
 //! TVL contributions: deals, organic twins, recurring contracts, decay, and
 //! the chain-driven organic TVL of the `tvl.market` model.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::revenue;
@@ -171,24 +170,42 @@ struct Recurring {
     duration: u32,
 }
 
-/// What the twins' tables are worked out from, as bits: a table is reused
-/// only for the very same numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the twins' tables are worked out from.
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct TwinInputs {
-    decay: u64,
+    decay: f64,
     /// The number of ages a twin can reach within the run.
     ages: u32,
     /// A recurring contract's twin's amount, if there are such twins.
-    recurring_amount: Option<u64>,
-    rate: u64,
+    recurring_amount: Option<f64>,
+    rate: f64,
     ignore_decay: bool,
 }
 
-/// What the twins of a run share, worked out once: the decay factor by
-/// age, and a recurring contract's twin's figures by age.
+impl TwinInputs {
+    fn of(s: &Scenario) -> TwinInputs {
+        let rc = &s.tvl.recurring_contracts;
+        let spawn_twins = !s.tvl.market.enabled;
+        TwinInputs {
+            decay: s.tvl.organic.decay_rate,
+            // A twin is at most `months - 1` months old within the run.
+            ages: s.tvl.organic.duration_months.min(s.simulation.months),
+            recurring_amount: (spawn_twins && rc.amount != 0.0)
+                .then_some(rc.amount * s.tvl.organic.conversion_ratio),
+            rate: s.tvl.revenue_rates.organic,
+            ignore_decay: s.compat.revenue_ignores_decay,
+        }
+    }
+}
+
+/// What the twins of every run of a scenario share, worked out once (a
+/// `powf` per age was a tenth of a run): the decay factor by age, and a
+/// recurring contract's twin's figures by age. A [`ValidScenario`] keeps
+/// them for its runs.
+///
+/// [`ValidScenario`]: crate::ValidScenario
 #[derive(Debug)]
-struct TwinTables {
-    inputs: TwinInputs,
+pub(crate) struct TwinTables {
     /// (1 - decay)^k for the ages k (the same numbers `amount_in` uses).
     powers: Vec<f64>,
     /// A recurring contract's twin's TVL and revenue before adjustments,
@@ -197,53 +214,27 @@ struct TwinTables {
     recurring: Vec<(f64, f64)>,
 }
 
-thread_local! {
-    /// The twins' tables last built on this thread: a sweep's runs mostly
-    /// share them, and building them (a `powf` per age) was a tenth of a run.
-    static LAST_TWIN_TABLES: RefCell<Option<Arc<TwinTables>>> = const { RefCell::new(None) };
-}
-
 impl TwinTables {
-    /// The tables for `inputs`: the last ones built on this thread if they
-    /// match, else new ones.
-    fn of(inputs: TwinInputs) -> Arc<TwinTables> {
-        LAST_TWIN_TABLES.with(|last| {
-            let mut last = last.borrow_mut();
-            match &*last {
-                Some(t) if t.inputs == inputs => Arc::clone(t),
-                _ => {
-                    let t = Arc::new(Self::build(inputs));
-                    *last = Some(Arc::clone(&t));
-                    t
-                }
-            }
-        })
-    }
-
-    fn build(inputs: TwinInputs) -> TwinTables {
-        let decay = f64::from_bits(inputs.decay);
-        let rate = f64::from_bits(inputs.rate);
+    /// The tables of scenario `s`.
+    pub(crate) fn of(s: &Scenario) -> TwinTables {
+        let inputs = TwinInputs::of(s);
         // `powf`, like the original's `**`: `powi` differs in the last bit.
         let powers: Vec<f64> = (0..inputs.ages)
-            .map(|k| (1.0 - decay).powf(f64::from(k)))
+            .map(|k| (1.0 - inputs.decay).powf(f64::from(k)))
             .collect();
-        let recurring = match inputs.recurring_amount.map(f64::from_bits) {
+        let recurring = match inputs.recurring_amount {
             Some(amount) => powers
                 .iter()
                 .rev()
                 .map(|p| {
                     let tvl = amount * p;
                     let earning = if inputs.ignore_decay { amount } else { tvl };
-                    (tvl, revenue::monthly(earning, rate))
+                    (tvl, revenue::monthly(earning, inputs.rate))
                 })
                 .collect(),
             None => Vec::new(),
         };
-        TwinTables {
-            inputs,
-            powers,
-            recurring,
-        }
+        TwinTables { powers, recurring }
     }
 }
 
@@ -276,6 +267,11 @@ pub struct TvlBook {
 impl TvlBook {
     /// The deals' contributions (and their twins) of `s`.
     pub fn new(s: &Scenario) -> Self {
+        TvlBook::with_twins(s, Arc::new(TwinTables::of(s)))
+    }
+
+    /// The same, with the twins' tables of `s` already worked out.
+    pub(crate) fn with_twins(s: &Scenario, twins: Arc<TwinTables>) -> Self {
         let chain = s.tvl.market.enabled.then(|| Chain {
             params: s.tvl.market.clone(),
             tvl: s.tvl.market.chain_initial,
@@ -285,15 +281,6 @@ impl TvlBook {
         let spawn_twins = chain.is_none();
         let ignore_decay = s.compat.revenue_ignores_decay;
         let rc = &s.tvl.recurring_contracts;
-        let twins = TwinTables::of(TwinInputs {
-            decay: s.tvl.organic.decay_rate.to_bits(),
-            // A twin is at most `months - 1` months old within the run.
-            ages: s.tvl.organic.duration_months.min(s.simulation.months),
-            recurring_amount: (spawn_twins && rc.amount != 0.0)
-                .then(|| (rc.amount * twin_ratio).to_bits()),
-            rate: twin_rate.to_bits(),
-            ignore_decay,
-        });
         let recurring = (rc.amount != 0.0).then(|| Recurring {
             first: rc.after_month + 1,
             amount: rc.amount,

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use super::params::{self, Value, escaped, short};
 use super::{Deal, Scenario};
+use crate::tvl::TwinTables;
 
 /// Where in the input a problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,11 +153,24 @@ fn deal_of(path: &str) -> Option<&str> {
     Some(&path[..path.find(']')? + 1])
 }
 
-/// A scenario that passed every check; the engine runs only these.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ValidScenario(Scenario);
+/// A scenario that passed every check; the engine runs only these. It
+/// keeps what every run of it works out alike (the organic twins' tables),
+/// made by its first run and shared by its clones.
+#[derive(Clone, Debug)]
+pub struct ValidScenario(Scenario, OnceLock<Arc<TwinTables>>);
+
+impl PartialEq for ValidScenario {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
 
 impl ValidScenario {
+    /// The twins' tables of its runs.
+    pub(crate) fn twin_tables(&self) -> Arc<TwinTables> {
+        Arc::clone(self.1.get_or_init(|| Arc::new(TwinTables::of(&self.0))))
+    }
+
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.0
@@ -491,7 +506,7 @@ pub(super) fn validate(
     }
 
     if problems.is_empty() {
-        Ok(ValidScenario(s))
+        Ok(ValidScenario(s, OnceLock::new()))
     } else {
         // In file order; overrides after the file.
         problems.sort_by_key(|p| match p.at {
