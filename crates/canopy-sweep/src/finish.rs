@@ -19,7 +19,7 @@ use canopy_model::record::column;
 use canopy_output::atomic;
 use canopy_output::metrics::cell;
 
-use crate::bands::{Band, BandRow, Bands, band, quantile_name};
+use crate::bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 use crate::file::Sweep;
 use crate::parquet_io;
 
@@ -254,8 +254,10 @@ pub struct Findings {
     pub points_header: Vec<String>,
     /// `points.csv` rows.
     pub points_rows: Vec<Vec<String>>,
-    /// Per point, per main metric, the values of its ok runs, sorted.
-    pub point_metrics: Vec<Vec<Vec<f64>>>,
+    /// Per point, each main metric's median over its ok runs.
+    pub medians: Vec<[Option<f64>; MAIN_METRICS.len()]>,
+    /// Per axis, per main metric, the response at each axis value.
+    pub responses: Vec<Vec<Response>>,
 }
 
 /// Writes `bands.csv` and `bands.parquet` from `months.parquet`, one point
@@ -424,84 +426,83 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
     Ok(fans)
 }
 
-/// One point's main metrics over its ok runs, and its counts.
+/// One point's axis values and counts.
 #[derive(Clone, Debug, Default)]
-pub struct PointStats {
+pub struct PointCounts {
     /// Its axis values as text.
     pub values: Vec<String>,
     /// Its runs.
     pub runs: u64,
     /// Its runs that were not ok.
     pub failed: u64,
-    /// Per main metric, the values of its ok runs (sorted by [`finish`]).
-    pub metrics: Vec<Vec<f64>>,
 }
 
-/// Reads `runs.parquet` point by point, calling `each` with every point's
-/// statistics in order (points with no runs are skipped: a shard's).
-pub fn each_point(
+/// Reads `runs.parquet`'s `point` and `status` columns (and `extra`, all
+/// if `None`), calling `each` with every batch and its row's point and
+/// whether it is ok.
+fn each_row(
     dir: &Path,
-    sweep: &Sweep,
-    mut each: impl FnMut(u32, PointStats) -> io::Result<()>,
+    extra: Option<&[&str]>,
+    mut each: impl FnMut(&RecordBatch, usize, u32, bool),
 ) -> io::Result<()> {
     let path = dir.join(RUNS);
-    let mut current: Option<(u32, PointStats)> = None;
-    for batch in parquet_io::read(&path, None)? {
+    let columns: Option<Vec<&str>> =
+        extra.map(|e| ["point", "status"].iter().chain(e).copied().collect());
+    for batch in parquet_io::read(&path, columns.as_deref())? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
-        let metrics: Vec<Numbers> = MAIN_METRICS
-            .iter()
-            .map(|m| Numbers::of(&batch, m))
-            .collect();
         for i in 0..batch.num_rows() {
-            let p = point.value(i);
-            if current.as_ref().is_none_or(|(cp, _)| *cp != p) {
-                if let Some((cp, stats)) = current.take() {
-                    each(cp, stats)?;
-                }
-                let values = sweep
-                    .axes
-                    .iter()
-                    .map(|a| text_at(&batch, &a.key.path, i))
-                    .collect();
-                current = Some((
-                    p,
-                    PointStats {
-                        values,
-                        metrics: vec![Vec::new(); MAIN_METRICS.len()],
-                        ..PointStats::default()
-                    },
-                ));
-            }
-            let (_, stats) = current.as_mut().expect("set above");
-            stats.runs += 1;
-            if status.value(i) == "ok" {
-                for (v, m) in stats.metrics.iter_mut().zip(&metrics) {
-                    if let Some(x) = m.get(i) {
-                        v.push(x);
-                    }
-                }
-            } else {
-                stats.failed += 1;
-            }
+            each(&batch, i, point.value(i), status.value(i) == "ok");
         }
-    }
-    if let Some((cp, stats)) = current.take() {
-        each(cp, stats)?;
     }
     Ok(())
 }
 
-/// Per point, per main metric, the sorted values of its ok runs.
-pub type PointMetrics = Vec<Vec<Vec<f64>>>;
+/// Each point's axis values, runs and runs not ok, in point order.
+fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<Vec<PointCounts>> {
+    let mut out: Vec<PointCounts> = Vec::new();
+    let axes: Vec<&str> = sweep.axes.iter().map(|a| a.key.path.as_str()).collect();
+    each_row(dir, Some(&axes), |batch, i, p, ok| {
+        let p = p as usize;
+        if out.len() <= p {
+            out.resize_with(p + 1, PointCounts::default);
+            out[p].values = axes.iter().map(|a| text_at(batch, a, i)).collect();
+        }
+        out[p].runs += 1;
+        if !ok {
+            out[p].failed += 1;
+        }
+    })?;
+    Ok(out)
+}
 
-/// Writes `points.csv`; gives its header and rows, and each point's main
-/// metrics over its ok runs.
-pub fn write_points(
-    dir: &Path,
-    sweep: &Sweep,
-) -> io::Result<(Vec<String>, Vec<Vec<String>>, PointMetrics)> {
+/// One main metric's values over the ok runs, point by point (sorted).
+/// One metric at a time keeps the memory at 8 bytes a run.
+fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Vec<f64>>> {
+    let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
+    each_row(dir, Some(&[metric]), |batch, i, p, ok| {
+        if let (true, Some(x), Some(v)) = (
+            ok,
+            Numbers::of(batch, metric).get(i),
+            out.get_mut(p as usize),
+        ) {
+            v.push(x);
+        }
+    })?;
+    for v in &mut out {
+        v.sort_unstable_by(f64::total_cmp);
+    }
+    Ok(out)
+}
+
+/// The last month's 5 %, 50 % and 95 % quantiles of a main metric over
+/// the ok runs at each value of an axis (all points with that value).
+pub type Response = Vec<[Option<f64>; 3]>;
+
+/// Writes `points.csv`, one main metric at a time; gives what the report
+/// draws from the same numbers.
+pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.axes.iter().map(|a| a.key.path.clone()));
     header.push("runs".into());
@@ -515,23 +516,46 @@ pub fn write_points(
                 .map(|&q| format!("{m}_{}", quantile_name(q))),
         );
     }
-    let mut rows = Vec::new();
-    let mut metrics: PointMetrics = Vec::new();
-    each_point(dir, sweep, |p, mut stats| {
-        let mut row = vec![p.to_string()];
-        row.append(&mut stats.values);
-        row.push(stats.runs.to_string());
-        row.push(stats.failed.to_string());
-        for values in &mut stats.metrics {
-            let b = band(values, &sweep.quantiles);
-            row.push(cell(b.mean));
-            row.extend(b.quantiles.iter().map(|q| cell(*q)));
+    let counts = point_counts(dir, sweep)?;
+    let pts = crate::points::points(sweep);
+    let mut rows: Vec<Vec<String>> = counts
+        .iter()
+        .enumerate()
+        .map(|(p, c)| {
+            let mut row = vec![p.to_string()];
+            row.extend(c.values.iter().cloned());
+            row.push(c.runs.to_string());
+            row.push(c.failed.to_string());
+            row
+        })
+        .collect();
+    let mut medians = vec![[None; MAIN_METRICS.len()]; counts.len()];
+    let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
+    for (k, m) in MAIN_METRICS.iter().enumerate() {
+        let by_point = metric_by_point(dir, m, counts.len())?;
+        for (p, values) in by_point.iter().enumerate() {
+            let b = band(&mut values.clone(), &sweep.quantiles);
+            rows[p].push(cell(b.mean));
+            rows[p].extend(b.quantiles.iter().map(|q| cell(*q)));
+            medians[p][k] = quantile(values, 0.5);
         }
-        rows.push(row);
-        metrics.resize(p as usize, vec![Vec::new(); MAIN_METRICS.len()]);
-        metrics.push(stats.metrics);
-        Ok(())
-    })?;
+        for (a, axis) in sweep.axes.iter().enumerate() {
+            let response = (0..axis.values.len())
+                .map(|v| {
+                    let mut pooled: Vec<f64> = pts
+                        .iter()
+                        .filter(|p| p.picks[a] == Some(v))
+                        .filter_map(|p| by_point.get(p.index))
+                        .flatten()
+                        .copied()
+                        .collect();
+                    let q = band(&mut pooled, &[0.05, 0.5, 0.95]).quantiles;
+                    [q[0], q[1], q[2]]
+                })
+                .collect();
+            responses[a].push(response);
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header)?;
     for r in &rows {
@@ -541,7 +565,13 @@ pub fn write_points(
         .into_inner()
         .map_err(|e| io::Error::other(e.to_string()))?;
     atomic::write_atomic(&dir.join(POINTS), &bytes)?;
-    Ok((header, rows, metrics))
+    Ok(Findings {
+        fans: Vec::new(),
+        points_header: header,
+        points_rows: rows,
+        medians,
+        responses,
+    })
 }
 
 /// Writes the files that follow from `runs.parquet` and `months.parquet`:
@@ -556,12 +586,9 @@ pub fn finish(
     months: &[u32],
 ) -> io::Result<()> {
     let fans = write_bands(dir, sweep, months)?;
-    let (points_header, points_rows, point_metrics) = write_points(dir, sweep)?;
     let findings = Findings {
         fans,
-        points_header,
-        points_rows,
-        point_metrics,
+        ..write_points(dir, sweep)?
     };
     if report {
         crate::report::write(dir, sweep, seed, version, &findings)?;

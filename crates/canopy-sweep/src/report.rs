@@ -15,7 +15,6 @@ use canopy_output::sweep_report::{
 };
 
 use crate::axis::AxisSpec;
-use crate::bands::band;
 use crate::file::{Mode, Sweep};
 use crate::finish::{FAILURES, Findings, MAIN_METRICS, Numbers, RUNS, status_column};
 use crate::parquet_io;
@@ -29,44 +28,21 @@ const MAX_FAILURES_SHOWN: usize = 100;
 /// The most runs a scatter chart draws (its Spearman uses them all).
 const MAX_SCATTER: usize = 2_000;
 
-/// The sweep's ok runs in run order: each sample's value and the main
-/// metrics (read only when there are samples to scatter).
-struct SampledRuns {
-    samples: Vec<Vec<f64>>,
-    metrics: Vec<Vec<Option<f64>>>,
-}
-
-fn sampled_runs(dir: &Path, sweep: &Sweep) -> io::Result<SampledRuns> {
-    let mut out = SampledRuns {
-        samples: vec![Vec::new(); sweep.samples.len()],
-        metrics: vec![Vec::new(); MAIN_METRICS.len()],
-    };
-    if sweep.samples.is_empty() {
-        return Ok(out);
-    }
+/// A sample's values and a main metric's over the ok runs, in run order
+/// (one pair at a time: 16 bytes a run).
+fn sampled(dir: &Path, key: &str, metric: &str) -> io::Result<(Vec<f64>, Vec<Option<f64>>)> {
     let path = dir.join(RUNS);
-    for batch in parquet_io::read(&path, None)? {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for batch in parquet_io::read(&path, Some(&["status", key, metric]))? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
         let status = status_column(&batch, &path)?;
-        let metrics: Vec<Numbers> = MAIN_METRICS
-            .iter()
-            .map(|m| Numbers::of(&batch, m))
-            .collect();
-        let samples: Vec<Numbers> = sweep
-            .samples
-            .iter()
-            .map(|s| Numbers::of(&batch, &s.key.path))
-            .collect();
+        let (x, y) = (Numbers::of(&batch, key), Numbers::of(&batch, metric));
         for i in (0..batch.num_rows()).filter(|&i| status.value(i) == "ok") {
-            for (v, m) in out.metrics.iter_mut().zip(&metrics) {
-                v.push(m.get(i));
-            }
-            for (v, s) in out.samples.iter_mut().zip(&samples) {
-                v.push(s.get(i).unwrap_or(f64::NAN));
-            }
+            xs.push(x.get(i).unwrap_or(f64::NAN));
+            ys.push(y.get(i));
         }
     }
-    Ok(out)
+    Ok((xs, ys))
 }
 
 /// Ranks from 1, ties given their mean rank.
@@ -136,11 +112,6 @@ fn distribution_text(d: &Distribution) -> String {
     format!("{} {{ {} }}", d.name(), params.join(", "))
 }
 
-/// The median of sorted `values`.
-fn median(values: &[f64]) -> Option<f64> {
-    crate::bands::quantile(values, 0.5)
-}
-
 /// Writes `report.html` and `charts/` for a finished sweep in `dir`.
 pub fn write(
     dir: &Path,
@@ -150,8 +121,6 @@ pub fn write(
     findings: &Findings,
 ) -> io::Result<()> {
     let pts = points(sweep);
-    let sampled = sampled_runs(dir, sweep)?;
-    let by_point = &findings.point_metrics;
     let mut settings = vec![
         (
             "scenario".to_string(),
@@ -219,32 +188,12 @@ pub fn write(
                 .all(|v| matches!(v, Value::Float(_) | Value::Int(_)));
             let metrics = MAIN_METRICS
                 .iter()
-                .enumerate()
-                .map(|(k, m)| {
-                    let mut s = ResponseSeries {
-                        metric: m.to_string(),
-                        p5: Vec::new(),
-                        p50: Vec::new(),
-                        p95: Vec::new(),
-                    };
-                    for v in 0..axis.values.len() {
-                        let mut pooled: Vec<f64> = pts
-                            .iter()
-                            .filter(|p| p.picks[a] == Some(v))
-                            .flat_map(|p| {
-                                by_point
-                                    .get(p.index)
-                                    .map_or(&[][..], |m| &m[k][..])
-                                    .iter()
-                                    .copied()
-                            })
-                            .collect();
-                        let b = band(&mut pooled, &[0.05, 0.5, 0.95]);
-                        s.p5.push(b.quantiles[0]);
-                        s.p50.push(b.quantiles[1]);
-                        s.p95.push(b.quantiles[2]);
-                    }
-                    s
+                .zip(&findings.responses[a])
+                .map(|(m, r)| ResponseSeries {
+                    metric: m.to_string(),
+                    p5: r.iter().map(|q| q[0]).collect(),
+                    p50: r.iter().map(|q| q[1]).collect(),
+                    p95: r.iter().map(|q| q[2]).collect(),
                 })
                 .collect();
             AxisResponse {
@@ -257,27 +206,28 @@ pub fn write(
         })
         .collect();
 
-    let scatters = sweep
-        .samples
-        .iter()
-        .zip(&sampled.samples)
-        .map(|(s, xs)| {
+    let mut scatters = Vec::new();
+    for smp in &sweep.samples {
+        let mut x = Vec::new();
+        let mut metrics = Vec::new();
+        for m in MAIN_METRICS {
+            let (xs, ys) = sampled(dir, &smp.key.path, m)?;
             let stride = xs.len().div_ceil(MAX_SCATTER).max(1);
-            SampleScatter {
-                key: s.key.path.clone(),
-                x: xs.iter().step_by(stride).copied().collect(),
-                metrics: MAIN_METRICS
-                    .iter()
-                    .zip(&sampled.metrics)
-                    .map(|(m, ys)| ScatterMetric {
-                        metric: m.to_string(),
-                        y: ys.iter().step_by(stride).copied().collect(),
-                        spearman: spearman(xs, ys),
-                    })
-                    .collect(),
+            if x.is_empty() {
+                x = xs.iter().step_by(stride).copied().collect();
             }
-        })
-        .collect();
+            metrics.push(ScatterMetric {
+                metric: m.to_string(),
+                y: ys.iter().step_by(stride).copied().collect(),
+                spearman: spearman(&xs, &ys),
+            });
+        }
+        scatters.push(SampleScatter {
+            key: smp.key.path.clone(),
+            x,
+            metrics,
+        });
+    }
 
     let tornado = (sweep.mode == Mode::Oat && !sweep.axes.is_empty()).then(|| {
         let mut first = 1;
@@ -302,15 +252,15 @@ pub fn write(
             metrics: (0..MAIN_METRICS.len())
                 .map(|k| TornadoMetric {
                     metric: MAIN_METRICS[k].to_string(),
-                    base: by_point.first().and_then(|p| median(&p[k])),
+                    base: findings.medians.first().and_then(|p| p[k]),
                     bars: bars_at
                         .iter()
                         .map(|(axis, lo_p, hi_p, lo, hi)| TornadoBar {
                             key: axis.key.path.clone(),
                             low_value: value_text(&axis.values[*lo]),
                             high_value: value_text(&axis.values[*hi]),
-                            low: by_point.get(*lo_p).and_then(|p| median(&p[k])),
-                            high: by_point.get(*hi_p).and_then(|p| median(&p[k])),
+                            low: findings.medians.get(*lo_p).and_then(|p| p[k]),
+                            high: findings.medians.get(*hi_p).and_then(|p| p[k]),
                         })
                         .collect(),
                 })
