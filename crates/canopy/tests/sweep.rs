@@ -1011,3 +1011,44 @@ fn a_changed_scenario_file_is_another_sweep() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("different sweep"), "{}", stderr(&out));
 }
+
+/// The files as pyarrow, pandas, polars and DuckDB read them, bands
+/// recomputed with numpy (tests/python/read_sweep.py). CI sets
+/// `CANOPY_TEST_PYTHON` to a Python with those packages (`.ci/run` makes
+/// the virtual environment); without it the test says so and passes.
+#[test]
+fn python_readers_see_the_types_of_sweep_md() {
+    let Ok(python) = std::env::var("CANOPY_TEST_PYTHON") else {
+        eprintln!(
+            "skipped: set CANOPY_TEST_PYTHON to a Python with pyarrow, numpy, pandas, polars and duckdb"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        ok(&sweep(
+            dir.path(),
+            5,
+            &["grid.toml", "--out", "o", "--shard", &shard, "--quiet"],
+        ));
+    }
+    ok(&canopy(dir.path())
+        .args(["sweep", "merge", "o", "--no-report"])
+        .output()
+        .unwrap());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/read_sweep.py");
+    let out = StdCommand::new(python)
+        .arg(script)
+        .arg(dir.path().join("o"))
+        .args(["leaf_price.volatility", "market.net_demand_usd"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
