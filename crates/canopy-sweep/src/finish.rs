@@ -133,8 +133,13 @@ pub fn remove_results(dir: &Path) -> io::Result<()> {
 pub fn remove_dead_temporaries(dir: &Path) -> io::Result<()> {
     let names: Vec<String> = RESULTS.iter().map(|n| n.to_string()).collect();
     atomic::remove_dead_temporaries(dir, &names)?;
-    let charts = dir.join(CHARTS);
-    let chart_names: Vec<String> = fs::read_dir(&charts)
+    remove_dead_temporaries_of_any(&dir.join(CHARTS))
+}
+
+/// Removes every temporary (`.<name>.<pid>.tmp`) of a process that no
+/// longer runs from `dir`, a folder whose files are all the sweep's.
+pub fn remove_dead_temporaries_of_any(dir: &Path) -> io::Result<()> {
+    let names: Vec<String> = fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)
                 .filter_map(|e| e.file_name().into_string().ok())
@@ -148,7 +153,7 @@ pub fn remove_dead_temporaries(dir: &Path) -> io::Result<()> {
                 .collect()
         })
         .unwrap_or_default();
-    atomic::remove_dead_temporaries(&charts, &chart_names)
+    atomic::remove_dead_temporaries(dir, &names)
 }
 
 /// A numeric column of a batch, whatever its Arrow type.

@@ -266,18 +266,7 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     if !identity_file.exists() {
         atomic::write_atomic(&identity_file, identity.as_bytes())?;
     }
-    let names: Vec<String> = fs::read_dir(&partial)?
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter_map(|n| {
-            let (name, _pid) = n
-                .strip_prefix('.')?
-                .strip_suffix(".tmp")?
-                .rsplit_once('.')?;
-            Some(name.to_string())
-        })
-        .collect();
-    atomic::remove_dead_temporaries(&partial, &names)?;
+    finish::remove_dead_temporaries_of_any(&partial)?;
 
     let per_chunk = opts
         .chunk_runs
