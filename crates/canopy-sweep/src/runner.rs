@@ -216,6 +216,15 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         Some(s) => opts.out.join(s.dir_name()),
         None => opts.out.clone(),
     };
+    for d in [&opts.out, &dir] {
+        if fs::metadata(d).is_ok_and(|m| !m.is_dir()) {
+            return Err(io::Error::other(format!(
+                "{} is a file, not a folder: the sweep's results go in a folder (--out)",
+                d.display()
+            ))
+            .into());
+        }
+    }
     let partial = dir.join(PARTIAL);
     let resolved = plan.resolved(&opts.version);
     let identity = identity(plan, &opts.version);
