@@ -4,49 +4,24 @@
 //! whole sweep, a resumed one and merged shards are finished by the same
 //! code from the same rows.
 
-use std::fs;
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
-    UInt64Array,
-};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use canopy_model::record::column;
 use canopy_output::atomic;
 use canopy_output::metrics::cell;
 
 use crate::bands::{Band, BandRow, Bands, band, quantile, quantile_name};
+use crate::columns::{Numbers, point_column, status_column, text_at};
 use crate::file::Sweep;
+use crate::folder::{
+    BANDS_CSV, BANDS_PARQUET, MONTHS, POINTS, REPORT, RUNS, remove_charts, remove_if_there,
+};
 use crate::parquet_io;
-
-/// `runs.parquet`.
-pub const RUNS: &str = "runs.parquet";
-/// `months.parquet`.
-pub const MONTHS: &str = "months.parquet";
-/// `bands.csv`.
-pub const BANDS_CSV: &str = "bands.csv";
-/// `bands.parquet`.
-pub const BANDS_PARQUET: &str = "bands.parquet";
-/// `points.csv`.
-pub const POINTS: &str = "points.csv";
-/// `failures.csv`.
-pub const FAILURES: &str = "failures.csv";
-/// `sweep.toml`, the resolved sweep.
-pub const SWEEP_TOML: &str = "sweep.toml";
-/// Each point's months, one number a line: a part of a sharded sweep
-/// keeps it for `merge`, which has no scenarios to read it from.
-pub const POINT_MONTHS: &str = ".point-months";
-/// What identifies the sweep whose results a folder holds: the resolved
-/// sweep and a digest of its scenarios (written last).
-pub const IDENTITY: &str = ".identity";
-/// `report.html`.
-pub const REPORT: &str = "report.html";
-/// The folder of the report's charts.
-pub const CHARTS: &str = "charts";
 
 /// The main metrics of `points.csv` and the report: columns of
 /// `runs.parquet`.
@@ -61,184 +36,6 @@ pub const MAIN_METRICS: [&str; 6] = [
 
 /// The quantiles the report's fan charts and response charts draw.
 pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-/// Removes the file `path` if it is there. A folder there is not a
-/// sweep's: it is left alone, and the error names it.
-pub fn remove_if_there(path: &Path) -> io::Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => Err(io::Error::other(format!(
-            "{} is a folder, where a sweep writes a file; move it away",
-            path.display()
-        ))),
-        Ok(_) => fs::remove_file(path)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
-    }
-}
-
-/// Removes the report's charts from `dir/charts/` (the files the report
-/// writes, by their names), and the folder if that leaves it empty.
-fn remove_charts(dir: &Path) -> io::Result<()> {
-    let charts = dir.join(CHARTS);
-    let Ok(entries) = fs::read_dir(&charts) else {
-        return Ok(());
-    };
-    for e in entries.filter_map(Result::ok) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let ours = ["fan_", "response_", "scatter_", "tornado_"]
-            .iter()
-            .any(|p| name.starts_with(p))
-            && (name.ends_with(".svg") || name.ends_with(".png"));
-        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
-            remove_if_there(&e.path())?;
-        }
-    }
-    // Only if empty: a user's own file there stays, and so does the folder.
-    let _ = fs::remove_dir(&charts);
-    Ok(())
-}
-
-/// Every file and folder a sweep writes in its folder (a part's too).
-pub const RESULTS: [&str; 11] = [
-    RUNS,
-    MONTHS,
-    BANDS_CSV,
-    BANDS_PARQUET,
-    POINTS,
-    FAILURES,
-    SWEEP_TOML,
-    POINT_MONTHS,
-    IDENTITY,
-    REPORT,
-    CHARTS,
-];
-
-/// Removes the results of an earlier sweep from `dir` (the identity first,
-/// so that a folder half emptied is no sweep at all).
-pub fn remove_results(dir: &Path) -> io::Result<()> {
-    remove_if_there(&dir.join(IDENTITY))?;
-    for name in RESULTS {
-        if name == CHARTS {
-            remove_charts(dir)?;
-        } else {
-            remove_if_there(&dir.join(name))?;
-        }
-    }
-    Ok(())
-}
-
-/// Removes the temporaries of result files that a killed process left in
-/// `dir` and its `charts/`.
-pub fn remove_dead_temporaries(dir: &Path) -> io::Result<()> {
-    let names: Vec<String> = RESULTS.iter().map(|n| n.to_string()).collect();
-    atomic::remove_dead_temporaries(dir, &names)?;
-    remove_dead_temporaries_of_any(&dir.join(CHARTS))
-}
-
-/// Removes every temporary (`.<name>.<pid>.tmp`) of a process that no
-/// longer runs from `dir`, a folder whose files are all the sweep's.
-pub fn remove_dead_temporaries_of_any(dir: &Path) -> io::Result<()> {
-    let names: Vec<String> = fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter_map(|n| {
-                    let (name, _) = n
-                        .strip_prefix('.')?
-                        .strip_suffix(".tmp")?
-                        .rsplit_once('.')?;
-                    Some(name.to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    atomic::remove_dead_temporaries(dir, &names)
-}
-
-/// A numeric column of a batch, whatever its Arrow type.
-pub enum Numbers<'a> {
-    /// float64.
-    Float(&'a Float64Array),
-    /// uint32.
-    Count(&'a UInt32Array),
-    /// int64.
-    Int(&'a Int64Array),
-    /// uint64.
-    Big(&'a UInt64Array),
-    /// Anything else: no numbers.
-    None,
-}
-
-impl<'a> Numbers<'a> {
-    /// The column `name` of `batch`.
-    pub fn of(batch: &'a RecordBatch, name: &str) -> Numbers<'a> {
-        let Some(a) = batch.column_by_name(name) else {
-            return Numbers::None;
-        };
-        let any = a.as_any();
-        if let Some(a) = any.downcast_ref::<Float64Array>() {
-            Numbers::Float(a)
-        } else if let Some(a) = any.downcast_ref::<UInt32Array>() {
-            Numbers::Count(a)
-        } else if let Some(a) = any.downcast_ref::<Int64Array>() {
-            Numbers::Int(a)
-        } else if let Some(a) = any.downcast_ref::<UInt64Array>() {
-            Numbers::Big(a)
-        } else {
-            Numbers::None
-        }
-    }
-
-    /// Row `i`'s value; `None` if null.
-    pub fn get(&self, i: usize) -> Option<f64> {
-        match self {
-            Numbers::Float(a) => a.is_valid(i).then(|| a.value(i)),
-            Numbers::Count(a) => a.is_valid(i).then(|| f64::from(a.value(i))),
-            Numbers::Int(a) => a.is_valid(i).then(|| a.value(i) as f64),
-            Numbers::Big(a) => a.is_valid(i).then(|| a.value(i) as f64),
-            Numbers::None => None,
-        }
-    }
-}
-
-/// Row `i` of column `name` as text, as `points.csv` writes it.
-pub fn text_at(batch: &RecordBatch, name: &str, i: usize) -> String {
-    let Some(a) = batch.column_by_name(name) else {
-        return String::new();
-    };
-    if a.is_null(i) {
-        return String::new();
-    }
-    let any = a.as_any();
-    if let Some(a) = any.downcast_ref::<StringArray>() {
-        a.value(i).to_string()
-    } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
-        a.value(i).to_string()
-    } else if let Some(a) = any.downcast_ref::<Int64Array>() {
-        a.value(i).to_string()
-    } else if let Some(a) = any.downcast_ref::<UInt32Array>() {
-        a.value(i).to_string()
-    } else {
-        cell(Numbers::of(batch, name).get(i))
-    }
-}
-
-/// The point column of a batch.
-fn point_column(batch: &RecordBatch) -> io::Result<&UInt32Array> {
-    batch
-        .column_by_name("point")
-        .and_then(|a| a.as_any().downcast_ref::<UInt32Array>())
-        .ok_or_else(|| io::Error::other("a sweep file without a uint32 `point` column"))
-}
-
-/// The `status` column of a batch of `runs.parquet` read from `path`.
-pub fn status_column<'a>(batch: &'a RecordBatch, path: &Path) -> io::Result<&'a StringArray> {
-    batch
-        .column_by_name("status")
-        .and_then(|a| a.as_any().downcast_ref::<StringArray>())
-        .ok_or_else(|| io::Error::other(format!("{}: no `status` column", path.display())))
-}
 
 /// The fan bands of one point and kept metric: month by month, the
 /// [`FAN_QUANTILES`].

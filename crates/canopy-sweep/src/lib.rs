@@ -19,9 +19,11 @@
 pub mod axis;
 pub mod bands;
 pub mod chunk;
+pub mod columns;
 pub mod error;
 pub mod file;
 pub mod finish;
+pub mod folder;
 pub mod layout;
 pub mod merge;
 pub mod parquet_io;

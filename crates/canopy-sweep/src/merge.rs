@@ -18,7 +18,8 @@ use canopy_output::atomic;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
 use crate::file::read;
-use crate::finish::{self, FAILURES, MONTHS, RUNS, SWEEP_TOML};
+use crate::finish;
+use crate::folder::{self, FAILURES, MONTHS, RUNS, SWEEP_TOML};
 use crate::parquet_io;
 use crate::runner::{Done, PARTIAL, Shard, SweepFailure, csv_header};
 
@@ -115,7 +116,7 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
     let mut resolved: Option<(String, &Part)> = None;
     for p in &found {
         // The identity holds the resolved sweep and its scenarios' digest.
-        let text = match fs::read_to_string(p.dir.join(finish::IDENTITY)) {
+        let text = match fs::read_to_string(p.dir.join(folder::IDENTITY)) {
             Ok(t) if !p.dir.join(PARTIAL).exists() => t,
             _ => {
                 return refuse(format!(
@@ -275,11 +276,11 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
     for p in &parts {
         check_rows(p, total, sweep.runs)?;
     }
-    finish::remove_dead_temporaries(dir)?;
+    folder::remove_dead_temporaries(dir)?;
     let result = join(dir, &parts, &sweep, &text, &identity, version, report);
     if result.is_err() {
         // Nothing half merged stays: the parts are all there to merge again.
-        let _ = finish::remove_results(dir);
+        let _ = folder::remove_results(dir);
     }
     result.map(|not_ok| Done {
         runs: total,
@@ -298,8 +299,8 @@ fn check_rows(part: &Part, total: u64, runs: u64) -> Result<(), SweepFailure> {
     let mut i = 0u64;
     for batch in parquet_io::read(&path, Some(&["point", "run"]))? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
-        let point = finish::Numbers::of(&batch, "point");
-        let run = finish::Numbers::of(&batch, "run");
+        let point = crate::columns::Numbers::of(&batch, "point");
+        let run = crate::columns::Numbers::of(&batch, "run");
         for r in 0..batch.num_rows() {
             // uint32 values are exact in an f64; the index is not.
             let (p, n) = (
@@ -341,7 +342,7 @@ fn join(
     version: &str,
     report: bool,
 ) -> Result<u64, SweepFailure> {
-    finish::remove_if_there(&dir.join(finish::IDENTITY))?;
+    folder::remove_if_there(&dir.join(folder::IDENTITY))?;
     let seed = sweep.seed.unwrap_or(0);
     let runs_schema = parquet_io::schema(&parts[0].dir.join(RUNS))?;
     merge_sorted(
@@ -350,7 +351,7 @@ fn join(
         runs_schema,
     )?;
     if sweep.keep_months.is_empty() {
-        finish::remove_if_there(&dir.join(MONTHS))?;
+        folder::remove_if_there(&dir.join(MONTHS))?;
     } else {
         let schema = parquet_io::schema(&parts[0].dir.join(MONTHS))?;
         merge_sorted(
@@ -382,7 +383,7 @@ fn join(
             .map_err(|e| io::Error::other(e.to_string()))?,
     );
     atomic::write_atomic(&dir.join(FAILURES), &bytes)?;
-    let months_path = parts[0].dir.join(finish::POINT_MONTHS);
+    let months_path = parts[0].dir.join(folder::POINT_MONTHS);
     let months: Vec<u32> = fs::read_to_string(&months_path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", months_path.display())))?
         .lines()
@@ -390,6 +391,6 @@ fn join(
         .collect();
     finish::finish(dir, sweep, seed, version, report, &months)?;
     atomic::write_atomic(&dir.join(SWEEP_TOML), text.as_bytes())?;
-    atomic::write_atomic(&dir.join(finish::IDENTITY), identity.as_bytes())?;
+    atomic::write_atomic(&dir.join(folder::IDENTITY), identity.as_bytes())?;
     Ok(rows.len() as u64)
 }

@@ -15,8 +15,10 @@ use canopy_output::sweep_report::{
 };
 
 use crate::axis::AxisSpec;
+use crate::columns::{Numbers, status_column};
 use crate::file::{Mode, Sweep};
-use crate::finish::{FAILURES, Findings, MAIN_METRICS, Numbers, RUNS, status_column};
+use crate::finish::{Findings, MAIN_METRICS};
+use crate::folder::{FAILURES, RUNS};
 use crate::parquet_io;
 use crate::points::{Point, points};
 use crate::sample::Distribution;

@@ -20,6 +20,7 @@ use canopy_output::atomic;
 
 use crate::chunk::{self, FAILURE_COLUMNS, Failure};
 use crate::finish;
+use crate::folder;
 use crate::layout::Layout;
 use crate::parquet_io;
 use crate::points::Plan;
@@ -241,7 +242,7 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
                 )));
             }
             Some(_) => {}
-            None => match read_optional(&dir.join(finish::IDENTITY))? {
+            None => match read_optional(&dir.join(folder::IDENTITY))? {
                 Some(old) if old == identity => {
                     return Ok(Done {
                         runs: total,
@@ -263,19 +264,19 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     } else {
         // Earlier results go first, so that an interrupted run leaves no
         // folder that holds part of one sweep and part of another.
-        finish::remove_results(&dir)?;
+        folder::remove_results(&dir)?;
         if partial.exists() {
             fs::remove_dir_all(&partial)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
         }
     }
-    finish::remove_dead_temporaries(&dir)?;
+    folder::remove_dead_temporaries(&dir)?;
     fs::create_dir_all(&partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
     if !identity_file.exists() {
         atomic::write_atomic(&identity_file, identity.as_bytes())?;
     }
-    finish::remove_dead_temporaries_of_any(&partial)?;
+    folder::remove_dead_temporaries_of_any(&partial)?;
 
     let per_chunk = opts
         .chunk_runs
@@ -372,16 +373,16 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     };
     parquet_io::concat(
         &files("runs", "parquet"),
-        &dir.join(finish::RUNS),
+        &dir.join(folder::RUNS),
         &layout.runs,
     )?;
     match &layout.months {
         Some(schema) => parquet_io::concat(
             &files("months", "parquet"),
-            &dir.join(finish::MONTHS),
+            &dir.join(folder::MONTHS),
             schema,
         )?,
-        None => finish::remove_if_there(&dir.join(finish::MONTHS))?,
+        None => folder::remove_if_there(&dir.join(folder::MONTHS))?,
     }
     let mut failures = csv_header()?;
     let mut not_ok = 0;
@@ -392,7 +393,7 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         failures.extend_from_slice(&bytes);
     }
     // Messages are one line each, so lines count rows.
-    atomic::write_atomic(&dir.join(finish::FAILURES), &failures)?;
+    atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
     let months: Vec<u32> = plan
         .points
         .iter()
@@ -409,10 +410,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         )?;
     } else {
         let text: String = months.iter().map(|m| format!("{m}\n")).collect();
-        atomic::write_atomic(&dir.join(finish::POINT_MONTHS), text.as_bytes())?;
+        atomic::write_atomic(&dir.join(folder::POINT_MONTHS), text.as_bytes())?;
     }
-    atomic::write_atomic(&dir.join(finish::SWEEP_TOML), resolved.as_bytes())?;
-    atomic::write_atomic(&dir.join(finish::IDENTITY), identity.as_bytes())?;
+    atomic::write_atomic(&dir.join(folder::SWEEP_TOML), resolved.as_bytes())?;
+    atomic::write_atomic(&dir.join(folder::IDENTITY), identity.as_bytes())?;
     fs::remove_dir_all(&partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
     Ok(Done {

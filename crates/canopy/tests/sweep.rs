@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use canopy_sweep::finish::Numbers;
+use canopy_sweep::columns::Numbers;
 use common::{canopy, names, stderr, stdout};
 
 /// A sweep with a grid of two axes (one of a whole-number key), a sample

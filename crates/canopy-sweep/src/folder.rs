@@ -1,0 +1,127 @@
+//! A sweep's folder: the names of the files it writes, and clearing what
+//! an earlier or killed sweep left there.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use canopy_output::atomic;
+
+/// `runs.parquet`.
+pub const RUNS: &str = "runs.parquet";
+/// `months.parquet`.
+pub const MONTHS: &str = "months.parquet";
+/// `bands.csv`.
+pub const BANDS_CSV: &str = "bands.csv";
+/// `bands.parquet`.
+pub const BANDS_PARQUET: &str = "bands.parquet";
+/// `points.csv`.
+pub const POINTS: &str = "points.csv";
+/// `failures.csv`.
+pub const FAILURES: &str = "failures.csv";
+/// `sweep.toml`, the resolved sweep.
+pub const SWEEP_TOML: &str = "sweep.toml";
+/// Each point's months, one number a line: a part of a sharded sweep
+/// keeps it for `merge`, which has no scenarios to read it from.
+pub const POINT_MONTHS: &str = ".point-months";
+/// What identifies the sweep whose results a folder holds: the resolved
+/// sweep and a digest of its scenarios (written last).
+pub const IDENTITY: &str = ".identity";
+/// `report.html`.
+pub const REPORT: &str = "report.html";
+/// The folder of the report's charts.
+pub const CHARTS: &str = "charts";
+
+/// Removes the file `path` if it is there. A folder there is not a
+/// sweep's: it is left alone, and the error names it.
+pub fn remove_if_there(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Err(io::Error::other(format!(
+            "{} is a folder, where a sweep writes a file; move it away",
+            path.display()
+        ))),
+        Ok(_) => fs::remove_file(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Removes the report's charts from `dir/charts/` (the files the report
+/// writes, by their names), and the folder if that leaves it empty.
+pub fn remove_charts(dir: &Path) -> io::Result<()> {
+    let charts = dir.join(CHARTS);
+    let Ok(entries) = fs::read_dir(&charts) else {
+        return Ok(());
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = ["fan_", "response_", "scatter_", "tornado_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+            && (name.ends_with(".svg") || name.ends_with(".png"));
+        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+            remove_if_there(&e.path())?;
+        }
+    }
+    // Only if empty: a user's own file there stays, and so does the folder.
+    let _ = fs::remove_dir(&charts);
+    Ok(())
+}
+
+/// Every file and folder a sweep writes in its folder (a part's too).
+pub const RESULTS: [&str; 11] = [
+    RUNS,
+    MONTHS,
+    BANDS_CSV,
+    BANDS_PARQUET,
+    POINTS,
+    FAILURES,
+    SWEEP_TOML,
+    POINT_MONTHS,
+    IDENTITY,
+    REPORT,
+    CHARTS,
+];
+
+/// Removes the results of an earlier sweep from `dir` (the identity first,
+/// so that a folder half emptied is no sweep at all).
+pub fn remove_results(dir: &Path) -> io::Result<()> {
+    remove_if_there(&dir.join(IDENTITY))?;
+    for name in RESULTS {
+        if name == CHARTS {
+            remove_charts(dir)?;
+        } else {
+            remove_if_there(&dir.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the temporaries of result files that a killed process left in
+/// `dir` and its `charts/`.
+pub fn remove_dead_temporaries(dir: &Path) -> io::Result<()> {
+    let names: Vec<String> = RESULTS.iter().map(|n| n.to_string()).collect();
+    atomic::remove_dead_temporaries(dir, &names)?;
+    remove_dead_temporaries_of_any(&dir.join(CHARTS))
+}
+
+/// Removes every temporary (`.<name>.<pid>.tmp`) of a process that no
+/// longer runs from `dir`, a folder whose files are all the sweep's.
+pub fn remove_dead_temporaries_of_any(dir: &Path) -> io::Result<()> {
+    let names: Vec<String> = fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter_map(|n| {
+                    let (name, _) = n
+                        .strip_prefix('.')?
+                        .strip_suffix(".tmp")?
+                        .rsplit_once('.')?;
+                    Some(name.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    atomic::remove_dead_temporaries(dir, &names)
+}
