@@ -128,6 +128,7 @@ table.kv code { white-space: nowrap; }
 .params { grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); }
 td.id { white-space: nowrap; }
 table.kv td:last-child { white-space: nowrap; padding-left: 16px; }
+table.kv.wrap td:last-child { white-space: normal; overflow-wrap: anywhere; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
 .part { display: block; }
 .part b { font-weight: 600; }

@@ -195,11 +195,21 @@ impl Cursor {
 
 /// Writes to `out` the rows of `inputs` (each ordered by point and run) in
 /// point and run order.
-fn merge_sorted(inputs: Vec<PathBuf>, out: &Path, schema: SchemaRef) -> io::Result<()> {
-    let mut cursors = inputs
-        .into_iter()
-        .map(Cursor::open)
+/// Every row must belong to its part (its global index leaves K - 1
+/// divided by N) and no run may come twice: a part copied over another is
+/// refused.
+fn merge_sorted(
+    parts: &[Part],
+    file: &str,
+    runs: u64,
+    out: &Path,
+    schema: SchemaRef,
+) -> Result<(), SweepFailure> {
+    let mut cursors = parts
+        .iter()
+        .map(|p| Cursor::open(p.dir.join(file)))
         .collect::<io::Result<Vec<_>>>()?;
+    let mut last: Option<(u32, u32)> = None;
     let mut writer = parquet_io::Writer::create(out, schema)?;
     let mut heap: BinaryHeap<Reverse<((u32, u32), usize)>> = cursors
         .iter()
@@ -210,6 +220,19 @@ fn merge_sorted(inputs: Vec<PathBuf>, out: &Path, schema: SchemaRef) -> io::Resu
     let mut pieces: Vec<RecordBatch> = Vec::new();
     let mut rows = 0;
     while let Some(Reverse((key, i))) = heap.pop() {
+        let shard = parts[i].shard;
+        let g = u64::from(key.0) * runs + u64::from(key.1);
+        if g % shard.n != shard.k - 1 || last.is_some_and(|l| key <= l) {
+            return Err(SweepFailure::Refused(format!(
+                "{} holds rows of point {}, run {}, which are not part {} of {}'s or come twice: was a part copied over another?",
+                parts[i].dir.join(file).display(),
+                key.0,
+                key.1,
+                shard.k,
+                shard.n
+            )));
+        }
+        last = Some(key);
         let c = &mut cursors[i];
         // Every row of this part with this key (a run's months), within
         // the current batch, then on into the next batches.
@@ -247,7 +270,7 @@ fn merge_sorted(inputs: Vec<PathBuf>, out: &Path, schema: SchemaRef) -> io::Resu
         }
     }
     write_pieces(&mut writer, &mut pieces)?;
-    writer.finish()
+    Ok(writer.finish()?)
 }
 
 fn write_pieces(writer: &mut parquet_io::Writer, pieces: &mut Vec<RecordBatch>) -> io::Result<()> {
@@ -273,11 +296,14 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
     let source = parts[0].dir.join(SWEEP_TOML).display().to_string();
     let sweep = read(&source, &text).map_err(|e| SweepFailure::Refused(e.to_string()))?;
     let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
-    for p in &parts {
-        check_rows(p, total, sweep.runs)?;
-    }
+    let not_ok = parts
+        .iter()
+        .map(|p| check_rows(p, total, sweep.runs))
+        .collect::<Result<Vec<_>, _>>()?;
     folder::remove_dead_temporaries(dir)?;
-    let result = join(dir, &parts, &sweep, &text, &identity, version, report);
+    let result = join(
+        dir, &parts, &not_ok, &sweep, &text, &identity, version, report,
+    );
     if result.is_err() {
         // Nothing half merged stays: the parts are all there to merge again.
         let _ = folder::remove_results(dir);
@@ -293,14 +319,17 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
 
 /// Checks that a part holds its own runs, each once, in order: the rows
 /// whose global index leaves K - 1 divided by N, all of them.
-fn check_rows(part: &Part, total: u64, runs: u64) -> Result<(), SweepFailure> {
+/// Gives the runs (point, run) that were not ok, in order.
+fn check_rows(part: &Part, total: u64, runs: u64) -> Result<Vec<(u64, u64)>, SweepFailure> {
     let path = part.dir.join(RUNS);
     let shard = part.shard;
     let mut i = 0u64;
-    for batch in parquet_io::read(&path, Some(&["point", "run"]))? {
+    let mut not_ok = Vec::new();
+    for batch in parquet_io::read(&path, Some(&["point", "run", "status"]))? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
         let point = crate::columns::Numbers::of(&batch, "point");
         let run = crate::columns::Numbers::of(&batch, "run");
+        let status = crate::columns::status_column(&batch, &path)?;
         for r in 0..batch.num_rows() {
             // uint32 values are exact in an f64; the index is not.
             let (p, n) = (
@@ -317,6 +346,9 @@ fn check_rows(part: &Part, total: u64, runs: u64) -> Result<(), SweepFailure> {
                     n
                 )));
             }
+            if status.value(r) != "ok" {
+                not_ok.push((p, n));
+            }
             i += 1;
         }
     }
@@ -329,13 +361,15 @@ fn check_rows(part: &Part, total: u64, runs: u64) -> Result<(), SweepFailure> {
             shard.n
         )));
     }
-    Ok(())
+    Ok(not_ok)
 }
 
 /// Writes the merged files; gives the number of runs not ok.
+#[allow(clippy::too_many_arguments)]
 fn join(
     dir: &Path,
     parts: &[Part],
+    not_ok: &[Vec<(u64, u64)>],
     sweep: &crate::file::Sweep,
     text: &str,
     identity: &str,
@@ -345,31 +379,35 @@ fn join(
     folder::remove_if_there(&dir.join(folder::IDENTITY))?;
     let seed = sweep.seed.unwrap_or(0);
     let runs_schema = parquet_io::schema(&parts[0].dir.join(RUNS))?;
-    merge_sorted(
-        parts.iter().map(|p| p.dir.join(RUNS)).collect(),
-        &dir.join(RUNS),
-        runs_schema,
-    )?;
+    merge_sorted(parts, RUNS, sweep.runs, &dir.join(RUNS), runs_schema)?;
     if sweep.keep_months.is_empty() {
         folder::remove_if_there(&dir.join(MONTHS))?;
     } else {
         let schema = parquet_io::schema(&parts[0].dir.join(MONTHS))?;
-        merge_sorted(
-            parts.iter().map(|p| p.dir.join(MONTHS)).collect(),
-            &dir.join(MONTHS),
-            schema,
-        )?;
+        merge_sorted(parts, MONTHS, sweep.runs, &dir.join(MONTHS), schema)?;
     }
-    // failures.csv: every part's rows, in point and run order.
+    // failures.csv: every part's rows, in point and run order; a part's
+    // rows are the runs its runs.parquet says were not ok.
     let mut rows: Vec<((u64, u64), csv::StringRecord)> = Vec::new();
-    for p in parts {
+    for (p, not_ok) in parts.iter().zip(not_ok) {
         let path = p.dir.join(FAILURES);
         let mut r = csv::Reader::from_path(&path)
             .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let mut keys = Vec::new();
         for rec in r.records() {
             let rec = rec.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
             let num = |i: usize| rec.get(i).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0);
+            keys.push((num(0), num(1)));
             rows.push(((num(0), num(1)), rec));
+        }
+        if keys != *not_ok {
+            return Err(SweepFailure::Refused(format!(
+                "{} does not list the runs that {} says were not ok ({} rows for {} runs): was a part copied over another?",
+                path.display(),
+                p.dir.join(RUNS).display(),
+                keys.len(),
+                not_ok.len()
+            )));
         }
     }
     rows.sort_by_key(|(k, _)| *k);

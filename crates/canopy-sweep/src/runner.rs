@@ -231,11 +231,17 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     let identity = identity(plan, &opts.version);
     let identity_file = partial.join("identity");
     let layout = Layout::of(plan);
+    let per_chunk = opts
+        .chunk_runs
+        .unwrap_or_else(|| chunk_runs(plan, &layout))
+        .max(1);
+    // The chunks in .partial are this sweep's only if cut the same way.
+    let partial_identity = format!("{identity}# chunk runs {per_chunk}\n");
     let total = shard.count(plan.points.len() as u64 * plan.sweep.runs);
 
     if opts.resume {
         match read_optional(&identity_file)? {
-            Some(old) if old != identity => {
+            Some(old) if old != partial_identity => {
                 return Err(SweepFailure::Refused(format!(
                     "{} holds an unfinished run of a different sweep; run without --resume to replace it",
                     dir.display()
@@ -274,14 +280,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     fs::create_dir_all(&partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
     if !identity_file.exists() {
-        atomic::write_atomic(&identity_file, identity.as_bytes())?;
+        atomic::write_atomic(&identity_file, partial_identity.as_bytes())?;
     }
     folder::remove_dead_temporaries_of_any(&partial)?;
 
-    let per_chunk = opts
-        .chunk_runs
-        .unwrap_or_else(|| chunk_runs(plan, &layout))
-        .max(1);
     let chunks = total.div_ceil(per_chunk);
     let range = |j: u64| (j * per_chunk)..((j + 1) * per_chunk).min(total);
     let done = |j: u64| chunk_file(&partial, "runs", j, "parquet").exists();

@@ -1052,3 +1052,82 @@ fn python_readers_see_the_types_of_sweep_md() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn merge_refuses_months_or_failures_copied_from_another_part() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    write(dir.path(), "invalid.toml", INVALID);
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        ok(&sweep(
+            dir.path(),
+            4,
+            &["grid.toml", "--out", "g", "--shard", &shard, "--quiet"],
+        ));
+        ok(&sweep(
+            dir.path(),
+            4,
+            &["invalid.toml", "--out", "i", "--shard", &shard, "--quiet"],
+        ));
+    }
+    let merge = |folder: &str| {
+        canopy(dir.path())
+            .args(["sweep", "merge", folder, "--no-report"])
+            .output()
+            .unwrap()
+    };
+    let copy = |from: &str, to: &str| {
+        fs::copy(dir.path().join(from), dir.path().join(to)).unwrap();
+    };
+    copy(
+        "g/part-1-of-2/months.parquet",
+        "g/part-2-of-2/months.parquet",
+    );
+    let out = merge("g");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("months.parquet holds rows of point"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("g/months.parquet").exists());
+    assert!(
+        !dir.path().join("g/runs.parquet").exists(),
+        "nothing half merged stays"
+    );
+
+    let saved = read(&dir.path().join("i/part-2-of-2/failures.csv"));
+    copy("i/part-1-of-2/failures.csv", "i/part-2-of-2/failures.csv");
+    let out = merge("i");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("does not list the runs"),
+        "{}",
+        stderr(&out)
+    );
+    fs::write(dir.path().join("i/part-2-of-2/failures.csv"), saved).unwrap();
+    ok(&merge("i"));
+}
+
+#[test]
+fn chunks_cut_another_way_are_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "invalid.toml", INVALID);
+    // --fail-fast stops with finished chunks left in .partial.
+    let out = sweep(
+        dir.path(),
+        3,
+        &["invalid.toml", "--out", "o", "--fail-fast", "--jobs", "1"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(dir.path().join("o/.partial/identity").exists());
+    let out = sweep(dir.path(), 4, &["invalid.toml", "--out", "o", "--resume"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("different sweep"), "{}", stderr(&out));
+    ok(&sweep(
+        dir.path(),
+        3,
+        &["invalid.toml", "--out", "o", "--resume", "--quiet"],
+    ));
+}

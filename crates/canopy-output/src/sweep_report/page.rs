@@ -120,7 +120,7 @@ fn sentence_case(text: &str) -> String {
 
 fn sweep(h: &mut Html, r: &SweepReport) {
     h.push_raw("<section id=\"sweep\">\n<h2>Sweep</h2>\n<p class=\"lead\">What was run: the settings (every default filled in, as <code>sweep.toml</code> records them), the axes whose values make the points, and the parameters drawn at random for each run.</p>\n<div class=\"cards\">\n");
-    h.push_raw("<div class=\"card\"><h3>Settings</h3><table class=\"kv\">");
+    h.push_raw("<div class=\"card\"><h3>Settings</h3><table class=\"kv wrap\">");
     if r.settings.is_empty() {
         h.push_raw("<tr><td>none</td><td></td></tr>");
     }
