@@ -56,7 +56,7 @@ pub const POINTS: [RGBColor; 12] = [
     RGBColor(0x8C, 0x5A, 0x3C), // brown
     RGBColor(0xD1, 0x7F, 0xB5), // pink
     RGBColor(0x5E, 0x7C, 0x4A), // olive
-    RGBColor(0x90, 0x9A, 0xA6), // grey
+    RGBColor(0xA0, 0x7A, 0x1A), // dark gold (grey is for the points past these)
 ];
 
 /// The colour of a `metrics.csv` column (or of a summary of one, such as

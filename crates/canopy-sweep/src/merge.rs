@@ -295,6 +295,15 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
     })?;
     let source = parts[0].dir.join(SWEEP_TOML).display().to_string();
     let sweep = read(&source, &text).map_err(|e| SweepFailure::Refused(e.to_string()))?;
+    // The folder's own finished sweep, if another, is not the parts' to replace.
+    if let Ok(own) = fs::read_to_string(dir.join(folder::IDENTITY))
+        && own != identity
+    {
+        return Err(SweepFailure::Refused(format!(
+            "{} holds the results of another sweep than its parts; remove them (or the parts) first",
+            dir.display()
+        )));
+    }
     let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
     let not_ok = parts
         .iter()

@@ -55,7 +55,14 @@ pub fn main(args: &SweepArgs) -> ExitCode {
     };
     let base = file.parent().unwrap_or(Path::new(""));
     let plan = match canopy_sweep::plan(&sweep, |scenario| load(base, scenario)) {
-        Ok(p) => p,
+        Ok(mut p) => {
+            // The sweep names scenario files relative to itself; the
+            // commands it prints run from here.
+            for point in &mut p.points {
+                point.scenario_name = scenario_path(base, &point.scenario_name);
+            }
+            p
+        }
         Err(e) => {
             complain(&format!("error: {e}"));
             return ExitCode::from(BAD_INPUT);
@@ -78,17 +85,22 @@ pub fn main(args: &SweepArgs) -> ExitCode {
     finished(result, started, "done")
 }
 
-/// Loads a scenario a sweep names: a file relative to the sweep file, or a
-/// built-in name (unless a file of that name is there).
-fn load(base: &Path, scenario: &str) -> Result<ValidScenario, ScenarioError> {
+/// A scenario as the sweep names it, as a shell here names it: a file
+/// relative to the sweep file's folder, or a built-in name.
+fn scenario_path(base: &Path, scenario: &str) -> String {
     let path = base.join(scenario);
-    let name = if builtin::text(scenario).is_some() && !path.is_file() {
+    if builtin::text(scenario).is_some() && !path.is_file() {
         scenario.to_string()
     } else {
         path.display().to_string()
-    };
+    }
+}
+
+/// Loads a scenario a sweep names: a file relative to the sweep file, or a
+/// built-in name (unless a file of that name is there).
+fn load(base: &Path, scenario: &str) -> Result<ValidScenario, ScenarioError> {
     scenario_source::resolve(&ScenarioArgs {
-        scenario: name,
+        scenario: scenario_path(base, scenario),
         ..ScenarioArgs::default()
     })
 }
@@ -107,10 +119,16 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
         Ok(done) => {
             let seconds = started.elapsed().as_secs_f64();
             let ran = done.runs - done.resumed;
-            let rate = if seconds > 0.0 {
-                ran as f64 / seconds
+            // A resume with nothing left to run has no rate to speak of.
+            let rate = if ran == 0 {
+                "no runs left to run".to_string()
             } else {
-                0.0
+                let rate = if seconds > 0.0 {
+                    ran as f64 / seconds
+                } else {
+                    0.0
+                };
+                format!("{} runs/s", thousands(rate.round(), 0))
             };
             let resumed = if done.resumed > 0 {
                 format!(" ({} resumed)", thousands(done.resumed as f64, 0))
@@ -118,10 +136,9 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
                 String::new()
             };
             say(&format!(
-                "sweep {verb}: {}{resumed}, {} failed, {seconds:.2} s, {} runs/s; results in {}",
+                "sweep {verb}: {}{resumed}, {} failed, {seconds:.2} s, {rate}; results in {}",
                 runs_text(done.runs),
                 thousands(done.not_ok as f64, 0),
-                thousands(rate.round(), 0),
                 done.dir.display()
             ));
             ExitCode::SUCCESS

@@ -1131,3 +1131,73 @@ fn chunks_cut_another_way_are_not_resumed() {
         &["invalid.toml", "--out", "o", "--resume", "--quiet"],
     ));
 }
+
+#[test]
+fn printed_commands_name_scenario_files_from_where_the_user_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = canopy(dir.path())
+        .args(["show", "default"])
+        .output()
+        .unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    write(&dir.path().join("sub"), "mine.toml", &stdout(&show));
+    write(
+        &dir.path().join("sub"),
+        "s.toml",
+        &INVALID.replace("scenario = \"default\"", "scenario = \"mine.toml\""),
+    );
+    let out = sweep(dir.path(), 3, &["sub/s.toml", "--out", "o", "--fail-fast"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let command = err.split("reproduce it with: ").nth(1).unwrap().trim();
+    assert!(
+        command.starts_with("canopy run sub/mine.toml --set"),
+        "{err}"
+    );
+    // The printed command runs here, and refuses the run as the sweep did.
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    let again = canopy(dir.path())
+        .args(&words)
+        .arg("--out")
+        .arg("r")
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("leaf_price.volatility"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn merge_does_not_replace_another_sweep_in_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "grid.toml", GRID);
+    write(dir.path(), "invalid.toml", INVALID);
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        ok(&sweep(
+            dir.path(),
+            8,
+            &["grid.toml", "--out", "o", "--shard", &shard, "--quiet"],
+        ));
+    }
+    ok(&sweep(
+        dir.path(),
+        8,
+        &["invalid.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
+    let before = read(&dir.path().join("o/runs.parquet"));
+    let out = canopy(dir.path())
+        .args(["sweep", "merge", "o"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("another sweep than its parts"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&dir.path().join("o/runs.parquet")), before);
+}

@@ -278,7 +278,8 @@ fn with_label(label: &str, what: &str) -> String {
     if label.trim().is_empty() {
         sentence_start(what)
     } else {
-        format!("{label}; {what}")
+        // A column's doc ends with a full stop: `AEGIS value, USD; median ...`.
+        format!("{}; {what}", label.trim_end().trim_end_matches('.'))
     }
 }
 
