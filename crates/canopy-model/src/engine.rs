@@ -9,7 +9,7 @@ use crate::aegis::Aegis;
 use crate::invariants::{self, Balances, Ledger};
 use crate::leaf_pairs::LeafPairs;
 use crate::market;
-use crate::oak::{Irr, Oak};
+use crate::oak::{Irr, Oak, Outcome};
 use crate::price::Price;
 use crate::random::ShockStream;
 use crate::record::MonthRecord;
@@ -78,7 +78,8 @@ pub enum Event {
         /// OAK.
         amount: f64,
     },
-    /// A holder redeemed.
+    /// A holder redeemed: a whole request, or the part of one that the
+    /// month's limit let through (from the queue, or as it was made).
     Redemption {
         /// The deal: its index in `Scenario::deals`.
         deal: usize,
@@ -86,12 +87,29 @@ pub enum Event {
         amount: f64,
         /// The month's IRR rule.
         irr: Irr,
-        /// The holder's threshold.
+        /// The holder's threshold this month.
         threshold: f64,
         /// USDC paid.
         usdc: f64,
         /// LEAF paid.
         leaf: f64,
+        /// The month the request was made, when this was served from the
+        /// queue (`None`: served as it was made).
+        queued_since: Option<u32>,
+    },
+    /// A holder's request, or what the month's limit left of it, joined
+    /// the redemption queue.
+    RedemptionQueued {
+        /// The deal: its index in `Scenario::deals`.
+        deal: usize,
+        /// OAK that joined the queue.
+        amount: f64,
+        /// OAK the holder asked for (`amount` and what was served at once).
+        requested: f64,
+        /// The month's IRR rule.
+        irr: Irr,
+        /// The holder's threshold this month.
+        threshold: f64,
     },
     /// The month's market flow against the pairs.
     MarketFlow {
@@ -252,6 +270,30 @@ pub enum Failure {
         /// OAK distributed.
         distributed: f64,
     },
+    /// More OAK redeemed in the month than its limit allows.
+    #[error("OAK redeemed this month: {redeemed} exceeds the monthly limit of {limit}")]
+    OakMonthLimit {
+        /// OAK redeemed this month.
+        redeemed: f64,
+        /// The most that may be redeemed in a month.
+        limit: f64,
+    },
+    /// More OAK queued than is held.
+    #[error("OAK queued: {queued} exceeds the {held} distributed and not redeemed")]
+    OakQueued {
+        /// OAK waiting in the queue.
+        queued: f64,
+        /// OAK distributed and not redeemed.
+        held: f64,
+    },
+    /// A redemption payout moved the value per OAK.
+    #[error("value per OAK: {before} before the month's redemptions, {after} after them")]
+    ValuePerOakMoved {
+        /// Before the first payout.
+        before: f64,
+        /// After the last.
+        after: f64,
+    },
 }
 
 impl Failure {
@@ -266,6 +308,9 @@ impl Failure {
             Failure::NegativePairBalance { .. } => "a pair's balance",
             Failure::OakSupply { .. } => "OAK supply",
             Failure::OakRedeemed { .. } => "OAK redeemed",
+            Failure::OakMonthLimit { .. } => "OAK redeemed this month",
+            Failure::OakQueued { .. } => "OAK queued",
+            Failure::ValuePerOakMoved { .. } => "value per OAK",
         }
     }
 
@@ -717,24 +762,41 @@ impl<'s> State<'s> {
                 },
             )
         });
-        let irr = self.oak.irr(m, self.aegis.value(p), revenue_in);
+        // The IRR once, before any payout of the month.
+        let value_before = self.aegis.value(p);
+        let irr = self.oak.irr(m, value_before, revenue_in);
+        let value_per_oak_before = self.oak.value_per_oak(value_before);
         let (mut redeemed, mut usdc_out, mut leaf_out) = (0.0, 0.0, 0.0);
-        self.oak.redeem(irr, &mut self.aegis, |r| {
-            redeemed += r.amount;
-            usdc_out += r.usdc;
-            leaf_out += r.leaf;
-            obs.event(
-                m,
-                &Event::Redemption {
-                    deal: r.deal,
-                    amount: r.amount,
-                    irr,
-                    threshold: r.threshold,
-                    usdc: r.usdc,
-                    leaf: r.leaf,
-                },
-            )
-        });
+        self.oak
+            .redeem(m, irr, &mut self.aegis, |outcome| match *outcome {
+                Outcome::Paid(r) => {
+                    redeemed += r.amount;
+                    usdc_out += r.usdc;
+                    leaf_out += r.leaf;
+                    obs.event(
+                        m,
+                        &Event::Redemption {
+                            deal: r.deal,
+                            amount: r.amount,
+                            irr,
+                            threshold: r.threshold,
+                            usdc: r.usdc,
+                            leaf: r.leaf,
+                            queued_since: r.queued_since,
+                        },
+                    )
+                }
+                Outcome::Queued(q) => obs.event(
+                    m,
+                    &Event::RedemptionQueued {
+                        deal: q.deal,
+                        amount: q.amount,
+                        requested: q.requested,
+                        irr,
+                        threshold: q.threshold,
+                    },
+                ),
+            });
         self.ledger.paid_usdc += usdc_out;
         self.ledger.paid_leaf += leaf_out;
         let market_flow = self.market_flows.then(|| {
@@ -783,14 +845,20 @@ impl<'s> State<'s> {
             redemption_leaf_out: leaf_out,
             pairs_withdrawn_leaf: withdrawn_leaf,
             pairs_withdrawn_usdc: withdrawn_usdc,
-            irr_threshold_weighted: self.oak.threshold_weighted(),
+            irr_threshold_weighted: self.oak.threshold_weighted(m),
             active_deals,
             market_flow_usd: market_flow,
             price_impact: self.price.is_market().then_some(pm.impact),
             chain_tvl: chain.map(|c| c.chain_tvl),
             market_share: chain.map(|c| c.market_share),
+            oak_queued: s.oak.rate_limited().then(|| self.oak.queued()),
         };
-        self.check(m, record)
+        // Value per OAK just before and just after the month's payouts
+        // (AEGIS is not touched between them and the record).
+        let redemption_value_per_oak =
+            (redeemed > 0.0 && !s.compat.redemptions_without_payout && self.oak.unredeemed() > 0.0)
+                .then_some((value_per_oak_before, record.value_per_oak));
+        self.check(m, record, redemption_value_per_oak)
     }
 
     /// The price of the month before (the initial price before month 1).
@@ -798,7 +866,12 @@ impl<'s> State<'s> {
         self.price.current()
     }
 
-    fn check(&self, m: u32, record: &MonthRecord) -> Result<(), Failure> {
+    fn check(
+        &self,
+        m: u32,
+        record: &MonthRecord,
+        redemption_value_per_oak: Option<(f64, f64)>,
+    ) -> Result<(), Failure> {
         if let Some(column) = record.first_non_finite() {
             return Err(Failure::NonFinite { column });
         }
@@ -818,6 +891,10 @@ impl<'s> State<'s> {
             oak_allocated: self.oak_allocated,
             oak_supply: s.oak.total_supply,
             oak_redeemed: self.oak.redeemed,
+            oak_redeemed_month: record.oak_redeemed_month,
+            oak_month_limit: self.oak.month_limit(),
+            oak_queued: self.oak.queued(),
+            redemption_value_per_oak,
         };
         match invariants::check(&balances, &self.ledger, !s.compat.pair_purchase_mints_usdc) {
             Some(f) => Err(f),

@@ -50,6 +50,15 @@ pub struct Balances {
     pub oak_supply: f64,
     /// OAK redeemed.
     pub oak_redeemed: f64,
+    /// OAK redeemed this month.
+    pub oak_redeemed_month: f64,
+    /// The most OAK that may be redeemed in a month.
+    pub oak_month_limit: f64,
+    /// OAK waiting in the redemption queue.
+    pub oak_queued: f64,
+    /// Value per OAK just before and just after the month's redemption
+    /// payouts, where something was paid and some OAK is left to value.
+    pub redemption_value_per_oak: Option<(f64, f64)>,
 }
 
 /// Relative tolerance of the checks.
@@ -90,8 +99,10 @@ pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<Failure> {
         & (b.pairs_min >= 0.0)
         & (b.oak_distributed <= b.oak_allocated)
         & (b.oak_allocated <= b.oak_supply)
-        & (b.oak_redeemed <= b.oak_distributed);
-    if exact {
+        & (b.oak_redeemed <= b.oak_distributed)
+        & (b.oak_redeemed_month <= b.oak_month_limit)
+        & (b.oak_queued <= b.oak_distributed - b.oak_redeemed);
+    if exact && b.redemption_value_per_oak.is_none() {
         return None;
     }
     if !at_most(0.0, b.aegis_leaf) {
@@ -118,6 +129,24 @@ pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<Failure> {
             distributed: b.oak_distributed,
         });
     }
+    if !at_most(b.oak_redeemed_month, b.oak_month_limit) {
+        return Some(Failure::OakMonthLimit {
+            redeemed: b.oak_redeemed_month,
+            limit: b.oak_month_limit,
+        });
+    }
+    let held = b.oak_distributed - b.oak_redeemed;
+    if !at_most(b.oak_queued, held) {
+        return Some(Failure::OakQueued {
+            queued: b.oak_queued,
+            held,
+        });
+    }
+    if let Some((before, after)) = b.redemption_value_per_oak
+        && !close(before, after)
+    {
+        return Some(Failure::ValuePerOakMoved { before, after });
+    }
     None
 }
 
@@ -141,6 +170,10 @@ mod tests {
             oak_allocated: 20.0,
             oak_supply: 30.0,
             oak_redeemed: 5.0,
+            oak_redeemed_month: 2.0,
+            oak_month_limit: 3.0,
+            oak_queued: 4.0,
+            redemption_value_per_oak: Some((1.5, 1.5)),
         }
     }
 
@@ -240,6 +273,42 @@ mod tests {
                 distributed: 10.0
             })
         );
+        let b = Balances {
+            oak_redeemed_month: 3.5,
+            ..balanced()
+        };
+        assert_eq!(
+            check(&b, &l, true),
+            Some(Failure::OakMonthLimit {
+                redeemed: 3.5,
+                limit: 3.0
+            })
+        );
+        // 10 distributed, 5 redeemed: at most 5 can wait in the queue.
+        let b = Balances {
+            oak_queued: 6.0,
+            ..balanced()
+        };
+        assert_eq!(
+            check(&b, &l, true),
+            Some(Failure::OakQueued {
+                queued: 6.0,
+                held: 5.0
+            })
+        );
+        let b = Balances {
+            redemption_value_per_oak: Some((1.5, 1.4)),
+            ..balanced()
+        };
+        let f = check(&b, &l, true).unwrap();
+        assert_eq!(
+            f,
+            Failure::ValuePerOakMoved {
+                before: 1.5,
+                after: 1.4
+            }
+        );
+        assert_eq!(f.quantity(), "value per OAK");
         // Within the tolerance (1e-6 relative) is not a failure.
         let b = Balances {
             aegis_leaf: 100.0 + 1e-5,

@@ -118,6 +118,7 @@ columns! {
     "price_impact", Rate, optional, "Impact this month's price took from last month's flow, if the price model is `market`.", |r| r.price_impact;
     "chain_tvl", Amount, optional, "Chain TVL, USD, if the chain model is on.", |r| r.chain_tvl;
     "market_share", Rate, optional, "Canopy's share of chain TVL, if the chain model is on.", |r| r.market_share;
+    "oak_queued", Amount, optional, "OAK waiting in the redemption queue at the end of the month, if redemptions are rate limited.", |r| r.oak_queued;
 }
 
 /// The number of columns.
@@ -209,6 +210,9 @@ pub struct MonthRecord {
     pub chain_tvl: Option<f64>,
     /// Canopy's share of chain TVL, if the chain model is on.
     pub market_share: Option<f64>,
+    /// OAK waiting in the redemption queue at the end of the month, if
+    /// redemptions are rate limited.
+    pub oak_queued: Option<f64>,
 }
 
 impl MonthRecord {
@@ -294,7 +298,8 @@ mod tests {
             pairs_leaf,pairs_usdc,oak_distributed,oak_redeemed,oak_unredeemed,value_per_oak,irr,\
             aegis_value,pairs_value,aegis_leaf_sold,aegis_revenue_in,oak_redeemed_month,\
             redemption_usdc_out,redemption_leaf_out,pairs_withdrawn_leaf,pairs_withdrawn_usdc,\
-            irr_threshold_weighted,active_deals,market_flow_usd,price_impact,chain_tvl,market_share";
+            irr_threshold_weighted,active_deals,market_flow_usd,price_impact,chain_tvl,market_share,\
+            oak_queued";
         assert_eq!(NAMES.join(","), expected);
         assert_eq!(names().collect::<Vec<_>>(), NAMES);
         let of = |ty| -> Vec<&str> {
@@ -352,6 +357,7 @@ mod tests {
             price_impact: Some(0.0),
             chain_tvl: Some(2.0),
             market_share: Some(0.3),
+            oak_queued: Some(4.0),
             ..r
         };
         assert!(all.values().iter().all(Option::is_some));

@@ -258,6 +258,16 @@ pub struct Oak {
     pub redemption_start_month: u32,
     /// Month the redemption window closes.
     pub redemption_end_month: u32,
+    /// Share of the supply that may be redeemed in one month, (0, 1]; below
+    /// 1, requests beyond it queue.
+    pub max_redemption_per_month: f64,
+}
+
+impl Oak {
+    /// Whether redemptions are rate limited (and so may queue).
+    pub fn rate_limited(&self) -> bool {
+        self.max_redemption_per_month < 1.0
+    }
 }
 
 /// `[tvl]`.
@@ -430,14 +440,21 @@ pub struct TvlPart {
 }
 
 /// A deal's `oak` part.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct OakPart {
     /// OAK allocated.
     pub amount: f64,
     /// Months before distribution.
     pub vesting_months: u32,
-    /// IRR below which the holder redeems.
+    /// IRR below which the holder redeems (at distribution, when it moves).
     pub irr_threshold: f64,
+    /// Months after distribution before the holder may ask to redeem.
+    pub lockup_months: u32,
+    /// Share of the allocation asked for in one request, (0, 1].
+    pub redeem_fraction: f64,
+    /// Where the threshold ends up by the window's end; `None`: it
+    /// stays at `irr_threshold` (and follows it when that is changed).
+    pub irr_threshold_end: Option<f64>,
 }
 
 /// A deal's `leaf_pair` part.
@@ -501,7 +518,29 @@ impl OakPart {
             amount: 0.0,
             vesting_months: 0,
             irr_threshold: 0.0,
+            lockup_months: 0,
+            redeem_fraction: 1.0,
+            irr_threshold_end: None,
         }
+    }
+
+    /// The threshold at the window's end: `irr_threshold_end`, or
+    /// `irr_threshold` when it is not given.
+    pub fn threshold_end(&self) -> f64 {
+        self.irr_threshold_end.unwrap_or(self.irr_threshold)
+    }
+}
+
+/// Parts that run alike are equal: an end threshold left out is the same
+/// as one written equal to `irr_threshold` (as `canopy show` writes it).
+impl PartialEq for OakPart {
+    fn eq(&self, other: &Self) -> bool {
+        self.amount == other.amount
+            && self.vesting_months == other.vesting_months
+            && self.irr_threshold == other.irr_threshold
+            && self.lockup_months == other.lockup_months
+            && self.redeem_fraction == other.redeem_fraction
+            && self.threshold_end() == other.threshold_end()
     }
 }
 

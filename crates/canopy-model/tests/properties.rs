@@ -18,14 +18,39 @@ fn tvl_part() -> impl Strategy<Value = TvlPart> {
     )
 }
 
+/// An OAK part; its redemption controls are dropped by `scenario` unless
+/// it asks for them.
 fn oak_part() -> impl Strategy<Value = OakPart> {
-    (0.0..50_000.0f64, 0u32..24, 0.0..1.0f64).prop_map(|(amount, vesting_months, irr_threshold)| {
-        OakPart {
-            amount,
-            vesting_months,
-            irr_threshold,
-        }
-    })
+    (
+        (0.0..50_000.0f64, 0u32..24, 0.0..1.0f64),
+        (
+            0u32..24,
+            prop_oneof![Just(1.0), 0.01..=1.0f64],
+            proptest::option::of(0.0..1.0f64),
+        ),
+    )
+        .prop_map(
+            |((amount, vesting_months, irr_threshold), (lockup_months, redeem_fraction, end))| {
+                OakPart {
+                    amount,
+                    vesting_months,
+                    irr_threshold,
+                    lockup_months,
+                    redeem_fraction,
+                    irr_threshold_end: end,
+                }
+            },
+        )
+}
+
+/// `p` with every redemption control at its default (off).
+fn without_controls(p: OakPart) -> OakPart {
+    OakPart {
+        lockup_months: 0,
+        redeem_fraction: 1.0,
+        irr_threshold_end: None,
+        ..p
+    }
 }
 
 fn pair_part() -> impl Strategy<Value = PairPart> {
@@ -83,7 +108,7 @@ fn compat() -> impl Strategy<Value = Compat> {
 }
 
 prop_compose! {
-    fn scenario(all_quirks_off: bool)(
+    fn scenario(all_quirks_off: bool, controls: bool)(
         deals in proptest::collection::vec(deal(), 0..8),
         months in 1u32..=72,
         seed in 0u64..1_000_000,
@@ -94,6 +119,7 @@ prop_compose! {
         (chain_on, chain_vol, growth, share_decay) in (any::<bool>(), 0.0..0.2f64, proptest::collection::vec(-0.5..2.0f64, 1..6), 0.0..0.5f64),
         (schedule, targets, elasticity) in (1u32..48, proptest::array::uniform4(0.0..3.0f64), -2.0..2.0f64),
         quirks in compat(),
+        max_redemption in prop_oneof![Just(1.0), 0.001..=1.0f64],
     ) -> ValidScenario {
         let mut s = Scenario::default();
         s.simulation.months = months;
@@ -123,11 +149,17 @@ prop_compose! {
         s.revenue.target_multiplier.boosted = targets[3];
         s.revenue.price_elasticity = elasticity;
         s.compat = if all_quirks_off { Compat::default() } else { quirks };
+        if controls {
+            s.oak.max_redemption_per_month = max_redemption;
+        }
         s.deals = deals
             .into_iter()
             .enumerate()
             .map(|(i, mut d)| {
                 d.id = format!("deal {i}");
+                if !controls {
+                    d.oak = d.oak.map(without_controls);
+                }
                 d
             })
             .collect();
@@ -179,11 +211,49 @@ fn conserves(s: &Scenario, rs: &[MonthRecord]) -> Result<(), String> {
     Ok(())
 }
 
+/// Each month's payouts left value per OAK where it was: the value before
+/// them, recomputed from the record, is the value after.
+fn fair(rs: &[MonthRecord]) -> Result<(), TestCaseError> {
+    for r in rs
+        .iter()
+        .filter(|r| r.oak_redeemed_month > 0.0 && r.oak_unredeemed > 0.0)
+    {
+        let before = (r.aegis_value + r.redemption_usdc_out + r.redemption_leaf_out * r.leaf_price)
+            / (r.oak_unredeemed + r.oak_redeemed_month);
+        prop_assert!(close(before, r.value_per_oak), "month {}", r.month);
+    }
+    Ok(())
+}
+
+/// The rate limit and the queue, recomputed from the records: at most
+/// q x supply redeemed a month, the queue within what is held, and
+/// `oak_queued` written exactly when q is below 1.
+fn within_the_limit_and_queue(s: &Scenario, rs: &[MonthRecord]) -> Result<(), TestCaseError> {
+    let limit = s.oak.max_redemption_per_month * s.oak.total_supply;
+    for r in rs {
+        prop_assert!(
+            r.oak_redeemed_month <= limit * (1.0 + 1e-9) + 1e-9,
+            "month {}: {} redeemed, limit {limit}",
+            r.month,
+            r.oak_redeemed_month
+        );
+        prop_assert_eq!(r.oak_queued.is_some(), s.oak.max_redemption_per_month < 1.0);
+        let queued = r.oak_queued.unwrap_or(0.0);
+        prop_assert!(queued >= 0.0);
+        prop_assert!(
+            queued <= r.oak_distributed - r.oak_redeemed + 1e-6 * r.oak_distributed.max(1.0),
+            "month {}: {queued} queued",
+            r.month
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
-    fn any_valid_scenario_runs_within_its_invariants(s in scenario(false)) {
+    fn any_valid_scenario_runs_within_its_invariants(s in scenario(false, false)) {
         let rs = run(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(rs.len(), s.simulation.months as usize);
         for r in &rs {
@@ -206,14 +276,26 @@ proptest! {
     }
 
     #[test]
-    fn without_quirks_value_is_conserved_and_redemptions_are_fair(s in scenario(true)) {
+    fn without_quirks_value_is_conserved_and_redemptions_are_fair(s in scenario(true, false)) {
         let rs = run(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
         conserves(&s, &rs).map_err(TestCaseError::fail)?;
-        for r in rs.iter().filter(|r| r.oak_redeemed_month > 0.0 && r.oak_unredeemed > 0.0) {
-            let before = (r.aegis_value + r.redemption_usdc_out + r.redemption_leaf_out * r.leaf_price)
-                / (r.oak_unredeemed + r.oak_redeemed_month);
-            prop_assert!(close(before, r.value_per_oak), "month {}", r.month);
-        }
+        fair(&rs)?;
+    }
+
+    #[test]
+    fn with_redemption_controls_every_month_keeps_the_invariants(s in scenario(false, true)) {
+        let rs = run(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(rs.len(), s.simulation.months as usize);
+        conserves(&s, &rs).map_err(TestCaseError::fail)?;
+        within_the_limit_and_queue(&s, &rs)?;
+    }
+
+    #[test]
+    fn with_redemption_controls_and_no_quirks_redemptions_are_fair(s in scenario(true, true)) {
+        let rs = run(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        conserves(&s, &rs).map_err(TestCaseError::fail)?;
+        within_the_limit_and_queue(&s, &rs)?;
+        fair(&rs)?;
     }
 
     #[test]

@@ -23,12 +23,13 @@
 //! | `oak_held` | OAK the deal holds at the end of the month (distributed, not redeemed) |
 //! | `oak_redeemed` | OAK the deal redeemed this month |
 //! | `payout_usdc`, `payout_leaf` | USDC and LEAF AEGIS paid the deal for it this month |
+//! | `oak_queued` | OAK of the deal's redemption request waiting in the queue at the end of the month (part of `oak_held`); empty unless redemptions are rate limited (`oak.max_redemption_per_month` below 1) |
 //!
 //! Summed over entities, each month's figures give the totals of
 //! `metrics.csv`: `tvl` and `revenue` by `tvl_kind`, `pair_*` as
 //! `pairs_leaf`/`pairs_usdc`, `oak_redeemed` as `oak_redeemed_month`,
-//! `payout_*` as `redemption_*_out`; and the running sum of
-//! `oak_distributed` is `oak_distributed`.
+//! `payout_*` as `redemption_*_out`, `oak_queued` as `oak_queued`; and the
+//! running sum of `oak_distributed` is `oak_distributed`.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -47,7 +48,7 @@ use crate::atomic::{self, write_atomic};
 pub const DEALS_CSV: &str = "deals.csv";
 
 /// The columns of `deals.csv`.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 15] = [
     "month",
     "entity",
     "source",
@@ -62,6 +63,7 @@ pub const COLUMNS: [&str; 14] = [
     "oak_redeemed",
     "payout_usdc",
     "payout_leaf",
+    "oak_queued",
 ];
 
 /// What a row is about; the derived order is the order of the rows.
@@ -110,6 +112,8 @@ pub struct Figures {
     pub payout_usdc: f64,
     /// LEAF paid for its redemption.
     pub payout_leaf: f64,
+    /// OAK of its request waiting in the redemption queue at month end.
+    pub oak_queued: f64,
 }
 
 /// A deal's results over the whole run.
@@ -192,6 +196,8 @@ pub struct DealLog {
     totals: Vec<DealTotals>,
     /// Scratch text for the numbers of a row.
     number: String,
+    /// Whether redemptions are rate limited: otherwise `oak_queued` is empty.
+    rate_limited: bool,
     sink: Sink,
 }
 
@@ -251,6 +257,7 @@ impl DealLog {
             organic: (0.0, 0.0),
             totals: vec![DealTotals::default(); s.deals.len()],
             number: String::new(),
+            rate_limited: s.oak.rate_limited(),
             sink,
         }
     }
@@ -425,6 +432,7 @@ impl DealLog {
             names,
             number,
             sink,
+            rate_limited,
             ..
         } = self;
         let w: &mut dyn FieldWriter = match sink {
@@ -492,6 +500,13 @@ impl DealLog {
             // As metrics::cell writes it: the shortest form that reads back.
             let _ = write!(number, "{x:?}");
             w.field(number.as_bytes())?;
+        }
+        if *rate_limited {
+            number.clear();
+            let _ = write!(number, "{:?}", f.oak_queued);
+            w.field(number.as_bytes())?;
+        } else {
+            w.field(b"")?;
         }
         w.end_record()
     }
@@ -592,7 +607,7 @@ impl Observer for DealLog {
             f.pair_usdc += p.usdc;
         }
         for h in state.oak.holders() {
-            if h.distributed && !h.redeemed {
+            if h.distributed() && !h.redeemed {
                 self.row(
                     m,
                     Entity::Deal {
@@ -600,8 +615,18 @@ impl Observer for DealLog {
                         twin: false,
                     },
                 )
-                .oak_held += h.amount;
+                .oak_held += h.held;
             }
+        }
+        for r in state.oak.queue().iter() {
+            self.row(
+                m,
+                Entity::Deal {
+                    index: r.deal,
+                    twin: false,
+                },
+            )
+            .oak_queued += r.amount;
         }
         self.end_month(record);
         ControlFlow::Continue(())

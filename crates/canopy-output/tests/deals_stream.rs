@@ -18,6 +18,11 @@ use canopy_output::deals::{COLUMNS, Entity};
 /// The `stress` scenario (market price and flows, chain TVL) with `n` more
 /// deals of every shape, starting through the run.
 fn many_deals(n: usize) -> ValidScenario {
+    many_deals_with(n, &[])
+}
+
+/// [`many_deals`] with these overrides too.
+fn many_deals_with(n: usize, overrides: &[&str]) -> ValidScenario {
     let mut text = builtin::text("stress").unwrap().to_string();
     for i in 0..n {
         let start = 1 + i % 50;
@@ -52,7 +57,11 @@ fn many_deals(n: usize) -> ValidScenario {
             ));
         }
     }
-    let sets = [parse_override("oak.total_supply=1e9").unwrap()];
+    let sets: Vec<_> = ["oak.total_supply=1e9"]
+        .iter()
+        .chain(overrides)
+        .map(|o| parse_override(o).unwrap())
+        .collect();
     load("many", &text, &sets).unwrap()
 }
 
@@ -66,11 +75,12 @@ struct AllInMemory {
 }
 
 /// A row: TVL kind, then tvl, revenue, pair_leaf, pair_usdc,
-/// oak_distributed, oak_held, oak_redeemed, payout_usdc, payout_leaf.
+/// oak_distributed, oak_held, oak_redeemed, payout_usdc, payout_leaf,
+/// oak_queued.
 #[derive(Clone, Default)]
 struct Row {
     kind: Option<TvlKind>,
-    f: [f64; 9],
+    f: [f64; 10],
 }
 
 impl Observer for AllInMemory {
@@ -134,13 +144,20 @@ impl Observer for AllInMemory {
             r.f[3] += p.usdc;
         }
         for h in state.oak.holders() {
-            if h.distributed && !h.redeemed {
+            if h.distributed() && !h.redeemed {
                 let e = Entity::Deal {
                     index: h.deal,
                     twin: false,
                 };
-                self.rows.entry((m, e)).or_default().f[5] += h.amount;
+                self.rows.entry((m, e)).or_default().f[5] += h.held;
             }
+        }
+        for q in state.oak.queue().iter() {
+            let e = Entity::Deal {
+                index: q.deal,
+                twin: false,
+            };
+            self.rows.entry((m, e)).or_default().f[9] += q.amount;
         }
         ControlFlow::Continue(())
     }
@@ -187,7 +204,12 @@ impl AllInMemory {
                 id,
                 r.kind.map_or(String::new(), |k| k.name().to_string()),
             ];
-            row.extend(r.f.iter().map(|x| format!("{x:?}")));
+            row.extend(r.f[..9].iter().map(|x| format!("{x:?}")));
+            row.push(if s.oak.rate_limited() {
+                format!("{:?}", r.f[9])
+            } else {
+                String::new()
+            });
             w.write_record(&row).unwrap();
         }
         w.into_inner().unwrap()
@@ -196,7 +218,24 @@ impl AllInMemory {
 
 #[test]
 fn streamed_deals_csv_is_the_all_in_memory_file() {
-    let s = many_deals(400);
+    streams_as_in_memory(&many_deals(400));
+}
+
+#[test]
+fn streamed_deals_csv_is_the_all_in_memory_file_with_redemption_controls() {
+    streams_as_in_memory(&many_deals_with(
+        400,
+        &[
+            "oak.max_redemption_per_month=0.0000005",
+            "deal[11].oak.lockup_months=4",
+            "deal[11].oak.redeem_fraction=0.3",
+            "deal[11].oak.irr_threshold_end=0.9",
+        ],
+    ));
+}
+
+fn streams_as_in_memory(s: &ValidScenario) {
+    let s = s.clone();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out/deals.csv");
 
@@ -230,11 +269,32 @@ fn streamed_deals_csv_is_the_all_in_memory_file() {
 
 #[test]
 fn summed_per_month_the_rows_give_the_metrics_totals() {
-    let s = many_deals(120);
-    let mut log = DealLog::new(&s);
-    let records = run_observed(&s, &mut log).unwrap();
+    sums_to_the_metrics(&many_deals(120));
+}
+
+#[test]
+fn summed_per_month_the_rows_give_the_metrics_totals_with_a_queue() {
+    // 5e-7 of the supply of 1e9: 500 OAK a month, 100 allocations of 5.
+    let s = many_deals_with(
+        120,
+        &[
+            "oak.max_redemption_per_month=0.0000005",
+            "deal[12].oak.redeem_fraction=0.25",
+        ],
+    );
+    let records = canopy_model::run(&s).unwrap();
+    assert!(
+        records.iter().any(|r| r.oak_queued > Some(0.0)),
+        "a queue formed"
+    );
+    sums_to_the_metrics(&s);
+}
+
+fn sums_to_the_metrics(s: &ValidScenario) {
+    let mut log = DealLog::new(s);
+    let records = run_observed(s, &mut log).unwrap();
     let mut rows = csv::Reader::from_reader(log.csv().unwrap());
-    type Sums = ([f64; 4], [f64; 4], f64, f64, f64, f64);
+    type Sums = ([f64; 4], [f64; 4], f64, f64, f64, f64, f64, f64);
     let mut sums: BTreeMap<u32, Sums> = BTreeMap::new();
     for row in rows.records() {
         let row = row.unwrap();
@@ -248,11 +308,16 @@ fn summed_per_month_the_rows_give_the_metrics_totals() {
         e.3 += num(8);
         e.4 += num(9);
         e.5 += num(11);
+        e.6 += num(10);
+        if !row[14].is_empty() {
+            e.7 += num(14);
+        }
     }
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
     let mut distributed = 0.0;
     for r in &records {
-        let (tvl, rev, pl, pu, dist, red) = sums.get(&r.month).copied().unwrap_or_default();
+        let (tvl, rev, pl, pu, dist, red, held, queued) =
+            sums.get(&r.month).copied().unwrap_or_default();
         for k in 0..4 {
             assert!(close(tvl[k], r.tvl[k]), "month {} tvl {k}", r.month);
             assert!(close(rev[k], r.revenue[k]), "month {} revenue {k}", r.month);
@@ -265,6 +330,16 @@ fn summed_per_month_the_rows_give_the_metrics_totals() {
         distributed += dist;
         assert!(close(distributed, r.oak_distributed), "month {}", r.month);
         assert!(close(red, r.oak_redeemed_month), "month {}", r.month);
+        assert!(
+            close(held, r.oak_distributed - r.oak_redeemed),
+            "month {}",
+            r.month
+        );
+        assert!(
+            close(queued, r.oak_queued.unwrap_or(0.0)),
+            "month {}",
+            r.month
+        );
     }
     // Every redemption is a deal's: the deals' payouts are the run's.
     let paid: f64 = log.totals().iter().map(|t| t.payout_usdc).sum();

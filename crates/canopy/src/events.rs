@@ -49,7 +49,8 @@ fn irr_text(irr: Irr) -> String {
     match irr {
         Irr::Value(v) if v.abs() >= canopy_output::numbers::HUGE => format!("IRR {}", n(v)),
         Irr::Value(v) => format!("IRR {v:.4}"),
-        Irr::AllRedeem => "IRR undefined (window closed or start of window: all redeem)".into(),
+        Irr::AllRedeem => "IRR undefined (window closed: all redeem)".into(),
+        Irr::Lowest => "IRR -infinity (start of window: every unlocked holder redeems)".into(),
         Irr::Undefined => "IRR undefined".into(),
         Irr::NotOpen => "window not open".into(),
     }
@@ -156,16 +157,43 @@ impl Observer for LogEvents<'_> {
                 threshold,
                 usdc,
                 leaf,
+                queued_since,
+            } => {
+                let Some(deal) = self.deal(*deal) else { return };
+                match queued_since {
+                    None => info!(
+                        "month {m}: {} redeemed {} OAK: {}, threshold {}; paid {} USDC and {} LEAF",
+                        escaped(&deal.id),
+                        n(*amount),
+                        irr_text(*irr),
+                        n(*threshold),
+                        n(*usdc),
+                        n(*leaf)
+                    ),
+                    Some(since) => info!(
+                        "month {m}: {} redeemed {} OAK from the queue (requested in month {since}); paid {} USDC and {} LEAF",
+                        escaped(&deal.id),
+                        n(*amount),
+                        n(*usdc),
+                        n(*leaf)
+                    ),
+                }
+            }
+            Event::RedemptionQueued {
+                deal,
+                amount,
+                requested,
+                irr,
+                threshold,
             } => {
                 let Some(deal) = self.deal(*deal) else { return };
                 info!(
-                    "month {m}: {} redeemed {} OAK: {}, threshold {}; paid {} USDC and {} LEAF",
+                    "month {m}: {} asked to redeem {} OAK ({}, threshold {}); {} OAK queued behind the monthly limit",
                     escaped(&deal.id),
-                    n(*amount),
+                    n(*requested),
                     irr_text(*irr),
                     n(*threshold),
-                    n(*usdc),
-                    n(*leaf)
+                    n(*amount)
                 );
             }
             Event::MarketFlow {

@@ -60,7 +60,7 @@ fn the_reference_run_writes_the_original_numbers() {
     let mut got = csv::Reader::from_reader(metrics.as_bytes());
     let mut want = csv::Reader::from_reader(REFERENCE_CSV.as_bytes());
     let header = got.headers().unwrap().clone();
-    assert_eq!(header.len(), 38);
+    assert_eq!(header.len(), 39);
     assert_eq!(
         &header.iter().collect::<Vec<_>>()[..23],
         &want.headers().unwrap().iter().collect::<Vec<_>>()[..]
@@ -83,7 +83,7 @@ fn the_reference_run_writes_the_original_numbers() {
     }
     // Counts are whole numbers; flows of features that are off are empty.
     assert!(metrics.lines().nth(1).unwrap().starts_with("1,1.0,"));
-    assert!(metrics.lines().nth(1).unwrap().ends_with(",3,,,,"));
+    assert!(metrics.lines().nth(1).unwrap().ends_with(",3,,,,,"));
     // No temporary file is left behind.
     let names: Vec<String> = fs::read_dir(tmp.path().join("res"))
         .unwrap()

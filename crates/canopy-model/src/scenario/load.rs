@@ -941,6 +941,8 @@ impl<'a> Reader<'a> {
                 }
                 None => match p.default.value() {
                     Some(v) => (p.set)(d, v),
+                    // Left unset, it is made from the part's other keys.
+                    None if p.default == params::Default::Derived => {}
                     None => {
                         // Point at the table the key is missing from.
                         let origin = entries

@@ -460,7 +460,8 @@ pub enum Default {
     List(&'static [f64]),
     /// None: the key must be given (some deal keys).
     Required,
-    /// None: made from other keys when missing (a deal's id).
+    /// None: made from other keys when missing (a deal's id, the end of its
+    /// OAK threshold).
     Derived,
 }
 
@@ -653,6 +654,7 @@ pub static PARAMS: &[Param] = &[
     number!("oak.total_supply", oak.total_supply, Range::NonNeg, 500_000.0, "OAK minted at month 0."),
     whole!("oak.redemption_start_month", oak.redemption_start_month, 0, MAX_MONTHS, 3, "First month holders may redeem."),
     whole!("oak.redemption_end_month", oak.redemption_end_month, 1, MAX_MONTHS, 48, "Month the redemption window closes (after it starts)."),
+    number!("oak.max_redemption_per_month", oak.max_redemption_per_month, Range::LeftOpen(0.0, 1.0), 1.0, "Share of the OAK supply that may be redeemed in one month; below 1, what is asked beyond it queues."),
     number!("tvl.revenue_rates.protocol_locked", tvl.revenue_rates.protocol_locked, Range::NonNeg, 0.04, "Annual revenue rate of generated protocol-locked TVL."),
     number!("tvl.revenue_rates.contracted", tvl.revenue_rates.contracted, Range::NonNeg, 0.025, "Annual revenue rate of generated contracted TVL."),
     number!("tvl.revenue_rates.organic", tvl.revenue_rates.organic, Range::NonNeg, 0.02, "Annual revenue rate of organic TVL."),
@@ -777,6 +779,17 @@ pub static DEAL_PARAMS: &[DealParam] = &[
     part_number!("oak.amount", oak, OakPart::blank, amount, Range::NonNeg, Default::Required, "OAK allocated to the deal."),
     part_whole!("oak.vesting_months", oak, OakPart::blank, vesting_months, 0, Default::Int(0), "Months from the start until the OAK is distributed."),
     part_number!("oak.irr_threshold", oak, OakPart::blank, irr_threshold, Range::NonNeg, Default::Required, "The holder redeems when the IRR falls below this."),
+    part_whole!("oak.lockup_months", oak, OakPart::blank, lockup_months, 0, Default::Int(0), "Months after distribution before the holder may ask to redeem."),
+    part_number!("oak.redeem_fraction", oak, OakPart::blank, redeem_fraction, Range::LeftOpen(0.0, 1.0), Default::Float(1.0), "Share of its allocation the holder asks to redeem at a time."),
+    DealParam {
+        path: "oak.irr_threshold_end",
+        kind: Kind::Number(Range::NonNeg),
+        // Missing, it is the deal's own irr_threshold: the threshold stays put.
+        default: Default::Derived,
+        doc: "Threshold reached by the redemption window's end, moving linearly from distribution; by default irr_threshold.",
+        get: |d| d.oak.as_ref().map(|p| Value::Float(p.threshold_end())),
+        set: |d, v| d.oak.get_or_insert_with(OakPart::blank).irr_threshold_end = Some(f(v)),
+    },
     part_number!("leaf_pair.amount", leaf_pair, PairPart::blank, amount, Range::NonNeg, Default::Required, "The pair's liquidity, USD."),
     part_number!("leaf_pair.leaf_tokens", leaf_pair, PairPart::blank, leaf_tokens, Range::NonNeg, Default::Float(0.0), "LEAF the pair starts with."),
     part_number!("leaf_pair.target_ratio", leaf_pair, PairPart::blank, target_ratio, Range::Closed(0.0, 0.5), Default::Required, "Share of the pair's value that LEAF should make up."),
@@ -944,7 +957,14 @@ mod tests {
         );
         assert_eq!(
             deal_children("oak"),
-            ["amount", "vesting_months", "irr_threshold"]
+            [
+                "amount",
+                "vesting_months",
+                "irr_threshold",
+                "lockup_months",
+                "redeem_fraction",
+                "irr_threshold_end"
+            ]
         );
         assert_eq!(scenario_children("").last(), Some(&"deal"));
     }
