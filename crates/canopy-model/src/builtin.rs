@@ -1,7 +1,7 @@
 //! The scenarios compiled into the library, so a run needs no files.
 
 /// (name, one-line description, TOML text) of each built-in scenario.
-pub const BUILTIN: [(&str, &str, &str); 3] = [
+pub const BUILTIN: [(&str, &str, &str); 4] = [
     (
         "default",
         "the reference deals with every quirk corrected: value is conserved",
@@ -16,6 +16,11 @@ pub const BUILTIN: [(&str, &str, &str); 3] = [
         "stress",
         "the default deals in a bear market: moving price, redeemers selling, shrinking chain",
         include_str!("../scenarios/stress.toml"),
+    ),
+    (
+        "guarded",
+        "the default deals with OAK redemption controls: lockups, partial redemptions, falling thresholds, a monthly limit",
+        include_str!("../scenarios/guarded.toml"),
     ),
 ];
 

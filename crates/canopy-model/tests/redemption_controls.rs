@@ -265,3 +265,39 @@ fn the_month_rule_of_the_original_irr_is_distinct_from_a_closed_window() {
     assert_eq!(seen, [Irr::Lowest]);
     assert_eq!(column(&rs, |r| r.oak_redeemed_month), [0.0, 0.0, 15.0, 0.0]);
 }
+
+#[test]
+fn the_guarded_scenario_spreads_redemptions_under_its_limit() {
+    let text = canopy_model::builtin::text("guarded").expect("a built-in");
+    let guarded = run(&load("guarded", text, &[]).unwrap()).unwrap();
+    let default = run(&load(
+        "default",
+        canopy_model::builtin::text("default").unwrap(),
+        &[],
+    )
+    .unwrap())
+    .unwrap();
+    let first = |rs: &[MonthRecord]| {
+        rs.iter()
+            .find(|r| r.oak_redeemed_month > 0.0)
+            .map(|r| r.month)
+    };
+    // Distributions start in month 3 (the redemption start) and OAK then
+    // stays locked six months: no request before month 9.
+    assert!(first(&guarded).unwrap() >= 9, "{:?}", first(&guarded));
+    for r in &guarded {
+        // 2 % of the 500,000 OAK supply a month at most.
+        assert!(
+            r.oak_redeemed_month <= 10_000.0 * (1.0 + 1e-12),
+            "month {}: {}",
+            r.month,
+            r.oak_redeemed_month
+        );
+    }
+    assert!(
+        guarded.iter().any(|r| r.oak_queued.unwrap_or(0.0) > 0.0),
+        "the limit queues requests"
+    );
+    // A year and a half in, the treasury has paid out far less.
+    assert!(guarded[23].aegis_value > 1.5 * default[23].aegis_value);
+}
