@@ -17,6 +17,7 @@ pub mod random;
 pub mod record;
 pub mod revenue;
 pub mod scenario;
+pub mod scorecard;
 pub mod tvl;
 
 pub use engine::{

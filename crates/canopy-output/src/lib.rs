@@ -15,10 +15,14 @@ pub mod sweep_report;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use canopy_model::scorecard::{self, DealScore};
 use canopy_model::{MonthRecord, Scenario};
 
 use charts::Chart;
 pub use deals::{DEALS_CSV, DealLog};
+
+/// The deal scorecard's file.
+pub const SCORECARD_CSV: &str = "scorecard.csv";
 
 /// A finished (or stopped) run, as the artifacts see it.
 pub struct Run<'a> {
@@ -32,6 +36,38 @@ pub struct Run<'a> {
     pub deals: &'a DealLog,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
+    /// The deal scorecard, if it was worked out (`scorecard.csv`).
+    pub scorecard: Option<&'a [DealScore]>,
+}
+
+/// `scorecard.csv`: one row per deal, its id, counterparty, first month and
+/// parts, the differences of [`scorecard::DELTAS`], and a note.
+pub fn scorecard_csv(rows: &[DealScore]) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["deal_id", "counterparty", "start_month", "parts"];
+    header.extend(scorecard::DELTAS);
+    header.push("note");
+    w.write_record(&header)?;
+    for r in rows {
+        let mut row = vec![
+            r.id.clone(),
+            r.counterparty.clone(),
+            r.start_month.to_string(),
+            r.parts.clone(),
+        ];
+        match &r.deltas {
+            Ok(d) => {
+                row.extend(d.iter().map(|x| metrics::cell(*x)));
+                row.push(String::new());
+            }
+            Err(why) => {
+                row.extend(std::iter::repeat_n(String::new(), scorecard::DELTAS.len()));
+                row.push(why.clone());
+            }
+        }
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| e.into_error())
 }
 
 /// Writes `metrics.csv`, `metrics.json` and `deals.csv`, and with
@@ -67,6 +103,11 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
         Vec::new()
     };
     let mut remove = Vec::new();
+    let scorecard = run.scorecard.map(scorecard_csv).transpose()?;
+    match &scorecard {
+        Some(bytes) => files.push((out.join(SCORECARD_CSV), bytes)),
+        None => remove.push(out.join(SCORECARD_CSV)),
+    }
     for c in Chart::ALL.iter().filter(|c| !wanted.contains(c)) {
         remove.push(out.join(format!("{}.png", c.stem)));
         remove.push(out.join(format!("{}.svg", c.stem)));
@@ -110,7 +151,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
 /// run draws depends on its records, and a run without charts removes them,
 /// so before a run all of these must be free to replace.
 pub fn targets() -> Vec<String> {
-    let mut names: Vec<String> = ["metrics.csv", "metrics.json", DEALS_CSV]
+    let mut names: Vec<String> = ["metrics.csv", "metrics.json", DEALS_CSV, SCORECARD_CSV]
         .map(String::from)
         .into();
     for c in Chart::ALL {

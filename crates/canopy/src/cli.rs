@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// Skip the charts and report.html (metrics.json and deals.csv are still written).
     #[arg(long)]
     pub no_charts: bool,
+    /// Skip the deal scorecard (scorecard.csv: one more run per deal).
+    #[arg(long)]
+    pub no_scorecard: bool,
 }
 
 /// `canopy sweep`.
@@ -181,6 +184,7 @@ impl Default for RunArgs {
             set: Vec::new(),
             log_dir: "logs".into(),
             no_charts: false,
+            no_scorecard: false,
         }
     }
 }
