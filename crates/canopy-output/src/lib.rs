@@ -130,6 +130,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
             deals: run.deals,
             charts: &charts,
             stopped: run.stopped.as_deref(),
+            scorecard: run.scorecard,
         }))
     } else {
         None

@@ -6,6 +6,7 @@
 //! parser can check it.
 
 use canopy_model::activity::DealSpan;
+use canopy_model::scorecard::DealScore;
 use canopy_model::{COLUMNS, Column, ColumnType, MonthRecord, Scenario, TvlKind, Value};
 
 use super::charts::Chart;
@@ -31,6 +32,8 @@ pub struct Report<'a> {
     pub charts: &'a [(Chart, String)],
     /// Why the run stopped early, if it did.
     pub stopped: Option<&'a str>,
+    /// The deal scorecard, if it was worked out.
+    pub scorecard: Option<&'a [DealScore]>,
 }
 
 /// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
@@ -163,7 +166,7 @@ pub fn page(r: &Report<'_>) -> Html {
     h.push(html!(
         "<nav class=\"toc\"><div class=\"wrap\">\
          <a href=\"#summary\">Final summary</a><a href=\"#charts\">Charts</a>\
-         <a href=\"#deals\">Deals</a><a href=\"#scenario\">Scenario</a>\
+         <a href=\"#deals\">Deals</a><a href=\"#scorecard\">Scorecard</a><a href=\"#scenario\">Scenario</a>\
          <a href=\"#metrics\">Monthly metrics</a><a href=\"#terms\">Terms</a>\
          <a href=\"#files\">Files</a></div></nav>\n<main class=\"wrap\">\n"
     ));
@@ -176,6 +179,9 @@ pub fn page(r: &Report<'_>) -> Html {
     summary(&mut h, r);
     charts(&mut h, r);
     deals_section(&mut h, r, r.deals.totals());
+    if let Some(rows) = r.scorecard {
+        scorecard_section(&mut h, rows);
+    }
     scenario_section(&mut h, s);
     metrics(&mut h, r.records);
     terms(&mut h);
@@ -425,6 +431,42 @@ pub(crate) fn inline_svg(svg: &str, title: &str) -> Html {
         1,
     );
     Html::chart_svg(body.trim_end())
+}
+
+/// The deal scorecard: each deal's effect, the run minus the run without it.
+fn scorecard_section(h: &mut Html, rows: &[DealScore]) {
+    h.push_raw("<section id=\"scorecard\">\n<h2>Deal scorecard</h2>\n");
+    h.push_raw("<p class=\"lead\">What each deal brought and cost: this run minus the same run without the deal (<code>scorecard.csv</code> has full precision). Positive is more with the deal.</p>\n");
+    if rows.is_empty() {
+        h.push_raw("<p>This scenario has no deals.</p>\n</section>\n");
+        return;
+    }
+    h.push_raw("<div class=\"scroll\"><table>\n<thead><tr><th>deal</th><th>counterparty</th><th>parts</th>\
+        <th class=\"num\">revenue (USD)</th><th class=\"num\">AEGIS value (USD)</th><th class=\"num\">value per OAK (USD)</th>\
+        <th class=\"num\">OAK redeemed</th><th class=\"num\">lowest AEGIS USDC</th><th class=\"num\">LEAF sold by AEGIS</th><th>note</th></tr></thead>\n<tbody>\n");
+    for row in rows {
+        h.push(html!(
+            "<tr><td class=\"id\">{}</td><td>{}</td><td>{}</td>",
+            Html::text(&row.id),
+            Html::text(&row.counterparty),
+            Html::text(&row.parts)
+        ));
+        match &row.deltas {
+            Ok(d) => {
+                for (i, x) in d.iter().enumerate() {
+                    let decimals = if i == 2 { 2 } else { 0 };
+                    let cell = x.map_or_else(|| "\u{2014}".to_string(), |x| thousands(x, decimals));
+                    h.push(html!("<td class=\"num\">{}</td>", Html::text(&cell)));
+                }
+                h.push_raw("<td></td></tr>\n");
+            }
+            Err(why) => {
+                h.push_raw("<td class=\"num\" colspan=\"6\">\u{2014}</td>");
+                h.push(html!("<td>{}</td></tr>\n", Html::text(why)));
+            }
+        }
+    }
+    h.push_raw("</tbody></table></div>\n</section>\n");
 }
 
 fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
@@ -688,6 +730,13 @@ mod tests {
             deals: &log,
             charts: &charts,
             stopped: Some(&format!("month 3: {PAYLOAD}")),
+            scorecard: Some(&[canopy_model::scorecard::DealScore {
+                id: PAYLOAD.into(),
+                counterparty: PAYLOAD.into(),
+                start_month: 1,
+                parts: "tvl".into(),
+                deltas: Err(PAYLOAD.into()),
+            }]),
         })
     }
 
@@ -737,6 +786,7 @@ mod tests {
             deals: &log,
             charts: &[],
             stopped: Some("month 1: tvl: is not a finite number"),
+            scorecard: None,
         });
         assert!(text.contains("No month was simulated"));
         assert!(text.contains("stopped early"));

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use canopy_model::scorecard::DealScore;
 use canopy_model::{MonthRecord, TvlKind};
 use canopy_output::numbers::thousands;
 
@@ -99,6 +100,38 @@ pub fn final_summary(name: &str, records: &[MonthRecord]) -> String {
             ),
         ],
     );
+    out
+}
+
+/// How many deals the console's scorecard names.
+pub const SCORECARD_SHOWN: usize = 5;
+
+/// The deals with the largest effect on the final AEGIS value (the run
+/// minus the run without the deal), largest first; the rest are in
+/// scorecard.csv.
+pub fn scorecard_summary(rows: &[DealScore]) -> String {
+    let mut ranked: Vec<(&DealScore, f64)> = rows
+        .iter()
+        .filter_map(|r| Some((r, r.deltas.as_ref().ok()?[1]?)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let mut out = String::new();
+    if ranked.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Deals with the largest effect on AEGIS value (USD, with the deal minus without; all in scorecard.csv)"
+    );
+    for (r, d) in ranked.iter().take(SCORECARD_SHOWN) {
+        let sign = if *d > 0.0 { "+" } else { "" };
+        let label = format!("{} ({})", r.id, r.counterparty);
+        let _ = writeln!(
+            out,
+            "  {label:<36}{:>14}",
+            format!("{sign}{}", thousands(*d, 0))
+        );
+    }
     out
 }
 

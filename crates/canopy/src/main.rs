@@ -196,6 +196,12 @@ fn run(args: &RunArgs) -> ExitCode {
     );
     let log_error = log.check().err();
     say(&console::final_summary(&args.scenario, &records));
+    if let Some(rows) = &scores {
+        let card = console::scorecard_summary(rows);
+        if !card.is_empty() {
+            say(&card);
+        }
+    }
     let mut folder = events::escaped(&args.out.display().to_string());
     if !folder.ends_with('/') {
         folder.push('/');

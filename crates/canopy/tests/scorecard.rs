@@ -122,3 +122,77 @@ fn each_row_is_the_run_minus_the_run_without_that_deal() {
     }
     assert!(!dir.path().join("without0/scorecard.csv").exists());
 }
+
+#[test]
+fn the_console_and_the_report_show_the_scorecard() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = canopy(dir.path())
+        .args([
+            "run",
+            "default",
+            "--quiet",
+            "--out",
+            "r",
+            "--log-dir",
+            "logs",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let card = fs::read_to_string(dir.path().join("r/scorecard.csv")).unwrap();
+    // The deal with the largest effect on AEGIS value, by scorecard.csv.
+    let biggest = card
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .max_by(|a, b| {
+            let v = |r: &Vec<&str>| r[5].parse::<f64>().unwrap().abs();
+            v(a).total_cmp(&v(b))
+        })
+        .unwrap();
+    let after = text
+        .split("Deals with the largest effect on AEGIS value")
+        .nth(1)
+        .expect("the console's scorecard");
+    let first = after.lines().nth(1).unwrap();
+    assert!(
+        first
+            .trim_start()
+            .starts_with(&format!("{} ({})", biggest[0], biggest[1])),
+        "{first}"
+    );
+    assert_eq!(
+        after
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .count(),
+        5
+    );
+    let html = fs::read_to_string(dir.path().join("r/report.html")).unwrap();
+    assert!(html.contains("<section id=\"scorecard\">"));
+    assert!(html.contains(&format!("<td class=\"id\">{}</td>", biggest[0])));
+    // --no-scorecard: no file, no table, no console lines.
+    let out = canopy(dir.path())
+        .args([
+            "run",
+            "default",
+            "--quiet",
+            "--no-scorecard",
+            "--out",
+            "r",
+            "--log-dir",
+            "logs",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!stdout(&out).contains("largest effect"));
+    assert!(!dir.path().join("r/scorecard.csv").exists());
+    assert!(
+        !fs::read_to_string(dir.path().join("r/report.html"))
+            .unwrap()
+            .contains("id=\"scorecard\"")
+    );
+}
