@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod numbers;
 pub mod palette;
 pub mod report;
+pub mod scorecard_chart;
 pub mod sweep_report;
 
 use std::io;
@@ -117,6 +118,27 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     }
 
     let svgs = render_all(&wanted, run.records)?;
+    // The scorecard's chart, with the others.
+    let card_figure = run
+        .scorecard
+        .filter(|_| with_charts)
+        .and_then(scorecard_chart::figure);
+    let card_chart = match &card_figure {
+        Some(f) => {
+            let drawn = |e: Box<dyn std::error::Error>| {
+                io::Error::other(format!("cannot draw {}: {e}", scorecard_chart::STEM))
+            };
+            Some((
+                charts::figure_svg(f).map_err(drawn)?,
+                charts::figure_png(f).map_err(drawn)?,
+            ))
+        }
+        None => {
+            remove.push(out.join(format!("{}.svg", scorecard_chart::STEM)));
+            remove.push(out.join(format!("{}.png", scorecard_chart::STEM)));
+            None
+        }
+    };
     let page = if with_charts {
         let charts: Vec<(Chart, String)> = wanted
             .iter()
@@ -131,6 +153,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
             charts: &charts,
             stopped: run.stopped.as_deref(),
             scorecard: run.scorecard,
+            scorecard_chart: card_chart.as_ref().map(|(svg, _)| svg.as_str()),
         }))
     } else {
         None
@@ -138,6 +161,13 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     for (c, (svg, png)) in wanted.iter().zip(&svgs) {
         files.push((out.join(format!("{}.svg", c.stem)), svg.as_bytes()));
         files.push((out.join(format!("{}.png", c.stem)), png));
+    }
+    if let Some((svg, png)) = &card_chart {
+        files.push((
+            out.join(format!("{}.svg", scorecard_chart::STEM)),
+            svg.as_bytes(),
+        ));
+        files.push((out.join(format!("{}.png", scorecard_chart::STEM)), png));
     }
     if let Some(page) = &page {
         files.push((out.join("report.html"), page.as_bytes()));
@@ -159,6 +189,8 @@ pub fn targets() -> Vec<String> {
         names.push(format!("{}.png", c.stem));
         names.push(format!("{}.svg", c.stem));
     }
+    names.push(format!("{}.png", scorecard_chart::STEM));
+    names.push(format!("{}.svg", scorecard_chart::STEM));
     names.push("report.html".into());
     names
 }

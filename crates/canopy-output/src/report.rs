@@ -34,6 +34,8 @@ pub struct Report<'a> {
     pub stopped: Option<&'a str>,
     /// The deal scorecard, if it was worked out.
     pub scorecard: Option<&'a [DealScore]>,
+    /// The scorecard's chart as SVG, if it was drawn.
+    pub scorecard_chart: Option<&'a str>,
 }
 
 /// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
@@ -180,7 +182,7 @@ pub fn page(r: &Report<'_>) -> Html {
     charts(&mut h, r);
     deals_section(&mut h, r, r.deals.totals());
     if let Some(rows) = r.scorecard {
-        scorecard_section(&mut h, rows);
+        scorecard_section(&mut h, rows, r.scorecard_chart);
     }
     scenario_section(&mut h, s);
     metrics(&mut h, r.records);
@@ -434,12 +436,17 @@ pub(crate) fn inline_svg(svg: &str, title: &str) -> Html {
 }
 
 /// The deal scorecard: each deal's effect, the run minus the run without it.
-fn scorecard_section(h: &mut Html, rows: &[DealScore]) {
+fn scorecard_section(h: &mut Html, rows: &[DealScore], chart: Option<&str>) {
     h.push_raw("<section id=\"scorecard\">\n<h2>Deal scorecard</h2>\n");
     h.push_raw("<p class=\"lead\">What each deal brought and cost: this run minus the same run without the deal (<code>scorecard.csv</code> has full precision). Positive is more with the deal.</p>\n");
     if rows.is_empty() {
         h.push_raw("<p>This scenario has no deals.</p>\n</section>\n");
         return;
+    }
+    if let Some(svg) = chart {
+        h.push_raw("<figure class=\"chart\">");
+        h.push(inline_svg(svg, crate::scorecard_chart::TITLE));
+        h.push_raw("</figure>\n");
     }
     h.push_raw("<div class=\"scroll\"><table>\n<thead><tr><th>deal</th><th>counterparty</th><th>parts</th>\
         <th class=\"num\">revenue (USD)</th><th class=\"num\">AEGIS value (USD)</th><th class=\"num\">value per OAK (USD)</th>\
@@ -730,6 +737,7 @@ mod tests {
             deals: &log,
             charts: &charts,
             stopped: Some(&format!("month 3: {PAYLOAD}")),
+            scorecard_chart: None,
             scorecard: Some(&[canopy_model::scorecard::DealScore {
                 id: PAYLOAD.into(),
                 counterparty: PAYLOAD.into(),
@@ -787,6 +795,7 @@ mod tests {
             charts: &[],
             stopped: Some("month 1: tvl: is not a finite number"),
             scorecard: None,
+            scorecard_chart: None,
         });
         assert!(text.contains("No month was simulated"));
         assert!(text.contains("stopped early"));

@@ -173,6 +173,11 @@ fn the_console_and_the_report_show_the_scorecard() {
     let html = fs::read_to_string(dir.path().join("r/report.html")).unwrap();
     assert!(html.contains("<section id=\"scorecard\">"));
     assert!(html.contains(&format!("<td class=\"id\">{}</td>", biggest[0])));
+    // Its chart, in the page and beside it.
+    assert!(html.contains("aria-label=\"Deal scorecard\""));
+    let svg = fs::read_to_string(dir.path().join("r/scorecard.svg")).unwrap();
+    assert!(svg.contains(biggest[0]), "the largest deal is labelled");
+    assert!(dir.path().join("r/scorecard.png").exists());
     // --no-scorecard: no file, no table, no console lines.
     let out = canopy(dir.path())
         .args([
@@ -190,6 +195,10 @@ fn the_console_and_the_report_show_the_scorecard() {
     assert!(out.status.success());
     assert!(!stdout(&out).contains("largest effect"));
     assert!(!dir.path().join("r/scorecard.csv").exists());
+    assert!(
+        !dir.path().join("r/scorecard.svg").exists()
+            && !dir.path().join("r/scorecard.png").exists()
+    );
     assert!(
         !fs::read_to_string(dir.path().join("r/report.html"))
             .unwrap()

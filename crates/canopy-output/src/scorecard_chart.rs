@@ -1,0 +1,98 @@
+//! The deal scorecard's chart: each deal's effect on cumulative revenue and
+//! on the final AEGIS value, as horizontal bars from zero.
+
+use canopy_model::scorecard::DealScore;
+
+use crate::charts::figure::{Bar, Figure, Layer, LegendEntry, Mark, Plot, Scale, ScaleKind};
+use crate::numbers::thousands;
+use crate::palette;
+
+/// File stem of the chart (`scorecard.svg`, `scorecard.png`).
+pub const STEM: &str = "scorecard";
+
+/// The chart's title, as drawn and in the report.
+pub const TITLE: &str = "Deal scorecard";
+
+/// The chart of the deals whose differences are known, the largest effect
+/// on AEGIS value at the top; `None` when there is none.
+pub fn figure(rows: &[DealScore]) -> Option<Figure> {
+    let mut known: Vec<(&DealScore, [f64; 2])> = rows
+        .iter()
+        .filter_map(|r| {
+            let d = r.deltas.as_ref().ok()?;
+            Some((r, [d[0].unwrap_or(0.0), d[1].unwrap_or(0.0)]))
+        })
+        .collect();
+    if known.is_empty() {
+        return None;
+    }
+    known.sort_by(|a, b| b.1[1].abs().total_cmp(&a.1[1].abs()));
+    let n = known.len();
+    // The largest at the top: row n - 1.
+    let names: Vec<String> = known.iter().rev().map(|(r, _)| r.id.clone()).collect();
+    let plot = |k: usize, title: &str, color| Plot {
+        title: title.to_string(),
+        x: Scale {
+            label: format!("{title}, USD"),
+            kind: ScaleKind::Value { from_zero: true },
+        },
+        y: Scale {
+            label: String::new(),
+            kind: ScaleKind::Categories(names.clone()),
+        },
+        layers: vec![
+            Layer::Bars {
+                bars: known
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (r, d))| Bar {
+                        row: (n - 1 - i) as f64,
+                        from: 0.0,
+                        to: d[k],
+                        // The id too: a crowded axis does not name every row.
+                        label: format!("{} {}", r.id, short(d[k])),
+                    })
+                    .collect(),
+                color,
+                thickness: 0.6,
+            },
+            Layer::Rule {
+                x: 0.0,
+                color: palette::TEXT,
+            },
+        ],
+    };
+    let revenue = palette::metric("revenue_cumulative");
+    let value = palette::metric("aegis_value");
+    Some(Figure {
+        title: TITLE.to_string(),
+        subtitle: "Each deal's effect: this run minus the same run without the deal".to_string(),
+        legend: vec![
+            LegendEntry {
+                label: "cumulative revenue, last month".into(),
+                color: revenue,
+                mark: Mark::Block,
+            },
+            LegendEntry {
+                label: "AEGIS value, last month".into(),
+                color: value,
+                mark: Mark::Block,
+            },
+        ],
+        height: (300 + 70 * n as u32).clamp(700, 2400),
+        columns: 2,
+        plots: vec![
+            plot(0, "cumulative revenue", revenue),
+            plot(1, "AEGIS value", value),
+        ],
+    })
+}
+
+/// A bar's label: millions with one decimal, or whole dollars below a million.
+fn short(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{} M", thousands(x / 1e6, 1))
+    } else {
+        thousands(x, 0)
+    }
+}
