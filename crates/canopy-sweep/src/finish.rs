@@ -105,10 +105,6 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
      -> io::Result<()> {
         let point_rows = acc.finish(&qs);
         for (k, fan) in fans.iter_mut().enumerate() {
-            // Points with no rows at all still get a fan, empty.
-            while fan.len() < point as usize {
-                fan.push(Fan::default());
-            }
             let mut f = Fan::default();
             for r in point_rows.iter().skip(k).step_by(kept.len()) {
                 f.months.push(r.month);
