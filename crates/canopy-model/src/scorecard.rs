@@ -97,3 +97,26 @@ pub fn score(
         deltas,
     }
 }
+
+/// The deal scorecard of a run of `scenario` that recorded `records`: the
+/// run again without each deal, the deals shared out among the cores.
+pub fn card(scenario: &ValidScenario, records: &[MonthRecord]) -> Vec<DealScore> {
+    let with = figures(records);
+    let n = scenario.deals.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let per_thread = n.div_ceil(threads).max(1);
+    let mut out: Vec<Option<DealScore>> = vec![None; n];
+    std::thread::scope(|scope| {
+        for (t, slots) in out.chunks_mut(per_thread).enumerate() {
+            let with = &with;
+            scope.spawn(move || {
+                for (i, slot) in slots.iter_mut().enumerate() {
+                    let deal = t * per_thread + i;
+                    let without = without(scenario, deal).map(|s| crate::engine::run(&s));
+                    *slot = Some(score(scenario, deal, with, without));
+                }
+            });
+        }
+    });
+    out.into_iter().flatten().collect()
+}

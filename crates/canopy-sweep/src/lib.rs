@@ -33,6 +33,7 @@ pub mod resolved;
 pub mod runner;
 pub mod sample;
 pub mod seeds;
+pub mod source;
 pub mod summary;
 
 pub use axis::AxisSpec;

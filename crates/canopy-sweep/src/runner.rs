@@ -117,6 +117,12 @@ pub trait Progress: Sync {
     fn advance(&self, runs: u64);
     /// The runs are done; the files are being written.
     fn finishing(&self);
+    /// Whether to stop (an interrupt in a front end that cannot take
+    /// signals itself); asked between chunks. A stopped sweep ends with
+    /// [`SweepFailure::Stopped`], its finished chunks kept for `--resume`.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// A progress that shows nothing.
@@ -168,6 +174,9 @@ pub enum SweepFailure {
         /// The command that reproduces it.
         command: String,
     },
+    /// [`Progress::stopped`] asked it to stop.
+    #[error("the sweep was stopped before its runs were done")]
+    Stopped,
 }
 
 /// What identifies a sweep in its folder: the resolved sweep and a digest
@@ -307,7 +316,7 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     let work = || -> io::Result<()> {
         loop {
             let j = next.fetch_add(1, Ordering::Relaxed);
-            if j >= chunks || stop.load(Ordering::Relaxed) {
+            if j >= chunks || stop.load(Ordering::Relaxed) || progress.stopped() {
                 return Ok(());
             }
             if done(j) {
@@ -364,6 +373,9 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
             command: plan.command_line(&spec),
             failure,
         });
+    }
+    if progress.stopped() {
+        return Err(SweepFailure::Stopped);
     }
     progress.finishing();
 

@@ -189,6 +189,17 @@ impl Default for RunArgs {
     }
 }
 
+impl ScenarioArgs {
+    /// The scenario and its overrides, as the scenario loader takes them.
+    pub fn request(&self) -> canopy_sweep::source::Request {
+        canopy_sweep::source::Request {
+            scenario: self.scenario.clone(),
+            months: self.months.clone(),
+            set: self.set.clone(),
+        }
+    }
+}
+
 impl RunArgs {
     /// The scenario part of the arguments.
     pub fn scenario_args(&self) -> ScenarioArgs {

@@ -5,7 +5,6 @@ mod console;
 mod events;
 mod interrupt;
 mod logging;
-mod scenario_source;
 mod sweep;
 
 use std::io::{self, Write};
@@ -14,7 +13,7 @@ use std::process::ExitCode;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use canopy_model::scorecard::{self, DealScore};
+use canopy_model::scorecard;
 use canopy_model::{ValidScenario, builtin, run_observed};
 use canopy_output::numbers::count;
 use clap::Parser;
@@ -77,7 +76,7 @@ fn arguments_refused(e: &clap::Error) -> ExitCode {
 }
 
 fn load(args: &ScenarioArgs) -> Result<ValidScenario, ExitCode> {
-    scenario_source::resolve(args).map_err(|e| {
+    canopy_sweep::source::resolve(&args.request()).map_err(|e| {
         complain(&format!("error: {e}"));
         ExitCode::from(BAD_INPUT)
     })
@@ -171,7 +170,7 @@ fn run(args: &RunArgs) -> ExitCode {
         say(&table);
     }
     // The scorecard compares whole runs: a run that stopped has none.
-    let scores = (!args.no_scorecard && failure.is_none()).then(|| scorecard(&scenario, &records));
+    let scores = (!args.no_scorecard && failure.is_none()).then(|| scorecard::card(&scenario, &records));
     let run = canopy_output::Run {
         name: &args.scenario,
         scenario: &scenario,
@@ -429,29 +428,6 @@ fn with_stdout_checked(code: ExitCode) -> ExitCode {
             }
         }
     }
-}
-
-/// The deal scorecard: the run again without each deal, the deals shared
-/// out among the cores.
-fn scorecard(scenario: &ValidScenario, records: &[canopy_model::MonthRecord]) -> Vec<DealScore> {
-    let with = scorecard::figures(records);
-    let n = scenario.deals.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let per_thread = n.div_ceil(threads).max(1);
-    let mut out: Vec<Option<DealScore>> = vec![None; n];
-    std::thread::scope(|scope| {
-        for (t, slots) in out.chunks_mut(per_thread).enumerate() {
-            let with = &with;
-            scope.spawn(move || {
-                for (i, slot) in slots.iter_mut().enumerate() {
-                    let deal = t * per_thread + i;
-                    let without = scorecard::without(scenario, deal).map(|s| canopy_model::run(&s));
-                    *slot = Some(scorecard::score(scenario, deal, with, without));
-                }
-            });
-        }
-    });
-    out.into_iter().flatten().collect()
 }
 
 /// Prints a message to stderr, ignoring a closed stream.

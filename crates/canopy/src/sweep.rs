@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use canopy_model::{ScenarioError, ValidScenario, builtin};
 use canopy_output::numbers::thousands;
 use canopy_sweep::{CommandLine, Done, Options, Progress, SweepFailure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{ScenarioArgs, SweepArgs, SweepCommand};
-use crate::{BAD_INPUT, FAILURE, complain, interrupt, say, scenario_source};
+use crate::cli::{SweepArgs, SweepCommand};
+use crate::{BAD_INPUT, FAILURE, complain, interrupt, say};
+use canopy_sweep::source::{self, load_for_sweep, scenario_path};
 
 /// Test hook: runs per chunk (many small chunks, to test order, resuming
 /// and shards on small sweeps). Unset: the size the sweep calls for.
@@ -34,7 +34,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         return ExitCode::from(BAD_INPUT);
     };
     let name = file.display().to_string();
-    let text = match scenario_source::read_capped(file) {
+    let text = match source::read_capped(file) {
         Ok(t) => t,
         Err(e) => {
             complain(&format!("error: cannot read the sweep file {name}: {e}"));
@@ -54,7 +54,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         }
     };
     let base = file.parent().unwrap_or(Path::new(""));
-    let plan = match canopy_sweep::plan(&sweep, |scenario| load(base, scenario)) {
+    let plan = match canopy_sweep::plan(&sweep, |scenario| load_for_sweep(base, scenario)) {
         Ok(mut p) => {
             // The sweep names scenario files relative to itself; the
             // commands it prints run from here.
@@ -83,26 +83,6 @@ pub fn main(args: &SweepArgs) -> ExitCode {
     let result = canopy_sweep::run(&plan, &opts, &shown);
     shown.clear();
     finished(result, started, "done")
-}
-
-/// A scenario as the sweep names it, as a shell here names it: a file
-/// relative to the sweep file's folder, or a built-in name.
-fn scenario_path(base: &Path, scenario: &str) -> String {
-    let path = base.join(scenario);
-    if builtin::text(scenario).is_some() && !path.is_file() {
-        scenario.to_string()
-    } else {
-        path.display().to_string()
-    }
-}
-
-/// Loads a scenario a sweep names: a file relative to the sweep file, or a
-/// built-in name (unless a file of that name is there).
-fn load(base: &Path, scenario: &str) -> Result<ValidScenario, ScenarioError> {
-    scenario_source::resolve(&ScenarioArgs {
-        scenario: scenario_path(base, scenario),
-        ..ScenarioArgs::default()
-    })
 }
 
 /// The closing line, or the error, and the exit status.

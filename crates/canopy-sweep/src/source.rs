@@ -1,4 +1,6 @@
-//! Finding a scenario by path or built-in name, and loading it with overrides.
+//! Where scenarios come from: a built-in name or a file, loaded with the
+//! overrides of `--months` and `--set`. The command line and the Python
+//! package share it, so that both report the same problems in the same words.
 
 use std::path::Path;
 
@@ -7,10 +9,19 @@ use canopy_model::scenario::parse_override;
 use canopy_model::scenario::validate::{Problem, Where};
 use canopy_model::{ScenarioError, ValidScenario, builtin, load};
 
-use crate::cli::ScenarioArgs;
+/// Which scenario, and changes to it: `canopy run`'s arguments.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// A TOML file, or the name of a built-in scenario.
+    pub scenario: String,
+    /// `--months N`, as written.
+    pub months: Option<String>,
+    /// `--set KEY=VALUE`, each as written.
+    pub set: Vec<String>,
+}
 
-/// Loads and validates the scenario the arguments name.
-pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
+/// Loads and validates the scenario the request names.
+pub fn resolve(args: &Request) -> Result<ValidScenario, ScenarioError> {
     let name = args.scenario.as_str();
     let path = Path::new(name);
     let looks_like_file = path.extension().is_some() || name.contains(std::path::MAIN_SEPARATOR);
@@ -33,6 +44,13 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
         },
     };
 
+    load_text(&source, &text, args)
+}
+
+/// Loads and validates the scenario text `text` (named `source` in
+/// messages) with the request's `--months` and `--set`; the request's
+/// `scenario` is not read.
+pub fn load_text(source: &str, text: &str, args: &Request) -> Result<ValidScenario, ScenarioError> {
     let mut overrides = Vec::new();
     let mut problems = Vec::new();
     // `--set simulation.months=…` or a whole `simulation={ months = … }`.
@@ -61,9 +79,9 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario, ScenarioError> {
         }
     }
     // Malformed overrides are reported with whatever the file itself has wrong.
-    match load(&source, &text, &overrides) {
+    match load(source, text, &overrides) {
         Ok(s) if problems.is_empty() => Ok(s),
-        Ok(_) => Err(ScenarioError::new(&source, problems)),
+        Ok(_) => Err(ScenarioError::new(source, problems)),
         Err(mut e) => {
             e.problems.extend(problems);
             Err(e)
@@ -134,5 +152,26 @@ pub fn read_capped(path: &Path) -> std::io::Result<String> {
                 "it is not UTF-8 text (a scenario is a TOML file): line {line}, column {column} holds a byte that is not UTF-8"
             ),
         )
+    })
+}
+
+/// A scenario as a sweep names it, as a shell in the current folder names
+/// it: a file relative to the sweep file's folder `base`, or a built-in name
+/// (unless a file of that name is there).
+pub fn scenario_path(base: &Path, scenario: &str) -> String {
+    let path = base.join(scenario);
+    if builtin::text(scenario).is_some() && !path.is_file() {
+        scenario.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Loads a scenario a sweep names: a file relative to the sweep file's
+/// folder `base`, or a built-in name (unless a file of that name is there).
+pub fn load_for_sweep(base: &Path, scenario: &str) -> Result<ValidScenario, ScenarioError> {
+    resolve(&Request {
+        scenario: scenario_path(base, scenario),
+        ..Request::default()
     })
 }

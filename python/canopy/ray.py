@@ -1,0 +1,109 @@
+"""Sweeps over a Ray cluster: ``canopy.ray.sweep``.
+
+The sweep's shards (SWEEP.md's ``--shard K/N``) run as Ray tasks on
+whatever cluster ``ray.init()`` connected to; the driver merges them into
+the same tables, row for row, as ``canopy.sweep`` on one machine. Every
+node needs the ``canopy`` package (and any scenario files the sweep names,
+at the same paths).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+from . import PathLike, Sweep, _canopy, _sets, _sweep_source
+
+
+def _run_shard(
+    text: str,
+    name: str,
+    base: str,
+    runs: Optional[int],
+    seed: Optional[int],
+    sets: List[str],
+    jobs: int,
+    k: int,
+    n: int,
+    out: Optional[str],
+    fail_fast: bool,
+) -> Optional[Dict[str, bytes]]:
+    """One shard, in this worker's process: its part's files, or nothing
+    when it wrote them under ``out`` itself."""
+    native = _canopy.sweep(text, name, base, runs, seed, sets, jobs, (k, n), out, False, fail_fast, False)
+    if out is not None:
+        return None
+    folder = Path(native.path)
+    # runs.parquet and months.parquet are the part's Arrow tables, in the
+    # Parquet form the merge reads; the small files identify the part.
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def sweep(
+    sweep: Union[PathLike, Mapping[str, Any]],
+    shards: Optional[int] = None,
+    *,
+    runs: Optional[int] = None,
+    seed: Optional[int] = None,
+    set: Optional[Mapping[str, Any]] = None,
+    jobs: int = 1,
+    out: Optional[PathLike] = None,
+    report: bool = True,
+    fail_fast: bool = False,
+    progress: bool = False,
+) -> Sweep:
+    """Runs a sweep's shards as Ray tasks and merges them.
+
+    ``shards`` defaults to the cluster's CPUs; each task runs one shard
+    with ``jobs`` threads (and asks Ray for as many CPUs). The other
+    options are ``canopy.sweep``'s. Without ``out`` each task sends its
+    part back to the driver; with ``out`` (a folder every node sees) the
+    tasks write their parts there and the driver merges them in place,
+    writing the report there unless ``report`` is false. The sweep is
+    checked on the driver first, so bad input raises ``ScenarioError``
+    before any task starts.
+    """
+    import ray
+
+    text, name, base = _sweep_source(sweep)
+    base = os.path.abspath(base) if base else os.getcwd()
+    sets = _sets(set)
+    _canopy.check_sweep(text, name, base, runs, seed, sets)
+    if shards is None:
+        shards = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, not {shards}")
+    jobs = max(1, int(jobs))
+    target = None if out is None else os.path.abspath(os.fspath(out))
+    task = ray.remote(num_cpus=jobs)(_run_shard)
+    refs = [
+        task.remote(text, name, base, runs, seed, sets, jobs, k, shards, target, fail_fast)
+        for k in range(1, shards + 1)
+    ]
+    parts = []
+    remaining = list(refs)
+    try:
+        while remaining:
+            done, remaining = ray.wait(remaining, num_returns=1)
+            parts.extend(done)
+            if progress:
+                print(f"\rcanopy.ray: {len(parts)} of {shards} shards done", end="", file=__import__("sys").stderr)
+    except KeyboardInterrupt:
+        for ref in remaining:
+            ray.cancel(ref)
+        raise
+    if progress:
+        print(file=__import__("sys").stderr)
+    results = ray.get(refs)
+    if target is not None:
+        return Sweep(_canopy.merge(target, report))
+    keep = tempfile.TemporaryDirectory(prefix="canopy-ray-")
+    for k, files in enumerate(results, start=1):
+        part = Path(keep.name) / f"part-{k}-of-{shards}"
+        part.mkdir()
+        assert files is not None
+        for file_name, data in files.items():
+            (part / file_name).write_bytes(data)
+    return Sweep(_canopy.merge(keep.name, False), keep=keep)

@@ -1,0 +1,25 @@
+"""What ships with the package: stubs, py.typed, docstrings."""
+
+from pathlib import Path
+
+import canopy
+import canopy.ray
+
+
+def test_stubs_and_py_typed_ship():
+    folder = Path(canopy.__file__).parent
+    assert (folder / "py.typed").exists()
+    assert (folder / "__init__.pyi").exists()
+    assert (folder / "ray.pyi").exists()
+
+
+def test_every_public_function_has_a_docstring():
+    for name in canopy.__all__:
+        item = getattr(canopy, name)
+        assert item.__doc__ and item.__doc__.strip(), name
+    for cls in (canopy.Run, canopy.Sweep, canopy.Scenario):
+        for name, member in vars(cls).items():
+            if not name.startswith("_"):
+                doc = member.__doc__ if not isinstance(member, property) else member.fget.__doc__
+                assert doc and doc.strip(), f"{cls.__name__}.{name}"
+    assert canopy.ray.sweep.__doc__
