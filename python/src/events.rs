@@ -86,7 +86,11 @@ pub fn to_python(py: Python<'_>, s: &Scenario, events: &[(u32, Event)]) -> PyRes
                 d.set_item("kind", "revenue_in")?;
                 d.set_item("usdc", usdc)?;
             }
-            Event::PairWithdrawn { deal: i, leaf, usdc } => {
+            Event::PairWithdrawn {
+                deal: i,
+                leaf,
+                usdc,
+            } => {
                 d.set_item("kind", "pair_withdrawn")?;
                 deal(&d, *i)?;
                 d.set_item("leaf", leaf)?;

@@ -14,9 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, RecordBatchIterator, UInt32Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StructArray, UInt32Array};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_model::scenario::validate::{Problem, Where};
 use canopy_model::scorecard::{self, DealScore};
 use canopy_model::{COLUMNS, MonthRecord, ValidScenario, Value, builtin, record, run_observed};
@@ -73,65 +73,108 @@ fn plain_problem(py: Python<'_>, source: &str, message: String) -> PyErr {
     scenario_error(py, source, message, &[problem])
 }
 
-/// `pyarrow.RecordBatchReader._import_from_c`, looked up once.
-static IMPORT_STREAM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// What the Arrow export needs from pyarrow, looked up once: the import of
+/// a record batch, `Table.from_batches`, and the metrics' schema as a
+/// `pyarrow.Schema` (the same for every run, so it crosses once).
+struct Pyarrow {
+    import_batch: Py<PyAny>,
+    from_batches: Py<PyAny>,
+    metrics_schema: Py<PyAny>,
+}
 
-/// A record batch as a `pyarrow.Table`, through the Arrow C stream
-/// interface: pyarrow takes the buffers over, nothing is copied per cell.
-fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Py<PyAny>> {
-    let import = IMPORT_STREAM.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        Ok(py
-            .import("pyarrow")?
-            .getattr("RecordBatchReader")?
-            .getattr("_import_from_c")?
-            .unbind())
-    })?;
-    let schema = batch.schema();
-    let reader = RecordBatchIterator::new(vec![Ok(batch)], schema);
-    let mut stream = Box::new(FFI_ArrowArrayStream::new(Box::new(reader)));
-    // pyarrow moves the stream out of this struct (leaving it released), so
-    // dropping the box afterwards frees only the box.
-    let address = std::ptr::addr_of_mut!(*stream) as usize;
-    let table = import
+static PYARROW: PyOnceLock<Pyarrow> = PyOnceLock::new();
+
+/// The schema of `metrics.csv` as a table: its columns in its order,
+/// counts uint32 and the rest float64, every column nullable.
+fn metrics_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            Arc::new(Schema::new(
+                COLUMNS
+                    .iter()
+                    .map(|c| {
+                        let ty = if c.is_count() {
+                            DataType::UInt32
+                        } else {
+                            DataType::Float64
+                        };
+                        Field::new(c.name, ty, true)
+                    })
+                    .collect::<Vec<_>>(),
+            ))
+        })
+        .clone()
+}
+
+fn pyarrow(py: Python<'_>) -> PyResult<&Pyarrow> {
+    PYARROW.get_or_try_init(py, || -> PyResult<Pyarrow> {
+        let pa = py.import("pyarrow")?;
+        let schema = FFI_ArrowSchema::try_from(metrics_schema().as_ref())
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot export the metrics schema: {e}")))?;
+        let mut schema = Box::new(schema);
+        // pyarrow moves the schema out (leaving it released): dropping the
+        // box afterwards frees only the box.
+        let address = std::ptr::addr_of_mut!(*schema) as usize;
+        let metrics_schema = pa
+            .getattr("Schema")?
+            .call_method1("_import_from_c", (address,))?
+            .unbind();
+        drop(schema);
+        Ok(Pyarrow {
+            import_batch: pa.getattr("RecordBatch")?.getattr("_import_from_c")?.unbind(),
+            from_batches: pa.getattr("Table")?.getattr("from_batches")?.unbind(),
+            metrics_schema,
+        })
+    })
+}
+
+/// The months as a `pyarrow.Table` with `metrics.csv`'s columns, through
+/// the Arrow C data interface: pyarrow takes the buffers over, nothing is
+/// copied or made per cell.
+fn metrics_table(py: Python<'_>, records: &[MonthRecord]) -> PyResult<Py<PyAny>> {
+    let pa = pyarrow(py)?;
+    let batch = metrics_batch(records)?;
+    let data = StructArray::from(batch).to_data();
+    let mut array = Box::new(FFI_ArrowArray::new(&data));
+    let address = std::ptr::addr_of_mut!(*array) as usize;
+    let batch = pa
+        .import_batch
         .bind(py)
-        .call1((address,))?
-        .call_method0("read_all")?;
-    drop(stream);
+        .call1((address, pa.metrics_schema.bind(py)))?;
+    drop(array);
+    let table = pa.from_batches.bind(py).call1((vec![batch],))?;
     Ok(table.unbind())
 }
 
-/// `metrics.csv` as a record batch: its columns in its order, counts
-/// uint32 and the rest float64, null where a value is undefined.
+/// `metrics.csv` as a record batch: null where a value is undefined.
 fn metrics_batch(records: &[MonthRecord]) -> PyResult<RecordBatch> {
-    let mut fields = Vec::with_capacity(COLUMNS.len());
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(COLUMNS.len());
-    for c in COLUMNS.iter() {
-        let values = records.iter().map(|r| (c.get)(r));
-        if c.is_count() {
-            fields.push(Field::new(c.name, DataType::UInt32, true));
-            // Counts are whole numbers well inside u32.
-            arrays.push(Arc::new(
-                values.map(|v| v.map(|x| x as u32)).collect::<UInt32Array>(),
-            ));
-        } else {
-            fields.push(Field::new(c.name, DataType::Float64, true));
-            arrays.push(Arc::new(values.collect::<Float64Array>()));
-        }
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+    let arrays: Vec<ArrayRef> = COLUMNS
+        .iter()
+        .map(|c| {
+            let values = records.iter().map(|r| (c.get)(r));
+            if c.is_count() {
+                // Counts are whole numbers well inside u32.
+                Arc::new(values.map(|v| v.map(|x| x as u32)).collect::<UInt32Array>()) as ArrayRef
+            } else {
+                Arc::new(values.collect::<Float64Array>()) as ArrayRef
+            }
+        })
+        .collect();
+    RecordBatch::try_new(metrics_schema(), arrays)
         .map_err(|e| PyRuntimeError::new_err(format!("cannot build the metrics table: {e}")))
 }
 
 /// The built-in scenarios already loaded, by name: a run of a built-in
 /// scenario without overrides need not read its text again.
-static BUILTINS: OnceLock<Mutex<HashMap<String, ValidScenario>>> = OnceLock::new();
+static BUILTINS: OnceLock<Mutex<HashMap<String, Arc<ValidScenario>>>> = OnceLock::new();
 
 /// A scenario, checked and ready to run.
 #[pyclass(module = "canopy._canopy", frozen, name = "NativeScenario")]
 struct NativeScenario {
     /// The name it was loaded by (a built-in name or a path), as messages give it.
     name: String,
-    scenario: ValidScenario,
+    scenario: Arc<ValidScenario>,
 }
 
 #[pymethods]
@@ -199,7 +242,7 @@ fn load(
         {
             return Ok(NativeScenario {
                 name: scenario,
-                scenario: s.clone(),
+                scenario: Arc::clone(s),
             });
         }
     }
@@ -208,15 +251,16 @@ fn load(
         months,
         set,
     };
-    let loaded = py
-        .detach(|| source::resolve(&request))
-        .map_err(|e| from_scenario_error(py, &e))?;
+    let loaded = Arc::new(
+        py.detach(|| source::resolve(&request))
+            .map_err(|e| from_scenario_error(py, &e))?,
+    );
     if plain && builtin::text(&scenario).is_some() && !Path::new(&scenario).is_file() {
         let cache = BUILTINS.get_or_init(Mutex::default);
         cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(scenario.clone(), loaded.clone());
+            .insert(scenario.clone(), Arc::clone(&loaded));
     }
     Ok(NativeScenario {
         name: scenario,
@@ -244,7 +288,7 @@ fn loads(
         .map_err(|e| from_scenario_error(py, &e))?;
     Ok(NativeScenario {
         name: name.to_string(),
-        scenario: loaded,
+        scenario: Arc::new(loaded),
     })
 }
 
@@ -260,7 +304,7 @@ fn reload(
     if months.is_none() && set.is_empty() {
         return Ok(NativeScenario {
             name: scenario.name.clone(),
-            scenario: scenario.scenario.clone(),
+            scenario: Arc::clone(&scenario.scenario),
         });
     }
     let text = scenario.scenario.to_toml();
@@ -271,7 +315,7 @@ fn reload(
 #[pyclass(module = "canopy._canopy", frozen, name = "NativeRun")]
 struct NativeRun {
     name: String,
-    scenario: ValidScenario,
+    scenario: Arc<ValidScenario>,
     records: Vec<MonthRecord>,
     scorecard: OnceLock<Vec<DealScore>>,
 }
@@ -293,7 +337,7 @@ impl NativeRun {
 impl NativeRun {
     /// `metrics.csv` as a `pyarrow.Table`.
     fn metrics(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_pyarrow(py, metrics_batch(&self.records)?)
+        metrics_table(py, &self.records)
     }
 
     /// The bytes of `deals.csv`.
@@ -392,13 +436,13 @@ fn run(py: Python<'_>, scenario: &NativeScenario) -> PyResult<NativeRun> {
     match py.detach(|| canopy_model::run(s)) {
         Ok(records) => Ok(NativeRun {
             name: scenario.name.clone(),
-            scenario: s.clone(),
+            scenario: Arc::clone(s),
             records,
             scorecard: OnceLock::new(),
         }),
         Err(e) => {
             let made = (|| -> PyResult<PyErr> {
-                let metrics = to_pyarrow(py, metrics_batch(&e.records)?)?;
+                let metrics = metrics_table(py, &e.records)?;
                 let message = format!(
                     "the run stopped in month {}: {} ({})",
                     e.month,
@@ -425,7 +469,11 @@ fn run(py: Python<'_>, scenario: &NativeScenario) -> PyResult<NativeRun> {
 fn read_text(py: Python<'_>, path: PathBuf, what: &str) -> PyResult<String> {
     source::read_capped(&path).map_err(|e| {
         let name = path.display().to_string();
-        plain_problem(py, &name, format!("cannot read the {what} file {name}: {e}"))
+        plain_problem(
+            py,
+            &name,
+            format!("cannot read the {what} file {name}: {e}"),
+        )
     })
 }
 
@@ -508,7 +556,9 @@ impl NativeSweep {
 impl NativeSweep {
     fn write_to(&self, out: &Path, report: bool) -> io::Result<()> {
         if fs::canonicalize(out).ok() == fs::canonicalize(&self.dir).ok() {
-            return Err(io::Error::other("it is the folder the sweep's files are in"));
+            return Err(io::Error::other(
+                "it is the folder the sweep's files are in",
+            ));
         }
         fs::create_dir_all(out)?;
         folder::remove_results(out)?;
@@ -712,7 +762,10 @@ fn merge(py: Python<'_>, dir: PathBuf, report: bool) -> PyResult<NativeSweep> {
         for entry in fs::read_dir(&dir)? {
             let path = entry?.path().join(folder::POINT_MONTHS);
             if let Ok(text) = fs::read_to_string(&path) {
-                months = text.lines().map(|l| l.trim().parse().unwrap_or(0)).collect();
+                months = text
+                    .lines()
+                    .map(|l| l.trim().parse().unwrap_or(0))
+                    .collect();
                 break;
             }
         }

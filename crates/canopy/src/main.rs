@@ -170,7 +170,8 @@ fn run(args: &RunArgs) -> ExitCode {
         say(&table);
     }
     // The scorecard compares whole runs: a run that stopped has none.
-    let scores = (!args.no_scorecard && failure.is_none()).then(|| scorecard::card(&scenario, &records));
+    let scores =
+        (!args.no_scorecard && failure.is_none()).then(|| scorecard::card(&scenario, &records));
     let run = canopy_output::Run {
         name: &args.scenario,
         scenario: &scenario,
