@@ -23,3 +23,19 @@ def test_every_public_function_has_a_docstring():
                 doc = member.__doc__ if not isinstance(member, property) else member.fget.__doc__
                 assert doc and doc.strip(), f"{cls.__name__}.{name}"
     assert canopy.ray.sweep.__doc__
+
+
+def test_the_fan_chart_example_runs(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("pandas")
+    example = Path(__file__).resolve().parents[2] / "examples" / "python_fan_chart.py"
+    done = subprocess.run(
+        [sys.executable, str(example), str(tmp_path / "fan.png")], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
