@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StructArray, UInt32Array};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer};
+use arrow_data::ArrayData;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_model::scenario::validate::{Problem, Where};
 use canopy_model::scorecard::{self, DealScore};
@@ -110,8 +111,9 @@ fn metrics_schema() -> SchemaRef {
 fn pyarrow(py: Python<'_>) -> PyResult<&Pyarrow> {
     PYARROW.get_or_try_init(py, || -> PyResult<Pyarrow> {
         let pa = py.import("pyarrow")?;
-        let schema = FFI_ArrowSchema::try_from(metrics_schema().as_ref())
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot export the metrics schema: {e}")))?;
+        let schema = FFI_ArrowSchema::try_from(metrics_schema().as_ref()).map_err(|e| {
+            PyRuntimeError::new_err(format!("cannot export the metrics schema: {e}"))
+        })?;
         let mut schema = Box::new(schema);
         // pyarrow moves the schema out (leaving it released): dropping the
         // box afterwards frees only the box.
@@ -122,7 +124,10 @@ fn pyarrow(py: Python<'_>) -> PyResult<&Pyarrow> {
             .unbind();
         drop(schema);
         Ok(Pyarrow {
-            import_batch: pa.getattr("RecordBatch")?.getattr("_import_from_c")?.unbind(),
+            import_batch: pa
+                .getattr("RecordBatch")?
+                .getattr("_import_from_c")?
+                .unbind(),
             from_batches: pa.getattr("Table")?.getattr("from_batches")?.unbind(),
             metrics_schema,
         })
@@ -134,8 +139,7 @@ fn pyarrow(py: Python<'_>) -> PyResult<&Pyarrow> {
 /// copied or made per cell.
 fn metrics_table(py: Python<'_>, records: &[MonthRecord]) -> PyResult<Py<PyAny>> {
     let pa = pyarrow(py)?;
-    let batch = metrics_batch(records)?;
-    let data = StructArray::from(batch).to_data();
+    let data = metrics_data(records);
     let mut array = Box::new(FFI_ArrowArray::new(&data));
     let address = std::ptr::addr_of_mut!(*array) as usize;
     let batch = pa
@@ -147,22 +151,82 @@ fn metrics_table(py: Python<'_>, records: &[MonthRecord]) -> PyResult<Py<PyAny>>
     Ok(table.unbind())
 }
 
-/// `metrics.csv` as a record batch: null where a value is undefined.
-fn metrics_batch(records: &[MonthRecord]) -> PyResult<RecordBatch> {
-    let arrays: Vec<ArrayRef> = COLUMNS
-        .iter()
-        .map(|c| {
-            let values = records.iter().map(|r| (c.get)(r));
-            if c.is_count() {
-                // Counts are whole numbers well inside u32.
-                Arc::new(values.map(|v| v.map(|x| x as u32)).collect::<UInt32Array>()) as ArrayRef
+/// `metrics.csv` as one struct array (a record batch's layout) of
+/// [`metrics_schema`]: null where a value is undefined. Every column's
+/// values are a slice of one allocation (and every validity bitmap of
+/// another): allocations, not values, are most of a small table's cost.
+fn metrics_data(records: &[MonthRecord]) -> ArrayData {
+    let n = records.len();
+    let counts = COLUMNS.iter().filter(|c| c.is_count()).count();
+    let mut floats: Vec<f64> = Vec::with_capacity((COLUMNS.len() - counts) * n);
+    let mut whole: Vec<u32> = Vec::with_capacity(counts * n);
+    // Bitmaps start on whole bytes, one per column that needs one.
+    let bitmap_bytes = n.div_ceil(8);
+    let mut bits: Vec<u8> = Vec::new();
+    let mut layout = Vec::with_capacity(COLUMNS.len());
+    for c in COLUMNS.iter() {
+        let value = |r: &MonthRecord| (c.get)(r);
+        let at = if c.is_count() {
+            let at = whole.len();
+            // Counts are whole numbers well inside u32.
+            whole.extend(records.iter().map(|r| value(r).map_or(0, |x| x as u32)));
+            at
+        } else {
+            let at = floats.len();
+            floats.extend(records.iter().map(|r| value(r).unwrap_or(0.0)));
+            at
+        };
+        let bitmap = (c.optional && records.iter().any(|r| value(r).is_none())).then(|| {
+            let start = bits.len();
+            bits.resize(start + bitmap_bytes, 0);
+            for (i, r) in records.iter().enumerate() {
+                if value(r).is_some() {
+                    bits[start + i / 8] |= 1 << (i % 8);
+                }
+            }
+            start
+        });
+        layout.push((c.is_count(), at, bitmap));
+    }
+    let floats = Buffer::from_vec(floats);
+    let whole = Buffer::from_vec(whole);
+    let bits = Buffer::from_vec(bits);
+    let children = layout
+        .into_iter()
+        .map(|(count, at, bitmap)| {
+            let (ty, values) = if count {
+                (DataType::UInt32, whole.slice_with_length(at * 4, n * 4))
             } else {
-                Arc::new(values.collect::<Float64Array>()) as ArrayRef
+                (DataType::Float64, floats.slice_with_length(at * 8, n * 8))
+            };
+            let nulls = bitmap.map(|start| {
+                NullBuffer::new(BooleanBuffer::new(
+                    bits.slice_with_length(start, bitmap_bytes),
+                    0,
+                    n,
+                ))
+            });
+            // SAFETY: `n` values of the type (aligned: each slice starts
+            // at a whole value of its own allocation), and a validity
+            // bitmap of `n` bits when there is one: a valid primitive array.
+            unsafe {
+                ArrayData::builder(ty)
+                    .len(n)
+                    .add_buffer(values)
+                    .nulls(nulls)
+                    .build_unchecked()
             }
         })
         .collect();
-    RecordBatch::try_new(metrics_schema(), arrays)
-        .map_err(|e| PyRuntimeError::new_err(format!("cannot build the metrics table: {e}")))
+    let fields = metrics_schema().fields().clone();
+    // SAFETY: a struct of `n` rows whose children are the fields' arrays,
+    // in order, each of `n` values.
+    unsafe {
+        ArrayData::builder(DataType::Struct(fields))
+            .len(n)
+            .child_data(children)
+            .build_unchecked()
+    }
 }
 
 /// The built-in scenarios already loaded, by name: a run of a built-in
