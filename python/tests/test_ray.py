@@ -76,7 +76,7 @@ def test_the_cluster_has_two_nodes_on_loopback(cluster):
     assert sorted(n["NodeManagerAddress"] for n in nodes) == [HEAD, WORKER]
 
 
-def test_sharded_on_ray_matches_one_machine(cluster, sweep_file):
+def test_sharded_on_ray_matches_one_machine(cluster, sweep_file, tmp_path):
     whole = canopy.sweep(sweep_file, jobs=1)
     merged = canopy.ray.sweep(sweep_file, shards=3)
     assert merged.runs.equals(whole.runs)
@@ -84,6 +84,13 @@ def test_sharded_on_ray_matches_one_machine(cluster, sweep_file):
     assert merged.bands.equals(whole.bands)
     assert merged.points.equals(whole.points)
     assert merged.failures.equals(whole.failures)
+    # Written out, the merged sweep gives the one-machine sweep's files.
+    merged.write(tmp_path / "merged", report=False)
+    whole.write(tmp_path / "whole", report=False)
+    for name in ("bands.csv", "points.csv", "failures.csv", "sweep.toml"):
+        assert (tmp_path / "merged" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    for name in ("runs.parquet", "months.parquet", "bands.parquet"):
+        assert pq.read_table(tmp_path / "merged" / name).equals(pq.read_table(tmp_path / "whole" / name)), name
 
 
 def test_parts_on_shared_storage_are_merged_there(cluster, sweep_file, tmp_path, cli):
