@@ -541,14 +541,14 @@ fn read_text(py: Python<'_>, path: PathBuf, what: &str) -> PyResult<String> {
     })
 }
 
-/// Progress of a sweep on standard error (a line at most twice a second),
-/// and the flag that stops it.
+/// How far a sweep is, and the flag that stops it. The thread that waits
+/// for the sweep shows it, through Python's `sys.stderr` (so that a
+/// notebook shows it too).
 struct Shown {
-    on: bool,
     stop: AtomicBool,
     total: AtomicU64,
     done: AtomicU64,
-    last: Mutex<Instant>,
+    finishing: AtomicBool,
 }
 
 impl Progress for Shown {
@@ -558,27 +558,34 @@ impl Progress for Shown {
     }
 
     fn advance(&self, runs: u64) {
-        let done = self.done.fetch_add(runs, Ordering::Relaxed) + runs;
-        if !self.on {
-            return;
-        }
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if last.elapsed() >= Duration::from_millis(500) {
-            *last = Instant::now();
-            let total = self.total.load(Ordering::Relaxed);
-            eprint!("\rsweep: {done} of {total} runs");
-        }
+        self.done.fetch_add(runs, Ordering::Relaxed);
     }
 
     fn finishing(&self) {
-        if self.on {
-            let total = self.total.load(Ordering::Relaxed);
-            eprintln!("\rsweep: {total} of {total} runs; writing the tables");
-        }
+        self.finishing.store(true, Ordering::Relaxed);
     }
 
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+}
+
+impl Shown {
+    /// Writes the progress line to `sys.stderr` (`end`: the last one).
+    fn show(&self, py: Python<'_>, end: bool) -> PyResult<()> {
+        let total = self.total.load(Ordering::Relaxed);
+        let done = self.done.load(Ordering::Relaxed);
+        let mut line = format!("\rsweep: {done} of {total} runs");
+        if self.finishing.load(Ordering::Relaxed) {
+            line.push_str("; writing the tables");
+        }
+        if end {
+            line.push('\n');
+        }
+        let stderr = py.import("sys")?.getattr("stderr")?;
+        stderr.call_method1("write", (line,))?;
+        stderr.call_method0("flush")?;
+        Ok(())
     }
 }
 
@@ -752,11 +759,10 @@ fn sweep(
         chunk_runs: None,
     };
     let shown = Shown {
-        on: progress,
         stop: AtomicBool::new(false),
         total: AtomicU64::new(0),
         done: AtomicU64::new(0),
-        last: Mutex::new(Instant::now()),
+        finishing: AtomicBool::new(false),
     };
     // The sweep runs on a thread of its own while this one, between short
     // waits without the GIL, lets Python see Ctrl-C.
@@ -775,10 +781,20 @@ fn sweep(
         scope.spawn(move || {
             let _ = tx.send(canopy_sweep::run(plan, opts, shown));
         });
+        let mut shown_at = Instant::now();
         loop {
             match py.detach(|| wait(Some(Duration::from_millis(100)))) {
-                Ok(result) => return result.map_err(sweep_failure),
+                Ok(result) => {
+                    if progress {
+                        let _ = shown.show(py, true);
+                    }
+                    return result.map_err(sweep_failure);
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if progress && shown_at.elapsed() >= Duration::from_millis(500) {
+                        shown_at = Instant::now();
+                        let _ = shown.show(py, false);
+                    }
                     if let Err(interrupt) = py.check_signals() {
                         shown.stop.store(true, Ordering::Relaxed);
                         let _ = py.detach(|| wait(None));
@@ -791,9 +807,6 @@ fn sweep(
             }
         }
     });
-    if progress && result.is_err() {
-        eprintln!();
-    }
     let done = result?;
     let months = plan
         .points

@@ -151,3 +151,11 @@ def test_ctrl_c_stops_a_sweep(tmp_path):
     out, _ = child.communicate(timeout=120)
     assert child.returncode == 0
     assert out.strip() == "interrupted"
+
+
+def test_progress_goes_to_sys_stderr(cli_sweep, capsys):
+    canopy.sweep(cli_sweep / "sweep.toml", progress=True)
+    err = capsys.readouterr().err
+    assert err.endswith("sweep: 24 of 24 runs; writing the tables\n"), err
+    canopy.sweep(cli_sweep / "sweep.toml")
+    assert capsys.readouterr().err == ""
