@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import PathLike, Sweep, _canopy, _sets, _sweep_source
 
@@ -29,16 +29,25 @@ def _run_shard(
     n: int,
     out: Optional[str],
     fail_fast: bool,
-) -> Optional[Dict[str, bytes]]:
-    """One shard, in this worker's process: its part's files, or nothing
-    when it wrote them under ``out`` itself."""
+) -> Optional[Tuple[Dict[str, Any], Dict[str, bytes]]]:
+    """One shard, in this worker's process: its part's Arrow tables
+    (runs.parquet and months.parquet, as pyarrow tables) and its small
+    files (the resolved sweep, failures.csv, what identifies the part), or
+    nothing when it wrote them under ``out`` itself."""
+    import pyarrow.parquet as pq
+
     native = _canopy.sweep(text, name, base, runs, seed, sets, jobs, (k, n), out, False, fail_fast, False)
     if out is not None:
         return None
     folder = Path(native.path)
-    # runs.parquet and months.parquet are the part's Arrow tables, in the
-    # Parquet form the merge reads; the small files identify the part.
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    tables: Dict[str, Any] = {}
+    files: Dict[str, bytes] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".parquet":
+            tables[path.name] = pq.read_table(str(path))
+        elif path.is_file():
+            files[path.name] = path.read_bytes()
+    return tables, files
 
 
 def sweep(
@@ -100,10 +109,14 @@ def sweep(
     if target is not None:
         return Sweep(_canopy.merge(target, report))
     keep = tempfile.TemporaryDirectory(prefix="canopy-ray-")
-    for k, files in enumerate(results, start=1):
+    for k, result in enumerate(results, start=1):
         part = Path(keep.name) / f"part-{k}-of-{shards}"
         part.mkdir()
-        assert files is not None
+        assert result is not None
+        tables, files = result
         for file_name, data in files.items():
             (part / file_name).write_bytes(data)
+        # Written back as the shard wrote them, for the merge to read.
+        for file_name, table in tables.items():
+            _canopy.write_parquet(str(part / file_name), table)
     return Sweep(_canopy.merge(keep.name, False), keep=keep)

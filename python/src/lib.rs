@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
+use arrow_array::RecordBatchReader;
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer};
 use arrow_data::ArrayData;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -822,6 +824,36 @@ fn sweep(
     })
 }
 
+/// Writes an Arrow table (a `pyarrow.Table`, taken over through the Arrow
+/// C stream interface) to a Parquet file as a sweep writes its own: a
+/// shard's table that crossed the network becomes its part's file again.
+#[pyfunction]
+fn write_parquet(py: Python<'_>, path: PathBuf, table: &Bound<'_, PyAny>) -> PyResult<()> {
+    let mut stream = Box::new(FFI_ArrowArrayStream::empty());
+    let address = std::ptr::addr_of_mut!(*stream) as usize;
+    table
+        .call_method0("to_reader")?
+        .call_method1("_export_to_c", (address,))?;
+    let reader = ArrowArrayStreamReader::try_new(*stream)
+        .map_err(|e| PyValueError::new_err(format!("cannot read the table: {e}")))?;
+    py.detach(|| -> io::Result<()> {
+        let mut writer = canopy_sweep::parquet_io::Writer::create(&path, reader.schema())?;
+        for batch in reader {
+            writer.write(
+                &batch.map_err(|e| io::Error::other(format!("cannot read the table: {e}")))?,
+            )?;
+        }
+        writer.finish()
+    })
+    .map_err(|e| {
+        PyOSError::new_err(format!(
+            "{}: {}",
+            path.display(),
+            canopy_output::describe(&e)
+        ))
+    })
+}
+
 /// Merges the parts in `dir` (`part-K-of-N/`, as shards write them) into
 /// the sweep's files there (`canopy sweep merge`).
 #[pyfunction]
@@ -872,6 +904,7 @@ fn _canopy(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
+    m.add_function(wrap_pyfunction!(write_parquet, m)?)?;
     m.add("__version__", VERSION)?;
     Ok(())
 }
