@@ -3,9 +3,12 @@
 
 use std::fmt::Write;
 
+use canopy_model::critical::{Critical, Kind, LOW_USDC_SHARE};
 use canopy_model::scorecard::DealScore;
-use canopy_model::{MonthRecord, TvlKind};
+use canopy_model::{MonthRecord, Scenario, TvlKind};
 use canopy_output::numbers::thousands;
+
+use crate::events::escaped;
 
 const MONTH_HEADERS: [&str; 6] = [
     "Protocol-locked",
@@ -101,6 +104,88 @@ pub fn final_summary(name: &str, records: &[MonthRecord]) -> String {
         ],
     );
     out
+}
+
+/// A deal as critical lines name it: its id and counterparty.
+fn deal_name(s: &Scenario, deal: usize) -> String {
+    match s.deals.get(deal) {
+        Some(d) => format!("{} ({})", escaped(&d.id), escaped(&d.counterparty)),
+        None => format!("deal[{deal}]"),
+    }
+}
+
+/// `x` as a percentage with two decimals.
+fn percent(x: f64) -> String {
+    format!("{} %", thousands(x * 100.0, 2))
+}
+
+/// One critical event, as a line under its month's row.
+pub fn critical_line(s: &Scenario, c: &Critical) -> String {
+    let text = match *c {
+        Critical::LargeRedemption {
+            deal,
+            value,
+            aegis_value,
+        } => format!(
+            "large redemption: {} was paid {} USD, {} of AEGIS's value",
+            deal_name(s, deal),
+            thousands(value, 0),
+            percent(value / aegis_value)
+        ),
+        Critical::Queued { deal, amount } => format!(
+            "redemption queued: {} OAK of {} waits behind the monthly limit",
+            thousands(amount, 0),
+            deal_name(s, deal)
+        ),
+        Critical::ShortOfLeaf { needed, sold } => format!(
+            "AEGIS short of LEAF: the pairs needed {} LEAF, AEGIS could sell {}",
+            thousands(needed, 0),
+            thousands(sold, 0)
+        ),
+        Critical::ShortOfUsdc { offered, bought } => format!(
+            "AEGIS short of USDC: the pairs offered {} LEAF, AEGIS could buy {}",
+            thousands(offered, 0),
+            thousands(bought, 0)
+        ),
+        Critical::PriceAtFloor { price } => {
+            format!("LEAF price at its floor: {} USD", thousands(price, 4))
+        }
+        Critical::PriceAtCap { price } => {
+            format!("LEAF price at its cap: {} USD", thousands(price, 4))
+        }
+        Critical::ImpactAtLimit { impact } => format!(
+            "LEAF price impact at its monthly limit: {}",
+            percent(impact)
+        ),
+        Critical::FlowUnfilled { wanted, executed } => format!(
+            "market {} unfilled: the pairs filled {} of {} USD",
+            if wanted < 0.0 { "sale" } else { "purchase" },
+            thousands(executed.abs(), 0),
+            thousands(wanted.abs(), 0)
+        ),
+        Critical::LowUsdc { usdc, start } => format!(
+            "AEGIS USDC below {} of its start: {} of {} USD",
+            percent(LOW_USDC_SHARE),
+            thousands(usdc, 0),
+            thousands(start, 0)
+        ),
+    };
+    format!("{:>5} ! {text}", "")
+}
+
+/// The count of critical events, by kind, for the final summary.
+pub fn critical_summary(counts: &[usize; Kind::ALL.len()]) -> String {
+    let total: usize = counts.iter().sum();
+    if total == 0 {
+        return "Critical events: none".to_string();
+    }
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{} {n}", k.name()))
+        .collect();
+    format!("Critical events: {total} ({})", kinds.join(", "))
 }
 
 /// How many deals the console's scorecard names.
