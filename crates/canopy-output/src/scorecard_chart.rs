@@ -45,12 +45,11 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
                 bars: known
                     .iter()
                     .enumerate()
-                    .map(|(i, (r, d))| Bar {
+                    .map(|(i, (_, d))| Bar {
                         row: (n - 1 - i) as f64,
                         from: 0.0,
                         to: d[k],
-                        // The id too: a crowded axis does not name every row.
-                        label: format!("{} {}", r.id, short(d[k])),
+                        label: short(d[k]),
                     })
                     .collect(),
                 color,
@@ -94,5 +93,43 @@ fn short(x: f64) -> String {
         format!("{} M", thousands(x / 1e6, 1))
     } else {
         thousands(x, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(i: usize, revenue: f64, value: f64) -> DealScore {
+        DealScore {
+            id: format!("deal-{i:02}"),
+            counterparty: "X".into(),
+            start_month: 1,
+            parts: "tvl".into(),
+            deltas: Ok([Some(revenue), Some(value), None, None, None, None]),
+        }
+    }
+
+    #[test]
+    fn every_deal_is_named_once_and_each_bar_says_its_value() {
+        // 20 deals, one far larger than the rest, small positive effects.
+        let rows: Vec<DealScore> = (0..20)
+            .map(|i| {
+                row(
+                    i,
+                    1e6 * i as f64,
+                    if i == 0 { -4e8 } else { 3e5 + i as f64 },
+                )
+            })
+            .collect();
+        let fig = figure(&rows).expect("a figure");
+        let svg = crate::charts::figure_svg(&fig).expect("drawn");
+        for i in 0..20 {
+            let id = format!("\ndeal-{i:02}\n");
+            assert_eq!(svg.matches(&id).count(), 2, "{id}: one per plot");
+        }
+        for label in ["-400.0 M", "300,019", "19.0 M"] {
+            assert!(svg.contains(&format!("\n{label}\n")), "{label}");
+        }
     }
 }

@@ -86,19 +86,54 @@ struct Mapped {
     at: Box<dyn Fn(f64) -> Option<f64>>,
 }
 
+/// What a scale must make room for: its length in pixels, and the labels
+/// written past the bars' ends (each bar's end and its label's width in
+/// pixels).
+struct Fit {
+    px: f64,
+    labels: Vec<(f64, f64)>,
+}
+
+/// The range `lo..hi` widened until each label fits past its bar's end
+/// (rightwards for ends at or above zero, leftwards below), given the
+/// scale's length `px` in pixels.
+fn widened(mut lo: f64, mut hi: f64, labels: &[(f64, f64)], px: f64) -> (f64, f64) {
+    // Each pass widens the range, which shrinks the labels in values:
+    // a few passes settle it. No label takes more than 45 % of the scale.
+    for _ in 0..8 {
+        let per_px = (hi - lo) / px.max(1.0);
+        let gap = (hi - lo) * 0.015;
+        for &(to, w) in labels {
+            let room = (w.min(0.45 * px) * per_px) + gap;
+            if to >= 0.0 {
+                hi = hi.max(to + room);
+            } else {
+                lo = lo.min(to - room);
+            }
+        }
+    }
+    (lo, hi)
+}
+
 impl Mapped {
-    fn of(scale: &Scale, raw: &[f64], room_for_labels: bool) -> Mapped {
+    fn of(scale: &Scale, raw: &[f64], fit: &Fit) -> Mapped {
         let raw: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
         match &scale.kind {
             ScaleKind::Value { from_zero } => {
                 let u = unit(raw.iter().fold(0.0, |m, v| v.abs().max(m)), 1.0);
                 let div = u.div;
                 let values: Vec<f64> = raw.iter().map(|v| v / div).collect();
-                let axis = if room_for_labels {
+                let axis = if !fit.labels.is_empty() {
                     // Bars are labelled past their ends: leave room there.
                     let (lo, hi) = extent(values.iter().copied(), *from_zero);
-                    let room = (hi - lo) * 0.2;
-                    Axis::round(lo - room, hi + room, 6.0)
+                    let labels: Vec<(f64, f64)> = fit
+                        .labels
+                        .iter()
+                        .filter(|(to, _)| to.is_finite())
+                        .map(|&(to, w)| (to / div, w))
+                        .collect();
+                    let (lo, hi) = widened(lo, hi, &labels, fit.px);
+                    Axis::round(lo, hi, 6.0)
                 } else if *from_zero {
                     Axis::covering(values, true)
                 } else {
@@ -150,11 +185,13 @@ impl Mapped {
                 let n = names.len().max(1);
                 let all: Vec<f64> = (0..n).map(|i| i as f64).collect();
                 let names: Vec<String> = names.iter().map(|s| shorten(s, 28)).collect();
+                // Every name where there are 34 pixels a row for it.
+                let most = ((fit.px / 34.0) as usize).max(2);
                 Mapped {
                     axis: Axis {
                         lo: -0.5,
                         hi: n as f64 - 0.5,
-                        ticks: thin(&all, 12),
+                        ticks: thin(&all, most),
                     },
                     desc: scale.label.clone(),
                     fmt: Box::new(move |v| {
@@ -277,13 +314,36 @@ where
         area.draw_text("No values to draw.", &text(28.0, false, &MUTED), (LEFT, 30))?;
         return Ok(());
     }
-    let labelled = plot
-        .layers
-        .iter()
-        .any(|l| matches!(l, Layer::Bars { bars, .. } if bars.iter().any(|b| !b.label.is_empty())));
-    let x = Mapped::of(&plot.x, &raw_x, labelled);
-    let y = Mapped::of(&plot.y, &raw_y, false);
+    let (w, h) = area.dim_in_pixel();
+    // The plot's inner size: the area less plot_builder's margins and
+    // label areas.
+    let y = Mapped::of(
+        &plot.y,
+        &raw_y,
+        &Fit {
+            px: f64::from(h) - 92.0 - 34.0,
+            labels: Vec::new(),
+        },
+    );
     let lw = label_width(&area, &[(&y.axis, &*y.fmt)]);
+    let label_style = text(BAR_LABEL_SIZE, false, &TEXT);
+    let mut labels = Vec::new();
+    for layer in &plot.layers {
+        if let Layer::Bars { bars, .. } = layer {
+            for b in bars.iter().filter(|b| !b.label.is_empty()) {
+                let (lw, _) = area.estimate_text_size(&shorten(&b.label, 24), &label_style)?;
+                labels.push((b.to, f64::from(lw)));
+            }
+        }
+    }
+    let x = Mapped::of(
+        &plot.x,
+        &raw_x,
+        &Fit {
+            px: f64::from(w) - f64::from(2 * LEFT - 20) - f64::from(lw),
+            labels,
+        },
+    );
     let mut chart = plot_builder(&area, lw).build_cartesian_2d(x.axis.clone(), y.axis.clone())?;
     {
         let mut mesh = chart.configure_mesh();
@@ -550,6 +610,24 @@ fn shrink(rgb: &[u8], from: (u32, u32), to: (u32, u32)) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_range_widens_until_each_bar_label_fits_past_its_end() {
+        // A 100 px label past a bar ending at 10, on a 1000 px scale from 0:
+        // it fits when hi - 10 >= (100 / 1000 + 0.015) x hi, so hi >= 11.30.
+        let (lo, hi) = widened(0.0, 10.0, &[(10.0, 100.0)], 1000.0);
+        assert_eq!(lo, 0.0);
+        assert!(hi - 10.0 >= 0.115 * hi * (1.0 - 1e-3), "{hi}");
+        assert!(hi < 11.35, "{hi}");
+        // One below zero widens the other side; a short label inside the
+        // range changes nothing.
+        let (lo, hi) = widened(-5.0, 10.0, &[(-5.0, 100.0), (1.0, 10.0)], 1000.0);
+        assert!(lo < -5.0 && hi == 10.0, "{lo} {hi}");
+        assert!(-5.0 - lo >= 0.115 * (hi - lo) * (1.0 - 1e-3));
+        // A label wider than the scale takes no more than 45 % of it.
+        let (_, hi) = widened(0.0, 1.0, &[(1.0, 1e9)], 100.0);
+        assert!(hi.is_finite() && hi < 3.0, "{hi}");
+    }
 
     #[test]
     fn shrinking_averages_the_covered_area() {
