@@ -87,28 +87,37 @@ struct Mapped {
 }
 
 /// What a scale must make room for: its length in pixels, and the labels
-/// written past the bars' ends (each bar's end and its label's width in
-/// pixels).
+/// written past the bars' ends.
 struct Fit {
     px: f64,
-    labels: Vec<(f64, f64)>,
+    labels: Vec<EndLabel>,
 }
 
-/// The range `lo..hi` widened until each label fits past its bar's end
-/// (rightwards for ends at or above zero, leftwards below), given the
-/// scale's length `px` in pixels.
-fn widened(mut lo: f64, mut hi: f64, labels: &[(f64, f64)], px: f64) -> (f64, f64) {
+/// A label written past a bar's end.
+#[derive(Clone, Copy)]
+struct EndLabel {
+    /// The bar's end.
+    at: f64,
+    /// The label's width in pixels.
+    width: f64,
+    /// Whether it is written rightwards (the bar grows to the right).
+    rightwards: bool,
+}
+
+/// The range `lo..hi` widened until each label fits past its bar's end,
+/// given the scale's length `px` in pixels.
+fn widened(mut lo: f64, mut hi: f64, labels: &[EndLabel], px: f64) -> (f64, f64) {
     // Each pass widens the range, which shrinks the labels in values:
     // a few passes settle it. No label takes more than 45 % of the scale.
     for _ in 0..8 {
         let per_px = (hi - lo) / px.max(1.0);
         let gap = (hi - lo) * 0.015;
-        for &(to, w) in labels {
-            let room = (w.min(0.45 * px) * per_px) + gap;
-            if to >= 0.0 {
-                hi = hi.max(to + room);
+        for l in labels {
+            let room = (l.width.min(0.45 * px) * per_px) + gap;
+            if l.rightwards {
+                hi = hi.max(l.at + room);
             } else {
-                lo = lo.min(to - room);
+                lo = lo.min(l.at - room);
             }
         }
     }
@@ -126,11 +135,14 @@ impl Mapped {
                 let axis = if !fit.labels.is_empty() {
                     // Bars are labelled past their ends: leave room there.
                     let (lo, hi) = extent(values.iter().copied(), *from_zero);
-                    let labels: Vec<(f64, f64)> = fit
+                    let labels: Vec<EndLabel> = fit
                         .labels
                         .iter()
-                        .filter(|(to, _)| to.is_finite())
-                        .map(|&(to, w)| (to / div, w))
+                        .filter(|l| l.at.is_finite())
+                        .map(|l| EndLabel {
+                            at: l.at / div,
+                            ..*l
+                        })
                         .collect();
                     let (lo, hi) = widened(lo, hi, &labels, fit.px);
                     Axis::round(lo, hi, 6.0)
@@ -332,7 +344,11 @@ where
         if let Layer::Bars { bars, .. } = layer {
             for b in bars.iter().filter(|b| !b.label.is_empty()) {
                 let (lw, _) = area.estimate_text_size(&shorten(&b.label, 24), &label_style)?;
-                labels.push((b.to, f64::from(lw)));
+                labels.push(EndLabel {
+                    at: b.to,
+                    width: f64::from(lw),
+                    rightwards: b.to >= b.from,
+                });
             }
         }
     }
@@ -615,17 +631,23 @@ mod tests {
     fn the_range_widens_until_each_bar_label_fits_past_its_end() {
         // A 100 px label past a bar ending at 10, on a 1000 px scale from 0:
         // it fits when hi - 10 >= (100 / 1000 + 0.015) x hi, so hi >= 11.30.
-        let (lo, hi) = widened(0.0, 10.0, &[(10.0, 100.0)], 1000.0);
+        let label = |at, width, rightwards| EndLabel {
+            at,
+            width,
+            rightwards,
+        };
+        let (lo, hi) = widened(0.0, 10.0, &[label(10.0, 100.0, true)], 1000.0);
         assert_eq!(lo, 0.0);
         assert!(hi - 10.0 >= 0.115 * hi * (1.0 - 1e-3), "{hi}");
         assert!(hi < 11.35, "{hi}");
-        // One below zero widens the other side; a short label inside the
-        // range changes nothing.
-        let (lo, hi) = widened(-5.0, 10.0, &[(-5.0, 100.0), (1.0, 10.0)], 1000.0);
+        // One written leftwards widens the other side; a short label inside
+        // the range changes nothing.
+        let labels = [label(-5.0, 100.0, false), label(1.0, 10.0, true)];
+        let (lo, hi) = widened(-5.0, 10.0, &labels, 1000.0);
         assert!(lo < -5.0 && hi == 10.0, "{lo} {hi}");
         assert!(-5.0 - lo >= 0.115 * (hi - lo) * (1.0 - 1e-3));
         // A label wider than the scale takes no more than 45 % of it.
-        let (_, hi) = widened(0.0, 1.0, &[(1.0, 1e9)], 100.0);
+        let (_, hi) = widened(0.0, 1.0, &[label(1.0, 1e9, true)], 100.0);
         assert!(hi.is_finite() && hi < 3.0, "{hi}");
     }
 
