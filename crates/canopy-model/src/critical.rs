@@ -125,16 +125,16 @@ impl Kind {
         Kind::LowUsdc,
     ];
 
-    /// A short plural name, for counts ("3 large redemptions").
+    /// A short name, for counts ("large redemptions: 3").
     pub fn name(self) -> &'static str {
         match self {
             Kind::LargeRedemption => "large redemptions",
             Kind::Queued => "requests queued",
-            Kind::ShortOfLeaf => "pair needs unfilled (AEGIS short of LEAF)",
-            Kind::ShortOfUsdc => "pair offers unfilled (AEGIS short of USDC)",
-            Kind::PriceAtFloor => "price at its floor",
-            Kind::PriceAtCap => "price at its cap",
-            Kind::ImpactAtLimit => "price impact at its limit",
+            Kind::ShortOfLeaf => "AEGIS short of LEAF",
+            Kind::ShortOfUsdc => "AEGIS short of USDC",
+            Kind::PriceAtFloor => "LEAF price at floor",
+            Kind::PriceAtCap => "LEAF price at cap",
+            Kind::ImpactAtLimit => "price impact at limit",
             Kind::FlowUnfilled => "market flows unfilled",
             Kind::LowUsdc => "AEGIS USDC low",
         }
@@ -175,6 +175,8 @@ pub struct Watch {
     start_usdc: f64,
     /// The month's LEAF price.
     price: f64,
+    /// The sign of the last impact.
+    impact_sign: f64,
     /// Whether each lasting state held last month: floor, cap, impact
     /// limit, low USDC.
     held: [bool; 4],
@@ -193,6 +195,7 @@ impl Watch {
             impact_limit: s.leaf_price.max_monthly_impact,
             start_usdc: s.aegis.initial_usdc,
             price: s.leaf_price.initial,
+            impact_sign: 0.0,
             held: [false; 4],
             month_no: 0,
             month: Vec::new(),
@@ -206,13 +209,13 @@ impl Watch {
         &self.month
     }
 
-    /// How many critical events of each kind so far, in [`Kind::ALL`]'s
-    /// order.
+    /// How many critical events of each kind in the months ended so far,
+    /// in [`Kind::ALL`]'s order.
     pub fn counts(&self) -> [usize; Kind::ALL.len()] {
         self.counts
     }
 
-    /// How many critical events so far.
+    /// How many critical events in the months ended so far.
     pub fn total(&self) -> usize {
         self.counts.iter().sum()
     }
@@ -224,9 +227,9 @@ impl Watch {
         }
     }
 
+    /// Adds `c` to the month under way; it counts once the month ends (a
+    /// month that fails its checks never ends, and is not counted).
     fn push(&mut self, c: Critical) {
-        let k = Kind::ALL.iter().position(|k| *k == c.kind()).unwrap_or(0);
-        self.counts[k] += 1;
         self.month.push(c);
     }
 
@@ -248,7 +251,15 @@ impl Observer for Watch {
                 if self.market_price {
                     self.state(0, price <= self.floor, || Critical::PriceAtFloor { price });
                     self.state(1, price >= self.cap, || Critical::PriceAtCap { price });
-                    let limit = self.impact_limit > 0.0 && impact.abs() >= self.impact_limit;
+                    // The clamp gives the limit to the last bit or one
+                    // below it; a change of direction starts the state anew.
+                    let limit =
+                        self.impact_limit > 0.0 && impact.abs() >= self.impact_limit * (1.0 - 1e-9);
+                    let turned = impact.signum() != self.impact_sign;
+                    if limit && turned {
+                        self.held[2] = false;
+                    }
+                    self.impact_sign = impact.signum();
                     self.state(2, limit, || Critical::ImpactAtLimit { impact });
                 }
             }
@@ -303,6 +314,10 @@ impl Watch {
         let low = r.aegis_usdc < LOW_USDC_SHARE * self.start_usdc;
         let (usdc, start) = (r.aegis_usdc, self.start_usdc);
         self.state(3, low, || Critical::LowUsdc { usdc, start });
+        for c in &self.month {
+            let k = Kind::ALL.iter().position(|k| *k == c.kind()).unwrap_or(0);
+            self.counts[k] += 1;
+        }
     }
 }
 
@@ -366,6 +381,9 @@ mod tests {
                 aegis_value: 1000.0
             }]
         );
+        // Counted once the month has ended: a month that fails never does.
+        assert_eq!(w.total(), 0);
+        w.record(&usdc(1, 1000.0));
         assert_eq!(w.total(), 1);
     }
 
@@ -373,11 +391,13 @@ mod tests {
     fn lasting_states_are_reported_in_the_month_they_begin() {
         let mut w = Watch::new(&market());
         let months = [
-            (0.5, 0.0),  // 1: floor begins
-            (0.5, -0.1), // 2: still at the floor; impact at its limit begins
-            (1.0, -0.1), // 3: impact still at its limit
-            (2.0, 0.05), // 4: cap begins
-            (0.5, 0.1),  // 5: floor again, impact at its limit again
+            (0.5, 0.0),                 // 1: floor begins
+            (0.5, -0.1),                // 2: still at the floor; impact at its limit begins
+            (1.0, -0.1),                // 3: impact still at its limit
+            (2.0, 0.05),                // 4: cap begins
+            (0.5, 0.1),                 // 5: floor again, impact at its limit again
+            (1.0, 0.09999999999999999), // 6: still at the limit (rounding)
+            (1.0, -0.1),                // 7: the limit the other way: anew
         ];
         let mut seen = Vec::new();
         for (m, (p, i)) in (1..).zip(months) {
@@ -394,10 +414,12 @@ mod tests {
                 vec![],
                 vec![PriceAtCap],
                 vec![PriceAtFloor, ImpactAtLimit],
+                vec![],
+                vec![ImpactAtLimit],
             ]
         );
         let counts = w.counts();
-        assert_eq!((counts[4], counts[5], counts[6]), (2, 1, 2));
+        assert_eq!((counts[4], counts[5], counts[6]), (2, 1, 3));
     }
 
     #[test]
@@ -406,7 +428,10 @@ mod tests {
         s.leaf_price.model = PriceModel::Fixed;
         let mut w = Watch::new(&s);
         w.event(1, &price(0.5, 0.1));
+        w.record(&usdc(1, 1000.0));
+        assert!(w.month().is_empty());
         w.event(2, &price(2.0, -0.1));
+        w.record(&usdc(2, 1000.0));
         assert_eq!(w.total(), 0);
     }
 

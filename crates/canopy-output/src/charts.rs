@@ -744,18 +744,18 @@ fn oak_redemptions_subtitle(recs: &[MonthRecord]) -> String {
     let months_with = recs.iter().filter(|r| r.oak_redeemed_month > 0.0).count();
     let usdc: f64 = recs.iter().map(|r| r.redemption_usdc_out).sum();
     let leaf: f64 = recs.iter().map(|r| r.redemption_leaf_out).sum();
+    let waiting = match recs.last().and_then(|r| r.oak_queued) {
+        Some(q) if q > 0.0 => format!("; {} OAK still queued at the end", amount(q)),
+        _ => String::new(),
+    };
     if months_with == 0 {
-        "No OAK was redeemed in this run".to_string()
+        format!("No OAK was redeemed in this run{waiting}")
     } else if usdc == 0.0 && leaf == 0.0 {
         format!(
-            "OAK redeemed each month, in {}; AEGIS paid nothing for it",
+            "OAK redeemed each month, in {}; AEGIS paid nothing for it{waiting}",
             crate::numbers::count(months_with, "month", "months")
         )
     } else {
-        let waiting = match recs.last().and_then(|r| r.oak_queued) {
-            Some(q) if q > 0.0 => format!("; {} OAK still queued at the end", amount(q)),
-            _ => String::new(),
-        };
         format!(
             "OAK redeemed each month and what AEGIS paid for it: {} USDC and {} LEAF over {}{waiting}",
             amount(usdc),

@@ -78,13 +78,21 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
                 mark: Mark::Block,
             },
         ],
-        height: (300 + 70 * n as u32).clamp(700, 2400),
+        height: height(n),
         columns: 2,
         plots: vec![
             plot(0, "cumulative revenue", revenue),
             plot(1, "AEGIS value", value),
         ],
     })
+}
+
+/// The figure's height for `n` deals: 70 pixels a row up to 30 deals,
+/// then 40, so that every deal is named on its axis.
+fn height(n: usize) -> u32 {
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    let rows = if n <= 30 { 70 * n } else { 2100.max(40 * n) };
+    (300u32.saturating_add(rows)).max(700)
 }
 
 /// A bar's label: millions with one decimal, or whole dollars below a million.
@@ -107,6 +115,18 @@ mod tests {
             start_month: 1,
             parts: "tvl".into(),
             deltas: Ok([Some(revenue), Some(value), None, None, None, None]),
+        }
+    }
+
+    #[test]
+    fn every_deal_of_many_is_named() {
+        for n in [59, 60, 80, 150] {
+            let rows: Vec<DealScore> = (0..n).map(|i| row(i, 1e6, 1e6 * i as f64)).collect();
+            let svg = crate::charts::figure_svg(&figure(&rows).expect("a figure")).unwrap();
+            for i in 0..n {
+                let id = format!("\ndeal-{i:02}\n");
+                assert_eq!(svg.matches(&id).count(), 2, "{n} deals: {id}");
+            }
         }
     }
 

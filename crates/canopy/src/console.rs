@@ -114,6 +114,19 @@ fn deal_name(s: &Scenario, deal: usize) -> String {
     }
 }
 
+/// An amount of tokens or dollars: whole above 100, with two decimals
+/// above 1, and in short scientific form below (so that a small amount is
+/// never shown as 0).
+fn amount(x: f64) -> String {
+    if x == 0.0 || x.abs() >= 100.0 {
+        thousands(x, 0)
+    } else if x.abs() >= 1.0 {
+        thousands(x, 2)
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
 /// `x` as a percentage with two decimals.
 fn percent(x: f64) -> String {
     format!("{} %", thousands(x * 100.0, 2))
@@ -129,23 +142,23 @@ pub fn critical_line(s: &Scenario, c: &Critical) -> String {
         } => format!(
             "large redemption: {} was paid {} USD, {} of AEGIS's value",
             deal_name(s, deal),
-            thousands(value, 0),
+            amount(value),
             percent(value / aegis_value)
         ),
-        Critical::Queued { deal, amount } => format!(
+        Critical::Queued { deal, amount: oak } => format!(
             "redemption queued: {} OAK of {} waits behind the monthly limit",
-            thousands(amount, 0),
+            amount(oak),
             deal_name(s, deal)
         ),
         Critical::ShortOfLeaf { needed, sold } => format!(
             "AEGIS short of LEAF: the pairs needed {} LEAF, AEGIS could sell {}",
-            thousands(needed, 0),
-            thousands(sold, 0)
+            amount(needed),
+            amount(sold)
         ),
         Critical::ShortOfUsdc { offered, bought } => format!(
             "AEGIS short of USDC: the pairs offered {} LEAF, AEGIS could buy {}",
-            thousands(offered, 0),
-            thousands(bought, 0)
+            amount(offered),
+            amount(bought)
         ),
         Critical::PriceAtFloor { price } => {
             format!("LEAF price at its floor: {} USD", thousands(price, 4))
@@ -160,14 +173,14 @@ pub fn critical_line(s: &Scenario, c: &Critical) -> String {
         Critical::FlowUnfilled { wanted, executed } => format!(
             "market {} unfilled: the pairs filled {} of {} USD",
             if wanted < 0.0 { "sale" } else { "purchase" },
-            thousands(executed.abs(), 0),
-            thousands(wanted.abs(), 0)
+            amount(executed.abs()),
+            amount(wanted.abs())
         ),
         Critical::LowUsdc { usdc, start } => format!(
             "AEGIS USDC below {} of its start: {} of {} USD",
             percent(LOW_USDC_SHARE),
-            thousands(usdc, 0),
-            thousands(start, 0)
+            amount(usdc),
+            amount(start)
         ),
     };
     format!("{:>5} ! {text}", "")
@@ -183,7 +196,7 @@ pub fn critical_summary(counts: &[usize; Kind::ALL.len()]) -> String {
         .iter()
         .zip(counts)
         .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{} {n}", k.name()))
+        .map(|(k, n)| format!("{}: {n}", k.name()))
         .collect();
     format!("Critical events: {total} ({})", kinds.join(", "))
 }

@@ -201,7 +201,10 @@ fn run(args: &RunArgs) -> ExitCode {
         events::escaped(&args.out.display().to_string())
     );
     let log_error = log.check().err();
-    say(&console::final_summary(&args.scenario, &records));
+    say(&console::final_summary(
+        &events::escaped(&args.scenario),
+        &records,
+    ));
     say(&console::critical_summary(&critical));
     if let Some(rows) = &scores {
         let card = console::scorecard_summary(rows);

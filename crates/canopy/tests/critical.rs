@@ -39,6 +39,11 @@ fn table(path: &Path) -> Vec<BTreeMap<String, String>> {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Run {
+    run_ending(dir, args, 0)
+}
+
+/// A run that exits with `code`.
+fn run_ending(dir: &Path, args: &[&str], code: i32) -> Run {
     let out = canopy(dir)
         .args(["run"])
         .args(args)
@@ -52,7 +57,7 @@ fn run(dir: &Path, args: &[&str]) -> Run {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
     let text = stdout(&out);
     let mut critical: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     let mut month = None;
@@ -154,7 +159,7 @@ fn stress_prints_each_critical_event_under_its_month_and_counts_them() {
 
     // The impact limit: the months metrics.csv's price_impact reaches 10 %
     // after a month below it.
-    let limit = r.beginnings(|m| r.metric(m, "price_impact").abs() >= 0.1);
+    let limit = r.beginnings(|m| r.metric(m, "price_impact").abs() >= 0.1 * (1.0 - 1e-9));
     assert!(!limit.is_empty());
     assert_eq!(r.months("LEAF price impact at its monthly limit"), limit);
 
@@ -199,6 +204,8 @@ fn stress_prints_each_critical_event_under_its_month_and_counts_them() {
         "{:?}",
         r.critical
     );
+    // The log has the count too.
+    assert!(r.log.contains(&r.summary), "{}", r.log);
 
     // --quiet keeps only the count.
     let out = canopy(tmp.path())
@@ -251,24 +258,47 @@ fn aegis_short_of_leaf_and_queued_requests_are_reported_each_time() {
     let r = run(tmp.path(), &["guarded"]);
     let queued = r.months("redemption queued");
     assert!(!queued.is_empty());
-    assert_eq!(queued, r.log_months("queued behind the monthly limit"));
-    // Each queued request names its deal and amount as the log does.
-    let deals: BTreeSet<&str> = r
+    // Each queued request names its month, deal and amount as the log does
+    // ("month 21: Team_003 asked to redeem 43750 OAK (...); 33750 OAK
+    // queued behind the monthly limit").
+    let number = |t: &str| t.replace(',', "").parse::<f64>().unwrap();
+    let printed: Vec<(u32, String, f64)> = r
         .critical
-        .values()
-        .flatten()
-        .filter_map(|l| l.strip_prefix("redemption queued: "))
-        .map(|l| l.split(" OAK of ").nth(1).unwrap())
+        .iter()
+        .flat_map(|(m, lines)| {
+            lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("redemption queued: "))
+                .map(move |l| {
+                    let (oak, rest) = l.split_once(" OAK of ").unwrap();
+                    let id = rest.split(" (").next().unwrap().to_string();
+                    (*m, id, number(oak))
+                })
+        })
         .collect();
-    assert!(
-        deals
-            .iter()
-            .all(|d| d.ends_with("waits behind the monthly limit"))
-    );
+    let logged: Vec<(u32, String, f64)> = r
+        .log
+        .lines()
+        .filter(|l| l.contains("queued behind the monthly limit"))
+        .map(|l| {
+            let rest = l.split("month ").nth(1).unwrap();
+            let (m, rest) = rest.split_once(": ").unwrap();
+            let (id, rest) = rest.split_once(" asked to redeem ").unwrap();
+            let oak = rest.rsplit("; ").next().unwrap().split(' ').next().unwrap();
+            (m.parse().unwrap(), id.to_string(), number(oak))
+        })
+        .collect();
+    assert_eq!(printed.len(), logged.len());
+    for (p, l) in printed.iter().zip(&logged) {
+        assert_eq!((p.0, &p.1), (l.0, &l.1));
+        assert!((p.2 - l.2).abs() <= 0.5, "{p:?} {l:?}");
+    }
+    let deals: BTreeSet<&str> = printed.iter().map(|p| p.1.as_str()).collect();
+    assert!(deals.len() > 1, "{deals:?}");
     assert_eq!(
         r.summary,
         format!(
-            "Critical events: {} (requests queued {})",
+            "Critical events: {} (requests queued: {})",
             queued.len(),
             queued.len()
         )
@@ -281,4 +311,64 @@ fn a_run_without_critical_events_says_none() {
     let r = run(tmp.path(), &["reference"]);
     assert_eq!(r.total(), 0);
     assert_eq!(r.summary, "Critical events: none");
+}
+
+#[test]
+fn the_price_at_its_floor_and_cap_begins_where_metrics_say() {
+    let tmp = TempDir::new().unwrap();
+    let market = ["--set", "leaf_price.model=\"market\""];
+    let r = run(
+        tmp.path(),
+        &[&["default", "--set", "leaf_price.drift=-0.1"][..], &market].concat(),
+    );
+    let floor = r.beginnings(|m| r.metric(m, "leaf_price") <= 0.01);
+    assert!(!floor.is_empty());
+    assert_eq!(r.months("LEAF price at its floor: 0.0100 USD"), floor);
+    let r = run(
+        tmp.path(),
+        &[
+            &[
+                "default",
+                "--set",
+                "leaf_price.drift=0.5",
+                "--set",
+                "leaf_price.max=20",
+            ][..],
+            &market,
+        ]
+        .concat(),
+    );
+    let cap = r.beginnings(|m| r.metric(m, "leaf_price") >= 20.0);
+    assert!(!cap.is_empty());
+    assert_eq!(r.months("LEAF price at its cap: 20.0000 USD"), cap);
+}
+
+#[test]
+fn a_run_that_stops_counts_only_the_months_it_kept() {
+    let tmp = TempDir::new().unwrap();
+    // The price explodes until value per OAK is no longer finite.
+    let r = run_ending(
+        tmp.path(),
+        &[
+            "default",
+            "--set",
+            "leaf_price.model=\"market\"",
+            "--set",
+            "leaf_price.drift=20",
+            "--set",
+            "leaf_price.max=1e308",
+        ],
+        1,
+    );
+    let kept = r.metrics.len() as u32;
+    assert!(kept < 60);
+    assert!(r.critical.keys().all(|m| *m <= kept), "{:?}", r.critical);
+    assert!(r.total() > 0);
+    assert!(
+        r.summary
+            .starts_with(&format!("Critical events: {} (", r.total())),
+        "{} vs {} lines",
+        r.summary,
+        r.total()
+    );
 }

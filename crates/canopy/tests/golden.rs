@@ -51,7 +51,7 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("stress", "oak_status.svg", 0xe2f2233528c733ba),
     ("stress", "revenue.svg", 0x820a4b500e06ca42),
     ("stress", "scorecard.csv", 0xc0a667d298b3454b),
-    ("stress", "scorecard.svg", 0xac646fb76c756d00),
+    ("stress", "scorecard.svg", 0xf10f1931bfc73eb8),
     ("stress", "tvl_composition.svg", 0x3d3a9955833960fe),
 ];
 

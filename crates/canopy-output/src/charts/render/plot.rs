@@ -113,7 +113,8 @@ fn widened(mut lo: f64, mut hi: f64, labels: &[EndLabel], px: f64) -> (f64, f64)
         let per_px = (hi - lo) / px.max(1.0);
         let gap = (hi - lo) * 0.015;
         for l in labels {
-            let room = (l.width.min(0.45 * px) * per_px) + gap;
+            // 12 px more: the estimate of a label's width runs a little short.
+            let room = ((l.width + 12.0).min(0.45 * px) * per_px) + gap;
             if l.rightwards {
                 hi = hi.max(l.at + room);
             } else {
@@ -196,7 +197,8 @@ impl Mapped {
             ScaleKind::Categories(names) => {
                 let n = names.len().max(1);
                 let all: Vec<f64> = (0..n).map(|i| i as f64).collect();
-                let names: Vec<String> = names.iter().map(|s| shorten(s, 28)).collect();
+                // Cut in the middle: names often differ only at the end.
+                let names: Vec<String> = names.iter().map(|s| shorten_middle(s, 28)).collect();
                 // Every name where there are 34 pixels a row for it.
                 let most = ((fit.px / 34.0) as usize).max(2);
                 Mapped {
@@ -251,6 +253,21 @@ fn shorten(text: &str, most: usize) -> String {
         s.push('…');
         s
     }
+}
+
+/// `text` cut to `most` characters by an ellipsis in its middle, keeping
+/// its start and its end.
+fn shorten_middle(text: &str, most: usize) -> String {
+    let n = text.chars().count();
+    if n <= most {
+        return text.to_string();
+    }
+    let tail = most.saturating_sub(1) / 2;
+    let head = most.saturating_sub(1) - tail;
+    let mut s: String = text.chars().take(head).collect();
+    s.push('…');
+    s.extend(text.chars().skip(n - tail));
+    s
 }
 
 /// The values a layer puts on each scale, as given.
@@ -628,9 +645,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_names_are_cut_in_the_middle() {
+        assert_eq!(shorten_middle("short", 28), "short");
+        let a = shorten_middle("deal-with-a-rather-long-identifier-000", 28);
+        let b = shorten_middle("deal-with-a-rather-long-identifier-079", 28);
+        assert_eq!(a, "deal-with-a-ra…dentifier-000");
+        assert_eq!(a.chars().count(), 28);
+        assert_ne!(a, b);
+    }
+
+    #[test]
     fn the_range_widens_until_each_bar_label_fits_past_its_end() {
         // A 100 px label past a bar ending at 10, on a 1000 px scale from 0:
-        // it fits when hi - 10 >= (100 / 1000 + 0.015) x hi, so hi >= 11.30.
+        // with 12 px to spare, it fits when hi - 10 >= (112 / 1000 + 0.015)
+        // x hi, so hi >= 11.46.
         let label = |at, width, rightwards| EndLabel {
             at,
             width,
@@ -638,14 +666,14 @@ mod tests {
         };
         let (lo, hi) = widened(0.0, 10.0, &[label(10.0, 100.0, true)], 1000.0);
         assert_eq!(lo, 0.0);
-        assert!(hi - 10.0 >= 0.115 * hi * (1.0 - 1e-3), "{hi}");
-        assert!(hi < 11.35, "{hi}");
+        assert!(hi - 10.0 >= 0.127 * hi * (1.0 - 1e-3), "{hi}");
+        assert!(hi < 11.5, "{hi}");
         // One written leftwards widens the other side; a short label inside
         // the range changes nothing.
         let labels = [label(-5.0, 100.0, false), label(1.0, 10.0, true)];
         let (lo, hi) = widened(-5.0, 10.0, &labels, 1000.0);
         assert!(lo < -5.0 && hi == 10.0, "{lo} {hi}");
-        assert!(-5.0 - lo >= 0.115 * (hi - lo) * (1.0 - 1e-3));
+        assert!(-5.0 - lo >= 0.127 * (hi - lo) * (1.0 - 1e-3));
         // A label wider than the scale takes no more than 45 % of it.
         let (_, hi) = widened(0.0, 1.0, &[label(1.0, 1e9, true)], 100.0);
         assert!(hi.is_finite() && hi < 3.0, "{hi}");
