@@ -109,6 +109,7 @@ pub fn to_python(py: Python<'_>, s: &Scenario, events: &[(u32, Event)]) -> PyRes
                 usdc,
                 leaf,
                 queued_since,
+                aegis_value,
             } => {
                 d.set_item("kind", "redemption")?;
                 deal(&d, *i)?;
@@ -118,6 +119,7 @@ pub fn to_python(py: Python<'_>, s: &Scenario, events: &[(u32, Event)]) -> PyRes
                 d.set_item("usdc", usdc)?;
                 d.set_item("leaf", leaf)?;
                 d.set_item("queued_since", queued_since)?;
+                d.set_item("aegis_value", aegis_value)?;
             }
             Event::RedemptionQueued {
                 deal: i,

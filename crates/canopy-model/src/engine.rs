@@ -96,6 +96,8 @@ pub enum Event {
         /// The month the request was made, when this was served from the
         /// queue (`None`: served as it was made).
         queued_since: Option<u32>,
+        /// AEGIS's value before the month's payouts (the IRR's), USD.
+        aegis_value: f64,
     },
     /// A holder's request, or what the month's limit left of it, joined
     /// the redemption queue.
@@ -783,6 +785,7 @@ impl<'s> State<'s> {
                             usdc: r.usdc,
                             leaf: r.leaf,
                             queued_since: r.queued_since,
+                            aegis_value: value_before,
                         },
                     )
                 }

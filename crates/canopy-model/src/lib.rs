@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod aegis;
 pub mod builtin;
+pub mod critical;
 pub mod engine;
 pub mod invariants;
 pub mod leaf_pairs;

@@ -477,7 +477,7 @@ impl Chart {
         Chart {
             stem: "oak_redemptions",
             title: "Monthly OAK redemptions",
-            caption: "Upper panel: OAK redeemed each month. Lower panel: the USDC and LEAF AEGIS paid out for it.",
+            caption: "Upper panel: OAK redeemed each month, and, when redemptions are rate limited, the OAK waiting in the queue at each month's end. Lower panel: the USDC and LEAF AEGIS paid out for it.",
             applies: always,
             subtitle: oak_redemptions_subtitle,
             panels: &[
@@ -485,12 +485,23 @@ impl Chart {
                     0.5,
                     panel(
                         axis("OAK", "", Range::FromZero).scaled(THOUSANDS),
-                        &[series(
-                            "OAK redeemed (upper panel)",
-                            palette::REDEEMED,
-                            Style::Bars,
-                            |r| Some(r.oak_redeemed_month),
-                        )],
+                        &[
+                            series(
+                                "OAK redeemed (upper panel)",
+                                palette::REDEEMED,
+                                Style::Bars,
+                                |r| Some(r.oak_redeemed_month),
+                            ),
+                            // Undefined without a limit: then neither drawn
+                            // nor in the legend.
+                            series(
+                                "OAK queued at month end (upper panel)",
+                                palette::QUEUED,
+                                Style::Line,
+                                |r| r.oak_queued,
+                            )
+                            .layer(1),
+                        ],
                     ),
                 ),
                 panel(
@@ -733,16 +744,20 @@ fn oak_redemptions_subtitle(recs: &[MonthRecord]) -> String {
     let months_with = recs.iter().filter(|r| r.oak_redeemed_month > 0.0).count();
     let usdc: f64 = recs.iter().map(|r| r.redemption_usdc_out).sum();
     let leaf: f64 = recs.iter().map(|r| r.redemption_leaf_out).sum();
+    let waiting = match recs.last().and_then(|r| r.oak_queued) {
+        Some(q) if q > 0.0 => format!("; {} OAK still queued at the end", amount(q)),
+        _ => String::new(),
+    };
     if months_with == 0 {
-        "No OAK was redeemed in this run".to_string()
+        format!("No OAK was redeemed in this run{waiting}")
     } else if usdc == 0.0 && leaf == 0.0 {
         format!(
-            "OAK redeemed each month, in {}; AEGIS paid nothing for it",
+            "OAK redeemed each month, in {}; AEGIS paid nothing for it{waiting}",
             crate::numbers::count(months_with, "month", "months")
         )
     } else {
         format!(
-            "OAK redeemed each month and what AEGIS paid for it: {} USDC and {} LEAF over {}",
+            "OAK redeemed each month and what AEGIS paid for it: {} USDC and {} LEAF over {}{waiting}",
             amount(usdc),
             amount(leaf),
             crate::numbers::count(months_with, "month", "months")
@@ -942,6 +957,26 @@ mod tests {
         assert_eq!(charts_for(&recs).len(), Chart::ALL.len() - 1);
         recs[1].chain_tvl = Some(1e9);
         assert!(charts_for(&recs).contains(&chain));
+    }
+
+    #[test]
+    fn the_redemption_chart_shows_the_queue_only_under_a_limit() {
+        let chart = *Chart::by_stem("oak_redemptions").expect("redemption chart");
+        let mut recs = vec![record(1), record(2)];
+        let key = "OAK queued at month end";
+        let drawn = svg(chart, &recs).unwrap();
+        assert!(!drawn.contains(key));
+        assert!(!oak_redemptions_subtitle(&recs).contains("queued"));
+        recs[0].oak_queued = Some(0.0);
+        recs[1].oak_queued = Some(2500.0);
+        recs[1].oak_redeemed_month = 1.0;
+        recs[1].redemption_usdc_out = 1.0;
+        assert!(svg(chart, &recs).unwrap().contains(key));
+        assert!(
+            oak_redemptions_subtitle(&recs).ends_with("; 2.50K OAK still queued at the end"),
+            "{}",
+            oak_redemptions_subtitle(&recs)
+        );
     }
 
     #[test]

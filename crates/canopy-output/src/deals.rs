@@ -123,12 +123,20 @@ pub struct DealTotals {
     pub revenue: f64,
     /// Month its OAK was distributed.
     pub distributed_in: Option<u32>,
-    /// Month it redeemed.
+    /// First month it redeemed.
+    pub redeemed_from: Option<u32>,
+    /// Last month it redeemed.
     pub redeemed_in: Option<u32>,
+    /// OAK it redeemed.
+    pub oak_redeemed: f64,
     /// USDC it was paid.
     pub payout_usdc: f64,
     /// LEAF it was paid.
     pub payout_leaf: f64,
+    /// OAK it held at the end (distributed, not redeemed).
+    pub oak_held: f64,
+    /// OAK of its request still waiting in the queue at the end.
+    pub oak_queued: f64,
 }
 
 /// A CSV writer, whatever it writes into.
@@ -399,10 +407,18 @@ impl DealLog {
                 t.distributed_in = Some(m);
             }
             if f.oak_redeemed > 0.0 {
+                t.redeemed_from.get_or_insert(m);
                 t.redeemed_in = Some(m);
             }
+            t.oak_redeemed += f.oak_redeemed;
             t.payout_usdc += f.payout_usdc;
             t.payout_leaf += f.payout_leaf;
+            // A holder's row is written every month it holds or redeems,
+            // so the last row written has what it holds at the end.
+            if slot % 2 == 0 {
+                t.oak_held = f.oak_held;
+                t.oak_queued = f.oak_queued;
+            }
             if result.is_ok() {
                 result = self.write_row(m, e, &f);
             }

@@ -31,6 +31,8 @@ pub const OAK: RGBColor = RGBColor(0x8C, 0x5A, 0x3C);
 pub const REDEEMED: RGBColor = RGBColor(0xE0, 0x6C, 0x4F);
 /// OAK not redeemed.
 pub const UNREDEEMED: RGBColor = RGBColor(0x5E, 0x7C, 0x4A);
+/// OAK waiting in the redemption queue.
+pub const QUEUED: RGBColor = RGBColor(0x1F, 0x1F, 0x24);
 /// Value per OAK and the IRR.
 pub const VALUE: RGBColor = RGBColor(0x1F, 0x1F, 0x24);
 /// The IRR threshold.

@@ -8,6 +8,7 @@
 use canopy_model::activity::DealSpan;
 use canopy_model::scorecard::DealScore;
 use canopy_model::{COLUMNS, Column, ColumnType, MonthRecord, Scenario, TvlKind, Value};
+use std::fmt::Write as _;
 
 use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
@@ -510,11 +511,42 @@ fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
         let oak = d.oak.as_ref().map_or_else(
             || Html::raw("<span class=\"dim\">—</span>"),
             |p| {
-                html!(
-                    "<span class=\"part\"><b>{}</b> OAK</span><span class=\"part dim\">vests {} months, redeems below {}</span>",
-                    Html::text(&tokens(p.amount)),
+                let mut terms = format!(
+                    "vests {} months, redeems below {}",
                     p.vesting_months,
-                    Html::text(&pct(p.irr_threshold))
+                    pct(p.irr_threshold)
+                );
+                if let Some(end) = p.irr_threshold_end.filter(|e| *e != p.irr_threshold) {
+                    let way = if end < p.irr_threshold {
+                        "falling"
+                    } else {
+                        "rising"
+                    };
+                    let _ = write!(
+                        terms,
+                        ", {way} to {} by month {}",
+                        pct(end),
+                        s.oak.redemption_end_month
+                    );
+                }
+                if p.lockup_months > 0 {
+                    let _ = write!(
+                        terms,
+                        "; locked {} months after distribution",
+                        p.lockup_months
+                    );
+                }
+                if p.redeem_fraction < 1.0 {
+                    let _ = write!(
+                        terms,
+                        "; asks for {} of its allocation at a time",
+                        pct(p.redeem_fraction)
+                    );
+                }
+                html!(
+                    "<span class=\"part\"><b>{}</b> OAK</span><span class=\"part dim\">{}</span>",
+                    Html::text(&tokens(p.amount)),
+                    Html::text(&terms)
                 )
             },
         );
@@ -542,17 +574,28 @@ fn deals_section(h: &mut Html, r: &Report<'_>, totals: &[DealTotals]) {
             results.push(Html::text(&format!("revenue {}", money(t.revenue))));
         }
         if d.oak.is_some() {
-            match (t.distributed_in, t.redeemed_in) {
-                (Some(a), Some(b)) => results.push(Html::text(&format!(
-                    "OAK distributed month {a}, redeemed month {b} for {} USDC + {} LEAF",
+            let mut text = match (t.distributed_in, t.redeemed_from, t.redeemed_in) {
+                (Some(a), Some(b), Some(c)) => format!(
+                    "OAK distributed month {a}, {} redeemed {} for {} USDC + {} LEAF",
+                    tokens(t.oak_redeemed),
+                    if b == c {
+                        format!("month {b}")
+                    } else {
+                        format!("months {b}–{c}")
+                    },
                     tokens(t.payout_usdc),
                     tokens(t.payout_leaf)
-                ))),
-                (Some(a), None) => results.push(Html::text(&format!(
-                    "OAK distributed month {a}, still held"
-                ))),
-                _ => results.push(Html::raw("OAK not distributed in the run")),
+                ),
+                (Some(a), _, _) => format!("OAK distributed month {a}"),
+                _ => "OAK not distributed in the run".to_string(),
+            };
+            if t.oak_held > 0.0 {
+                let _ = write!(text, ", {} still held", tokens(t.oak_held));
+                if t.oak_queued > 0.0 {
+                    let _ = write!(text, " ({} of it queued)", tokens(t.oak_queued));
+                }
             }
+            results.push(Html::text(&text));
         }
         let results: Html = results
             .iter()
@@ -746,6 +789,46 @@ mod tests {
                 deltas: Err(PAYLOAD.into()),
             }]),
         })
+    }
+
+    #[test]
+    fn the_deals_table_shows_the_redemption_controls_and_the_queue() {
+        let text = "[simulation]\nmonths = 8\n[oak]\ntotal_supply = 1000\nredemption_start_month = 1\n\
+             max_redemption_per_month = 0.1\n[[deal]]\nid = \"a\"\ncounterparty = \"A\"\nstart_month = 1\n\
+             tvl = { kind = \"contracted\", amount = 1_000_000, revenue_rate = 0.05, duration_months = 12 }\n\
+             oak = { amount = 1000, vesting_months = 0, irr_threshold = 0.5, irr_threshold_end = 0.2, \
+             lockup_months = 2, redeem_fraction = 0.25 }\n";
+        let s = canopy_model::scenario::load::load("q.toml", text, &[]).expect("valid scenario");
+        let mut log = DealLog::new(&s);
+        let records = canopy_model::engine::run_observed(&s, &mut log).expect("run");
+        let page = html(&Report {
+            name: "q.toml",
+            scenario: &s,
+            records: &records,
+            deals: &log,
+            charts: &[],
+            stopped: None,
+            scorecard_chart: None,
+            scorecard: None,
+        });
+        assert!(
+            page.contains(
+                "vests 0 months, redeems below 50.00 %, falling to 20.00 % by month 48; \
+                 locked 2 months after distribution; asks for 25.00 % of its allocation at a time"
+            ),
+            "{page}"
+        );
+        // Locked in months 1-2; from month 3 it asks for 250 at a time and
+        // the limit serves 100 a month: queued 150, 50, 200 (asked again in
+        // month 5), 100, 250 (month 7), 150.
+        assert!(
+            page.contains("OAK distributed month 1, 600 redeemed months 3–8 for "),
+            "{page}"
+        );
+        assert!(
+            page.contains(", 400 still held (150 of it queued)"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -45,12 +45,11 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
                 bars: known
                     .iter()
                     .enumerate()
-                    .map(|(i, (r, d))| Bar {
+                    .map(|(i, (_, d))| Bar {
                         row: (n - 1 - i) as f64,
                         from: 0.0,
                         to: d[k],
-                        // The id too: a crowded axis does not name every row.
-                        label: format!("{} {}", r.id, short(d[k])),
+                        label: short(d[k]),
                     })
                     .collect(),
                 color,
@@ -79,7 +78,7 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
                 mark: Mark::Block,
             },
         ],
-        height: (300 + 70 * n as u32).clamp(700, 2400),
+        height: height(n),
         columns: 2,
         plots: vec![
             plot(0, "cumulative revenue", revenue),
@@ -88,11 +87,69 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
     })
 }
 
+/// The figure's height for `n` deals: 70 pixels a row up to 30 deals,
+/// then 40, so that every deal is named on its axis.
+fn height(n: usize) -> u32 {
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    let rows = if n <= 30 { 70 * n } else { 2100.max(40 * n) };
+    (300u32.saturating_add(rows)).max(700)
+}
+
 /// A bar's label: millions with one decimal, or whole dollars below a million.
 fn short(x: f64) -> String {
     if x.abs() >= 1e6 {
         format!("{} M", thousands(x / 1e6, 1))
     } else {
         thousands(x, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(i: usize, revenue: f64, value: f64) -> DealScore {
+        DealScore {
+            id: format!("deal-{i:02}"),
+            counterparty: "X".into(),
+            start_month: 1,
+            parts: "tvl".into(),
+            deltas: Ok([Some(revenue), Some(value), None, None, None, None]),
+        }
+    }
+
+    #[test]
+    fn every_deal_of_many_is_named() {
+        for n in [59, 60, 80, 150] {
+            let rows: Vec<DealScore> = (0..n).map(|i| row(i, 1e6, 1e6 * i as f64)).collect();
+            let svg = crate::charts::figure_svg(&figure(&rows).expect("a figure")).unwrap();
+            for i in 0..n {
+                let id = format!("\ndeal-{i:02}\n");
+                assert_eq!(svg.matches(&id).count(), 2, "{n} deals: {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_deal_is_named_once_and_each_bar_says_its_value() {
+        // 20 deals, one far larger than the rest, small positive effects.
+        let rows: Vec<DealScore> = (0..20)
+            .map(|i| {
+                row(
+                    i,
+                    1e6 * i as f64,
+                    if i == 0 { -4e8 } else { 3e5 + i as f64 },
+                )
+            })
+            .collect();
+        let fig = figure(&rows).expect("a figure");
+        let svg = crate::charts::figure_svg(&fig).expect("drawn");
+        for i in 0..20 {
+            let id = format!("\ndeal-{i:02}\n");
+            assert_eq!(svg.matches(&id).count(), 2, "{id}: one per plot");
+        }
+        for label in ["-400.0 M", "300,019", "19.0 M"] {
+            assert!(svg.contains(&format!("\n{label}\n")), "{label}");
+        }
     }
 }

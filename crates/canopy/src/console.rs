@@ -3,9 +3,12 @@
 
 use std::fmt::Write;
 
+use canopy_model::critical::{Critical, Kind, LOW_USDC_SHARE};
 use canopy_model::scorecard::DealScore;
-use canopy_model::{MonthRecord, TvlKind};
+use canopy_model::{MonthRecord, Scenario, TvlKind};
 use canopy_output::numbers::thousands;
+
+use crate::events::escaped;
 
 const MONTH_HEADERS: [&str; 6] = [
     "Protocol-locked",
@@ -101,6 +104,101 @@ pub fn final_summary(name: &str, records: &[MonthRecord]) -> String {
         ],
     );
     out
+}
+
+/// A deal as critical lines name it: its id and counterparty.
+fn deal_name(s: &Scenario, deal: usize) -> String {
+    match s.deals.get(deal) {
+        Some(d) => format!("{} ({})", escaped(&d.id), escaped(&d.counterparty)),
+        None => format!("deal[{deal}]"),
+    }
+}
+
+/// An amount of tokens or dollars: whole above 100, with two decimals
+/// above 1, and in short scientific form below (so that a small amount is
+/// never shown as 0).
+fn amount(x: f64) -> String {
+    if x == 0.0 || x.abs() >= 100.0 {
+        thousands(x, 0)
+    } else if x.abs() >= 1.0 {
+        thousands(x, 2)
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+/// `x` as a percentage with two decimals.
+fn percent(x: f64) -> String {
+    format!("{} %", thousands(x * 100.0, 2))
+}
+
+/// One critical event, as a line under its month's row.
+pub fn critical_line(s: &Scenario, c: &Critical) -> String {
+    let text = match *c {
+        Critical::LargeRedemption {
+            deal,
+            value,
+            aegis_value,
+        } => format!(
+            "large redemption: {} was paid {} USD, {} of AEGIS's value",
+            deal_name(s, deal),
+            amount(value),
+            percent(value / aegis_value)
+        ),
+        Critical::Queued { deal, amount: oak } => format!(
+            "redemption queued: {} OAK of {} waits behind the monthly limit",
+            amount(oak),
+            deal_name(s, deal)
+        ),
+        Critical::ShortOfLeaf { needed, sold } => format!(
+            "AEGIS short of LEAF: the pairs needed {} LEAF, AEGIS could sell {}",
+            amount(needed),
+            amount(sold)
+        ),
+        Critical::ShortOfUsdc { offered, bought } => format!(
+            "AEGIS short of USDC: the pairs offered {} LEAF, AEGIS could buy {}",
+            amount(offered),
+            amount(bought)
+        ),
+        Critical::PriceAtFloor { price } => {
+            format!("LEAF price at its floor: {} USD", thousands(price, 4))
+        }
+        Critical::PriceAtCap { price } => {
+            format!("LEAF price at its cap: {} USD", thousands(price, 4))
+        }
+        Critical::ImpactAtLimit { impact } => format!(
+            "LEAF price impact at its monthly limit: {}",
+            percent(impact)
+        ),
+        Critical::FlowUnfilled { wanted, executed } => format!(
+            "market {} unfilled: the pairs filled {} of {} USD",
+            if wanted < 0.0 { "sale" } else { "purchase" },
+            amount(executed.abs()),
+            amount(wanted.abs())
+        ),
+        Critical::LowUsdc { usdc, start } => format!(
+            "AEGIS USDC below {} of its start: {} of {} USD",
+            percent(LOW_USDC_SHARE),
+            amount(usdc),
+            amount(start)
+        ),
+    };
+    format!("{:>5} ! {text}", "")
+}
+
+/// The count of critical events, by kind, for the final summary.
+pub fn critical_summary(counts: &[usize; Kind::ALL.len()]) -> String {
+    let total: usize = counts.iter().sum();
+    if total == 0 {
+        return "Critical events: none".to_string();
+    }
+    let kinds: Vec<String> = Kind::ALL
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{}: {n}", k.name()))
+        .collect();
+    format!("Critical events: {total} ({})", kinds.join(", "))
 }
 
 /// How many deals the console's scorecard names.

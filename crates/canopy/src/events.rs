@@ -158,6 +158,7 @@ impl Observer for LogEvents<'_> {
                 usdc,
                 leaf,
                 queued_since,
+                ..
             } => {
                 let Some(deal) = self.deal(*deal) else { return };
                 match queued_since {

@@ -8,13 +8,15 @@ mod logging;
 mod sweep;
 
 use std::io::{self, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use canopy_model::critical::Watch;
 use canopy_model::scorecard;
-use canopy_model::{ValidScenario, builtin, run_observed};
+use canopy_model::{Observer, ValidScenario, builtin, run_observed};
 use canopy_output::numbers::count;
 use clap::Parser;
 use tracing::{error, info};
@@ -113,11 +115,21 @@ fn run(args: &RunArgs) -> ExitCode {
         .with_writer(Mutex::new(log.clone()))
         .finish();
 
+    if !args.quiet {
+        say(&console::month_header());
+    }
     let mut observer = (
         deals,
-        events::LogEvents {
-            scenario: &scenario,
-        },
+        (
+            events::LogEvents {
+                scenario: &scenario,
+            },
+            MonthRows {
+                scenario: &scenario,
+                watch: Watch::new(&scenario),
+                print: !args.quiet,
+            },
+        ),
     );
     // The whole process logs to the run's log, the signal handler's thread
     // too, so that the log says how the run ended.
@@ -161,14 +173,8 @@ fn run(args: &RunArgs) -> ExitCode {
             (records, Some(e))
         }
     };
-    if !args.quiet {
-        let mut table = console::month_header();
-        for r in &records {
-            table.push('\n');
-            table.push_str(&console::month_line(r));
-        }
-        say(&table);
-    }
+    let critical = observer.1.1.watch.counts();
+    info!("{}", console::critical_summary(&critical));
     // The scorecard compares whole runs: a run that stopped has none.
     let scores =
         (!args.no_scorecard && failure.is_none()).then(|| scorecard::card(&scenario, &records));
@@ -195,7 +201,11 @@ fn run(args: &RunArgs) -> ExitCode {
         events::escaped(&args.out.display().to_string())
     );
     let log_error = log.check().err();
-    say(&console::final_summary(&args.scenario, &records));
+    say(&console::final_summary(
+        &events::escaped(&args.scenario),
+        &records,
+    ));
+    say(&console::critical_summary(&critical));
     if let Some(rows) = &scores {
         let card = console::scorecard_summary(rows);
         if !card.is_empty() {
@@ -239,6 +249,37 @@ fn run(args: &RunArgs) -> ExitCode {
         code = ExitCode::from(FAILURE);
     }
     code
+}
+
+/// Prints each month's row of the revenue table as the month ends, with
+/// the month's critical events on lines under it (or only counts them).
+struct MonthRows<'s> {
+    scenario: &'s canopy_model::Scenario,
+    watch: Watch,
+    print: bool,
+}
+
+impl Observer for MonthRows<'_> {
+    fn event(&mut self, month: u32, event: &canopy_model::Event) {
+        self.watch.event(month, event);
+    }
+
+    fn month_end(
+        &mut self,
+        record: &canopy_model::MonthRecord,
+        state: &canopy_model::State<'_>,
+    ) -> ControlFlow<()> {
+        let _ = self.watch.month_end(record, state);
+        if self.print {
+            let mut text = console::month_line(record);
+            for c in self.watch.month() {
+                text.push('\n');
+                text.push_str(&console::critical_line(self.scenario, c));
+            }
+            say(&text);
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// What a run needs once every check before it has passed.

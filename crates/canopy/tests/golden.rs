@@ -22,7 +22,7 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("default", "oak_status.svg", 0xb5fdcc9c99b4ee8d),
     ("default", "revenue.svg", 0xf92f58b5e4f34179),
     ("default", "scorecard.csv", 0x3fd33c488cf6b1fa),
-    ("default", "scorecard.svg", 0x01d82a02950f4d27),
+    ("default", "scorecard.svg", 0xdfb09f09c947f37e),
     ("default", "tvl_composition.svg", 0xe464322755ad73a2),
     ("reference", "aegis_balances.svg", 0x51826747265c0b43),
     ("reference", "aegis_composition.svg", 0x0d43843d7f6fde1c),
@@ -36,7 +36,7 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("reference", "oak_status.svg", 0xeabadcbfdb92c41f),
     ("reference", "revenue.svg", 0xd2a49ecec0c3a790),
     ("reference", "scorecard.csv", 0x8cabb6c09906d8bd),
-    ("reference", "scorecard.svg", 0x5b484c2de2ff8305),
+    ("reference", "scorecard.svg", 0x1c012712c37d25f9),
     ("reference", "tvl_composition.svg", 0xe464322755ad73a2),
     ("stress", "aegis_balances.svg", 0x6fdbd1d243a855f9),
     ("stress", "aegis_composition.svg", 0x51ab8324eee65e97),
@@ -51,7 +51,7 @@ const EXPECTED: &[(&str, &str, u64)] = &[
     ("stress", "oak_status.svg", 0xe2f2233528c733ba),
     ("stress", "revenue.svg", 0x820a4b500e06ca42),
     ("stress", "scorecard.csv", 0xc0a667d298b3454b),
-    ("stress", "scorecard.svg", 0x271151f84ec41224),
+    ("stress", "scorecard.svg", 0xf10f1931bfc73eb8),
     ("stress", "tvl_composition.svg", 0x3d3a9955833960fe),
 ];
 

@@ -132,10 +132,12 @@ where
         )?;
         return Ok(());
     }
+    // A series undefined in every month (a feature that is off) has no key.
     let keys: Vec<Key> = chart
         .panels
         .iter()
         .flat_map(|p| p.series)
+        .filter(|s| recs.iter().any(|r| (s.value)(r).is_some()))
         .map(|s| key(s.label, s.color, mark(s.style)))
         .collect();
     let body = frame(root, chart.title, &(chart.subtitle)(recs), &keys)?;

@@ -86,19 +86,67 @@ struct Mapped {
     at: Box<dyn Fn(f64) -> Option<f64>>,
 }
 
+/// What a scale must make room for: its length in pixels, and the labels
+/// written past the bars' ends.
+struct Fit {
+    px: f64,
+    labels: Vec<EndLabel>,
+}
+
+/// A label written past a bar's end.
+#[derive(Clone, Copy)]
+struct EndLabel {
+    /// The bar's end.
+    at: f64,
+    /// The label's width in pixels.
+    width: f64,
+    /// Whether it is written rightwards (the bar grows to the right).
+    rightwards: bool,
+}
+
+/// The range `lo..hi` widened until each label fits past its bar's end,
+/// given the scale's length `px` in pixels.
+fn widened(mut lo: f64, mut hi: f64, labels: &[EndLabel], px: f64) -> (f64, f64) {
+    // Each pass widens the range, which shrinks the labels in values:
+    // a few passes settle it. No label takes more than 45 % of the scale.
+    for _ in 0..8 {
+        let per_px = (hi - lo) / px.max(1.0);
+        let gap = (hi - lo) * 0.015;
+        for l in labels {
+            // 12 px more: the estimate of a label's width runs a little short.
+            let room = ((l.width + 12.0).min(0.45 * px) * per_px) + gap;
+            if l.rightwards {
+                hi = hi.max(l.at + room);
+            } else {
+                lo = lo.min(l.at - room);
+            }
+        }
+    }
+    (lo, hi)
+}
+
 impl Mapped {
-    fn of(scale: &Scale, raw: &[f64], room_for_labels: bool) -> Mapped {
+    fn of(scale: &Scale, raw: &[f64], fit: &Fit) -> Mapped {
         let raw: Vec<f64> = raw.iter().copied().filter(|v| v.is_finite()).collect();
         match &scale.kind {
             ScaleKind::Value { from_zero } => {
                 let u = unit(raw.iter().fold(0.0, |m, v| v.abs().max(m)), 1.0);
                 let div = u.div;
                 let values: Vec<f64> = raw.iter().map(|v| v / div).collect();
-                let axis = if room_for_labels {
+                let axis = if !fit.labels.is_empty() {
                     // Bars are labelled past their ends: leave room there.
                     let (lo, hi) = extent(values.iter().copied(), *from_zero);
-                    let room = (hi - lo) * 0.2;
-                    Axis::round(lo - room, hi + room, 6.0)
+                    let labels: Vec<EndLabel> = fit
+                        .labels
+                        .iter()
+                        .filter(|l| l.at.is_finite())
+                        .map(|l| EndLabel {
+                            at: l.at / div,
+                            ..*l
+                        })
+                        .collect();
+                    let (lo, hi) = widened(lo, hi, &labels, fit.px);
+                    Axis::round(lo, hi, 6.0)
                 } else if *from_zero {
                     Axis::covering(values, true)
                 } else {
@@ -149,12 +197,15 @@ impl Mapped {
             ScaleKind::Categories(names) => {
                 let n = names.len().max(1);
                 let all: Vec<f64> = (0..n).map(|i| i as f64).collect();
-                let names: Vec<String> = names.iter().map(|s| shorten(s, 28)).collect();
+                // Cut in the middle: names often differ only at the end.
+                let names: Vec<String> = names.iter().map(|s| shorten_middle(s, 28)).collect();
+                // Every name where there are 34 pixels a row for it.
+                let most = ((fit.px / 34.0) as usize).max(2);
                 Mapped {
                     axis: Axis {
                         lo: -0.5,
                         hi: n as f64 - 0.5,
-                        ticks: thin(&all, 12),
+                        ticks: thin(&all, most),
                     },
                     desc: scale.label.clone(),
                     fmt: Box::new(move |v| {
@@ -202,6 +253,21 @@ fn shorten(text: &str, most: usize) -> String {
         s.push('…');
         s
     }
+}
+
+/// `text` cut to `most` characters by an ellipsis in its middle, keeping
+/// its start and its end.
+fn shorten_middle(text: &str, most: usize) -> String {
+    let n = text.chars().count();
+    if n <= most {
+        return text.to_string();
+    }
+    let tail = most.saturating_sub(1) / 2;
+    let head = most.saturating_sub(1) - tail;
+    let mut s: String = text.chars().take(head).collect();
+    s.push('…');
+    s.extend(text.chars().skip(n - tail));
+    s
 }
 
 /// The values a layer puts on each scale, as given.
@@ -277,13 +343,40 @@ where
         area.draw_text("No values to draw.", &text(28.0, false, &MUTED), (LEFT, 30))?;
         return Ok(());
     }
-    let labelled = plot
-        .layers
-        .iter()
-        .any(|l| matches!(l, Layer::Bars { bars, .. } if bars.iter().any(|b| !b.label.is_empty())));
-    let x = Mapped::of(&plot.x, &raw_x, labelled);
-    let y = Mapped::of(&plot.y, &raw_y, false);
+    let (w, h) = area.dim_in_pixel();
+    // The plot's inner size: the area less plot_builder's margins and
+    // label areas.
+    let y = Mapped::of(
+        &plot.y,
+        &raw_y,
+        &Fit {
+            px: f64::from(h) - 92.0 - 34.0,
+            labels: Vec::new(),
+        },
+    );
     let lw = label_width(&area, &[(&y.axis, &*y.fmt)]);
+    let label_style = text(BAR_LABEL_SIZE, false, &TEXT);
+    let mut labels = Vec::new();
+    for layer in &plot.layers {
+        if let Layer::Bars { bars, .. } = layer {
+            for b in bars.iter().filter(|b| !b.label.is_empty()) {
+                let (lw, _) = area.estimate_text_size(&shorten(&b.label, 24), &label_style)?;
+                labels.push(EndLabel {
+                    at: b.to,
+                    width: f64::from(lw),
+                    rightwards: b.to >= b.from,
+                });
+            }
+        }
+    }
+    let x = Mapped::of(
+        &plot.x,
+        &raw_x,
+        &Fit {
+            px: f64::from(w) - f64::from(2 * LEFT - 20) - f64::from(lw),
+            labels,
+        },
+    );
     let mut chart = plot_builder(&area, lw).build_cartesian_2d(x.axis.clone(), y.axis.clone())?;
     {
         let mut mesh = chart.configure_mesh();
@@ -550,6 +643,41 @@ fn shrink(rgb: &[u8], from: (u32, u32), to: (u32, u32)) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_in_the_middle() {
+        assert_eq!(shorten_middle("short", 28), "short");
+        let a = shorten_middle("deal-with-a-rather-long-identifier-000", 28);
+        let b = shorten_middle("deal-with-a-rather-long-identifier-079", 28);
+        assert_eq!(a, "deal-with-a-ra…dentifier-000");
+        assert_eq!(a.chars().count(), 28);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_range_widens_until_each_bar_label_fits_past_its_end() {
+        // A 100 px label past a bar ending at 10, on a 1000 px scale from 0:
+        // with 12 px to spare, it fits when hi - 10 >= (112 / 1000 + 0.015)
+        // x hi, so hi >= 11.46.
+        let label = |at, width, rightwards| EndLabel {
+            at,
+            width,
+            rightwards,
+        };
+        let (lo, hi) = widened(0.0, 10.0, &[label(10.0, 100.0, true)], 1000.0);
+        assert_eq!(lo, 0.0);
+        assert!(hi - 10.0 >= 0.127 * hi * (1.0 - 1e-3), "{hi}");
+        assert!(hi < 11.5, "{hi}");
+        // One written leftwards widens the other side; a short label inside
+        // the range changes nothing.
+        let labels = [label(-5.0, 100.0, false), label(1.0, 10.0, true)];
+        let (lo, hi) = widened(-5.0, 10.0, &labels, 1000.0);
+        assert!(lo < -5.0 && hi == 10.0, "{lo} {hi}");
+        assert!(-5.0 - lo >= 0.127 * (hi - lo) * (1.0 - 1e-3));
+        // A label wider than the scale takes no more than 45 % of it.
+        let (_, hi) = widened(0.0, 1.0, &[label(1.0, 1e9, true)], 100.0);
+        assert!(hi.is_finite() && hi < 3.0, "{hi}");
+    }
 
     #[test]
     fn shrinking_averages_the_covered_area() {
