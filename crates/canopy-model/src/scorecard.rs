@@ -97,3 +97,26 @@ pub fn score(
         deltas,
     }
 }
+
+/// Every deal's row of the scorecard of `s`, whose run gave `records`: the
+/// run again without each deal, the deals shared out among the cores.
+pub fn scores(s: &ValidScenario, records: &[MonthRecord]) -> Vec<DealScore> {
+    let with = figures(records);
+    let n = s.deals.len();
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let per_thread = n.div_ceil(threads).max(1);
+    let mut out: Vec<Option<DealScore>> = vec![None; n];
+    std::thread::scope(|scope| {
+        for (t, slots) in out.chunks_mut(per_thread).enumerate() {
+            let with = &with;
+            scope.spawn(move || {
+                for (i, slot) in slots.iter_mut().enumerate() {
+                    let deal = t * per_thread + i;
+                    let without = without(s, deal).map(|s| crate::run(&s));
+                    *slot = Some(score(s, deal, with, without));
+                }
+            });
+        }
+    });
+    out.into_iter().flatten().collect()
+}

@@ -6,6 +6,7 @@ mod events;
 mod interrupt;
 mod logging;
 mod scenario_source;
+mod serve;
 mod sweep;
 
 use std::io::{self, Write};
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep::main(&args),
+        Command::Serve(args) => serve::main(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {
                 say(&format!("{name:<12} {about}"));
@@ -434,24 +436,7 @@ fn with_stdout_checked(code: ExitCode) -> ExitCode {
 /// The deal scorecard: the run again without each deal, the deals shared
 /// out among the cores.
 fn scorecard(scenario: &ValidScenario, records: &[canopy_model::MonthRecord]) -> Vec<DealScore> {
-    let with = scorecard::figures(records);
-    let n = scenario.deals.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let per_thread = n.div_ceil(threads).max(1);
-    let mut out: Vec<Option<DealScore>> = vec![None; n];
-    std::thread::scope(|scope| {
-        for (t, slots) in out.chunks_mut(per_thread).enumerate() {
-            let with = &with;
-            scope.spawn(move || {
-                for (i, slot) in slots.iter_mut().enumerate() {
-                    let deal = t * per_thread + i;
-                    let without = scorecard::without(scenario, deal).map(|s| canopy_model::run(&s));
-                    *slot = Some(scorecard::score(scenario, deal, with, without));
-                }
-            });
-        }
-    });
-    out.into_iter().flatten().collect()
+    scorecard::scores(scenario, records)
 }
 
 /// Prints a message to stderr, ignoring a closed stream.
