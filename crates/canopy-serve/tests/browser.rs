@@ -58,6 +58,10 @@ impl Cdp {
             let m = self.ws.read().expect("read");
             let Message::Text(text) = m else { continue };
             let v: Json = serde_json::from_str(text.as_str()).expect("json");
+            // The page's errors and console, for a failure to explain itself.
+            if v["method"] == "Runtime.exceptionThrown" || v["method"] == "Runtime.consoleAPICalled" {
+                eprintln!("page: {}", v["params"]);
+            }
             if v["id"] == json!(id) {
                 assert!(v.get("error").is_none(), "{method}: {v}");
                 return v["result"].clone();
@@ -104,14 +108,27 @@ impl Cdp {
 }
 
 fn http_get(addr: &str, path: &str) -> String {
-    use std::io::{Read, Write};
+    use std::io::{BufRead, BufReader, Read, Write};
     let mut s = TcpStream::connect(addr).expect("devtools connect");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("write");
-    // The browser may reset the connection once it has answered: keep what came.
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let out = String::from_utf8_lossy(&raw);
-    out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("write");
+    // The browser keeps the connection open: read the body by its length.
+    let mut r = BufReader::new(s);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = r.read_exact(&mut body);
+    String::from_utf8_lossy(&body).to_string()
 }
 
 fn launch(browser: &Path, profile: &Path, url: &str) -> (Browser, Cdp) {
@@ -162,8 +179,12 @@ fn launch(browser: &Path, profile: &Path, url: &str) -> (Browser, Cdp) {
         std::thread::sleep(Duration::from_millis(100));
     };
     let stream = TcpStream::connect(&devtools).expect("devtools websocket");
+    // A page that hangs fails the test rather than the suite.
+    stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
     let (ws, _) = tungstenite::client(ws_url.as_str(), stream).expect("websocket handshake");
-    (browser, Cdp { ws, next: 0 })
+    let mut cdp = Cdp { ws, next: 0 };
+    cdp.call("Runtime.enable", json!({}));
+    (browser, cdp)
 }
 
 #[test]
@@ -181,6 +202,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
     let (_browser, mut page) = launch(&browser, profile.path(), &format!("http://{addr}/"));
 
     // The page loads, runs the served scenario and shows it.
+    eprintln!("browser: waiting for the first run");
     page.wait_for("document.body.dataset.runs >= 1", "the first run");
     let s = common::builtin_scenario("default");
     let records = canopy_model::run(&s).expect("runs");
@@ -194,6 +216,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
     let fields = page.eval("document.querySelectorAll('#form [data-field]').length").as_u64().unwrap();
     assert!(fields as usize >= canopy_model::scenario::PARAMS.len());
 
+    eprintln!("browser: Edit a deal's TVL");
     // Edit a deal's TVL: the summary and the charts follow.
     let (deal, amount) = s
         .deals
@@ -217,6 +240,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
     assert_ne!(page.eval(card), before_card, "the summary card changed");
     assert_ne!(page.eval("JSON.stringify(state.plots[0].data)"), before_chart, "the chart changed");
 
+    eprintln!("browser: Pin it as the baseline");
     // Pin it as the baseline: every chart draws it, the summary compares.
     let n = page.renders();
     page.eval("document.getElementById('pin').click()");
@@ -235,6 +259,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         .to_string();
     assert!(delta.starts_with("vs baseline +"), "{delta}");
 
+    eprintln!("browser: An invalid value");
     // An invalid value: the command line's message at its field, and the
     // results marked stale.
     let cli = load("x", "[aegis]\nrevenue_share = 2\n", &[]).expect_err("invalid");
@@ -250,6 +275,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
     page.wait_for(&format!("document.body.dataset.runs > {n}"), "the fixed run");
     assert_eq!(page.eval("document.querySelectorAll('.msg').length"), json!(0));
 
+    eprintln!("browser: Monte Carlo: a moving price");
     // Monte Carlo: a moving price, then the bands of 200 runs, as the
     // sweep's band code gives them for the same runs.
     page.type_into("leaf_price.model", "market");
