@@ -182,9 +182,11 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
 /// than writing a folder (`canopy serve`).
 pub fn report_page(run: &Run<'_>) -> io::Result<String> {
     let wanted = charts::charts_for(run.records);
-    let svgs = charts::in_parallel(&wanted, |c| c.stem.to_string(), |&c| {
-        charts::svg(c, run.records)
-    })?;
+    let svgs = charts::in_parallel(
+        &wanted,
+        |c| c.stem.to_string(),
+        |&c| charts::svg(c, run.records),
+    )?;
     let card_chart = match run.scorecard.and_then(scorecard_chart::figure) {
         Some(f) => Some(charts::figure_svg(&f).map_err(|e| {
             io::Error::other(format!("cannot draw {}: {e}", scorecard_chart::STEM))

@@ -183,8 +183,8 @@ function dealsTable() {
   (state.scenario.deal || []).forEach((deal, i) => {
     const tr = el("tr", { "data-deal": i });
     tr.append(el("td", {},
-      el("button", { type: "button", title: "Duplicate", text: "⧉", onclick: () => duplicate(i) }),
-      el("button", { type: "button", title: "Remove", text: "✕", onclick: () => remove(i) })));
+      el("button", { type: "button", title: "Duplicate this deal", text: "Dup", onclick: () => duplicate(i) }),
+      el("button", { type: "button", title: "Remove this deal", text: "✕", onclick: () => remove(i) })));
     for (const p of own) tr.append(dealCell(deal, i, p, false));
     for (const part of parts) {
       const on = deal[part] !== undefined;
@@ -389,9 +389,12 @@ function alpha(hex, a) {
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
+// A tick label: compact, without trailing zeros (800M, 1.5B).
+const tick = (v) => compact(v).replace(/\.?0+([kMBT]?)$/, (m, unit, off, all) => (all.includes(".") ? unit : m));
+
 // Tick labels in the axis's unit: compact numbers, or percent.
 function axisFormat(axis) {
-  return (u, ticks) => ticks.map((v) => (axis.percent ? compact(v) + " %" : compact(v)));
+  return (u, ticks) => ticks.map((v) => (axis.percent ? tick(v) + " %" : tick(v)));
 }
 
 // One panel of a chart as uPlot data and options. Stacked styles are
@@ -419,6 +422,7 @@ function panelPlot(chart, panel, base, w) {
       width: pinned ? 1.5 : s.style === "line" || s.style === "dashed" ? 2 : 1,
       scale: s.axis === "right" ? "y2" : "y",
       spanGaps: false,
+      points: { show: false },
       value: (u, v, si, idx) => (idx === null || raw[si][idx] === null || raw[si][idx] === undefined ? "–" : compact(raw[si][idx])),
     };
     if (pinned || s.style === "dashed") opts.dash = [6, 4];
@@ -437,11 +441,11 @@ function panelPlot(chart, panel, base, w) {
   if (base) base.series.forEach((s) => add(s, s.values, true));
   const axes = [
     { label: "month", size: 30 },
-    { label: panel.left.label + (panel.left.unit ? " (" + panel.left.unit + ")" : ""), values: axisFormat(panel.left), size: 60 },
+    { label: panel.left.label + (panel.left.unit ? " (" + panel.left.unit + ")" : ""), values: axisFormat(panel.left), size: 64 },
   ];
   const scales = { x: { time: false }, y: {} };
   if (panel.right) {
-    axes.push({ side: 1, scale: "y2", label: panel.right.label + (panel.right.unit ? " (" + panel.right.unit + ")" : ""), values: axisFormat(panel.right), size: 60, grid: { show: false } });
+    axes.push({ side: 1, scale: "y2", label: panel.right.label + (panel.right.unit ? " (" + panel.right.unit + ")" : ""), values: axisFormat(panel.right), size: 64, grid: { show: false } });
     scales.y2 = {};
   }
   return {
@@ -493,14 +497,14 @@ function renderFans(answer) {
     const opts = {
       width: width(fig), height: 220,
       scales: { x: { time: false } },
-      axes: [{ size: 30 }, { values: (u, t) => t.map(compact), size: 60 }],
+      axes: [{ size: 30 }, { values: (u, t) => t.map(tick), size: 64 }],
       series: [
-        { label: "month" },
-        { label: "p5", stroke: alpha(c, 0.3), value: (u, v) => compact(v) },
-        { label: "p25", stroke: alpha(c, 0.5), value: (u, v) => compact(v) },
-        { label: "median", stroke: c, width: 2, value: (u, v) => compact(v) },
-        { label: "p75", stroke: alpha(c, 0.5), value: (u, v) => compact(v) },
-        { label: "p95", stroke: alpha(c, 0.3), value: (u, v) => compact(v) },
+        { label: "month", points: { show: false } },
+        { label: "p5", stroke: alpha(c, 0.3), points: { show: false }, value: (u, v) => compact(v) },
+        { label: "p25", stroke: alpha(c, 0.5), points: { show: false }, value: (u, v) => compact(v) },
+        { label: "median", stroke: c, width: 2, points: { show: false }, value: (u, v) => compact(v) },
+        { label: "p75", stroke: alpha(c, 0.5), points: { show: false }, value: (u, v) => compact(v) },
+        { label: "p95", stroke: alpha(c, 0.3), points: { show: false }, value: (u, v) => compact(v) },
       ],
       bands: [
         { series: [5, 1], fill: alpha(c, 0.15) },

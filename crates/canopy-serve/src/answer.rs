@@ -158,7 +158,10 @@ pub fn scorecard_json(rows: &[DealScore]) -> Json {
 
 /// The rows of SWEEP.md's bands (point 0), keyed by bands.csv's header.
 pub fn bands_json(rows: &[BandRow]) -> Json {
-    let names: Vec<String> = DEFAULT_QUANTILES.iter().map(|q| quantile_name(*q)).collect();
+    let names: Vec<String> = DEFAULT_QUANTILES
+        .iter()
+        .map(|q| quantile_name(*q))
+        .collect();
     Json::Array(
         rows.iter()
             .map(|r| {

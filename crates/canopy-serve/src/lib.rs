@@ -133,11 +133,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 ];
 
 async fn page() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        INDEX,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response()
 }
 
 async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
@@ -204,10 +200,19 @@ fn request(
     let toml = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("application/toml"));
+        .is_some_and(|t| {
+            t.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/toml")
+        });
     let runs = match &query {
         Ok(Query(q)) => q.runs.as_deref(),
-        Err(_) => return Err(refused(&[input::problem("", "cannot read the query string")])),
+        Err(_) => {
+            return Err(refused(&[input::problem(
+                "",
+                "cannot read the query string",
+            )]));
+        }
     };
     if !toml && runs.is_some() {
         return Err(refused(&[input::problem(
@@ -220,7 +225,9 @@ fn request(
 
 /// Runs `work` on the blocking pool, so that a long request never holds up
 /// the threads that answer others.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Response> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| failed(format!("the run failed: {e}")))

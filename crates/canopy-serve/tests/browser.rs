@@ -24,10 +24,15 @@ use tungstenite::{Message, WebSocket};
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|p| p.is_file())
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|p| p.is_file())
 }
 
 /// The browser process, killed when the test ends however it ends.
@@ -59,7 +64,8 @@ impl Cdp {
             let Message::Text(text) = m else { continue };
             let v: Json = serde_json::from_str(text.as_str()).expect("json");
             // The page's errors and console, for a failure to explain itself.
-            if v["method"] == "Runtime.exceptionThrown" || v["method"] == "Runtime.consoleAPICalled" {
+            if v["method"] == "Runtime.exceptionThrown" || v["method"] == "Runtime.consoleAPICalled"
+            {
                 eprintln!("page: {}", v["params"]);
             }
             if v["id"] == json!(id) {
@@ -82,8 +88,11 @@ impl Cdp {
     /// Waits until `expr` is truthy, and gives its value.
     fn wait_for(&mut self, expr: &str, what: &str) -> Json {
         let started = Instant::now();
+        // Not there yet (the page still loading) is a falsy answer.
+        let guarded =
+            format!("(() => {{ try {{ return ({expr}); }} catch (e) {{ return null; }} }})()");
         loop {
-            let v = self.eval(expr);
+            let v = self.eval(&guarded);
             if !(v.is_null() || v == json!(false) || v == json!(0) || v == json!("")) {
                 return v;
             }
@@ -94,7 +103,9 @@ impl Cdp {
 
     /// The number of renders so far (the page counts them).
     fn renders(&mut self) -> u64 {
-        self.eval("Number(document.body.dataset.runs || 0)").as_u64().unwrap_or(0)
+        self.eval("Number(document.body.dataset.runs || 0)")
+            .as_u64()
+            .unwrap_or(0)
     }
 
     /// Sets a form field as typing would, and fires its event.
@@ -158,16 +169,23 @@ fn launch(browser: &Path, profile: &Path, url: &str) -> (Browser, Cdp) {
     let started = Instant::now();
     let port = loop {
         if let Ok(text) = std::fs::read_to_string(profile.join("DevToolsActivePort"))
-            && let Some(port) = text.lines().next().and_then(|l| l.trim().parse::<u16>().ok())
+            && let Some(port) = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse::<u16>().ok())
         {
             break port;
         }
-        assert!(started.elapsed() < DEADLINE, "the browser did not open its DevTools port");
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the browser did not open its DevTools port"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let devtools = format!("127.0.0.1:{port}");
     let ws_url = loop {
-        let list: Json = serde_json::from_str(&http_get(&devtools, "/json/list")).unwrap_or(json!([]));
+        let list: Json =
+            serde_json::from_str(&http_get(&devtools, "/json/list")).unwrap_or(json!([]));
         if let Some(url) = list
             .as_array()
             .and_then(|l| l.iter().find(|t| t["type"] == "page"))
@@ -211,9 +229,18 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         page.eval("state.last.summary.revenue_cumulative").as_f64(),
         Some(last.revenue_cumulative)
     );
-    let charts = page.eval("document.querySelectorAll('#charts figure').length").as_u64().unwrap();
-    assert_eq!(charts as usize, canopy_output::charts::charts_for(&records).len());
-    let fields = page.eval("document.querySelectorAll('#form [data-field]').length").as_u64().unwrap();
+    let charts = page
+        .eval("document.querySelectorAll('#charts figure').length")
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        charts as usize,
+        canopy_output::charts::charts_for(&records).len()
+    );
+    let fields = page
+        .eval("document.querySelectorAll('#form [data-field]').length")
+        .as_u64()
+        .unwrap();
     assert!(fields as usize >= canopy_model::scenario::PARAMS.len());
 
     eprintln!("browser: Edit a deal's TVL");
@@ -230,30 +257,50 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
     let before_chart = page.eval("JSON.stringify(state.plots[0].data)");
     let n = page.renders();
     page.type_into(&key, &format!("{}", amount * 10.0));
-    page.wait_for(&format!("document.body.dataset.runs > {n}"), "the edited run");
-    let edited = s.with(&[(key.as_str(), Value::Float(amount * 10.0))]).expect("valid");
+    page.wait_for(
+        &format!("document.body.dataset.runs > {n}"),
+        "the edited run",
+    );
+    let edited = s
+        .with(&[(key.as_str(), Value::Float(amount * 10.0))])
+        .expect("valid");
     let edited_records = canopy_model::run(&edited).expect("runs");
     assert_eq!(
         page.eval("state.last.summary.revenue_cumulative").as_f64(),
         Some(edited_records.last().unwrap().revenue_cumulative)
     );
     assert_ne!(page.eval(card), before_card, "the summary card changed");
-    assert_ne!(page.eval("JSON.stringify(state.plots[0].data)"), before_chart, "the chart changed");
+    assert_ne!(
+        page.eval("JSON.stringify(state.plots[0].data)"),
+        before_chart,
+        "the chart changed"
+    );
 
     eprintln!("browser: Pin it as the baseline");
     // Pin it as the baseline: every chart draws it, the summary compares.
     let n = page.renders();
     page.eval("document.getElementById('pin').click()");
-    page.wait_for(&format!("document.body.dataset.runs > {n}"), "the pinned render");
+    page.wait_for(
+        &format!("document.body.dataset.runs > {n}"),
+        "the pinned render",
+    );
     assert_eq!(
-        page.eval("state.plots.every(p => p.series.some(s => (s.label || '').endsWith('(baseline)')))"),
+        page.eval(
+            "state.plots.every(p => p.series.some(s => (s.label || '').endsWith('(baseline)')))"
+        ),
         json!(true)
     );
     let n = page.renders();
     page.type_into(&key, &format!("{}", amount * 20.0));
-    page.wait_for(&format!("document.body.dataset.runs > {n}"), "the run after pinning");
+    page.wait_for(
+        &format!("document.body.dataset.runs > {n}"),
+        "the run after pinning",
+    );
     let delta = page
-        .wait_for("document.querySelector('[data-card=\"Cumulative revenue\"] .delta')?.textContent", "a difference")
+        .wait_for(
+            "document.querySelector('[data-card=\"Cumulative revenue\"] .delta')?.textContent",
+            "a difference",
+        )
         .as_str()
         .unwrap()
         .to_string();
@@ -269,11 +316,20 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         "the problem at its field",
     );
     assert_eq!(msg, json!(cli.problems[0].message));
-    assert_eq!(page.eval("document.getElementById('results').classList.contains('stale')"), json!(true));
+    assert_eq!(
+        page.eval("document.getElementById('results').classList.contains('stale')"),
+        json!(true)
+    );
     let n = page.renders();
     page.type_into("aegis.revenue_share", "1");
-    page.wait_for(&format!("document.body.dataset.runs > {n}"), "the fixed run");
-    assert_eq!(page.eval("document.querySelectorAll('.msg').length"), json!(0));
+    page.wait_for(
+        &format!("document.body.dataset.runs > {n}"),
+        "the fixed run",
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('.msg').length"),
+        json!(0)
+    );
 
     eprintln!("browser: Monte Carlo: a moving price");
     // Monte Carlo: a moving price, then the bands of 200 runs, as the
@@ -303,7 +359,8 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         }
     }
     let expected = bands.finish(&DEFAULT_QUANTILES);
-    let shown = page.eval("state.last.bands.map(b => [b.month, b.metric, b.n, b.p5, b.p50, b.p95])");
+    let shown =
+        page.eval("state.last.bands.map(b => [b.month, b.metric, b.n, b.p5, b.p50, b.p95])");
     let shown = shown.as_array().unwrap();
     assert_eq!(shown.len(), expected.len());
     for (row, b) in expected.iter().zip(shown) {

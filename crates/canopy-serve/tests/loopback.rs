@@ -17,7 +17,13 @@ fn concurrent_requests_are_all_answered() {
     let scenario: Json = serde_json::from_slice(&body).unwrap();
     let plain = json!({ "scenario": scenario }).to_string();
     let expected = {
-        let (code, body) = common::request(addr, "POST", "/api/run", "application/json", plain.as_bytes());
+        let (code, body) = common::request(
+            addr,
+            "POST",
+            "/api/run",
+            "application/json",
+            plain.as_bytes(),
+        );
         assert_eq!(code, 200);
         serde_json::from_slice::<Json>(&body).unwrap()["records"].clone()
     };
@@ -25,14 +31,27 @@ fn concurrent_requests_are_all_answered() {
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for i in 0..16 {
-            let body = if i % 4 == 0 { heavy.clone() } else { plain.clone() };
+            let body = if i % 4 == 0 {
+                heavy.clone()
+            } else {
+                plain.clone()
+            };
             handles.push(scope.spawn(move || {
-                let (code, answer) = common::request(addr, "POST", "/api/run", "application/json", body.as_bytes());
+                let (code, answer) = common::request(
+                    addr,
+                    "POST",
+                    "/api/run",
+                    "application/json",
+                    body.as_bytes(),
+                );
                 (i, code, serde_json::from_slice::<Json>(&answer).unwrap())
             }));
         }
         // Clients that go away mid-request, or speak no HTTP at all.
-        for junk in [&b"POST /api/run HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"[..], b"\x00\x01\x02 garbage\r\n\r\n"] {
+        for junk in [
+            &b"POST /api/run HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"[..],
+            b"\x00\x01\x02 garbage\r\n\r\n",
+        ] {
             let mut s = TcpStream::connect(addr).unwrap();
             let _ = s.write_all(junk);
             drop(s);

@@ -69,6 +69,8 @@ fn open(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn()
     {
-        complain(&format!("warning: cannot open a browser ({opener}: {e}); open {url} yourself"));
+        complain(&format!(
+            "warning: cannot open a browser ({opener}: {e}); open {url} yourself"
+        ));
     }
 }

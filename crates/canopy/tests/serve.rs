@@ -44,11 +44,24 @@ fn start(args: &[&str]) -> (Server, String) {
 
 fn get(host_port: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(host_port).expect("connect");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let code = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap();
-    (code, out.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default())
+    let code = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    (
+        code,
+        out.split_once("\r\n\r\n")
+            .map(|x| x.1.to_string())
+            .unwrap_or_default(),
+    )
 }
 
 fn signal(server: &Server, name: &str) {
@@ -67,11 +80,18 @@ fn serve_prints_its_address_answers_and_stops_on_ctrl_c() {
             .strip_prefix("http://")
             .and_then(|u| u.strip_suffix('/'))
             .expect("http://HOST:PORT/");
-        assert!(host_port.starts_with("127.0.0.1:"), "loopback by default: {url}");
+        assert!(
+            host_port.starts_with("127.0.0.1:"),
+            "loopback by default: {url}"
+        );
         let (code, body) = get(host_port, "/api/scenario");
         assert_eq!(code, 200);
         let v: serde_json::Value = serde_json::from_str(&body).expect("json");
-        assert_eq!(v["compat"]["pairs_lag_one_month"], serde_json::json!(true), "the reference scenario");
+        assert_eq!(
+            v["compat"]["pairs_lag_one_month"],
+            serde_json::json!(true),
+            "the reference scenario"
+        );
         let (code, page) = get(host_port, "/");
         assert_eq!(code, 200);
         assert!(page.contains("/assets/app.js"));
@@ -79,7 +99,13 @@ fn serve_prints_its_address_answers_and_stops_on_ctrl_c() {
         let status = server.0.wait().expect("exits");
         assert_eq!(status.code(), Some(0), "{stop}");
         let mut err = String::new();
-        server.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        server
+            .0
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
         assert!(err.is_empty(), "{err}");
     }
 }
@@ -88,7 +114,10 @@ fn serve_prints_its_address_answers_and_stops_on_ctrl_c() {
 fn a_port_in_use_is_an_error_that_suggests_another() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = canopy().args(["serve", "--port", &port]).output().expect("runs");
+    let out = canopy()
+        .args(["serve", "--port", &port])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("in use") && err.contains("--port"), "{err}");
@@ -108,7 +137,10 @@ fn binding_beyond_loopback_warns() {
         .read_line(&mut line)
         .unwrap();
     let server = Server(child);
-    assert!(line.starts_with("warning:") && line.contains("anyone who can reach it"), "{line}");
+    assert!(
+        line.starts_with("warning:") && line.contains("anyone who can reach it"),
+        "{line}"
+    );
     signal(&server, "-INT");
 }
 

@@ -37,7 +37,13 @@ pub fn start(name: &str) -> SocketAddr {
 }
 
 /// A request's status line code and body.
-pub fn request(addr: SocketAddr, method: &str, path: &str, kind: &str, body: &[u8]) -> (u16, Vec<u8>) {
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    kind: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
     let mut s = TcpStream::connect(addr).expect("connect");
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -58,7 +64,9 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, kind: &str, body: &[u
         .and_then(|c| c.parse().ok())
         .expect("status");
     assert!(
-        !head.to_ascii_lowercase().contains("transfer-encoding: chunked"),
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
         "{head}"
     );
     (code, raw[split + 4..].to_vec())
