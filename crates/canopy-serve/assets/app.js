@@ -182,7 +182,8 @@ function dealsTable() {
   t.append(head1, head2);
   (state.scenario.deal || []).forEach((deal, i) => {
     const tr = el("tr", { "data-deal": i });
-    tr.append(el("td", {},
+    // The row's first cell takes the problems of the deal as a whole.
+    tr.append(el("td", { "data-field": `deal[${i}]` },
       el("button", { type: "button", title: "Duplicate this deal", text: "Dup", onclick: () => duplicate(i) }),
       el("button", { type: "button", title: "Remove this deal", text: "✕", onclick: () => remove(i) })));
     for (const p of own) tr.append(dealCell(deal, i, p, false));
