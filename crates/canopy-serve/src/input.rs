@@ -61,7 +61,7 @@ pub fn read(body: &[u8], toml: bool, query_runs: Option<&str>) -> Result<Request
         return Err(vec![problem("", "the body is not UTF-8 text")]);
     };
     if toml {
-        let runs = query_runs.map(|r| runs_from_text(r)).transpose();
+        let runs = query_runs.map(runs_from_text).transpose();
         let scenario = load(SOURCE, text, &[]);
         return match (scenario, runs) {
             (Ok(scenario), Ok(runs)) => checked(scenario, runs.unwrap_or(1)),
