@@ -376,9 +376,11 @@ fn check_answers_the_command_lines_problems_at_their_keys() {
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     let got = a.json()["problems"].as_array().unwrap().clone();
     // The same problems as the command line gives for the same scenario as TOML.
-    let text = builtin_scenario("default")
-        .to_toml()
-        .replacen("revenue_share = 1.0", "revenue_share = 2.0", 1);
+    let text = builtin_scenario("default").to_toml().replacen(
+        "revenue_share = 1.0",
+        "revenue_share = 2.0",
+        1,
+    );
     let cli = cli_problems(&text);
     assert_eq!(cli.len(), 1);
     let share = got

@@ -378,6 +378,36 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         let data = shot["data"].as_str().expect("screenshot");
         std::fs::write(&path, base64(data)).expect("screenshot written");
     }
+
+    // Open a scenario file from disk: the form and the results follow it.
+    eprintln!("browser: open a scenario file");
+    let file = profile.path().join("guarded.toml");
+    std::fs::write(&file, canopy_model::builtin::text("guarded").unwrap()).expect("file");
+    let root = page.call("DOM.getDocument", json!({}))["root"]["nodeId"].clone();
+    let input = page.call(
+        "DOM.querySelector",
+        json!({ "nodeId": root, "selector": "#open" }),
+    )["nodeId"]
+        .clone();
+    page.call(
+        "DOM.setFileInputFiles",
+        json!({ "nodeId": input, "files": [file.display().to_string()] }),
+    );
+    page.wait_for("state.name === 'guarded.toml'", "the opened file");
+    let guarded = common::builtin_scenario("guarded");
+    let expected = canopy_model::run(&guarded)
+        .expect("runs")
+        .last()
+        .unwrap()
+        .revenue_cumulative;
+    page.wait_for(
+        &format!("state.last.summary.revenue_cumulative === {expected:?}"),
+        "the opened scenario's run",
+    );
+    assert_eq!(
+        page.eval("document.querySelector('[data-key=\"oak.max_redemption_per_month\"]').value"),
+        json!(guarded.oak.max_redemption_per_month.to_string())
+    );
 }
 
 /// Standard base64 decoded (the screenshot's encoding).
