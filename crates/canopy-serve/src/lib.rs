@@ -23,14 +23,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use canopy_model::ValidScenario;
 use canopy_model::scenario::validate::Problem;
 use serde_json::{Value as Json, json};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 /// The largest request body accepted; a larger one answers 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -156,10 +156,10 @@ async fn scenario(State(app): State<Shared>) -> Response {
 /// JSON with every default filled in, for the page's "open".
 async fn read_scenario(
     headers: HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match request(&headers, query, body) {
+    match request(&headers, &uri, body) {
         Ok(req) => answer(StatusCode::OK, input::scenario_json(&req.scenario)),
         Err(response) => response,
     }
@@ -169,10 +169,13 @@ async fn params() -> Response {
     answer(StatusCode::OK, answer::params_json())
 }
 
-/// `?runs=N` of a TOML body.
-#[derive(serde::Deserialize)]
-struct RunsQuery {
-    runs: Option<String>,
+/// `?runs=N` of a TOML body: the value of the first `runs` (the query is
+/// read here rather than through serde, which the server would not use
+/// otherwise).
+fn query_runs(uri: &Uri) -> Option<&str> {
+    uri.query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("runs="))
 }
 
 /// The request's scenario and runs, or the answer that refuses it: 413 for
@@ -182,7 +185,7 @@ struct RunsQuery {
 #[allow(clippy::result_large_err)]
 fn request(
     headers: &HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: &Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<input::Request, Response> {
     let body = body.map_err(|e| {
@@ -208,15 +211,7 @@ fn request(
                 .to_ascii_lowercase()
                 .starts_with("application/toml")
         });
-    let runs = match &query {
-        Ok(Query(q)) => q.runs.as_deref(),
-        Err(_) => {
-            return Err(refused(&[input::problem(
-                "",
-                "cannot read the query string",
-            )]));
-        }
-    };
+    let runs = query_runs(uri);
     if !toml && runs.is_some() {
         return Err(refused(&[input::problem(
             "runs",
@@ -239,10 +234,10 @@ async fn blocking<T: Send + 'static>(
 async fn run(
     State(app): State<Shared>,
     headers: HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let req = match request(&headers, query, body) {
+    let req = match request(&headers, &uri, body) {
         Ok(r) => r,
         Err(response) => return response,
     };
@@ -259,12 +254,8 @@ async fn run(
     }
 }
 
-async fn check(
-    headers: HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    match request(&headers, query, body) {
+async fn check(headers: HeaderMap, uri: Uri, body: Result<Bytes, BytesRejection>) -> Response {
+    match request(&headers, &uri, body) {
         Ok(_) => answer(StatusCode::OK, json!({ "problems": [] })),
         Err(response) => response,
     }
@@ -284,10 +275,10 @@ fn download(kind: &'static str, name: &'static str, body: Vec<u8>) -> Response {
 
 async fn metrics_csv(
     headers: HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let req = match request(&headers, query, body) {
+    let req = match request(&headers, &uri, body) {
         Ok(r) => r,
         Err(response) => return response,
     };
@@ -305,10 +296,10 @@ async fn metrics_csv(
 async fn report_html(
     State(app): State<Shared>,
     headers: HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let req = match request(&headers, query, body) {
+    let req = match request(&headers, &uri, body) {
         Ok(r) => r,
         Err(response) => return response,
     };
@@ -329,10 +320,10 @@ async fn report_html(
 
 async fn scenario_toml(
     headers: HeaderMap,
-    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match request(&headers, query, body) {
+    match request(&headers, &uri, body) {
         Ok(req) => download(
             "application/toml; charset=utf-8",
             "attachment; filename=\"scenario.toml\"",
@@ -409,22 +400,26 @@ pub fn serve(
 
 /// Resolves on Ctrl-C or SIGTERM.
 async fn stopped() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    // Each signal is awaited on a task of its own, and the first to come
+    // wakes this one (a permit is kept should it come first).
+    let stop = Arc::new(Notify::new());
+    let on_interrupt = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.notify_one();
+        }
+    });
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = term.recv() => {}
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            let on_term = stop.clone();
+            tokio::spawn(async move {
+                if term.recv().await.is_some() {
+                    on_term.notify_one();
                 }
-            }
-            Err(_) => interrupt.await,
+            });
         }
     }
-    #[cfg(not(unix))]
-    interrupt.await;
+    stop.notified().await;
 }
