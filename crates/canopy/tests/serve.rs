@@ -159,3 +159,59 @@ fn a_bad_scenario_is_refused_before_listening() {
     assert!(err.contains("bad.toml:2:17: aegis.revenue_share"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+fn post(host_port: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(host_port).expect("connect");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host_port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let code = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap();
+    (code, out.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default())
+}
+
+#[test]
+fn monte_carlo_bands_are_canopy_sweeps_bands_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = dir.path().join("mc.toml");
+    std::fs::write(&sweep, "[sweep]\nscenario = \"stress\"\nruns = 30\n").unwrap();
+    let out = dir.path().join("sweep");
+    let status = canopy()
+        .args(["sweep", "--quiet", "--no-report", "--out"])
+        .arg(&out)
+        .arg(&sweep)
+        .output()
+        .expect("sweep runs");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+
+    let (server, url) = start(&["stress", "--port", "0"]);
+    let host_port = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let (_, scenario) = get(&host_port, "/api/scenario");
+    let body = format!("{{\"scenario\": {scenario}, \"runs\": 30}}");
+    let (code, answer) = post(&host_port, "/api/run", &body);
+    assert_eq!(code, 200);
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let bands = v["bands"].as_array().expect("bands");
+
+    let mut csv = csv::Reader::from_path(out.join("bands.csv")).expect("bands.csv");
+    let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), bands.len());
+    for (row, b) in rows.iter().zip(bands) {
+        for (name, cell) in header.iter().zip(row.iter()) {
+            let value = &b[name.as_str()];
+            let same = match value {
+                serde_json::Value::Null => cell.is_empty(),
+                serde_json::Value::String(s) => s == cell,
+                serde_json::Value::Number(n) => cell.parse::<f64>().ok() == n.as_f64(),
+                _ => false,
+            };
+            assert!(same, "{name}: bands.csv {cell:?}, /api/run {value}");
+        }
+    }
+    signal(&server, "-INT");
+}
