@@ -170,8 +170,17 @@ fn post(host_port: &str, path: &str, body: &str) -> (u16, String) {
     .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let code = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap();
-    (code, out.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default())
+    let code = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    (
+        code,
+        out.split_once("\r\n\r\n")
+            .map(|x| x.1.to_string())
+            .unwrap_or_default(),
+    )
 }
 
 #[test]
@@ -186,10 +195,17 @@ fn monte_carlo_bands_are_canopy_sweeps_bands_csv() {
         .arg(&sweep)
         .output()
         .expect("sweep runs");
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 
     let (server, url) = start(&["stress", "--port", "0"]);
-    let host_port = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let host_port = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
     let (_, scenario) = get(&host_port, "/api/scenario");
     let body = format!("{{\"scenario\": {scenario}, \"runs\": 30}}");
     let (code, answer) = post(&host_port, "/api/run", &body);
