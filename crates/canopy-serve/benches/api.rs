@@ -23,7 +23,7 @@ fn start(name: &str) -> SocketAddr {
         scenario,
     };
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();

@@ -374,7 +374,10 @@ pub fn serve(
     opts: &Options,
     listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread reads and writes the sockets; every run goes to the
+    // blocking pool (`blocking`), so the sockets never wait on a run, and
+    // tokio's multi-threaded scheduler need not be built.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
         .map_err(|e| ServeError::Other(format!("cannot start the server: {e}")))?;

@@ -24,7 +24,7 @@ pub fn start(name: &str) -> SocketAddr {
         scenario: builtin_scenario(name),
     };
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
