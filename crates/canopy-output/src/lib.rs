@@ -177,6 +177,35 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// The text of a run's `report.html`, made in memory as [`write`] makes it
+/// (charts as inline SVG), for a front end that hands the page out rather
+/// than writing a folder (`canopy serve`).
+pub fn report_page(run: &Run<'_>) -> io::Result<String> {
+    let wanted = charts::charts_for(run.records);
+    let svgs = charts::in_parallel(
+        &wanted,
+        |c| c.stem.to_string(),
+        |&c| charts::svg(c, run.records),
+    )?;
+    let card_chart = match run.scorecard.and_then(scorecard_chart::figure) {
+        Some(f) => Some(charts::figure_svg(&f).map_err(|e| {
+            io::Error::other(format!("cannot draw {}: {e}", scorecard_chart::STEM))
+        })?),
+        None => None,
+    };
+    let charts: Vec<(Chart, String)> = wanted.into_iter().zip(svgs).collect();
+    Ok(report::html(&report::Report {
+        name: run.name,
+        scenario: run.scenario,
+        records: run.records,
+        deals: run.deals,
+        charts: &charts,
+        stopped: run.stopped.as_deref(),
+        scorecard: run.scorecard,
+        scorecard_chart: card_chart.as_deref(),
+    }))
+}
+
 /// The names of every file a run may write or remove in its folder: the
 /// data files, every chart's PNG and SVG, and `report.html`. Which charts a
 /// run draws depends on its records, and a run without charts removes them,

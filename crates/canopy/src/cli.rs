@@ -1,4 +1,4 @@
-//! The command line: `canopy run | sweep | scenarios | show | check | schema`.
+//! The command line: `canopy run | sweep | scenarios | show | check | schema | serve`.
 
 use std::path::PathBuf;
 
@@ -31,6 +31,25 @@ pub enum Command {
     Check(ScenarioArgs),
     /// Print the JSON Schema (draft 2020-12) of scenario files, for editors.
     Schema,
+    /// Serve a scenario as a local web app: edit it and see the results move.
+    Serve(ServeArgs),
+}
+
+/// `canopy serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A TOML file, or the name of a built-in scenario.
+    #[arg(default_value = "default")]
+    pub scenario: String,
+    /// The address to listen on; other than loopback, anyone who can reach it can use the app.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub host: std::net::IpAddr,
+    /// The port to listen on (0 takes a free one).
+    #[arg(long, default_value_t = canopy_serve::DEFAULT_PORT, value_name = "N")]
+    pub port: u16,
+    /// Open the page in the default browser once listening.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// Which scenario, and changes to it.

@@ -5,6 +5,7 @@ mod console;
 mod events;
 mod interrupt;
 mod logging;
+mod serve;
 mod sweep;
 
 use std::io::{self, Write};
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep::main(&args),
+        Command::Serve(args) => serve::main(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {
                 say(&format!("{name:<12} {about}"));
