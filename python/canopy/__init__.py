@@ -13,7 +13,6 @@ read without copies. See PYTHON.md for the contract.
 from __future__ import annotations
 
 import io
-import json
 import math
 import numbers
 import os
@@ -48,19 +47,55 @@ def builtin_scenarios() -> List[str]:
     return list(_canopy.builtin_scenarios())
 
 
-def _value_text(value: Any) -> str:
-    """A value as ``--set KEY=VALUE`` writes it (strings as they are)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return _float_text(float(value))
-    if isinstance(value, str):
+def _plain(value: Any) -> Any:
+    """A numpy scalar or array (or anything with ``tolist``) as the Python
+    value it holds; anything else as it is. numpy need not be installed."""
+    if isinstance(value, (bool, int, float, str, list, tuple, Mapping)):
         return value
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"a value to set must be a number, a string, a boolean or a list, not {type(value).__name__}")
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    return value
+
+
+def _value_text(value: Any) -> str:
+    """A value as ``--set KEY=VALUE`` writes it: a ``str`` as a TOML string
+    (Python knows it is one), a dict as an inline table."""
+    value = _plain(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    try:
+        return _toml_value(value)
+    except TypeError:
+        raise TypeError(
+            f"a value to set must be a number, a string, a boolean, a list or a dict, not {type(value).__name__}"
+        ) from None
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and control
+    characters escaped."""
+    out = ['"']
+    for c in text:
+        if c == '"':
+            out.append('\\"')
+        elif c == "\\":
+            out.append("\\\\")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\r":
+            out.append("\\r")
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
 
 
 def _float_text(x: float) -> str:
@@ -80,8 +115,24 @@ def _sets(set: Optional[Mapping[str, Any]]) -> List[str]:
     return [f"{key}={_value_text(value)}" for key, value in set.items()]
 
 
+def _whole(name: str, value: Any, low: int, high: int, what: str) -> Optional[int]:
+    """``value`` as a whole number within ``low..=high``, or a ValueError
+    naming the argument (``what``: its command-line flag and limits)."""
+    if value is None:
+        return None
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be a whole number {what}, not {value!r}")
+    return int(value)
+
+
+_I64 = (-(2**63), 2**63 - 1)
+
+
 def _months(months: Optional[int]) -> Optional[str]:
-    return None if months is None else str(months)
+    # Its limits are the scenario's own (a ScenarioError, as --months gives).
+    n = _whole("months", months, *_I64, "of months (as --months)")
+    return None if n is None else str(n)
 
 
 class Scenario:
@@ -216,13 +267,36 @@ class Run:
     def write(self, out: PathLike, *, charts: bool = True, scorecard: bool = True) -> None:
         """Writes the files ``canopy run --out out`` writes (without
         ``charts`` no charts or report, without ``scorecard`` no scorecard.csv)."""
-        self._native.write(os.fspath(out), charts, scorecard)
+        self._native.write(_folder(out), charts, scorecard)
 
     def __repr__(self) -> str:
         return f"<canopy.Run {self._native_name()!r}>"
 
     def _native_name(self) -> str:
         return self.summary.get("scenario", "")
+
+
+def _folder(out: PathLike) -> str:
+    """A folder to write to, refused where the command line refuses it
+    (``--out ""``): an empty path would write into the current folder."""
+    path = os.fspath(out)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if path == "":
+        raise ValueError("out: a folder is needed; `.` is the current folder")
+    return path
+
+
+def _sweep_numbers(runs: Any, seed: Any, jobs: Any) -> Tuple[Optional[int], Optional[int], Optional[int]]:
+    """``runs``, ``seed`` and ``jobs`` checked as ``--runs``, ``--seed`` and
+    ``--jobs`` are: whole numbers (not booleans), ``jobs`` from 1 to 65535.
+    The sweep reader checks runs and seed against its own limits (a
+    ``ScenarioError``, as on the command line); a number past any of them
+    is refused here, naming the argument."""
+    runs = _whole("runs", runs, *_I64, "of runs per point, from 1 to 1000000000 (as --runs)")
+    seed = _whole("seed", seed, *_I64, f"from 0 to {2**63 - 1} (as --seed)")
+    jobs = _whole("jobs", jobs, 1, 65535, "of threads from 1 to 65535 (as --jobs), or None for every core")
+    return runs, seed, jobs
 
 
 def _native_scenario(scenario: Union[PathLike, Scenario], set: Any, months: Any) -> Any:
@@ -248,10 +322,11 @@ def run(
 
 
 def _toml_key(key: Any) -> str:
-    return json.dumps(str(key), ensure_ascii=False)
+    return _toml_string(str(key))
 
 
 def _toml_value(value: Any) -> str:
+    value = _plain(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, numbers.Integral):
@@ -259,7 +334,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, numbers.Real):
         return _float_text(float(value))
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _toml_string(value)
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, (list, tuple)):
@@ -293,13 +368,25 @@ def _sweep_source(sweep: Union[PathLike, Mapping[str, Any]]) -> Tuple[str, str, 
     return _canopy.read_text(path, "sweep"), path, os.path.dirname(path)
 
 
-def _points_table(path: Path) -> pa.Table:
+def _points_table(path: Path, runs: Optional[pa.Schema] = None) -> pa.Table:
+    """``points.csv`` as a table: ``point`` uint32, the axes as
+    ``runs.parquet`` holds them (``runs``: its schema, read from the folder
+    when not given), ``runs`` and ``failed`` uint64, the figures float64.
+    Nothing is guessed: an axis value such as "001" stays a string."""
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
+    path = Path(path)
     with open(path, "rb") as f:
         header = f.readline().decode().rstrip("\r\n").split(",")
-    # point, the axes (their types as read), runs, failed, then the figures.
+    if runs is None:
+        runs_file = path.parent / "runs.parquet"
+        runs = pq.read_schema(str(runs_file)) if runs_file.exists() else pa.schema([])
+    # point, the axes, runs, failed, then the figures.
     types: Dict[str, Any] = {"point": pa.uint32(), "runs": pa.uint64(), "failed": pa.uint64()}
+    end = header.index("runs") if "runs" in header else len(header)
+    for name in header[1:end]:
+        types[name] = runs.field(name).type if name in runs.names else pa.string()
     if "failed" in header:
         for name in header[header.index("failed") + 1 :]:
             types[name] = pa.float64()
@@ -335,7 +422,7 @@ class Sweep:
         self.runs = runs
         self.months = parquet("months.parquet")
         self.bands = parquet("bands.parquet")
-        self.points = _points_table(folder / "points.csv")
+        self.points = _points_table(folder / "points.csv", runs.schema)
         self.failures = pacsv.read_csv(
             str(folder / "failures.csv"),
             convert_options=pacsv.ConvertOptions(
@@ -354,7 +441,7 @@ class Sweep:
     def write(self, out: PathLike, *, report: bool = True) -> None:
         """Writes the files ``canopy sweep --out out`` writes (the report and
         its charts unless ``report`` is false)."""
-        self._native.write(os.fspath(out), report)
+        self._native.write(_folder(out), report)
 
     def __repr__(self) -> str:
         return f"<canopy.Sweep: {self.runs.num_rows} runs, {self.points.num_rows} points>"
@@ -383,6 +470,8 @@ def sweep(
     temporary folder until the sweep is dropped. The GIL is released while
     it runs, and Ctrl-C stops it (``KeyboardInterrupt``).
     """
+    runs, seed, jobs = _sweep_numbers(runs, seed, jobs)
+    target = None if out is None else _folder(out)
     text, name, base = _sweep_source(sweep)
     native = _canopy.sweep(
         text,
@@ -393,7 +482,7 @@ def sweep(
         _sets(set),
         jobs or 0,
         None,
-        None if out is None else os.fspath(out),
+        target,
         report,
         fail_fast,
         progress,

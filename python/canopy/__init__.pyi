@@ -7,6 +7,19 @@ import pyarrow as pa
 from ._errors import RunError as RunError
 from ._errors import ScenarioError as ScenarioError
 
+__all__ = [
+    "RunError",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "Sweep",
+    "builtin_scenarios",
+    "load",
+    "loads",
+    "run",
+    "sweep",
+]
+
 __version__: str
 
 PathLike = Union[str, os.PathLike[str]]
@@ -14,6 +27,8 @@ PathLike = Union[str, os.PathLike[str]]
 def builtin_scenarios() -> List[str]: ...
 
 class Scenario:
+    # Made by load() and loads(), not by users.
+    def __init__(self, native: Any) -> None: ...
     @property
     def name(self) -> str: ...
     def to_toml(self) -> str: ...
@@ -34,6 +49,8 @@ def loads(
 ) -> Scenario: ...
 
 class Run:
+    # Made by run(), not by users.
+    def __init__(self, native: Any) -> None: ...
     @property
     def metrics(self) -> pa.Table: ...
     @property
@@ -60,6 +77,8 @@ class Sweep:
     bands: Optional[pa.Table]
     points: pa.Table
     failures: pa.Table
+    # Made by sweep() and canopy.ray.sweep(), not by users.
+    def __init__(self, native: Any, keep: Any = ...) -> None: ...
     def write(self, out: PathLike, *, report: bool = ...) -> None: ...
 
 def sweep(

@@ -20,23 +20,58 @@ class ScenarioError(ValueError):
         super().__init__(message)
         self.problems = problems
 
+    def __reduce__(self) -> Any:
+        # Pickled (a process pool's worker) and copied with its problems.
+        return (type(self), (str(self), self.problems), self.__dict__ or None)
+
 
 class RunError(RuntimeError):
     """A run that stopped on a numeric failure.
 
     ``month`` is the month that failed, ``quantity`` what failed,
     ``message`` the numbers behind it, and ``metrics`` the months before it
-    (a ``pyarrow.Table`` with the columns of ``Run.metrics``).
+    (a ``pyarrow.Table`` with the columns of ``Run.metrics``). A sweep's run
+    that failed under ``fail_fast`` gives no ``metrics`` (None) but its
+    ``point``, ``run``, ``seed`` and the ``command`` that reproduces it
+    (None for a single run); ``month`` is None for a run that is invalid.
     """
 
-    month: int
+    month: Optional[int]
     quantity: str
     message: str
     metrics: Optional[Any]
+    point: Optional[int]
+    run: Optional[int]
+    seed: Optional[int]
+    command: Optional[str]
 
-    def __init__(self, text: str, month: int, quantity: str, message: str, metrics: Any) -> None:
+    def __init__(
+        self,
+        text: str,
+        month: Optional[int],
+        quantity: str,
+        message: str,
+        metrics: Any,
+        *,
+        point: Optional[int] = None,
+        run: Optional[int] = None,
+        seed: Optional[int] = None,
+        command: Optional[str] = None,
+    ) -> None:
         super().__init__(text)
         self.month = month
         self.quantity = quantity
         self.message = message
         self.metrics = metrics
+        self.point = point
+        self.run = run
+        self.seed = seed
+        self.command = command
+
+    def __reduce__(self) -> Any:
+        # Pickled (a process pool's worker) and copied with every attribute.
+        return (
+            type(self),
+            (str(self), self.month, self.quantity, self.message, self.metrics),
+            self.__dict__,
+        )

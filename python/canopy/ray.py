@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from . import PathLike, Sweep, _canopy, _sets, _sweep_source
+from . import PathLike, Sweep, _canopy, _folder, _sets, _sweep_numbers, _sweep_source
 
 
 def _run_shard(
@@ -76,6 +76,8 @@ def sweep(
     """
     import ray
 
+    runs, seed, checked_jobs = _sweep_numbers(runs, seed, jobs)
+    target = None if out is None else os.path.abspath(_folder(out))
     text, name, base = _sweep_source(sweep)
     base = os.path.abspath(base) if base else os.getcwd()
     sets = _sets(set)
@@ -84,8 +86,7 @@ def sweep(
         shards = max(1, int(ray.cluster_resources().get("CPU", 1)))
     if shards < 1:
         raise ValueError(f"shards must be at least 1, not {shards}")
-    jobs = max(1, int(jobs))
-    target = None if out is None else os.path.abspath(os.fspath(out))
+    jobs = checked_jobs or 1
     task = ray.remote(num_cpus=jobs)(_run_shard)
     refs = [
         task.remote(text, name, base, runs, seed, sets, jobs, k, shards, target, fail_fast)

@@ -233,7 +233,7 @@ fn metrics_data(records: &[MonthRecord]) -> ArrayData {
 
 /// The built-in scenarios already loaded, by name: a run of a built-in
 /// scenario without overrides need not read its text again.
-static BUILTINS: OnceLock<Mutex<HashMap<String, Arc<ValidScenario>>>> = OnceLock::new();
+static BUILTINS: OnceLock<Mutex<HashMap<String, NativeScenario>>> = OnceLock::new();
 
 /// A scenario, checked and ready to run.
 #[pyclass(module = "canopy._canopy", frozen, name = "NativeScenario")]
@@ -241,6 +241,24 @@ struct NativeScenario {
     /// The name it was loaded by (a built-in name or a path), as messages give it.
     name: String,
     scenario: Arc<ValidScenario>,
+    /// Its source: the text it was read from, with the `--months` and the
+    /// `--set`s applied to it, in order. More overrides are applied to the
+    /// same source after these, as the command line applies its own: a
+    /// default that follows another key (a deal's id, its counterparty's)
+    /// follows it still.
+    text: Arc<str>,
+    months: Option<String>,
+    set: Vec<String>,
+}
+
+/// The text of a built-in scenario or a scenario file, as
+/// [`source::resolve`] reads it; `None` when it cannot (resolve says why).
+fn source_text(scenario: &str) -> Option<String> {
+    let path = Path::new(scenario);
+    match builtin::text(scenario) {
+        Some(text) if !path.is_file() => Some(text.to_string()),
+        _ => source::read_capped(path).ok(),
+    }
 }
 
 #[pymethods]
@@ -287,6 +305,43 @@ fn builtin_scenarios() -> Vec<&'static str> {
     builtin::names().collect()
 }
 
+impl NativeScenario {
+    fn same(&self) -> NativeScenario {
+        NativeScenario {
+            name: self.name.clone(),
+            scenario: Arc::clone(&self.scenario),
+            text: Arc::clone(&self.text),
+            months: self.months.clone(),
+            set: self.set.clone(),
+        }
+    }
+}
+
+/// Loads text (named `name` in messages) with overrides, remembering them.
+fn load_source(
+    py: Python<'_>,
+    name: &str,
+    text: Arc<str>,
+    months: Option<String>,
+    set: Vec<String>,
+) -> PyResult<NativeScenario> {
+    let request = Request {
+        scenario: name.to_string(),
+        months,
+        set,
+    };
+    let loaded = py
+        .detach(|| source::load_text(name, &text, &request))
+        .map_err(|e| from_scenario_error(py, &e))?;
+    Ok(NativeScenario {
+        name: name.to_string(),
+        scenario: Arc::new(loaded),
+        text,
+        months: request.months,
+        set: request.set,
+    })
+}
+
 /// Loads a built-in scenario or a scenario file, with `--months` and
 /// `--set` overrides as the command line takes them.
 #[pyfunction]
@@ -299,39 +354,38 @@ fn load(
 ) -> PyResult<NativeScenario> {
     let plain = months.is_none() && set.is_empty();
     // A file of the built-in's name comes first, as on the command line.
-    if plain && builtin::text(&scenario).is_some() && !Path::new(&scenario).is_file() {
+    let cached = plain && builtin::text(&scenario).is_some() && !Path::new(&scenario).is_file();
+    if cached {
         let cache = BUILTINS.get_or_init(Mutex::default);
         if let Some(s) = cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&scenario)
         {
-            return Ok(NativeScenario {
-                name: scenario,
-                scenario: Arc::clone(s),
-            });
+            return Ok(s.same());
         }
     }
-    let request = Request {
-        scenario: scenario.clone(),
-        months,
-        set,
+    let Some(text) = py.detach(|| source_text(&scenario)) else {
+        // It cannot be read: the command line's message says why.
+        let request = Request {
+            scenario: scenario.clone(),
+            months,
+            set,
+        };
+        return Err(match py.detach(|| source::resolve(&request)) {
+            Err(e) => from_scenario_error(py, &e),
+            Ok(_) => plain_problem(py, &scenario, format!("cannot read {scenario}")),
+        });
     };
-    let loaded = Arc::new(
-        py.detach(|| source::resolve(&request))
-            .map_err(|e| from_scenario_error(py, &e))?,
-    );
-    if plain && builtin::text(&scenario).is_some() && !Path::new(&scenario).is_file() {
+    let loaded = load_source(py, &scenario, Arc::from(text), months, set)?;
+    if cached {
         let cache = BUILTINS.get_or_init(Mutex::default);
         cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(scenario.clone(), Arc::clone(&loaded));
+            .insert(scenario.clone(), loaded.same());
     }
-    Ok(NativeScenario {
-        name: scenario,
-        scenario: loaded,
-    })
+    Ok(loaded)
 }
 
 /// Loads scenario text (named `name` in messages), with overrides.
@@ -344,21 +398,12 @@ fn loads(
     months: Option<String>,
     set: Vec<String>,
 ) -> PyResult<NativeScenario> {
-    let request = Request {
-        scenario: name.to_string(),
-        months,
-        set,
-    };
-    let loaded = py
-        .detach(|| source::load_text(name, text, &request))
-        .map_err(|e| from_scenario_error(py, &e))?;
-    Ok(NativeScenario {
-        name: name.to_string(),
-        scenario: Arc::new(loaded),
-    })
+    load_source(py, name, Arc::from(text), months, set)
 }
 
-/// A scenario with more overrides: its full text loaded again with them.
+/// A scenario with more overrides: its source loaded again with its own
+/// overrides and then these, as the command line applies `--set`s in
+/// order (`months` takes the place of its own `--months`).
 #[pyfunction]
 #[pyo3(signature = (scenario, months, set))]
 fn reload(
@@ -368,13 +413,12 @@ fn reload(
     set: Vec<String>,
 ) -> PyResult<NativeScenario> {
     if months.is_none() && set.is_empty() {
-        return Ok(NativeScenario {
-            name: scenario.name.clone(),
-            scenario: Arc::clone(&scenario.scenario),
-        });
+        return Ok(scenario.same());
     }
-    let text = scenario.scenario.to_toml();
-    loads(py, &text, &scenario.name, months, set)
+    let months = months.or_else(|| scenario.months.clone());
+    let mut all = scenario.set.clone();
+    all.extend(set);
+    load_source(py, &scenario.name, Arc::clone(&scenario.text), months, all)
 }
 
 /// A finished run: its months, and what can be worked out from them.
@@ -656,12 +700,37 @@ impl NativeSweep {
     }
 }
 
-/// A sweep failure as a Python exception.
-fn sweep_failure(e: SweepFailure) -> PyErr {
+/// A sweep failure as a Python exception: a run that failed under
+/// `fail_fast` as `canopy.RunError`, with the run's point, number and seed.
+fn sweep_failure(py: Python<'_>, e: SweepFailure) -> PyErr {
     match e {
         SweepFailure::Refused(m) => PyValueError::new_err(m),
         SweepFailure::Io(e) => PyOSError::new_err(canopy_output::describe(&e)),
-        e @ SweepFailure::FailFast { .. } => PyRuntimeError::new_err(e.to_string()),
+        SweepFailure::FailFast {
+            ref failure,
+            ref command,
+        } => {
+            let text = e.to_string();
+            let made = (|| -> PyResult<PyErr> {
+                let class = py.import("canopy._errors")?.getattr("RunError")?;
+                let extra = PyDict::new(py);
+                extra.set_item("point", failure.point)?;
+                extra.set_item("run", failure.run)?;
+                extra.set_item("seed", failure.seed)?;
+                extra.set_item("command", command)?;
+                Ok(PyErr::from_value(class.call(
+                    (
+                        text,
+                        failure.month,
+                        failure.quantity.as_str(),
+                        failure.message.as_str(),
+                        py.None(),
+                    ),
+                    Some(&extra),
+                )?))
+            })();
+            made.unwrap_or_else(|e| e)
+        }
         e => PyRuntimeError::new_err(e.to_string()),
     }
 }
@@ -790,7 +859,7 @@ fn sweep(
                     if progress {
                         let _ = shown.show(py, true);
                     }
-                    return result.map_err(sweep_failure);
+                    return result.map_err(|e| sweep_failure(py, e));
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if progress && shown_at.elapsed() >= Duration::from_millis(500) {
@@ -886,7 +955,7 @@ fn merge(py: Python<'_>, dir: PathBuf, report: bool) -> PyResult<NativeSweep> {
             months,
         })
     })
-    .map_err(sweep_failure)
+    .map_err(|e| sweep_failure(py, e))
 }
 
 /// The extension module.

@@ -1,0 +1,212 @@
+"""The package's inputs taken as the command line takes them: overrides on
+a Scenario object, values of `set=`, folders, numbers; errors that pickle."""
+
+from __future__ import annotations
+
+import copy
+import os
+import pickle
+
+import pyarrow as pa
+import pytest
+
+import canopy
+
+HUGE = """[simulation]
+months = 24
+[[deal]]
+counterparty = "Huge"
+start_month = 12
+tvl = { kind = "boosted", amount = 1.7e308, revenue_rate = 1, duration_months = 24 }
+"""
+
+IRR = {"deal[10].oak.irr_threshold": 0.001}
+
+
+# 1. A Scenario object takes more overrides as its name (or file) does.
+
+
+def test_overrides_on_a_scenario_object_follow_the_source():
+    sc = canopy.load("default")
+    by_object = canopy.load(sc, set=IRR)
+    by_name = canopy.load("default", set=IRR)
+    assert by_name.get("deal[10].oak.irr_threshold_end") == 0.001
+    assert by_object.get("deal[10].oak.irr_threshold_end") == 0.001
+    assert by_object.to_toml() == by_name.to_toml()
+    assert canopy.run(sc, set=IRR).summary == canopy.run("default", set=IRR).summary
+
+
+def test_earlier_overrides_come_first_in_order(cli, tmp_path):
+    first = {"aegis.initial_usdc": 5e7, "deal[10].oak.irr_threshold": 0.3}
+    sc = canopy.load("default", set=first, months=24)
+    again = canopy.load(sc, set=IRR)
+    done = cli(
+        [
+            "show",
+            "default",
+            "--months",
+            "24",
+            "--set",
+            "aegis.initial_usdc=5e7",
+            "--set",
+            "deal[10].oak.irr_threshold=0.3",
+            "--set",
+            "deal[10].oak.irr_threshold=0.001",
+        ],
+        tmp_path,
+    )
+    assert again.to_toml() in done.stdout
+    assert again.to_toml() == canopy.load("default", set={**first, **IRR}, months=24).to_toml()
+    # new months take the place of the earlier ones
+    assert canopy.load(sc, months=12).get("simulation.months") == 12
+    assert canopy.load(sc, months=12).get("aegis.initial_usdc") == 5e7
+
+
+def test_a_file_scenario_keeps_its_text(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[simulation]\nmonths = 12\n[[deal]]\ncounterparty = "Acme Corp"\nstart_month = 1\n'
+                    'oak = { amount = 100, vesting_months = 6, irr_threshold = 0.1 }\n')
+    sc = canopy.load(path)
+    path.write_text("not toml at all [")
+    renamed = canopy.load(sc, set={"deal[0].counterparty": "Zed Co", "deal[0].oak.irr_threshold": 0.2})
+    text = '[simulation]\nmonths = 12\n[[deal]]\ncounterparty = "Acme Corp"\nstart_month = 1\noak = { amount = 100, vesting_months = 6, irr_threshold = 0.1 }\n'
+    fresh = canopy.loads(text, set={"deal[0].counterparty": "Zed Co", "deal[0].oak.irr_threshold": 0.2}, name=str(path))
+    assert renamed.to_toml() == fresh.to_toml()
+    assert renamed.get("deal[0].oak.irr_threshold_end") == 0.2
+    assert renamed.get("deal[0].id") != sc.get("deal[0].id")
+    from_text = canopy.loads(text)
+    assert canopy.load(from_text, set={"deal[0].oak.irr_threshold": 0.2}).get("deal[0].oak.irr_threshold_end") == 0.2
+
+
+# 2. A str is a TOML string.
+
+
+@pytest.mark.parametrize("text", ["2024", '"Acme"', "1e3", "true", "[1, 2]", "a\\b \"c\" 'd' é"])
+def test_a_str_is_a_string(text):
+    sc = canopy.load("default", set={"deal[0].counterparty": text, "deal[1].id": text})
+    assert sc.get("deal[0].counterparty") == text
+    assert sc.get("deal[1].id") == text
+
+
+def test_a_str_where_a_number_goes_names_the_key():
+    with pytest.raises(canopy.ScenarioError) as caught:
+        canopy.load("default", set={"aegis.initial_usdc": "5e7"})
+    assert "aegis.initial_usdc" in str(caught.value)
+
+
+# 3. An empty folder is refused, as `--out ""` is.
+
+
+def test_an_empty_folder_is_refused(cli, tmp_path, monkeypatch):
+    done = cli(["run", "default", "--out", "", "--quiet"], tmp_path, check=2)
+    assert "a folder is needed" in done.stderr
+    monkeypatch.chdir(tmp_path)
+    run = canopy.run("default", months=12)
+    with pytest.raises(ValueError, match="a folder is needed"):
+        run.write("")
+    sweep = {"sweep": {"scenario": "default", "runs": 1, "seed": 1}, "set": {"simulation.months": 6}}
+    with pytest.raises(ValueError, match="a folder is needed"):
+        canopy.sweep(sweep, out="")
+    sw = canopy.sweep(sweep)
+    with pytest.raises(ValueError, match="a folder is needed"):
+        sw.write("")
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+# 4. The errors pickle and copy, every attribute kept.
+
+
+def test_scenario_error_pickles():
+    with pytest.raises(canopy.ScenarioError) as caught:
+        canopy.load("default", set={"aegis.initial_usdc": -5})
+    e = caught.value
+    for back in (pickle.loads(pickle.dumps(e)), copy.copy(e), copy.deepcopy(e)):
+        assert type(back) is canopy.ScenarioError
+        assert str(back) == str(e)
+        assert back.problems == e.problems
+
+
+def test_run_error_pickles(tmp_path):
+    (tmp_path / "huge.toml").write_text(HUGE)
+    with pytest.raises(canopy.RunError) as caught:
+        canopy.run(tmp_path / "huge.toml")
+    e = caught.value
+    for back in (pickle.loads(pickle.dumps(e)), copy.copy(e), copy.deepcopy(e)):
+        assert type(back) is canopy.RunError
+        assert str(back) == str(e)
+        assert (back.month, back.quantity, back.message) == (e.month, e.quantity, e.message)
+        assert back.metrics.equals(e.metrics)
+
+
+# 5. Axis values keep runs.parquet's types.
+
+
+def test_points_keep_the_axis_types():
+    axes = {"deal[0].counterparty": ["001", "002"], "deal[1].counterparty": ["1e3", "NaN"],
+            "deal[2].counterparty": ["true", "false"]}
+    sw = canopy.sweep(
+        {
+            "sweep": {"scenario": "default", "runs": 1, "seed": 1},
+            "set": {"simulation.months": 6},
+            "axis": [{"key": k, "values": v} for k, v in axes.items()],
+        },
+        jobs=1,
+    )
+    for name, values in axes.items():
+        assert sw.points.schema.field(name).type == sw.runs.schema.field(name).type == pa.string()
+        assert sorted(set(sw.points.column(name).to_pylist())) == sorted(values)
+
+
+# 6. Numbers checked as the command line checks them.
+
+
+@pytest.mark.parametrize(
+    "arg, value",
+    [("jobs", 0), ("jobs", -1), ("jobs", 65536), ("jobs", True), ("jobs", 1.5),
+     ("runs", 2**70), ("runs", True), ("runs", -(2**70)), ("seed", 2**63), ("seed", False), ("seed", "7")],
+)
+def test_sweep_numbers_are_checked(arg, value):
+    sweep = {"sweep": {"scenario": "default", "runs": 1, "seed": 1}, "set": {"simulation.months": 6}}
+    with pytest.raises(ValueError, match=arg):
+        canopy.sweep(sweep, **{arg: value})
+
+
+def test_jobs_zero_is_refused_by_the_command_line(cli, tmp_path):
+    (tmp_path / "s.toml").write_text('[sweep]\nscenario = "default"\nruns = 1\n')
+    done = cli(["sweep", "s.toml", "--jobs", "0", "--quiet"], tmp_path, check=2)
+    assert "0" in done.stderr
+
+
+@pytest.mark.parametrize("months", [True, 1.5, "12", 2**70])
+def test_months_must_be_whole(months):
+    with pytest.raises(ValueError, match="months"):
+        canopy.load("default", months=months)
+
+
+def test_runs_and_seed_within_range_are_the_sweep_readers(tmp_path):
+    sweep = {"sweep": {"scenario": "default", "runs": 1, "seed": 1}, "set": {"simulation.months": 6}}
+    with pytest.raises(canopy.ScenarioError, match="runs"):
+        canopy.sweep(sweep, runs=0)
+    with pytest.raises(canopy.ScenarioError, match="seed"):
+        canopy.sweep(sweep, seed=-1)
+    assert canopy.sweep(sweep, runs=2, seed=2**63 - 1, jobs=1).runs.num_rows == 2
+
+
+# 7. fail_fast raises RunError.
+
+
+def test_fail_fast_raises_run_error(tmp_path):
+    (tmp_path / "huge.toml").write_text(HUGE)
+    (tmp_path / "sweep.toml").write_text('[sweep]\nscenario = "huge.toml"\nruns = 2\nseed = 3\n')
+    with pytest.raises(canopy.RunError) as caught:
+        canopy.sweep(tmp_path / "sweep.toml", fail_fast=True, jobs=1)
+    e = caught.value
+    assert isinstance(e, RuntimeError)
+    assert e.month == 12
+    assert e.quantity == "irr"
+    assert e.message
+    assert e.metrics is None
+    assert e.point == 0 and e.run in (0, 1) and isinstance(e.seed, int)
+    assert "reproduce it with" in str(e)
+    back = pickle.loads(pickle.dumps(e))
+    assert (back.point, back.run, back.seed, back.command) == (e.point, e.run, e.seed, e.command)
