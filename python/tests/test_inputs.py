@@ -210,3 +210,17 @@ def test_fail_fast_raises_run_error(tmp_path):
     assert "reproduce it with" in str(e)
     back = pickle.loads(pickle.dumps(e))
     assert (back.point, back.run, back.seed, back.command) == (e.point, e.run, e.seed, e.command)
+
+
+# 8. Dicts (inline tables) and numpy values in set=.
+
+
+def test_dicts_and_numpy_values_are_taken(cli, tmp_path):
+    np = pytest.importorskip("numpy")
+    done = cli(["show", "default", "--set", "aegis={ initial_usdc = 5e7 }"], tmp_path, check=None)
+    by_dict = canopy.load("default", set={"aegis": {"initial_usdc": 5e7}})
+    assert by_dict.to_toml() in done.stdout
+    plain = canopy.load("default", set={"aegis.initial_usdc": 5e7, "simulation.months": 24})
+    numpy = canopy.load("default", set={"aegis.initial_usdc": np.float64(5e7), "simulation.months": np.int64(24)})
+    assert numpy.to_toml() == plain.to_toml()
+    assert canopy.load("default", months=np.int64(24)).get("simulation.months") == 24
