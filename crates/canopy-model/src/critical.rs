@@ -315,8 +315,8 @@ impl Watch {
         let (usdc, start) = (r.aegis_usdc, self.start_usdc);
         self.state(3, low, || Critical::LowUsdc { usdc, start });
         for c in &self.month {
-            let k = Kind::ALL.iter().position(|k| *k == c.kind()).unwrap_or(0);
-            self.counts[k] += 1;
+            // Kinds are declared in `Kind::ALL`'s order.
+            self.counts[c.kind() as usize] += 1;
         }
     }
 }
