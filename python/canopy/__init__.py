@@ -61,7 +61,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _value_text(value: Any, where: str) -> str:
+def _value_text(value: Any, where: str = "a value to set") -> str:
     """A value as ``--set KEY=VALUE`` writes it: a ``str`` as a TOML string
     (Python knows it is one), a dict as an inline table. ``where`` names
     it in messages (``set["aegis.initial_usdc"]``)."""
@@ -247,7 +247,7 @@ class Scenario:
         value is checked as ``set=`` checks it, then the whole scenario;
         every problem is raised together as ``ScenarioError``. Unlike
         ``set=``, which reads the source again, a key whose default follows
-        another (``oak.irr_threshold_end``) keeps its value; a deal's
+        another (``deal[i].oak.irr_threshold_end``) keeps its value; a deal's
         derived id follows its start month still.
         """
         given: Dict[str, Any] = {}

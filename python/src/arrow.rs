@@ -176,7 +176,11 @@ pub(crate) fn metrics_data(records: &[MonthRecord]) -> ArrayData {
 /// C stream interface) to a Parquet file as a sweep writes its own: a
 /// shard's table that crossed the network becomes its part's file again.
 #[pyfunction]
-pub(crate) fn write_parquet(py: Python<'_>, path: PathBuf, table: &Bound<'_, PyAny>) -> PyResult<()> {
+pub(crate) fn write_parquet(
+    py: Python<'_>,
+    path: PathBuf,
+    table: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     let mut stream = Box::new(FFI_ArrowArrayStream::empty());
     let address = std::ptr::addr_of_mut!(*stream) as usize;
     table

@@ -4,7 +4,6 @@
 //! to what must be Rust: runs, sweeps, and results handed over as Arrow
 //! through the C data interface.
 
-
 mod arrow;
 mod errors;
 mod events;
@@ -16,9 +15,9 @@ mod sweep;
 use pyo3::prelude::*;
 
 use crate::arrow::write_parquet;
-use crate::run::{NativeRun, run};
+use crate::run::NativeRun;
 use crate::scenario::{NativeScenario, builtin_scenarios, load, loads, read_text, reload, restore};
-use crate::sweep::{NativeSweep, check_sweep, merge, restore_sweep, sweep};
+use crate::sweep::{NativeSweep, check_sweep, merge, restore_sweep};
 
 /// The version written into `sweep.toml`, as the command line writes it.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -34,10 +33,10 @@ fn _canopy(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(reload, m)?)?;
     m.add_function(wrap_pyfunction!(restore, m)?)?;
-    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(run::run, m)?)?;
     m.add_function(wrap_pyfunction!(read_text, m)?)?;
     m.add_function(wrap_pyfunction!(check_sweep, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(restore_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(write_parquet, m)?)?;

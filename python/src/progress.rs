@@ -10,10 +10,10 @@ use pyo3::prelude::*;
 /// for the sweep shows it, through Python's `sys.stderr` (so that a
 /// notebook shows it too).
 pub(crate) struct Shown {
-    stop: AtomicBool,
-    total: AtomicU64,
-    done: AtomicU64,
-    finishing: AtomicBool,
+    pub(crate) stop: AtomicBool,
+    pub(crate) total: AtomicU64,
+    pub(crate) done: AtomicU64,
+    pub(crate) finishing: AtomicBool,
 }
 
 impl Progress for Shown {
@@ -37,7 +37,7 @@ impl Progress for Shown {
 
 impl Shown {
     /// Writes the progress line to `sys.stderr` (`end`: the last one).
-    fn show(&self, py: Python<'_>, end: bool) -> PyResult<()> {
+    pub(crate) fn show(&self, py: Python<'_>, end: bool) -> PyResult<()> {
         let total = self.total.load(Ordering::Relaxed);
         let done = self.done.load(Ordering::Relaxed);
         let mut line = format!("\rsweep: {done} of {total} runs");

@@ -116,7 +116,7 @@ impl NativeScenario {
                     type_name(k.into_inner().as_any())
                 ))
             })?;
-            let key = key.to_str()?.to_string();
+            let key = key.to_cow()?.into_owned();
             let value = from_python(&key, &value)?;
             typed.push((key, value));
         }
@@ -349,7 +349,7 @@ fn from_python(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Float(x.value()));
     }
     if let Ok(s) = value.cast::<PyString>() {
-        return Ok(Value::Str(s.to_str()?.to_string()));
+        return Ok(Value::Str(s.to_cow()?.into_owned()));
     }
     if let Ok(i) = value.extract::<i64>() {
         return Ok(Value::Int(i));

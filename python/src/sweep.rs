@@ -4,7 +4,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,9 @@ use pyo3::prelude::*;
 use crate::VERSION;
 use crate::errors::{from_sweep_error, python_words, sweep_failure};
 use crate::progress::Shown;
+
+/// A folder's files: each name and its bytes.
+type Files = Vec<(String, Vec<u8>)>;
 
 /// A sweep's files in a folder (a temporary one unless the caller gave
 /// `out`), with what `write` needs to write them elsewhere.
@@ -54,11 +57,11 @@ impl NativeSweep {
     }
 
     /// Its files (name and bytes) and each point's months, to pickle it.
-    fn state(&self, py: Python<'_>) -> PyResult<(Vec<(String, Vec<u8>)>, Vec<u32>)> {
+    fn state(&self, py: Python<'_>) -> PyResult<(Files, Vec<u32>)> {
         self.present()
             .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let files = py
-            .detach(|| -> io::Result<Vec<(String, Vec<u8>)>> {
+            .detach(|| -> io::Result<Files> {
                 let mut files = Vec::new();
                 for entry in fs::read_dir(&self.dir)? {
                     let entry = entry?;
@@ -124,6 +127,7 @@ impl NativeSweep {
 
 /// Reads a sweep's text and plans it: every point's scenario built and
 /// checked, scenario files named as a shell here names them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn planned(
     py: Python<'_>,
     text: &str,
@@ -153,6 +157,7 @@ pub(crate) fn planned(
 /// Checks a sweep without running it; gives its number of runs.
 #[pyfunction]
 #[pyo3(signature = (text, name, base, runs, seed, set, lines))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_sweep(
     py: Python<'_>,
     text: &str,
@@ -323,18 +328,18 @@ pub(crate) fn merge(py: Python<'_>, dir: PathBuf, report: bool) -> PyResult<Nati
 #[pyfunction]
 pub(crate) fn restore_sweep(
     py: Python<'_>,
-    files: Vec<(String, Vec<u8>)>,
+    files: Files,
     months: Vec<u32>,
 ) -> PyResult<NativeSweep> {
     py.detach(|| -> Result<NativeSweep, SweepFailure> {
-        let temp = tempfile::Builder::new()
-            .prefix("canopy-sweep-")
-            .tempdir()?;
+        let temp = tempfile::Builder::new().prefix("canopy-sweep-").tempdir()?;
         let dir = temp.path().to_path_buf();
         for (name, data) in &files {
             // Names come from a folder's listing: a plain file name only.
             if name.contains(['/', '\\']) || name == ".." || name == "." {
-                return Err(SweepFailure::Refused(format!("{name:?} is not a file name")));
+                return Err(SweepFailure::Refused(format!(
+                    "{name:?} is not a file name"
+                )));
             }
             fs::write(dir.join(name), data)?;
         }

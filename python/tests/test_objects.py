@@ -38,7 +38,7 @@ def test_a_scenario_pickles_and_copies_with_its_overrides():
     assert back.to_toml() == sc.to_toml()
     assert back.name == sc.name
     # Later overrides still apply to its source after the earlier ones.
-    later = {"oak.irr_threshold_start": 0.2}
+    later = {"aegis.revenue_share": 0.5}
     assert canopy.load(back, set=later).to_toml() == canopy.load(sc, set=later).to_toml()
     assert copy.deepcopy(sc).to_toml() == sc.to_toml()
     assert copy.copy(sc).to_toml() == sc.to_toml()

@@ -30,8 +30,6 @@ def test_the_fan_chart_example_runs(tmp_path):
     import subprocess
     import sys
 
-    import pytest
-
     need("matplotlib")
     need("pandas")
     example = Path(__file__).resolve().parents[2] / "examples" / "python_fan_chart.py"
