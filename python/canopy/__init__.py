@@ -61,18 +61,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: Any, where: str = "a value to set") -> str:
     """A value as ``--set KEY=VALUE`` writes it: a ``str`` as a TOML string
-    (Python knows it is one), a dict as an inline table."""
-    value = _plain(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    try:
-        return _toml_value(value)
-    except TypeError:
-        raise TypeError(
-            f"a value to set must be a number, a string, a boolean, a list or a dict, not {type(value).__name__}"
-        ) from None
+    (Python knows it is one), a dict as an inline table. ``where`` names
+    it in messages (``set["aegis.initial_usdc"]``)."""
+    return _toml_value(value, where)
+
+
+def _type_error(where: str, value: Any, allowed: str) -> TypeError:
+    shown = "None" if value is None else type(value).__name__
+    return TypeError(f"{where} is {shown}: {allowed}")
+
+
+_VALUES = "a value must be a number, a string, a boolean, a list or a dict"
 
 
 def _toml_string(text: str) -> str:
@@ -111,13 +112,51 @@ def _sets(set: Optional[Mapping[str, Any]]) -> List[str]:
     if set is None:
         return []
     if not isinstance(set, Mapping):
-        raise TypeError("set takes a dict of dotted keys to values, e.g. {'aegis.initial_usdc': 5e7}")
-    return [f"{key}={_value_text(value)}" for key, value in set.items()]
+        raise _type_error("set", set, "it takes a dict of dotted keys to values, e.g. {'aegis.initial_usdc': 5e7}")
+    out = []
+    for key, value in set.items():
+        if not isinstance(key, str):
+            raise _type_error(f"a key of set ({key!r})", key, "keys are dotted key paths (str)")
+        out.append(f"{key}={_value_text(value, f'set[{key!r}]')}")
+    return out
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A True/False argument, refused (naming it) when it is anything else."""
+    if isinstance(value, bool):
+        return value
+    tobool = getattr(value, "item", None)
+    if type(value).__name__ == "bool_" and callable(tobool):
+        return bool(tobool())
+    raise _type_error(name, value, "it takes True or False")
+
+
+def _path(name: str, value: Any, what: str = "a path (str or os.PathLike)") -> str:
+    """A path argument as text, naming the argument when it is not one;
+    bytes are a file name as ``open`` takes them."""
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        path = os.fspath(value)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{name}: {path!r} is not a UTF-8 path") from None
+        return path
+    raise _type_error(name, value, f"it takes {what}")
+
+
+def _text(name: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name} is bytes: it takes a str (decode it first: {name}.decode())")
+    raise _type_error(name, value, "it takes a str")
 
 
 def _whole(name: str, value: Any, low: int, high: int, what: str) -> Optional[int]:
     """``value`` as a whole number within ``low..=high``, or a ValueError
-    naming the argument (``what``: its command-line flag and limits)."""
+    naming the argument (``what``: its limits)."""
     if value is None:
         return None
     value = _plain(value)
@@ -131,12 +170,31 @@ _I64 = (-(2**63), 2**63 - 1)
 
 def _months(months: Optional[int]) -> Optional[str]:
     # Its limits are the scenario's own (a ScenarioError, as --months gives).
-    n = _whole("months", months, *_I64, "of months (as --months)")
+    n = _whole("months", months, *_I64, "of months")
     return None if n is None else str(n)
 
 
+def _html_table(rows: Sequence[Tuple[str, Any]], title: str) -> str:
+    """Rows of (name, value) as a small HTML table for a notebook."""
+    import html
+
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:left'>{html.escape(_shown(v))}</td></tr>"
+        for k, v in rows
+    )
+    return f"<div><b>{html.escape(title)}</b><table>{cells}</table></div>"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
 class Scenario:
-    """A scenario, read and checked: ready to run."""
+    """A scenario, read and checked: ready to run. Immutable: ``with_`` and
+    ``load(scenario, set=...)`` give changed copies."""
 
     __slots__ = ("_native",)
 
@@ -148,6 +206,11 @@ class Scenario:
         """The name it was loaded by (a built-in name or a path)."""
         return self._native.name
 
+    @property
+    def months(self) -> int:
+        """The number of months it runs."""
+        return self._native.months
+
     def to_toml(self) -> str:
         """The full scenario as TOML, every default filled in (``canopy show``)."""
         return self._native.to_toml()
@@ -157,10 +220,69 @@ class Scenario:
 
         Raises ``KeyError`` for a key the scenario does not have.
         """
-        return self._native.get(key)
+        return self._native.get(_text("key", key))
+
+    def keys(self) -> List[str]:
+        """Every dotted key the scenario has (``get`` and ``with_`` take
+        them): the scenario's, then each deal's as ``deal[i].key``."""
+        return self._native.keys()
+
+    @property
+    def deals(self) -> List[Dict[str, Any]]:
+        """The deals, each a dict of its keys (its parts as dicts)."""
+        return self._native.deals()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The scenario as nested dicts, as its TOML reads (``to_toml``):
+        a table a dict, the deals a list of dicts under ``"deal"``."""
+        return self._native.to_dict()
+
+    def with_(self, changes: Optional[Mapping[str, Any]] = None, /, **keys: Any) -> "Scenario":
+        """A copy with values changed by dotted key, typed: no TOML is read,
+        so a loop over a parameter costs microseconds a step.
+
+        ``changes`` maps dotted keys to values (``{"aegis.initial_usdc":
+        5e7, "deal[13].leaf_pair.amount": 2e6}``); keyword arguments may
+        give them too, ``__`` for a dot (``aegis__initial_usdc=5e7``). Each
+        value is checked as ``set=`` checks it, then the whole scenario;
+        every problem is raised together as ``ScenarioError``. Unlike
+        ``set=``, which reads the source again, a key whose default follows
+        another (``deal[i].oak.irr_threshold_end``) keeps its value; a deal's
+        derived id follows its start month still.
+        """
+        given: Dict[str, Any] = {}
+        if changes is not None:
+            if not isinstance(changes, Mapping):
+                raise _type_error("changes", changes, "with_ takes a dict of dotted keys to values")
+            given.update(changes)
+        for key, value in keys.items():
+            given[key.replace("__", ".")] = value
+        return Scenario(self._native.with_(given))
+
+    def __reduce__(self) -> Any:
+        # Its source and overrides (for later set=) and its full TOML (its values exactly).
+        return (_restore_scenario, (self.name, *self._native.source()))
+
+    def __copy__(self) -> "Scenario":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "Scenario":
+        # Immutable: a copy would be the same in every way.
+        return self
 
     def __repr__(self) -> str:
-        return f"<canopy.Scenario {self.name!r}: {self._native.months} months, {self._native.deal_count} deals>"
+        n = self._native
+        return f"<canopy.Scenario {self.name!r}: {n.months} months, {n.deal_count} deals, seed {self.get('simulation.seed')}>"
+
+    def _repr_html_(self) -> str:
+        rows = [(k, self.get(k)) for k in self.keys() if not k.startswith("deal[")]
+        rows.append(("deals", self._native.deal_count))
+        return _html_table(rows, f"canopy.Scenario {self.name}")
+
+
+def _restore_scenario(name: str, text: str, months: Optional[str], set: List[str], full: str) -> Scenario:
+    """A pickled scenario back: its values from its full TOML."""
+    return Scenario(_canopy.restore(name, text, months, set, full))
 
 
 def load(
@@ -175,9 +297,7 @@ def load(
     overrides ``simulation.months`` like ``--months``. Bad input raises
     ``ScenarioError`` with every problem the command line would print.
     """
-    if isinstance(scenario, Scenario):
-        return Scenario(_canopy.reload(scenario._native, _months(months), _sets(set)))
-    return Scenario(_canopy.load(os.fspath(scenario), _months(months), _sets(set)))
+    return Scenario(_native_scenario(scenario, set, months, always=True))
 
 
 def loads(
@@ -188,7 +308,7 @@ def loads(
     name: str = "<string>",
 ) -> Scenario:
     """Loads a scenario from TOML text (``name`` names it in messages)."""
-    return Scenario(_canopy.loads(text, name, _months(months), _sets(set)))
+    return Scenario(_canopy.loads(_text("text", text), _text("name", name), _months(months), _sets(set)))
 
 
 _DEALS_TEXT = ("entity", "source", "deal_id", "tvl_kind")
@@ -255,33 +375,77 @@ class Run:
         return self._cached("events", self._native.events)
 
     @property
+    def events_table(self) -> pa.Table:
+        """The events as one table, a row an event: ``month`` (uint32),
+        ``kind``, then every field any event has, in the order first met;
+        null where an event has no such field."""
+        return self._cached("events_table", lambda: _events_table(self.events))
+
+    @property
     def summary(self) -> Dict[str, Any]:
         """The final summary's figures: the last month's TVL, revenue,
         AEGIS and OAK figures, and the last defined IRR with its month."""
         return self._cached("summary", self._native.summary)
 
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario it ran."""
+        return Scenario(self._native.scenario())
+
     def to_pandas(self) -> Any:
         """The metrics as a pandas DataFrame (pandas must be installed)."""
         return self.metrics.to_pandas()
 
+    def to_polars(self) -> Any:
+        """The metrics as a polars DataFrame (polars must be installed)."""
+        import polars
+
+        return polars.from_arrow(self.metrics)
+
     def write(self, out: PathLike, *, charts: bool = True, scorecard: bool = True) -> None:
         """Writes the files ``canopy run --out out`` writes (without
         ``charts`` no charts or report, without ``scorecard`` no scorecard.csv)."""
-        self._native.write(_folder(out), charts, scorecard)
+        self._native.write(_folder(out), _flag("charts", charts), _flag("scorecard", scorecard))
+
+    def __reduce__(self) -> Any:
+        # The scenario: unpickling runs it again, and the engine gives the
+        # same months to the bit (a pickle of a few kB, not its tables).
+        return (run, (self.scenario,))
+
+    def __copy__(self) -> "Run":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "Run":
+        # Immutable: its tables are pyarrow's, which never change.
+        return self
 
     def __repr__(self) -> str:
-        return f"<canopy.Run {self._native_name()!r}>"
+        s = self.summary
+        irr = s.get("last_irr")
+        shown = "none" if irr is None else f"{irr:.4g} (month {s.get('last_irr_month')})"
+        return (
+            f"<canopy.Run {s.get('scenario', '')!r}: {s.get('month')} months, "
+            f"tvl_total {_shown(s.get('tvl_total'))}, leaf_price {_shown(s.get('leaf_price'))}, last IRR {shown}>"
+        )
 
-    def _native_name(self) -> str:
-        return self.summary.get("scenario", "")
+    def _repr_html_(self) -> str:
+        rows = [(k, v) for k, v in self.summary.items() if k != "scenario"]
+        return _html_table(rows, f"canopy.Run {self.summary.get('scenario', '')}: the final summary")
+
+
+def _events_table(events: List[Dict[str, Any]]) -> pa.Table:
+    names: Dict[str, None] = {"month": None, "kind": None}
+    for e in events:
+        for k in e:
+            names.setdefault(k, None)
+    table = pa.table({k: [e.get(k) for e in events] for k in names})
+    return table.set_column(0, "month", table.column("month").cast(pa.uint32()))
 
 
 def _folder(out: PathLike) -> str:
     """A folder to write to, refused where the command line refuses it
     (``--out ""``): an empty path would write into the current folder."""
-    path = os.fspath(out)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
+    path = _path("out", out, "a folder's path (str or os.PathLike)")
     if path == "":
         raise ValueError("out: a folder is needed; `.` is the current folder")
     return path
@@ -293,18 +457,19 @@ def _sweep_numbers(runs: Any, seed: Any, jobs: Any) -> Tuple[Optional[int], Opti
     The sweep reader checks runs and seed against its own limits (a
     ``ScenarioError``, as on the command line); a number past any of them
     is refused here, naming the argument."""
-    runs = _whole("runs", runs, *_I64, "of runs per point, from 1 to 1000000000 (as --runs)")
-    seed = _whole("seed", seed, *_I64, f"from 0 to {2**63 - 1} (as --seed)")
-    jobs = _whole("jobs", jobs, 1, 65535, "of threads from 1 to 65535 (as --jobs), or None for every core")
+    runs = _whole("runs", runs, *_I64, "of runs per point, from 1 to 1000000000")
+    seed = _whole("seed", seed, *_I64, f"from 0 to {2**63 - 1}")
+    jobs = _whole("jobs", jobs, 1, 65535, "of threads from 1 to 65535, or None for every core")
     return runs, seed, jobs
 
 
-def _native_scenario(scenario: Union[PathLike, Scenario], set: Any, months: Any) -> Any:
+def _native_scenario(scenario: Union[PathLike, Scenario], set: Any, months: Any, always: bool = False) -> Any:
     if isinstance(scenario, Scenario):
-        if set is None and months is None:
+        if set is None and months is None and not always:
             return scenario._native
         return _canopy.reload(scenario._native, _months(months), _sets(set))
-    return _canopy.load(os.fspath(scenario), _months(months), _sets(set))
+    name = _path("scenario", scenario, "a built-in scenario's name, a path or a canopy.Scenario")
+    return _canopy.load(name, _months(months), _sets(set))
 
 
 def run(
@@ -321,11 +486,15 @@ def run(
     return Run(_canopy.run(_native_scenario(scenario, set, months)))
 
 
-def _toml_key(key: Any) -> str:
-    return _toml_string(str(key))
+def _toml_key(key: Any, where: str) -> str:
+    if not isinstance(key, str):
+        raise _type_error(f"a key of {where} ({key!r})", key, "keys are str")
+    return _toml_string(key)
 
 
-def _toml_value(value: Any) -> str:
+def _toml_value(value: Any, where: str) -> str:
+    """``value`` as TOML text; ``where`` names it (its dict path) when it
+    is of no type TOML has."""
     value = _plain(value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -336,36 +505,48 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return _toml_string(value)
     if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        items = (f"{_toml_key(k, where)} = {_toml_value(v, f'{where}[{k!r}]')}" for k, v in value.items())
+        return "{ " + ", ".join(items) + " }"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"a sweep value must be a number, a string, a boolean, a list or a dict, not {type(value).__name__}")
+        return "[" + ", ".join(_toml_value(v, f"{where}[{i}]") for i, v in enumerate(value)) + "]"
+    raise _type_error(where, value, _VALUES)
 
 
-def _sweep_toml(sweep: Mapping[str, Any]) -> str:
-    """A sweep given as a dict, as the text of a sweep file."""
-    top: List[str] = []
-    tables: List[str] = []
+def _sweep_toml(sweep: Mapping[str, Any]) -> Tuple[str, List[str]]:
+    """A sweep given as a dict, as the text of a sweep file, with the dict
+    path each of its lines was made from (``sweep["axis"][0]["values"]``):
+    problems are reported there, not at lines the user never saw."""
+    top: List[Tuple[str, str]] = []
+    tables: List[Tuple[str, str]] = []
+
+    def entries(table: Mapping[str, Any], where: str) -> None:
+        for k, v in table.items():
+            at = f"{where}[{k!r}]"
+            tables.append((f"{_toml_key(k, where)} = {_toml_value(v, at)}", at))
+
     for key, value in sweep.items():
+        at = f"sweep[{key!r}]"
         if isinstance(value, Mapping):
-            tables.append(f"[{_toml_key(key)}]")
-            tables.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+            tables.append((f"[{_toml_key(key, 'sweep')}]", at))
+            entries(value, at)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Mapping) for v in value):
-            for item in value:
-                tables.append(f"[[{_toml_key(key)}]]")
-                tables.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items())
+            for i, item in enumerate(value):
+                tables.append((f"[[{_toml_key(key, 'sweep')}]]", f"{at}[{i}]"))
+                entries(item, f"{at}[{i}]")
         else:
-            top.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    return "\n".join(top + tables) + "\n"
+            top.append((f"{_toml_key(key, 'sweep')} = {_toml_value(value, at)}", at))
+    lines = top + tables
+    return "\n".join(t for t, _ in lines) + "\n", [w for _, w in lines]
 
 
-def _sweep_source(sweep: Union[PathLike, Mapping[str, Any]]) -> Tuple[str, str, str]:
-    """A sweep's text, its name in messages, and the folder its scenario
-    files are relative to."""
+def _sweep_source(sweep: Union[PathLike, Mapping[str, Any]]) -> Tuple[str, str, str, Optional[List[str]]]:
+    """A sweep's text, its name in messages, the folder its scenario files
+    are relative to, and (a dict's) the dict path of each line."""
     if isinstance(sweep, Mapping):
-        return _sweep_toml(sweep), "<dict>", os.getcwd()
-    path = os.fspath(sweep)
-    return _canopy.read_text(path, "sweep"), path, os.path.dirname(path)
+        text, lines = _sweep_toml(sweep)
+        return text, "<dict>", os.getcwd(), lines
+    path = _path("sweep", sweep, "a sweep file's path or a dict")
+    return _canopy.read_text(path, "sweep"), path, os.path.dirname(path), None
 
 
 def _points_table(path: Path, runs: Optional[pa.Schema] = None) -> pa.Table:
@@ -396,32 +577,25 @@ def _points_table(path: Path, runs: Optional[pa.Schema] = None) -> pa.Table:
 
 
 class Sweep:
-    """A finished sweep: its tables as SWEEP.md lays them out."""
+    """A finished sweep: its tables as SWEEP.md lays them out. ``months``
+    and ``bands`` are read from its folder when first asked for: a sweep of
+    many runs holds no months table until then."""
 
     runs: pa.Table
-    months: Optional[pa.Table]
-    bands: Optional[pa.Table]
     points: pa.Table
     failures: pa.Table
 
     def __init__(self, native: Any, keep: Any = None) -> None:
         import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
 
         self._native = native
         # A temporary folder that must live as long as the sweep.
         self._keep = keep
+        self._lazy: Dict[str, Optional[pa.Table]] = {}
         folder = Path(native.path)
-
-        def parquet(name: str) -> Optional[pa.Table]:
-            path = folder / name
-            return pq.read_table(str(path)) if path.exists() else None
-
-        runs = parquet("runs.parquet")
+        runs = self._parquet("runs.parquet")
         assert runs is not None
         self.runs = runs
-        self.months = parquet("months.parquet")
-        self.bands = parquet("bands.parquet")
         self.points = _points_table(folder / "points.csv", runs.schema)
         self.failures = pacsv.read_csv(
             str(folder / "failures.csv"),
@@ -437,14 +611,97 @@ class Sweep:
                 strings_can_be_null=False,
             ),
         )
+        # Whether the sweep kept months (and so bands), known without reading them.
+        self._has = {name: (folder / name).exists() for name in ("months.parquet", "bands.parquet")}
+
+    def _parquet(self, name: str) -> Optional[pa.Table]:
+        import pyarrow.parquet as pq
+
+        path = Path(self._native.path) / name
+        if not path.exists():
+            if not (Path(self._native.path) / "sweep.toml").exists():
+                raise FileNotFoundError(
+                    f"the sweep's files are gone from {self._native.path} (the folder was removed "
+                    "after the sweep); run the sweep again, or give it out= to keep its files"
+                )
+            return None
+        return pq.read_table(str(path))
+
+    def _table(self, name: str) -> Optional[pa.Table]:
+        if name not in self._lazy:
+            self._lazy[name] = self._parquet(name) if self._has[name] else None
+        return self._lazy[name]
+
+    @property
+    def months(self) -> Optional[pa.Table]:
+        """``months.parquet``: every kept metric of every run's months (None
+        when the sweep kept none). Read from the folder when first asked for."""
+        return self._table("months.parquet")
+
+    @property
+    def bands(self) -> Optional[pa.Table]:
+        """``bands.parquet``: each point's quantile bands by month (None when
+        the sweep kept no months). Read when first asked for."""
+        return self._table("bands.parquet")
+
+    @property
+    def path(self) -> str:
+        """The folder that holds its files (a temporary one unless ``out=``)."""
+        return str(self._native.path)
+
+    def _named(self, table: str) -> pa.Table:
+        tables = ("runs", "points", "months", "bands", "failures")
+        if table not in tables:
+            raise ValueError(f"table must be one of {', '.join(tables)}, not {table!r}")
+        found = getattr(self, table)
+        if found is None:
+            raise ValueError(f"the sweep kept no {table} (its [sweep] keep is empty)")
+        return found
+
+    def to_pandas(self, table: str = "runs") -> Any:
+        """One of its tables (``runs``, ``points``, ``months``, ``bands``,
+        ``failures``) as a pandas DataFrame (pandas must be installed)."""
+        return self._named(table).to_pandas()
+
+    def to_polars(self, table: str = "runs") -> Any:
+        """One of its tables as a polars DataFrame (polars must be installed)."""
+        import polars
+
+        return polars.from_arrow(self._named(table))
 
     def write(self, out: PathLike, *, report: bool = True) -> None:
         """Writes the files ``canopy sweep --out out`` writes (the report and
         its charts unless ``report`` is false)."""
-        self._native.write(_folder(out), report)
+        self._native.write(_folder(out), _flag("report", report))
+
+    def __reduce__(self) -> Any:
+        # Its files, bytes and all: unpickled into a temporary folder of its own.
+        return (_restore_sweep, self._native.state())
 
     def __repr__(self) -> str:
-        return f"<canopy.Sweep: {self.runs.num_rows} runs, {self.points.num_rows} points>"
+        failed = self.failures.num_rows
+        return (
+            f"<canopy.Sweep: {self.points.num_rows} points, {self.runs.num_rows} runs, "
+            f"{failed} failed, {len(self.runs.column_names)} columns in runs>"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        shown = self.points.slice(0, 20)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in shown.column_names)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(_shown(v))}</td>" for v in row.values()) + "</tr>"
+            for row in shown.to_pylist()
+        )
+        more = "" if self.points.num_rows <= 20 else f"<p>... {self.points.num_rows - 20} more points</p>"
+        title = html.escape(repr(self))
+        return f"<div><b>{title}</b><table><tr>{head}</tr>{body}</table>{more}</div>"
+
+
+def _restore_sweep(files: List[Tuple[str, bytes]], months: List[int]) -> Sweep:
+    """A pickled sweep back, in a temporary folder of its own."""
+    return Sweep(_canopy.restore_sweep(files, months))
 
 
 def sweep(
@@ -472,7 +729,7 @@ def sweep(
     """
     runs, seed, jobs = _sweep_numbers(runs, seed, jobs)
     target = None if out is None else _folder(out)
-    text, name, base = _sweep_source(sweep)
+    text, name, base, lines = _sweep_source(sweep)
     native = _canopy.sweep(
         text,
         name,
@@ -483,8 +740,9 @@ def sweep(
         jobs or 0,
         None,
         target,
-        report,
-        fail_fast,
-        progress,
+        _flag("report", report),
+        _flag("fail_fast", fail_fast),
+        _flag("progress", progress),
+        lines,
     )
     return Sweep(native)

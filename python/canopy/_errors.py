@@ -11,7 +11,10 @@ class ScenarioError(ValueError):
     ``str()`` holds every problem line exactly as the command line prints
     them; ``problems`` lists them as dicts with ``file``, ``line``,
     ``column`` (None where unknown), ``key`` (None when the problem is not
-    about one key) and ``message``.
+    about one key), ``message``, and ``at``: the argument that gave the
+    value (``set={"aegis.initial_usdc": -1}``, ``months=0``) or, for a sweep
+    given as a dict, the dict path (``sweep["axis"][0]["values"]``); None
+    for a problem at a line of a file.
     """
 
     problems: List[Dict[str, Any]]
@@ -75,3 +78,10 @@ class RunError(RuntimeError):
             (str(self), self.month, self.quantity, self.message, self.metrics),
             self.__dict__,
         )
+
+
+# Shown as the package's (`canopy.ScenarioError`), where users import them
+# from; pickles find them there too.
+for _class in (ScenarioError, RunError):
+    _class.__module__ = "canopy"
+del _class

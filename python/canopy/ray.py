@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from . import PathLike, Sweep, _canopy, _folder, _sets, _sweep_numbers, _sweep_source
+from . import PathLike, Sweep, _canopy, _flag, _folder, _sets, _sweep_numbers, _sweep_source, _whole
 
 
 def _run_shard(
@@ -29,6 +29,7 @@ def _run_shard(
     n: int,
     out: Optional[str],
     fail_fast: bool,
+    lines: Optional[List[str]],
 ) -> Optional[Tuple[Dict[str, Any], Dict[str, bytes]]]:
     """One shard, in this worker's process: its part's Arrow tables
     (runs.parquet and months.parquet, as pyarrow tables) and its small
@@ -36,7 +37,7 @@ def _run_shard(
     nothing when it wrote them under ``out`` itself."""
     import pyarrow.parquet as pq
 
-    native = _canopy.sweep(text, name, base, runs, seed, sets, jobs, (k, n), out, False, fail_fast, False)
+    native = _canopy.sweep(text, name, base, runs, seed, sets, jobs, (k, n), out, False, fail_fast, False, lines)
     if out is not None:
         return None
     folder = Path(native.path)
@@ -48,6 +49,18 @@ def _run_shard(
         elif path.is_file():
             files[path.name] = path.read_bytes()
     return tables, files
+
+
+def _check_jobs(ray: Any, jobs: int) -> None:
+    """Refuses ``jobs`` that no node of the cluster has CPUs for: Ray would
+    wait for such a node forever."""
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    most = max((n.get("Resources", {}).get("CPU", 0) for n in nodes), default=0)
+    if jobs > most:
+        raise ValueError(
+            f"jobs={jobs}: each task asks Ray for {jobs} CPUs, but the largest node of the cluster "
+            f"({len(nodes)} nodes) has {most:g}; give jobs={max(1, int(most))} or fewer, or add larger nodes"
+        )
 
 
 def sweep(
@@ -66,30 +79,34 @@ def sweep(
     """Runs a sweep's shards as Ray tasks and merges them.
 
     ``shards`` defaults to the cluster's CPUs; each task runs one shard
-    with ``jobs`` threads (and asks Ray for as many CPUs). The other
+    with ``jobs`` threads (and asks Ray for as many CPUs: more than the
+    cluster's largest node has is refused, ``ValueError``). The other
     options are ``canopy.sweep``'s. Without ``out`` each task sends its
     part back to the driver; with ``out`` (a folder every node sees) the
     tasks write their parts there and the driver merges them in place,
     writing the report there unless ``report`` is false. The sweep is
     checked on the driver first, so bad input raises ``ScenarioError``
-    before any task starts.
+    before any task starts; a task's failure (``RunError`` under
+    ``fail_fast``) is raised as ``canopy.sweep`` raises it, without Ray's
+    wrapper.
     """
     import ray
 
     runs, seed, checked_jobs = _sweep_numbers(runs, seed, jobs)
     target = None if out is None else os.path.abspath(_folder(out))
-    text, name, base = _sweep_source(sweep)
+    report, fail_fast, progress = _flag("report", report), _flag("fail_fast", fail_fast), _flag("progress", progress)
+    shards = _whole("shards", shards, 1, 2**32 - 1, "of shards from 1 to 4294967295, or None for the cluster's CPUs")
+    text, name, base, lines = _sweep_source(sweep)
     base = os.path.abspath(base) if base else os.getcwd()
     sets = _sets(set)
-    _canopy.check_sweep(text, name, base, runs, seed, sets)
+    _canopy.check_sweep(text, name, base, runs, seed, sets, lines)
+    jobs = checked_jobs or 1
+    _check_jobs(ray, jobs)
     if shards is None:
         shards = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    if shards < 1:
-        raise ValueError(f"shards must be at least 1, not {shards}")
-    jobs = checked_jobs or 1
     task = ray.remote(num_cpus=jobs)(_run_shard)
     refs = [
-        task.remote(text, name, base, runs, seed, sets, jobs, k, shards, target, fail_fast)
+        task.remote(text, name, base, runs, seed, sets, jobs, k, shards, target, fail_fast, lines)
         for k in range(1, shards + 1)
     ]
     parts = []
@@ -106,7 +123,18 @@ def sweep(
         raise
     if progress:
         print(file=__import__("sys").stderr)
-    results = ray.get(refs)
+    try:
+        results = ray.get(refs)
+    except ray.exceptions.RayTaskError as e:
+        for ref in refs:
+            ray.cancel(ref)
+        # The task's own exception (RunError under fail_fast, ScenarioError,
+        # OSError), as canopy.sweep raises it: not Ray's wrapper, whose text
+        # holds the worker's traceback in terminal colours.
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, BaseException):
+            raise cause.with_traceback(None) from None
+        raise
     if target is not None:
         return Sweep(_canopy.merge(target, report))
     keep = tempfile.TemporaryDirectory(prefix="canopy-ray-")

@@ -68,3 +68,25 @@ def assert_table_matches_csv(table, path: Path) -> None:
     for r, row in enumerate(rows[1:]):
         for c, cell in enumerate(row):
             assert same_cell(cell, columns[c][r]), (rows[0][c], r, cell, columns[c][r])
+
+
+def need(module: str):
+    """Imports an optional module the test needs; without it the test is
+    skipped, except in CI (the CI environment variable "true"), where a
+    missing module is a failure, not a silent skip."""
+    if os.environ.get("CI") == "true":
+        import importlib
+
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
+
+
+def python_worded(stderr: str) -> str:
+    """The command line's message as the package words it: an override is
+    named by the argument that gave it (``--months 0`` is ``months=0``,
+    ``--set k=v`` is ``set={"k": v}``), worked out here independently of
+    the package."""
+    import re
+
+    text = re.sub(r"\(--months (\S+)\)", r"(months=\1)", stderr)
+    return re.sub(r"\(--set ([^=)]+)=([^)]*)\)", lambda m: f'(set={{"{m[1].strip()}": {m[2].strip()}}})', text)

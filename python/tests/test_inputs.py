@@ -6,11 +6,13 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 import canopy
+from conftest import need
 
 HUGE = """[simulation]
 months = 24
@@ -216,7 +218,7 @@ def test_fail_fast_raises_run_error(tmp_path):
 
 
 def test_dicts_and_numpy_values_are_taken(cli, tmp_path):
-    np = pytest.importorskip("numpy")
+    np = need("numpy")
     done = cli(["show", "default", "--set", "aegis={ initial_usdc = 5e7 }"], tmp_path, check=None)
     by_dict = canopy.load("default", set={"aegis": {"initial_usdc": 5e7}})
     assert by_dict.to_toml() in done.stdout
@@ -224,3 +226,102 @@ def test_dicts_and_numpy_values_are_taken(cli, tmp_path):
     numpy = canopy.load("default", set={"aegis.initial_usdc": np.float64(5e7), "simulation.months": np.int64(24)})
     assert numpy.to_toml() == plain.to_toml()
     assert canopy.load("default", months=np.int64(24)).get("simulation.months") == 24
+
+
+# 9. A TypeError names the bad element by its path.
+
+
+def test_type_errors_name_the_element():
+    with pytest.raises(TypeError, match=r"^set\['aegis'\]\['initial_usdc'\] is None: a value must be"):
+        canopy.load("default", set={"aegis": {"initial_usdc": None}})
+    with pytest.raises(TypeError, match=r"^set\['tvl.market.growth_rates'\]\[2\] is object"):
+        canopy.load("default", set={"tvl.market.growth_rates": [1, 2, object()]})
+    bad = {"sweep": {"scenario": "default", "runs": 1}, "axis": [{"key": "leaf_price.volatility", "values": [0.1, None]}]}
+    with pytest.raises(TypeError, match=r"^sweep\['axis'\]\[0\]\['values'\]\[1\] is None"):
+        canopy.sweep(bad)
+
+
+# 10. Problems of a sweep given as a dict are at its dict paths.
+
+
+def test_a_dict_sweeps_problems_name_the_dict_path():
+    bad = {
+        "sweep": {"scenario": "default", "runs": 0, "seed": 1},
+        "set": {"simulation.months": 12},
+        "axis": [{"key": "leaf_price.volatility", "values": [0.1, "x"]}],
+    }
+    with pytest.raises(canopy.ScenarioError) as caught:
+        canopy.sweep(bad)
+    e = caught.value
+    assert all(p["line"] is None and p["column"] is None for p in e.problems), e.problems
+    at = {p["at"] for p in e.problems}
+    assert "sweep['sweep']['runs']" in at, e.problems
+    assert "<dict>:" not in str(e)
+    assert "(sweep['sweep']['runs'])" in str(e)
+
+
+# 11. bytes and wrong types name the argument.
+
+
+def test_wrong_types_name_the_argument(tmp_path):
+    assert canopy.load(b"default").name == "default"
+    cases = [
+        (lambda: canopy.load(12), r"^scenario is int: it takes a built-in scenario's name"),
+        (lambda: canopy.run(None), r"^scenario is None"),
+        (lambda: canopy.loads(b"[aegis]"), r"^text is bytes: it takes a str"),
+        (lambda: canopy.load("default", set=[("a", 1)]), r"^set is list"),
+        (lambda: canopy.load("default", set={1: 2}), r"^a key of set \(1\) is int"),
+        (lambda: canopy.load("default").get(b"aegis"), r"^key is bytes"),
+        (lambda: canopy.run("default", months=12).write(3), r"^out is int"),
+        (lambda: canopy.run("default", months=12).write(tmp_path, charts="no"), r"^charts is str: it takes True or False"),
+        (lambda: canopy.sweep(7), r"^sweep is int"),
+        (lambda: canopy.sweep({"sweep": {"scenario": "default", "runs": 1}}, progress="yes"), r"^progress is str"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError, match=message):
+            call()
+
+
+# 12. No command-line flag in a Python error.
+
+
+def test_errors_speak_of_arguments_not_flags(tmp_path):
+    with pytest.raises(canopy.ScenarioError) as caught:
+        canopy.run("default", months=0)
+    assert "(months=0)" in str(caught.value)
+    with pytest.raises(canopy.ScenarioError) as caught:
+        canopy.run("default", set={"aegis.initial_usdc": -1}, months=12)
+    assert '(set={"aegis.initial_usdc": -1})' in str(caught.value)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError) as failed:
+        canopy.run("default", months=6).write(tmp_path / "file")
+    assert "out= needs a folder" in str(failed.value)
+    for call in [lambda: canopy.sweep(SMALL, jobs=0), lambda: canopy.run("default", months=1.5)]:
+        with pytest.raises(ValueError) as refused:
+            call()
+        assert "--" not in str(refused.value)
+    for e in (caught.value, failed.value, refused.value):
+        assert "--" not in str(e), e
+
+
+SMALL = {"sweep": {"scenario": "default", "runs": 1, "seed": 1}, "set": {"simulation.months": 6}}
+
+
+# 13. The install section names what a build needs and the extras the tour uses.
+
+
+def test_install_names_the_toolchain_and_extras():
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    pyproject = (root / "python" / "pyproject.toml").read_text()
+    extras = pyproject.split("[project.optional-dependencies]")[1].split("\n[")[0]
+    for extra in ("pandas", "polars", "ray"):
+        assert re.search(rf"^{extra} = ", extras, re.M), extra
+    readme = (root / "README.md").read_text()
+    section = readme.split("\n## Python\n")[1].split("\n## ")[0]
+    assert "rustup" in section and "Rust" in section
+    rust = re.search(r'rust-version = "([0-9.]+)"', (root / "Cargo.toml").read_text())[1]
+    assert f"Rust {rust}" in section
+    for extra in ("pandas", "polars"):
+        assert f'"./python[{extra}' in section or f"[{extra}," in section or f",{extra}]" in section, extra

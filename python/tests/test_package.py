@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import canopy
+from conftest import need
 import canopy.ray
 
 
@@ -29,10 +30,8 @@ def test_the_fan_chart_example_runs(tmp_path):
     import subprocess
     import sys
 
-    import pytest
-
-    pytest.importorskip("matplotlib")
-    pytest.importorskip("pandas")
+    need("matplotlib")
+    need("pandas")
     example = Path(__file__).resolve().parents[2] / "examples" / "python_fan_chart.py"
     done = subprocess.run(
         [sys.executable, str(example), str(tmp_path / "fan.png")], cwd=tmp_path, capture_output=True, text=True

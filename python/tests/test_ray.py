@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import canopy
+from conftest import need
 
-ray = pytest.importorskip("ray")
+ray = need("ray")
 import canopy.ray  # noqa: E402
 
 from test_sweep import SWEEP, assert_same_tables  # noqa: E402
@@ -108,3 +109,34 @@ def test_parts_on_shared_storage_are_merged_there(cluster, sweep_file, tmp_path,
 def test_bad_input_is_refused_before_any_task(cluster):
     with pytest.raises(canopy.ScenarioError):
         canopy.ray.sweep({"sweep": {"scenario": "no-such-scenario"}}, shards=2)
+
+
+def test_jobs_past_the_largest_node_are_refused(cluster, sweep_file):
+    # Each node has 1 CPU: a task asking for 2 would wait for ever.
+    with pytest.raises(ValueError, match=r"^jobs=2: each task asks Ray for 2 CPUs, but the largest node of the cluster \(2 nodes\) has 1"):
+        canopy.ray.sweep(sweep_file, shards=2, jobs=2)
+
+
+def test_fail_fast_raises_the_run_error_itself(cluster, tmp_path):
+    from test_inputs import HUGE
+
+    (tmp_path / "huge.toml").write_text(HUGE)
+    (tmp_path / "sweep.toml").write_text('[sweep]\nscenario = "huge.toml"\nruns = 2\nseed = 3\n')
+    with pytest.raises(canopy.RunError) as caught:
+        canopy.ray.sweep(tmp_path / "sweep.toml", shards=2, fail_fast=True)
+    e = caught.value
+    assert type(e) is canopy.RunError
+    assert e.month == 12 and e.quantity == "irr"
+    assert "\x1b[" not in str(e) and "Traceback" not in str(e) and "ray" not in str(e).lower()
+
+
+def test_objects_come_back_from_a_task(cluster):
+    @cluster.remote(num_cpus=1)
+    def made_there():
+        sc = canopy.load("default", months=12).with_({"aegis.initial_usdc": 4e7})
+        return sc, canopy.run(sc), canopy.sweep({"sweep": {"scenario": "default", "runs": 2, "seed": 1}, "set": {"simulation.months": 6}})
+
+    sc, run, sw = cluster.get(made_there.remote())
+    assert sc.get("aegis.initial_usdc") == 4e7
+    assert run.metrics.equals(canopy.run(sc).metrics)
+    assert sw.runs.num_rows == 2

@@ -1,0 +1,359 @@
+//! Sweeps: planned from a sweep file's text, run with the GIL released,
+//! merged from shards' parts, and written elsewhere.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use canopy_output::atomic::write_atomic;
+use canopy_sweep::folder;
+use canopy_sweep::source;
+use canopy_sweep::{CommandLine, Options, Shard, Sweep, SweepFailure};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::VERSION;
+use crate::errors::{from_sweep_error, python_words, sweep_failure};
+use crate::progress::Shown;
+
+/// A folder's files: each name and its bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// A sweep's files in a folder (a temporary one unless the caller gave
+/// `out`), with what `write` needs to write them elsewhere.
+#[pyclass(module = "canopy._canopy", frozen, name = "NativeSweep")]
+pub(crate) struct NativeSweep {
+    /// Where the files are (the part's folder, for a shard).
+    dir: PathBuf,
+    /// The temporary folder, removed when the sweep is dropped.
+    _temp: Option<tempfile::TempDir>,
+    sweep: Sweep,
+    seed: u64,
+    months: Vec<u32>,
+}
+
+#[pymethods]
+impl NativeSweep {
+    /// The folder that holds the sweep's files.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.dir.clone()
+    }
+
+    /// Writes the files `canopy sweep --out out` writes (the report and
+    /// its charts unless `report` is false).
+    #[pyo3(signature = (out, report))]
+    fn write(&self, py: Python<'_>, out: PathBuf, report: bool) -> PyResult<()> {
+        py.detach(|| self.write_to(&out, report)).map_err(|e| {
+            PyOSError::new_err(python_words(&format!(
+                "cannot write the sweep to {}: {}",
+                out.display(),
+                canopy_output::describe(&e)
+            )))
+        })
+    }
+
+    /// Its files (name and bytes) and each point's months, to pickle it.
+    fn state(&self, py: Python<'_>) -> PyResult<(Files, Vec<u32>)> {
+        self.present()
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let files = py
+            .detach(|| -> io::Result<Files> {
+                let mut files = Vec::new();
+                for entry in fs::read_dir(&self.dir)? {
+                    let entry = entry?;
+                    if entry.file_type()?.is_file() {
+                        let name = entry.file_name().to_string_lossy().into_owned();
+                        files.push((name, fs::read(entry.path())?));
+                    }
+                }
+                files.sort();
+                Ok(files)
+            })
+            .map_err(|e| PyOSError::new_err(canopy_output::describe(&e)))?;
+        Ok((files, self.months.clone()))
+    }
+}
+
+impl NativeSweep {
+    /// Whether the sweep's files are still there: a temporary folder can be
+    /// removed under it (a system's clean-up, a user's `rm`).
+    fn present(&self) -> io::Result<()> {
+        if self.dir.join(folder::IDENTITY).is_file() && self.dir.join(folder::RUNS).is_file() {
+            return Ok(());
+        }
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "the sweep's files are gone from {} (the folder was removed or emptied \
+                 after the sweep); run the sweep again, or give it out= to keep its files",
+                self.dir.display()
+            ),
+        ))
+    }
+
+    fn write_to(&self, out: &Path, report: bool) -> io::Result<()> {
+        self.present()?;
+        if fs::canonicalize(out).ok() == Some(fs::canonicalize(&self.dir)?) {
+            return Err(io::Error::other(
+                "it is the folder the sweep's files are in",
+            ));
+        }
+        fs::create_dir_all(out)?;
+        folder::remove_results(out)?;
+        for name in [folder::RUNS, folder::MONTHS, folder::FAILURES] {
+            let from = self.dir.join(name);
+            if from.exists() {
+                write_atomic(&out.join(name), &fs::read(&from)?)?;
+            }
+        }
+        // Bands, points and the report follow from the runs, as after a sweep.
+        canopy_sweep::finish::finish(out, &self.sweep, self.seed, VERSION, report, &self.months)?;
+        write_atomic(
+            &out.join(folder::SWEEP_TOML),
+            &fs::read(self.dir.join(folder::SWEEP_TOML))?,
+        )?;
+        // The identity goes last: it marks the folder a finished sweep.
+        write_atomic(
+            &out.join(folder::IDENTITY),
+            &fs::read(self.dir.join(folder::IDENTITY))?,
+        )?;
+        Ok(())
+    }
+}
+
+/// Reads a sweep's text and plans it: every point's scenario built and
+/// checked, scenario files named as a shell here names them.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn planned(
+    py: Python<'_>,
+    text: &str,
+    name: &str,
+    base: &Path,
+    runs: Option<i64>,
+    seed: Option<i64>,
+    set: Vec<String>,
+    lines: Option<&[String]>,
+) -> PyResult<canopy_sweep::Plan> {
+    let command_line = CommandLine {
+        runs,
+        seed,
+        sets: set,
+    };
+    let read = canopy_sweep::read_with(name, text, &command_line)
+        .map_err(|e| from_sweep_error(py, e, lines))?;
+    let mut plan = py
+        .detach(|| canopy_sweep::plan(&read, |s| source::load_for_sweep(base, s)))
+        .map_err(|e| from_sweep_error(py, e, lines))?;
+    for point in &mut plan.points {
+        point.scenario_name = source::scenario_path(base, &point.scenario_name);
+    }
+    Ok(plan)
+}
+
+/// Checks a sweep without running it; gives its number of runs.
+#[pyfunction]
+#[pyo3(signature = (text, name, base, runs, seed, set, lines))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_sweep(
+    py: Python<'_>,
+    text: &str,
+    name: &str,
+    base: PathBuf,
+    runs: Option<i64>,
+    seed: Option<i64>,
+    set: Vec<String>,
+    lines: Option<Vec<String>>,
+) -> PyResult<u64> {
+    let plan = planned(py, text, name, &base, runs, seed, set, lines.as_deref())?;
+    Ok(plan.points.len() as u64 * plan.sweep.runs)
+}
+
+/// Runs a sweep given as the text of a sweep file (named `name`, its
+/// scenario files relative to `base`), the GIL released; Ctrl-C stops it.
+#[pyfunction]
+#[pyo3(signature = (text, name, base, runs, seed, set, jobs, shard, out, report, fail_fast, progress, lines))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sweep(
+    py: Python<'_>,
+    text: &str,
+    name: &str,
+    base: PathBuf,
+    runs: Option<i64>,
+    seed: Option<i64>,
+    set: Vec<String>,
+    jobs: usize,
+    shard: Option<(u64, u64)>,
+    out: Option<PathBuf>,
+    report: bool,
+    fail_fast: bool,
+    progress: bool,
+    lines: Option<Vec<String>>,
+) -> PyResult<NativeSweep> {
+    let plan = planned(py, text, name, &base, runs, seed, set, lines.as_deref())?;
+    let shard = match shard {
+        Some((k, n)) if k >= 1 && k <= n => Some(Shard { k, n }),
+        Some((k, n)) => {
+            return Err(PyValueError::new_err(format!(
+                "shard {k}/{n} is not K/N with 1 <= K <= N"
+            )));
+        }
+        None => None,
+    };
+    let (temp, root) = match out {
+        Some(out) => (None, out),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("canopy-sweep-")
+                .tempdir()
+                .map_err(|e| PyOSError::new_err(format!("cannot make a temporary folder: {e}")))?;
+            let root = temp.path().to_path_buf();
+            (Some(temp), root)
+        }
+    };
+    let opts = Options {
+        out: root,
+        jobs,
+        shard,
+        resume: false,
+        fail_fast,
+        report: report && temp.is_none(),
+        version: VERSION.into(),
+        chunk_runs: None,
+    };
+    let shown = Shown {
+        stop: AtomicBool::new(false),
+        total: AtomicU64::new(0),
+        done: AtomicU64::new(0),
+        finishing: AtomicBool::new(false),
+    };
+    // The sweep runs on a thread of its own while this one, between short
+    // waits without the GIL, lets Python see Ctrl-C.
+    let (tx, rx) = mpsc::channel();
+    // Behind a lock, so that the waits without the GIL may borrow it.
+    let rx = Mutex::new(rx);
+    let wait = |timeout: Option<Duration>| {
+        let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+        match timeout {
+            Some(t) => rx.recv_timeout(t),
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+        }
+    };
+    let result = std::thread::scope(|scope| -> PyResult<canopy_sweep::Done> {
+        let (plan, opts, shown) = (&plan, &opts, &shown);
+        scope.spawn(move || {
+            let _ = tx.send(canopy_sweep::run(plan, opts, shown));
+        });
+        let mut shown_at = Instant::now();
+        loop {
+            match py.detach(|| wait(Some(Duration::from_millis(100)))) {
+                Ok(result) => {
+                    if progress {
+                        let _ = shown.show(py, true);
+                    }
+                    return result.map_err(|e| sweep_failure(py, e));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if progress && shown_at.elapsed() >= Duration::from_millis(500) {
+                        shown_at = Instant::now();
+                        let _ = shown.show(py, false);
+                    }
+                    if let Err(interrupt) = py.check_signals() {
+                        shown.stop.store(true, Ordering::Relaxed);
+                        let _ = py.detach(|| wait(None));
+                        return Err(interrupt);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err("the sweep's thread stopped"));
+                }
+            }
+        }
+    });
+    let done = result?;
+    let months = plan
+        .points
+        .iter()
+        .map(|p| p.scenario.simulation.months)
+        .collect();
+    Ok(NativeSweep {
+        dir: done.dir,
+        _temp: temp,
+        seed: plan.seed,
+        sweep: plan.sweep,
+        months,
+    })
+}
+
+/// Merges the parts in `dir` (`part-K-of-N/`, as shards write them) into
+/// the sweep's files there (`canopy sweep merge`).
+#[pyfunction]
+#[pyo3(signature = (dir, report))]
+pub(crate) fn merge(py: Python<'_>, dir: PathBuf, report: bool) -> PyResult<NativeSweep> {
+    py.detach(|| -> Result<NativeSweep, SweepFailure> {
+        canopy_sweep::merge(&dir, VERSION, report)?;
+        let toml = dir.join(folder::SWEEP_TOML);
+        let text = fs::read_to_string(&toml)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", toml.display())))?;
+        let sweep = canopy_sweep::read(&toml.display().to_string(), &text)
+            .map_err(|e| SweepFailure::Refused(e.to_string()))?;
+        // Each point's months, as the parts keep them.
+        let mut months = Vec::new();
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path().join(folder::POINT_MONTHS);
+            if let Ok(text) = fs::read_to_string(&path) {
+                months = text
+                    .lines()
+                    .map(|l| l.trim().parse().unwrap_or(0))
+                    .collect();
+                break;
+            }
+        }
+        Ok(NativeSweep {
+            seed: sweep.seed.unwrap_or(0),
+            dir,
+            _temp: None,
+            sweep,
+            months,
+        })
+    })
+    .map_err(|e| sweep_failure(py, e))
+}
+
+/// A sweep back from what `NativeSweep.state` gave: its files in a
+/// temporary folder of its own.
+#[pyfunction]
+pub(crate) fn restore_sweep(
+    py: Python<'_>,
+    files: Files,
+    months: Vec<u32>,
+) -> PyResult<NativeSweep> {
+    py.detach(|| -> Result<NativeSweep, SweepFailure> {
+        let temp = tempfile::Builder::new().prefix("canopy-sweep-").tempdir()?;
+        let dir = temp.path().to_path_buf();
+        for (name, data) in &files {
+            // Names come from a folder's listing: a plain file name only.
+            if name.contains(['/', '\\']) || name == ".." || name == "." {
+                return Err(SweepFailure::Refused(format!(
+                    "{name:?} is not a file name"
+                )));
+            }
+            fs::write(dir.join(name), data)?;
+        }
+        let toml = dir.join(folder::SWEEP_TOML);
+        let text = fs::read_to_string(&toml)?;
+        let sweep = canopy_sweep::read(&toml.display().to_string(), &text)
+            .map_err(|e| SweepFailure::Refused(e.to_string()))?;
+        Ok(NativeSweep {
+            seed: sweep.seed.unwrap_or(0),
+            dir,
+            _temp: Some(temp),
+            sweep,
+            months,
+        })
+    })
+    .map_err(|e| sweep_failure(py, e))
+}
