@@ -2,7 +2,7 @@
 //! and cost, as the differences between the run and the same run without
 //! that deal.
 
-use crate::engine::RunError;
+use crate::failure::RunError;
 use crate::record::{MonthRecord, column};
 use crate::scenario::{ScenarioError, ValidScenario};
 

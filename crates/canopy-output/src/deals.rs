@@ -610,7 +610,7 @@ impl Observer for DealLog {
 
     fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
         let m = state.current_month();
-        for p in state.pairs.pairs().iter().filter(|p| p.active(m)) {
+        for p in state.pairs().pairs().iter().filter(|p| p.active(m)) {
             let f = self.row(
                 m,
                 Entity::Deal {
@@ -622,7 +622,7 @@ impl Observer for DealLog {
             f.pair_leaf += p.leaf;
             f.pair_usdc += p.usdc;
         }
-        for h in state.oak.holders() {
+        for h in state.oak().holders() {
             if h.distributed() && !h.redeemed {
                 self.row(
                     m,
@@ -634,7 +634,7 @@ impl Observer for DealLog {
                 .oak_held += h.held;
             }
         }
-        for r in state.oak.queue().iter() {
+        for r in state.oak().queue().iter() {
             self.row(
                 m,
                 Entity::Deal {

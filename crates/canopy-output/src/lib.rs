@@ -10,8 +10,11 @@ pub mod metrics;
 pub mod numbers;
 pub mod palette;
 pub mod report;
+pub mod scenario_source;
 pub mod scorecard_chart;
+pub mod summary;
 pub mod sweep_report;
+pub mod whole_run;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ use canopy_model::{MonthRecord, Scenario};
 
 use charts::Chart;
 pub use deals::{DEALS_CSV, DealLog};
+pub use summary::FinalSummary;
+pub use whole_run::{RunOptions, RunOutcome};
 
 /// The deal scorecard's file.
 pub const SCORECARD_CSV: &str = "scorecard.csv";

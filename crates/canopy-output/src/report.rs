@@ -14,6 +14,7 @@ use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
 use super::palette;
 use crate::numbers::{compact, thousands};
+use crate::summary::FinalSummary;
 pub use markup::Html;
 use markup::html;
 
@@ -257,31 +258,25 @@ fn kv_table(h: &mut Html, title: &str, rows: &[(Html, String)]) {
 
 fn summary(h: &mut Html, r: &Report<'_>) {
     h.push_raw("<section id=\"summary\">\n<h2>Final summary</h2>\n");
-    let Some(last) = r.records.last() else {
+    let Some(last) = FinalSummary::from_records(r.scenario, r.records) else {
         h.push_raw("<p class=\"lead\">No month was simulated, so there is nothing to summarise.</p>\n</section>\n");
         return;
     };
     h.push(html!("<p class=\"lead\">Where the system stands at the end of month {}.</p>\n<div class=\"kpis\">\n",
         last.month
     ));
-    let supply = r.scenario.oak.total_supply;
-    // The IRR is undefined once the redemption window closes: show the last defined one.
-    let last_irr = r
-        .records
-        .iter()
-        .rev()
-        .find_map(|x| x.irr.map(|v| (x.month, v)));
+    let supply = last.oak_total_supply;
     kpi(
         h,
         "TVL",
-        &money(last.tvl_total()),
+        &money(last.tvl_total),
         &format!("month {}", last.month),
     );
     kpi(
         h,
         "Cumulative revenue",
         &money(last.revenue_cumulative),
-        &format!("{} in the last month", money(last.revenue_total())),
+        &format!("{} in the last month", money(last.revenue_last_month)),
     );
     kpi(
         h,
@@ -316,9 +311,9 @@ fn summary(h: &mut Html, r: &Report<'_>) {
     kpi(
         h,
         "Last IRR",
-        &last_irr.map_or_else(|| "undefined".to_string(), |(_, v)| pct(v)),
-        &match last_irr {
-            Some((m, _)) if m != last.month => format!(
+        &last.last_irr.map_or_else(|| "undefined".to_string(), pct),
+        &match last.last_irr_month {
+            Some(m) if m != last.month => format!(
                 "month {m}; undefined since; threshold {}",
                 pct(last.irr_threshold_weighted)
             ),
@@ -335,22 +330,22 @@ fn summary(h: &mut Html, r: &Report<'_>) {
                     Html::text(&palette::css(palette::tvl(*k))),
                     Html::text(k.name())
                 ),
-                money(last.tvl[k.index()]),
+                money(last.tvl(*k)),
             )
         })
         .collect();
-    tvl.push((Html::text("total"), money(last.tvl_total())));
+    tvl.push((Html::text("total"), money(last.tvl_total)));
     kv_table(h, "TVL", &tvl);
     let mut rev: Vec<(Html, String)> = TvlKind::ALL
         .iter()
         .map(|k| {
             (
                 Html::text(&format!("{} (last month)", k.name())),
-                money(last.revenue[k.index()]),
+                money(last.revenue(*k)),
             )
         })
         .collect();
-    rev.push((Html::text("last month"), money(last.revenue_total())));
+    rev.push((Html::text("last month"), money(last.revenue_last_month)));
     rev.push((Html::text("cumulative"), money(last.revenue_cumulative)));
     kv_table(h, "Revenue", &rev);
     kv_table(
@@ -386,7 +381,8 @@ fn summary(h: &mut Html, r: &Report<'_>) {
             ),
             (
                 Html::text("last IRR"),
-                last.irr.map_or_else(|| "undefined".to_string(), pct),
+                last.irr_of_last_month()
+                    .map_or_else(|| "undefined".to_string(), pct),
             ),
             (
                 Html::text("weighted threshold"),

@@ -134,7 +134,7 @@ impl Observer for AllInMemory {
 
     fn month_end(&mut self, _r: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
         let m = state.current_month();
-        for p in state.pairs.pairs().iter().filter(|p| p.active(m)) {
+        for p in state.pairs().pairs().iter().filter(|p| p.active(m)) {
             let e = Entity::Deal {
                 index: p.deal,
                 twin: false,
@@ -143,7 +143,7 @@ impl Observer for AllInMemory {
             r.f[2] += p.leaf;
             r.f[3] += p.usdc;
         }
-        for h in state.oak.holders() {
+        for h in state.oak().holders() {
             if h.distributed() && !h.redeemed {
                 let e = Entity::Deal {
                     index: h.deal,
@@ -152,7 +152,7 @@ impl Observer for AllInMemory {
                 self.rows.entry((m, e)).or_default().f[5] += h.held;
             }
         }
-        for q in state.oak.queue().iter() {
+        for q in state.oak().queue().iter() {
             let e = Entity::Deal {
                 index: q.deal,
                 twin: false,
