@@ -722,18 +722,26 @@ fn terms(h: &mut Html) {
 }
 
 fn files(h: &mut Html) {
-    h.push_raw("<section id=\"files\">\n<h2>Files</h2>\n<div class=\"card\"><p>The output folder holds, besides this page:</p><ul>\
-        <li><code>metrics.csv</code> and <code>metrics.json</code>: one record per month, the columns of the table above at full precision.</li>\
-        <li><code>deals.csv</code>: per deal (and per organic twin, recurring contract and chain organic TVL) and month, columns ");
-    for (i, c) in deals::COLUMNS.iter().enumerate() {
-        if i > 0 {
-            h.push_raw(", ");
+    h.push_raw("<section id=\"files\">\n<h2>Files</h2>\n<div class=\"card\"><p>The output folder holds, besides this page:</p><ul>");
+    for f in crate::DATA_FILES {
+        h.push(html!(
+            "<li><code>{}</code>: {}",
+            Html::text(f.name),
+            Html::text(f.holds)
+        ));
+        if f.name == crate::DEALS_CSV {
+            h.push_raw(". Its columns: ");
+            for (i, c) in deals::COLUMNS.iter().enumerate() {
+                if i > 0 {
+                    h.push_raw(", ");
+                }
+                h.push(html!("<code>{}</code>", Html::text(c)));
+            }
         }
-        h.push(html!("<code>{}</code>", Html::text(c)));
+        h.push_raw(".</li>");
     }
     h.push_raw(
-        ". Summed over its rows, a month gives the totals of <code>metrics.csv</code>.</li>\
-        <li>Each chart as <code>.png</code> and <code>.svg</code>.</li></ul></div>\n</section>\n",
+        "<li>Each chart as <code>.png</code> and <code>.svg</code>.</li></ul></div>\n</section>\n",
     );
 }
 
@@ -785,6 +793,28 @@ mod tests {
                 deltas: Err(PAYLOAD.into()),
             }]),
         })
+    }
+
+    #[test]
+    fn the_files_section_names_every_file_a_run_writes() {
+        let page = hostile_page();
+        let files = &page[page
+            .find("<section id=\"files\">")
+            .expect("a Files section")..];
+        for name in crate::targets()
+            .iter()
+            .filter(|n| !n.ends_with(".png") && !n.ends_with(".svg") && *n != crate::REPORT_HTML)
+        {
+            assert!(
+                files.contains(&format!("<code>{name}</code>")),
+                "{name}: {files}"
+            );
+        }
+        assert!(files.contains("<code>scorecard.csv</code>"), "{files}");
+        assert!(
+            files.contains("<code>.png</code> and <code>.svg</code>"),
+            "{files}"
+        );
     }
 
     #[test]
