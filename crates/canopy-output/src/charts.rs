@@ -623,27 +623,11 @@ fn pairs_total(r: &MonthRecord) -> f64 {
 // ---------------------------------------------------------------- subtitles
 
 fn money(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a >= crate::numbers::HUGE {
-        return format!("{sign}${}", crate::numbers::scientific(a));
-    }
-    let (d, s) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "K")
-    } else {
-        (1.0, "")
-    };
-    format!("{sign}${:.2}{s}", a / d)
+    crate::numbers::money(v, crate::numbers::Style::Compact)
 }
 
 fn amount(v: f64) -> String {
-    money(v).replacen('$', "", 1)
+    crate::numbers::amount(v, crate::numbers::Style::Compact)
 }
 
 fn price_text(p: f64) -> String {

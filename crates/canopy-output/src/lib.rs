@@ -85,32 +85,18 @@ pub struct Run<'a> {
     pub scorecard: Option<&'a [DealScore]>,
 }
 
-/// `scorecard.csv`: one row per deal, its id, counterparty, first month and
-/// parts, the differences of [`scorecard::DELTAS`], and a note.
+/// `scorecard.csv`: one row per deal, in the columns of
+/// [`scorecard::COLUMNS`].
 pub fn scorecard_csv(rows: &[DealScore]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["deal_id", "counterparty", "start_month", "parts"];
-    header.extend(scorecard::DELTAS);
-    header.push("note");
-    w.write_record(&header)?;
+    w.write_record(scorecard::header())?;
     for r in rows {
-        let mut row = vec![
-            r.id.clone(),
-            r.counterparty.clone(),
-            r.start_month.to_string(),
-            r.parts.clone(),
-        ];
-        match &r.deltas {
-            Ok(d) => {
-                row.extend(d.iter().map(|x| metrics::cell(*x)));
-                row.push(String::new());
-            }
-            Err(why) => {
-                row.extend(std::iter::repeat_n(String::new(), scorecard::DELTAS.len()));
-                row.push(why.clone());
-            }
-        }
-        w.write_record(&row)?;
+        let row = scorecard::COLUMNS.iter().map(|c| match c.cell(r) {
+            scorecard::Cell::Text(text) => text.to_string(),
+            scorecard::Cell::Count(n) => n.to_string(),
+            scorecard::Cell::Amount(x) => metrics::cell(x),
+        });
+        w.write_record(row)?;
     }
     w.into_inner().map_err(|e| e.into_error())
 }

@@ -47,19 +47,7 @@ pub fn escape(text: &str) -> String {
 }
 
 fn money(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a >= crate::numbers::HUGE {
-        format!("{sign}${}", crate::numbers::scientific(a))
-    } else if a >= 1e9 {
-        format!("{sign}${:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}${:.2}M", a / 1e6)
-    } else if a >= 1e4 {
-        format!("{sign}${}", thousands(a, 0))
-    } else {
-        format!("{sign}${}", thousands(a, 2))
-    }
+    crate::numbers::money(v, crate::numbers::Style::Page)
 }
 
 fn pct(v: f64) -> String {

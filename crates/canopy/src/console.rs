@@ -113,17 +113,9 @@ fn deal_name(s: &Scenario, deal: usize) -> String {
     }
 }
 
-/// An amount of tokens or dollars: whole above 100, with two decimals
-/// above 1, and in short scientific form below (so that a small amount is
-/// never shown as 0).
+/// An amount of tokens or dollars, as console lines write one.
 fn amount(x: f64) -> String {
-    if x == 0.0 || x.abs() >= 100.0 {
-        thousands(x, 0)
-    } else if x.abs() >= 1.0 {
-        thousands(x, 2)
-    } else {
-        format!("{x:.2e}")
-    }
+    canopy_output::numbers::amount(x, canopy_output::numbers::Style::Line)
 }
 
 /// `x` as a percentage with two decimals.
