@@ -14,7 +14,7 @@ mod render;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use canopy_model::MonthRecord;
+use canopy_model::{MonthRecord, TvlKind};
 use plotters::style::RGBColor;
 
 use crate::numbers::thousands;
@@ -269,7 +269,6 @@ fn always(_: &MonthRecord) -> bool {
     true
 }
 
-const TVL_KINDS: [&str; 4] = ["protocol-locked", "contracted", "organic", "boosted"];
 const MILLIONS: f64 = 1e6;
 const BILLIONS: f64 = 1e9;
 const THOUSANDS: f64 = 1e3;
@@ -286,16 +285,16 @@ impl Chart {
             panels: &[panel(
                 axis("TVL", "USD", Range::FromZero).scaled(BILLIONS),
                 &[
-                    series(TVL_KINDS[0], palette::TVL[0], Style::Area, |r| {
+                    series(TvlKind::NAMES[0], palette::TVL[0], Style::Area, |r| {
                         Some(r.tvl[0])
                     }),
-                    series(TVL_KINDS[1], palette::TVL[1], Style::Area, |r| {
+                    series(TvlKind::NAMES[1], palette::TVL[1], Style::Area, |r| {
                         Some(r.tvl[1])
                     }),
-                    series(TVL_KINDS[2], palette::TVL[2], Style::Area, |r| {
+                    series(TvlKind::NAMES[2], palette::TVL[2], Style::Area, |r| {
                         Some(r.tvl[2])
                     }),
-                    series(TVL_KINDS[3], palette::TVL[3], Style::Area, |r| {
+                    series(TvlKind::NAMES[3], palette::TVL[3], Style::Area, |r| {
                         Some(r.tvl[3])
                     }),
                 ],
@@ -311,16 +310,16 @@ impl Chart {
                 axis("Monthly revenue", "USD", Range::FromZero).scaled(MILLIONS),
                 axis("Cumulative revenue", "USD", Range::FromZero).scaled(MILLIONS),
                 &[
-                    series(TVL_KINDS[0], palette::TVL[0], Style::Bars, |r| {
+                    series(TvlKind::NAMES[0], palette::TVL[0], Style::Bars, |r| {
                         Some(r.revenue[0])
                     }),
-                    series(TVL_KINDS[1], palette::TVL[1], Style::Bars, |r| {
+                    series(TvlKind::NAMES[1], palette::TVL[1], Style::Bars, |r| {
                         Some(r.revenue[1])
                     }),
-                    series(TVL_KINDS[2], palette::TVL[2], Style::Bars, |r| {
+                    series(TvlKind::NAMES[2], palette::TVL[2], Style::Bars, |r| {
                         Some(r.revenue[2])
                     }),
-                    series(TVL_KINDS[3], palette::TVL[3], Style::Bars, |r| {
+                    series(TvlKind::NAMES[3], palette::TVL[3], Style::Bars, |r| {
                         Some(r.revenue[3])
                     }),
                     series(
