@@ -4,11 +4,16 @@
 //! [`validate`] turns it into a [`ValidScenario`], the only thing the engine
 //! accepts.
 
+pub mod allowed;
 pub mod edit;
 pub mod load;
+mod overrides;
 pub mod params;
 pub mod schema;
+pub mod text;
+mod tree;
 pub mod validate;
+pub mod value;
 
 pub use edit::KeyPath;
 pub use load::{Override, parse_override};

@@ -10,11 +10,11 @@ use tracing::{info, warn};
 
 /// `text` (an id, a counterparty, a path: anything the user wrote) fit for
 /// one log line: its hidden characters escaped as the scenario's messages
-/// escape them ([`canopy_model::scenario::params::escaped`]: `\n`,
+/// escape them ([`canopy_model::scenario::text::escaped`]: `\n`,
 /// `\u{1b}`, `\0`, `\u{202e}`), so a name cannot forge or hide lines; other
 /// text, ordinary unicode included, is kept.
 pub fn escaped(text: &str) -> String {
-    canopy_model::scenario::params::escaped(text).into_owned()
+    canopy_model::scenario::text::escaped(text).into_owned()
 }
 
 /// Logs every event of a run, and a summary line at each month's end,
