@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use canopy_model::scenario::params::{DEAL_PARAMS, PARAMS};
 use canopy_model::{ValidScenario, Value, builtin};
-use canopy_sweep::source::{self, Request};
+use canopy_output::scenario_source::{self as source, Request};
 use pyo3::exceptions::{PyKeyError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};

@@ -10,9 +10,10 @@
 
 use std::ops::ControlFlow;
 
-use crate::engine::{Event, Observer, State};
+use crate::observer::{Event, Observer};
 use crate::record::MonthRecord;
 use crate::scenario::{PriceModel, Scenario};
+use crate::state::State;
 
 /// A redemption is critical when it pays out more than this share of
 /// AEGIS's value (before the month's payouts).

@@ -1,6 +1,6 @@
 //! Conservation checks run at the end of every month.
 
-use crate::engine::Failure;
+use crate::failure::Failure;
 
 /// Cumulative flows across the system boundary, for the conservation sums.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -9,21 +9,25 @@ pub mod aegis;
 pub mod builtin;
 pub mod critical;
 pub mod engine;
+pub mod failure;
 pub mod invariants;
 pub mod leaf_pairs;
 pub mod market;
 pub mod oak;
+pub mod observer;
 pub mod price;
 pub mod random;
 pub mod record;
 pub mod revenue;
 pub mod scenario;
 pub mod scorecard;
+pub mod state;
 pub mod tvl;
 
-pub use engine::{
-    Event, Failure, Observer, RunError, Silent, Simulation, State, run, run_observed, run_seeded,
-};
+pub use engine::{Simulation, run, run_observed, run_seeded};
+pub use failure::{Failure, RunError};
+pub use observer::{Event, Observer, Silent};
 pub use record::{COLUMNS, Column, ColumnType, MonthRecord, NAMES};
 pub use scenario::load::load;
 pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario, Value};
+pub use state::State;

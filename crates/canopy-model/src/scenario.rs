@@ -4,11 +4,16 @@
 //! [`validate`] turns it into a [`ValidScenario`], the only thing the engine
 //! accepts.
 
+pub mod allowed;
 pub mod edit;
 pub mod load;
+mod overrides;
 pub mod params;
 pub mod schema;
+pub mod text;
+mod tree;
 pub mod validate;
+pub mod value;
 
 pub use edit::KeyPath;
 pub use load::{Override, parse_override};
@@ -563,6 +568,16 @@ impl PairPart {
 pub type TableValues = Vec<(&'static params::Param, Value)>;
 
 impl Scenario {
+    /// Whether a random draw can change any number of a run: a market price
+    /// with volatility, market demand with noise, or a TVL market with
+    /// volatility. A scenario that is not random gives the same run
+    /// whatever its seed (and its draws are skipped).
+    pub fn is_random(&self) -> bool {
+        (self.leaf_price.model == PriceModel::Market && self.leaf_price.volatility > 0.0)
+            || (self.market.enabled() && self.market.demand_noise_usd > 0.0)
+            || (self.tvl.market.enabled && self.tvl.market.volatility > 0.0)
+    }
+
     /// Every parameter with its value, grouped by the table it is written in
     /// (`tvl.organic`), tables in file order: what `canopy show` and the
     /// report's scenario section print.

@@ -10,16 +10,21 @@
 
 pub mod figure;
 mod render;
+mod subtitles;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use canopy_model::MonthRecord;
+use canopy_model::{MonthRecord, TvlKind};
 use plotters::style::RGBColor;
 
-use crate::numbers::thousands;
 use crate::palette;
 pub use render::{DrawResult, figure_png, figure_svg, png, svg};
+use subtitles::{
+    aegis_balances_subtitle, aegis_composition_subtitle, aegis_shares, chain_tvl_subtitle,
+    leaf_pairs_subtitle, leaf_price_subtitle, oak_irr_subtitle, oak_redemptions_subtitle,
+    oak_status_subtitle, pairs_leaf_value, revenue_subtitle, tvl_subtitle,
+};
 
 /// Width of a chart, pixels.
 pub const WIDTH: u32 = 1600;
@@ -269,7 +274,6 @@ fn always(_: &MonthRecord) -> bool {
     true
 }
 
-const TVL_KINDS: [&str; 4] = ["protocol-locked", "contracted", "organic", "boosted"];
 const MILLIONS: f64 = 1e6;
 const BILLIONS: f64 = 1e9;
 const THOUSANDS: f64 = 1e3;
@@ -286,16 +290,16 @@ impl Chart {
             panels: &[panel(
                 axis("TVL", "USD", Range::FromZero).scaled(BILLIONS),
                 &[
-                    series(TVL_KINDS[0], palette::TVL[0], Style::Area, |r| {
+                    series(TvlKind::NAMES[0], palette::TVL[0], Style::Area, |r| {
                         Some(r.tvl[0])
                     }),
-                    series(TVL_KINDS[1], palette::TVL[1], Style::Area, |r| {
+                    series(TvlKind::NAMES[1], palette::TVL[1], Style::Area, |r| {
                         Some(r.tvl[1])
                     }),
-                    series(TVL_KINDS[2], palette::TVL[2], Style::Area, |r| {
+                    series(TvlKind::NAMES[2], palette::TVL[2], Style::Area, |r| {
                         Some(r.tvl[2])
                     }),
-                    series(TVL_KINDS[3], palette::TVL[3], Style::Area, |r| {
+                    series(TvlKind::NAMES[3], palette::TVL[3], Style::Area, |r| {
                         Some(r.tvl[3])
                     }),
                 ],
@@ -311,16 +315,16 @@ impl Chart {
                 axis("Monthly revenue", "USD", Range::FromZero).scaled(MILLIONS),
                 axis("Cumulative revenue", "USD", Range::FromZero).scaled(MILLIONS),
                 &[
-                    series(TVL_KINDS[0], palette::TVL[0], Style::Bars, |r| {
+                    series(TvlKind::NAMES[0], palette::TVL[0], Style::Bars, |r| {
                         Some(r.revenue[0])
                     }),
-                    series(TVL_KINDS[1], palette::TVL[1], Style::Bars, |r| {
+                    series(TvlKind::NAMES[1], palette::TVL[1], Style::Bars, |r| {
                         Some(r.revenue[1])
                     }),
-                    series(TVL_KINDS[2], palette::TVL[2], Style::Bars, |r| {
+                    series(TvlKind::NAMES[2], palette::TVL[2], Style::Bars, |r| {
                         Some(r.revenue[2])
                     }),
-                    series(TVL_KINDS[3], palette::TVL[3], Style::Bars, |r| {
+                    series(TvlKind::NAMES[3], palette::TVL[3], Style::Bars, |r| {
                         Some(r.revenue[3])
                     }),
                     series(
@@ -597,192 +601,6 @@ pub fn charts_for(records: &[MonthRecord]) -> Vec<Chart> {
         .filter(|c| c.applies_to(records))
         .copied()
         .collect()
-}
-
-// ---------------------------------------------------------------- values
-
-/// Shares of AEGIS value in LEAF and in USDC, in percent; both 0 for a
-/// worthless treasury.
-fn aegis_shares(r: &MonthRecord) -> (f64, f64) {
-    if r.aegis_value > 0.0 {
-        let leaf = ((r.aegis_value - r.aegis_usdc) / r.aegis_value).clamp(0.0, 1.0);
-        (leaf * 100.0, (1.0 - leaf) * 100.0)
-    } else {
-        (0.0, 0.0)
-    }
-}
-
-fn pairs_leaf_value(r: &MonthRecord) -> f64 {
-    (r.pairs_leaf * r.leaf_price).max(0.0)
-}
-
-fn pairs_total(r: &MonthRecord) -> f64 {
-    pairs_leaf_value(r) + r.pairs_usdc.max(0.0)
-}
-
-// ---------------------------------------------------------------- subtitles
-
-fn money(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a >= crate::numbers::HUGE {
-        return format!("{sign}${}", crate::numbers::scientific(a));
-    }
-    let (d, s) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "K")
-    } else {
-        (1.0, "")
-    };
-    format!("{sign}${:.2}{s}", a / d)
-}
-
-fn amount(v: f64) -> String {
-    money(v).replacen('$', "", 1)
-}
-
-fn price_text(p: f64) -> String {
-    if p.abs() >= 100.0 {
-        thousands(p, 2)
-    } else {
-        thousands(p, 4)
-    }
-}
-
-fn tvl_subtitle(recs: &[MonthRecord]) -> String {
-    format!(
-        "Total value locked by kind, stacked; {} in month {}",
-        money(recs.last().map_or(0.0, |r| r.tvl_total())),
-        recs.last().map_or(0, |r| r.month)
-    )
-}
-
-fn revenue_subtitle(recs: &[MonthRecord]) -> String {
-    format!(
-        "Monthly revenue by kind (bars) and cumulative revenue (line); {} in total",
-        money(recs.last().map_or(0.0, |r| r.revenue_cumulative))
-    )
-}
-
-fn aegis_balances_subtitle(recs: &[MonthRecord]) -> String {
-    match recs.last() {
-        Some(r) => format!(
-            "The treasury's balances; month {}: {} LEAF and {} USDC, worth {}",
-            r.month,
-            amount(r.aegis_leaf),
-            amount(r.aegis_usdc),
-            money(r.aegis_value)
-        ),
-        None => String::new(),
-    }
-}
-
-fn aegis_composition_subtitle(recs: &[MonthRecord]) -> String {
-    match recs.last() {
-        Some(r) => {
-            let (leaf, usdc) = aegis_shares(r);
-            format!(
-                "Share of AEGIS value in USDC and in LEAF; month {}: {:.1} % USDC, {:.1} % LEAF",
-                r.month, usdc, leaf
-            )
-        }
-        None => String::new(),
-    }
-}
-
-fn leaf_price_subtitle(recs: &[MonthRecord]) -> String {
-    let (min, max) = recs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), r| {
-            (a.min(r.leaf_price), b.max(r.leaf_price))
-        });
-    if (max - min).abs() <= 1e-12 * max.abs() {
-        format!("USD per LEAF; constant at ${}", price_text(max))
-    } else {
-        format!(
-            "USD per LEAF; from ${} to ${} (low ${}, high ${})",
-            price_text(recs.first().map_or(0.0, |r| r.leaf_price)),
-            price_text(recs.last().map_or(0.0, |r| r.leaf_price)),
-            price_text(min),
-            price_text(max)
-        )
-    }
-}
-
-fn leaf_pairs_subtitle(recs: &[MonthRecord]) -> String {
-    match recs.last() {
-        Some(r) => format!(
-            "Liquidity of the active pairs (stacked) and how many are active; month {}: {} {} holding {}",
-            r.month,
-            r.pairs_active,
-            if r.pairs_active == 1 { "pair" } else { "pairs" },
-            money(pairs_total(r))
-        ),
-        None => String::new(),
-    }
-}
-
-fn oak_status_subtitle(recs: &[MonthRecord]) -> String {
-    match recs.last() {
-        Some(r) => format!(
-            "OAK given out and redeemed; month {}: {} distributed, {} redeemed, {} per OAK",
-            r.month,
-            amount(r.oak_distributed),
-            amount(r.oak_redeemed),
-            money(r.value_per_oak)
-        ),
-        None => String::new(),
-    }
-}
-
-fn oak_redemptions_subtitle(recs: &[MonthRecord]) -> String {
-    let months_with = recs.iter().filter(|r| r.oak_redeemed_month > 0.0).count();
-    let usdc: f64 = recs.iter().map(|r| r.redemption_usdc_out).sum();
-    let leaf: f64 = recs.iter().map(|r| r.redemption_leaf_out).sum();
-    let waiting = match recs.last().and_then(|r| r.oak_queued) {
-        Some(q) if q > 0.0 => format!("; {} OAK still queued at the end", amount(q)),
-        _ => String::new(),
-    };
-    if months_with == 0 {
-        format!("No OAK was redeemed in this run{waiting}")
-    } else if usdc == 0.0 && leaf == 0.0 {
-        format!(
-            "OAK redeemed each month, in {}; AEGIS paid nothing for it{waiting}",
-            crate::numbers::count(months_with, "month", "months")
-        )
-    } else {
-        format!(
-            "OAK redeemed each month and what AEGIS paid for it: {} USDC and {} LEAF over {}{waiting}",
-            amount(usdc),
-            amount(leaf),
-            crate::numbers::count(months_with, "month", "months")
-        )
-    }
-}
-
-fn oak_irr_subtitle(recs: &[MonthRecord]) -> String {
-    if recs.iter().all(|r| r.irr.is_none()) {
-        "The IRR is undefined in every month of this run".to_string()
-    } else {
-        "Annual return of holding OAK rather than redeeming; holders redeem when it falls below their threshold".to_string()
-    }
-}
-
-fn chain_tvl_subtitle(recs: &[MonthRecord]) -> String {
-    match recs.iter().rev().find(|r| r.chain_tvl.is_some()) {
-        Some(r) => format!(
-            "The chain's TVL, Canopy's TVL and its share of the chain; month {}: chain {}, share {:.1} %",
-            r.month,
-            money(r.chain_tvl.unwrap_or(0.0)),
-            r.market_share.unwrap_or(0.0) * 100.0
-        ),
-        None => "The chain TVL model is off".to_string(),
-    }
 }
 
 /// `work` done on every item, on as many threads as there are cores

@@ -47,24 +47,60 @@ use crate::atomic::{self, write_atomic};
 /// The name of the file, in the output folder.
 pub const DEALS_CSV: &str = "deals.csv";
 
-/// The columns of `deals.csv`.
-pub const COLUMNS: [&str; 15] = [
-    "month",
-    "entity",
-    "source",
-    "deal_id",
-    "tvl_kind",
-    "tvl",
-    "revenue",
-    "pair_leaf",
-    "pair_usdc",
-    "oak_distributed",
-    "oak_held",
-    "oak_redeemed",
-    "payout_usdc",
-    "payout_leaf",
-    "oak_queued",
+/// What a column of `deals.csv` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellType {
+    /// A whole number (the month).
+    Count,
+    /// Text (a name, a kind); empty where it does not apply.
+    Text,
+    /// An amount of USD or tokens; empty where it does not apply.
+    Amount,
+}
+
+/// One column of `deals.csv`: its name and what it holds.
+#[derive(Clone, Copy, Debug)]
+pub struct DealColumn {
+    /// Its name, as the header writes it.
+    pub name: &'static str,
+    /// What it holds.
+    pub ty: CellType,
+}
+
+const fn column(name: &'static str, ty: CellType) -> DealColumn {
+    DealColumn { name, ty }
+}
+
+/// The columns of `deals.csv` with their types, in order: what a front end
+/// reads to type the table.
+pub const DEAL_COLUMNS: [DealColumn; 15] = [
+    column("month", CellType::Count),
+    column("entity", CellType::Text),
+    column("source", CellType::Text),
+    column("deal_id", CellType::Text),
+    column("tvl_kind", CellType::Text),
+    column("tvl", CellType::Amount),
+    column("revenue", CellType::Amount),
+    column("pair_leaf", CellType::Amount),
+    column("pair_usdc", CellType::Amount),
+    column("oak_distributed", CellType::Amount),
+    column("oak_held", CellType::Amount),
+    column("oak_redeemed", CellType::Amount),
+    column("payout_usdc", CellType::Amount),
+    column("payout_leaf", CellType::Amount),
+    column("oak_queued", CellType::Amount),
 ];
+
+/// The names of [`DEAL_COLUMNS`]: `deals.csv`'s header.
+pub const COLUMNS: [&str; DEAL_COLUMNS.len()] = {
+    let mut names = [""; DEAL_COLUMNS.len()];
+    let mut i = 0;
+    while i < DEAL_COLUMNS.len() {
+        names[i] = DEAL_COLUMNS[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// What a row is about; the derived order is the order of the rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -610,7 +646,7 @@ impl Observer for DealLog {
 
     fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
         let m = state.current_month();
-        for p in state.pairs.pairs().iter().filter(|p| p.active(m)) {
+        for p in state.pairs().pairs().iter().filter(|p| p.active(m)) {
             let f = self.row(
                 m,
                 Entity::Deal {
@@ -622,7 +658,7 @@ impl Observer for DealLog {
             f.pair_leaf += p.leaf;
             f.pair_usdc += p.usdc;
         }
-        for h in state.oak.holders() {
+        for h in state.oak().holders() {
             if h.distributed() && !h.redeemed {
                 self.row(
                     m,
@@ -634,7 +670,7 @@ impl Observer for DealLog {
                 .oak_held += h.held;
             }
         }
-        for r in state.oak.queue().iter() {
+        for r in state.oak().queue().iter() {
             self.row(
                 m,
                 Entity::Deal {

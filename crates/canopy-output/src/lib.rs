@@ -10,8 +10,11 @@ pub mod metrics;
 pub mod numbers;
 pub mod palette;
 pub mod report;
+pub mod scenario_source;
 pub mod scorecard_chart;
+pub mod summary;
 pub mod sweep_report;
+pub mod whole_run;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -21,9 +24,50 @@ use canopy_model::{MonthRecord, Scenario};
 
 use charts::Chart;
 pub use deals::{DEALS_CSV, DealLog};
+pub use summary::FinalSummary;
+pub use whole_run::{RunOptions, RunOutcome};
 
+/// `metrics.csv`: the run's months.
+pub const METRICS_CSV: &str = "metrics.csv";
+/// `metrics.json`: the same months as JSON.
+pub const METRICS_JSON: &str = "metrics.json";
 /// The deal scorecard's file.
 pub const SCORECARD_CSV: &str = "scorecard.csv";
+/// The run's page.
+pub const REPORT_HTML: &str = "report.html";
+
+/// A data file a run writes, with what it holds (as the report's Files
+/// section says it).
+#[derive(Clone, Copy, Debug)]
+pub struct DataFile {
+    /// Its name in the output folder.
+    pub name: &'static str,
+    /// What it holds, in a sentence.
+    pub holds: &'static str,
+}
+
+/// The data files of a run, in the order the report lists them; besides
+/// them a run writes each chart (PNG and SVG, [`Chart::ALL`] and the
+/// scorecard's) and [`REPORT_HTML`]. [`write`], [`targets`] and the
+/// report read this list.
+pub const DATA_FILES: [DataFile; 4] = [
+    DataFile {
+        name: METRICS_CSV,
+        holds: "one record per month, the columns of the table above at full precision",
+    },
+    DataFile {
+        name: METRICS_JSON,
+        holds: "the same records as JSON",
+    },
+    DataFile {
+        name: DEALS_CSV,
+        holds: "per deal (and per organic twin, recurring contract and chain organic TVL) and month; summed over its rows, a month gives the totals of metrics.csv",
+    },
+    DataFile {
+        name: SCORECARD_CSV,
+        holds: "per deal, what it brought and cost: the run minus the same run without the deal (written unless the scorecard is turned off or the run stopped)",
+    },
+];
 
 /// A finished (or stopped) run, as the artifacts see it.
 pub struct Run<'a> {
@@ -41,32 +85,18 @@ pub struct Run<'a> {
     pub scorecard: Option<&'a [DealScore]>,
 }
 
-/// `scorecard.csv`: one row per deal, its id, counterparty, first month and
-/// parts, the differences of [`scorecard::DELTAS`], and a note.
+/// `scorecard.csv`: one row per deal, in the columns of
+/// [`scorecard::COLUMNS`].
 pub fn scorecard_csv(rows: &[DealScore]) -> io::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["deal_id", "counterparty", "start_month", "parts"];
-    header.extend(scorecard::DELTAS);
-    header.push("note");
-    w.write_record(&header)?;
+    w.write_record(scorecard::header())?;
     for r in rows {
-        let mut row = vec![
-            r.id.clone(),
-            r.counterparty.clone(),
-            r.start_month.to_string(),
-            r.parts.clone(),
-        ];
-        match &r.deltas {
-            Ok(d) => {
-                row.extend(d.iter().map(|x| metrics::cell(*x)));
-                row.push(String::new());
-            }
-            Err(why) => {
-                row.extend(std::iter::repeat_n(String::new(), scorecard::DELTAS.len()));
-                row.push(why.clone());
-            }
-        }
-        w.write_record(&row)?;
+        let row = scorecard::COLUMNS.iter().map(|c| match c.cell(r) {
+            scorecard::Cell::Text(text) => text.to_string(),
+            scorecard::Cell::Count(n) => n.to_string(),
+            scorecard::Cell::Amount(x) => metrics::cell(x),
+        });
+        w.write_record(row)?;
     }
     w.into_inner().map_err(|e| e.into_error())
 }
@@ -89,8 +119,8 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     let deals = run.deals.staged()?;
     let deals_path = out.join(DEALS_CSV);
     let mut files: Vec<(PathBuf, &[u8])> = vec![
-        (out.join("metrics.csv"), &metrics_csv),
-        (out.join("metrics.json"), metrics_json.as_bytes()),
+        (out.join(METRICS_CSV), &metrics_csv),
+        (out.join(METRICS_JSON), metrics_json.as_bytes()),
     ];
     let mut written = Vec::new();
     match &deals {
@@ -114,7 +144,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
         remove.push(out.join(format!("{}.svg", c.stem)));
     }
     if !with_charts {
-        remove.push(out.join("report.html"));
+        remove.push(out.join(REPORT_HTML));
     }
 
     let svgs = render_all(&wanted, run.records)?;
@@ -170,7 +200,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
         files.push((out.join(format!("{}.png", scorecard_chart::STEM)), png));
     }
     if let Some(page) = &page {
-        files.push((out.join("report.html"), page.as_bytes()));
+        files.push((out.join(REPORT_HTML), page.as_bytes()));
     }
     atomic::replace_all(&files, &written, &remove)?;
     run.deals.set_placed();
@@ -211,16 +241,14 @@ pub fn report_page(run: &Run<'_>) -> io::Result<String> {
 /// run draws depends on its records, and a run without charts removes them,
 /// so before a run all of these must be free to replace.
 pub fn targets() -> Vec<String> {
-    let mut names: Vec<String> = ["metrics.csv", "metrics.json", DEALS_CSV, SCORECARD_CSV]
-        .map(String::from)
-        .into();
+    let mut names: Vec<String> = DATA_FILES.iter().map(|f| f.name.to_string()).collect();
     for c in Chart::ALL {
         names.push(format!("{}.png", c.stem));
         names.push(format!("{}.svg", c.stem));
     }
     names.push(format!("{}.png", scorecard_chart::STEM));
     names.push(format!("{}.svg", scorecard_chart::STEM));
-    names.push("report.html".into());
+    names.push(REPORT_HTML.into());
     names
 }
 

@@ -79,6 +79,56 @@ pub fn compact(x: f64) -> String {
     }
 }
 
+/// How [`amount`] and [`money`] write an amount: one style per use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// A page's figures: billions and millions with two decimals
+    /// (`$1.23B`, `$4.56M`), whole amounts from 10,000 (`$12,345`), cents
+    /// below (`$12.34`).
+    Page,
+    /// A chart's subtitle, short: two decimals and a suffix (`$1.23T`,
+    /// `$4.56B`, `$7.89M`, `$1.50K`, `$12.34`).
+    Compact,
+    /// A console line: whole from 100 (`12,345`), two decimals from 1
+    /// (`12.34`), short scientific below (`1.23e-4`), so that a small
+    /// amount never shows as 0.
+    Line,
+}
+
+/// An amount of money or tokens, written in `style`, without a unit.
+pub fn amount(v: f64, style: Style) -> String {
+    let a = v.abs();
+    let sign = if v < 0.0 { "-" } else { "" };
+    let text = match style {
+        _ if a >= HUGE && style != Style::Line => scientific(a),
+        Style::Page if a >= 1e9 => format!("{:.2}B", a / 1e9),
+        Style::Page if a >= 1e6 => format!("{:.2}M", a / 1e6),
+        Style::Page if a >= 1e4 => thousands(a, 0),
+        Style::Page => thousands(a, 2),
+        Style::Compact => {
+            let (d, s) = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")]
+                .into_iter()
+                .find(|(d, _)| a >= *d)
+                .unwrap_or((1.0, ""));
+            format!("{:.2}{s}", a / d)
+        }
+        Style::Line if a == 0.0 || a >= 100.0 => thousands(a, 0),
+        Style::Line if a >= 1.0 => thousands(a, 2),
+        Style::Line => format!("{a:.2e}"),
+    };
+    format!("{sign}{text}")
+}
+
+/// An amount of US dollars, written in `style`: [`amount`] after a `$`
+/// (and the sign before it: `-$1.23M`).
+pub fn money(v: f64, style: Style) -> String {
+    let text = amount(v, style);
+    match text.strip_prefix('-') {
+        Some(rest) => format!("-${rest}"),
+        None => format!("${text}"),
+    }
+}
+
 /// `n` and the noun, singular for one: `1 month`, `3 months`.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
@@ -87,6 +137,23 @@ pub fn count(n: usize, singular: &str, plural: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_written_one_way_per_use() {
+        assert_eq!(money(1.234e9, Style::Page), "$1.23B");
+        assert_eq!(money(-4.5e6, Style::Page), "-$4.50M");
+        assert_eq!(money(12_345.6, Style::Page), "$12,346");
+        assert_eq!(money(12.345, Style::Page), "$12.35");
+        assert_eq!(money(2e15, Style::Page), "$2e15");
+        assert_eq!(money(1.5e12, Style::Compact), "$1.50T");
+        assert_eq!(money(-1500.0, Style::Compact), "-$1.50K");
+        assert_eq!(money(12.0, Style::Compact), "$12.00");
+        assert_eq!(amount(12_345.6, Style::Line), "12,346");
+        assert_eq!(amount(-5.0, Style::Line), "-5.00");
+        assert_eq!(amount(0.000123, Style::Line), "1.23e-4");
+        assert_eq!(amount(0.0, Style::Line), "0");
+        assert_eq!(amount(-2e16, Style::Line), "-2e16");
+    }
 
     #[test]
     fn compact_is_plain_for_ordinary_numbers_and_short_for_extremes() {

@@ -23,6 +23,8 @@ pub const LEAF: RGBColor = RGBColor(0x7B, 0x4F, 0xB8);
 pub const USDC: RGBColor = RGBColor(0x27, 0x75, 0xCA);
 /// Totals drawn over their parts (AEGIS value, cumulative revenue).
 pub const TOTAL: RGBColor = RGBColor(0x1F, 0x1F, 0x24);
+/// AEGIS's value (the colour of the first TVL kind).
+pub const AEGIS_VALUE: RGBColor = TVL[0];
 /// Cumulative revenue.
 pub const CUMULATIVE: RGBColor = RGBColor(0xC2, 0x3B, 0x4E);
 /// OAK distributed.
@@ -77,7 +79,7 @@ pub fn metric(name: &str) -> RGBColor {
         "oak_distributed" => OAK,
         "oak_unredeemed" => UNREDEEMED,
         "value_per_oak" => OAK,
-        "aegis_value" => TVL[0],
+        "aegis_value" => AEGIS_VALUE,
         _ => TVL[1],
     }
 }

@@ -14,6 +14,7 @@ use super::charts::Chart;
 use super::deals::{self, DealLog, DealTotals};
 use super::palette;
 use crate::numbers::{compact, thousands};
+use crate::summary::FinalSummary;
 pub use markup::Html;
 use markup::html;
 
@@ -46,19 +47,7 @@ pub fn escape(text: &str) -> String {
 }
 
 fn money(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a >= crate::numbers::HUGE {
-        format!("{sign}${}", crate::numbers::scientific(a))
-    } else if a >= 1e9 {
-        format!("{sign}${:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}${:.2}M", a / 1e6)
-    } else if a >= 1e4 {
-        format!("{sign}${}", thousands(a, 0))
-    } else {
-        format!("{sign}${}", thousands(a, 2))
-    }
+    crate::numbers::money(v, crate::numbers::Style::Page)
 }
 
 fn pct(v: f64) -> String {
@@ -257,31 +246,25 @@ fn kv_table(h: &mut Html, title: &str, rows: &[(Html, String)]) {
 
 fn summary(h: &mut Html, r: &Report<'_>) {
     h.push_raw("<section id=\"summary\">\n<h2>Final summary</h2>\n");
-    let Some(last) = r.records.last() else {
+    let Some(last) = FinalSummary::from_records(r.scenario, r.records) else {
         h.push_raw("<p class=\"lead\">No month was simulated, so there is nothing to summarise.</p>\n</section>\n");
         return;
     };
     h.push(html!("<p class=\"lead\">Where the system stands at the end of month {}.</p>\n<div class=\"kpis\">\n",
         last.month
     ));
-    let supply = r.scenario.oak.total_supply;
-    // The IRR is undefined once the redemption window closes: show the last defined one.
-    let last_irr = r
-        .records
-        .iter()
-        .rev()
-        .find_map(|x| x.irr.map(|v| (x.month, v)));
+    let supply = last.oak_total_supply;
     kpi(
         h,
         "TVL",
-        &money(last.tvl_total()),
+        &money(last.tvl_total),
         &format!("month {}", last.month),
     );
     kpi(
         h,
         "Cumulative revenue",
         &money(last.revenue_cumulative),
-        &format!("{} in the last month", money(last.revenue_total())),
+        &format!("{} in the last month", money(last.revenue_last_month)),
     );
     kpi(
         h,
@@ -316,9 +299,9 @@ fn summary(h: &mut Html, r: &Report<'_>) {
     kpi(
         h,
         "Last IRR",
-        &last_irr.map_or_else(|| "undefined".to_string(), |(_, v)| pct(v)),
-        &match last_irr {
-            Some((m, _)) if m != last.month => format!(
+        &last.last_irr.map_or_else(|| "undefined".to_string(), pct),
+        &match last.last_irr_month {
+            Some(m) if m != last.month => format!(
                 "month {m}; undefined since; threshold {}",
                 pct(last.irr_threshold_weighted)
             ),
@@ -335,22 +318,22 @@ fn summary(h: &mut Html, r: &Report<'_>) {
                     Html::text(&palette::css(palette::tvl(*k))),
                     Html::text(k.name())
                 ),
-                money(last.tvl[k.index()]),
+                money(last.tvl(*k)),
             )
         })
         .collect();
-    tvl.push((Html::text("total"), money(last.tvl_total())));
+    tvl.push((Html::text("total"), money(last.tvl_total)));
     kv_table(h, "TVL", &tvl);
     let mut rev: Vec<(Html, String)> = TvlKind::ALL
         .iter()
         .map(|k| {
             (
                 Html::text(&format!("{} (last month)", k.name())),
-                money(last.revenue[k.index()]),
+                money(last.revenue(*k)),
             )
         })
         .collect();
-    rev.push((Html::text("last month"), money(last.revenue_total())));
+    rev.push((Html::text("last month"), money(last.revenue_last_month)));
     rev.push((Html::text("cumulative"), money(last.revenue_cumulative)));
     kv_table(h, "Revenue", &rev);
     kv_table(
@@ -386,7 +369,8 @@ fn summary(h: &mut Html, r: &Report<'_>) {
             ),
             (
                 Html::text("last IRR"),
-                last.irr.map_or_else(|| "undefined".to_string(), pct),
+                last.irr_of_last_month()
+                    .map_or_else(|| "undefined".to_string(), pct),
             ),
             (
                 Html::text("weighted threshold"),
@@ -726,18 +710,26 @@ fn terms(h: &mut Html) {
 }
 
 fn files(h: &mut Html) {
-    h.push_raw("<section id=\"files\">\n<h2>Files</h2>\n<div class=\"card\"><p>The output folder holds, besides this page:</p><ul>\
-        <li><code>metrics.csv</code> and <code>metrics.json</code>: one record per month, the columns of the table above at full precision.</li>\
-        <li><code>deals.csv</code>: per deal (and per organic twin, recurring contract and chain organic TVL) and month, columns ");
-    for (i, c) in deals::COLUMNS.iter().enumerate() {
-        if i > 0 {
-            h.push_raw(", ");
+    h.push_raw("<section id=\"files\">\n<h2>Files</h2>\n<div class=\"card\"><p>The output folder holds, besides this page:</p><ul>");
+    for f in crate::DATA_FILES {
+        h.push(html!(
+            "<li><code>{}</code>: {}",
+            Html::text(f.name),
+            Html::text(f.holds)
+        ));
+        if f.name == crate::DEALS_CSV {
+            h.push_raw(". Its columns: ");
+            for (i, c) in deals::COLUMNS.iter().enumerate() {
+                if i > 0 {
+                    h.push_raw(", ");
+                }
+                h.push(html!("<code>{}</code>", Html::text(c)));
+            }
         }
-        h.push(html!("<code>{}</code>", Html::text(c)));
+        h.push_raw(".</li>");
     }
     h.push_raw(
-        ". Summed over its rows, a month gives the totals of <code>metrics.csv</code>.</li>\
-        <li>Each chart as <code>.png</code> and <code>.svg</code>.</li></ul></div>\n</section>\n",
+        "<li>Each chart as <code>.png</code> and <code>.svg</code>.</li></ul></div>\n</section>\n",
     );
 }
 
@@ -789,6 +781,28 @@ mod tests {
                 deltas: Err(PAYLOAD.into()),
             }]),
         })
+    }
+
+    #[test]
+    fn the_files_section_names_every_file_a_run_writes() {
+        let page = hostile_page();
+        let files = &page[page
+            .find("<section id=\"files\">")
+            .expect("a Files section")..];
+        for name in crate::targets()
+            .iter()
+            .filter(|n| !n.ends_with(".png") && !n.ends_with(".svg") && *n != crate::REPORT_HTML)
+        {
+            assert!(
+                files.contains(&format!("<code>{name}</code>")),
+                "{name}: {files}"
+            );
+        }
+        assert!(files.contains("<code>scorecard.csv</code>"), "{files}");
+        assert!(
+            files.contains("<code>.png</code> and <code>.svg</code>"),
+            "{files}"
+        );
     }
 
     #[test]

@@ -61,8 +61,8 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
             },
         ],
     };
-    let revenue = palette::metric("revenue_cumulative");
-    let value = palette::metric("aegis_value");
+    let revenue = palette::CUMULATIVE;
+    let value = palette::AEGIS_VALUE;
     Some(Figure {
         title: TITLE.to_string(),
         subtitle: "Each deal's effect: this run minus the same run without the deal".to_string(),

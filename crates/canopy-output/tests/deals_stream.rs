@@ -13,7 +13,7 @@ use canopy_model::{
     run_observed,
 };
 use canopy_output::DealLog;
-use canopy_output::deals::{COLUMNS, Entity};
+use canopy_output::deals::{COLUMNS, CellType, DEAL_COLUMNS, Entity};
 
 /// The `stress` scenario (market price and flows, chain TVL) with `n` more
 /// deals of every shape, starting through the run.
@@ -134,7 +134,7 @@ impl Observer for AllInMemory {
 
     fn month_end(&mut self, _r: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
         let m = state.current_month();
-        for p in state.pairs.pairs().iter().filter(|p| p.active(m)) {
+        for p in state.pairs().pairs().iter().filter(|p| p.active(m)) {
             let e = Entity::Deal {
                 index: p.deal,
                 twin: false,
@@ -143,7 +143,7 @@ impl Observer for AllInMemory {
             r.f[2] += p.leaf;
             r.f[3] += p.usdc;
         }
-        for h in state.oak.holders() {
+        for h in state.oak().holders() {
             if h.distributed() && !h.redeemed {
                 let e = Entity::Deal {
                     index: h.deal,
@@ -152,7 +152,7 @@ impl Observer for AllInMemory {
                 self.rows.entry((m, e)).or_default().f[5] += h.held;
             }
         }
-        for q in state.oak.queue().iter() {
+        for q in state.oak().queue().iter() {
             let e = Entity::Deal {
                 index: q.deal,
                 twin: false,
@@ -232,6 +232,35 @@ fn streamed_deals_csv_is_the_all_in_memory_file_with_redemption_controls() {
             "deal[11].oak.irr_threshold_end=0.9",
         ],
     ));
+}
+
+#[test]
+fn every_cell_of_deals_csv_is_of_its_declared_type() {
+    let s = many_deals_with(12, &["oak.max_redemption_per_month=0.05"]);
+    let mut log = DealLog::new(&s);
+    run_observed(&s, &mut log).unwrap();
+    let bytes = log.csv().expect("in memory").to_vec();
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, COLUMNS);
+    let mut rows = 0;
+    for row in reader.records() {
+        let row = row.unwrap();
+        rows += 1;
+        for (c, cell) in DEAL_COLUMNS.iter().zip(row.iter()) {
+            match c.ty {
+                CellType::Count => assert!(cell.parse::<u32>().is_ok(), "{}: {cell:?}", c.name),
+                CellType::Amount => assert!(
+                    cell.is_empty() || cell.parse::<f64>().is_ok_and(f64::is_finite),
+                    "{}: {cell:?}",
+                    c.name
+                ),
+                // Any text is text: ids are the user's.
+                CellType::Text => {}
+            }
+        }
+    }
+    assert!(rows > 100, "{rows} rows");
 }
 
 fn streams_as_in_memory(s: &ValidScenario) {

@@ -70,13 +70,10 @@ pub fn run_answer(s: &ValidScenario, runs: u64) -> Json {
     Json::Object(o)
 }
 
-/// Whether runs of `s` with different seeds can differ: a market price
-/// with volatility, demand noise, or a chain TVL with volatility.
+/// Whether runs of `s` with different seeds can differ (the model's
+/// [`canopy_model::Scenario::is_random`]).
 pub fn is_random(s: &ValidScenario) -> bool {
-    (s.leaf_price.model == canopy_model::scenario::PriceModel::Market
-        && s.leaf_price.volatility > 0.0)
-        || s.market.demand_noise_usd > 0.0
-        || (s.tvl.market.enabled && s.tvl.market.volatility > 0.0)
+    s.is_random()
 }
 
 /// The records as metrics.json has them: objects keyed by metrics.csv's
@@ -125,10 +122,7 @@ pub fn summary_json(s: &ValidScenario, records: &[MonthRecord]) -> Json {
 
 /// scorecard.csv's header, in order (JSON objects have none).
 pub fn scorecard_columns() -> Vec<&'static str> {
-    let mut names = vec!["deal_id", "counterparty", "start_month", "parts"];
-    names.extend(scorecard::DELTAS);
-    names.push("note");
-    names
+    scorecard::header().to_vec()
 }
 
 /// The rows of scorecard.csv, keyed by its header: numbers as numbers,

@@ -33,7 +33,6 @@ pub mod resolved;
 pub mod runner;
 pub mod sample;
 pub mod seeds;
-pub mod source;
 pub mod summary;
 
 pub use axis::AxisSpec;

@@ -210,8 +210,8 @@ impl Default for RunArgs {
 
 impl ScenarioArgs {
     /// The scenario and its overrides, as the scenario loader takes them.
-    pub fn request(&self) -> canopy_sweep::source::Request {
-        canopy_sweep::source::Request {
+    pub fn request(&self) -> canopy_output::scenario_source::Request {
+        canopy_output::scenario_source::Request {
             scenario: self.scenario.clone(),
             months: self.months.clone(),
             set: self.set.clone(),

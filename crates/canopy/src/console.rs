@@ -6,6 +6,7 @@ use std::fmt::Write;
 use canopy_model::critical::{Critical, Kind, LOW_USDC_SHARE};
 use canopy_model::scorecard::DealScore;
 use canopy_model::{MonthRecord, Scenario, TvlKind};
+use canopy_output::FinalSummary;
 use canopy_output::numbers::thousands;
 
 use crate::events::escaped;
@@ -50,55 +51,53 @@ fn section(out: &mut String, title: &str, rows: &[(&str, String)]) {
     }
 }
 
-/// The final summary of a run (of its last record, and the last IRR defined).
-pub fn final_summary(name: &str, records: &[MonthRecord]) -> String {
-    let Some(r) = records.last() else {
+/// The final summary of a run, under the scenario's name.
+pub fn final_summary(name: &str, summary: Option<&FinalSummary>) -> String {
+    let Some(f) = summary else {
         return format!("Final summary: {name}: no month was simulated\n");
     };
-    let last_irr = records
-        .iter()
-        .rev()
-        .find_map(|r| r.irr.map(|v| (r.month, v)));
     let mut out = String::new();
-    let _ = writeln!(out, "Final summary: {name}, month {}", r.month);
+    let _ = writeln!(out, "Final summary: {name}, month {}", f.month);
     let mut tvl: Vec<(&str, String)> = TvlKind::ALL
         .iter()
-        .map(|k| (k.name(), thousands(r.tvl[k.index()], 0)))
+        .map(|k| (k.name(), thousands(f.tvl(*k), 0)))
         .collect();
-    tvl.push(("total", thousands(r.tvl_total(), 0)));
+    tvl.push(("total", thousands(f.tvl_total, 0)));
     section(&mut out, "TVL (USD)", &tvl);
     section(
         &mut out,
         "Revenue (USD)",
         &[
-            ("last month", thousands(r.revenue_total(), 0)),
-            ("cumulative", thousands(r.revenue_cumulative, 0)),
+            ("last month", thousands(f.revenue_last_month, 0)),
+            ("cumulative", thousands(f.revenue_cumulative, 0)),
         ],
     );
     section(
         &mut out,
         "AEGIS",
         &[
-            ("LEAF", thousands(r.aegis_leaf, 0)),
-            ("USDC", thousands(r.aegis_usdc, 0)),
-            ("LEAF price (USD)", thousands(r.leaf_price, 4)),
-            ("value (USD)", thousands(r.aegis_value, 0)),
+            ("LEAF", thousands(f.aegis_leaf, 0)),
+            ("USDC", thousands(f.aegis_usdc, 0)),
+            ("LEAF price (USD)", thousands(f.leaf_price, 4)),
+            ("value (USD)", thousands(f.aegis_value, 0)),
         ],
     );
     section(
         &mut out,
         "OAK",
         &[
-            ("distributed", thousands(r.oak_distributed, 0)),
-            ("redeemed", thousands(r.oak_redeemed, 0)),
-            ("unredeemed", thousands(r.oak_unredeemed, 0)),
-            ("value per OAK (USD)", thousands(r.value_per_oak, 2)),
+            ("distributed", thousands(f.oak_distributed, 0)),
+            ("redeemed", thousands(f.oak_redeemed, 0)),
+            ("unredeemed", thousands(f.oak_unredeemed, 0)),
+            ("value per OAK (USD)", thousands(f.value_per_oak, 2)),
             (
                 "last IRR",
-                match last_irr {
-                    Some((m, v)) if m == r.month => format!("{} %", thousands(v * 100.0, 2)),
-                    Some((m, v)) => format!("{} % (month {m})", thousands(v * 100.0, 2)),
-                    None => "undefined".to_string(),
+                match (f.last_irr, f.last_irr_month) {
+                    (Some(v), Some(m)) if m != f.month => {
+                        format!("{} % (month {m})", thousands(v * 100.0, 2))
+                    }
+                    (Some(v), _) => format!("{} %", thousands(v * 100.0, 2)),
+                    (None, _) => "undefined".to_string(),
                 },
             ),
         ],
@@ -114,17 +113,9 @@ fn deal_name(s: &Scenario, deal: usize) -> String {
     }
 }
 
-/// An amount of tokens or dollars: whole above 100, with two decimals
-/// above 1, and in short scientific form below (so that a small amount is
-/// never shown as 0).
+/// An amount of tokens or dollars, as console lines write one.
 fn amount(x: f64) -> String {
-    if x == 0.0 || x.abs() >= 100.0 {
-        thousands(x, 0)
-    } else if x.abs() >= 1.0 {
-        thousands(x, 2)
-    } else {
-        format!("{x:.2e}")
-    }
+    canopy_output::numbers::amount(x, canopy_output::numbers::Style::Line)
 }
 
 /// `x` as a percentage with two decimals.
@@ -239,19 +230,28 @@ mod tests {
 
     #[test]
     fn the_final_summary_shows_the_last_defined_irr() {
+        let s = canopy_model::load(
+            "default",
+            canopy_model::builtin::text("default").unwrap(),
+            &[],
+        )
+        .unwrap();
         let month = |m: u32, irr: Option<f64>| MonthRecord {
             month: m,
             irr,
             aegis_value: 1.1e9,
             ..Default::default()
         };
-        let text = final_summary("x", &[month(1, Some(0.1234)), month(2, None)]);
+        let summary = |records: &[MonthRecord]| {
+            final_summary("x", FinalSummary::from_records(&s, records).as_ref())
+        };
+        let text = summary(&[month(1, Some(0.1234)), month(2, None)]);
         assert!(text.contains("Final summary: x, month 2"), "{text}");
         assert!(text.contains("12.34 % (month 1)"), "{text}");
         assert!(text.contains("1,100,000,000"), "{text}");
-        assert!(final_summary("x", &[month(1, Some(0.5))]).contains("50.00 %\n"));
-        assert!(final_summary("x", &[month(1, None)]).contains("undefined"));
-        assert!(final_summary("x", &[]).contains("no month"));
+        assert!(summary(&[month(1, Some(0.5))]).contains("50.00 %\n"));
+        assert!(summary(&[month(1, None)]).contains("undefined"));
+        assert!(summary(&[]).contains("no month"));
     }
 
     #[test]

@@ -9,27 +9,12 @@ use canopy_output::numbers::compact as n;
 use tracing::{info, warn};
 
 /// `text` (an id, a counterparty, a path: anything the user wrote) fit for
-/// one log line: control characters, line and paragraph separators and the
-/// invisible bidirectional marks are escaped as Rust writes them (`\n`,
-/// `\u{1b}`, `\0`, `\u{202e}`), so a name cannot forge or hide lines;
-/// other text, ordinary unicode included, is kept.
+/// one log line: its hidden characters escaped as the scenario's messages
+/// escape them ([`canopy_model::scenario::text::escaped`]: `\n`,
+/// `\u{1b}`, `\0`, `\u{202e}`), so a name cannot forge or hide lines; other
+/// text, ordinary unicode included, is kept.
 pub fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let hidden = matches!(
-            c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
-        ) || ('\u{202a}'..='\u{202e}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c);
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else if hidden {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    canopy_model::scenario::text::escaped(text).into_owned()
 }
 
 /// Logs every event of a run, and a summary line at each month's end,
@@ -243,5 +228,18 @@ mod tests {
         assert_eq!(escaped("\u{1b}[31m\0"), "\\u{1b}[31m\\0");
         assert_eq!(escaped("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(escaped("r\rt\t"), "r\\rt\\t");
+    }
+
+    #[test]
+    fn escaped_shows_zero_width_and_tag_characters() {
+        assert_eq!(escaped("a\u{200b}b"), "a\\u{200b}b");
+        assert_eq!(escaped("a\u{180e}b"), "a\\u{180e}b");
+        assert_eq!(
+            escaped("\u{e0000}x\u{e0041}\u{e007f}"),
+            "\\u{e0000}x\\u{e0041}\\u{e007f}"
+        );
+        assert_eq!(escaped("\u{2060}\u{feff}"), "\\u{2060}\\u{feff}");
+        // Just outside the tag block, a character is itself.
+        assert_eq!(escaped("\u{e0080}"), "\u{e0080}");
     }
 }

@@ -13,12 +13,11 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Mutex, OnceLock};
-use std::time::Instant;
 
 use canopy_model::critical::Watch;
-use canopy_model::scorecard;
-use canopy_model::{Observer, ValidScenario, builtin, run_observed};
+use canopy_model::{Observer, ValidScenario, builtin};
 use canopy_output::numbers::count;
+use canopy_output::whole_run::{self, RunOptions};
 use clap::Parser;
 use tracing::{error, info};
 
@@ -80,7 +79,7 @@ fn arguments_refused(e: &clap::Error) -> ExitCode {
 }
 
 fn load(args: &ScenarioArgs) -> Result<ValidScenario, ExitCode> {
-    canopy_sweep::source::resolve(&args.request()).map_err(|e| {
+    canopy_output::scenario_source::resolve(&args.request()).map_err(|e| {
         complain(&format!("error: {e}"));
         ExitCode::from(BAD_INPUT)
     })
@@ -120,75 +119,51 @@ fn run(args: &RunArgs) -> ExitCode {
     if !args.quiet {
         say(&console::month_header());
     }
-    let mut observer = (
-        deals,
-        (
-            events::LogEvents {
-                scenario: &scenario,
-            },
-            MonthRows {
-                scenario: &scenario,
-                watch: Watch::new(&scenario),
-                print: !args.quiet,
-            },
-        ),
-    );
+    let mut log_events = events::LogEvents {
+        scenario: &scenario,
+    };
+    let mut rows = MonthRows {
+        scenario: &scenario,
+        watch: Watch::new(&scenario),
+        print: !args.quiet,
+    };
+    let mut observer = (&mut log_events, &mut rows);
     // The whole process logs to the run's log, the signal handler's thread
     // too, so that the log says how the run ended.
     let _ = tracing::subscriber::set_global_default(subscriber);
-    let (outcome, elapsed) = {
-        info!(
-            "canopy {}: scenario {} ({}, seed {}, price model {:?})",
-            env!("CARGO_PKG_VERSION"),
-            events::escaped(&args.scenario),
-            count(scenario.simulation.months as usize, "month", "months"),
-            scenario.simulation.seed,
-            scenario.leaf_price.model
-        );
-        let on = scenario.compat.enabled();
-        info!(
-            "compat switches on: {}",
-            if on.is_empty() {
-                "none".into()
-            } else {
-                on.join(", ")
-            }
-        );
-        let started = Instant::now();
-        let outcome = run_observed(&scenario, &mut observer);
-        let elapsed = started.elapsed();
-        match &outcome {
-            Ok(records) => info!(
-                "run finished: {} in {:?}",
-                count(records.len(), "month", "months"),
-                elapsed
-            ),
-            Err(e) => error!("run stopped: {e}"),
+    info!(
+        "canopy {}: scenario {} ({}, seed {}, price model {:?})",
+        env!("CARGO_PKG_VERSION"),
+        events::escaped(&args.scenario),
+        count(scenario.simulation.months as usize, "month", "months"),
+        scenario.simulation.seed,
+        scenario.leaf_price.model
+    );
+    let on = scenario.compat.enabled();
+    info!(
+        "compat switches on: {}",
+        if on.is_empty() {
+            "none".into()
+        } else {
+            on.join(", ")
         }
-        (outcome, elapsed)
-    };
-
-    let (records, failure) = match outcome {
-        Ok(records) => (records, None),
-        Err(e) => {
-            let records = e.records.clone();
-            (records, Some(e))
-        }
-    };
-    let critical = observer.1.1.watch.counts();
-    info!("{}", console::critical_summary(&critical));
-    // The scorecard compares whole runs: a run that stopped has none.
-    let scores =
-        (!args.no_scorecard && failure.is_none()).then(|| scorecard::card(&scenario, &records));
-    let run = canopy_output::Run {
-        name: &args.scenario,
+    );
+    let outcome = whole_run::run(RunOptions {
         scenario: &scenario,
-        records: &records,
-        deals: &observer.0,
-        stopped: failure.as_ref().map(ToString::to_string),
-        scorecard: scores.as_deref(),
-    };
-    if let Err(e) = canopy_output::write(&args.out, &run, !args.no_charts) {
+        scorecard: !args.no_scorecard,
+        deals,
+        observer: Some(&mut observer),
+    });
+    match &outcome.failure {
+        None => info!(
+            "run finished: {} in {:?}",
+            count(outcome.records.len(), "month", "months"),
+            outcome.elapsed
+        ),
+        Some(e) => error!("run stopped: {e}"),
+    }
+    info!("{}", console::critical_summary(&outcome.critical));
+    if let Err(e) = outcome.write(&args.out, &args.scenario, &scenario, !args.no_charts) {
         let message = format!(
             "cannot write results to {}: {}",
             events::escaped(&args.out.display().to_string()),
@@ -205,10 +180,10 @@ fn run(args: &RunArgs) -> ExitCode {
     let log_error = log.check().err();
     say(&console::final_summary(
         &events::escaped(&args.scenario),
-        &records,
+        outcome.summary.as_ref(),
     ));
-    say(&console::critical_summary(&critical));
-    if let Some(rows) = &scores {
+    say(&console::critical_summary(&outcome.critical));
+    if let Some(rows) = &outcome.scorecard {
         let card = console::scorecard_summary(rows);
         if !card.is_empty() {
             say(&card);
@@ -220,8 +195,8 @@ fn run(args: &RunArgs) -> ExitCode {
     }
     say(&format!(
         "Results in {folder} ({} simulated in {:.1?}){}",
-        count(records.len(), "month", "months"),
-        elapsed,
+        count(outcome.records.len(), "month", "months"),
+        outcome.elapsed,
         if log_error.is_none() {
             format!(
                 "; log in {}",
@@ -232,14 +207,8 @@ fn run(args: &RunArgs) -> ExitCode {
         }
     ));
     let mut code = ExitCode::SUCCESS;
-    if let Some(e) = failure {
-        complain(&format!(
-            "error: the run stopped in month {}: {} ({}); the {} before it were written",
-            e.month,
-            e.quantity(),
-            e.detail(),
-            count(e.records.len(), "month", "months")
-        ));
+    if let Some(stopped) = outcome.stopped() {
+        complain(&format!("error: {stopped}"));
         code = ExitCode::from(FAILURE);
     }
     if let Some(e) = log_error {

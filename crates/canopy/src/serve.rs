@@ -16,7 +16,7 @@ pub fn main(args: &ServeArgs) -> ExitCode {
         set: Vec::new(),
     }
     .request();
-    let scenario = match canopy_sweep::source::resolve(&request) {
+    let scenario = match canopy_output::scenario_source::resolve(&request) {
         Ok(s) => s,
         Err(e) => {
             complain(&format!("error: {e}"));

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{SweepArgs, SweepCommand};
 use crate::{BAD_INPUT, FAILURE, complain, interrupt, say};
-use canopy_sweep::source::{self, load_for_sweep, scenario_path};
+use canopy_output::scenario_source::{self as source, load_for_sweep, scenario_path};
 
 /// Test hook: runs per chunk (many small chunks, to test order, resuming
 /// and shards on small sweeps). Unset: the size the sweep calls for.

@@ -1,6 +1,7 @@
 //! Where scenarios come from: a built-in name or a file, loaded with the
-//! overrides of `--months` and `--set`. The command line and the Python
-//! package share it, so that both report the same problems in the same words.
+//! overrides of `--months` and `--set`. Every front end (the command line,
+//! sweeps, the web app, the Python package) loads through it, so that all
+//! report the same problems in the same words.
 
 use std::path::Path;
 

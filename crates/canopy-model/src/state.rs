@@ -1,0 +1,435 @@
+//! The whole model between two months ([`State`]) and the step from one
+//! month to the next, in the seed's order.
+
+use std::sync::Arc;
+
+use crate::activity::DealSpan;
+use crate::aegis::Aegis;
+use crate::failure::Failure;
+use crate::invariants::{self, Balances, Ledger};
+use crate::leaf_pairs::LeafPairs;
+use crate::market;
+use crate::oak::{Oak, Outcome};
+use crate::observer::{Event, Observer};
+use crate::price::Price;
+use crate::random::ShockStream;
+use crate::record::MonthRecord;
+use crate::revenue::{self, RateAdjustments};
+use crate::scenario::{Scenario, TvlKind, ValidScenario};
+use crate::tvl::TvlBook;
+
+/// The scenario a state reads: borrowed by the one-call runs (no copy),
+/// shared by a [`Simulation`] (which must own what it reads).
+#[derive(Clone, Debug)]
+pub(crate) enum ScenarioRef<'s> {
+    Borrowed(&'s ValidScenario),
+    Shared(Arc<ValidScenario>),
+}
+
+impl ScenarioRef<'_> {
+    pub(crate) fn valid(&self) -> &ValidScenario {
+        match self {
+            ScenarioRef::Borrowed(s) => s,
+            ScenarioRef::Shared(s) => s,
+        }
+    }
+
+    pub(crate) fn scenario(&self) -> &Scenario {
+        self.valid().scenario()
+    }
+}
+
+/// `active_deals` of every month of `s` (index: the month): each deal is
+/// active from its start to a month known in advance, since its OAK is
+/// distributed in a month known in advance.
+fn active_deals_by_month(s: &Scenario, oak: &Oak) -> Vec<u32> {
+    let months = s.simulation.months;
+    let mut distributed_in: Vec<Option<u32>> = vec![None; s.deals.len()];
+    for h in oak.holders() {
+        distributed_in[h.deal] = oak.distribution_month(h).filter(|&d| d <= months);
+    }
+    // +1 from each deal's first active month, -1 after its last.
+    let mut change = vec![0i64; months as usize + 2];
+    for (d, distributed) in s.deals.iter().zip(distributed_in) {
+        if let Some((first, last)) = DealSpan::of(d).active_months(distributed, months) {
+            change[first as usize] += 1;
+            change[last as usize + 1] -= 1;
+        }
+    }
+    let mut active = 0;
+    change
+        .iter()
+        .map(|c| {
+            active += c;
+            active as u32
+        })
+        .collect()
+}
+
+/// The whole model between two months.
+#[derive(Clone, Debug)]
+pub struct State<'s> {
+    scenario: ScenarioRef<'s>,
+    tvl: TvlBook,
+    pairs: LeafPairs,
+    aegis: Aegis,
+    oak: Oak,
+    ledger: Ledger,
+    price: Price,
+    rates: RateAdjustments,
+    shocks: ShockStream,
+    /// `active_deals` by month.
+    active_deals: Vec<u32>,
+    /// (start month, deal) of every deal, in order of start.
+    deal_starts: Vec<(u32, usize)>,
+    /// The first of `deal_starts` not yet told.
+    next_start: usize,
+    /// Whether market flows are on.
+    market_flows: bool,
+    /// OAK allocated to deals (fixed for the run).
+    oak_allocated: f64,
+    month: u32,
+    revenue_cumulative: f64,
+}
+
+impl<'s> State<'s> {
+    pub(crate) fn new(scenario: ScenarioRef<'s>) -> Self {
+        let seed = scenario.scenario().simulation.seed;
+        State::seeded(scenario, seed)
+    }
+
+    /// The state before month 1, its random draws seeded with `seed`.
+    pub(crate) fn seeded(scenario: ScenarioRef<'s>, seed: u64) -> Self {
+        let s = scenario.scenario();
+        let oak = Oak::new(s);
+        let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
+        let active_deals = active_deals_by_month(s, &oak);
+        let mut deal_starts: Vec<(u32, usize)> = s
+            .deals
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.start_month, i))
+            .collect();
+        // By month; deals of the same month stay in deal order.
+        deal_starts.sort_by_key(|&(start, _)| start);
+        State {
+            tvl: TvlBook::with_twins(s, scenario.valid().twin_tables()),
+            pairs: LeafPairs::new(s),
+            aegis: Aegis {
+                leaf: s.aegis.initial_leaf,
+                usdc: s.aegis.initial_usdc,
+            },
+            oak,
+            ledger: Ledger::default(),
+            price: Price::new(&s.leaf_price),
+            rates: RateAdjustments::new(s),
+            shocks: ShockStream::new(seed, s.is_random()),
+            active_deals,
+            deal_starts,
+            next_start: 0,
+            market_flows: s.market.enabled(),
+            oak_allocated,
+            month: 0,
+            revenue_cumulative: 0.0,
+            scenario,
+        }
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        self.scenario.scenario()
+    }
+
+    /// The last month simulated (0 before the first).
+    pub fn current_month(&self) -> u32 {
+        self.month
+    }
+
+    /// TVL contributions.
+    pub fn tvl(&self) -> &TvlBook {
+        &self.tvl
+    }
+
+    /// The pairs.
+    pub fn pairs(&self) -> &LeafPairs {
+        &self.pairs
+    }
+
+    /// The treasury.
+    pub fn aegis(&self) -> &Aegis {
+        &self.aegis
+    }
+
+    /// OAK.
+    pub fn oak(&self) -> &Oak {
+        &self.oak
+    }
+
+    /// Cumulative flows across the boundary.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The treasury, to break an invariant on purpose in a test.
+    #[cfg(test)]
+    pub(crate) fn aegis_mut(&mut self) -> &mut Aegis {
+        &mut self.aegis
+    }
+
+    /// Simulates month `m` and writes its record into `record`; an error
+    /// names the quantity that failed.
+    pub(crate) fn step<O: Observer + ?Sized>(
+        &mut self,
+        m: u32,
+        obs: &mut O,
+        wants_contributions: bool,
+        record: &mut MonthRecord,
+    ) -> Result<(), Failure> {
+        let s = self.scenario.scenario();
+        self.month = m;
+        let z = self.shocks.next_month();
+
+        // 1. The month's recurring contract; TVL by kind.
+        if let Some(amount) = self.tvl.add_recurring(m) {
+            obs.event(m, &Event::RecurringContract { amount });
+        }
+        let month_tvl = self.tvl.step(m);
+        let mut tvl = month_tvl.tvl;
+        let chain = self.tvl.chain_step(m, z.z3, tvl.iter().sum());
+        if let Some(c) = &chain {
+            tvl[TvlKind::Organic.index()] += c.organic;
+        }
+
+        // 2. The active deals.
+        let active_deals = self.active_deals[m as usize];
+        while let Some(&(start, deal)) = self.deal_starts.get(self.next_start) {
+            if start > m {
+                break;
+            }
+            self.next_start += 1;
+            obs.event(m, &Event::DealStarts { deal });
+        }
+
+        // 3. The pairs' liquidity, at last month's price.
+        let liquidity = self.pairs.usd_liquidity(m, self.price_before());
+
+        // 4. The month's LEAF price.
+        let pm = self.price.step(z.z1);
+        let p = pm.price;
+        obs.event(
+            m,
+            &Event::Price {
+                price: p,
+                impact: pm.impact,
+                liquidity,
+            },
+        );
+
+        // Revenue is needed by step 6, so it is computed here.
+        let mult = self.rates.multipliers(m, p);
+        let mut rev = revenue::adjust(&month_tvl.base_revenue, &mult);
+        if wants_contributions {
+            for c in self.tvl.contributions().filter(|c| c.active(m)) {
+                let (amount, base_revenue) = self.tvl.month_of(&c, m);
+                obs.contribution(m, &c, amount, base_revenue * mult[c.kind.index()]);
+            }
+        }
+        if let Some(c) = &chain {
+            rev[TvlKind::Organic.index()] += revenue::chain_organic(c.organic, s, &mult);
+        }
+        let revenue_total: f64 = rev.iter().sum();
+
+        // 5. Rebalance the pairs against AEGIS.
+        let rb = self.pairs.rebalance(m, p, &mut self.aegis);
+        if rb.needed > 0.0 {
+            obs.event(
+                m,
+                &Event::LeafSold {
+                    leaf: rb.sold,
+                    needed: rb.needed,
+                    price: p,
+                },
+            );
+        }
+        if rb.offered > 0.0 {
+            obs.event(
+                m,
+                &Event::LeafBought {
+                    leaf: rb.bought,
+                    offered: rb.offered,
+                    price: p,
+                },
+            );
+        }
+
+        // 6. AEGIS takes its share of revenue; expired pairs leave.
+        let revenue_in = s.aegis.revenue_share * revenue_total;
+        self.aegis.receive(revenue_in);
+        self.ledger.revenue_in += revenue_in;
+        if revenue_in > 0.0 {
+            obs.event(m, &Event::RevenueIn { usdc: revenue_in });
+        }
+        let (withdrawn_leaf, withdrawn_usdc) = self.pairs.expire(m, |x| {
+            obs.event(
+                m,
+                &Event::PairWithdrawn {
+                    deal: x.deal,
+                    leaf: x.leaf,
+                    usdc: x.usdc,
+                },
+            )
+        });
+        self.ledger.withdrawn_leaf += withdrawn_leaf;
+        self.ledger.withdrawn_usdc += withdrawn_usdc;
+
+        // 7. OAK: distributions, then IRR and redemptions; then the market.
+        self.oak.distribute(m, |h| {
+            obs.event(
+                m,
+                &Event::OakDistributed {
+                    deal: h.deal,
+                    amount: h.amount,
+                },
+            )
+        });
+        // The IRR once, before any payout of the month.
+        let value_before = self.aegis.value(p);
+        let irr = self.oak.irr(m, value_before, revenue_in);
+        let value_per_oak_before = self.oak.value_per_oak(value_before);
+        let (mut redeemed, mut usdc_out, mut leaf_out) = (0.0, 0.0, 0.0);
+        self.oak
+            .redeem(m, irr, &mut self.aegis, |outcome| match *outcome {
+                Outcome::Paid(r) => {
+                    redeemed += r.amount;
+                    usdc_out += r.usdc;
+                    leaf_out += r.leaf;
+                    obs.event(
+                        m,
+                        &Event::Redemption {
+                            deal: r.deal,
+                            amount: r.amount,
+                            irr,
+                            threshold: r.threshold,
+                            usdc: r.usdc,
+                            leaf: r.leaf,
+                            queued_since: r.queued_since,
+                            aegis_value: value_before,
+                        },
+                    )
+                }
+                Outcome::Queued(q) => obs.event(
+                    m,
+                    &Event::RedemptionQueued {
+                        deal: q.deal,
+                        amount: q.amount,
+                        requested: q.requested,
+                        irr,
+                        threshold: q.threshold,
+                    },
+                ),
+            });
+        self.ledger.paid_usdc += usdc_out;
+        self.ledger.paid_leaf += leaf_out;
+        let market_flow = self.market_flows.then(|| {
+            let wanted = market::flow(&s.market, m, z.z2, leaf_out, p);
+            let fill = self.pairs.trade(m, p, wanted);
+            self.price.record_flow(fill.executed, fill.depth);
+            self.ledger.market_leaf_in += fill.leaf_in;
+            self.ledger.market_usdc_in += fill.usdc_in;
+            obs.event(
+                m,
+                &Event::MarketFlow {
+                    wanted,
+                    executed: fill.executed,
+                    depth: fill.depth,
+                },
+            );
+            fill.executed
+        });
+
+        // 8. The month's record.
+        self.revenue_cumulative += revenue_total;
+        let pairs = self.pairs.totals(m);
+        let aegis_value = self.aegis.value(p);
+        *record = MonthRecord {
+            month: m,
+            leaf_price: p,
+            tvl,
+            revenue: rev,
+            revenue_cumulative: self.revenue_cumulative,
+            aegis_leaf: self.aegis.leaf,
+            aegis_usdc: self.aegis.usdc,
+            pairs_active: pairs.count,
+            pairs_leaf: pairs.leaf,
+            pairs_usdc: pairs.usdc,
+            oak_distributed: self.oak.distributed,
+            oak_redeemed: self.oak.redeemed,
+            oak_unredeemed: self.oak.unredeemed(),
+            value_per_oak: self.oak.value_per_oak(aegis_value),
+            irr: irr.recorded(),
+            aegis_value,
+            pairs_value: pairs.leaf * p + pairs.usdc,
+            aegis_leaf_sold: rb.sold - rb.bought,
+            aegis_revenue_in: revenue_in,
+            oak_redeemed_month: redeemed,
+            redemption_usdc_out: usdc_out,
+            redemption_leaf_out: leaf_out,
+            pairs_withdrawn_leaf: withdrawn_leaf,
+            pairs_withdrawn_usdc: withdrawn_usdc,
+            irr_threshold_weighted: self.oak.threshold_weighted(m),
+            active_deals,
+            market_flow_usd: market_flow,
+            price_impact: self.price.is_market().then_some(pm.impact),
+            chain_tvl: chain.map(|c| c.chain_tvl),
+            market_share: chain.map(|c| c.market_share),
+            oak_queued: s.oak.rate_limited().then(|| self.oak.queued()),
+        };
+        // Value per OAK just before and just after the month's payouts
+        // (AEGIS is not touched between them and the record).
+        let redemption_value_per_oak =
+            (redeemed > 0.0 && !s.compat.redemptions_without_payout && self.oak.unredeemed() > 0.0)
+                .then_some((value_per_oak_before, record.value_per_oak));
+        self.check(m, record, redemption_value_per_oak)
+    }
+
+    /// The price of the month before (the initial price before month 1).
+    fn price_before(&self) -> f64 {
+        self.price.current()
+    }
+
+    fn check(
+        &self,
+        m: u32,
+        record: &MonthRecord,
+        redemption_value_per_oak: Option<(f64, f64)>,
+    ) -> Result<(), Failure> {
+        if let Some(column) = record.first_non_finite() {
+            return Err(Failure::NonFinite { column });
+        }
+        let s = self.scenario.scenario();
+        let held = self.pairs.held(m);
+        let balances = Balances {
+            aegis_leaf: self.aegis.leaf,
+            aegis_usdc: self.aegis.usdc,
+            pairs_leaf: held.leaf,
+            pairs_usdc: held.usdc,
+            pairs_min: held.min,
+            initial_aegis_leaf: s.aegis.initial_leaf,
+            initial_aegis_usdc: s.aegis.initial_usdc,
+            initial_pairs_leaf: held.initial_leaf,
+            initial_pairs_usdc: held.initial_usdc,
+            oak_distributed: self.oak.distributed,
+            oak_allocated: self.oak_allocated,
+            oak_supply: s.oak.total_supply,
+            oak_redeemed: self.oak.redeemed,
+            oak_redeemed_month: record.oak_redeemed_month,
+            oak_month_limit: self.oak.month_limit(),
+            oak_queued: self.oak.queued(),
+            redemption_value_per_oak,
+        };
+        match invariants::check(&balances, &self.ledger, !s.compat.pair_purchase_mints_usdc) {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    }
+}
