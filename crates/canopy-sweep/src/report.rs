@@ -300,7 +300,8 @@ pub fn write(
         tornado,
         failures: failures(dir)?,
     };
-    canopy_output::sweep_report::write(dir, &report).map(|_| ())
+    let stems = canopy_output::sweep_report::write(dir, &report)?;
+    crate::folder::record_charts(dir, &stems)
 }
 
 /// The first rows of `failures.csv`, and how many there are.
