@@ -13,7 +13,7 @@
 use canopy_model::record::column;
 use canopy_model::{Column, MonthRecord, ValidScenario};
 
-use crate::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use crate::defaults::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
 use crate::seeds::run_seed;
 use crate::summary::Outcome;
 
@@ -51,18 +51,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     })
 }
 
-/// The column name of quantile `q`: `p` then `q` in percent with up to 10
-/// significant digits and no trailing zeros (0.05 → `p5`, 0.025 → `p2.5`,
-/// 0.999 → `p99.9`, 1/3 → `p33.33333333`).
-pub fn quantile_name(q: f64) -> String {
-    let percent = q * 100.0;
-    // Rounded to 10 significant digits, then written in the shortest form
-    // that reads back as that number (which has at most 10 digits).
-    let rounded: f64 = format!("{percent:.9e}")
-        .parse()
-        .expect("a formatted f64 reads back");
-    format!("p{rounded}")
-}
+pub use crate::defaults::quantile_name;
 
 /// The summary of some values: how many, their mean and quantiles.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::columns::{Numbers, status_column};
 use crate::parquet_io;
-use crate::runner::Shard;
+use crate::shard::Shard;
 
 /// The runs a file should hold: those of `shard` whose index within the
 /// shard is in `within`, with `runs` runs per point.

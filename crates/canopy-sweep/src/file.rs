@@ -18,28 +18,9 @@ use crate::axis::{self, AxisSpec};
 use crate::error::{Problem, SweepError};
 use crate::sample::Distribution;
 
-/// The key of the axis whose values are whole scenarios.
-pub const SCENARIO_AXIS: &str = "scenario";
-
-/// The metrics kept by default (`sweep.keep_months`).
-pub const DEFAULT_KEEP_MONTHS: [&str; 7] = [
-    "leaf_price",
-    "tvl_total",
-    "revenue_cumulative",
-    "aegis_value",
-    "aegis_usdc",
-    "value_per_oak",
-    "oak_redeemed",
-];
-
-/// The default quantiles of the bands (`sweep.quantiles`).
-pub const DEFAULT_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-/// The most runs per point.
-pub const MAX_RUNS: i64 = 1_000_000_000;
-
-/// The most steps of a linspace or logspace.
-pub const MAX_STEPS: i64 = 1_000_000;
+pub use crate::defaults::{
+    DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, MAX_RUNS, MAX_STEPS, SCENARIO_AXIS,
+};
 
 /// How the axes make points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -823,7 +804,7 @@ impl Reader<'_> {
         let mut repeated = false;
         for (i, q) in qs.iter().enumerate() {
             let Some(q) = q else { continue };
-            let name = crate::bands::quantile_name(*q);
+            let name = crate::defaults::quantile_name(*q);
             if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
                 self.problem(
                     items[i].at,

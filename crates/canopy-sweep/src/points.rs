@@ -107,9 +107,7 @@ pub struct Plan {
     pub points: Vec<PointScenario>,
 }
 
-/// The most points a sweep may have: every point's scenario is built and
-/// checked, and kept, before any run (a few kilobytes each).
-pub const MAX_POINTS: usize = 100_000;
+pub use crate::defaults::MAX_POINTS;
 
 /// Loads the sweep's scenario (or each value of its `scenario` axis) with
 /// `load`, applies `[set]`, and builds and checks the scenario of every
@@ -332,17 +330,20 @@ fn blame(p: Problem, sweep: &Sweep, picks: &[Option<usize>]) -> Problem {
         .find(|(k, _)| same(k))
         .or_else(|| set().find(|(k, _)| same(k)));
     let nearest = || {
-        let near = |list: Vec<(&str, Where)>| {
-            let best = list.iter().map(|(k, _)| shared(k, &p.path)).max()?;
-            list.into_iter().find(|(k, _)| shared(k, &p.path) == best)
-        };
         // The point's own values first: [set] alone makes a valid base.
-        near(axes().collect()).or_else(|| near(set().collect()))
+        near(axes().collect(), &p.path).or_else(|| near(set().collect(), &p.path))
     };
     let at = exact
         .or_else(nearest)
         .map_or(Where::Nowhere, |(_, at)| at);
     Problem { at, ..p }
+}
+
+/// Of keys and their places, the one sharing the most of `path`'s leading
+/// parts (the first of equals).
+fn near<'a>(list: Vec<(&'a str, Where)>, path: &str) -> Option<(&'a str, Where)> {
+    let best = list.iter().map(|(k, _)| shared(k, path)).max()?;
+    list.into_iter().find(|(k, _)| shared(k, path) == best)
 }
 
 /// How many leading dotted parts two key paths share.

@@ -26,7 +26,6 @@ use crate::layout::Layout;
 use crate::lock::{FolderLock, LockError};
 use crate::parquet_io;
 use crate::points::Plan;
-use crate::resolved::fnv1a;
 use crate::seal::Sealing;
 
 /// The folder of a sweep's unfinished chunks, inside its output folder.
@@ -40,55 +39,7 @@ const CHUNK_CELLS: u64 = 1 << 20;
 /// The most runs in one chunk.
 const MAX_CHUNK_RUNS: u64 = 16_384;
 
-/// One of N shards of a sweep (`--shard K/N`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    /// Which one, from 1.
-    pub k: u64,
-    /// Of how many.
-    pub n: u64,
-}
-
-impl Shard {
-    /// The whole sweep: shard 1 of 1.
-    pub const WHOLE: Shard = Shard { k: 1, n: 1 };
-
-    /// Reads `K/N` (1 <= K <= N).
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || {
-            format!(
-                "`{text}` is not K/N with 1 <= K <= N (for example 2/8: the second of eight shards)"
-            )
-        };
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let k: u64 = k.trim().parse().map_err(|_| bad())?;
-        let n: u64 = n.trim().parse().map_err(|_| bad())?;
-        if k == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-
-    /// Its folder under the sweep's: `part-K-of-N`.
-    pub fn dir_name(&self) -> String {
-        format!("part-{}-of-{}", self.k, self.n)
-    }
-
-    /// How many of `total` runs are its own.
-    pub fn count(&self, total: u64) -> u64 {
-        let first = self.k - 1;
-        if total <= first {
-            0
-        } else {
-            (total - first).div_ceil(self.n)
-        }
-    }
-
-    /// The global index of its `i`-th run.
-    pub fn global(&self, i: u64) -> u64 {
-        self.k - 1 + i * self.n
-    }
-}
+pub use crate::shard::Shard;
 
 /// How to run a sweep.
 #[derive(Clone, Debug)]
@@ -138,20 +89,7 @@ impl Progress for Quiet {
     fn finishing(&self) {}
 }
 
-/// What identifies a sweep in its folder: the resolved sweep and a digest
-/// of each scenario it starts from (a scenario file may change).
-pub fn identity(plan: &Plan, version: &str) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut digest = String::new();
-    for p in &plan.points {
-        if !seen.contains(&p.scenario_name.as_str()) {
-            seen.push(&p.scenario_name);
-            let text = p.scenario.scenario().to_toml();
-            digest.push_str(&format!("# scenario {:016x}\n", fnv1a(text.as_bytes())));
-        }
-    }
-    format!("{}{digest}", plan.resolved(version))
-}
+pub use crate::seal::identity;
 
 /// Runs per chunk: about [`CHUNK_CELLS`] values of runs and months.
 fn chunk_runs(plan: &Plan, layout: &Layout) -> u64 {

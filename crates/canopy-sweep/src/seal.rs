@@ -15,7 +15,7 @@ use crate::failure::SweepFailure;
 use crate::file::{Sweep, read};
 use crate::folder::{IDENTITY, POINT_MONTHS, SWEEP_TOML};
 use crate::points::Plan;
-use crate::runner::identity;
+use crate::resolved::fnv1a;
 use crate::statistics;
 
 /// What sealing a folder needs to know of its sweep.
@@ -116,6 +116,21 @@ impl Sealing {
         atomic::write_atomic(&dir.join(SWEEP_TOML), self.resolved.as_bytes())?;
         atomic::write_atomic(&dir.join(IDENTITY), self.identity.as_bytes())
     }
+}
+
+/// What identifies a sweep in its folder: the resolved sweep and a digest
+/// of each scenario it starts from (a scenario file may change).
+pub fn identity(plan: &Plan, version: &str) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut digest = String::new();
+    for p in &plan.points {
+        if !seen.contains(&p.scenario_name.as_str()) {
+            seen.push(&p.scenario_name);
+            let text = p.scenario.scenario().to_toml();
+            digest.push_str(&format!("# scenario {:016x}\n", fnv1a(text.as_bytes())));
+        }
+    }
+    format!("{}{digest}", plan.resolved(version))
 }
 
 /// A part's points' months (`.point-months`), if it has them.

@@ -23,44 +23,8 @@ use crate::folder::{
 };
 use crate::parquet_io;
 
-/// The main metrics of `points.csv` and the report: columns of
-/// `runs.parquet`.
-pub const MAIN_METRICS: [&str; 6] = [
-    "revenue_cumulative",
-    "aegis_value",
-    "value_per_oak",
-    "oak_redeemed",
-    "leaf_price",
-    "min_aegis_value",
-];
-
-/// The quantiles the report's fan charts and response charts draw.
-pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-/// The fan bands of one point and kept metric: month by month, the
-/// [`FAN_QUANTILES`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Fan {
-    /// Months, from 1.
-    pub months: Vec<u32>,
-    /// For each of [`FAN_QUANTILES`], one value per month.
-    pub quantiles: [Vec<Option<f64>>; 5],
-}
-
-/// Everything [`finish`] learns that the report draws.
-#[derive(Clone, Debug, Default)]
-pub struct Findings {
-    /// Per kept metric, per point, its fan.
-    pub fans: Vec<Vec<Fan>>,
-    /// `points.csv`: header and rows.
-    pub points_header: Vec<String>,
-    /// `points.csv` rows.
-    pub points_rows: Vec<Vec<String>>,
-    /// Per point, each main metric's median over its ok runs.
-    pub medians: Vec<[Option<f64>; MAIN_METRICS.len()]>,
-    /// Per axis, per main metric, the response at each axis value.
-    pub responses: Vec<Vec<Response>>,
-}
+pub use crate::defaults::{FAN_QUANTILES, MAIN_METRICS};
+pub use crate::findings::{Fan, Findings, Response};
 
 /// The most bytes of values that the bands hold at once: the values of as
 /// many cells (a month and a kept metric) of one point as fit, at least
@@ -385,9 +349,6 @@ fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Ve
     Ok(out)
 }
 
-/// The last month's 5 %, 50 % and 95 % quantiles of a main metric over
-/// the ok runs at each value of an axis (all points with that value).
-pub type Response = Vec<[Option<f64>; 3]>;
 
 /// Writes `points.csv`, one main metric at a time; gives what the report
 /// draws from the same numbers.

@@ -458,3 +458,21 @@ fn the_identity_marks_a_finished_folder() {
         "{e}"
     );
 }
+
+#[test]
+fn chunks_cut_another_way_are_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = planned(GRID);
+    let out = stopped(dir.path(), "o", &plan);
+    let other_cut = Options {
+        resume: true,
+        ..options(&out, 4)
+    };
+    let e = run(&plan, &other_cut, &Quiet).unwrap_err();
+    assert!(
+        matches!(e, SweepFailure::OtherSweep { unfinished: true, .. }),
+        "{e}"
+    );
+    // Cut the same way, it resumes.
+    resume(&plan, &out).unwrap();
+}

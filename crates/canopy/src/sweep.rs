@@ -13,10 +13,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{SweepArgs, SweepCommand};
 use crate::{BAD_INPUT, FAILURE, complain, interrupt, say};
 
-/// Test hook: runs per chunk (many small chunks, to test order, resuming
-/// and shards on small sweeps). Unset: the size the sweep calls for.
-const CHUNK_VAR: &str = "CANOPY_TEST_CHUNK_RUNS";
-
 /// Runs `canopy sweep`.
 pub fn main(args: &SweepArgs) -> ExitCode {
     if let Err(e) = interrupt::install() {
@@ -51,7 +47,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         fail_fast: args.fail_fast,
         report: !args.no_report,
         version: env!("CARGO_PKG_VERSION").into(),
-        chunk_runs: std::env::var(CHUNK_VAR).ok().and_then(|v| v.parse().ok()),
+        chunk_runs: None,
     };
     let started = Instant::now();
     let shown = Shown::new(args.quiet);
