@@ -25,11 +25,16 @@ pub struct Expected {
 impl Expected {
     /// Whether the run (point, run) is one of these.
     fn holds(&self, point: u64, run: u64) -> bool {
-        let Some(g) = point.checked_mul(self.runs).and_then(|x| x.checked_add(run)) else {
+        let Some(g) = point
+            .checked_mul(self.runs)
+            .and_then(|x| x.checked_add(run))
+        else {
             return false;
         };
         let first = self.shard.k - 1;
-        g >= first && (g - first) % self.shard.n == 0 && self.within.contains(&((g - first) / self.shard.n))
+        g >= first
+            && (g - first) % self.shard.n == 0
+            && self.within.contains(&((g - first) / self.shard.n))
     }
 }
 
@@ -88,8 +93,7 @@ pub fn runs(path: &Path, expected: &Expected) -> Result<Vec<(u64, u64)>, Mismatc
                 run.get(r).unwrap_or(0.0) as u64,
             );
             let g = expected.shard.global(expected.within.start + i);
-            if p.checked_mul(expected.runs).and_then(|x| x.checked_add(n)) != Some(g)
-            {
+            if p.checked_mul(expected.runs).and_then(|x| x.checked_add(n)) != Some(g) {
                 return Err(Mismatch::Foreign {
                     row: i,
                     point: p,

@@ -56,4 +56,3 @@ pub fn quantile_name(q: f64) -> String {
         .expect("a formatted f64 reads back");
     format!("p{rounded}")
 }
-

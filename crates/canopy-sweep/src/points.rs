@@ -325,7 +325,12 @@ fn blame(p: Problem, sweep: &Sweep, picks: &[Option<usize>]) -> Problem {
             .filter(|(a, _)| !a.key.is_scenario())
             .filter_map(|(a, pick)| Some((a.key.path.as_str(), a.value_at[(*pick)?].clone())))
     };
-    let set = || sweep.set.iter().map(|s| (s.key.path.as_str(), s.at.clone()));
+    let set = || {
+        sweep
+            .set
+            .iter()
+            .map(|s| (s.key.path.as_str(), s.at.clone()))
+    };
     let exact = axes()
         .find(|(k, _)| same(k))
         .or_else(|| set().find(|(k, _)| same(k)));
@@ -333,9 +338,7 @@ fn blame(p: Problem, sweep: &Sweep, picks: &[Option<usize>]) -> Problem {
         // The point's own values first: [set] alone makes a valid base.
         near(axes().collect(), &p.path).or_else(|| near(set().collect(), &p.path))
     };
-    let at = exact
-        .or_else(nearest)
-        .map_or(Where::Nowhere, |(_, at)| at);
+    let at = exact.or_else(nearest).map_or(Where::Nowhere, |(_, at)| at);
     Problem { at, ..p }
 }
 

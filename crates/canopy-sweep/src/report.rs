@@ -16,8 +16,8 @@ use canopy_output::sweep_report::{
 
 use crate::axis::AxisSpec;
 use crate::columns::{Numbers, status_column};
-use crate::file::{Mode, Sweep};
 use crate::defaults::MAIN_METRICS;
+use crate::file::{Mode, Sweep};
 use crate::findings::Findings;
 use crate::folder::{FAILURES, RUNS};
 use crate::parquet_io;

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use canopy_output::atomic;
 
-use crate::chunk::{self, FAILURE_COLUMNS, Failure};
 use crate::check::{self, Expected};
+use crate::chunk::{self, FAILURE_COLUMNS, Failure};
 pub use crate::failure::{Done, SweepFailure, Tally};
 use crate::folder;
 use crate::layout::Layout;

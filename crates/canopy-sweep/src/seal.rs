@@ -61,25 +61,26 @@ impl Sealing {
         let identity = text(IDENTITY)?;
         let source = dir.join(SWEEP_TOML).display().to_string();
         let sweep = read(&source, &resolved).map_err(|e| SweepFailure::Refused(e.to_string()))?;
-        let point_months = match read_point_months(dir)? {
-            Some(m) => m,
-            None => {
-                let mut found = None;
-                for entry in fs::read_dir(dir)
-                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?
-                {
-                    let path = entry?.path();
-                    if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        n.starts_with("part-") && path.join(IDENTITY).is_file()
-                    }) && let Some(m) = read_point_months(&path)?
+        let point_months =
+            match read_point_months(dir)? {
+                Some(m) => m,
+                None => {
+                    let mut found = None;
+                    for entry in fs::read_dir(dir)
+                        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?
                     {
-                        found = Some(m);
-                        break;
+                        let path = entry?.path();
+                        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                            n.starts_with("part-") && path.join(IDENTITY).is_file()
+                        }) && let Some(m) = read_point_months(&path)?
+                        {
+                            found = Some(m);
+                            break;
+                        }
                     }
+                    found.unwrap_or_default()
                 }
-                found.unwrap_or_default()
-            }
-        };
+            };
         Ok(Sealing {
             seed: sweep.seed.unwrap_or(0),
             sweep,

@@ -49,4 +49,3 @@ impl Shard {
         self.k - 1 + i * self.n
     }
 }
-

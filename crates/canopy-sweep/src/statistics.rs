@@ -36,8 +36,8 @@ const BAND_BYTES: u64 = 64 << 20;
 /// `months.parquet` gathers, so that one point's values in a pass take at
 /// most [`BAND_BYTES`] (or one cell's values, if more). The last range is
 /// open: months past those known (a damaged file) extend it.
-fn passes(runs: u64, cells: usize) -> Vec<std::ops::Range<usize>> {
-    let per_pass = (BAND_BYTES / runs.max(1).saturating_mul(8)).max(1);
+fn passes(runs: u64, cells: usize, budget: u64) -> Vec<std::ops::Range<usize>> {
+    let per_pass = (budget / runs.max(1).saturating_mul(8)).max(1);
     let per_pass = usize::try_from(per_pass).unwrap_or(usize::MAX);
     if cells <= per_pass {
         return vec![0..usize::MAX];
@@ -57,6 +57,16 @@ fn passes(runs: u64, cells: usize) -> Vec<std::ops::Range<usize>> {
 /// `simulation.months`). Gives the fans of every point and kept metric.
 /// Memory stays within [`BAND_BYTES`] of values whatever the runs.
 pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<Vec<Fan>>> {
+    write_bands_within(dir, sweep, months, BAND_BYTES)
+}
+
+/// [`write_bands`] with at most `budget` bytes of one point's values at once.
+fn write_bands_within(
+    dir: &Path,
+    sweep: &Sweep,
+    months: &[u32],
+    budget: u64,
+) -> io::Result<Vec<Vec<Fan>>> {
     let kept: Vec<_> = sweep.keep_months.iter().filter_map(|n| column(n)).collect();
     if kept.is_empty() {
         remove_if_there(&dir.join(BANDS_CSV))?;
@@ -128,7 +138,7 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
         .min(u32::MAX as usize) as u32;
     let months_of = |p: u32| months.get(p as usize).copied().unwrap_or(0);
     let most_months = months.iter().copied().max().unwrap_or(0) as usize;
-    let passes = passes(sweep.runs, most_months * kept.len());
+    let passes = passes(sweep.runs, most_months * kept.len(), budget);
     if let [only] = passes.as_slice() {
         // The usual case: every point's values fit, one pass.
         each_point(dir, &kept, point_count, months_of, only, &qs, |e| match e {
@@ -349,7 +359,6 @@ fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Ve
     Ok(out)
 }
 
-
 /// Writes `points.csv`, one main metric at a time; gives what the report
 /// draws from the same numbers.
 pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
@@ -459,4 +468,74 @@ pub fn finish(
         remove_charts(dir)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CommandLine, Options, Quiet, plan_text, run};
+
+    #[test]
+    fn passes_cover_every_cell_once_within_the_budget() {
+        // 1,000 runs: 8,000 bytes a cell; 20,000 bytes hold 2 cells.
+        assert_eq!(passes(1_000, 5, 20_000), [0..2, 2..4, 4..usize::MAX]);
+        assert_eq!(passes(1_000, 2, 20_000), [0..usize::MAX]);
+        // A cell alone past the budget: one cell a pass.
+        assert_eq!(passes(1_000_000, 2, 20_000), [0..1, 1..usize::MAX]);
+    }
+
+    /// Bands read in many passes (one cell of a point at a time) are the
+    /// bands read in one, byte for byte, and so are the report's fans.
+    #[test]
+    fn bands_from_many_passes_are_the_bands_from_one() {
+        let text = r#"
+[sweep]
+scenario = "stress"
+runs = 7
+seed = 3
+keep_months = ["leaf_price", "aegis_value", "pairs_active"]
+quantiles = [0.1, 0.5, 0.975]
+
+[[axis]]
+key = "simulation.months"
+values = [5, 9]
+
+[[sample]]
+key = "market.net_demand_usd"
+uniform = { low = -50_000, high = 0 }
+"#;
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            out: dir.path().to_path_buf(),
+            jobs: 1,
+            shard: None,
+            resume: false,
+            fail_fast: false,
+            report: false,
+            version: "test".into(),
+            chunk_runs: Some(4),
+        };
+        run(&plan, &opts, &Quiet).unwrap();
+        let months: Vec<u32> = plan
+            .points
+            .iter()
+            .map(|p| p.scenario.simulation.months)
+            .collect();
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        let (csv, parquet) = (read(BANDS_CSV), read(BANDS_PARQUET));
+        let one = write_bands_within(dir.path(), &plan.sweep, &months, u64::MAX).unwrap();
+        assert_eq!(
+            (read(BANDS_CSV), read(BANDS_PARQUET)),
+            (csv.clone(), parquet.clone())
+        );
+        // 7 runs: 56 bytes a cell; 56 bytes hold one cell a pass (27 passes).
+        assert_eq!(passes(7, 27, 56).len(), 27);
+        let many = write_bands_within(dir.path(), &plan.sweep, &months, 56).unwrap();
+        assert_eq!(read(BANDS_CSV), csv);
+        assert_eq!(read(BANDS_PARQUET), parquet);
+        assert_eq!(many, one);
+        // 2 points x (5 + 9) months x 3 metrics.
+        assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 1 + 3 * 14);
+    }
 }

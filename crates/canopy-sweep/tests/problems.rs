@@ -50,7 +50,10 @@ runs = 2
 key = "simulation.months"
 linspace = { from = 12, to = 14, steps = 3 }
 "#;
-    assert_eq!(planned(ok, &CommandLine::default()).unwrap().points.len(), 3);
+    assert_eq!(
+        planned(ok, &CommandLine::default()).unwrap().points.len(),
+        3
+    );
 }
 
 #[test]
@@ -69,7 +72,13 @@ fn a_normal_with_no_spread_is_refused_as_uniform_low_equal_high_is() {
         assert_eq!(e.problems.len(), 1, "{dist}: {e}");
         assert_eq!(line(&e.problems[0].at), 7, "{dist}: {e}");
     }
-    assert!(planned(&text("normal = { mean = 5, sd = 1 }"), &CommandLine::default()).is_ok());
+    assert!(
+        planned(
+            &text("normal = { mean = 5, sd = 1 }"),
+            &CommandLine::default()
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -156,7 +165,8 @@ key = "scenario"
 values = [1, 2]
 "#);
     assert!(
-        !e.to_string().contains("missing: the sweep needs a scenario"),
+        !e.to_string()
+            .contains("missing: the sweep needs a scenario"),
         "{e}"
     );
     assert!(!e.problems.is_empty());

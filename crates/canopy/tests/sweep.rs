@@ -98,7 +98,9 @@ fn read(path: &Path) -> Vec<u8> {
 fn the_files_have_the_columns_and_types_of_sweep_md() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "grid.toml", GRID);
-    ok(&sweep(dir.path(), &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
     ));
     let o = dir.path().join("o");
     let runs = table(&o.join("runs.parquet"));
@@ -243,7 +245,9 @@ fn numpy_linear(xs: &[f64], q: f64) -> f64 {
 fn bands_follow_from_months_parquet() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "grid.toml", GRID);
-    ok(&sweep(dir.path(), &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
     ));
     let o = dir.path().join("o");
     let m = table(&o.join("months.parquet"));
@@ -295,7 +299,9 @@ fn bands_follow_from_months_parquet() {
 fn jobs_shards_and_resume_give_the_same_rows() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "grid.toml", GRID);
-    ok(&sweep(dir.path(), &[
+    ok(&sweep(
+        dir.path(),
+        &[
             "grid.toml",
             "--out",
             "whole",
@@ -305,7 +311,9 @@ fn jobs_shards_and_resume_give_the_same_rows() {
             "--no-report",
         ],
     ));
-    ok(&sweep(dir.path(), &[
+    ok(&sweep(
+        dir.path(),
+        &[
             "grid.toml",
             "--out",
             "one",
@@ -333,7 +341,9 @@ fn jobs_shards_and_resume_give_the_same_rows() {
     }
     for k in 1..=3 {
         let shard = format!("{k}/3");
-        ok(&sweep(dir.path(), &[
+        ok(&sweep(
+            dir.path(),
+            &[
                 "grid.toml",
                 "--out",
                 "sharded",
@@ -392,11 +402,15 @@ fn jobs_shards_and_resume_give_the_same_rows() {
     );
 
     // Resuming a finished sweep changes nothing; another sweep is refused.
-    let again = sweep(dir.path(), &["grid.toml", "--out", "killed", "--resume", "--no-report"],
+    let again = sweep(
+        dir.path(),
+        &["grid.toml", "--out", "killed", "--resume", "--no-report"],
     );
     ok(&again);
     assert!(stdout(&again).contains("already finished"));
-    let other = sweep(dir.path(), &["grid.toml", "--out", "killed", "--resume", "--seed", "3"],
+    let other = sweep(
+        dir.path(),
+        &["grid.toml", "--out", "killed", "--resume", "--seed", "3"],
     );
     assert_eq!(other.status.code(), Some(2), "{}", stderr(&other));
     assert!(
@@ -426,7 +440,9 @@ fn last_month(csv_text: &str) -> Vec<(String, String)> {
 fn any_row_is_reproduced_by_canopy_run() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "grid.toml", GRID);
-    ok(&sweep(dir.path(), &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
     ));
     let runs = table(&dir.path().join("o/runs.parquet"));
     for row in [0, 17, 30, 47] {
@@ -523,7 +539,9 @@ uniform = { low = 0, high = 1 }
 
     // --set may not name an axis key; --runs is checked as sweep.runs.
     write(dir.path(), "grid.toml", GRID);
-    let out = sweep(dir.path(), &[
+    let out = sweep(
+        dir.path(),
+        &[
             "grid.toml",
             "--out",
             "o",
@@ -546,7 +564,9 @@ uniform = { low = 0, high = 1 }
 fn the_command_line_overrides_the_file() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "grid.toml", GRID);
-    let out = sweep(dir.path(), &[
+    let out = sweep(
+        dir.path(),
+        &[
             "grid.toml",
             "--out",
             "o",
@@ -593,7 +613,9 @@ normal = { mean = 0.0, sd = 0.1 }
 fn invalid_runs_are_recorded_or_stop_the_sweep_with_fail_fast() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "invalid.toml", INVALID);
-    ok(&sweep(dir.path(), &["invalid.toml", "--out", "o", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["invalid.toml", "--out", "o", "--quiet", "--no-report"],
     ));
     let o = dir.path().join("o");
     assert!(!o.join("months.parquet").exists() && !o.join("bands.csv").exists());
@@ -640,8 +662,7 @@ fn invalid_runs_are_recorded_or_stop_the_sweep_with_fail_fast() {
             .starts_with(&format!("0,20,{invalid},"))
     );
 
-    let out = sweep(dir.path(), &["invalid.toml", "--out", "ff", "--fail-fast"],
-    );
+    let out = sweep(dir.path(), &["invalid.toml", "--out", "ff", "--fail-fast"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -662,7 +683,9 @@ fn merge_refuses_parts_that_do_not_make_one_sweep() {
     };
     // One part missing.
     for k in [1, 3] {
-        ok(&sweep(dir.path(), &[
+        ok(&sweep(
+            dir.path(),
+            &[
                 "grid.toml",
                 "--out",
                 "m",
@@ -677,7 +700,9 @@ fn merge_refuses_parts_that_do_not_make_one_sweep() {
     assert!(stderr(&out).contains("part-2-of-3"), "{}", stderr(&out));
     assert!(!dir.path().join("m/runs.parquet").exists());
     // A part of another sweep.
-    ok(&sweep(dir.path(), &[
+    ok(&sweep(
+        dir.path(),
+        &[
             "grid.toml",
             "--out",
             "m",
@@ -692,9 +717,13 @@ fn merge_refuses_parts_that_do_not_make_one_sweep() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("another sweep"), "{}", stderr(&out));
     // The right part, then a part of another N.
-    ok(&sweep(dir.path(), &["grid.toml", "--out", "m", "--shard", "2/3", "--quiet"],
+    ok(&sweep(
+        dir.path(),
+        &["grid.toml", "--out", "m", "--shard", "2/3", "--quiet"],
     ));
-    ok(&sweep(dir.path(), &["grid.toml", "--out", "m", "--shard", "1/2", "--quiet"],
+    ok(&sweep(
+        dir.path(),
+        &["grid.toml", "--out", "m", "--shard", "1/2", "--quiet"],
     ));
     let out = merge("m");
     assert_eq!(out.status.code(), Some(2));
@@ -748,8 +777,7 @@ key = "market.redeemer_sell_share"
 linspace = { from = 0.2, to = 0.8, steps = 3 }
 "#,
     );
-    ok(&sweep(dir.path(), &["oat.toml", "--out", "o", "--quiet"],
-    ));
+    ok(&sweep(dir.path(), &["oat.toml", "--out", "o", "--quiet"]));
     let o = dir.path().join("o");
     // Point 0 is the scenario as it is; the others vary one axis each,
     // the other at the scenario's own value.
@@ -791,7 +819,9 @@ linspace = { from = 0.2, to = 0.8, steps = 3 }
         );
     }
     // --no-report on the same folder removes the report it would not write.
-    ok(&sweep(dir.path(), &["oat.toml", "--out", "o", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["oat.toml", "--out", "o", "--quiet", "--no-report"],
     ));
     assert!(!o.join("report.html").exists() && !o.join("charts").exists());
 }
@@ -817,8 +847,7 @@ key = "aegis.initial_usdc"
 uniform = { low = -20, high = -10 }
 "#,
     );
-    ok(&sweep(dir.path(), &["none.toml", "--out", "o", "--quiet"],
-    ));
+    ok(&sweep(dir.path(), &["none.toml", "--out", "o", "--quiet"]));
     let bands = fs::read_to_string(dir.path().join("o/bands.csv")).unwrap();
     let rows: Vec<&str> = bands.lines().skip(1).collect();
     assert_eq!(rows.len(), 2 * (12 + 24), "{bands}");
@@ -864,16 +893,22 @@ fn a_changed_scenario_file_is_another_sweep() {
         "s.toml",
         "[sweep]\nscenario = \"mine.toml\"\nruns = 4\nkeep_months = []\n",
     );
-    ok(&sweep(dir.path(), &["s.toml", "--out", "o", "--shard", "1/2", "--quiet"],
+    ok(&sweep(
+        dir.path(),
+        &["s.toml", "--out", "o", "--shard", "1/2", "--quiet"],
     ));
-    ok(&sweep(dir.path(), &["s.toml", "--out", "whole", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["s.toml", "--out", "whole", "--quiet", "--no-report"],
     ));
     write(
         dir.path(),
         "mine.toml",
         &text.replace("months = 60", "months = 24"),
     );
-    ok(&sweep(dir.path(), &["s.toml", "--out", "o", "--shard", "2/2", "--quiet"],
+    ok(&sweep(
+        dir.path(),
+        &["s.toml", "--out", "o", "--shard", "2/2", "--quiet"],
     ));
     let out = canopy(dir.path())
         .args(["sweep", "merge", "o"])
@@ -881,7 +916,9 @@ fn a_changed_scenario_file_is_another_sweep() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("another sweep"), "{}", stderr(&out));
-    let out = sweep(dir.path(), &["s.toml", "--out", "whole", "--resume", "--quiet"],
+    let out = sweep(
+        dir.path(),
+        &["s.toml", "--out", "whole", "--resume", "--quiet"],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("different sweep"), "{}", stderr(&out));
@@ -910,7 +947,9 @@ fn python_readers_see_the_types_of_sweep_md() {
     write(dir.path(), "grid.toml", GRID);
     for k in 1..=2 {
         let shard = format!("{k}/2");
-        ok(&sweep(dir.path(), &["grid.toml", "--out", "o", "--shard", &shard, "--quiet"],
+        ok(&sweep(
+            dir.path(),
+            &["grid.toml", "--out", "o", "--shard", &shard, "--quiet"],
         ));
     }
     ok(&canopy(dir.path())
@@ -939,9 +978,13 @@ fn merge_refuses_months_or_failures_copied_from_another_part() {
     write(dir.path(), "invalid.toml", INVALID);
     for k in 1..=2 {
         let shard = format!("{k}/2");
-        ok(&sweep(dir.path(), &["grid.toml", "--out", "g", "--shard", &shard, "--quiet"],
+        ok(&sweep(
+            dir.path(),
+            &["grid.toml", "--out", "g", "--shard", &shard, "--quiet"],
         ));
-        ok(&sweep(dir.path(), &["invalid.toml", "--out", "i", "--shard", &shard, "--quiet"],
+        ok(&sweep(
+            dir.path(),
+            &["invalid.toml", "--out", "i", "--shard", &shard, "--quiet"],
         ));
     }
     let merge = |folder: &str| {
@@ -1028,10 +1071,14 @@ fn merge_does_not_replace_another_sweep_in_the_folder() {
     write(dir.path(), "invalid.toml", INVALID);
     for k in 1..=2 {
         let shard = format!("{k}/2");
-        ok(&sweep(dir.path(), &["grid.toml", "--out", "o", "--shard", &shard, "--quiet"],
+        ok(&sweep(
+            dir.path(),
+            &["grid.toml", "--out", "o", "--shard", &shard, "--quiet"],
         ));
     }
-    ok(&sweep(dir.path(), &["invalid.toml", "--out", "o", "--quiet", "--no-report"],
+    ok(&sweep(
+        dir.path(),
+        &["invalid.toml", "--out", "o", "--quiet", "--no-report"],
     ));
     let before = read(&dir.path().join("o/runs.parquet"));
     let out = canopy(dir.path())
@@ -1086,7 +1133,10 @@ fn a_folder_another_sweep_holds_is_refused_with_exit_2() {
         .unwrap();
     assert_eq!(merged.status.code(), Some(2), "{}", stderr(&merged));
     drop(lock);
-    ok(&sweep(dir.path(), &["grid.toml", "--out", "o", "--quiet", "--no-report"]));
+    ok(&sweep(
+        dir.path(),
+        &["grid.toml", "--out", "o", "--quiet", "--no-report"],
+    ));
 }
 
 #[test]
@@ -1124,7 +1174,15 @@ fn an_unfinished_part_is_exit_2_with_what_to_do() {
     for k in ["1/2", "2/2"] {
         ok(&sweep(
             dir.path(),
-            &["grid.toml", "--out", "p", "--shard", k, "--quiet", "--no-report"],
+            &[
+                "grid.toml",
+                "--out",
+                "p",
+                "--shard",
+                k,
+                "--quiet",
+                "--no-report",
+            ],
         ));
     }
     fs::remove_file(dir.path().join("p/part-2-of-2/failures.csv")).unwrap();
