@@ -518,7 +518,7 @@ impl Reader<'_> {
             (Some((_, name)), None) => sweep.scenario = Some(name),
             (None, Some(_)) => {}
             // An axis on `scenario` whose values are wrong is problem enough.
-            (None, None) if scenario_axis_given(&top) => {}
+            (None, None) if scenario_axis_given(top) => {}
             (None, None) => self.problem_at(
                 None,
                 "sweep.scenario",

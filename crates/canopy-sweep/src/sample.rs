@@ -84,7 +84,7 @@ impl Distribution {
                 ))
             }
             Distribution::Normal { sd: s, .. } | Distribution::LogNormal { sigma: s, .. }
-                if !(s > 0.0) =>
+                if s <= 0.0 || s.is_nan() =>
             {
                 // A spread of 0 draws one value, as uniform low = high would.
                 Err(format!(

@@ -7,8 +7,7 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command as StdCommand;
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
