@@ -13,7 +13,7 @@
 use canopy_model::record::column;
 use canopy_model::{Column, MonthRecord, ValidScenario};
 
-use crate::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use crate::defaults::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
 use crate::seeds::run_seed;
 use crate::summary::Outcome;
 
@@ -51,18 +51,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     })
 }
 
-/// The column name of quantile `q`: `p` then `q` in percent with up to 10
-/// significant digits and no trailing zeros (0.05 → `p5`, 0.025 → `p2.5`,
-/// 0.999 → `p99.9`, 1/3 → `p33.33333333`).
-pub fn quantile_name(q: f64) -> String {
-    let percent = q * 100.0;
-    // Rounded to 10 significant digits, then written in the shortest form
-    // that reads back as that number (which has at most 10 digits).
-    let rounded: f64 = format!("{percent:.9e}")
-        .parse()
-        .expect("a formatted f64 reads back");
-    format!("p{rounded}")
-}
+pub use crate::defaults::quantile_name;
 
 /// The summary of some values: how many, their mean and quantiles.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,24 +100,41 @@ pub struct BandRow {
 }
 
 /// One point's values, gathered run by run, per month and kept metric
-/// (see the module's note on memory).
+/// (see the module's note on memory); or only those of a range of its
+/// cells (a month and a metric), to keep memory bounded when a point has
+/// many runs.
 #[derive(Clone, Debug)]
 pub struct Bands {
     metrics: Vec<&'static Column>,
     months: u32,
-    /// The values of month `m` (from 1) and metric `k` at
-    /// `(m - 1) * metrics.len() + k`.
+    /// The cells gathered: cell `(m - 1) * metrics.len() + k` is month `m`
+    /// (from 1) and metric `k`. An end of `usize::MAX`: every cell from
+    /// the start, months past `months` too.
+    window: std::ops::Range<usize>,
+    /// The values of cell `window.start + i` at `i`.
     values: Vec<Vec<f64>>,
 }
 
 impl Bands {
     /// An empty accumulator for `metrics` over months `1..=months`.
     pub fn new(metrics: Vec<&'static Column>, months: u32) -> Self {
-        let cells = months as usize * metrics.len();
+        Bands::window(metrics, months, 0..usize::MAX)
+    }
+
+    /// An empty accumulator for the cells `cells` only of `metrics` over
+    /// months `1..=months` (see [`Bands`]).
+    pub fn window(
+        metrics: Vec<&'static Column>,
+        months: u32,
+        cells: std::ops::Range<usize>,
+    ) -> Self {
+        let all = months as usize * metrics.len();
+        let len = all.min(cells.end).saturating_sub(cells.start);
         Bands {
             metrics,
             months,
-            values: vec![Vec::new(); cells],
+            window: cells,
+            values: vec![Vec::new(); len],
         }
     }
 
@@ -159,46 +165,60 @@ impl Bands {
                 continue;
             }
             let base = (r.month as usize - 1) * k;
-            for (j, c) in self.metrics.iter().enumerate() {
-                if let Some(x) = (c.get)(r) {
-                    self.values[base + j].push(x);
+            for j in 0..k {
+                if let Some(x) = (self.metrics[j].get)(r)
+                    && let Some(cell) = self.cell(base + j)
+                {
+                    cell.push(x);
                 }
             }
         }
     }
 
+    /// The values of cell `i`, if it is gathered here.
+    fn cell(&mut self, i: usize) -> Option<&mut Vec<f64>> {
+        if !self.window.contains(&i) {
+            return None;
+        }
+        self.values.get_mut(i - self.window.start)
+    }
+
     /// Adds one run's values of month `month` (from 1), one per kept
     /// metric in order, `None` where undefined; a month past those known
-    /// adds rows up to it.
+    /// adds rows up to it (when the accumulator's cells have no end).
     pub fn add_month(&mut self, month: u32, values: impl Iterator<Item = Option<f64>>) {
         if month == 0 {
             return;
         }
         let k = self.metrics.len();
-        if month > self.months {
+        if month > self.months && self.window.end == usize::MAX {
             self.months = month;
-            self.values.resize(month as usize * k, Vec::new());
+            let len = (month as usize * k).saturating_sub(self.window.start);
+            self.values.resize(len, Vec::new());
         }
         let base = (month as usize - 1) * k;
-        for (cell, x) in self.values[base..base + k].iter_mut().zip(values) {
-            if let Some(x) = x {
+        for (j, x) in values.enumerate().take(k) {
+            if let Some(x) = x
+                && let Some(cell) = self.cell(base + j)
+            {
                 cell.push(x);
             }
         }
     }
 
-    /// The point's rows, ordered by month then metric, with the quantiles
-    /// `quantiles` (each in 0..=1). Consumes the accumulator (its values are
-    /// sorted in place).
+    /// The point's rows (of its cells gathered), ordered by month then
+    /// metric, with the quantiles `quantiles` (each in 0..=1). Consumes
+    /// the accumulator (its values are sorted in place).
     pub fn finish(self, quantiles: &[f64]) -> Vec<BandRow> {
         let k = self.metrics.len();
         let metrics = self.metrics;
+        let start = self.window.start;
         self.values
             .into_iter()
             .enumerate()
             .map(|(i, mut values)| BandRow {
-                month: (i / k) as u32 + 1,
-                metric: metrics[i % k].name,
+                month: ((start + i) / k) as u32 + 1,
+                metric: metrics[(start + i) % k].name,
                 band: band(&mut values, quantiles),
             })
             .collect()

@@ -18,28 +18,9 @@ use crate::axis::{self, AxisSpec};
 use crate::error::{Problem, SweepError};
 use crate::sample::Distribution;
 
-/// The key of the axis whose values are whole scenarios.
-pub const SCENARIO_AXIS: &str = "scenario";
-
-/// The metrics kept by default (`sweep.keep_months`).
-pub const DEFAULT_KEEP_MONTHS: [&str; 7] = [
-    "leaf_price",
-    "tvl_total",
-    "revenue_cumulative",
-    "aegis_value",
-    "aegis_usdc",
-    "value_per_oak",
-    "oak_redeemed",
-];
-
-/// The default quantiles of the bands (`sweep.quantiles`).
-pub const DEFAULT_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-
-/// The most runs per point.
-pub const MAX_RUNS: i64 = 1_000_000_000;
-
-/// The most steps of a linspace or logspace.
-pub const MAX_STEPS: i64 = 1_000_000;
+pub use crate::defaults::{
+    DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, MAX_RUNS, MAX_STEPS, SCENARIO_AXIS,
+};
 
 /// How the axes make points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -536,6 +517,8 @@ impl Reader<'_> {
             ),
             (Some((_, name)), None) => sweep.scenario = Some(name),
             (None, Some(_)) => {}
+            // An axis on `scenario` whose values are wrong is problem enough.
+            (None, None) if scenario_axis_given(top) => {}
             (None, None) => self.problem_at(
                 None,
                 "sweep.scenario",
@@ -619,11 +602,6 @@ impl Reader<'_> {
                 continue;
             };
             let key = key.trim();
-            // The command line's value replaces the file's `[set]` one.
-            if let Some(i) = sweep.set.iter().position(|s| s.key.path == key) {
-                sweep.set.remove(i);
-                seen.retain(|s| s.path.to_string() != key || s.table != "[set]");
-            }
             let raw = raw.trim();
             let node = match DeValue::parse(raw) {
                 Ok(v) => match convert(v, 0) {
@@ -655,7 +633,18 @@ impl Reader<'_> {
                 at: 0,
                 node,
             };
-            self.setting(sweep, seen, key, &entry);
+            // An inline table sets each of its keys, as in `[set]` (and as
+            // `canopy run --set` takes it).
+            let mut flat = Vec::new();
+            flatten("", std::slice::from_ref(&entry), &mut flat);
+            for (path, e) in flat {
+                // The command line's value replaces the file's `[set]` one.
+                if let Some(i) = sweep.set.iter().position(|s| s.key.path == path) {
+                    sweep.set.remove(i);
+                    seen.retain(|s| s.path.to_string() != path || s.table != "[set]");
+                }
+                self.setting(sweep, seen, &path, e);
+            }
         }
         self.given = None;
     }
@@ -812,9 +801,10 @@ impl Reader<'_> {
         // Each quantile names a column (`p50`): two with one name would
         // make files that Arrow readers refuse.
         let mut names: Vec<(String, usize)> = Vec::new();
+        let mut repeated = false;
         for (i, q) in qs.iter().enumerate() {
             let Some(q) = q else { continue };
-            let name = crate::bands::quantile_name(*q);
+            let name = crate::defaults::quantile_name(*q);
             if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
                 self.problem(
                     items[i].at,
@@ -824,9 +814,14 @@ impl Reader<'_> {
                         items[i].t.show()
                     ),
                 );
-                return None;
+                // Every repeat is reported, not only the first.
+                repeated = true;
+                continue;
             }
             names.push((name, i));
+        }
+        if repeated {
+            return None;
         }
         qs.into_iter().collect()
     }
@@ -1144,6 +1139,26 @@ impl Reader<'_> {
             }
         };
         let values = axis::values(&spec, key.is_whole());
+        // Spaced values rounded to whole numbers may meet: two points the same.
+        if value_pos.is_empty()
+            && let Some(j) = (1..values.len()).find(|&j| values[..j].contains(&values[j]))
+        {
+            let mut distinct = values.clone();
+            distinct.dedup();
+            self.problem(
+                n.at,
+                &spec_path,
+                format!(
+                    "`{}` takes whole numbers, and {} steps round to {}: the value {} comes twice, which would make two points the same; use at most {} steps",
+                    key.path,
+                    values.len(),
+                    shown_values(&values),
+                    values[j].echo(),
+                    distinct.len()
+                ),
+            );
+            return None;
+        }
         let value_at = if value_pos.is_empty() {
             vec![self.locate(n.at); values.len()]
         } else {
@@ -1290,6 +1305,20 @@ impl Reader<'_> {
     }
 }
 
+/// Whether an `[[axis]]` has `key = "scenario"`, whatever else is wrong
+/// with it.
+fn scenario_axis_given(top: &[Entry]) -> bool {
+    let Some(T::Array(items)) = top.iter().find(|e| e.key == "axis").map(|e| &e.node.t) else {
+        return false;
+    };
+    items.iter().any(|item| match &item.t {
+        T::Table(entries) => entries
+            .iter()
+            .any(|e| e.key == "key" && matches!(&e.node.t, T::Str(k) if k == SCENARIO_AXIS)),
+        _ => false,
+    })
+}
+
 /// `[set]` entries as dotted paths: `aegis.initial_usdc = 1` written as a
 /// table is the same key as `"aegis.initial_usdc" = 1`.
 fn flatten<'e>(prefix: &str, entries: &'e [Entry], out: &mut Vec<(String, &'e Entry)>) {
@@ -1299,6 +1328,20 @@ fn flatten<'e>(prefix: &str, entries: &'e [Entry], out: &mut Vec<(String, &'e En
             T::Table(sub) => flatten(&path, sub, out),
             _ => out.push((path, e)),
         }
+    }
+}
+
+/// `1, 2, 2, 3`, or the first and last few of a long list.
+fn shown_values(values: &[Value]) -> String {
+    let text = |v: &[Value]| v.iter().map(Value::echo).collect::<Vec<_>>().join(", ");
+    if values.len() <= 12 {
+        text(values)
+    } else {
+        format!(
+            "{}, ..., {}",
+            text(&values[..6]),
+            text(&values[values.len() - 3..])
+        )
     }
 }
 

@@ -47,30 +47,56 @@ pub fn remove_if_there(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Removes the report's charts from `dir/charts/` (the files the report
-/// writes, by their names), and the folder if that leaves it empty.
+/// The list of the chart files the report wrote in `charts/`, one name a
+/// line: clearing a folder removes those and nothing else.
+pub const CHARTS_WRITTEN: &str = ".charts";
+
+/// Records the charts the report wrote (`stems`, each as SVG and PNG).
+pub fn record_charts(dir: &Path, stems: &[String]) -> io::Result<()> {
+    let text: String = stems
+        .iter()
+        .flat_map(|s| [format!("{s}.svg\n"), format!("{s}.png\n")])
+        .collect();
+    atomic::write_atomic(&dir.join(CHARTS_WRITTEN), text.as_bytes())
+}
+
+/// Removes the report's charts from `dir/charts/`: the files listed in
+/// `dir/.charts`, never a folder, a link or a file of another name, and
+/// nothing at all if `charts` is itself a link. Then the folder, if that
+/// leaves it empty.
 pub fn remove_charts(dir: &Path) -> io::Result<()> {
     let charts = dir.join(CHARTS);
-    let Ok(entries) = fs::read_dir(&charts) else {
-        return Ok(());
-    };
-    for e in entries.filter_map(Result::ok) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let ours = ["fan_", "response_", "scatter_", "tornado_"]
-            .iter()
-            .any(|p| name.starts_with(p))
-            && (name.ends_with(".svg") || name.ends_with(".png"));
-        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
-            remove_if_there(&e.path())?;
+    let is_folder = fs::symlink_metadata(&charts).is_ok_and(|m| m.is_dir());
+    let list = match fs::read_to_string(dir.join(CHARTS_WRITTEN)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{}: {e}", dir.join(CHARTS_WRITTEN).display()),
+            ));
         }
+    };
+    if is_folder {
+        for name in list.lines() {
+            // Only a plain name in charts/: a listed path goes nowhere else.
+            let plain = !name.is_empty()
+                && !name.starts_with('.')
+                && !name.contains(['/', '\\'])
+                && (name.ends_with(".svg") || name.ends_with(".png"));
+            let path = charts.join(name);
+            if plain && fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                remove_if_there(&path)?;
+            }
+        }
+        // Only if empty: a user's own file there stays, and so does the folder.
+        let _ = fs::remove_dir(&charts);
     }
-    // Only if empty: a user's own file there stays, and so does the folder.
-    let _ = fs::remove_dir(&charts);
-    Ok(())
+    remove_if_there(&dir.join(CHARTS_WRITTEN))
 }
 
 /// Every file and folder a sweep writes in its folder (a part's too).
-pub const RESULTS: [&str; 11] = [
+pub const RESULTS: [&str; 12] = [
     RUNS,
     MONTHS,
     BANDS_CSV,
@@ -82,6 +108,7 @@ pub const RESULTS: [&str; 11] = [
     IDENTITY,
     REPORT,
     CHARTS,
+    CHARTS_WRITTEN,
 ];
 
 /// Removes the results of an earlier sweep from `dir` (the identity first,

@@ -18,30 +18,47 @@
 
 pub mod axis;
 pub mod bands;
+pub mod check;
 pub mod chunk;
 pub mod columns;
+pub mod defaults;
 pub mod error;
+pub mod failure;
 pub mod file;
-pub mod finish;
+pub mod findings;
 pub mod folder;
 pub mod layout;
+pub mod lock;
 pub mod merge;
 pub mod parquet_io;
+pub mod planner;
 pub mod points;
 pub mod report;
 pub mod resolved;
 pub mod runner;
 pub mod sample;
+pub mod seal;
 pub mod seeds;
+pub mod shard;
+pub mod statistics;
 pub mod summary;
+
+/// The former name of [`statistics`].
+pub mod finish {
+    pub use crate::statistics::{Fan, Findings, MAIN_METRICS, finish};
+}
 
 pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;
+pub use failure::{Done, SweepFailure, Tally};
 pub use file::{Axis, CommandLine, Key, Mode, Sample, Setting, Sweep, read, read_with};
+pub use lock::FolderLock;
 pub use merge::merge;
+pub use planner::{PlanError, plan_file, plan_text};
 pub use points::{Plan, Point, PointScenario, plan, points};
-pub use runner::{Done, Options, Progress, Quiet, Shard, SweepFailure, run};
+pub use runner::{Options, Progress, Quiet, Shard, run};
 pub use sample::Distribution;
+pub use seal::Sealing;
 pub use seeds::RunSpec;
 pub use summary::{Outcome, SUMMARY_COLUMNS, SummaryColumn, SummaryValue, summarise};

@@ -17,11 +17,13 @@ use arrow_schema::SchemaRef;
 use canopy_output::atomic;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
-use crate::file::read;
-use crate::finish;
+use crate::check::{self, Expected, Mismatch};
+use crate::failure::{SweepFailure, Tally};
 use crate::folder::{self, FAILURES, MONTHS, RUNS, SWEEP_TOML};
+use crate::lock::{FolderLock, LockError};
 use crate::parquet_io;
-use crate::runner::{Done, PARTIAL, Shard, SweepFailure, csv_header};
+use crate::runner::{PARTIAL, Shard, csv_header, lock_folder};
+use crate::seal::Sealing;
 
 /// Rows per batch of a merged file.
 const BATCH: usize = 65_536;
@@ -69,11 +71,9 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
         });
     }
     if found.is_empty() {
-        return refuse(format!(
-            "{} holds no parts (folders part-K-of-N written by `canopy sweep --shard K/N --out {}`)",
-            dir.display(),
-            dir.display()
-        ));
+        return Err(SweepFailure::NoParts {
+            dir: dir.to_path_buf(),
+        });
     }
     found.sort_by_key(|p| (p.shard.n, p.shard.k));
     let n = found[0].shard.n;
@@ -101,17 +101,15 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
             bad.dir.display()
         ));
     }
-    let missing: Vec<String> = (1..=n)
+    let missing: Vec<u64> = (1..=n)
         .filter(|k| !found.iter().any(|p| p.shard.k == *k))
-        .map(|k| format!("part-{k}-of-{n}"))
         .collect();
     if !missing.is_empty() {
-        return refuse(format!(
-            "{} lacks {} of {n} parts: {}; run them (`--shard K/{n}`) before merging",
-            dir.display(),
-            missing.len(),
-            missing.join(", ")
-        ));
+        return Err(SweepFailure::MissingParts {
+            dir: dir.to_path_buf(),
+            of: n,
+            missing,
+        });
     }
     let mut resolved: Option<(String, &Part)> = None;
     for p in &found {
@@ -119,10 +117,12 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
         let text = match fs::read_to_string(p.dir.join(folder::IDENTITY)) {
             Ok(t) if !p.dir.join(PARTIAL).exists() => t,
             _ => {
-                return refuse(format!(
-                    "{} is not finished (chunks are left in {PARTIAL}, or it has no {SWEEP_TOML}); run it again with --resume",
-                    p.dir.display()
-                ));
+                return Err(SweepFailure::UnfinishedPart {
+                    part: p.dir.clone(),
+                    problem: format!(
+                        "chunks are left in {PARTIAL}, or it has no {SWEEP_TOML} (its shard was stopped, or is still running)"
+                    ),
+                });
             }
         };
         match &resolved {
@@ -205,10 +205,14 @@ fn merge_sorted(
     out: &Path,
     schema: SchemaRef,
 ) -> Result<(), SweepFailure> {
+    let unreadable = |p: &Part, e: io::Error| SweepFailure::UnfinishedPart {
+        part: p.dir.clone(),
+        problem: format!("its {file} cannot be read ({e}): it may have been cut short"),
+    };
     let mut cursors = parts
         .iter()
-        .map(|p| Cursor::open(p.dir.join(file)))
-        .collect::<io::Result<Vec<_>>>()?;
+        .map(|p| Cursor::open(p.dir.join(file)).map_err(|e| unreadable(p, e)))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut last: Option<(u32, u32)> = None;
     let mut writer = parquet_io::Writer::create(out, schema)?;
     let mut heap: BinaryHeap<Reverse<((u32, u32), usize)>> = cursors
@@ -256,7 +260,7 @@ fn merge_sorted(
             rows += end - start;
             c.row = end;
             let finished_batch = end == b.num_rows();
-            c.fill()?;
+            c.fill().map_err(|e| unreadable(&parts[i], e))?;
             if !finished_batch || c.key() != Some(key) {
                 break;
             }
@@ -285,39 +289,68 @@ fn write_pieces(writer: &mut parquet_io::Writer, pieces: &mut Vec<RecordBatch>) 
 
 /// Merges the parts in `dir` into the top-level files of the sweep;
 /// `version` is this program's, `report` whether to write the report.
-pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailure> {
+/// The folder and every part are locked while it works.
+pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Tally, SweepFailure> {
+    crate::runner::check_folder(dir)?;
+    if !dir.is_dir() {
+        return Err(SweepFailure::Refused(format!(
+            "cannot read the sweep folder {}: it does not exist",
+            dir.display()
+        )));
+    }
+    let _lock = lock_folder(dir)?;
     let (parts, identity) = parts(dir)?;
-    let text = fs::read_to_string(parts[0].dir.join(SWEEP_TOML)).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("{}: {e}", parts[0].dir.join(SWEEP_TOML).display()),
-        )
-    })?;
-    let source = parts[0].dir.join(SWEEP_TOML).display().to_string();
-    let sweep = read(&source, &text).map_err(|e| SweepFailure::Refused(e.to_string()))?;
+    // A part whose shard still runs is not finished.
+    let _part_locks = parts
+        .iter()
+        .map(|p| {
+            FolderLock::try_acquire(&p.dir).map_err(|e| match e {
+                LockError::Busy => SweepFailure::UnfinishedPart {
+                    part: p.dir.clone(),
+                    problem: "its shard is still running".into(),
+                },
+                LockError::Io(e) => SweepFailure::Io(e),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sealing = Sealing::read(&parts[0].dir)?;
+    // The report is the whole sweep's, titled after its folder's sweep.toml.
+    sealing.sweep.source_name = dir.join(SWEEP_TOML).display().to_string();
+    sealing.identity = identity;
     // The folder's own finished sweep, if another, is not the parts' to replace.
     if let Ok(own) = fs::read_to_string(dir.join(folder::IDENTITY))
-        && own != identity
+        && own != sealing.identity
     {
         return Err(SweepFailure::Refused(format!(
             "{} holds the results of another sweep than its parts; remove them (or the parts) first",
             dir.display()
         )));
     }
-    let total = crate::points::point_count(&sweep).unwrap_or(0) as u64 * sweep.runs;
+    let sweep = &sealing.sweep;
+    let total = crate::points::point_count(sweep).unwrap_or(0) as u64 * sweep.runs;
+    for p in &parts {
+        let mut needed = vec![RUNS, FAILURES, folder::POINT_MONTHS];
+        if !sweep.keep_months.is_empty() {
+            needed.push(MONTHS);
+        }
+        if let Some(name) = needed.iter().find(|n| !p.dir.join(n).is_file()) {
+            return Err(SweepFailure::UnfinishedPart {
+                part: p.dir.clone(),
+                problem: format!("its {name} is missing"),
+            });
+        }
+    }
     let not_ok = parts
         .iter()
         .map(|p| check_rows(p, total, sweep.runs))
         .collect::<Result<Vec<_>, _>>()?;
     folder::remove_dead_temporaries(dir)?;
-    let result = join(
-        dir, &parts, &not_ok, &sweep, &text, &identity, version, report,
-    );
+    let result = join(dir, &parts, &not_ok, &sealing, version, report);
     if result.is_err() {
         // Nothing half merged stays: the parts are all there to merge again.
         let _ = folder::remove_results(dir);
     }
-    result.map(|not_ok| Done {
+    result.map(|not_ok| Tally {
         runs: total,
         not_ok,
         resumed: 0,
@@ -332,67 +365,54 @@ pub fn merge(dir: &Path, version: &str, report: bool) -> Result<Done, SweepFailu
 fn check_rows(part: &Part, total: u64, runs: u64) -> Result<Vec<(u64, u64)>, SweepFailure> {
     let path = part.dir.join(RUNS);
     let shard = part.shard;
-    let mut i = 0u64;
-    let mut not_ok = Vec::new();
-    for batch in parquet_io::read(&path, Some(&["point", "run", "status"]))? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
-        let point = crate::columns::Numbers::of(&batch, "point");
-        let run = crate::columns::Numbers::of(&batch, "run");
-        let status = crate::columns::status_column(&batch, &path)?;
-        for r in 0..batch.num_rows() {
-            // uint32 values are exact in an f64; the index is not.
-            let (p, n) = (
-                point.get(r).unwrap_or(0.0) as u64,
-                run.get(r).unwrap_or(0.0) as u64,
-            );
-            if p.checked_mul(runs).and_then(|x| x.checked_add(n)) != Some(shard.global(i)) {
-                return Err(SweepFailure::Refused(format!(
-                    "{} holds runs that are not part {} of {}'s (row {i} is point {}, run {}): was a part copied over another?",
-                    path.display(),
-                    shard.k,
-                    shard.n,
-                    p,
-                    n
-                )));
-            }
-            if status.value(r) != "ok" {
-                not_ok.push((p, n));
-            }
-            i += 1;
-        }
-    }
-    let expected = shard.count(total);
-    if i != expected {
-        return Err(SweepFailure::Refused(format!(
-            "{} holds {i} runs; part {} of {} has {expected}",
+    let expected = Expected {
+        shard,
+        runs,
+        within: 0..shard.count(total),
+    };
+    check::runs(&path, &expected).map_err(|m| match m {
+        Mismatch::Unreadable(e) => SweepFailure::UnfinishedPart {
+            part: part.dir.clone(),
+            problem: format!("its {RUNS} cannot be read ({e}): it may have been cut short"),
+        },
+        Mismatch::Foreign { row, point, run } => SweepFailure::Refused(format!(
+            "{} holds runs that are not part {} of {}'s (row {row} is point {point}, run {run}): was a part copied over another?",
+            path.display(),
+            shard.k,
+            shard.n,
+        )),
+        Mismatch::Count { found, expected } => SweepFailure::Refused(format!(
+            "{} holds {found} runs; part {} of {} has {expected}",
             path.display(),
             shard.k,
             shard.n
-        )));
-    }
-    Ok(not_ok)
+        )),
+        Mismatch::Failures { .. } => SweepFailure::Refused(check::chunk_problem(&m)),
+    })
 }
 
 /// Writes the merged files; gives the number of runs not ok.
-#[allow(clippy::too_many_arguments)]
 fn join(
     dir: &Path,
     parts: &[Part],
     not_ok: &[Vec<(u64, u64)>],
-    sweep: &crate::file::Sweep,
-    text: &str,
-    identity: &str,
+    sealing: &Sealing,
     version: &str,
     report: bool,
 ) -> Result<u64, SweepFailure> {
+    let sweep = &sealing.sweep;
     folder::remove_if_there(&dir.join(folder::IDENTITY))?;
-    let seed = sweep.seed.unwrap_or(0);
     let runs_schema = parquet_io::schema(&parts[0].dir.join(RUNS))?;
     merge_sorted(parts, RUNS, sweep.runs, &dir.join(RUNS), runs_schema)?;
     if sweep.keep_months.is_empty() {
         folder::remove_if_there(&dir.join(MONTHS))?;
     } else {
-        let schema = parquet_io::schema(&parts[0].dir.join(MONTHS))?;
+        let schema = parquet_io::schema(&parts[0].dir.join(MONTHS)).map_err(|e| {
+            SweepFailure::UnfinishedPart {
+                part: parts[0].dir.clone(),
+                problem: format!("its {MONTHS} cannot be read ({e}): it may have been cut short"),
+            }
+        })?;
         merge_sorted(parts, MONTHS, sweep.runs, &dir.join(MONTHS), schema)?;
     }
     // failures.csv: every part's rows, in point and run order; a part's
@@ -430,14 +450,6 @@ fn join(
             .map_err(|e| io::Error::other(e.to_string()))?,
     );
     atomic::write_atomic(&dir.join(FAILURES), &bytes)?;
-    let months_path = parts[0].dir.join(folder::POINT_MONTHS);
-    let months: Vec<u32> = fs::read_to_string(&months_path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", months_path.display())))?
-        .lines()
-        .map(|l| l.trim().parse().unwrap_or(0))
-        .collect();
-    finish::finish(dir, sweep, seed, version, report, &months)?;
-    atomic::write_atomic(&dir.join(SWEEP_TOML), text.as_bytes())?;
-    atomic::write_atomic(&dir.join(folder::IDENTITY), identity.as_bytes())?;
+    sealing.seal(dir, version, report)?;
     Ok(rows.len() as u64)
 }

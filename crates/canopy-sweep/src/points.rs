@@ -107,9 +107,7 @@ pub struct Plan {
     pub points: Vec<PointScenario>,
 }
 
-/// The most points a sweep may have: every point's scenario is built and
-/// checked, and kept, before any run (a few kilobytes each).
-pub const MAX_POINTS: usize = 100_000;
+pub use crate::defaults::MAX_POINTS;
 
 /// Loads the sweep's scenario (or each value of its `scenario` axis) with
 /// `load`, applies `[set]`, and builds and checks the scenario of every
@@ -201,7 +199,9 @@ pub fn plan(
                     with_name(&mut q);
                     problems.push(q);
                 }
-                continue;
+                // The points are still checked, on the scenario without
+                // [set], so that its problems do not hide theirs.
+                loaded
             }
         };
         // Sampled keys must name something in the scenario: a deal it has,
@@ -221,9 +221,6 @@ pub fn plan(
             }
         }
         bases.insert(name.clone(), based);
-    }
-    if !problems.is_empty() {
-        return Err(SweepError::new(&sweep.source_name, problems));
     }
     let first = names.first().and_then(|(n, _, _)| bases.get(n));
     let seed = match (sweep.seed, first) {
@@ -312,26 +309,52 @@ fn scenario_problem(e: &ScenarioError, p: &Problem) -> String {
 }
 
 /// A scenario problem from [`ValidScenario::with`], pointed at the `[set]`
-/// entry or axis value that gave its key (`picks`: the point's axis values).
+/// entry or axis value that gave its key (`picks`: the point's axis
+/// values). A problem of a key that no axis or `[set]` entry names (one
+/// key's value breaking a rule about another: a start month past an end
+/// month) was caused by what the point changed, since the scenario without
+/// it is valid: it points at the changed key nearest to its own (sharing
+/// the longest part of its path), an axis's before `[set]`'s.
 fn blame(p: Problem, sweep: &Sweep, picks: &[Option<usize>]) -> Problem {
     let same = |k: &str| k == p.path;
-    let at = sweep
-        .axes
-        .iter()
-        .zip(picks)
-        .find_map(|(a, pick)| match pick {
-            Some(i) if same(&a.key.path) => Some(a.value_at[*i].clone()),
-            _ => None,
-        })
-        .or_else(|| {
-            sweep
-                .set
-                .iter()
-                .find(|s| same(&s.key.path))
-                .map(|s| s.at.clone())
-        })
-        .unwrap_or(Where::Nowhere);
+    let axes = || {
+        sweep
+            .axes
+            .iter()
+            .zip(picks)
+            .filter(|(a, _)| !a.key.is_scenario())
+            .filter_map(|(a, pick)| Some((a.key.path.as_str(), a.value_at[(*pick)?].clone())))
+    };
+    let set = || {
+        sweep
+            .set
+            .iter()
+            .map(|s| (s.key.path.as_str(), s.at.clone()))
+    };
+    let exact = axes()
+        .find(|(k, _)| same(k))
+        .or_else(|| set().find(|(k, _)| same(k)));
+    let nearest = || {
+        // The point's own values first: [set] alone makes a valid base.
+        near(axes().collect(), &p.path).or_else(|| near(set().collect(), &p.path))
+    };
+    let at = exact.or_else(nearest).map_or(Where::Nowhere, |(_, at)| at);
     Problem { at, ..p }
+}
+
+/// Of keys and their places, the one sharing the most of `path`'s leading
+/// parts (the first of equals).
+fn near<'a>(list: Vec<(&'a str, Where)>, path: &str) -> Option<(&'a str, Where)> {
+    let best = list.iter().map(|(k, _)| shared(k, path)).max()?;
+    list.into_iter().find(|(k, _)| shared(k, path) == best)
+}
+
+/// How many leading dotted parts two key paths share.
+fn shared(a: &str, b: &str) -> usize {
+    a.split('.')
+        .zip(b.split('.'))
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// `point 3: leaf_price.volatility = 0.1, deal[13].leaf_pair.amount = 1e6`.

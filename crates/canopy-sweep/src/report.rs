@@ -1,4 +1,4 @@
-//! The sweep's report: what [`finish`](crate::finish) learnt, plus what
+//! The sweep's report: what [`statistics`](crate::statistics) learnt, plus what
 //! one more pass over `runs.parquet` gives (each axis's response, each
 //! sample's scatter and Spearman correlation, the oat tornado), handed to
 //! the output library to draw.
@@ -16,8 +16,9 @@ use canopy_output::sweep_report::{
 
 use crate::axis::AxisSpec;
 use crate::columns::{Numbers, status_column};
+use crate::defaults::MAIN_METRICS;
 use crate::file::{Mode, Sweep};
-use crate::finish::{Findings, MAIN_METRICS};
+use crate::findings::Findings;
 use crate::folder::{FAILURES, RUNS};
 use crate::parquet_io;
 use crate::points::{Point, points};
@@ -300,7 +301,8 @@ pub fn write(
         tornado,
         failures: failures(dir)?,
     };
-    canopy_output::sweep_report::write(dir, &report).map(|_| ())
+    let stems = canopy_output::sweep_report::write(dir, &report)?;
+    crate::folder::record_charts(dir, &stems)
 }
 
 /// The first rows of `failures.csv`, and how many there are.

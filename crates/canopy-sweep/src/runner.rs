@@ -18,13 +18,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use canopy_output::atomic;
 
+use crate::check::{self, Expected};
 use crate::chunk::{self, FAILURE_COLUMNS, Failure};
-use crate::finish;
+pub use crate::failure::{Done, SweepFailure, Tally};
 use crate::folder;
 use crate::layout::Layout;
+use crate::lock::{FolderLock, LockError};
 use crate::parquet_io;
 use crate::points::Plan;
-use crate::resolved::fnv1a;
+use crate::seal::Sealing;
 
 /// The folder of a sweep's unfinished chunks, inside its output folder.
 pub const PARTIAL: &str = ".partial";
@@ -37,62 +39,14 @@ const CHUNK_CELLS: u64 = 1 << 20;
 /// The most runs in one chunk.
 const MAX_CHUNK_RUNS: u64 = 16_384;
 
-/// One of N shards of a sweep (`--shard K/N`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    /// Which one, from 1.
-    pub k: u64,
-    /// Of how many.
-    pub n: u64,
-}
-
-impl Shard {
-    /// The whole sweep: shard 1 of 1.
-    pub const WHOLE: Shard = Shard { k: 1, n: 1 };
-
-    /// Reads `K/N` (1 <= K <= N).
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || {
-            format!(
-                "`{text}` is not K/N with 1 <= K <= N (for example 2/8: the second of eight shards)"
-            )
-        };
-        let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let k: u64 = k.trim().parse().map_err(|_| bad())?;
-        let n: u64 = n.trim().parse().map_err(|_| bad())?;
-        if k == 0 || k > n {
-            return Err(bad());
-        }
-        Ok(Shard { k, n })
-    }
-
-    /// Its folder under the sweep's: `part-K-of-N`.
-    pub fn dir_name(&self) -> String {
-        format!("part-{}-of-{}", self.k, self.n)
-    }
-
-    /// How many of `total` runs are its own.
-    pub fn count(&self, total: u64) -> u64 {
-        let first = self.k - 1;
-        if total <= first {
-            0
-        } else {
-            (total - first).div_ceil(self.n)
-        }
-    }
-
-    /// The global index of its `i`-th run.
-    pub fn global(&self, i: u64) -> u64 {
-        self.k - 1 + i * self.n
-    }
-}
+pub use crate::shard::Shard;
 
 /// How to run a sweep.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The output folder.
     pub out: PathBuf,
-    /// Threads; 0: every core.
+    /// Threads; 0: every core. Never more than the chunks left to run.
     pub jobs: usize,
     /// Only this shard's runs, under `out/part-K-of-N/`.
     pub shard: Option<Shard>,
@@ -105,7 +59,8 @@ pub struct Options {
     /// The program's version, for `sweep.toml`.
     pub version: String,
     /// Runs per chunk, instead of the size chosen from the sweep (tests use
-    /// small chunks to have many of them); `None` in normal use.
+    /// small chunks to have many of them); `None` in normal use. The
+    /// threads are never more than the chunks.
     pub chunk_runs: Option<u64>,
 }
 
@@ -134,65 +89,7 @@ impl Progress for Quiet {
     fn finishing(&self) {}
 }
 
-/// How a sweep went.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Done {
-    /// Its runs (of the shard, if it is one).
-    pub runs: u64,
-    /// Runs that were not ok (failed or invalid).
-    pub not_ok: u64,
-    /// Runs done by an earlier, interrupted run of the sweep.
-    pub resumed: u64,
-    /// The sweep was already finished (`--resume`): nothing changed.
-    pub already_finished: bool,
-    /// Where its files are.
-    pub dir: PathBuf,
-}
-
-/// Why a sweep did not finish.
-#[derive(Debug, thiserror::Error)]
-pub enum SweepFailure {
-    /// The output folder holds something this sweep may not touch, or the
-    /// input is not a sweep to resume or merge (exit status 2).
-    #[error("{0}")]
-    Refused(String),
-    /// Reading or writing failed (exit status 1).
-    #[error("{0}")]
-    Io(#[from] io::Error),
-    /// `--fail-fast` met a run that was not ok (exit status 1).
-    #[error(
-        "run {} of point {} (seed {}) {}: {}; reproduce it with: {command}",
-        failure.run,
-        failure.point,
-        failure.seed,
-        match failure.month { Some(m) => format!("failed in month {m} ({})", failure.quantity), None => format!("is invalid ({})", failure.quantity) },
-        failure.message
-    )]
-    FailFast {
-        /// The first run that was not ok.
-        failure: Failure,
-        /// The command that reproduces it.
-        command: String,
-    },
-    /// [`Progress::stopped`] asked it to stop.
-    #[error("the sweep was stopped before its runs were done")]
-    Stopped,
-}
-
-/// What identifies a sweep in its folder: the resolved sweep and a digest
-/// of each scenario it starts from (a scenario file may change).
-pub fn identity(plan: &Plan, version: &str) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut digest = String::new();
-    for p in &plan.points {
-        if !seen.contains(&p.scenario_name.as_str()) {
-            seen.push(&p.scenario_name);
-            let text = p.scenario.scenario().to_toml();
-            digest.push_str(&format!("# scenario {:016x}\n", fnv1a(text.as_bytes())));
-        }
-    }
-    format!("{}{digest}", plan.resolved(version))
-}
+pub use crate::seal::identity;
 
 /// Runs per chunk: about [`CHUNK_CELLS`] values of runs and months.
 fn chunk_runs(plan: &Plan, layout: &Layout) -> u64 {
@@ -210,6 +107,57 @@ fn chunk_file(dir: &Path, what: &str, j: u64, ext: &str) -> PathBuf {
     dir.join(format!("{what}-{j:08}.{ext}"))
 }
 
+/// Checks the finished chunk `j` (the shard's runs `within`) before a
+/// resume trusts it.
+fn check_chunk(
+    partial: &Path,
+    j: u64,
+    within: std::ops::Range<u64>,
+    shard: Shard,
+    plan: &Plan,
+    layout: &Layout,
+) -> Result<(), SweepFailure> {
+    let expected = Expected {
+        shard,
+        runs: plan.sweep.runs,
+        within,
+    };
+    let damaged = |path: PathBuf, m: check::Mismatch| SweepFailure::DamagedChunk {
+        problem: check::chunk_problem(&m),
+        path,
+    };
+    let runs = chunk_file(partial, "runs", j, "parquet");
+    let not_ok = check::runs(&runs, &expected).map_err(|m| damaged(runs, m))?;
+    if layout.months.is_some() {
+        let months = chunk_file(partial, "months", j, "parquet");
+        check::months(&months, &expected).map_err(|m| damaged(months, m))?;
+    }
+    let failures = chunk_file(partial, "failures", j, "csv");
+    check::failures(&failures, false, &not_ok).map_err(|m| damaged(failures, m))
+}
+
+/// The files a finished sweep (or part) should hold that are not in `dir`.
+fn missing_results(dir: &Path, plan: &Plan, opts: &Options) -> Vec<String> {
+    let mut names = vec![folder::RUNS, folder::FAILURES, folder::SWEEP_TOML];
+    let kept = !plan.sweep.keep_months.is_empty();
+    if kept {
+        names.push(folder::MONTHS);
+    }
+    if opts.shard.is_some() {
+        names.push(folder::POINT_MONTHS);
+    } else {
+        names.push(folder::POINTS);
+        if kept {
+            names.extend([folder::BANDS_CSV, folder::BANDS_PARQUET]);
+        }
+    }
+    names
+        .into_iter()
+        .filter(|n| !dir.join(n).is_file())
+        .map(String::from)
+        .collect()
+}
+
 /// Reads a file that may be absent.
 fn read_optional(path: &Path) -> io::Result<Option<String>> {
     match fs::read_to_string(path) {
@@ -219,25 +167,61 @@ fn read_optional(path: &Path) -> io::Result<Option<String>> {
     }
 }
 
+/// Checks that `path` can be a sweep's folder: not a file, not a link to
+/// nothing.
+pub fn check_folder(path: &Path) -> Result<(), SweepFailure> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() && fs::metadata(path).is_err() => {
+            Err(SweepFailure::DanglingLink {
+                path: path.to_path_buf(),
+                target: fs::read_link(path).unwrap_or_default(),
+            })
+        }
+        _ if fs::metadata(path).is_ok_and(|m| !m.is_dir()) => Err(SweepFailure::NotAFolder {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Makes the folder `dir` if need be and locks it for this process.
+pub fn lock_folder(dir: &Path) -> Result<FolderLock, SweepFailure> {
+    fs::create_dir_all(dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    FolderLock::try_acquire(dir).map_err(|e| match e {
+        LockError::Busy => SweepFailure::Busy {
+            dir: dir.to_path_buf(),
+        },
+        LockError::Io(e) => SweepFailure::Io(e),
+    })
+}
+
+/// The worker threads for `jobs` (0: every core) and `pending` chunks to
+/// run: never more than the chunks, since a thread without one would only
+/// wait (and thousands of them take minutes to start).
+pub fn threads_for(jobs: usize, pending: u64) -> usize {
+    let wanted = match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    wanted
+        .min(usize::try_from(pending).unwrap_or(usize::MAX))
+        .max(1)
+}
+
 /// Runs the sweep `plan` as `opts` say.
-pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done, SweepFailure> {
+pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Tally, SweepFailure> {
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
     let dir = match opts.shard {
         Some(s) => opts.out.join(s.dir_name()),
         None => opts.out.clone(),
     };
-    for d in [&opts.out, &dir] {
-        if fs::metadata(d).is_ok_and(|m| !m.is_dir()) {
-            return Err(io::Error::other(format!(
-                "{} is a file, not a folder: the sweep's results go in a folder (--out)",
-                d.display()
-            ))
-            .into());
-        }
-    }
+    check_folder(&opts.out)?;
+    check_folder(&dir)?;
+    // Held until the sweep returns: a second sweep into this folder is refused.
+    let _lock = lock_folder(&dir)?;
     let partial = dir.join(PARTIAL);
-    let resolved = plan.resolved(&opts.version);
-    let identity = identity(plan, &opts.version);
+    let sealing = Sealing::of(plan, &opts.version);
     let identity_file = partial.join("identity");
     let layout = Layout::of(plan);
     let per_chunk = opts
@@ -245,21 +229,25 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
         .unwrap_or_else(|| chunk_runs(plan, &layout))
         .max(1);
     // The chunks in .partial are this sweep's only if cut the same way.
-    let partial_identity = format!("{identity}# chunk runs {per_chunk}\n");
+    let partial_identity = format!("{}# chunk runs {per_chunk}\n", sealing.identity);
     let total = shard.count(plan.points.len() as u64 * plan.sweep.runs);
 
     if opts.resume {
         match read_optional(&identity_file)? {
             Some(old) if old != partial_identity => {
-                return Err(SweepFailure::Refused(format!(
-                    "{} holds an unfinished run of a different sweep; run without --resume to replace it",
-                    dir.display()
-                )));
+                return Err(SweepFailure::OtherSweep {
+                    dir,
+                    unfinished: true,
+                });
             }
             Some(_) => {}
             None => match read_optional(&dir.join(folder::IDENTITY))? {
-                Some(old) if old == identity => {
-                    return Ok(Done {
+                Some(old) if old == sealing.identity => {
+                    let missing = missing_results(&dir, plan, opts);
+                    if !missing.is_empty() {
+                        return Err(SweepFailure::Incomplete { dir, missing });
+                    }
+                    return Ok(Tally {
                         runs: total,
                         not_ok: 0,
                         resumed: total,
@@ -268,10 +256,10 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
                     });
                 }
                 Some(_) => {
-                    return Err(SweepFailure::Refused(format!(
-                        "{} holds the results of a different sweep; run without --resume to replace them",
-                        dir.display()
-                    )));
+                    return Err(SweepFailure::OtherSweep {
+                        dir,
+                        unfinished: false,
+                    });
                 }
                 None => {}
             },
@@ -296,16 +284,25 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     let chunks = total.div_ceil(per_chunk);
     let range = |j: u64| (j * per_chunk)..((j + 1) * per_chunk).min(total);
     let done = |j: u64| chunk_file(&partial, "runs", j, "parquet").exists();
-    let resumed: u64 = (0..chunks)
-        .filter(|&j| done(j))
-        .map(|j| range(j).end - range(j).start)
-        .sum();
+    let mut resumed = 0;
+    let mut pending = 0;
+    for j in 0..chunks {
+        if done(j) {
+            // A chunk is trusted only once its rows are this chunk's own,
+            // as a merge checks a part's.
+            check_chunk(&partial, j, range(j), shard, plan, &layout)?;
+            resumed += range(j).end - range(j).start;
+        } else {
+            pending += 1;
+        }
+    }
     progress.begin(total, resumed);
 
     let stop = AtomicBool::new(false);
     let first_failure: Mutex<Option<Failure>> = Mutex::new(None);
+    let threads = threads_for(opts.jobs, pending);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
+        .num_threads(threads)
         .build()
         .map_err(|e| io::Error::other(format!("cannot start the worker threads: {e}")))?;
     // Each worker takes the next chunk in order, so that the chunks in
@@ -408,29 +405,14 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Done,
     }
     // Messages are one line each, so lines count rows.
     atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
-    let months: Vec<u32> = plan
-        .points
-        .iter()
-        .map(|p| p.scenario.simulation.months)
-        .collect();
     if opts.shard.is_none() {
-        finish::finish(
-            &dir,
-            &plan.sweep,
-            plan.seed,
-            &opts.version,
-            opts.report,
-            &months,
-        )?;
+        sealing.seal(&dir, &opts.version, opts.report)?;
     } else {
-        let text: String = months.iter().map(|m| format!("{m}\n")).collect();
-        atomic::write_atomic(&dir.join(folder::POINT_MONTHS), text.as_bytes())?;
+        sealing.seal_part(&dir)?;
     }
-    atomic::write_atomic(&dir.join(folder::SWEEP_TOML), resolved.as_bytes())?;
-    atomic::write_atomic(&dir.join(folder::IDENTITY), identity.as_bytes())?;
     fs::remove_dir_all(&partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
-    Ok(Done {
+    Ok(Tally {
         runs: total,
         not_ok,
         resumed,

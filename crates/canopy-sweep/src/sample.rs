@@ -84,10 +84,11 @@ impl Distribution {
                 ))
             }
             Distribution::Normal { sd: s, .. } | Distribution::LogNormal { sigma: s, .. }
-                if s < 0.0 =>
+                if s <= 0.0 || s.is_nan() =>
             {
+                // A spread of 0 draws one value, as uniform low = high would.
                 Err(format!(
-                    "the standard deviation {} is not allowed: expected a number >= 0",
+                    "the standard deviation {} is not allowed: expected a number > 0 (for one value, set the key in [set])",
                     show(s)
                 ))
             }

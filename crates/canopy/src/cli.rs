@@ -114,10 +114,10 @@ pub struct SweepArgs {
     /// Monte Carlo runs per point (overrides `sweep.runs`).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<i64>,
-    /// Base seed (overrides `sweep.seed`).
-    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    /// Base seed (overrides `sweep.seed`), from 0 to 9223372036854775807.
+    #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = seed)]
     pub seed: Option<i64>,
-    /// Worker threads (default: every core).
+    /// Worker threads (default: every core); never more than the sweep has chunks of runs.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Run only shard K of N (the runs whose `point * runs + run` leaves K - 1 divided by N), under DIR/part-K-of-N/.
@@ -159,6 +159,16 @@ pub struct MergeArgs {
     /// Only the closing line.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// A `--seed` argument: a whole number; one past i64 is named with the
+/// range allowed (the sweep reader checks the rest: no negative seed).
+fn seed(value: &str) -> Result<i64, String> {
+    let range = "a seed is a whole number from 0 to 9223372036854775807 (2^63 - 1)";
+    match value.trim().parse::<i128>() {
+        Ok(n) => i64::try_from(n).map_err(|_| format!("`{value}` is out of range: {range}")),
+        Err(_) => Err(format!("`{value}` is not a whole number: {range}")),
+    }
 }
 
 /// A `--shard` argument.

@@ -2,22 +2,16 @@
 //! file, loading its scenarios, showing progress and the closing line.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use canopy_output::numbers::thousands;
-use canopy_sweep::{CommandLine, Done, Options, Progress, SweepFailure};
+use canopy_sweep::{CommandLine, Options, Progress, SweepFailure, Tally};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{SweepArgs, SweepCommand};
 use crate::{BAD_INPUT, FAILURE, complain, interrupt, say};
-use canopy_output::scenario_source::{self as source, load_for_sweep, scenario_path};
-
-/// Test hook: runs per chunk (many small chunks, to test order, resuming
-/// and shards on small sweeps). Unset: the size the sweep calls for.
-const CHUNK_VAR: &str = "CANOPY_TEST_CHUNK_RUNS";
 
 /// Runs `canopy sweep`.
 pub fn main(args: &SweepArgs) -> ExitCode {
@@ -33,36 +27,13 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         complain("error: a sweep file is needed: canopy sweep FILE (or canopy sweep merge DIR)");
         return ExitCode::from(BAD_INPUT);
     };
-    let name = file.display().to_string();
-    let text = match source::read_capped(file) {
-        Ok(t) => t,
-        Err(e) => {
-            complain(&format!("error: cannot read the sweep file {name}: {e}"));
-            return ExitCode::from(BAD_INPUT);
-        }
-    };
     let command_line = CommandLine {
         runs: args.runs,
         seed: args.seed,
         sets: args.set.clone(),
     };
-    let sweep = match canopy_sweep::read_with(&name, &text, &command_line) {
-        Ok(s) => s,
-        Err(e) => {
-            complain(&format!("error: {e}"));
-            return ExitCode::from(BAD_INPUT);
-        }
-    };
-    let base = file.parent().unwrap_or(Path::new(""));
-    let plan = match canopy_sweep::plan(&sweep, |scenario| load_for_sweep(base, scenario)) {
-        Ok(mut p) => {
-            // The sweep names scenario files relative to itself; the
-            // commands it prints run from here.
-            for point in &mut p.points {
-                point.scenario_name = scenario_path(base, &point.scenario_name);
-            }
-            p
-        }
+    let plan = match canopy_sweep::plan_file(file, &command_line) {
+        Ok(p) => p,
         Err(e) => {
             complain(&format!("error: {e}"));
             return ExitCode::from(BAD_INPUT);
@@ -76,7 +47,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         fail_fast: args.fail_fast,
         report: !args.no_report,
         version: env!("CARGO_PKG_VERSION").into(),
-        chunk_runs: std::env::var(CHUNK_VAR).ok().and_then(|v| v.parse().ok()),
+        chunk_runs: None,
     };
     let started = Instant::now();
     let shown = Shown::new(args.quiet);
@@ -86,7 +57,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
 }
 
 /// The closing line, or the error, and the exit status.
-fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) -> ExitCode {
+fn finished(result: Result<Tally, SweepFailure>, started: Instant, verb: &str) -> ExitCode {
     match result {
         Ok(done) if done.already_finished => {
             say(&format!(
@@ -123,15 +94,41 @@ fn finished(result: Result<Done, SweepFailure>, started: Instant, verb: &str) ->
             ));
             ExitCode::SUCCESS
         }
-        Err(SweepFailure::Refused(m)) => {
-            complain(&format!("error: {m}"));
-            ExitCode::from(BAD_INPUT)
-        }
         Err(e) => {
-            complain(&format!("error: {e}"));
-            ExitCode::from(FAILURE)
+            complain(&format!("error: {}", failure_text(&e)));
+            ExitCode::from(if e.is_refusal() { BAD_INPUT } else { FAILURE })
         }
     }
+}
+
+/// The library's message with what to type next, in this command line's
+/// flags.
+fn failure_text(e: &SweepFailure) -> String {
+    let next = match e {
+        SweepFailure::OtherSweep {
+            unfinished: true, ..
+        } => "; run without --resume to replace it",
+        SweepFailure::OtherSweep { .. } => "; run without --resume to replace them",
+        SweepFailure::Incomplete { .. } => "; run without --resume to run the sweep again",
+        SweepFailure::DamagedChunk { .. } => {
+            "; run without --resume to start the sweep again, or delete that file to run its chunk again"
+        }
+        SweepFailure::NotAFolder { .. } | SweepFailure::DanglingLink { .. } => " (--out)",
+        SweepFailure::NoParts { dir } => {
+            return format!(
+                "{e}: run `canopy sweep FILE --shard K/N --out {}` for each K first",
+                dir.display()
+            );
+        }
+        SweepFailure::MissingParts { of, .. } => {
+            return format!("{e}; run them (`--shard K/{of}`) before merging");
+        }
+        SweepFailure::UnfinishedPart { .. } => {
+            "; once its shard has ended, run it again with --shard K/N --resume"
+        }
+        _ => "",
+    };
+    format!("{e}{next}")
 }
 
 /// `12,000 runs`, `1 run`.
@@ -147,6 +144,8 @@ fn runs_text(n: u64) -> String {
 /// every 10 seconds otherwise, nothing with `--quiet`.
 struct Shown {
     bar: Option<ProgressBar>,
+    /// Set once the bar shows a rate and the time left.
+    measured: std::sync::Once,
     plain: Option<Mutex<Plain>>,
 }
 
@@ -159,6 +158,18 @@ struct Plain {
     last: Instant,
 }
 
+/// The bar once runs are done: with their rate and the time left.
+fn measured_style() -> ProgressStyle {
+    ProgressStyle::with_template("{bar:20} {human_pos}/{human_len} runs, {rate} runs/s, {eta} left")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}", thousands(state.per_sec().round(), 0));
+            },
+        )
+}
+
 /// The longest wait between two plain progress lines.
 const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
@@ -168,20 +179,15 @@ impl Shown {
         Shown {
             bar: (!quiet && terminal).then(|| {
                 let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+                // No rate or time left until a chunk is done: before, both
+                // read 0.
                 bar.set_style(
-                    ProgressStyle::with_template(
-                        "{bar:20} {human_pos}/{human_len} runs, {rate} runs/s, {eta} left",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .with_key(
-                        "rate",
-                        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                            let _ = write!(w, "{}", thousands(state.per_sec().round(), 0));
-                        },
-                    ),
+                    ProgressStyle::with_template("{bar:20} {human_pos}/{human_len} runs, starting")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 bar
             }),
+            measured: std::sync::Once::new(),
             plain: (!quiet && !terminal).then(|| {
                 Mutex::new(Plain {
                     total: 0,
@@ -227,6 +233,7 @@ impl Progress for Shown {
 
     fn advance(&self, runs: u64) {
         if let Some(bar) = &self.bar {
+            self.measured.call_once(|| bar.set_style(measured_style()));
             bar.inc(runs);
         }
         if let Some(p) = &self.plain {

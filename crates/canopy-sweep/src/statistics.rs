@@ -23,49 +23,51 @@ use crate::folder::{
 };
 use crate::parquet_io;
 
-/// The main metrics of `points.csv` and the report: columns of
-/// `runs.parquet`.
-pub const MAIN_METRICS: [&str; 6] = [
-    "revenue_cumulative",
-    "aegis_value",
-    "value_per_oak",
-    "oak_redeemed",
-    "leaf_price",
-    "min_aegis_value",
-];
+pub use crate::defaults::{FAN_QUANTILES, MAIN_METRICS};
+pub use crate::findings::{Fan, Findings, Response};
 
-/// The quantiles the report's fan charts and response charts draw.
-pub const FAN_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+/// The most bytes of values that the bands hold at once: the values of as
+/// many cells (a month and a kept metric) of one point as fit, at least
+/// one cell's. A point whose cells do not all fit is read in more than one
+/// pass over `months.parquet`, a range of its cells each time.
+const BAND_BYTES: u64 = 64 << 20;
 
-/// The fan bands of one point and kept metric: month by month, the
-/// [`FAN_QUANTILES`].
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Fan {
-    /// Months, from 1.
-    pub months: Vec<u32>,
-    /// For each of [`FAN_QUANTILES`], one value per month.
-    pub quantiles: [Vec<Option<f64>>; 5],
-}
-
-/// Everything [`finish`] learns that the report draws.
-#[derive(Clone, Debug, Default)]
-pub struct Findings {
-    /// Per kept metric, per point, its fan.
-    pub fans: Vec<Vec<Fan>>,
-    /// `points.csv`: header and rows.
-    pub points_header: Vec<String>,
-    /// `points.csv` rows.
-    pub points_rows: Vec<Vec<String>>,
-    /// Per point, each main metric's median over its ok runs.
-    pub medians: Vec<[Option<f64>; MAIN_METRICS.len()]>,
-    /// Per axis, per main metric, the response at each axis value.
-    pub responses: Vec<Vec<Response>>,
+/// The ranges of cells (month - 1) * metrics + metric that one pass over
+/// `months.parquet` gathers, so that one point's values in a pass take at
+/// most [`BAND_BYTES`] (or one cell's values, if more). The last range is
+/// open: months past those known (a damaged file) extend it.
+fn passes(runs: u64, cells: usize, budget: u64) -> Vec<std::ops::Range<usize>> {
+    let per_pass = (budget / runs.max(1).saturating_mul(8)).max(1);
+    let per_pass = usize::try_from(per_pass).unwrap_or(usize::MAX);
+    if cells <= per_pass {
+        let every_cell = 0..usize::MAX;
+        return vec![every_cell];
+    }
+    let mut out: Vec<_> = (0..cells)
+        .step_by(per_pass)
+        .map(|lo| lo..lo + per_pass)
+        .collect();
+    if let Some(last) = out.last_mut() {
+        last.end = usize::MAX;
+    }
+    out
 }
 
 /// Writes `bands.csv` and `bands.parquet` from `months.parquet`, one point
 /// at a time; `months` gives each point's months (its scenario's
 /// `simulation.months`). Gives the fans of every point and kept metric.
+/// Memory stays within [`BAND_BYTES`] of values whatever the runs.
 pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<Vec<Fan>>> {
+    write_bands_within(dir, sweep, months, BAND_BYTES)
+}
+
+/// [`write_bands`] with at most `budget` bytes of one point's values at once.
+fn write_bands_within(
+    dir: &Path,
+    sweep: &Sweep,
+    months: &[u32],
+    budget: u64,
+) -> io::Result<Vec<Vec<Fan>>> {
     let kept: Vec<_> = sweep.keep_months.iter().filter_map(|n| column(n)).collect();
     if kept.is_empty() {
         remove_if_there(&dir.join(BANDS_CSV))?;
@@ -77,7 +79,6 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
     qs.extend(FAN_QUANTILES);
     let asked = sweep.quantiles.len();
     let mut fans: Vec<Vec<Fan>> = vec![Vec::new(); kept.len()];
-    let mut rows: Vec<(u32, BandRow)> = Vec::new();
     let mut csv = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = ["point", "month", "metric", "n", "mean"]
         .iter()
@@ -98,12 +99,13 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
     let schema = Arc::new(Schema::new(fields));
     let mut parquet = parquet_io::Writer::create(&dir.join(BANDS_PARQUET), schema.clone())?;
 
+    // One point's rows, in month then metric order, into the files.
+    let mut rows: Vec<(u32, BandRow)> = Vec::new();
     let mut flush = |point: u32,
-                     acc: Bands,
+                     point_rows: Vec<BandRow>,
                      csv: &mut csv::Writer<Vec<u8>>,
                      rows: &mut Vec<(u32, BandRow)>|
      -> io::Result<()> {
-        let point_rows = acc.finish(&qs);
         for (k, fan) in fans.iter_mut().enumerate() {
             let mut f = Fan::default();
             for r in point_rows.iter().skip(k).step_by(kept.len()) {
@@ -129,45 +131,6 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
         }
         Ok(())
     };
-    let mut current: Option<(u32, Bands)> = None;
-    let write_rows =
-        |rows: &mut Vec<(u32, BandRow)>, parquet: &mut parquet_io::Writer| -> io::Result<()> {
-            if rows.is_empty() {
-                return Ok(());
-            }
-            let mut point = UInt32Builder::new();
-            let mut month = UInt32Builder::new();
-            let mut metric = StringBuilder::new();
-            let mut n = UInt64Builder::new();
-            let mut mean = Float64Builder::new();
-            let mut quantiles: Vec<Float64Builder> =
-                (0..asked).map(|_| Float64Builder::new()).collect();
-            for (p, r) in rows.drain(..) {
-                point.append_value(p);
-                month.append_value(r.month);
-                metric.append_value(r.metric);
-                n.append_value(r.band.n);
-                mean.append_option(r.band.mean);
-                for (b, q) in quantiles.iter_mut().zip(&r.band.quantiles) {
-                    b.append_option(*q);
-                }
-            }
-            let mut columns: Vec<ArrayRef> = vec![
-                Arc::new(point.finish()),
-                Arc::new(month.finish()),
-                Arc::new(metric.finish()),
-                Arc::new(n.finish()),
-                Arc::new(mean.finish()),
-            ];
-            columns.extend(
-                quantiles
-                    .iter_mut()
-                    .map(|b| Arc::new(b.finish()) as ArrayRef),
-            );
-            let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
-            parquet.write(&batch)
-        };
-    let months_path = dir.join(MONTHS);
     // Points in order, each with rows for months 1..=N even where no run
     // reached a month (n = 0), and points no run reached at all.
     let point_count = crate::points::point_count(sweep)
@@ -175,27 +138,94 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
         .max(months.len())
         .min(u32::MAX as usize) as u32;
     let months_of = |p: u32| months.get(p as usize).copied().unwrap_or(0);
+    let most_months = months.iter().copied().max().unwrap_or(0) as usize;
+    let passes = passes(sweep.runs, most_months * kept.len(), budget);
+    if let [only] = passes.as_slice() {
+        // The usual case: every point's values fit, one pass.
+        each_point(dir, &kept, point_count, months_of, only, &qs, |e| match e {
+            Gathered::Point(p, r) => flush(p, r, &mut csv, &mut rows),
+            Gathered::Group(_) => write_rows(&mut rows, &mut parquet, &schema, asked),
+        })?;
+    } else {
+        // Each point's rows, pass by pass, then written in order, in the
+        // row groups one pass would write.
+        let mut by_point: Vec<Vec<BandRow>> = vec![Vec::new(); point_count as usize];
+        let mut groups = Vec::new();
+        for (i, window) in passes.iter().enumerate() {
+            each_point(dir, &kept, point_count, months_of, window, &qs, |e| {
+                match e {
+                    Gathered::Point(p, r) => {
+                        // A point past the sweep's (a damaged file) too.
+                        let p = p as usize;
+                        if by_point.len() <= p {
+                            by_point.resize_with(p + 1, Vec::new);
+                        }
+                        by_point[p].extend(r);
+                    }
+                    Gathered::Group(given) if i == 0 => groups.push(given),
+                    Gathered::Group(_) => {}
+                }
+                Ok(())
+            })?;
+        }
+        let mut groups = groups.into_iter().peekable();
+        for (p, r) in by_point.into_iter().enumerate() {
+            flush(p as u32, r, &mut csv, &mut rows)?;
+            while groups.peek().is_some_and(|&g| g as usize <= p + 1) {
+                groups.next();
+                write_rows(&mut rows, &mut parquet, &schema, asked)?;
+            }
+        }
+        write_rows(&mut rows, &mut parquet, &schema, asked)?;
+    }
+    let csv = csv
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    parquet.finish()?;
+    atomic::write_atomic(&dir.join(BANDS_CSV), &csv)?;
+    Ok(fans)
+}
+
+/// What [`each_point`] gives, in order.
+enum Gathered {
+    /// A point's rows.
+    Point(u32, Vec<BandRow>),
+    /// The end of a group of points (the first this many), which one row
+    /// group of `bands.parquet` holds.
+    Group(u32),
+}
+
+/// Reads `months.parquet` once, gathering each point's values of the cells
+/// in `window`, and gives every point below `point_count` its rows, in
+/// point order (a point with no row in the file: n = 0 everywhere).
+fn each_point(
+    dir: &Path,
+    kept: &[&'static canopy_model::record::Column],
+    point_count: u32,
+    months_of: impl Fn(u32) -> u32,
+    window: &std::ops::Range<usize>,
+    qs: &[f64],
+    mut give: impl FnMut(Gathered) -> io::Result<()>,
+) -> io::Result<()> {
+    let fresh = |p: u32| Bands::window(kept.to_vec(), months_of(p), window.clone());
+    let mut current: Option<(u32, Bands)> = None;
     let mut next = 0u32;
-    let mut start = |p: u32,
-                     current: &mut Option<(u32, Bands)>,
-                     csv: &mut csv::Writer<Vec<u8>>,
-                     rows: &mut Vec<(u32, BandRow)>,
-                     parquet: &mut parquet_io::Writer|
-     -> io::Result<()> {
+    let mut start = |p: u32, current: &mut Option<(u32, Bands)>| -> io::Result<()> {
         if let Some((cp, acc)) = current.take() {
-            flush(cp, acc, csv, rows)?;
+            give(Gathered::Point(cp, acc.finish(qs)))?;
         }
         while next < p {
-            flush(next, Bands::new(kept.clone(), months_of(next)), csv, rows)?;
+            give(Gathered::Point(next, fresh(next).finish(qs)))?;
             next += 1;
         }
-        write_rows(rows, parquet)?;
+        give(Gathered::Group(next))?;
         if p < point_count {
-            *current = Some((p, Bands::new(kept.clone(), months_of(p))));
+            *current = Some((p, fresh(p)));
             next = p + 1;
         }
         Ok(())
     };
+    let months_path = dir.join(MONTHS);
     for batch in parquet_io::read(&months_path, None)? {
         let batch =
             batch.map_err(|e| io::Error::other(format!("{}: {e}", months_path.display())))?;
@@ -205,7 +235,7 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
         for i in 0..batch.num_rows() {
             let p = point.value(i);
             if current.as_ref().is_none_or(|(cp, _)| *cp != p) {
-                start(p, &mut current, &mut csv, &mut rows, &mut parquet)?;
+                start(p, &mut current)?;
             }
             // A point past those of the sweep (a damaged file) is left out.
             let Some((_, acc)) = current.as_mut() else {
@@ -215,13 +245,49 @@ pub fn write_bands(dir: &Path, sweep: &Sweep, months: &[u32]) -> io::Result<Vec<
             acc.add_month(m, values.iter().map(|v| v.get(i)));
         }
     }
-    start(point_count, &mut current, &mut csv, &mut rows, &mut parquet)?;
-    let csv = csv
-        .into_inner()
-        .map_err(|e| io::Error::other(e.to_string()))?;
-    parquet.finish()?;
-    atomic::write_atomic(&dir.join(BANDS_CSV), &csv)?;
-    Ok(fans)
+    start(point_count, &mut current)
+}
+
+/// Writes the band rows gathered so far to `bands.parquet`, as one batch.
+fn write_rows(
+    rows: &mut Vec<(u32, BandRow)>,
+    parquet: &mut parquet_io::Writer,
+    schema: &Arc<Schema>,
+    asked: usize,
+) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut point = UInt32Builder::new();
+    let mut month = UInt32Builder::new();
+    let mut metric = StringBuilder::new();
+    let mut n = UInt64Builder::new();
+    let mut mean = Float64Builder::new();
+    let mut quantiles: Vec<Float64Builder> = (0..asked).map(|_| Float64Builder::new()).collect();
+    for (p, r) in rows.drain(..) {
+        point.append_value(p);
+        month.append_value(r.month);
+        metric.append_value(r.metric);
+        n.append_value(r.band.n);
+        mean.append_option(r.band.mean);
+        for (b, q) in quantiles.iter_mut().zip(&r.band.quantiles) {
+            b.append_option(*q);
+        }
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(point.finish()),
+        Arc::new(month.finish()),
+        Arc::new(metric.finish()),
+        Arc::new(n.finish()),
+        Arc::new(mean.finish()),
+    ];
+    columns.extend(
+        quantiles
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef),
+    );
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
+    parquet.write(&batch)
 }
 
 /// One point's axis values and counts.
@@ -294,10 +360,6 @@ fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Ve
     Ok(out)
 }
 
-/// The last month's 5 %, 50 % and 95 % quantiles of a main metric over
-/// the ok runs at each value of an axis (all points with that value).
-pub type Response = Vec<[Option<f64>; 3]>;
-
 /// Writes `points.csv`, one main metric at a time; gives what the report
 /// draws from the same numbers.
 pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
@@ -315,7 +377,20 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
         );
     }
     let counts = point_counts(dir, sweep)?;
-    let pts = crate::points::points(sweep);
+    // Each axis value's points, found once: looking them up for every
+    // value would take time that grows with the square of the points.
+    let mut with_value: Vec<Vec<Vec<usize>>> = sweep
+        .axes
+        .iter()
+        .map(|a| vec![Vec::new(); a.values.len()])
+        .collect();
+    for p in crate::points::points(sweep) {
+        for (a, pick) in p.picks.iter().enumerate() {
+            if let Some(v) = pick {
+                with_value[a][*v].push(p.index);
+            }
+        }
+    }
     let mut rows: Vec<Vec<String>> = counts
         .iter()
         .enumerate()
@@ -340,10 +415,9 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
         for (a, axis) in sweep.axes.iter().enumerate() {
             let response = (0..axis.values.len())
                 .map(|v| {
-                    let mut pooled: Vec<f64> = pts
+                    let mut pooled: Vec<f64> = with_value[a][v]
                         .iter()
-                        .filter(|p| p.picks[a] == Some(v))
-                        .filter_map(|p| by_point.get(p.index))
+                        .filter_map(|&p| by_point.get(p))
                         .flatten()
                         .copied()
                         .collect();
@@ -395,4 +469,75 @@ pub fn finish(
         remove_charts(dir)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CommandLine, Options, Quiet, plan_text, run};
+
+    #[test]
+    fn passes_cover_every_cell_once_within_the_budget() {
+        // 1,000 runs: 8,000 bytes a cell; 20,000 bytes hold 2 cells.
+        assert_eq!(passes(1_000, 5, 20_000), [0..2, 2..4, 4..usize::MAX]);
+        let every_cell = 0..usize::MAX;
+        assert_eq!(passes(1_000, 2, 20_000), [every_cell]);
+        // A cell alone past the budget: one cell a pass.
+        assert_eq!(passes(1_000_000, 2, 20_000), [0..1, 1..usize::MAX]);
+    }
+
+    /// Bands read in many passes (one cell of a point at a time) are the
+    /// bands read in one, byte for byte, and so are the report's fans.
+    #[test]
+    fn bands_from_many_passes_are_the_bands_from_one() {
+        let text = r#"
+[sweep]
+scenario = "stress"
+runs = 7
+seed = 3
+keep_months = ["leaf_price", "aegis_value", "pairs_active"]
+quantiles = [0.1, 0.5, 0.975]
+
+[[axis]]
+key = "simulation.months"
+values = [5, 9]
+
+[[sample]]
+key = "market.net_demand_usd"
+uniform = { low = -50_000, high = 0 }
+"#;
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            out: dir.path().to_path_buf(),
+            jobs: 1,
+            shard: None,
+            resume: false,
+            fail_fast: false,
+            report: false,
+            version: "test".into(),
+            chunk_runs: Some(4),
+        };
+        run(&plan, &opts, &Quiet).unwrap();
+        let months: Vec<u32> = plan
+            .points
+            .iter()
+            .map(|p| p.scenario.simulation.months)
+            .collect();
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        let (csv, parquet) = (read(BANDS_CSV), read(BANDS_PARQUET));
+        let one = write_bands_within(dir.path(), &plan.sweep, &months, u64::MAX).unwrap();
+        assert_eq!(
+            (read(BANDS_CSV), read(BANDS_PARQUET)),
+            (csv.clone(), parquet.clone())
+        );
+        // 7 runs: 56 bytes a cell; 56 bytes hold one cell a pass (27 passes).
+        assert_eq!(passes(7, 27, 56).len(), 27);
+        let many = write_bands_within(dir.path(), &plan.sweep, &months, 56).unwrap();
+        assert_eq!(read(BANDS_CSV), csv);
+        assert_eq!(read(BANDS_PARQUET), parquet);
+        assert_eq!(many, one);
+        // 2 points x (5 + 9) months x 3 metrics.
+        assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 1 + 3 * 14);
+    }
 }
