@@ -220,3 +220,22 @@ fn a_non_finite_month_is_a_typed_failure_and_ends_the_simulation() {
     let mut rest = sim.clone();
     assert_eq!(rest.run_observed(&mut canopy_model::Silent).unwrap(), []);
 }
+
+#[test]
+fn a_scenario_that_is_not_random_runs_the_same_whatever_its_seed() {
+    let load = |name: &str| {
+        canopy_model::load(name, canopy_model::builtin::text(name).unwrap(), &[]).unwrap()
+    };
+    let fixed = load("default");
+    assert!(!fixed.is_random());
+    assert_eq!(
+        canopy_model::run_seeded(&fixed, 1).unwrap(),
+        canopy_model::run_seeded(&fixed, 2).unwrap()
+    );
+    let stress = load("stress");
+    assert!(stress.is_random());
+    assert_ne!(
+        canopy_model::run_seeded(&stress, 1).unwrap(),
+        canopy_model::run_seeded(&stress, 2).unwrap()
+    );
+}

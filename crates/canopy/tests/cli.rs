@@ -306,6 +306,41 @@ fn a_run_that_breaks_stops_with_exit_1_and_keeps_the_months_before() {
 }
 
 #[test]
+fn a_stopped_run_says_how_many_months_were_written_in_agreeing_number() {
+    let tmp = TempDir::new().unwrap();
+    let deal = |name: &str, start: u32| {
+        format!(
+            "[[deal]]\ncounterparty = \"{name}\"\nstart_month = {start}\n\
+             tvl = {{ kind = \"boosted\", amount = 1.7e308, revenue_rate = 1, duration_months = 24 }}\n"
+        )
+    };
+    // The second deal's TVL, added to the first's, is infinite in month 2.
+    fs::write(
+        tmp.path().join("two.toml"),
+        format!(
+            "[oak]\nredemption_start_month = 40\n{}{}",
+            deal("Huge", 1),
+            deal("Late", 2)
+        ),
+    )
+    .unwrap();
+    let out = canopy(tmp.path())
+        .args(["run", "two.toml", "--quiet", "--no-charts"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "error: the run stopped in month 2: tvl_boosted (is not a finite number); \
+             the 1 month before it was written"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(rows(&tmp.path().join("out/metrics.csv")).len(), 1);
+}
+
+#[test]
 fn the_log_records_redemptions_with_irr_and_threshold() {
     let tmp = TempDir::new().unwrap();
     let out = canopy(tmp.path())
