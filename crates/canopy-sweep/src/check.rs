@@ -2,7 +2,6 @@
 //! order: a part's files before a merge, a chunk's before a resume trusts
 //! it (a file copied over another, or cut short, is found here).
 
-use std::io;
 use std::ops::Range;
 use std::path::Path;
 
@@ -181,9 +180,4 @@ pub fn chunk_problem(m: &Mismatch) -> String {
             "it lists {rows} failed runs where the chunk's runs file has {not_ok}: was it copied from another chunk?"
         ),
     }
-}
-
-/// An error reading a file, for [`io::Error`] users.
-pub fn io_error(path: &Path, m: &Mismatch) -> io::Error {
-    io::Error::other(format!("{}: {}", path.display(), chunk_problem(m)))
 }

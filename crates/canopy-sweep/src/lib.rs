@@ -11,6 +11,13 @@
 //! ([`Plan::command_line`]), and the resolved sweep file
 //! ([`Plan::resolved`]) with its hash ([`Plan::hash`]).
 //!
+//! [`plan_file`] (or [`plan_text`]) reads and plans a sweep file in one
+//! call, as every front end needs it. [`run`] runs a plan into a folder
+//! that it locks ([`FolderLock`]) for its whole life, resuming from checked
+//! chunks; [`merge`] joins the parts of a sharded sweep; both end with the
+//! one sealing step, [`Sealing`], and fail with a typed [`SweepFailure`]
+//! whose wording of flags is the front end's.
+//!
 //! Once runs are done, [`summarise`] gives a run's row of `runs.parquet`
 //! (its columns declared in [`SUMMARY_COLUMNS`]), and [`Bands`] gathers one
 //! point's runs into the rows of `bands.csv` (n, mean and exact quantiles,

@@ -50,7 +50,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         chunk_runs: None,
     };
     let started = Instant::now();
-    let shown = Shown::new(args.quiet);
+    let shown = ConsoleProgress::new(args.quiet);
     let result = canopy_sweep::run(&plan, &opts, &shown);
     shown.clear();
     finished(result, started, "done")
@@ -142,15 +142,15 @@ fn runs_text(n: u64) -> String {
 
 /// Progress on standard error: a bar on a terminal, a plain line at most
 /// every 10 seconds otherwise, nothing with `--quiet`.
-struct Shown {
+struct ConsoleProgress {
     bar: Option<ProgressBar>,
     /// Set once the bar shows a rate and the time left.
     measured: std::sync::Once,
-    plain: Option<Mutex<Plain>>,
+    plain: Option<Mutex<PlainLines>>,
 }
 
 /// The state of plain progress lines.
-struct Plain {
+struct PlainLines {
     total: u64,
     done: u64,
     resumed: u64,
@@ -173,10 +173,10 @@ fn measured_style() -> ProgressStyle {
 /// The longest wait between two plain progress lines.
 const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
-impl Shown {
-    fn new(quiet: bool) -> Shown {
+impl ConsoleProgress {
+    fn new(quiet: bool) -> ConsoleProgress {
         let terminal = std::io::stderr().is_terminal();
-        Shown {
+        ConsoleProgress {
             bar: (!quiet && terminal).then(|| {
                 let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
                 // No rate or time left until a chunk is done: before, both
@@ -189,7 +189,7 @@ impl Shown {
             }),
             measured: std::sync::Once::new(),
             plain: (!quiet && !terminal).then(|| {
-                Mutex::new(Plain {
+                Mutex::new(PlainLines {
                     total: 0,
                     done: 0,
                     resumed: 0,
@@ -207,7 +207,7 @@ impl Shown {
     }
 }
 
-impl Progress for Shown {
+impl Progress for ConsoleProgress {
     fn begin(&self, total: u64, done: u64) {
         if let Some(bar) = &self.bar {
             bar.set_length(total);
