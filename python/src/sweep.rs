@@ -9,8 +9,8 @@ use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use canopy_output::atomic::write_atomic;
-use canopy_sweep::folder;
 use canopy_output::scenario_source as source;
+use canopy_sweep::folder;
 use canopy_sweep::{CommandLine, Options, Shard, Sweep, SweepFailure};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;

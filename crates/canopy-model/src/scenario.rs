@@ -11,7 +11,7 @@ mod overrides;
 pub mod params;
 pub mod schema;
 pub mod text;
-mod tree;
+pub mod tree;
 pub mod validate;
 pub mod value;
 

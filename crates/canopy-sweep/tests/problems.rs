@@ -171,3 +171,21 @@ values = [1, 2]
     );
     assert!(!e.problems.is_empty());
 }
+
+#[test]
+fn a_sweep_file_nested_past_the_bound_is_refused_at_its_line_as_a_scenario_is() {
+    // The same positioned reader reads scenarios and sweep files, so a
+    // hostile file is refused where it goes too deep, in the same words.
+    let nested = format!("x = {}1{}\n", "[".repeat(200), "]".repeat(200));
+    let e = err(&format!("[sweep]\nscenario = \"default\"\n{nested}"));
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert_eq!(line(&e.problems[0].at), 3, "{e}");
+    let scenario = canopy_model::load("s.toml", &nested, &[]).expect_err("should be refused");
+    assert_eq!(scenario.problems.len(), 1, "{scenario}");
+    assert_eq!(line(&scenario.problems[0].at), 1, "{scenario}");
+    assert_eq!(e.problems[0].message, scenario.problems[0].message);
+    assert!(
+        e.problems[0].message.starts_with("TOML syntax error"),
+        "{e}"
+    );
+}

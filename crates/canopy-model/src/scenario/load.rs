@@ -6,11 +6,9 @@
 //! with defaults for what is missing, and collects a [`Problem`] for each
 //! wrong type, bad value or unknown key instead of stopping at the first.
 
-use toml::de::DeTable;
-
 use super::overrides::apply;
 use super::params::{self, Kind, Value};
-use super::tree::{Entry, MAX_DEPTH, Node, Origin, Tree, convert_table, too_deep};
+use super::tree::{Entry, Node, Origin, Tree, parse};
 use super::validate::{MAX_KEPT, NO_PART, Problem, ScenarioError, Spot, Spots, Where};
 use super::{Deal, Scenario};
 
@@ -58,56 +56,30 @@ pub fn load(
             .map(|p| (*p, params::deal_children(p)))
             .collect(),
     };
-    let (table, errors) = DeTable::parse_recoverable(text);
-    for e in &errors {
-        let message = e.message().trim_end();
-        // The parser gives up on deep nesting with no position: find it.
-        if e.span().is_none()
-            && let Some(pos) = too_deep(text)
-        {
-            reader.problem(
-                &Origin::File(pos),
-                String::new(),
-                None,
-                format!(
-                    "tables or arrays nest more than {MAX_DEPTH} levels deep here (a scenario needs 3)"
-                ),
-            );
-            continue;
-        }
-        let at = e.span().map(|s| s.start);
-        // toml says "duplicate key" without the key: name it from the span.
-        let message = match (message.starts_with("duplicate key"), e.span()) {
-            (true, Some(span)) => match text.get(span.clone()) {
-                Some(key) if !key.is_empty() => format!("duplicate key `{}`", key.trim()),
-                _ => message.to_string(),
-            },
-            _ => message.to_string(),
-        };
-        reader.problems.push(Problem {
-            at: at.map_or(Where::Nowhere, |p| reader.locate(&Origin::File(p))),
-            path: String::new(),
-            deal: None,
-            message: format!("TOML syntax error: {message}"),
-        });
-    }
-    if !reader.problems.is_empty() {
-        return Err(ScenarioError::new(source, reader.problems));
-    }
-    let mut root = match convert_table(table.into_inner(), 0) {
-        Ok(entries) => Node {
-            value: Tree::Table(entries),
-            origin: Origin::File(0),
-        },
-        Err((pos, msg)) => {
-            reader.problem(
-                &Origin::File(pos),
-                String::new(),
-                None,
-                format!("TOML syntax error: {msg}"),
-            );
+    let entries = match parse(text) {
+        Ok(entries) => entries,
+        Err(problems) => {
+            for p in problems {
+                let message = if p.too_deep {
+                    format!("{} (a scenario needs 3)", p.message)
+                } else {
+                    format!("TOML syntax error: {}", p.message)
+                };
+                reader.problems.push(Problem {
+                    at: p
+                        .at
+                        .map_or(Where::Nowhere, |at| reader.locate(&Origin::File(at))),
+                    path: String::new(),
+                    deal: None,
+                    message,
+                });
+            }
             return Err(ScenarioError::new(source, reader.problems));
         }
+    };
+    let mut root = Node {
+        value: Tree::Table(entries),
+        origin: Origin::File(0),
     };
     for (i, ov) in overrides.iter().enumerate() {
         if let Err(message) = apply(&mut root, ov, i) {

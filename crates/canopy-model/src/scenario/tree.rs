@@ -1,4 +1,4 @@
-//! The positioned TOML tree: a scenario file parsed into values that
+//! The positioned TOML tree: a scenario or sweep file parsed into values that
 //! remember where each came from (a span of the file, or a `--set`
 //! override), with the bound on how deeply a file may nest.
 
@@ -8,11 +8,11 @@ use super::params::{self, Value};
 
 /// How deeply tables and arrays may nest: scenario files nest three deep;
 /// a bound keeps a hostile file from exhausting the stack.
-pub(super) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq)]
-pub(super) enum Origin {
+pub enum Origin {
     /// Byte offset in the scenario text.
     File(usize),
     /// The n-th override.
@@ -21,33 +21,48 @@ pub(super) enum Origin {
     Implied,
 }
 
+/// A TOML value whose parts keep their origins.
 #[derive(Clone, Debug)]
-pub(super) enum Tree {
+pub enum Tree {
+    /// A string.
     Str(String),
+    /// An integer that fits i64.
     Int(i64),
     /// A number as written (an integer beyond i64, or a float).
     Float(f64, String),
+    /// A boolean.
     Bool(bool),
+    /// A date-time, as written (no key takes one).
     Datetime(String),
+    /// An array of values.
     Array(Vec<Node>),
+    /// A table's entries, in the order written.
     Table(Vec<Entry>),
 }
 
+/// A value and where it came from.
 #[derive(Clone, Debug)]
-pub(super) struct Node {
-    pub(super) value: Tree,
-    pub(super) origin: Origin,
+pub struct Node {
+    /// The value.
+    pub value: Tree,
+    /// Where it came from.
+    pub origin: Origin,
 }
 
+/// A table's key, where the key was written, and its value.
 #[derive(Clone, Debug)]
-pub(super) struct Entry {
-    pub(super) key: String,
-    pub(super) key_origin: Origin,
-    pub(super) node: Node,
+pub struct Entry {
+    /// The key (one part of a dotted key).
+    pub key: String,
+    /// Where the key was written.
+    pub key_origin: Origin,
+    /// The value.
+    pub node: Node,
 }
 
 impl Tree {
-    pub(super) fn type_name(&self) -> &'static str {
+    /// "a string", "an integer", ...: for messages.
+    pub fn type_name(&self) -> &'static str {
         match self {
             Tree::Str(_) => "a string",
             Tree::Int(_) => "an integer",
@@ -61,7 +76,7 @@ impl Tree {
 
     /// A short rendering for messages: numbers as they were written, long
     /// text shortened.
-    pub(super) fn show(&self) -> String {
+    pub fn show(&self) -> String {
         match self {
             Tree::Str(s) => Value::Str(s.clone()).echo(),
             Tree::Int(i) => i.to_string(),
@@ -75,7 +90,7 @@ impl Tree {
     }
 
     /// The value as a parameter value, if it is a scalar or a list of numbers.
-    pub(super) fn value(&self) -> Option<Value> {
+    pub fn value(&self) -> Option<Value> {
         Some(match self {
             Tree::Str(s) => Value::Str(s.clone()),
             Tree::Int(i) => Value::Int(*i),
@@ -97,7 +112,7 @@ impl Tree {
 }
 
 /// A number literal: an integer read exactly, or a float with its text.
-pub(super) fn number(text: &str, radix: u32, integer: bool) -> Result<Tree, String> {
+pub fn number(text: &str, radix: u32, integer: bool) -> Result<Tree, String> {
     if integer && let Ok(n) = i64::from_str_radix(text, radix) {
         return Ok(Tree::Int(n));
     }
@@ -114,10 +129,7 @@ pub(super) fn number(text: &str, radix: u32, integer: bool) -> Result<Tree, Stri
 
 /// Turns the parser's tree into ours, consuming it as it goes so that the
 /// two are never both whole in memory (a file with many deals).
-pub(super) fn convert(
-    value: toml::Spanned<DeValue<'_>>,
-    depth: usize,
-) -> Result<Node, (usize, String)> {
+pub fn convert(value: toml::Spanned<DeValue<'_>>, depth: usize) -> Result<Node, (usize, String)> {
     let at = value.span().start;
     if depth > MAX_DEPTH {
         return Err((at, format!("values nest more than {MAX_DEPTH} deep")));
@@ -141,7 +153,8 @@ pub(super) fn convert(
     })
 }
 
-pub(super) fn convert_table(t: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, (usize, String)> {
+/// Turns the parser's table into entries of ours (see [`convert`]).
+pub fn convert_table(t: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, (usize, String)> {
     t.into_iter()
         .map(|(k, v)| {
             Ok(Entry {
@@ -155,7 +168,7 @@ pub(super) fn convert_table(t: DeTable<'_>, depth: usize) -> Result<Vec<Entry>, 
 
 /// How many dotted parts the key at the start of `line` has, up to `end`
 /// (dots inside quotes do not count).
-pub(super) fn key_parts(line: &str, end: char) -> usize {
+pub fn key_parts(line: &str, end: char) -> usize {
     let mut keys = 1;
     let mut quote = None;
     for c in line.chars() {
@@ -173,7 +186,7 @@ pub(super) fn key_parts(line: &str, end: char) -> usize {
 /// The place and depth of the first table header or value that nests deeper
 /// than [`MAX_DEPTH`], found by a scan that needs no recursion (the parser
 /// would give up with no position).
-pub(super) fn too_deep(text: &str) -> Option<usize> {
+pub fn too_deep(text: &str) -> Option<usize> {
     let mut offset = 0;
     let mut depth = 0usize;
     for line in text.split_inclusive('\n') {
@@ -206,4 +219,87 @@ pub(super) fn too_deep(text: &str) -> Option<usize> {
         offset += line.len();
     }
     None
+}
+
+/// A syntax problem of a TOML text: where it is (a byte offset, where the
+/// parser knows) and what is wrong, worded for people.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxProblem {
+    /// Byte offset in the text, if known.
+    pub at: Option<usize>,
+    /// The message, without a leading "TOML syntax error".
+    pub message: String,
+    /// Whether the problem is nesting deeper than [`MAX_DEPTH`].
+    pub too_deep: bool,
+}
+
+/// Parses a TOML text (a scenario or a sweep file) into its positioned
+/// tree: every value keeps its byte offset. `Err` gives every syntax
+/// problem the parser found.
+pub fn parse(text: &str) -> Result<Vec<Entry>, Vec<SyntaxProblem>> {
+    let (table, errors) = DeTable::parse_recoverable(text);
+    let mut problems = Vec::new();
+    for e in &errors {
+        let message = e.message().trim_end();
+        // The parser gives up on deep nesting with no position: find it.
+        if e.span().is_none()
+            && let Some(pos) = too_deep(text)
+        {
+            problems.push(SyntaxProblem {
+                at: Some(pos),
+                message: format!("tables or arrays nest more than {MAX_DEPTH} levels deep here"),
+                too_deep: true,
+            });
+            continue;
+        }
+        // toml says "duplicate key" without the key: name it from the span.
+        let message = match (message.starts_with("duplicate key"), e.span()) {
+            (true, Some(span)) => match text.get(span) {
+                Some(key) if !key.is_empty() => format!("duplicate key `{}`", key.trim()),
+                _ => message.to_string(),
+            },
+            _ => message.to_string(),
+        };
+        problems.push(SyntaxProblem {
+            at: e.span().map(|s| s.start),
+            message,
+            too_deep: false,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    convert_table(table.into_inner(), 0).map_err(|(at, message)| {
+        vec![SyntaxProblem {
+            at: Some(at),
+            message,
+            too_deep: false,
+        }]
+    })
+}
+
+impl Node {
+    /// The byte offset where the value starts in its text (0 where it came
+    /// from elsewhere: an override, or made up).
+    pub fn offset(&self) -> usize {
+        self.origin.offset()
+    }
+}
+
+impl Entry {
+    /// The byte offset where the key starts in its text (0 where it came
+    /// from elsewhere).
+    pub fn key_offset(&self) -> usize {
+        self.key_origin.offset()
+    }
+}
+
+impl Origin {
+    /// The byte offset, for a value read from the text; 0 otherwise.
+    pub fn offset(&self) -> usize {
+        match self {
+            Origin::File(at) => *at,
+            Origin::Override(_) | Origin::Implied => 0,
+        }
+    }
 }

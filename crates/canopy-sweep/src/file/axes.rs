@@ -25,7 +25,7 @@ impl Reader<'_> {
             [one] => *one,
             [] => {
                 self.problem(
-                    item.at,
+                    item.offset(),
                     path,
                     "an axis needs exactly one of `values`, `linspace` or `logspace`; none is given".into(),
                 );
@@ -33,7 +33,7 @@ impl Reader<'_> {
             }
             [_, second, ..] => {
                 self.problem(
-                    second.at,
+                    second.key_offset(),
                     &format!("{path}.{}", second.key),
                     format!(
                         "an axis takes exactly one of `values`, `linspace` or `logspace`; this one has {}",
@@ -48,28 +48,32 @@ impl Reader<'_> {
         let n = &spec_entry.node;
         let (spec, value_pos) = match spec_entry.key.as_str() {
             "values" => {
-                let T::Array(items) = &n.t else {
+                let Tree::Array(items) = &n.value else {
                     self.problem(
-                        n.at,
+                        n.offset(),
                         &spec_path,
                         format!(
                             "expected an array of numbers, strings or booleans, found {} ({})",
-                            n.t.type_name(),
-                            n.t.show()
+                            n.value.type_name(),
+                            n.value.show()
                         ),
                     );
                     return None;
                 };
                 if items.is_empty() {
-                    self.problem(n.at, &spec_path, "an axis needs at least one value".into());
+                    self.problem(
+                        n.offset(),
+                        &spec_path,
+                        "an axis needs at least one value".into(),
+                    );
                     return None;
                 }
                 let mut values = Vec::with_capacity(items.len());
                 for (i, it) in items.iter().enumerate() {
-                    match (&it.t, key.is_scenario()) {
-                        (T::Str(_), true)
-                        | (T::Str(_) | T::Int(_) | T::Float(..) | T::Bool(_), false) => {
-                            values.extend(it.t.value());
+                    match (&it.value, key.is_scenario()) {
+                        (Tree::Str(_), true)
+                        | (Tree::Str(_) | Tree::Int(_) | Tree::Float(..) | Tree::Bool(_), false) => {
+                            values.extend(it.value.value());
                         }
                         (other, _) => {
                             let what = if key.is_scenario() {
@@ -78,7 +82,7 @@ impl Reader<'_> {
                                 "a number, string or boolean"
                             };
                             self.problem(
-                                it.at,
+                                it.offset(),
                                 &format!("{spec_path}[{i}]"),
                                 format!(
                                     "expected {what}, found {} ({})",
@@ -92,14 +96,14 @@ impl Reader<'_> {
                 if values.len() != items.len() {
                     return None;
                 }
-                let pos = items.iter().map(|it| it.at).collect();
+                let pos = items.iter().map(|it| it.offset()).collect();
                 (AxisSpec::Values(values), pos)
             }
             kind => {
                 let log = kind == "logspace";
                 if key.is_scenario() {
                     self.problem(
-                        n.at,
+                        n.offset(),
                         &spec_path,
                         "the `scenario` axis takes `values`: a list of scenario names or files"
                             .into(),
@@ -108,7 +112,7 @@ impl Reader<'_> {
                 }
                 if !matches!(key.kind, Some(Kind::Number(_) | Kind::Whole { .. })) {
                     self.problem(
-                        n.at,
+                        n.offset(),
                         &spec_path,
                         format!(
                             "`{}` takes {}, not numbers: give its `values`",
@@ -131,7 +135,7 @@ impl Reader<'_> {
             let mut distinct = values.clone();
             distinct.dedup();
             self.problem(
-                n.at,
+                n.offset(),
                 &spec_path,
                 format!(
                     "`{}` takes whole numbers, and {} steps round to {}: the value {} comes twice, which would make two points the same; use at most {} steps",
@@ -145,11 +149,11 @@ impl Reader<'_> {
             return None;
         }
         let value_at = if value_pos.is_empty() {
-            vec![self.locate(n.at); values.len()]
+            vec![self.locate(n.offset()); values.len()]
         } else {
             value_pos.into_iter().map(|p| self.locate(p)).collect()
         };
-        let at = self.locate(key_entry.map_or(item.at, |e| e.node.at));
+        let at = self.locate(key_entry.map_or(item.offset(), |e| e.node.offset()));
         Some(Axis {
             key,
             spec,
@@ -167,7 +171,7 @@ impl Reader<'_> {
                 Some(e) => self.value(&e.node, &format!("{path}.{name}"), kind),
                 None => {
                     self.problem(
-                        n.at,
+                        n.offset(),
                         &format!("{path}.{name}"),
                         format!("missing: expected {}", kind.describe()),
                     );
@@ -176,8 +180,9 @@ impl Reader<'_> {
             }
         };
         // Ends keep their integers, so that spacing whole numbers is exact.
-        let exact = |v: Option<Value>, node: Option<&Entry>| match (v, node.map(|e| &e.node.t)) {
-            (Some(_), Some(T::Int(i))) => Some(Value::Int(*i)),
+        let exact = |v: Option<Value>, node: Option<&Entry>| match (v, node.map(|e| &e.node.value))
+        {
+            (Some(_), Some(Tree::Int(i))) => Some(Value::Int(*i)),
             (v, _) => v,
         };
         let from = get("from", Kind::Number(range));
@@ -225,7 +230,7 @@ impl Reader<'_> {
             [one] => *one,
             [] => {
                 self.problem(
-                    item.at,
+                    item.offset(),
                     path,
                     format!("a sample needs exactly one distribution: {choices}; none is given"),
                 );
@@ -233,7 +238,7 @@ impl Reader<'_> {
             }
             [_, second, ..] => {
                 self.problem(
-                    second.at,
+                    second.key_offset(),
                     &format!("{path}.{}", second.key),
                     format!(
                         "a sample takes exactly one distribution ({choices}); this one has {}",
@@ -252,7 +257,7 @@ impl Reader<'_> {
         let key = key?;
         if !matches!(key.kind, Some(Kind::Number(_) | Kind::Whole { .. })) {
             self.problem(
-                key_entry.map_or(item.at, |e| e.node.at),
+                key_entry.map_or(item.offset(), |e| e.node.offset()),
                 &format!("{path}.key"),
                 format!(
                     "only numbers can be sampled; `{}` takes {}",
@@ -271,7 +276,11 @@ impl Reader<'_> {
             match dentries.iter().find(|e| e.key == *name) {
                 Some(e) => xs.push(self.number(&e.node, &p, Range::Any)),
                 None => {
-                    self.problem(d.node.at, &p, "missing: expected a finite number".into());
+                    self.problem(
+                        d.node.offset(),
+                        &p,
+                        "missing: expected a finite number".into(),
+                    );
                     xs.push(None);
                 }
             }
@@ -281,10 +290,10 @@ impl Reader<'_> {
             Ok(distribution) => Some(Sample {
                 key,
                 distribution,
-                at: self.locate(key_entry.map_or(item.at, |e| e.node.at)),
+                at: self.locate(key_entry.map_or(item.offset(), |e| e.node.offset())),
             }),
             Err(message) => {
-                self.problem(d.node.at, &dpath, message);
+                self.problem(d.node.offset(), &dpath, message);
                 None
             }
         }

@@ -12,12 +12,11 @@ use canopy_model::NAMES;
 use canopy_model::scenario::edit::{DealShape, KeyPath, Shape, classify};
 use canopy_model::scenario::params::{self, Kind, Range, Value};
 use canopy_model::scenario::validate::Where;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 mod axes;
-mod tree;
 
-use tree::{Entry, Node, T, convert, convert_table};
+use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
 use crate::axis::{self, AxisSpec};
 use crate::error::{Problem, SweepError};
@@ -195,22 +194,17 @@ pub fn read_with(
         });
         return Err(SweepError::new(source_name, r.problems));
     }
-    let (table, errors) = DeTable::parse_recoverable(text);
-    for e in &errors {
-        let at = e.span().map(|s| s.start);
-        r.problem_at(
-            at,
-            "",
-            format!("TOML syntax error: {}", e.message().trim_end()),
-        );
-    }
-    if !r.problems.is_empty() {
-        return Err(SweepError::new(source_name, r.problems));
-    }
-    let top = match convert_table(table.into_inner(), 0) {
-        Ok(t) => t,
-        Err((at, message)) => {
-            r.problem_at(Some(at), "", format!("TOML syntax error: {message}"));
+    let top = match parse(text) {
+        Ok(top) => top,
+        Err(problems) => {
+            for p in problems {
+                let message = if p.too_deep {
+                    format!("{} (a sweep file needs 3)", p.message)
+                } else {
+                    format!("TOML syntax error: {}", p.message)
+                };
+                r.problem_at(p.at, "", message);
+            }
             return Err(SweepError::new(source_name, r.problems));
         }
     };
@@ -272,7 +266,7 @@ impl Reader<'_> {
         for e in entries {
             if !known.contains(&e.key.as_str()) {
                 self.problem(
-                    e.at,
+                    e.key_offset(),
                     &join(path, &params::short(&e.key)),
                     format!(
                         "unknown key `{}`; {}",
@@ -285,11 +279,11 @@ impl Reader<'_> {
     }
 
     fn table<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Entry]> {
-        match &node.t {
-            T::Table(entries) => Some(entries),
+        match &node.value {
+            Tree::Table(entries) => Some(entries),
             other => {
                 self.problem(
-                    node.at,
+                    node.offset(),
                     path,
                     format!(
                         "expected a table, found {} ({})",
@@ -304,19 +298,19 @@ impl Reader<'_> {
 
     /// A value checked against `kind`, in the kind's own form.
     fn value(&mut self, node: &Node, path: &str, kind: Kind) -> Option<Value> {
-        let checked = match node.t.value() {
-            Some(v) => kind.check_shown(&v, || node.t.show()),
+        let checked = match node.value.value() {
+            Some(v) => kind.check_shown(&v, || node.value.show()),
             None => Err(format!(
                 "expected {}, found {} ({})",
                 kind.describe(),
-                node.t.type_name(),
-                node.t.show()
+                node.value.type_name(),
+                node.value.show()
             )),
         };
         match checked {
             Ok(v) => Some(v),
             Err(message) => {
-                self.problem(node.at, path, message);
+                self.problem(node.offset(), path, message);
                 None
             }
         }
@@ -362,14 +356,14 @@ impl Reader<'_> {
         }
         for (name, is_axis) in [("axis", true), ("sample", false)] {
             let Some(node) = find(name) else { continue };
-            let T::Array(items) = &node.t else {
+            let Tree::Array(items) = &node.value else {
                 self.problem(
-                    node.at,
+                    node.offset(),
                     name,
                     format!(
                         "expected an array of tables (`[[{name}]]`), found {} ({})",
-                        node.t.type_name(),
-                        node.t.show()
+                        node.value.type_name(),
+                        node.value.show()
                     ),
                 );
                 continue;
@@ -452,8 +446,8 @@ impl Reader<'_> {
                 (
                     format!("--{flag} {n}"),
                     Node {
-                        t: T::Int(n),
-                        at: 0,
+                        value: Tree::Int(n),
+                        origin: Origin::Implied,
                     },
                     Kind::Whole { min, max },
                 )
@@ -507,13 +501,13 @@ impl Reader<'_> {
                     continue;
                 }
                 Err(_) => Node {
-                    t: T::Str(raw.to_string()),
-                    at: 0,
+                    value: Tree::Str(raw.to_string()),
+                    origin: Origin::Implied,
                 },
             };
             let entry = Entry {
                 key: key.to_string(),
-                at: 0,
+                key_origin: Origin::Implied,
                 node,
             };
             // An inline table sets each of its keys, as in `[set]` (and as
@@ -551,8 +545,8 @@ impl Reader<'_> {
             match e.key.as_str() {
                 "scenario" => {
                     if let Some(Value::Str(s)) = self.value(n, &path, Kind::Text) {
-                        sweep.scenario_at = self.locate(n.at);
-                        scenario = Some((n.at, s));
+                        sweep.scenario_at = self.locate(n.offset());
+                        scenario = Some((n.offset(), s));
                     }
                 }
                 "runs" => {
@@ -574,7 +568,7 @@ impl Reader<'_> {
                     }
                 }
                 "mode" => {
-                    self.mode_at = Some(n.at);
+                    self.mode_at = Some(n.offset());
                     if let Some(Value::Str(s)) = self.value(n, &path, Kind::Choice(&Mode::NAMES)) {
                         sweep.mode = match s.as_str() {
                             "zip" => Mode::Zip,
@@ -605,14 +599,14 @@ impl Reader<'_> {
     }
 
     fn keep_months(&mut self, n: &Node, path: &str) -> Option<Vec<String>> {
-        let T::Array(items) = &n.t else {
+        let Tree::Array(items) = &n.value else {
             self.problem(
-                n.at,
+                n.offset(),
                 path,
                 format!(
                     "expected an array of metrics.csv column names, found {} ({})",
-                    n.t.type_name(),
-                    n.t.show()
+                    n.value.type_name(),
+                    n.value.show()
                 ),
             );
             return None;
@@ -622,15 +616,15 @@ impl Reader<'_> {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             let item_path = format!("{path}[{i}]");
-            match &item.t {
-                T::Str(s) if known.contains(&s.as_str()) => {
+            match &item.value {
+                Tree::Str(s) if known.contains(&s.as_str()) => {
                     if out.contains(s) {
                         ok = false;
-                        self.problem(item.at, &item_path, format!("`{s}` is listed twice"));
+                        self.problem(item.offset(), &item_path, format!("`{s}` is listed twice"));
                     }
                     out.push(s.clone());
                 }
-                T::Str(s) => {
+                Tree::Str(s) => {
                     ok = false;
                     let hint = if s == "month" {
                         "every kept row has its month already; list the other columns".into()
@@ -638,7 +632,7 @@ impl Reader<'_> {
                         params::suggest(s, &known)
                     };
                     self.problem(
-                        item.at,
+                        item.offset(),
                         &item_path,
                         format!(
                             "`{}` is not a column of metrics.csv; {hint}",
@@ -649,7 +643,7 @@ impl Reader<'_> {
                 other => {
                     ok = false;
                     self.problem(
-                        item.at,
+                        item.offset(),
                         &item_path,
                         format!(
                             "expected a metrics.csv column name (a string), found {} ({})",
@@ -664,14 +658,14 @@ impl Reader<'_> {
     }
 
     fn quantiles(&mut self, n: &Node, path: &str) -> Option<Vec<f64>> {
-        let T::Array(items) = &n.t else {
+        let Tree::Array(items) = &n.value else {
             self.problem(
-                n.at,
+                n.offset(),
                 path,
                 format!(
                     "expected an array of numbers from 0 to 1, found {} ({})",
-                    n.t.type_name(),
-                    n.t.show()
+                    n.value.type_name(),
+                    n.value.show()
                 ),
             );
             return None;
@@ -690,11 +684,11 @@ impl Reader<'_> {
             let name = crate::defaults::quantile_name(*q);
             if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
                 self.problem(
-                    items[i].at,
+                    items[i].offset(),
                     &format!("{path}[{i}]"),
                     format!(
                         "{} repeats {path}[{first}]: both would be the column `{name}` (quantiles are named to 10 significant digits of their percent)",
-                        items[i].t.show()
+                        items[i].value.show()
                     ),
                 );
                 // Every repeat is reported, not only the first.
@@ -726,7 +720,7 @@ impl Reader<'_> {
             Some(e) => self.key(&e.node, &key_path, what, seen, scenario_ok),
             None => {
                 self.problem(
-                    item.at,
+                    item.offset(),
                     &key_path,
                     format!("missing: {what} needs a key (a dotted path as --set takes it)"),
                 );
@@ -743,11 +737,11 @@ impl Reader<'_> {
         seen: &mut Vec<Seen>,
         scenario_ok: bool,
     ) -> Option<Key> {
-        let text = match &node.t {
-            T::Str(s) => s.clone(),
+        let text = match &node.value {
+            Tree::Str(s) => s.clone(),
             other => {
                 self.problem(
-                    node.at,
+                    node.offset(),
                     path,
                     format!(
                         "expected a dotted key path as --set takes it (a string), found {} ({})",
@@ -758,7 +752,7 @@ impl Reader<'_> {
                 return None;
             }
         };
-        self.key_text(&text, node.at, path, table, seen, scenario_ok)
+        self.key_text(&text, node.offset(), path, table, seen, scenario_ok)
     }
 
     fn key_text(
@@ -872,33 +866,33 @@ impl Reader<'_> {
 
     fn setting(&mut self, sweep: &mut Sweep, seen: &mut Vec<Seen>, path: &str, e: &Entry) {
         let label = format!("set.{}", quoted_key(path));
-        let Some(key) = self.key_text(path, e.at, &label, "[set]", seen, false) else {
+        let Some(key) = self.key_text(path, e.key_offset(), &label, "[set]", seen, false) else {
             return;
         };
-        match e.node.t.value() {
+        match e.node.value.value() {
             // The value's type and range, checked here with the file's other
             // problems (a point's scenario checks the rest).
             Some(value) => {
                 if let Some(kind) = key.kind {
-                    let shown = || e.node.t.show();
+                    let shown = || e.node.value.show();
                     if let Err(message) = kind.check_shown(&value, shown) {
-                        self.problem(e.node.at, &label, message);
+                        self.problem(e.node.offset(), &label, message);
                         return;
                     }
                 }
                 sweep.set.push(Setting {
                     key,
                     value,
-                    at: self.locate(e.node.at),
+                    at: self.locate(e.node.offset()),
                 })
             }
             None => self.problem(
-                e.node.at,
+                e.node.offset(),
                 &label,
                 format!(
                     "expected a number, string, boolean or array of numbers, found {} ({})",
-                    e.node.t.type_name(),
-                    e.node.t.show()
+                    e.node.value.type_name(),
+                    e.node.value.show()
                 ),
             ),
         }
@@ -908,13 +902,14 @@ impl Reader<'_> {
 /// Whether an `[[axis]]` has `key = "scenario"`, whatever else is wrong
 /// with it.
 fn scenario_axis_given(top: &[Entry]) -> bool {
-    let Some(T::Array(items)) = top.iter().find(|e| e.key == "axis").map(|e| &e.node.t) else {
+    let Some(Tree::Array(items)) = top.iter().find(|e| e.key == "axis").map(|e| &e.node.value)
+    else {
         return false;
     };
-    items.iter().any(|item| match &item.t {
-        T::Table(entries) => entries
+    items.iter().any(|item| match &item.value {
+        Tree::Table(entries) => entries
             .iter()
-            .any(|e| e.key == "key" && matches!(&e.node.t, T::Str(k) if k == SCENARIO_AXIS)),
+            .any(|e| e.key == "key" && matches!(&e.node.value, Tree::Str(k) if k == SCENARIO_AXIS)),
         _ => false,
     })
 }
@@ -924,8 +919,8 @@ fn scenario_axis_given(top: &[Entry]) -> bool {
 fn flatten<'e>(prefix: &str, entries: &'e [Entry], out: &mut Vec<(String, &'e Entry)>) {
     for e in entries {
         let path = join(prefix, &e.key);
-        match &e.node.t {
-            T::Table(sub) => flatten(&path, sub, out),
+        match &e.node.value {
+            Tree::Table(sub) => flatten(&path, sub, out),
             _ => out.push((path, e)),
         }
     }
