@@ -106,7 +106,10 @@ fn serve_prints_its_address_answers_and_stops_on_ctrl_c() {
             .unwrap()
             .read_to_string(&mut err)
             .unwrap();
-        assert!(err.is_empty(), "{err}");
+        assert!(
+            err.lines().all(|l| l.starts_with("stopping:")),
+            "only the word that it is stopping: {err}"
+        );
     }
 }
 
@@ -278,20 +281,37 @@ fn exit_within(server: &mut Server, limit: std::time::Duration) -> Option<i32> {
     None
 }
 
-/// Reads stderr lines until one contains `what`; the lines read (the last
-/// is the match), or all of stderr if it ended first.
-fn stderr_until(err: &mut impl BufRead, what: &str) -> (bool, String) {
+/// The lines of a child's stderr, read on a thread of their own so that
+/// waiting for one is bounded.
+fn lines(err: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits (up to 30 s) for a line containing `what`: whether it came, and
+/// every line seen.
+fn stderr_until(rx: &std::sync::mpsc::Receiver<String>, what: &str) -> (bool, String) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut seen = String::new();
     loop {
-        let mut line = String::new();
-        match err.read_line(&mut line) {
-            Ok(0) | Err(_) => return (false, seen),
-            Ok(_) => {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
                 seen.push_str(&line);
+                seen.push('\n');
                 if line.contains(what) {
                     return (true, seen);
                 }
             }
+            Err(_) => return (false, seen),
         }
     }
 }
@@ -500,12 +520,12 @@ fn a_second_signal_stops_it_at_once() {
     let (mut server, url) = start(&["reference", "--port", "0"]);
     let hp = host_port_of(&url);
     let _clients = stall(&hp);
-    let mut err = BufReader::new(server.0.stderr.take().unwrap());
+    let err = lines(server.0.stderr.take().unwrap());
     signal(&server, "-INT");
-    let (found, seen) = stderr_until(&mut err, "stopping");
+    let (found, seen) = stderr_until(&err, "stopping");
     assert!(found, "no word of stopping after the first signal: {seen}");
     signal(&server, "-TERM");
-    let (found, seen) = stderr_until(&mut err, "stopped at once");
+    let (found, seen) = stderr_until(&err, "stopped at once");
     assert!(found, "the second signal did not stop it at once: {seen}");
     let code = exit_within(&mut server, std::time::Duration::from_secs(30));
     assert_eq!(code, Some(130));
@@ -528,9 +548,9 @@ fn running_out_of_file_descriptors_does_not_stop_it() {
         .unwrap();
     let mut server = Server(child);
     let hp = host_port_of(line.trim().strip_prefix("listening on ").expect("address"));
-    let mut err = BufReader::new(server.0.stderr.take().unwrap());
+    let err = lines(server.0.stderr.take().unwrap());
     let idle: Vec<TcpStream> = (0..60).map(|_| TcpStream::connect(&hp).unwrap()).collect();
-    let (found, seen) = stderr_until(&mut err, "open files");
+    let (found, seen) = stderr_until(&err, "open files");
     assert!(found, "the server did not say it ran out of files: {seen}");
     assert_eq!(server.0.try_wait().unwrap(), None, "{seen}");
     drop(idle);
