@@ -464,6 +464,7 @@ fn bad_bodies_answer_400_with_problems() {
     let cases: Vec<(Request<Body>, &str)> = vec![
         (
             Request::post("/api/run")
+                .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from("{not json"))
                 .unwrap(),
             "",
