@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -405,7 +405,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         "the opened scenario's run",
     );
     assert_eq!(
-        page.eval("document.querySelector('[data-key=\"oak.max_redemption_per_month\"]').value"),
+        page.eval("document.querySelector('[data-key=\"oak.max_redemption_per_month\"]').value.replace(/,/g, '')"),
         json!(guarded.oak.max_redemption_per_month.to_string())
     );
 }
