@@ -386,6 +386,8 @@ async function run() {
     return;
   }
   if (seq !== state.seq) return;
+  // Answers counted, valid or not (tests wait on them).
+  document.body.dataset.answers = String((state.answers = (state.answers || 0) + 1));
   if (res.ok) {
     showProblems([]);
     state.last = answer;
@@ -601,9 +603,11 @@ function panelPlot(chart, panel, base, w) {
     axes.push({ side: 1, scale: "y2", label: panel.right.label + (panel.right.unit ? " (" + panel.right.unit + ")" : ""), values: axisFormat(panel.right), size: 64, grid: { show: false } });
     scales.y2 = stacks0("right") ? fromZero() : {};
   }
+  const zero = ["left", "right"].filter(stacks0).map((side) => (side === "left" ? "y" : "y2"));
   return {
     opts: { width: w, height: Math.round(260 * Math.max(0.5, panel.height)), series, axes, scales, bands, legend: { live: true }, cursor: { drag: { x: false, y: false } } },
     data,
+    zero,
   };
 }
 
@@ -619,8 +623,9 @@ function renderCharts(answer, baseline) {
     const base = baseline ? baseline.charts.find((c) => c.stem === chart.stem) : null;
     chart.panels.forEach((panel, i) => {
       const basePanel = base ? { months: base.months, series: base.panels[i] ? base.panels[i].series : [] } : null;
-      const { opts, data } = panelPlot(chart, panel, basePanel, w);
-      const holder = el("div", { class: "plot" });
+      const { opts, data, zero } = panelPlot(chart, panel, basePanel, w);
+      // The scales that start at 0 (stacked), for a reader to check.
+      const holder = el("div", { class: "plot", "data-zero": zero.join(",") });
       fig.append(holder);
       state.plots.push(new uPlot(opts, data, holder));
     });

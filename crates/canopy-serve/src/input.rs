@@ -331,7 +331,12 @@ mod tests {
     fn runs_written_with_an_exponent_are_whole_numbers() {
         let body = br#"{"scenario": {}, "runs": 1e4}"#;
         assert_eq!(read(body, false, None).expect("taken").runs, 10_000);
-        for (runs, shown) in [("2.5", "2.5"), ("1e5", "100000"), ("-3", "-3"), ("\"7\"", "\"7\"")] {
+        for (runs, shown) in [
+            ("2.5", "2.5"),
+            ("1e5", "100000"),
+            ("-3", "-3"),
+            ("\"7\"", "\"7\""),
+        ] {
             let body = format!(r#"{{"scenario": {{}}, "runs": {runs}}}"#);
             let problems = read(body.as_bytes(), false, None).expect_err("refused");
             assert_eq!(

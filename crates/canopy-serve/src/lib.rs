@@ -133,16 +133,14 @@ impl Access {
             return true;
         }
         unspecified
-            && host
-                .rsplit_once(':')
-                .is_some_and(|(ip, port)| {
-                    self.hosts[0].ends_with(&format!(":{port}"))
-                        && ip
-                            .trim_start_matches('[')
-                            .trim_end_matches(']')
-                            .parse::<IpAddr>()
-                            .is_ok()
-                })
+            && host.rsplit_once(':').is_some_and(|(ip, port)| {
+                self.hosts[0].ends_with(&format!(":{port}"))
+                    && ip
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<IpAddr>()
+                        .is_ok()
+            })
     }
 }
 
@@ -273,8 +271,9 @@ fn foreign(app: &App, headers: &HeaderMap) -> Option<String> {
         .get("sec-fetch-site")
         .and_then(|s| s.to_str().ok())
         .unwrap_or("");
-    (site == "cross-site" || site == "same-site")
-        .then(|| "requests from another site's page are refused: use the page this server serves".to_string())
+    (site == "cross-site" || site == "same-site").then(|| {
+        "requests from another site's page are refused: use the page this server serves".to_string()
+    })
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
@@ -601,7 +600,11 @@ async fn scorecard(
         Ok(r) => r,
         Err(response) => return response,
     };
-    match work(&app, move |stop| answer::scorecard_answer(&req.scenario, stop)).await {
+    match work(&app, move |stop| {
+        answer::scorecard_answer(&req.scenario, stop)
+    })
+    .await
+    {
         Ok(body) => answer(StatusCode::OK, body),
         Err(response) => response,
     }
@@ -727,4 +730,3 @@ impl std::fmt::Display for ServeError {
         }
     }
 }
-

@@ -204,7 +204,12 @@ fn millis(since: Instant) -> u64 {
 /// One connection: hyper with a header timeout; closed when idle (nothing
 /// sent either way and no request under way) for [`Limits::idle`], and
 /// asked to finish when the server stops.
-async fn connection(stream: TcpStream, app: Router, limits: Limits, mut stop: watch::Receiver<bool>) {
+async fn connection(
+    stream: TcpStream,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     let epoch = Instant::now();
     let active = Arc::new(AtomicU64::new(0));
@@ -316,10 +321,7 @@ impl AsyncWrite for Watched {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

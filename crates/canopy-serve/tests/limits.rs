@@ -95,13 +95,20 @@ fn runs_wait_their_turn_and_a_run_stops_when_its_client_goes() {
     let big = large(addr, 1500, 240);
     // A scorecard of 1,500 deals: minutes of work, on the only core.
     let heavy = send(addr, "/api/scorecard", &big);
-    until("the scorecard to start", || status(addr)["running"] == json!(1));
+    until("the scorecard to start", || {
+        status(addr)["running"] == json!(1)
+    });
     // A plain run waits its turn behind it.
     let (_, plain) = common::request(addr, "GET", "/api/scenario", "application/json", b"");
     let plain: Json = serde_json::from_slice(&plain).unwrap();
     let waiting = send(addr, "/api/run", &plain);
-    until("the plain run to queue", || status(addr)["waiting"] == json!(1));
-    assert!(!answered(&waiting), "a run was answered while the only core was busy");
+    until("the plain run to queue", || {
+        status(addr)["waiting"] == json!(1)
+    });
+    assert!(
+        !answered(&waiting),
+        "a run was answered while the only core was busy"
+    );
     // The scorecard's client goes away: its run stops, and the plain run
     // has the core.
     drop(heavy);
@@ -120,10 +127,18 @@ fn a_request_past_its_deadline_answers_503_and_frees_its_core() {
     let (code, answer) = read_status(send(addr, "/api/scorecard", &big));
     assert_eq!(code, 503, "{answer}");
     assert!(answer.contains("longer than 1 s"), "{answer}");
-    until("the core to be free", || status(addr)["running"] == json!(0));
+    until("the core to be free", || {
+        status(addr)["running"] == json!(0)
+    });
     let (_, plain) = common::request(addr, "GET", "/api/scenario", "application/json", b"");
     let body = format!("{{\"scenario\": {}}}", String::from_utf8_lossy(&plain));
-    let (code, _) = common::request(addr, "POST", "/api/run", "application/json", body.as_bytes());
+    let (code, _) = common::request(
+        addr,
+        "POST",
+        "/api/run",
+        "application/json",
+        body.as_bytes(),
+    );
     assert_eq!(code, 200);
 }
 

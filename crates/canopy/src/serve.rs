@@ -58,9 +58,9 @@ pub fn main(args: &ServeArgs) -> ExitCode {
                 open(&url);
             }
         }
-        Happened::Stopping => complain(
-            "stopping: finishing the requests under way (Ctrl-C again to stop at once)",
-        ),
+        Happened::Stopping => {
+            complain("stopping: finishing the requests under way (Ctrl-C again to stop at once)")
+        }
         Happened::OutOfFiles => complain(
             "warning: too many open files (connections): new ones wait until some close; raise the limit (ulimit -n) if this goes on",
         ),

@@ -463,7 +463,10 @@ fn the_page_is_served_with_security_headers_and_an_icon() {
     assert_eq!(code, 200);
     assert!(head.contains("x-content-type-options: nosniff"), "{head}");
     assert!(head.contains("frame-ancestors 'none'"), "{head}");
-    assert!(head.contains("content-security-policy: default-src 'self'"), "{head}");
+    assert!(
+        head.contains("content-security-policy: default-src 'self'"),
+        "{head}"
+    );
     let (code, head, _) = exchange(&hp, &raw("GET", "/favicon.ico", &host, ""));
     assert_eq!(code, 200);
     assert!(head.contains("content-type: image/svg+xml"), "{head}");
@@ -488,7 +491,11 @@ fn host_localhost_is_taken() {
 /// nothing at all.
 fn stall(hp: &str) -> Vec<TcpStream> {
     let mut half_head = TcpStream::connect(hp).unwrap();
-    write!(half_head, "POST /api/run HTTP/1.1\r\nHost: {hp}\r\nContent-Ty").unwrap();
+    write!(
+        half_head,
+        "POST /api/run HTTP/1.1\r\nHost: {hp}\r\nContent-Ty"
+    )
+    .unwrap();
     let mut half_body = TcpStream::connect(hp).unwrap();
     write!(
         half_body,
@@ -498,7 +505,10 @@ fn stall(hp: &str) -> Vec<TcpStream> {
     let idle = TcpStream::connect(hp).unwrap();
     // The server has read the three (a request on a fourth connection is
     // answered after they were accepted, on its single accepting task).
-    let (code, _, _) = exchange(hp, &raw("GET", "/api/params", &format!("Host: {hp}\r\n"), ""));
+    let (code, _, _) = exchange(
+        hp,
+        &raw("GET", "/api/params", &format!("Host: {hp}\r\n"), ""),
+    );
     assert_eq!(code, 200);
     vec![half_head, half_body, idle]
 }
@@ -554,7 +564,10 @@ fn running_out_of_file_descriptors_does_not_stop_it() {
     assert!(found, "the server did not say it ran out of files: {seen}");
     assert_eq!(server.0.try_wait().unwrap(), None, "{seen}");
     drop(idle);
-    let (code, _, _) = exchange(&hp, &raw("GET", "/api/params", &format!("Host: {hp}\r\n"), ""));
+    let (code, _, _) = exchange(
+        &hp,
+        &raw("GET", "/api/params", &format!("Host: {hp}\r\n"), ""),
+    );
     assert_eq!(code, 200);
     signal(&server, "-INT");
     assert_eq!(
