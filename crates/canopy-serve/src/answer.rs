@@ -216,6 +216,13 @@ pub fn run_answer(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Json, Hal
     if runs > 1 {
         o.insert("runs".into(), json!(runs));
         o.insert("bands".into(), bands_json(&monte_carlo(s, runs, stop)?));
+        // The banded metrics in words with their units, for the fans' titles.
+        let docs: Map<String, Json> = DEFAULT_KEEP_MONTHS
+            .iter()
+            .filter_map(|name| canopy_model::record::column(name))
+            .map(|c| (c.name.to_string(), json!(c.doc)))
+            .collect();
+        o.insert("metric_docs".into(), Json::Object(docs));
     }
     Ok(Json::Object(o))
 }

@@ -35,11 +35,22 @@ fn status(addr: SocketAddr) -> Json {
 fn large(addr: SocketAddr, deals: usize, months: u32) -> Json {
     let (_, body) = common::request(addr, "GET", "/api/scenario", "application/json", b"");
     let mut s: Json = serde_json::from_slice(&body).unwrap();
-    let book = s["deal"].as_array().unwrap().clone();
+    // The deals with TVL, without their OAK and LEAF pairs (whose totals
+    // are bounded), copied under new ids.
+    let book: Vec<Json> = s["deal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d.get("tvl").is_some())
+        .cloned()
+        .collect();
     let mut out = Vec::new();
     for i in 0..deals {
         let mut d = book[i % book.len()].clone();
         d["id"] = json!(format!("d{i}"));
+        let o = d.as_object_mut().unwrap();
+        o.remove("oak");
+        o.remove("leaf_pair");
         out.push(d);
     }
     s["deal"] = Json::Array(out);
