@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use canopy_model::{builtin, load};
-use canopy_serve::{Served, answer, router};
+use canopy_serve::{Served, answer};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
@@ -22,15 +22,14 @@ fn start(name: &str) -> SocketAddr {
         name: name.into(),
         scenario,
     };
+    let opts = canopy_serve::Options {
+        host: addr.ip(),
+        host_name: None,
+        port: addr.port(),
+        limits: canopy_serve::Limits::default(),
+    };
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, router(served)).await.unwrap();
-        });
+        canopy_serve::serve_listener(listener, served, &opts, |_| {}).unwrap();
     });
     addr
 }
@@ -79,7 +78,7 @@ fn api(c: &mut Criterion) {
     let s = load("default", builtin::text("default").unwrap(), &[]).unwrap();
     c.bench_function(
         "answer default in-process (run, scorecard, charts, JSON)",
-        |b| b.iter(|| answer::run_answer(black_box(&s), 1)),
+        |b| b.iter(|| answer::run_answer(black_box(&s), 1, &answer::Stop::never())),
     );
 }
 

@@ -3,15 +3,110 @@
 //! with the run's values) and Monte Carlo bands; and the files a run would
 //! write (`metrics.csv`, `report.html`).
 
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
 use canopy_model::scenario::params::{self, Default, Kind, Range};
 use canopy_model::scorecard::{self, DealScore};
-use canopy_model::{MonthRecord, RunError, TvlKind, ValidScenario};
+use canopy_model::{MonthRecord, Observer, Silent, State, TvlKind, ValidScenario};
 use canopy_output::charts::{self, Chart, Side, Style, TickFormat, YAxis};
 use canopy_output::{DealLog, json::metrics_json, metrics};
-use canopy_sweep::bands::{self, BandRow};
-use canopy_sweep::file::DEFAULT_QUANTILES;
+use canopy_sweep::Outcome;
+use canopy_sweep::bands::{BandRow, Bands};
+use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
 use canopy_sweep::quantile_name;
 use serde_json::{Map, Value as Json, json};
+
+/// Why a request's work stopped before its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Halted {
+    /// The client went away, or the server is stopping.
+    Cancelled,
+    /// The request's deadline passed.
+    Deadline,
+}
+
+/// When a request's work is to stop: its client gone (or the server
+/// stopping), or its deadline passed. Runs check it at every month's end,
+/// through the engine's observer.
+#[derive(Clone, Debug)]
+pub struct Stop {
+    cancelled: Arc<AtomicBool>,
+    deadline: Option<Instant>,
+}
+
+impl Stop {
+    /// Work that stops only when cancelled.
+    pub fn never() -> Self {
+        Stop {
+            cancelled: Arc::new(AtomicBool::new(false)),
+            deadline: None,
+        }
+    }
+
+    /// Work that stops at `deadline`, or when cancelled.
+    pub fn at(deadline: Instant) -> Self {
+        Stop {
+            deadline: Some(deadline),
+            ..Stop::never()
+        }
+    }
+
+    /// Stops the work at its next check.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether (and why) the work is to stop now.
+    pub fn halted(&self) -> Option<Halted> {
+        if self.cancelled.load(Ordering::Relaxed) {
+            Some(Halted::Cancelled)
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            Some(Halted::Deadline)
+        } else {
+            None
+        }
+    }
+
+    /// The deadline, if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+/// An observer that passes everything on to another and stops the run
+/// when its [`Stop`] says so.
+struct Watch<'a, O: Observer>(&'a Stop, O);
+
+impl<O: Observer> Observer for Watch<'_, O> {
+    fn wants_contributions(&self) -> bool {
+        self.1.wants_contributions()
+    }
+
+    fn event(&mut self, month: u32, event: &canopy_model::Event) {
+        self.1.event(month, event);
+    }
+
+    fn contribution(
+        &mut self,
+        month: u32,
+        c: &canopy_model::tvl::Contribution,
+        amount: f64,
+        revenue: f64,
+    ) {
+        self.1.contribution(month, c, amount, revenue);
+    }
+
+    fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
+        if self.0.halted().is_some() {
+            ControlFlow::Break(())
+        } else {
+            self.1.month_end(record, state)
+        }
+    }
+}
 
 /// A run of a scenario and what the answer needs of it.
 pub struct Ran {
@@ -19,45 +114,100 @@ pub struct Ran {
     pub records: Vec<MonthRecord>,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
-    /// The deal scorecard (none for a run that stopped).
-    pub scores: Option<Vec<DealScore>>,
 }
 
-/// Runs `s` and its scorecard.
-pub fn run(s: &ValidScenario) -> Ran {
-    outcome(s, canopy_model::run(s))
-}
-
-fn outcome(s: &ValidScenario, result: Result<Vec<MonthRecord>, RunError>) -> Ran {
-    match result {
-        Ok(records) => {
-            let scores = Some(scorecard::card(s, &records));
-            Ran {
-                records,
-                stopped: None,
-                scores,
-            }
-        }
+/// Runs `s` (the one place a scenario is run for an answer), stopping when
+/// `stop` says so.
+pub fn run(s: &ValidScenario, stop: &Stop) -> Result<Ran, Halted> {
+    let result = canopy_model::run_observed(s, &mut Watch(stop, Silent));
+    if let Some(why) = stop.halted() {
+        return Err(why);
+    }
+    Ok(match result {
+        Ok(records) => Ran {
+            records,
+            stopped: None,
+        },
         Err(e) => Ran {
             stopped: Some(e.to_string()),
             records: e.records,
-            scores: None,
         },
-    }
+    })
 }
 
-/// The answer of `POST /api/run`.
-pub fn run_answer(s: &ValidScenario, runs: u64) -> Json {
-    let ran = run(s);
+/// The deal scorecard of `s`'s run that recorded `records`: the run again
+/// without each deal (one after another, so that a request keeps to one
+/// core), stopping when `stop` says so. The same rows as
+/// `canopy_model::scorecard::card`.
+pub fn scorecard(
+    s: &ValidScenario,
+    records: &[MonthRecord],
+    stop: &Stop,
+) -> Result<Vec<DealScore>, Halted> {
+    let with = scorecard::figures(records);
+    let mut rows = Vec::with_capacity(s.deals.len());
+    for deal in 0..s.deals.len() {
+        let without = scorecard::without(s, deal)
+            .map(|w| canopy_model::run_observed(&w, &mut Watch(stop, Silent)));
+        if let Some(why) = stop.halted() {
+            return Err(why);
+        }
+        rows.push(scorecard::score(s, deal, &with, without));
+    }
+    Ok(rows)
+}
+
+/// The work of `s`'s scorecard, in deal-months: a run of every deal but
+/// one for each deal.
+pub fn scorecard_cost(s: &ValidScenario) -> u64 {
+    let deals = s.deals.len() as u64;
+    deals * deals * u64::from(s.simulation.months)
+}
+
+/// The most scorecard work ([`scorecard_cost`]) done with every run; a
+/// larger scorecard is computed on demand (`POST /api/scorecard`). About
+/// half a second of a core (200 deals of 120 months).
+pub const SCORECARD_WITH_RUN: u64 = 200 * 200 * 120;
+
+/// The Monte Carlo bands of `runs` runs of `s`, as `canopy sweep` bands a
+/// point (SWEEP.md's seeds and quantiles), stopping between runs when
+/// `stop` says so.
+pub fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<BandRow>, Halted> {
+    let metrics = DEFAULT_KEEP_MONTHS
+        .iter()
+        .filter_map(|name| canopy_model::record::column(name))
+        .collect();
+    let mut bands = Bands::new(metrics, s.simulation.months);
+    let seed = s.simulation.seed;
+    for r in 0..runs {
+        if let Some(why) = stop.halted() {
+            return Err(why);
+        }
+        let result =
+            canopy_model::run_seeded(s, canopy_sweep::seeds::run_seed(seed, 0, runs, r, true));
+        bands.add_run(Outcome::of(&result).0);
+    }
+    Ok(bands.finish(&DEFAULT_QUANTILES))
+}
+
+/// The answer of `POST /api/run`; the scorecard comes with it when it is
+/// small ([`SCORECARD_WITH_RUN`]), else `"scorecard": null` and
+/// `"scorecard_cost"` say it is to be asked for.
+pub fn run_answer(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Json, Halted> {
+    let ran = run(s, stop)?;
     let mut o = Map::new();
     o.insert("records".into(), records_json(&ran.records));
     o.insert("summary".into(), summary_json(s, &ran.records));
-    o.insert(
-        "scorecard".into(),
-        ran.scores
-            .as_deref()
-            .map_or(Json::Array(Vec::new()), scorecard_json),
-    );
+    let cost = scorecard_cost(s);
+    let card = if ran.stopped.is_some() {
+        Json::Array(Vec::new())
+    } else if cost <= SCORECARD_WITH_RUN {
+        scorecard_json(&scorecard(s, &ran.records, stop)?)
+    } else {
+        Json::Null
+    };
+    o.insert("scorecard".into(), card);
+    o.insert("scorecard_cost".into(), json!(cost));
     o.insert("scorecard_columns".into(), json!(scorecard_columns()));
     o.insert("columns".into(), json!(canopy_model::NAMES.to_vec()));
     o.insert("charts".into(), charts_json(&ran.records));
@@ -65,9 +215,31 @@ pub fn run_answer(s: &ValidScenario, runs: u64) -> Json {
     o.insert("random".into(), json!(is_random(s)));
     if runs > 1 {
         o.insert("runs".into(), json!(runs));
-        o.insert("bands".into(), bands_json(&bands::monte_carlo(s, runs)));
+        o.insert("bands".into(), bands_json(&monte_carlo(s, runs, stop)?));
+        // The banded metrics in words with their units, for the fans' titles.
+        let docs: Map<String, Json> = DEFAULT_KEEP_MONTHS
+            .iter()
+            .filter_map(|name| canopy_model::record::column(name))
+            .map(|c| (c.name.to_string(), json!(c.doc)))
+            .collect();
+        o.insert("metric_docs".into(), Json::Object(docs));
     }
-    Json::Object(o)
+    Ok(Json::Object(o))
+}
+
+/// The answer of `POST /api/scorecard`: the scorecard however large.
+pub fn scorecard_answer(s: &ValidScenario, stop: &Stop) -> Result<Json, Halted> {
+    let ran = run(s, stop)?;
+    let rows = if ran.stopped.is_some() {
+        Vec::new()
+    } else {
+        scorecard(s, &ran.records, stop)?
+    };
+    Ok(json!({
+        "scorecard": scorecard_json(&rows),
+        "scorecard_columns": scorecard_columns(),
+        "stopped": ran.stopped,
+    }))
 }
 
 /// Whether runs of `s` with different seeds can differ (the model's
@@ -249,23 +421,40 @@ fn chart_json(c: &Chart, records: &[MonthRecord]) -> Json {
 }
 
 /// `metrics.csv` of a run of `s`.
-pub fn metrics_csv(s: &ValidScenario) -> std::io::Result<Vec<u8>> {
-    metrics::metrics_csv(&run(s).records)
+pub fn metrics_csv(s: &ValidScenario, stop: &Stop) -> Result<std::io::Result<Vec<u8>>, Halted> {
+    Ok(metrics::metrics_csv(&run(s, stop)?.records))
 }
 
 /// `report.html` of a run of `s` named `name`, as `canopy run` writes it.
-pub fn report_html(name: &str, s: &ValidScenario) -> std::io::Result<String> {
+pub fn report_html(
+    name: &str,
+    s: &ValidScenario,
+    stop: &Stop,
+) -> Result<std::io::Result<String>, Halted> {
     let mut deals = DealLog::new(s);
-    let result = canopy_model::run_observed(s, &mut deals);
-    let ran = outcome(s, result);
-    canopy_output::report_page(&canopy_output::Run {
+    let result = canopy_model::run_observed(s, &mut Watch(stop, &mut deals));
+    if let Some(why) = stop.halted() {
+        return Err(why);
+    }
+    let (records, stopped) = match result {
+        Ok(records) => (records, None),
+        Err(e) => {
+            let why = e.to_string();
+            (e.records, Some(why))
+        }
+    };
+    let scores = match stopped {
+        None => Some(scorecard(s, &records, stop)?),
+        Some(_) => None,
+    };
+    Ok(canopy_output::report_page(&canopy_output::Run {
         name,
         scenario: s,
-        records: &ran.records,
+        records: &records,
         deals: &deals,
-        stopped: ran.stopped,
-        scorecard: ran.scores.as_deref(),
-    })
+        stopped,
+        scorecard: scores.as_deref(),
+    }))
 }
 
 fn range_json(r: Range) -> Json {

@@ -156,10 +156,25 @@ fn runs_from_text(text: &str) -> Result<u64, Problem> {
     }
 }
 
+/// `runs` as JSON: a whole number, written as one or not (`1e4` is
+/// 10,000); anything else is named as it reads.
 fn runs_from_json(v: &Json) -> Result<u64, Problem> {
-    match v.as_u64() {
+    let whole = v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|x| x.fract() == 0.0 && *x >= 1.0 && *x <= MAX_RUNS as f64)
+            .map(|x| x as u64)
+    });
+    match whole {
         Some(n) if (1..=MAX_RUNS).contains(&n) => Ok(n),
-        _ => Err(runs_problem(&short(&v.to_string()))),
+        _ => Err(runs_problem(&short(&shown(v)))),
+    }
+}
+
+/// A JSON value as a person wrote it: a number without serde's `.0`.
+fn shown(v: &Json) -> String {
+    match v.as_f64() {
+        Some(x) if v.is_f64() && x.fract() == 0.0 && x.abs() < 1e16 => format!("{}", x as i64),
+        _ => v.to_string(),
     }
 }
 
@@ -310,6 +325,25 @@ mod tests {
         let s = load("reference", text, &[]).expect("reference loads");
         let back = scenario_from_json(&scenario_json(&s)).expect("valid");
         assert_eq!(back.scenario(), s.scenario());
+    }
+
+    #[test]
+    fn runs_written_with_an_exponent_are_whole_numbers() {
+        let body = br#"{"scenario": {}, "runs": 1e4}"#;
+        assert_eq!(read(body, false, None).expect("taken").runs, 10_000);
+        for (runs, shown) in [
+            ("2.5", "2.5"),
+            ("1e5", "100000"),
+            ("-3", "-3"),
+            ("\"7\"", "\"7\""),
+        ] {
+            let body = format!(r#"{{"scenario": {{}}, "runs": {runs}}}"#);
+            let problems = read(body.as_bytes(), false, None).expect_err("refused");
+            assert_eq!(
+                problems[0].message,
+                format!("{shown} is not allowed: expected a whole number from 1 to {MAX_RUNS}")
+            );
+        }
     }
 
     #[test]

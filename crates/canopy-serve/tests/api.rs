@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use canopy_model::scenario::validate::Where;
 use canopy_model::{COLUMNS, MonthRecord, ValidScenario, builtin, load};
 use canopy_output::charts::{Chart, charts_for};
-use canopy_serve::{Served, router};
+use canopy_serve::{Access, Limits, Served, router};
 use canopy_sweep::Bands;
 use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
 use http_body_util::BodyExt;
@@ -18,11 +18,19 @@ fn builtin_scenario(name: &str) -> ValidScenario {
     load(name, builtin::text(name).expect("built in"), &[]).expect("valid")
 }
 
+/// The address the in-process app believes it serves; [`call`] names it
+/// in every request's Host, as a browser would.
+const HOST: &str = "127.0.0.1:8765";
+
 fn app(name: &str) -> axum::Router {
-    router(Served {
-        name: name.to_string(),
-        scenario: builtin_scenario(name),
-    })
+    router(
+        Served {
+            name: name.to_string(),
+            scenario: builtin_scenario(name),
+        },
+        Access::new(HOST.parse().unwrap(), None),
+        Limits::default(),
+    )
 }
 
 struct Answer {
@@ -42,7 +50,11 @@ impl Answer {
     }
 }
 
-fn call(app: axum::Router, req: Request<Body>) -> Answer {
+fn call(app: axum::Router, mut req: Request<Body>) -> Answer {
+    if !req.headers().contains_key(header::HOST) {
+        req.headers_mut()
+            .insert(header::HOST, header::HeaderValue::from_static(HOST));
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -452,6 +464,7 @@ fn bad_bodies_answer_400_with_problems() {
     let cases: Vec<(Request<Body>, &str)> = vec![
         (
             Request::post("/api/run")
+                .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from("{not json"))
                 .unwrap(),
             "",

@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -393,7 +393,11 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         "DOM.setFileInputFiles",
         json!({ "nodeId": input, "files": [file.display().to_string()] }),
     );
+    // A baseline is pinned: the page asks whether to keep it.
+    page.wait_for("document.getElementById('ask').open", "the question");
+    page.eval("document.getElementById('ask-yes').click()");
     page.wait_for("state.name === 'guarded.toml'", "the opened file");
+    assert_eq!(page.eval("state.baseline !== null"), json!(true));
     let guarded = common::builtin_scenario("guarded");
     let expected = canopy_model::run(&guarded)
         .expect("runs")
@@ -405,7 +409,7 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         "the opened scenario's run",
     );
     assert_eq!(
-        page.eval("document.querySelector('[data-key=\"oak.max_redemption_per_month\"]').value"),
+        page.eval("document.querySelector('[data-key=\"oak.max_redemption_per_month\"]').value.replace(/,/g, '')"),
         json!(guarded.oak.max_redemption_per_month.to_string())
     );
 }
@@ -429,4 +433,277 @@ fn base64(text: &str) -> Vec<u8> {
             bytes.into_iter().take(c.len().saturating_sub(1))
         })
         .collect()
+}
+
+/// Starts the browser on the page of a fresh server, and waits for its
+/// first run; `None` (after saying so) without Chromium and without CI.
+fn open_page(scenario: &str) -> Option<(Browser, Cdp, SocketAddr, tempfile::TempDir)> {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
+        );
+        eprintln!("browser test skipped: no chromium on PATH (set CI to make this a failure)");
+        return None;
+    };
+    let addr = common::start(scenario);
+    let profile = tempfile::tempdir().expect("profile");
+    let (b, mut page) = launch(&browser, profile.path(), &format!("http://{addr}/"));
+    page.wait_for("document.body.dataset.runs >= 1", "the first run");
+    Some((b, page, addr, profile))
+}
+
+/// Clicks the element `selector` finds.
+fn click(page: &mut Cdp, selector: &str) {
+    let expr = format!(
+        "(() => {{ const e = document.querySelector({s}); if (!e) return false; e.click(); return true; }})()",
+        s = json!(selector)
+    );
+    assert_eq!(
+        page.eval(&expr),
+        json!(true),
+        "nothing to click at {selector}"
+    );
+}
+
+/// Waits for the next answer to a run after `act` (valid or not).
+fn after_render(page: &mut Cdp, what: &str, act: impl FnOnce(&mut Cdp)) {
+    let n = page
+        .eval("Number(document.body.dataset.answers || 0)")
+        .as_u64()
+        .unwrap_or(0);
+    act(page);
+    page.wait_for(
+        &format!("Number(document.body.dataset.answers || 0) > {n}"),
+        what,
+    );
+}
+
+#[test]
+fn a_switched_off_part_stays_with_its_deal_when_rows_move() {
+    let Some((_b, mut page, _addr, _p)) = open_page("default") else {
+        return;
+    };
+    // Deal A has an OAK part; the deal before it, B, is switched on again
+    // after A's row has moved: B gets its own terms (or the defaults),
+    // never A's.
+    let picked = page.eval(
+        "(() => { const d = state.scenario.deal; for (let i = 2; i < d.length; i++) if (d[i].oak && d[i-1].id !== d[i].id) return i; return null; })()",
+    );
+    let i = picked
+        .as_u64()
+        .expect("a deal with OAK past the second row") as usize;
+    let a_oak = page.eval(&format!("JSON.stringify(state.scenario.deal[{i}].oak)"));
+    let b_before = page.eval(&format!(
+        "JSON.stringify(state.scenario.deal[{}].oak ?? null)",
+        i - 1
+    ));
+    let defaults = page.eval("JSON.stringify(partDefaults('oak'))");
+    // B's own part off first, if it has one, so that it can be ticked on.
+    if b_before != json!("null") {
+        after_render(&mut page, "B's part off", |p| {
+            click(p, &format!("[data-key=\"deal[{}].oak\"]", i - 1))
+        });
+    }
+    after_render(&mut page, "A's part off", |p| {
+        click(p, &format!("[data-key=\"deal[{i}].oak\"]"))
+    });
+    after_render(&mut page, "row 1 duplicated", |p| {
+        click(
+            p,
+            "tr[data-deal=\"0\"] button[title=\"Duplicate this deal\"]",
+        )
+    });
+    // B is now at row i, A at row i + 1.
+    after_render(&mut page, "B's part on", |p| {
+        click(p, &format!("[data-key=\"deal[{i}].oak\"]"))
+    });
+    let b_now = page.eval(&format!("JSON.stringify(state.scenario.deal[{i}].oak)"));
+    assert_ne!(b_now, a_oak, "B was given A's OAK");
+    let b_expected = if b_before == json!("null") {
+        defaults
+    } else {
+        b_before
+    };
+    assert_eq!(b_now, b_expected);
+    after_render(&mut page, "A's part on", |p| {
+        click(p, &format!("[data-key=\"deal[{}].oak\"]", i + 1))
+    });
+    assert_eq!(
+        page.eval(&format!(
+            "JSON.stringify(state.scenario.deal[{}].oak)",
+            i + 1
+        )),
+        a_oak,
+        "A got its own OAK back"
+    );
+}
+
+#[test]
+fn stacked_charts_start_at_zero_and_axes_read_as_numbers() {
+    let Some((_b, mut page, _addr, _p)) = open_page("default") else {
+        return;
+    };
+    // Every stacked panel's y axis starts at 0 or below (the LEAF pairs
+    // chart among them), as the report's charts do.
+    let stacked = page.eval(
+        "state.plots.filter(u => u.root.closest('#charts') && u.root.parentElement.dataset.zero).flatMap(u => u.root.parentElement.dataset.zero.split(',').map(k => [u.root.closest('figure').dataset.chart, u.scales[k].min]))",
+    );
+    let stacked = stacked.as_array().expect("plots");
+    assert!(
+        stacked
+            .iter()
+            .any(|p| p[0].as_str().unwrap_or("").contains("pair")),
+        "{stacked:?}"
+    );
+    for p in stacked {
+        let min = p[1].as_f64().unwrap();
+        assert!(min <= 0.0, "{} starts at {min}", p[0]);
+    }
+    // The months axis with separators past 999 is checked by the
+    // formatter itself: 1200 months read 1,200.
+    assert_eq!(page.eval("grouped(1200)"), json!("1,200"));
+    assert_eq!(page.eval("grouped(50000000.5)"), json!("50,000,000.5"));
+}
+
+#[test]
+fn the_url_keeps_the_edits_undo_redoes_and_the_baseline_lists_its_changes() {
+    let Some((_b, mut page, _addr, _p)) = open_page("default") else {
+        return;
+    };
+    let served_share = page.eval("state.served.aegis.revenue_share");
+    let n = page.renders();
+    click(&mut page, "#pin");
+    page.wait_for(&format!("document.body.dataset.runs > {n}"), "pinned");
+    after_render(&mut page, "an edit", |p| {
+        p.type_into("aegis.revenue_share", "0.25")
+    });
+    // A seed past 2^53, kept exactly.
+    after_render(&mut page, "a large seed", |p| {
+        p.type_into("simulation.seed", "9007199254740993")
+    });
+    // The baseline says what changed, as canopy compare's changes.csv.
+    let rows = page.eval(
+        "[...document.querySelectorAll('#changes tr[data-key]')].map(r => [...r.children].map(c => c.textContent))",
+    );
+    let rows = rows.as_array().expect("changes");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[0],
+        json!(["aegis.revenue_share", served_share.to_string(), "0.25"])
+    );
+    assert_eq!(rows[1][0], json!("simulation.seed"));
+    assert_eq!(rows[1][2], json!("9007199254740993"));
+    // The URL holds them: a reload keeps them.
+    let hash = page.wait_for("location.hash", "the edits in the URL");
+    assert!(hash.as_str().unwrap().starts_with("#edits="), "{hash}");
+    page.call("Page.reload", json!({}));
+    page.wait_for(
+        "document.body && document.body.dataset.runs >= 1 && state.scenario && state.scenario.aegis.revenue_share === 0.25",
+        "the reloaded edits",
+    );
+    assert_eq!(
+        page.eval("document.querySelector('[data-key=\"simulation.seed\"]').value"),
+        json!("9,007,199,254,740,993")
+    );
+    assert!(
+        page.eval("body({scenario: state.scenario})")
+            .as_str()
+            .unwrap()
+            .contains("\"seed\":9007199254740993"),
+        "the seed is sent exactly"
+    );
+    // Undo takes back the last edit, redo puts it back.
+    after_render(&mut page, "an edit after reload", |p| {
+        p.type_into("aegis.revenue_share", "0.3")
+    });
+    after_render(&mut page, "undo", |p| click(p, "#undo"));
+    assert_eq!(page.eval("state.scenario.aegis.revenue_share"), json!(0.25));
+    assert_eq!(
+        page.eval("document.querySelector('[data-key=\"aegis.revenue_share\"]').value"),
+        json!("0.25")
+    );
+    after_render(&mut page, "redo", |p| click(p, "#redo"));
+    assert_eq!(page.eval("state.scenario.aegis.revenue_share"), json!(0.3));
+}
+
+#[test]
+fn bad_runs_and_numbers_are_said_and_added_deals_show_what_they_send() {
+    let Some((_b, mut page, _addr, _p)) = open_page("default") else {
+        return;
+    };
+    // A runs box that is not a number: said at the box.
+    page.eval("document.getElementById('runs').value = 'lots'");
+    click(&mut page, "#mc");
+    let msg = page.wait_for(
+        "document.querySelector('[data-field=\"runs\"] .msg')?.textContent",
+        "the runs problem",
+    );
+    assert!(msg.as_str().unwrap().contains("2 to 10,000"), "{msg}");
+    page.eval("document.getElementById('mc').checked = false");
+    // A number too large for JSON: the server's own message, not "null".
+    page.type_into("aegis.initial_usdc", "1e999");
+    let msg = page.wait_for(
+        "document.querySelector('[data-field=\"aegis.initial_usdc\"] .msg')?.textContent",
+        "the problem at its field",
+    );
+    assert!(!msg.as_str().unwrap().contains("null"), "{msg}");
+    after_render(&mut page, "fixed", |p| {
+        p.type_into("aegis.initial_usdc", "50,000,000")
+    });
+    assert_eq!(
+        page.eval("state.lastScenario.aegis.initial_usdc"),
+        json!(50000000)
+    );
+    // Add a deal: every choice it shows is what it sends (or says it is
+    // the default, sending nothing).
+    after_render(&mut page, "a deal added", |p| click(p, ".deals-bar button"));
+    let mismatches = page.eval(
+        "(() => { const i = state.scenario.deal.length - 1; const d = state.scenario.deal[i]; return [...document.querySelectorAll(`tr[data-deal=\"${i}\"] select`)].filter(s => { const path = s.dataset.key.replace(/^deal\\[\\d+\\]\\./, ''); const v = getPath(d, path); return s.value === '' ? v !== undefined : String(v) !== s.value; }).map(s => s.dataset.key); })()",
+    );
+    assert_eq!(mismatches, json!([]));
+    // Every input of the form has a label tied to it.
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('#form input, #form select')].filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).length"),
+        json!(0)
+    );
+}
+
+#[test]
+fn on_a_phone_the_header_is_short_and_the_results_a_tap_away() {
+    let Some((_b, mut page, _addr, _p)) = open_page("default") else {
+        return;
+    };
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    );
+    let height = page
+        .wait_for(
+            "innerWidth === 390 && document.querySelector('header.top').getBoundingClientRect().height",
+            "the phone's layout",
+        )
+        .as_f64()
+        .unwrap();
+    assert!(height <= 84.4, "the header is {height} px of 844");
+    let link = page.eval(
+        "(() => { const a = document.querySelector('a[href=\"#results\"]'); const r = a.getBoundingClientRect(); return r.width > 0 && r.bottom <= innerHeight; })()",
+    );
+    assert_eq!(link, json!(true), "a link to the results in view");
+    // The deals lead the form; their ids and counterparties stay in view
+    // when the table scrolls sideways.
+    assert_eq!(
+        page.eval("document.querySelector('#form details').dataset.table"),
+        json!("deal")
+    );
+    page.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+    );
+    page.wait_for("innerWidth === 1440", "the desktop layout");
+    page.eval("stickColumns(); document.getElementById('deals-scroll').scrollLeft = 600");
+    let kept = page.eval(
+        "(() => { const box = document.getElementById('deals-scroll').getBoundingClientRect(); const id = document.querySelector('[data-key=\"deal[0].id\"]').getBoundingClientRect(); const cp = document.querySelector('[data-key=\"deal[0].counterparty\"]').getBoundingClientRect(); return id.left >= box.left - 1 && cp.right <= box.right && cp.left >= id.right - 1; })()",
+    );
+    assert_eq!(kept, json!(true), "id and counterparty stay in view");
 }

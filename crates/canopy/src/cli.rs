@@ -41,9 +41,9 @@ pub struct ServeArgs {
     /// A TOML file, or the name of a built-in scenario.
     #[arg(default_value = "default")]
     pub scenario: String,
-    /// The address to listen on; other than loopback, anyone who can reach it can use the app.
+    /// The address to listen on (an IP address, or localhost); other than loopback, anyone who can reach it can use the app.
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
-    pub host: std::net::IpAddr,
+    pub host: String,
     /// The port to listen on (0 takes a free one).
     #[arg(long, default_value_t = canopy_serve::DEFAULT_PORT, value_name = "N")]
     pub port: u16,

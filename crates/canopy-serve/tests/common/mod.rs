@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use canopy_model::{ValidScenario, builtin, load};
-use canopy_serve::{Served, router};
+use canopy_serve::{Limits, Options, Served, serve_listener};
 
 /// Built-in scenario `name`.
 pub fn builtin_scenario(name: &str) -> ValidScenario {
@@ -14,24 +14,27 @@ pub fn builtin_scenario(name: &str) -> ValidScenario {
 }
 
 /// Serves built-in scenario `name` on a free loopback port, on a thread of
-/// its own for the rest of the test process.
+/// its own for the rest of the test process, as `canopy serve` does.
 pub fn start(name: &str) -> SocketAddr {
+    start_with(name, Limits::default())
+}
+
+/// As [`start`], with `limits`.
+pub fn start_with(name: &str, limits: Limits) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("address");
     let served = Served {
         name: name.to_string(),
         scenario: builtin_scenario(name),
     };
+    let opts = Options {
+        host: addr.ip(),
+        host_name: None,
+        port: addr.port(),
+        limits,
+    };
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(listener, router(served)).await.expect("serves");
-        });
+        serve_listener(listener, served, &opts, |_| {}).expect("serves");
     });
     addr
 }
