@@ -667,7 +667,7 @@ mod tests {
             oak_distributed: 1e5,
             oak_unredeemed: 5e5,
             value_per_oak: 2200.0,
-            irr: (m % 3 != 0).then_some(0.05),
+            irr: (!m.is_multiple_of(3)).then_some(0.05),
             irr_threshold_weighted: 0.04,
             ..Default::default()
         }

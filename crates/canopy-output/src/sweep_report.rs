@@ -202,17 +202,18 @@ pub struct Failures {
 /// The folder, under the sweep's folder, that holds the charts.
 pub const CHARTS_DIR: &str = "charts";
 
-/// How the stems of the charts this module draws begin: a chart file in
-/// `charts/` that starts so and is not drawn again is removed, so that the
-/// folder never mixes two sweeps.
-const STEM_PREFIXES: [&str; 4] = ["fan_", "response_", "scatter_", "tornado_"];
+/// The list, in the sweep's folder, of the chart files the report wrote in
+/// `charts/`, one name a line: a later report removes those it does not
+/// draw again, and nothing else (a user's own file there stays).
+pub const CHARTS_WRITTEN: &str = ".charts";
 
 /// Writes `report.html` (self-contained) into `dir` and every chart as SVG
 /// and PNG under `dir/charts/`; returns the chart file stems written.
 ///
 /// All files are placed together ([`atomic::replace_all`]): an error while
-/// writing replaces none of them. Chart files of an earlier report in
-/// `charts/` that this one does not draw are removed with them.
+/// writing replaces none of them. Chart files that an earlier report listed
+/// in [`CHARTS_WRITTEN`] and this one does not draw are removed with them,
+/// and the list is written anew.
 pub fn write(dir: &Path, report: &SweepReport) -> io::Result<Vec<String>> {
     let plan = figures::plan(report);
     let all = plan.all();
@@ -246,29 +247,48 @@ pub fn write(dir: &Path, report: &SweepReport) -> io::Result<Vec<String>> {
         files.push((charts.join(format!("{}.png", c.stem)), png));
         stems.push(c.stem.clone());
     }
-    let stale = stale_charts(&charts, &stems)?;
+    let list: String = stems
+        .iter()
+        .flat_map(|s| [format!("{s}.svg\n"), format!("{s}.png\n")])
+        .collect();
+    files.push((dir.join(CHARTS_WRITTEN), list.as_bytes()));
+    let stale = stale_charts(dir, &list)?;
     atomic::replace_all(&files, &[], &stale)?;
     Ok(stems)
 }
 
-/// The chart files in `charts` that an earlier report drew and this one
-/// does not (`stems`).
-fn stale_charts(charts: &Path, stems: &[String]) -> io::Result<Vec<PathBuf>> {
-    let keep: HashSet<&str> = stems.iter().map(String::as_str).collect();
-    let mut stale = Vec::new();
-    for entry in fs::read_dir(charts)?.filter_map(Result::ok) {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some((stem, ext)) = name.rsplit_once('.') else {
-            continue;
-        };
-        let ours = STEM_PREFIXES.iter().any(|p| stem.starts_with(p))
-            && (ext == "svg" || ext == "png")
-            && entry.file_type().is_ok_and(|t| t.is_file());
-        if ours && !keep.contains(stem) {
-            stale.push(entry.path());
+/// The chart files in `dir/charts/` that an earlier report listed in
+/// [`CHARTS_WRITTEN`] and this one (`list`) does not write: plain files of
+/// a plain name only, never a link or a folder, nothing if `charts/` is
+/// itself a link.
+pub fn stale_charts(dir: &Path, list: &str) -> io::Result<Vec<PathBuf>> {
+    let keep: HashSet<&str> = list.lines().collect();
+    let earlier = match fs::read_to_string(dir.join(CHARTS_WRITTEN)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{}: {e}", dir.join(CHARTS_WRITTEN).display()),
+            ));
         }
+    };
+    let charts = dir.join(CHARTS_DIR);
+    if !fs::symlink_metadata(&charts).is_ok_and(|m| m.is_dir()) {
+        return Ok(Vec::new());
     }
+    let mut stale: Vec<PathBuf> = earlier
+        .lines()
+        .filter(|name| {
+            !keep.contains(name)
+                && !name.is_empty()
+                && !name.starts_with('.')
+                && !name.contains(['/', '\\'])
+                && (name.ends_with(".svg") || name.ends_with(".png"))
+        })
+        .map(|name| charts.join(name))
+        .filter(|path| fs::symlink_metadata(path).is_ok_and(|m| m.is_file()))
+        .collect();
     stale.sort();
     Ok(stale)
 }

@@ -32,7 +32,7 @@ impl Expected {
         };
         let first = self.shard.k - 1;
         g >= first
-            && (g - first) % self.shard.n == 0
+            && (g - first).is_multiple_of(self.shard.n)
             && self.within.contains(&((g - first) / self.shard.n))
     }
 }

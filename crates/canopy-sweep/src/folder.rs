@@ -47,18 +47,9 @@ pub fn remove_if_there(path: &Path) -> io::Result<()> {
     }
 }
 
-/// The list of the chart files the report wrote in `charts/`, one name a
-/// line: clearing a folder removes those and nothing else.
-pub const CHARTS_WRITTEN: &str = ".charts";
-
-/// Records the charts the report wrote (`stems`, each as SVG and PNG).
-pub fn record_charts(dir: &Path, stems: &[String]) -> io::Result<()> {
-    let text: String = stems
-        .iter()
-        .flat_map(|s| [format!("{s}.svg\n"), format!("{s}.png\n")])
-        .collect();
-    atomic::write_atomic(&dir.join(CHARTS_WRITTEN), text.as_bytes())
-}
+/// The list of the chart files the report wrote in `charts/` (the report
+/// writes it): clearing a folder removes those and nothing else.
+pub use canopy_output::sweep_report::CHARTS_WRITTEN;
 
 /// Removes the report's charts from `dir/charts/`: the files listed in
 /// `dir/.charts`, never a folder, a link or a file of another name, and
@@ -66,30 +57,11 @@ pub fn record_charts(dir: &Path, stems: &[String]) -> io::Result<()> {
 /// leaves it empty.
 pub fn remove_charts(dir: &Path) -> io::Result<()> {
     let charts = dir.join(CHARTS);
-    let is_folder = fs::symlink_metadata(&charts).is_ok_and(|m| m.is_dir());
-    let list = match fs::read_to_string(dir.join(CHARTS_WRITTEN)) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(io::Error::new(
-                e.kind(),
-                format!("{}: {e}", dir.join(CHARTS_WRITTEN).display()),
-            ));
-        }
-    };
-    if is_folder {
-        for name in list.lines() {
-            // Only a plain name in charts/: a listed path goes nowhere else.
-            let plain = !name.is_empty()
-                && !name.starts_with('.')
-                && !name.contains(['/', '\\'])
-                && (name.ends_with(".svg") || name.ends_with(".png"));
-            let path = charts.join(name);
-            if plain && fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                remove_if_there(&path)?;
-            }
-        }
-        // Only if empty: a user's own file there stays, and so does the folder.
+    for path in canopy_output::sweep_report::stale_charts(dir, "")? {
+        remove_if_there(&path)?;
+    }
+    // Only if empty: a user's own file there stays, and so does the folder.
+    if fs::symlink_metadata(&charts).is_ok_and(|m| m.is_dir()) {
         let _ = fs::remove_dir(&charts);
     }
     remove_if_there(&dir.join(CHARTS_WRITTEN))

@@ -2,12 +2,7 @@
 //! or a merge, so that two of them never write into one folder at once
 //! (their rows would mix). The lock is the operating system's (an
 //! advisory lock on an open file, as cargo locks its build folder), so a
-//! killed process leaves nothing held.
-//!
-//! `File::try_lock` is stable since Rust 1.89, past the workspace's
-//! declared `rust-version` (which its let chains, stable since 1.88,
-//! already pass): hence the allowance below until that is raised.
-#![allow(clippy::incompatible_msrv)]
+//! killed process leaves nothing held (`File::try_lock`, Rust 1.89).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;

@@ -481,6 +481,40 @@ fn clearing_charts_removes_only_what_the_report_wrote_and_never_through_a_link()
 }
 
 #[test]
+fn a_report_written_again_keeps_the_users_own_chart_named_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = planned(GRID);
+    let out = dir.path().join("o");
+    let with_report = Options {
+        report: true,
+        ..options(&out, 5)
+    };
+    run(&plan, &with_report, &Quiet).unwrap();
+    let charts = out.join(folder::CHARTS);
+    let drawn = fs::read_dir(&charts).unwrap().count();
+    fs::write(charts.join("fan_mine.png"), "mine").unwrap();
+    // A stale chart the earlier report listed goes; the user's file stays.
+    let listed = fs::read_to_string(out.join(folder::CHARTS_WRITTEN)).unwrap();
+    fs::write(charts.join("fan_99_gone.png"), "old").unwrap();
+    fs::write(
+        out.join(folder::CHARTS_WRITTEN),
+        format!("{listed}fan_99_gone.png\n"),
+    )
+    .unwrap();
+    run(&plan, &with_report, &Quiet).unwrap();
+    assert_eq!(
+        fs::read_to_string(charts.join("fan_mine.png")).unwrap(),
+        "mine"
+    );
+    assert!(!charts.join("fan_99_gone.png").exists());
+    assert_eq!(fs::read_dir(&charts).unwrap().count(), drawn + 1);
+    assert_eq!(
+        fs::read_to_string(out.join(folder::CHARTS_WRITTEN)).unwrap(),
+        listed
+    );
+}
+
+#[test]
 fn many_jobs_on_few_chunks_finish_with_the_same_files() {
     let dir = tempfile::tempdir().unwrap();
     let plan = planned(GRID);

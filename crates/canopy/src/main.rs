@@ -421,10 +421,10 @@ pub(crate) fn say(text: &str) {
 /// closed pipe (`canopy scenarios | head -1`) is no error: the reader has
 /// what it wanted, so the exit status stays as it was and nothing is said.
 fn with_stdout_checked(code: ExitCode) -> ExitCode {
-    if STDOUT_ERROR.get().is_none() {
-        if let Err(e) = io::stdout().lock().flush() {
-            let _ = STDOUT_ERROR.set(e);
-        }
+    if STDOUT_ERROR.get().is_none()
+        && let Err(e) = io::stdout().lock().flush()
+    {
+        let _ = STDOUT_ERROR.set(e);
     }
     match STDOUT_ERROR.get() {
         None => code,

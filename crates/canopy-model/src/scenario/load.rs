@@ -303,11 +303,11 @@ impl<'a> Reader<'a> {
         for (i, item) in items.iter().enumerate() {
             let path = format!("deal[{i}]");
             let entries = self.table(item, &path, None);
-            if let Tree::Table(_) = item.value {
-                if let Some(deal) = self.deal(i, item, entries) {
-                    deals.push(deal);
-                    self.spots.file_index.push(i);
-                }
+            if let Tree::Table(_) = item.value
+                && let Some(deal) = self.deal(i, item, entries)
+            {
+                deals.push(deal);
+                self.spots.file_index.push(i);
             }
         }
         deals
