@@ -3,7 +3,7 @@
 //! or stopped then resumed (the library tests do that); any row reproduced by `canopy run`; bands that
 //! follow from months.parquet; bad input refused with nothing written.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! the final summary, and found again by a second path through the run's
 //! files (metrics.csv, deals.csv, the log).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

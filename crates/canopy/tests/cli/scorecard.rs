@@ -2,7 +2,7 @@
 //! one `[[deal]]` table cut from the text, run on its own, and the
 //! differences worked out from the two metrics.csv files.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! so and pass.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::Write;

@@ -5,7 +5,7 @@
 //! that refuses even root, as tests here run).
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The `canopy` command line: exit codes, files written, bad input, logs.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
@@ -9,7 +9,8 @@ use tempfile::TempDir;
 
 use common::{canopy, stderr, stdout};
 
-const REFERENCE_CSV: &str = include_str!("../../canopy-model/tests/fixtures/reference_metrics.csv");
+const REFERENCE_CSV: &str =
+    include_str!("../../../canopy-model/tests/fixtures/reference_metrics.csv");
 
 fn rows(path: &Path) -> Vec<csv::StringRecord> {
     csv::Reader::from_path(path)

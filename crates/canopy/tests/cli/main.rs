@@ -1,0 +1,18 @@
+//! The command line's tests, one binary: each module tests one command or
+//! concern through the real `canopy` binary.
+
+mod common;
+
+mod browser;
+mod commands;
+mod critical;
+mod golden;
+mod hostile;
+mod hostile_run;
+mod hostile_scenarios;
+mod log_order;
+mod report;
+mod schema;
+mod scorecard;
+mod serve;
+mod sweep;
