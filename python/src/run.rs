@@ -112,7 +112,7 @@ impl NativeRun {
             PyOSError::new_err(format!(
                 "cannot write results to {}: {}",
                 out.display(),
-                canopy_output::describe(&e)
+                canopy_output::describe_as(&e, "out=")
             ))
         })
     }

@@ -49,7 +49,7 @@ impl NativeSweep {
             PyOSError::new_err(format!(
                 "cannot write the sweep to {}: {}",
                 out.display(),
-                canopy_output::describe(&e)
+                canopy_output::describe_as(&e, "out=")
             ))
         })
     }

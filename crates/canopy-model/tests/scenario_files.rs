@@ -1,7 +1,7 @@
 //! Reading scenario files: defaults, overrides, and every kind of mistake.
 
 use canopy_model::scenario::validate::Where;
-use canopy_model::scenario::{PriceModel, Rebalance, parse_override};
+use canopy_model::scenario::{Given, PriceModel, Rebalance, parse_override};
 use canopy_model::{Scenario, ScenarioError, TvlKind, builtin, load};
 
 fn problems(text: &str) -> ScenarioError {
@@ -313,7 +313,7 @@ fn overrides_set_any_dotted_key_and_are_validated() {
     .unwrap_err();
     assert_eq!(
         e.problems[0].at,
-        Where::Override("--set aegis.initial_usdx=1".into())
+        Where::Override(Given::Set("aegis.initial_usdx=1".into()))
     );
     assert!(
         e.problems[0]
