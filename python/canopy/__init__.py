@@ -311,27 +311,14 @@ def loads(
     return Scenario(_canopy.loads(_text("text", text), _text("name", name), _months(months), _sets(set)))
 
 
-_DEALS_TEXT = ("entity", "source", "deal_id", "tvl_kind")
-_SCORECARD_TEXT = ("deal_id", "counterparty", "parts", "note")
-
-
-def _csv_table(data: bytes, text: Sequence[str], counts: Sequence[str]) -> pa.Table:
-    """A CSV file the engine wrote, as a table: ``text`` columns strings,
-    ``counts`` uint32, every other column float64 (empty cells null)."""
+def _csv_table(data: bytes, file: str) -> pa.Table:
+    """A CSV file the engine wrote (``file``: its name), as a table typed by
+    the columns the engine declares for it (empty cells null)."""
     import pyarrow.csv as pacsv
 
-    header = data.split(b"\n", 1)[0].decode().rstrip("\r").split(",")
-    types = {}
-    for name in header:
-        if name in text:
-            types[name] = pa.string()
-        elif name in counts:
-            types[name] = pa.uint32()
-        else:
-            types[name] = pa.float64()
     return pacsv.read_csv(
         io.BytesIO(data),
-        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
+        convert_options=pacsv.ConvertOptions(column_types=_canopy.csv_schema(file), strings_can_be_null=False),
     )
 
 
@@ -358,14 +345,14 @@ class Run:
     @property
     def deals(self) -> pa.Table:
         """``deals.csv`` as a table (``month`` uint32, names strings, figures float64)."""
-        return self._cached("deals", lambda: _csv_table(self._native.deals_csv(), _DEALS_TEXT, ("month",)))
+        return self._cached("deals", lambda: _csv_table(self._native.deals_csv(), "deals.csv"))
 
     @property
     def scorecard(self) -> pa.Table:
         """``scorecard.csv`` as a table: worked out when first read (a run per deal)."""
         return self._cached(
             "scorecard",
-            lambda: _csv_table(self._native.scorecard_csv(), _SCORECARD_TEXT, ("start_month",)),
+            lambda: _csv_table(self._native.scorecard_csv(), "scorecard.csv"),
         )
 
     @property

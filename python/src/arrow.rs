@@ -12,7 +12,10 @@ use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer};
 use arrow_data::ArrayData;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use canopy_model::scorecard;
 use canopy_model::{COLUMNS, MonthRecord};
+use canopy_output::deals;
+use canopy_sweep::layout::metric_type;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -28,8 +31,8 @@ pub(crate) struct Pyarrow {
 
 static PYARROW: PyOnceLock<Pyarrow> = PyOnceLock::new();
 
-/// The schema of `metrics.csv` as a table: its columns in its order,
-/// counts uint32 and the rest float64, every column nullable.
+/// The schema of `metrics.csv` as a table: its columns in its order, each
+/// of the Arrow type a sweep's files give it, every column nullable.
 pub(crate) fn metrics_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
@@ -37,35 +40,81 @@ pub(crate) fn metrics_schema() -> SchemaRef {
             Arc::new(Schema::new(
                 COLUMNS
                     .iter()
-                    .map(|c| {
-                        let ty = if c.is_count() {
-                            DataType::UInt32
-                        } else {
-                            DataType::Float64
-                        };
-                        Field::new(c.name, ty, true)
-                    })
+                    .map(|c| Field::new(c.name, metric_type(c.ty), true))
                     .collect::<Vec<_>>(),
             ))
         })
         .clone()
 }
 
+/// The Arrow type of a declared cell: text utf8, whole numbers uint32,
+/// amounts float64.
+fn cell_type(text: bool, count: bool) -> DataType {
+    match (text, count) {
+        (true, _) => DataType::Utf8,
+        (false, true) => DataType::UInt32,
+        (false, false) => DataType::Float64,
+    }
+}
+
+/// The schema of `scorecard.csv`, from its declared columns
+/// ([`scorecard::COLUMNS`]).
+fn scorecard_schema() -> Schema {
+    use scorecard::CellType as T;
+    Schema::new(
+        scorecard::COLUMNS
+            .iter()
+            .map(|c| Field::new(c.name, cell_type(c.ty == T::Text, c.ty == T::Count), true))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The schema of `deals.csv`, from its declared columns
+/// ([`deals::DEAL_COLUMNS`]).
+fn deals_schema() -> Schema {
+    use deals::CellType as T;
+    Schema::new(
+        deals::DEAL_COLUMNS
+            .iter()
+            .map(|c| Field::new(c.name, cell_type(c.ty == T::Text, c.ty == T::Count), true))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A schema as a `pyarrow.Schema`, through the Arrow C data interface.
+fn to_pyarrow_schema(py: Python<'_>, schema: &Schema) -> PyResult<Py<PyAny>> {
+    let exported = FFI_ArrowSchema::try_from(schema)
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot export a schema: {e}")))?;
+    let mut exported = Box::new(exported);
+    // pyarrow moves the schema out (leaving it released): dropping the
+    // box afterwards frees only the box.
+    let address = std::ptr::addr_of_mut!(*exported) as usize;
+    let schema = py
+        .import("pyarrow")?
+        .getattr("Schema")?
+        .call_method1("_import_from_c", (address,))?
+        .unbind();
+    drop(exported);
+    Ok(schema)
+}
+
+/// The Arrow types of a file a run writes (`"scorecard.csv"` or
+/// `"deals.csv"`), as its declared columns give them: a `pyarrow.Schema`.
+#[pyfunction]
+pub(crate) fn csv_schema(py: Python<'_>, file: &str) -> PyResult<Py<PyAny>> {
+    match file {
+        "scorecard.csv" => to_pyarrow_schema(py, &scorecard_schema()),
+        "deals.csv" => to_pyarrow_schema(py, &deals_schema()),
+        _ => Err(PyValueError::new_err(format!(
+            "{file:?} has no declared columns"
+        ))),
+    }
+}
+
 pub(crate) fn pyarrow(py: Python<'_>) -> PyResult<&Pyarrow> {
     PYARROW.get_or_try_init(py, || -> PyResult<Pyarrow> {
         let pa = py.import("pyarrow")?;
-        let schema = FFI_ArrowSchema::try_from(metrics_schema().as_ref()).map_err(|e| {
-            PyRuntimeError::new_err(format!("cannot export the metrics schema: {e}"))
-        })?;
-        let mut schema = Box::new(schema);
-        // pyarrow moves the schema out (leaving it released): dropping the
-        // box afterwards frees only the box.
-        let address = std::ptr::addr_of_mut!(*schema) as usize;
-        let metrics_schema = pa
-            .getattr("Schema")?
-            .call_method1("_import_from_c", (address,))?
-            .unbind();
-        drop(schema);
+        let metrics_schema = to_pyarrow_schema(py, &metrics_schema())?;
         Ok(Pyarrow {
             import_batch: pa
                 .getattr("RecordBatch")?
@@ -134,13 +183,17 @@ pub(crate) fn metrics_data(records: &[MonthRecord]) -> ArrayData {
     let floats = Buffer::from_vec(floats);
     let whole = Buffer::from_vec(whole);
     let bits = Buffer::from_vec(bits);
+    let fields = metrics_schema().fields().clone();
     let children = layout
         .into_iter()
-        .map(|(count, at, bitmap)| {
-            let (ty, values) = if count {
-                (DataType::UInt32, whole.slice_with_length(at * 4, n * 4))
+        .zip(fields.iter())
+        .map(|((count, at, bitmap), field)| {
+            // The declared type: uint32 for counts, float64 otherwise.
+            let ty = field.data_type().clone();
+            let values = if count {
+                whole.slice_with_length(at * 4, n * 4)
             } else {
-                (DataType::Float64, floats.slice_with_length(at * 8, n * 8))
+                floats.slice_with_length(at * 8, n * 8)
             };
             let nulls = bitmap.map(|start| {
                 NullBuffer::new(BooleanBuffer::new(
@@ -161,7 +214,6 @@ pub(crate) fn metrics_data(records: &[MonthRecord]) -> ArrayData {
             }
         })
         .collect();
-    let fields = metrics_schema().fields().clone();
     // SAFETY: a struct of `n` rows whose children are the fields' arrays,
     // in order, each of `n` values.
     unsafe {

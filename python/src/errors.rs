@@ -2,14 +2,34 @@
 //! `canopy.ScenarioError` from a scenario's or sweep's problems,
 //! `canopy.RunError` from a failed run.
 
-use canopy_model::scenario::validate::{Problem, Where};
+use canopy_model::scenario::validate::{Given, Problem, Where, Wording};
 use canopy_sweep::SweepFailure;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+/// The origins of overrides as the package's arguments: `months=0`,
+/// `set={"K": V}`, `runs=3`, `seed=7`, `with_({"K": V})`.
+pub(crate) struct Arguments;
+
+impl Wording for Arguments {
+    fn given(&self, given: &Given) -> String {
+        match given {
+            Given::Set(text) => match text.split_once('=') {
+                Some((key, value)) => format!("set={{{:?}: {}}}", key.trim(), value.trim()),
+                None => format!("set={{{text:?}}}"),
+            },
+            Given::Months(n) => format!("months={n}"),
+            Given::Runs(n) => format!("runs={n}"),
+            Given::Seed(n) => format!("seed={n}"),
+            Given::Edit { key, value } => format!("with_({{{key:?}: {value}}})"),
+            Given::Place(place) => place.clone(),
+        }
+    }
+}
+
 /// `canopy.ScenarioError`, holding `message` (every problem line as the
-/// command line prints them, its flags worded as the package's arguments)
+/// command line prints them, overrides named as the package's arguments)
 /// and `problems` as dicts.
 pub(crate) fn scenario_error(
     py: Python<'_>,
@@ -26,7 +46,7 @@ pub(crate) fn scenario_error(
                 _ => (None, None),
             };
             let at = match &p.at {
-                Where::Override(label) => Some(label.as_str()),
+                Where::Override(given) => Some(Arguments.given(given)),
                 _ => None,
             };
             d.set_item("file", source)?;
@@ -45,9 +65,9 @@ pub(crate) fn scenario_error(
 
 /// A scenario error as the `ScenarioError` of the Python package, its
 /// overrides named as the arguments that gave them.
-pub(crate) fn from_scenario_error(py: Python<'_>, mut e: canopy_model::ScenarioError) -> PyErr {
-    pythonic(&mut e.problems);
-    scenario_error(py, &e.source_name, e.to_string(), &e.problems)
+pub(crate) fn from_scenario_error(py: Python<'_>, e: canopy_model::ScenarioError) -> PyErr {
+    let message = e.worded(&Arguments).to_string();
+    scenario_error(py, &e.source_name, message, &e.problems)
 }
 
 /// A sweep's problems as a `ScenarioError`. For a sweep given as a dict,
@@ -61,8 +81,8 @@ pub(crate) fn from_sweep_error(
     if let Some(lines) = lines {
         at_dict_paths(&mut e.problems, lines);
     }
-    pythonic(&mut e.problems);
-    scenario_error(py, &e.source_name, e.to_string(), &e.problems)
+    let message = e.worded(&Arguments).to_string();
+    scenario_error(py, &e.source_name, message, &e.problems)
 }
 
 /// Problems of TOML made from a dict, placed at the dict paths that made
@@ -72,78 +92,8 @@ fn at_dict_paths(problems: &mut [Problem], lines: &[String]) {
         if let Where::Text { line, .. } = p.at
             && let Some(path) = lines.get(line.wrapping_sub(1))
         {
-            p.at = Where::Override(path.clone());
+            p.at = Where::Override(Given::Place(path.clone()));
         }
-    }
-}
-
-/// The command line's flags, as the package's arguments: `--months` is
-/// `months=`, `--out` is `out`. Python users never typed a flag.
-pub(crate) fn python_words(text: &str) -> String {
-    const WORDS: &[(&str, &str)] = &[
-        (
-            "--months and --set simulation.months both set the months",
-            "months= and set={\"simulation.months\": ...} both set the months",
-        ),
-        ("as --set takes it", "as set= takes it"),
-        ("for --out", "for out="),
-        ("--out needs a folder", "out= needs a folder"),
-        ("(--out)", "(out=)"),
-        ("run without --resume to replace it", "give another out="),
-        ("run without --resume to replace them", "give another out="),
-        ("run it again with --resume", "run it again"),
-        ("--fail-fast", "fail_fast=True"),
-        ("--months", "months="),
-        ("--set", "set="),
-        ("--runs", "runs="),
-        ("--seed", "seed="),
-        ("--jobs", "jobs="),
-        ("--out", "out="),
-        ("--shard", "shard="),
-    ];
-    let mut text = text.to_string();
-    for (flag, word) in WORDS {
-        if text.contains(flag) {
-            text = text.replace(flag, word);
-        }
-    }
-    text
-}
-
-/// An override's label (`--months 0`, `--set k=v`, the library's `set k =
-/// v`) as the Python argument that gave it.
-fn python_label(label: &str) -> String {
-    if let Some(n) = label.strip_prefix("--months ") {
-        return format!("months={n}");
-    }
-    for flag in ["runs", "seed"] {
-        if let Some(n) = label.strip_prefix(&format!("--{flag} ")) {
-            return format!("{flag}={n}");
-        }
-    }
-    if let Some((key, value)) = label
-        .strip_prefix("--set ")
-        .and_then(|kv| kv.split_once('='))
-    {
-        return format!("set={{{:?}: {}}}", key.trim(), value.trim());
-    }
-    if let Some((key, value)) = label
-        .strip_prefix("set ")
-        .and_then(|kv| kv.split_once(" = "))
-    {
-        return format!("with_({{{key:?}: {value}}})");
-    }
-    python_words(label)
-}
-
-/// Problems worded for Python: override labels as the arguments that gave
-/// them, flags in messages as argument names.
-pub(crate) fn pythonic(problems: &mut [Problem]) {
-    for p in problems {
-        if let Where::Override(label) = &p.at {
-            p.at = Where::Override(python_label(label));
-        }
-        p.message = python_words(&p.message);
     }
 }
 
@@ -162,8 +112,8 @@ pub(crate) fn plain_problem(py: Python<'_>, source: &str, message: String) -> Py
 /// `fail_fast` as `canopy.RunError`, with the run's point, number and seed.
 pub(crate) fn sweep_failure(py: Python<'_>, e: SweepFailure) -> PyErr {
     match e {
-        SweepFailure::Refused(m) => PyValueError::new_err(python_words(&m)),
-        SweepFailure::Io(e) => PyOSError::new_err(python_words(&canopy_output::describe(&e))),
+        SweepFailure::Refused(m) => PyValueError::new_err(m),
+        SweepFailure::Io(e) => PyOSError::new_err(canopy_output::describe_as(&e, "out=")),
         SweepFailure::FailFast {
             ref failure,
             ref command,
@@ -189,6 +139,6 @@ pub(crate) fn sweep_failure(py: Python<'_>, e: SweepFailure) -> PyErr {
             })();
             made.unwrap_or_else(|e| e)
         }
-        e => PyRuntimeError::new_err(python_words(&e.to_string())),
+        e => PyRuntimeError::new_err(e.to_string()),
     }
 }

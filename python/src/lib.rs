@@ -14,7 +14,7 @@ mod sweep;
 
 use pyo3::prelude::*;
 
-use crate::arrow::write_parquet;
+use crate::arrow::{csv_schema, write_parquet};
 use crate::run::NativeRun;
 use crate::scenario::{NativeScenario, builtin_scenarios, load, loads, read_text, reload, restore};
 use crate::sweep::{NativeSweep, check_sweep, merge, restore_sweep};
@@ -40,6 +40,7 @@ fn _canopy(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(restore_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(write_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(csv_schema, m)?)?;
     m.add("__version__", VERSION)?;
     Ok(())
 }

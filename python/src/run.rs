@@ -2,17 +2,16 @@
 //! final summary, and the files the command line writes.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use canopy_model::ValidScenario;
 use canopy_model::scorecard::{self, DealScore};
-use canopy_model::{MonthRecord, ValidScenario, record, run_observed};
-use canopy_output::DealLog;
+use canopy_output::whole_run::{self, RunOptions, RunOutcome};
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrow::metrics_table;
-use crate::errors::python_words;
 use crate::events;
 use crate::scenario::NativeScenario;
 
@@ -23,7 +22,10 @@ pub(crate) struct NativeRun {
     scenario: Arc<ValidScenario>,
     /// The scenario it ran, with its source (to pickle the run as it).
     source: NativeScenario,
-    records: Vec<MonthRecord>,
+    /// The whole run: its months, deals and summary (its scorecard is
+    /// worked out when first asked for: it costs a run per deal). Behind a
+    /// lock because the deal log is not shared between threads.
+    outcome: Mutex<RunOutcome>,
     scorecard: OnceLock<Vec<DealScore>>,
 }
 
@@ -31,12 +33,16 @@ impl NativeRun {
     /// The run again, with an observer (the engine is deterministic: the
     /// same months come out).
     fn again<O: canopy_model::Observer>(&self, observer: &mut O) {
-        let _ = run_observed(&self.scenario, observer);
+        let _ = canopy_model::run_observed(&self.scenario, observer);
+    }
+
+    fn outcome(&self) -> MutexGuard<'_, RunOutcome> {
+        self.outcome.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn card(&self) -> &[DealScore] {
         self.scorecard
-            .get_or_init(|| scorecard::card(&self.scenario, &self.records))
+            .get_or_init(|| scorecard::card(&self.scenario, &self.outcome().records))
     }
 }
 
@@ -49,16 +55,12 @@ impl NativeRun {
 
     /// `metrics.csv` as a `pyarrow.Table`.
     fn metrics(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        metrics_table(py, &self.records)
+        metrics_table(py, &self.outcome().records)
     }
 
     /// The bytes of `deals.csv`.
-    fn deals_csv(&self, py: Python<'_>) -> Vec<u8> {
-        py.detach(|| {
-            let mut deals = DealLog::new(&self.scenario);
-            self.again(&mut deals);
-            deals.csv().unwrap_or_default().to_vec()
-        })
+    fn deals_csv(&self) -> Vec<u8> {
+        self.outcome().deals.csv().unwrap_or_default().to_vec()
     }
 
     /// The bytes of `scorecard.csv` (a run per deal, the first time).
@@ -74,41 +76,24 @@ impl NativeRun {
         events::to_python(py, &self.scenario, &gathered.events)
     }
 
-    /// The final summary's figures: the last month's, and the last IRR.
+    /// The final summary's figures ([`canopy_output::FinalSummary`], one
+    /// key per figure) and the scenario's name.
     fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let d = PyDict::new(py);
         d.set_item("scenario", &self.name)?;
-        let Some(last) = self.records.last() else {
+        let Some(summary) = self.outcome().summary.clone() else {
             d.set_item("month", 0)?;
             return Ok(d.into_any().unbind());
         };
-        d.set_item("month", last.month)?;
-        for name in [
-            "tvl_protocol_locked",
-            "tvl_contracted",
-            "tvl_organic",
-            "tvl_boosted",
-            "tvl_total",
-            "revenue_total",
-            "revenue_cumulative",
-            "aegis_leaf",
-            "aegis_usdc",
-            "leaf_price",
-            "aegis_value",
-            "oak_distributed",
-            "oak_redeemed",
-            "oak_unredeemed",
-            "value_per_oak",
-        ] {
-            d.set_item(name, record::column(name).and_then(|c| (c.get)(last)))?;
+        let figures = serde_json::to_value(&summary)
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot give the summary: {e}")))?;
+        for (key, value) in figures.as_object().into_iter().flatten() {
+            match value {
+                serde_json::Value::Number(n) if n.is_u64() => d.set_item(key, n.as_u64())?,
+                serde_json::Value::Number(n) => d.set_item(key, n.as_f64())?,
+                _ => d.set_item(key, py.None())?,
+            }
         }
-        let irr = self
-            .records
-            .iter()
-            .rev()
-            .find_map(|r| r.irr.map(|v| (r.month, v)));
-        d.set_item("last_irr", irr.map(|(_, v)| v))?;
-        d.set_item("last_irr_month", irr.map(|(m, _)| m))?;
         Ok(d.into_any().unbind())
     }
 
@@ -117,25 +102,18 @@ impl NativeRun {
     #[pyo3(signature = (out, charts, scorecard))]
     fn write(&self, py: Python<'_>, out: PathBuf, charts: bool, scorecard: bool) -> PyResult<()> {
         py.detach(|| {
-            let mut deals = DealLog::new(&self.scenario);
-            self.again(&mut deals);
             let card = scorecard.then(|| self.card());
-            let run = canopy_output::Run {
-                name: &self.name,
-                scenario: &self.scenario,
-                records: &self.records,
-                deals: &deals,
-                stopped: None,
-                scorecard: card,
-            };
+            let outcome = self.outcome();
+            let mut run = outcome.as_run(&self.name, &self.scenario);
+            run.scorecard = card;
             canopy_output::write(&out, &run, charts)
         })
         .map_err(|e| {
-            PyOSError::new_err(python_words(&format!(
+            PyOSError::new_err(format!(
                 "cannot write results to {}: {}",
                 out.display(),
-                canopy_output::describe(&e)
-            )))
+                canopy_output::describe_as(&e, "out=")
+            ))
         })
     }
 }
@@ -145,26 +123,27 @@ impl NativeRun {
 #[pyfunction]
 pub(crate) fn run(py: Python<'_>, scenario: &NativeScenario) -> PyResult<NativeRun> {
     let s = &scenario.scenario;
-    match py.detach(|| canopy_model::run(s)) {
-        Ok(records) => Ok(NativeRun {
+    // The scorecard is worked out when first asked for.
+    let mut outcome = py.detach(|| {
+        whole_run::run(RunOptions {
+            scorecard: false,
+            ..RunOptions::new(s)
+        })
+    });
+    match outcome.failure.take() {
+        None => Ok(NativeRun {
             name: scenario.name.clone(),
             scenario: Arc::clone(s),
             source: scenario.same(),
-            records,
+            outcome: Mutex::new(outcome),
             scorecard: OnceLock::new(),
         }),
-        Err(e) => {
+        Some(e) => {
             let made = (|| -> PyResult<PyErr> {
                 let metrics = metrics_table(py, &e.records)?;
-                let message = format!(
-                    "the run stopped in month {}: {} ({})",
-                    e.month,
-                    e.quantity(),
-                    e.detail()
-                );
                 let class = py.import("canopy._errors")?.getattr("RunError")?;
                 Ok(PyErr::from_value(class.call1((
-                    message,
+                    e.stopped(),
                     e.month,
                     e.quantity(),
                     e.detail(),

@@ -9,14 +9,13 @@ use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use canopy_output::atomic::write_atomic;
-use canopy_output::scenario_source as source;
 use canopy_sweep::folder;
-use canopy_sweep::{CommandLine, Options, Shard, Sweep, SweepFailure};
+use canopy_sweep::{CommandLine, Options, Sealing, Shard, SweepFailure};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::VERSION;
-use crate::errors::{from_sweep_error, python_words, sweep_failure};
+use crate::errors::{from_sweep_error, sweep_failure};
 use crate::progress::Shown;
 
 /// A folder's files: each name and its bytes.
@@ -30,9 +29,8 @@ pub(crate) struct NativeSweep {
     dir: PathBuf,
     /// The temporary folder, removed when the sweep is dropped.
     _temp: Option<tempfile::TempDir>,
-    sweep: Sweep,
-    seed: u64,
-    months: Vec<u32>,
+    /// What sealing a copy of its folder needs.
+    sealing: Sealing,
 }
 
 #[pymethods]
@@ -48,11 +46,11 @@ impl NativeSweep {
     #[pyo3(signature = (out, report))]
     fn write(&self, py: Python<'_>, out: PathBuf, report: bool) -> PyResult<()> {
         py.detach(|| self.write_to(&out, report)).map_err(|e| {
-            PyOSError::new_err(python_words(&format!(
+            PyOSError::new_err(format!(
                 "cannot write the sweep to {}: {}",
                 out.display(),
-                canopy_output::describe(&e)
-            )))
+                canopy_output::describe_as(&e, "out=")
+            ))
         })
     }
 
@@ -74,7 +72,7 @@ impl NativeSweep {
                 Ok(files)
             })
             .map_err(|e| PyOSError::new_err(canopy_output::describe(&e)))?;
-        Ok((files, self.months.clone()))
+        Ok((files, self.sealing.point_months.clone()))
     }
 }
 
@@ -110,17 +108,9 @@ impl NativeSweep {
                 write_atomic(&out.join(name), &fs::read(&from)?)?;
             }
         }
-        // Bands, points and the report follow from the runs, as after a sweep.
-        canopy_sweep::finish::finish(out, &self.sweep, self.seed, VERSION, report, &self.months)?;
-        write_atomic(
-            &out.join(folder::SWEEP_TOML),
-            &fs::read(self.dir.join(folder::SWEEP_TOML))?,
-        )?;
-        // The identity goes last: it marks the folder a finished sweep.
-        write_atomic(
-            &out.join(folder::IDENTITY),
-            &fs::read(self.dir.join(folder::IDENTITY))?,
-        )?;
+        // Bands, points and the report follow from the runs, then
+        // `sweep.toml` and the identity, as after a sweep.
+        self.sealing.seal(out, VERSION, report)?;
         Ok(())
     }
 }
@@ -143,15 +133,8 @@ pub(crate) fn planned(
         seed,
         sets: set,
     };
-    let read = canopy_sweep::read_with(name, text, &command_line)
-        .map_err(|e| from_sweep_error(py, e, lines))?;
-    let mut plan = py
-        .detach(|| canopy_sweep::plan(&read, |s| source::load_for_sweep(base, s)))
-        .map_err(|e| from_sweep_error(py, e, lines))?;
-    for point in &mut plan.points {
-        point.scenario_name = source::scenario_path(base, &point.scenario_name);
-    }
-    Ok(plan)
+    py.detach(|| canopy_sweep::plan_text(name, text, base, &command_line))
+        .map_err(|e| from_sweep_error(py, e, lines))
 }
 
 /// Checks a sweep without running it; gives its number of runs.
@@ -274,17 +257,10 @@ pub(crate) fn sweep(
         }
     });
     let done = result?;
-    let months = plan
-        .points
-        .iter()
-        .map(|p| p.scenario.simulation.months)
-        .collect();
     Ok(NativeSweep {
         dir: done.dir,
         _temp: temp,
-        seed: plan.seed,
-        sweep: plan.sweep,
-        months,
+        sealing: Sealing::of(&plan, VERSION),
     })
 }
 
@@ -295,29 +271,12 @@ pub(crate) fn sweep(
 pub(crate) fn merge(py: Python<'_>, dir: PathBuf, report: bool) -> PyResult<NativeSweep> {
     py.detach(|| -> Result<NativeSweep, SweepFailure> {
         canopy_sweep::merge(&dir, VERSION, report)?;
-        let toml = dir.join(folder::SWEEP_TOML);
-        let text = fs::read_to_string(&toml)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", toml.display())))?;
-        let sweep = canopy_sweep::read(&toml.display().to_string(), &text)
-            .map_err(|e| SweepFailure::Refused(e.to_string()))?;
-        // Each point's months, as the parts keep them.
-        let mut months = Vec::new();
-        for entry in fs::read_dir(&dir)? {
-            let path = entry?.path().join(folder::POINT_MONTHS);
-            if let Ok(text) = fs::read_to_string(&path) {
-                months = text
-                    .lines()
-                    .map(|l| l.trim().parse().unwrap_or(0))
-                    .collect();
-                break;
-            }
-        }
+        // The sweep and each point's months, as the parts keep them.
+        let sealing = Sealing::read(&dir)?;
         Ok(NativeSweep {
-            seed: sweep.seed.unwrap_or(0),
             dir,
             _temp: None,
-            sweep,
-            months,
+            sealing,
         })
     })
     .map_err(|e| sweep_failure(py, e))
@@ -343,16 +302,13 @@ pub(crate) fn restore_sweep(
             }
             fs::write(dir.join(name), data)?;
         }
-        let toml = dir.join(folder::SWEEP_TOML);
-        let text = fs::read_to_string(&toml)?;
-        let sweep = canopy_sweep::read(&toml.display().to_string(), &text)
-            .map_err(|e| SweepFailure::Refused(e.to_string()))?;
+        let mut sealing = Sealing::read(&dir)?;
+        // A whole sweep's folder keeps no months of its points: the state does.
+        sealing.point_months = months;
         Ok(NativeSweep {
-            seed: sweep.seed.unwrap_or(0),
             dir,
             _temp: Some(temp),
-            sweep,
-            months,
+            sealing,
         })
     })
     .map_err(|e| sweep_failure(py, e))

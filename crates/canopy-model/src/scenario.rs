@@ -16,7 +16,7 @@ pub mod validate;
 pub mod value;
 
 pub use edit::KeyPath;
-pub use load::{Override, parse_override};
+pub use load::{Given, Override, parse_override};
 pub use params::{DEAL_PARAMS, PARAMS, Value};
 pub use validate::{Problem, ScenarioError, ValidScenario};
 

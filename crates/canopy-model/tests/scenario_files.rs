@@ -1,7 +1,8 @@
 //! Reading scenario files: defaults, overrides, and every kind of mistake.
 
-use canopy_model::scenario::validate::Where;
-use canopy_model::scenario::{PriceModel, Rebalance, parse_override};
+use canopy_model::scenario::load::override_value;
+use canopy_model::scenario::validate::{Where, Wording};
+use canopy_model::scenario::{Given, PriceModel, Rebalance, parse_override};
 use canopy_model::{Scenario, ScenarioError, TvlKind, builtin, load};
 
 fn problems(text: &str) -> ScenarioError {
@@ -313,7 +314,7 @@ fn overrides_set_any_dotted_key_and_are_validated() {
     .unwrap_err();
     assert_eq!(
         e.problems[0].at,
-        Where::Override("--set aegis.initial_usdx=1".into())
+        Where::Override(Given::Set("aegis.initial_usdx=1".into()))
     );
     assert!(
         e.problems[0]
@@ -371,4 +372,55 @@ fn malformed_input_never_panics() {
     for text in nasty {
         let _ = load("nasty", text, &[]);
     }
+}
+
+/// A front end's words for what gave an override, to check that errors
+/// name origins only as the front end words them.
+struct Shouted;
+
+impl Wording for Shouted {
+    fn given(&self, given: &Given) -> String {
+        match given {
+            Given::Months(n) => format!("MONTHS={n}"),
+            Given::Set(text) => format!("SET {text}"),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[test]
+fn an_override_is_named_as_the_front_end_words_it() {
+    let months = override_value("simulation.months", "0", Given::Months("0".into())).unwrap();
+    let set = parse_override("aegis.initial_usdc=-1").unwrap();
+    let e = load("default", builtin::text("default").unwrap(), &[months, set]).unwrap_err();
+    let at: Vec<&Where> = e.problems.iter().map(|p| &p.at).collect();
+    assert!(
+        at.contains(&&Where::Override(Given::Months("0".into()))),
+        "{at:?}"
+    );
+    assert!(
+        at.contains(&&Where::Override(Given::Set(
+            "aegis.initial_usdc=-1".into()
+        ))),
+        "{at:?}"
+    );
+    // Plainly, no front end's flag; worded, the front end's own words.
+    let plain = e.to_string();
+    assert!(
+        plain.contains("(months 0)") && plain.contains("(set aegis.initial_usdc=-1)"),
+        "{plain}"
+    );
+    assert!(!plain.contains("--"), "{plain}");
+    let worded = e.worded(&Shouted).to_string();
+    assert!(
+        worded.contains("(MONTHS=0)") && worded.contains("(SET aegis.initial_usdc=-1)"),
+        "{worded}"
+    );
+    // Only the origins differ.
+    assert_eq!(
+        worded
+            .replace("MONTHS=0", "months 0")
+            .replace("SET aegis", "set aegis"),
+        plain
+    );
 }

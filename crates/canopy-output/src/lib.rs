@@ -258,16 +258,19 @@ pub fn targets() -> Vec<String> {
 /// and each of [`targets`] is absent or a regular file. Also removes the
 /// temporaries of earlier runs that were killed while writing.
 ///
-/// The errors are for people: they name the path and say what is wrong.
+/// The errors are for people: they name the path and say what is wrong;
+/// one that concerns the choice of folder is an [`OutError`] inside the
+/// `io::Error`, for the front end to name its option ([`describe_as`]).
 pub fn preflight(out: &Path) -> io::Result<()> {
     let shown = out.display();
     let not_a_folder = || {
         let why = in_the_way(out).unwrap_or_else(|| format!("{shown} is not a folder"));
         io::Error::new(
             io::ErrorKind::NotADirectory,
-            format!(
-                "cannot use {shown} for --out: {why}; --out needs a folder (it is created if missing)"
-            ),
+            OutError::NotAFolder {
+                out: out.to_path_buf(),
+                why,
+            },
         )
     };
     match std::fs::metadata(out) {
@@ -302,11 +305,11 @@ pub fn preflight(out: &Path) -> io::Result<()> {
                 };
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    format!(
-                        "{} is {what}, where the run writes its file {name}; \
-                         move it away or choose another --out",
-                        path.display()
-                    ),
+                    OutError::Taken {
+                        path,
+                        what,
+                        name: name.clone(),
+                    },
                 ));
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -390,6 +393,77 @@ fn is_loop(e: &io::Error) -> bool {
     {
         let _ = e;
         false
+    }
+}
+
+/// Why results cannot go into the output folder chosen: what the user can
+/// change by choosing another. Its `Display` names the folder plainly;
+/// [`OutError::worded`] names it as the front end's option.
+#[derive(Debug)]
+pub enum OutError {
+    /// The folder is not one and cannot be made one.
+    NotAFolder {
+        /// The folder asked for.
+        out: PathBuf,
+        /// What is in the way (`x is a file, not a folder`).
+        why: String,
+    },
+    /// One of the run's files is taken by something that is not a file.
+    Taken {
+        /// Its path.
+        path: PathBuf,
+        /// What is there (`a folder`).
+        what: &'static str,
+        /// The file the run writes there.
+        name: String,
+    },
+}
+
+impl OutError {
+    /// In the words of a front end whose option for the folder is `option`
+    /// (`--out`, `out=`).
+    pub fn worded(&self, option: &str) -> String {
+        match self {
+            OutError::NotAFolder { out, why } => format!(
+                "cannot use {} for {option}: {why}; {option} needs a folder (it is created if missing)",
+                out.display()
+            ),
+            OutError::Taken { path, what, name } => format!(
+                "{} is {what}, where the run writes its file {name}; move it away or choose another {option}",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for OutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutError::NotAFolder { out, why } => write!(
+                f,
+                "cannot use {} as the output folder: {why}; it needs to be a folder (it is created if missing)",
+                out.display()
+            ),
+            OutError::Taken { path, what, name } => write!(
+                f,
+                "{} is {what}, where the run writes its file {name}; move it away or choose another output folder",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OutError {}
+
+/// [`describe`], an [`OutError`] in it worded for a front end whose option
+/// for the output folder is `option`.
+pub fn describe_as(e: &io::Error, option: &str) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<OutError>())
+    {
+        Some(out) => out.worded(option),
+        None => describe(e),
     }
 }
 

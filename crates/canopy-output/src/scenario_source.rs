@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use canopy_model::scenario::load::{MAX_TEXT_BYTES, override_value};
-use canopy_model::scenario::parse_override;
 use canopy_model::scenario::validate::{Problem, Where};
+use canopy_model::scenario::{Given, parse_override};
 use canopy_model::{ScenarioError, ValidScenario, builtin, load};
 
 /// Which scenario, and changes to it: `canopy run`'s arguments.
@@ -62,12 +62,12 @@ pub fn load_text(source: &str, text: &str, args: &Request) -> Result<ValidScenar
     });
     if let (Some(n), true) = (&args.months, months_set) {
         problems.push(problem(
-            format!("--months {n}"),
+            Given::Months(n.clone()),
             "--months and --set simulation.months both set the months; give one of them".into(),
         ));
     }
     if let Some(n) = &args.months {
-        let label = format!("--months {n}");
+        let label = Given::Months(n.clone());
         match override_value("simulation.months", n, label.clone()) {
             Ok(o) => overrides.push(o),
             Err(message) => problems.push(problem(label, message)),
@@ -76,7 +76,7 @@ pub fn load_text(source: &str, text: &str, args: &Request) -> Result<ValidScenar
     for text in &args.set {
         match parse_override(text) {
             Ok(o) => overrides.push(o),
-            Err(message) => problems.push(problem(format!("--set {text}"), message)),
+            Err(message) => problems.push(problem(Given::Set(text.clone()), message)),
         }
     }
     // Malformed overrides are reported with whatever the file itself has wrong.
@@ -90,7 +90,7 @@ pub fn load_text(source: &str, text: &str, args: &Request) -> Result<ValidScenar
     }
 }
 
-fn problem(label: String, message: String) -> Problem {
+fn problem(label: Given, message: String) -> Problem {
     Problem {
         at: Where::Override(label),
         path: String::new(),

@@ -32,6 +32,9 @@ pub struct FinalSummary {
     pub revenue_boosted: f64,
     /// Revenue of the last month, USD.
     pub revenue_last_month: f64,
+    /// The same figure under its `metrics.csv` name, as the Python
+    /// package's summary has always had it.
+    pub revenue_total: f64,
     /// Revenue over the run, USD.
     pub revenue_cumulative: f64,
     /// LEAF held by AEGIS.
@@ -89,6 +92,7 @@ impl FinalSummary {
             revenue_organic: revenue(TvlKind::Organic),
             revenue_boosted: revenue(TvlKind::Boosted),
             revenue_last_month: r.revenue_total(),
+            revenue_total: r.revenue_total(),
             revenue_cumulative: r.revenue_cumulative,
             aegis_leaf: r.aegis_leaf,
             aegis_usdc: r.aegis_usdc,
@@ -189,7 +193,7 @@ mod tests {
         let summary = FinalSummary::from_records(&s, &[month(1, None)]).expect("a month");
         let json = serde_json::to_value(&summary).expect("serialisable");
         let o = json.as_object().expect("an object");
-        assert_eq!(o.len(), 27);
+        assert_eq!(o.len(), 28);
         assert!(o.values().all(|v| !v.is_object() && !v.is_array()));
         assert_eq!(o["tvl_boosted"], 4000.0);
         assert!(o["last_irr"].is_null());

@@ -4,7 +4,9 @@
 use std::fmt;
 
 pub use canopy_model::scenario::validate::Problem;
-use canopy_model::scenario::validate::{keep_some, write_problems};
+use canopy_model::scenario::validate::{
+    Plain, Worded, Wording, WriteWorded, keep_some, write_problems,
+};
 
 /// Every problem found in a sweep file and in the scenarios of its points.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -30,8 +32,29 @@ impl SweepError {
     }
 }
 
+impl SweepError {
+    /// The error, the origins of its settings named by `words` (a front
+    /// end's flags or arguments).
+    pub fn worded<'a>(&'a self, words: &'a dyn Wording) -> Worded<'a, SweepError> {
+        Worded::new(self, words)
+    }
+}
+
+impl WriteWorded for SweepError {
+    fn write_worded(&self, f: &mut fmt::Formatter<'_>, words: &dyn Wording) -> fmt::Result {
+        write_problems(
+            f,
+            "sweep",
+            &self.source_name,
+            &self.problems,
+            self.omitted,
+            words,
+        )
+    }
+}
+
 impl fmt::Display for SweepError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_problems(f, "sweep", &self.source_name, &self.problems, self.omitted)
+        self.write_worded(f, &Plain)
     }
 }

@@ -50,11 +50,6 @@ pub mod shard;
 pub mod statistics;
 pub mod summary;
 
-/// The former name of [`statistics`].
-pub mod finish {
-    pub use crate::statistics::{Fan, Findings, MAIN_METRICS, finish};
-}
-
 pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;

@@ -4,12 +4,30 @@
 use std::fmt::Write;
 
 use canopy_model::critical::{Critical, Kind, LOW_USDC_SHARE};
+use canopy_model::scenario::validate::{Given, Wording};
 use canopy_model::scorecard::DealScore;
 use canopy_model::{MonthRecord, Scenario, TvlKind};
 use canopy_output::FinalSummary;
 use canopy_output::numbers::thousands;
 
 use crate::events::escaped;
+
+/// The origins of overrides as this command line's flags: `--set K=V`,
+/// `--months 0`, `--runs 3`, `--seed 7`.
+pub struct Flags;
+
+impl Wording for Flags {
+    fn given(&self, given: &Given) -> String {
+        match given {
+            Given::Set(text) => format!("--set {text}"),
+            Given::Months(n) => format!("--months {n}"),
+            Given::Runs(n) => format!("--runs {n}"),
+            Given::Seed(n) => format!("--seed {n}"),
+            // Made by the library itself (a sweep's point), not a flag.
+            other => other.to_string(),
+        }
+    }
+}
 
 const MONTH_HEADERS: [&str; 6] = [
     "Protocol-locked",

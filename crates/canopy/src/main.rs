@@ -80,7 +80,7 @@ fn arguments_refused(e: &clap::Error) -> ExitCode {
 
 fn load(args: &ScenarioArgs) -> Result<ValidScenario, ExitCode> {
     canopy_output::scenario_source::resolve(&args.request()).map_err(|e| {
-        complain(&format!("error: {e}"));
+        complain(&format!("error: {}", e.worded(&console::Flags)));
         ExitCode::from(BAD_INPUT)
     })
 }
@@ -167,7 +167,7 @@ fn run(args: &RunArgs) -> ExitCode {
         let message = format!(
             "cannot write results to {}: {}",
             events::escaped(&args.out.display().to_string()),
-            canopy_output::describe(&e)
+            canopy_output::describe_as(&e, "--out")
         );
         error!("{message}; no result file was replaced");
         complain(&format!("error: {message}"));
@@ -353,7 +353,7 @@ fn prepare(args: &RunArgs, scenario: &ValidScenario) -> Result<Prepared, ExitCod
         ExitCode::from(FAILURE)
     };
     if let Err(e) = canopy_output::preflight(&args.out) {
-        return Err(refuse(made, e.to_string()));
+        return Err(refuse(made, canopy_output::describe_as(&e, "--out")));
     }
     if let Some(name) = log_dir_in_the_way(&args.out, &args.log_dir) {
         return Err(refuse(
@@ -375,7 +375,7 @@ fn prepare(args: &RunArgs, scenario: &ValidScenario) -> Result<Prepared, ExitCod
     made.log = Some(log_path.clone());
     if let Err(e) = canopy_output::preflight(&args.out) {
         drop(file);
-        return Err(refuse(made, e.to_string()));
+        return Err(refuse(made, canopy_output::describe_as(&e, "--out")));
     }
     // deals.csv is streamed into the output folder as the months end.
     let deals = match canopy_output::DealLog::streaming_into(scenario, &args.out) {

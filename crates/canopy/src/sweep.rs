@@ -34,6 +34,10 @@ pub fn main(args: &SweepArgs) -> ExitCode {
     };
     let plan = match canopy_sweep::plan_file(file, &command_line) {
         Ok(p) => p,
+        Err(canopy_sweep::PlanError::Invalid(e)) => {
+            complain(&format!("error: {}", e.worded(&crate::console::Flags)));
+            return ExitCode::from(BAD_INPUT);
+        }
         Err(e) => {
             complain(&format!("error: {e}"));
             return ExitCode::from(BAD_INPUT);

@@ -399,7 +399,10 @@ impl ValidScenario {
         for (path, value) in changes {
             if let Err(message) = s.set(path, value.clone()) {
                 problems.push(Problem {
-                    at: Where::Override(format!("set {path} = {}", value.echo())),
+                    at: Where::Override(super::overrides::Given::Edit {
+                        key: path.to_string(),
+                        value: value.echo(),
+                    }),
                     path: path.to_string(),
                     deal: None,
                     message,

@@ -12,7 +12,7 @@ use super::tree::{Entry, Node, Origin, Tree, parse};
 use super::validate::{MAX_KEPT, NO_PART, Problem, ScenarioError, Spot, Spots, Where};
 use super::{Deal, Scenario};
 
-pub use super::overrides::{Override, override_value, parse_override};
+pub use super::overrides::{Given, Override, override_value, parse_override};
 
 /// The largest scenario text read, in bytes: far above any real scenario,
 /// and a bound on the memory a mistaken input (`/dev/zero`) can take.

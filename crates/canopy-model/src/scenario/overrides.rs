@@ -5,12 +5,55 @@ use super::edit::{DealShape, KeyPath, Segment, Shape, classify, no_such_deal, no
 use super::params::{self, Value};
 use super::tree::{Entry, Node, Origin, Tree, convert};
 use toml::de::DeValue;
-/// An override of one key: `--set KEY=VALUE`, or a flag that stands for one
-/// (`--months N`).
+/// What gave an override (or a sweep's setting), as a front end took it
+/// in. The library words none of it: each front end names it in its own
+/// terms ([`Wording`](super::validate::Wording)), the command line as its
+/// flags (`--set K=V`, `--months 0`), the Python package as its arguments
+/// (`set={"K": V}`, `months=0`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Given {
+    /// A `KEY=VALUE` text, as written.
+    Set(String),
+    /// A number of months, as written.
+    Months(String),
+    /// A sweep's number of runs.
+    Runs(i64),
+    /// A sweep's base seed.
+    Seed(i64),
+    /// A key set to a value by a program (`Scenario::with`): the key, and
+    /// the value as TOML.
+    Edit {
+        /// The key path.
+        key: String,
+        /// The value, as TOML writes it.
+        value: String,
+    },
+    /// A place the front end has already worded (a path in a dict it was
+    /// given).
+    Place(String),
+}
+
+impl std::fmt::Display for Given {
+    /// Plain words, naming no front end's flags or arguments: `set K=V`,
+    /// `months 0`, `runs 3`, `seed 7`, `set K = V`, the place.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Given::Set(text) => write!(f, "set {text}"),
+            Given::Months(n) => write!(f, "months {n}"),
+            Given::Runs(n) => write!(f, "runs {n}"),
+            Given::Seed(n) => write!(f, "seed {n}"),
+            Given::Edit { key, value } => write!(f, "set {key} = {value}"),
+            Given::Place(place) => f.write_str(place),
+        }
+    }
+}
+
+/// An override of one key: `KEY=VALUE`, or a setting that stands for one
+/// (a number of months).
 #[derive(Clone, Debug)]
 pub struct Override {
-    /// How the user wrote it, for messages: `--set aegis.initial_usdc=5e7`.
-    pub(super) label: String,
+    /// What gave it, for messages.
+    pub(super) label: Given,
     pub(super) path: KeyPath,
     pub(super) value: Node,
 }
@@ -24,12 +67,12 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
             "`{text}` is not KEY=VALUE (for example `aegis.initial_usdc=5e7`)"
         ));
     };
-    override_value(key, raw, format!("--set {text}"))
+    override_value(key, raw, Given::Set(text.to_string()))
 }
 
-/// An override of `key` with the value text `raw`, named `label` in messages
-/// (`--months 0`).
-pub fn override_value(key: &str, raw: &str, label: String) -> Result<Override, String> {
+/// An override of `key` with the value text `raw`, given by `label`
+/// (`Given::Months("0")`).
+pub fn override_value(key: &str, raw: &str, label: Given) -> Result<Override, String> {
     let path = KeyPath::parse(key)?;
     let raw = raw.trim();
     let value = match DeValue::parse(raw) {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+pub use super::overrides::Given;
 use super::params::{self, Value, escaped, short};
 use super::{Deal, Scenario};
 use crate::tvl::TwinTables;
@@ -18,8 +19,8 @@ pub enum Where {
         /// Column in characters, from 1.
         column: usize,
     },
-    /// An override, as the user gave it (`--set aegis.initial_usdc=-1`, `--months 0`).
-    Override(String),
+    /// An override, and what gave it.
+    Override(Given),
     /// Nowhere in particular.
     Nowhere,
 }
@@ -71,8 +72,58 @@ impl ScenarioError {
     }
 }
 
-impl fmt::Display for ScenarioError {
+/// How a front end names what it was given: the command line as its
+/// flags (`--months 0`), the Python package as its arguments (`months=0`).
+/// Errors shown through [`Worded`] name the origins of overrides so.
+pub trait Wording {
+    /// `given`, as the user gave it to this front end.
+    fn given(&self, given: &Given) -> String;
+}
+
+/// The wording of errors shown plainly (their `Display`): [`Given`]'s own
+/// words, which name no front end's flags.
+pub struct Plain;
+
+impl Wording for Plain {
+    fn given(&self, given: &Given) -> String {
+        given.to_string()
+    }
+}
+
+/// An error that can be written in a front end's [`Wording`].
+pub trait WriteWorded {
+    /// Writes the error, the origins of its overrides named by `words`.
+    fn write_worded(&self, f: &mut fmt::Formatter<'_>, words: &dyn Wording) -> fmt::Result;
+}
+
+/// An error shown with a front end's [`Wording`].
+pub struct Worded<'a, E> {
+    error: &'a E,
+    words: &'a dyn Wording,
+}
+
+impl<'a, E> Worded<'a, E> {
+    /// `error`, its overrides named by `words`.
+    pub fn new(error: &'a E, words: &'a dyn Wording) -> Self {
+        Worded { error, words }
+    }
+}
+
+impl<E: WriteWorded> fmt::Display for Worded<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.write_worded(f, self.words)
+    }
+}
+
+impl ScenarioError {
+    /// The error, the origins of its overrides named by `words`.
+    pub fn worded<'a>(&'a self, words: &'a dyn Wording) -> Worded<'a, ScenarioError> {
+        Worded::new(self, words)
+    }
+}
+
+impl WriteWorded for ScenarioError {
+    fn write_worded(&self, f: &mut fmt::Formatter<'_>, words: &dyn Wording) -> fmt::Result {
         if let [only] = self.problems.as_slice()
             && only.at == Where::Nowhere
             && only.path.is_empty()
@@ -91,22 +142,30 @@ impl fmt::Display for ScenarioError {
             &self.source_name,
             &self.problems,
             self.omitted,
+            words,
         )
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_worded(f, &Plain)
     }
 }
 
 /// Writes a list of problems about `source_name` (a `what`: "scenario",
 /// "sweep"): a header with the count, one line per problem (place, key
 /// path, message, the deal's counterparty), the first [`MAX_SHOWN`] of
-/// them, then how many more there are. Everything echoed from the input is
-/// escaped, so that a file name or a key cannot forge a line or steer the
-/// terminal.
+/// them, then how many more there are; the origins of overrides as `words`
+/// names them. Everything echoed from the input is escaped, so that a file
+/// name or a key cannot forge a line or steer the terminal.
 pub fn write_problems(
     f: &mut fmt::Formatter<'_>,
     what: &str,
     source_name: &str,
     problems: &[Problem],
     omitted: usize,
+    words: &dyn Wording,
 ) -> fmt::Result {
     let n = problems.len() + omitted;
     write!(
@@ -119,7 +178,9 @@ pub fn write_problems(
         write!(f, "\n  {}", escaped(source_name))?;
         match &p.at {
             Where::Text { line, column } => write!(f, ":{line}:{column}")?,
-            Where::Override(label) => write!(f, " ({})", escaped(&short(label)))?,
+            Where::Override(given) => {
+                write!(f, " ({})", escaped(&short(&words.given(given))))?;
+            }
             Where::Nowhere => {}
         }
         if p.path.is_empty() {

@@ -11,7 +11,7 @@
 use canopy_model::NAMES;
 use canopy_model::scenario::edit::{DealShape, KeyPath, Shape, classify};
 use canopy_model::scenario::params::{self, Kind, Range, Value};
-use canopy_model::scenario::validate::Where;
+use canopy_model::scenario::validate::{Given, Where};
 use toml::de::DeValue;
 
 mod axes;
@@ -220,9 +220,9 @@ struct Reader<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
     problems: Vec<Problem>,
-    /// While a command-line option is read: how the user wrote it, which
-    /// stands for every position in it.
-    given: Option<String>,
+    /// While a command-line option is read: what gave it, which stands for
+    /// every position in it.
+    given: Option<Given>,
     /// Where `sweep.mode` is, for problems of the mode as a whole.
     mode_at: Option<usize>,
 }
@@ -441,10 +441,10 @@ impl Reader<'_> {
     /// Applies `--runs`, `--seed` and `--set`, each checked as the file's
     /// own key is.
     fn command_line(&mut self, sweep: &mut Sweep, seen: &mut Vec<Seen>, c: &CommandLine) {
-        let whole = |n: &Option<i64>, flag: &str, min, max| {
+        let whole = |n: &Option<i64>, given: fn(i64) -> Given, min, max| {
             n.map(|n| {
                 (
-                    format!("--{flag} {n}"),
+                    given(n),
                     Node {
                         value: Tree::Int(n),
                         origin: Origin::Implied,
@@ -453,20 +453,20 @@ impl Reader<'_> {
                 )
             })
         };
-        if let Some((given, node, kind)) = whole(&c.runs, "runs", 1, MAX_RUNS) {
+        if let Some((given, node, kind)) = whole(&c.runs, Given::Runs, 1, MAX_RUNS) {
             self.given = Some(given);
             if let Some(Value::Int(i)) = self.value(&node, "sweep.runs", kind) {
                 sweep.runs = i as u64;
             }
         }
-        if let Some((given, node, kind)) = whole(&c.seed, "seed", 0, i64::MAX) {
+        if let Some((given, node, kind)) = whole(&c.seed, Given::Seed, 0, i64::MAX) {
             self.given = Some(given);
             if let Some(Value::Int(i)) = self.value(&node, "sweep.seed", kind) {
                 sweep.seed = Some(i as u64);
             }
         }
         for text in &c.sets {
-            self.given = Some(format!("--set {text}"));
+            self.given = Some(Given::Set(text.clone()));
             let Some((key, raw)) = text.split_once('=') else {
                 self.problem(
                     0,
