@@ -105,7 +105,7 @@ pub const SCORECARD_WITH_RUN: u64 = 200 * 200 * 120;
 /// The Monte Carlo bands of `runs` runs of `s`, as `canopy sweep` bands a
 /// point (SWEEP.md's seeds and quantiles), stopping between runs when
 /// `stop` says so.
-pub fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<BandRow>, Halted> {
+fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<BandRow>, Halted> {
     let metrics = DEFAULT_KEEP_MONTHS
         .iter()
         .filter_map(|name| canopy_model::record::column(name))
@@ -176,7 +176,7 @@ pub fn scorecard_answer(s: &ValidScenario, stop: &Stop) -> Result<Json, Halted> 
 
 /// The records as metrics.json has them: objects keyed by metrics.csv's
 /// column names, `null` where undefined.
-pub fn records_json(records: &[MonthRecord]) -> Json {
+fn records_json(records: &[MonthRecord]) -> Json {
     // The same text as metrics.json, so the two cannot differ; it is
     // serde_json's own output, so it reads back.
     serde_json::from_str(&metrics_json(records)).unwrap_or(Json::Array(Vec::new()))
@@ -185,7 +185,7 @@ pub fn records_json(records: &[MonthRecord]) -> Json {
 /// The rows of scorecard.csv, keyed by its header (the model's
 /// [`scorecard::COLUMNS`]): numbers as numbers, `null` for an empty cell,
 /// text as text.
-pub fn scorecard_json(rows: &[DealScore]) -> Json {
+fn scorecard_json(rows: &[DealScore]) -> Json {
     Json::Array(
         rows.iter()
             .map(|r| {
@@ -207,7 +207,7 @@ pub fn scorecard_json(rows: &[DealScore]) -> Json {
 }
 
 /// The rows of SWEEP.md's bands (point 0), keyed by bands.csv's header.
-pub fn bands_json(rows: &[BandRow]) -> Json {
+fn bands_json(rows: &[BandRow]) -> Json {
     let names: Vec<String> = DEFAULT_QUANTILES
         .iter()
         .map(|q| quantile_name(*q))
@@ -254,7 +254,7 @@ fn axis_json(a: &YAxis) -> Json {
 /// The charts the report draws for `records`, from [`Chart::ALL`]: stem,
 /// title, caption, subtitle, and each panel's axes and series with the
 /// series' value for every month (`null` where undefined).
-pub fn charts_json(records: &[MonthRecord]) -> Json {
+fn charts_json(records: &[MonthRecord]) -> Json {
     Json::Array(
         charts::charts_for(records)
             .iter()
