@@ -194,3 +194,37 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
 pub struct Silent;
 
 impl Observer for Silent {}
+
+/// An observer that stops a run at the first month's end at which `stop`
+/// says so, and remembers that it did (a run it stopped is cut short, not
+/// finished). `stop` is meant to stay true once it is.
+pub struct Until<'a> {
+    stop: &'a (dyn Fn() -> bool + Sync),
+    stopped: bool,
+}
+
+impl<'a> Until<'a> {
+    /// Watches for `stop`.
+    pub fn new(stop: &'a (dyn Fn() -> bool + Sync)) -> Until<'a> {
+        Until {
+            stop,
+            stopped: false,
+        }
+    }
+
+    /// Whether it stopped the run.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+}
+
+impl Observer for Until<'_> {
+    fn month_end(&mut self, _record: &MonthRecord, _state: &State<'_>) -> ControlFlow<()> {
+        if (self.stop)() {
+            self.stopped = true;
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! that deal.
 
 use crate::failure::RunError;
+use crate::observer::Until;
 use crate::record::{MonthRecord, column};
 use crate::scenario::{ScenarioError, ValidScenario};
 
@@ -231,24 +232,51 @@ pub fn score(
 /// The deal scorecard of a run of `scenario` that recorded `records`: the
 /// run again without each deal, the deals shared out among the cores.
 pub fn card(scenario: &ValidScenario, records: &[MonthRecord]) -> Vec<DealScore> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    // Never stopped, so every row is there.
+    card_until(scenario, records, threads, &|| false).unwrap_or_default()
+}
+
+/// The deal scorecard as [`card`] works it out, on at most `threads`
+/// threads (one: the caller's), stopping every run at its next month's end
+/// once `stop` says so (see [`Until`]); `None` when it did.
+pub fn card_until(
+    scenario: &ValidScenario,
+    records: &[MonthRecord],
+    threads: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<DealScore>> {
     let with = figures(records);
     let n = scenario.deals.len();
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let per_thread = n.div_ceil(threads).max(1);
+    let per_thread = n.div_ceil(threads.max(1)).max(1);
+    // A slot left empty is a deal whose run was stopped or never started.
     let mut out: Vec<Option<DealScore>> = vec![None; n];
-    std::thread::scope(|scope| {
-        for (t, slots) in out.chunks_mut(per_thread).enumerate() {
-            let with = &with;
-            scope.spawn(move || {
-                for (i, slot) in slots.iter_mut().enumerate() {
-                    let deal = t * per_thread + i;
-                    let without = without(scenario, deal).map(|s| crate::engine::run(&s));
-                    *slot = Some(score(scenario, deal, with, without));
-                }
-            });
+    let fill = |first: usize, slots: &mut [Option<DealScore>]| {
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if stop() {
+                return;
+            }
+            let deal = first + i;
+            let mut until = Until::new(stop);
+            let without =
+                without(scenario, deal).map(|s| crate::engine::run_observed(&s, &mut until));
+            if until.stopped() {
+                return;
+            }
+            *slot = Some(score(scenario, deal, &with, without));
         }
-    });
-    out.into_iter().flatten().collect()
+    };
+    if threads <= 1 {
+        fill(0, &mut out);
+    } else {
+        std::thread::scope(|scope| {
+            for (t, slots) in out.chunks_mut(per_thread).enumerate() {
+                let fill = &fill;
+                scope.spawn(move || fill(t * per_thread, slots));
+            }
+        });
+    }
+    out.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -289,6 +317,43 @@ mod tests {
         };
         assert_eq!(COLUMNS[10].cell(&failed), Cell::Text("why"));
         assert_eq!(COLUMNS[9].cell(&failed), Cell::Amount(None));
+    }
+
+    fn builtin(name: &str) -> ValidScenario {
+        crate::load(name, crate::builtin::text(name).expect("built in"), &[]).expect("valid")
+    }
+
+    #[test]
+    fn on_one_thread_or_many_the_card_is_the_same_rows() {
+        let s = builtin("default");
+        let records = crate::run(&s).expect("runs");
+        let all = card(&s, &records);
+        assert_eq!(all.len(), s.deals.len());
+        // A second path: each row worked out by hand from its run without.
+        for (deal, row) in all.iter().enumerate() {
+            let alone = without(&s, deal).map(|w| crate::run(&w));
+            assert_eq!(*row, score(&s, deal, &figures(&records), alone));
+        }
+        for threads in [1, 2, 3] {
+            assert_eq!(
+                card_until(&s, &records, threads, &|| false).as_ref(),
+                Some(&all)
+            );
+        }
+    }
+
+    #[test]
+    fn a_stopped_card_is_none() {
+        let s = builtin("default");
+        let records = crate::run(&s).expect("runs");
+        assert!(!s.deals.is_empty());
+        assert_eq!(card_until(&s, &records, 1, &|| true), None);
+        // Stopped in the middle of a run without a deal: the month count
+        // passes the first run's months, so the second run is cut short.
+        let months = std::sync::atomic::AtomicUsize::new(0);
+        let limit = records.len() + 3;
+        let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= limit;
+        assert_eq!(card_until(&s, &records, 1, &stop), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use canopy_model::critical::{Kind, Watch};
 use canopy_model::scorecard::{self, DealScore};
-use canopy_model::{MonthRecord, Observer, RunError, Silent, ValidScenario, run_observed};
+use canopy_model::{MonthRecord, Observer, RunError, Silent, Until, ValidScenario, run_observed};
 
 use crate::DealLog;
 use crate::numbers::count;
@@ -27,6 +27,8 @@ pub struct RunOptions<'a> {
     pub deals: DealLog,
     /// Anyone else watching the run (a console printing its months).
     pub observer: Option<&'a mut dyn Observer>,
+    /// The threads the scorecard's runs share; 0: one per core.
+    pub threads: usize,
 }
 
 impl<'a> RunOptions<'a> {
@@ -38,6 +40,7 @@ impl<'a> RunOptions<'a> {
             scorecard: true,
             deals: DealLog::new(scenario),
             observer: None,
+            threads: 0,
         }
     }
 }
@@ -64,30 +67,57 @@ pub struct RunOutcome {
 /// critical-event watch and `options.observer`), then the scorecard and
 /// the final summary.
 pub fn run(options: RunOptions<'_>) -> RunOutcome {
+    // Never stopped: the outcome is whole.
+    watched(options, &|| false).0
+}
+
+/// Runs `options.scenario` whole as [`run`] does, checking `stop` at every
+/// month's end of every run (the scorecard's included); `None` when it
+/// said to stop before the end. `stop` is meant to stay true once it is.
+pub fn run_until(options: RunOptions<'_>, stop: &(dyn Fn() -> bool + Sync)) -> Option<RunOutcome> {
+    match watched(options, stop) {
+        (outcome, false) => Some(outcome),
+        (_, true) => None,
+    }
+}
+
+/// The run and whether `stop` cut it short.
+fn watched(options: RunOptions<'_>, stop: &(dyn Fn() -> bool + Sync)) -> (RunOutcome, bool) {
     let RunOptions {
         scenario,
         scorecard: with_scorecard,
         deals,
         observer,
+        threads,
     } = options;
     let mut silent = Silent;
     let observer: &mut dyn Observer = match observer {
         Some(o) => o,
         None => &mut silent,
     };
-    let mut watching = (deals, (Watch::new(scenario), observer));
+    let mut watching = (deals, (Watch::new(scenario), (observer, Until::new(stop))));
     let started = Instant::now();
     let result = run_observed(scenario, &mut watching);
     let elapsed = started.elapsed();
-    let (deals, (watch, _)) = watching;
+    let (deals, (watch, (_, until))) = watching;
+    let mut stopped = until.stopped();
     let (records, failure) = match result {
         Ok(records) => (records, None),
         Err(e) => (e.records.clone(), Some(e)),
     };
     // The scorecard compares whole runs: a run that stopped has none.
-    let scorecard =
-        (with_scorecard && failure.is_none()).then(|| scorecard::card(scenario, &records));
-    RunOutcome {
+    let scorecard = if with_scorecard && failure.is_none() && !stopped {
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |t| t.get()),
+            n => n,
+        };
+        let card = scorecard::card_until(scenario, &records, threads, stop);
+        stopped = card.is_none();
+        card
+    } else {
+        None
+    };
+    let outcome = RunOutcome {
         summary: FinalSummary::from_records(scenario, &records),
         critical: watch.counts(),
         records,
@@ -95,7 +125,8 @@ pub fn run(options: RunOptions<'_>) -> RunOutcome {
         failure,
         scorecard,
         elapsed,
-    }
+    };
+    (outcome, stopped)
 }
 
 impl RunOutcome {
@@ -190,6 +221,39 @@ mod tests {
         });
         assert!(outcome.scorecard.is_none());
         assert_eq!(outcome.records.len(), 6);
+    }
+
+    #[test]
+    fn a_run_until_a_stop_is_none_and_without_one_the_whole_run() {
+        let s = scenario("simulation.months=24");
+        let whole = run(RunOptions::new(&s));
+        let until = run_until(
+            RunOptions {
+                threads: 1,
+                ..RunOptions::new(&s)
+            },
+            &|| false,
+        )
+        .expect("never stopped");
+        assert_eq!(until.records, whole.records);
+        assert_eq!(until.scorecard, whole.scorecard);
+        assert_eq!(until.summary, whole.summary);
+        assert!(run_until(RunOptions::new(&s), &|| true).is_none());
+        // Stopped in the scorecard's runs, after the run's own 24 months.
+        let months = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 30;
+        assert!(run_until(RunOptions::new(&s), &stop).is_none());
+        // Without the scorecard the same stop lets the run finish.
+        let months = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 30;
+        let options = RunOptions {
+            scorecard: false,
+            ..RunOptions::new(&s)
+        };
+        assert_eq!(
+            run_until(options, &stop).expect("finished").records,
+            whole.records
+        );
     }
 
     #[test]

@@ -456,7 +456,7 @@ function showProblems(problems) {
 // ------------------------------------------------------------ results
 
 const CARDS = [
-  ["TVL", (s) => money(s.tvl.total), (s) => "month " + s.month, (s) => s.tvl.total],
+  ["TVL", (s) => money(s.tvl_total), (s) => "month " + s.month, (s) => s.tvl_total],
   ["Cumulative revenue", (s) => money(s.revenue_cumulative), (s) => money(s.revenue_last_month) + " in the last month", (s) => s.revenue_cumulative],
   ["AEGIS value", (s) => money(s.aegis_value), (s) => money(s.aegis_usdc) + " USDC", (s) => s.aegis_value],
   ["LEAF price", (s) => "$" + compact(s.leaf_price), (s) => s.pairs_active + " active pairs", (s) => s.leaf_price],
@@ -468,7 +468,7 @@ const CARDS = [
 function renderSummary(s, base) {
   const box = $("summary");
   box.textContent = "";
-  if (!s.tvl) {
+  if (!s) {
     box.append(el("p", { class: "lead", text: "No month was simulated." }));
     return;
   }
@@ -477,7 +477,7 @@ function renderSummary(s, base) {
       el("div", { class: "label", text: label }),
       el("div", { class: "value", text: value(s) }),
       el("div", { class: "note", text: note(s) }));
-    if (base && base.tvl) {
+    if (base) {
       const a = raw(s), b = raw(base);
       if (a !== null && b !== null && a !== undefined && b !== undefined) {
         const d = a - b;
@@ -701,7 +701,8 @@ function render(answer) {
   renderFans(answer, state.baseline);
   renderScorecard(answer, state.baseline);
   renderChanges();
-  if (answer.stopped) showStatus("The run stopped early: " + answer.stopped);
+  // The model's words ("the run stopped in month ..."), as a sentence.
+  if (answer.stopped) showStatus(answer.stopped[0].toUpperCase() + answer.stopped.slice(1) + ".");
   document.body.dataset.runs = String(++state.renders);
 }
 state.renders = 0;

@@ -3,16 +3,16 @@
 //! with the run's values) and Monte Carlo bands; and the files a run would
 //! write (`metrics.csv`, `report.html`).
 
-use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use canopy_model::scenario::params::{self, Default, Kind, Range};
-use canopy_model::scorecard::{self, DealScore};
-use canopy_model::{MonthRecord, Observer, Silent, State, TvlKind, ValidScenario};
+use canopy_model::scorecard::{self, Cell, DealScore};
+use canopy_model::{MonthRecord, RunError, ValidScenario};
 use canopy_output::charts::{self, Chart, Side, Style, TickFormat, YAxis};
-use canopy_output::{DealLog, json::metrics_json, metrics};
+use canopy_output::whole_run::{self, RunOptions, RunOutcome};
+use canopy_output::{json::metrics_json, metrics};
 use canopy_sweep::Outcome;
 use canopy_sweep::bands::{BandRow, Bands};
 use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
@@ -29,8 +29,8 @@ pub enum Halted {
 }
 
 /// When a request's work is to stop: its client gone (or the server
-/// stopping), or its deadline passed. Runs check it at every month's end,
-/// through the engine's observer.
+/// stopping), or its deadline passed. Runs check it at every month's end
+/// (the scorecard's runs included), through the engine's observer.
 #[derive(Clone, Debug)]
 pub struct Stop {
     cancelled: Arc<AtomicBool>,
@@ -76,85 +76,18 @@ impl Stop {
     }
 }
 
-/// An observer that passes everything on to another and stops the run
-/// when its [`Stop`] says so.
-struct Watch<'a, O: Observer>(&'a Stop, O);
-
-impl<O: Observer> Observer for Watch<'_, O> {
-    fn wants_contributions(&self) -> bool {
-        self.1.wants_contributions()
-    }
-
-    fn event(&mut self, month: u32, event: &canopy_model::Event) {
-        self.1.event(month, event);
-    }
-
-    fn contribution(
-        &mut self,
-        month: u32,
-        c: &canopy_model::tvl::Contribution,
-        amount: f64,
-        revenue: f64,
-    ) {
-        self.1.contribution(month, c, amount, revenue);
-    }
-
-    fn month_end(&mut self, record: &MonthRecord, state: &State<'_>) -> ControlFlow<()> {
-        if self.0.halted().is_some() {
-            ControlFlow::Break(())
-        } else {
-            self.1.month_end(record, state)
-        }
-    }
-}
-
-/// A run of a scenario and what the answer needs of it.
-pub struct Ran {
-    /// The months recorded (those before a failure, if the run stopped).
-    pub records: Vec<MonthRecord>,
-    /// Why the run stopped early, if it did.
-    pub stopped: Option<String>,
-}
-
-/// Runs `s` (the one place a scenario is run for an answer), stopping when
-/// `stop` says so.
-pub fn run(s: &ValidScenario, stop: &Stop) -> Result<Ran, Halted> {
-    let result = canopy_model::run_observed(s, &mut Watch(stop, Silent));
-    if let Some(why) = stop.halted() {
-        return Err(why);
-    }
-    Ok(match result {
-        Ok(records) => Ran {
-            records,
-            stopped: None,
-        },
-        Err(e) => Ran {
-            stopped: Some(e.to_string()),
-            records: e.records,
-        },
-    })
-}
-
-/// The deal scorecard of `s`'s run that recorded `records`: the run again
-/// without each deal (one after another, so that a request keeps to one
-/// core), stopping when `stop` says so. The same rows as
-/// `canopy_model::scorecard::card`.
-pub fn scorecard(
-    s: &ValidScenario,
-    records: &[MonthRecord],
-    stop: &Stop,
-) -> Result<Vec<DealScore>, Halted> {
-    let with = scorecard::figures(records);
-    let mut rows = Vec::with_capacity(s.deals.len());
-    for deal in 0..s.deals.len() {
-        let without = scorecard::without(s, deal)
-            .map(|w| canopy_model::run_observed(&w, &mut Watch(stop, Silent)));
-        if let Some(why) = stop.halted() {
-            return Err(why);
-        }
-        rows.push(scorecard::score(s, deal, &with, without));
-    }
-    Ok(rows)
+/// Runs `s` whole, as `canopy run` does ([`whole_run`]), with its
+/// scorecard when `scorecard` (worked out one deal after another, so that a
+/// request keeps to one core), stopping when `stop` says so.
+pub fn run(s: &ValidScenario, scorecard: bool, stop: &Stop) -> Result<RunOutcome, Halted> {
+    let options = RunOptions {
+        scorecard,
+        threads: 1,
+        ..RunOptions::new(s)
+    };
+    whole_run::run_until(options, &|| stop.halted().is_some())
+        // A stop stays said: it says why.
+        .ok_or_else(|| stop.halted().unwrap_or(Halted::Cancelled))
 }
 
 /// The work of `s`'s scorecard, in deal-months: a run of every deal but
@@ -172,7 +105,7 @@ pub const SCORECARD_WITH_RUN: u64 = 200 * 200 * 120;
 /// The Monte Carlo bands of `runs` runs of `s`, as `canopy sweep` bands a
 /// point (SWEEP.md's seeds and quantiles), stopping between runs when
 /// `stop` says so.
-pub fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<BandRow>, Halted> {
+fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<BandRow>, Halted> {
     let metrics = DEFAULT_KEEP_MONTHS
         .iter()
         .filter_map(|name| canopy_model::record::column(name))
@@ -194,25 +127,24 @@ pub fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<Band
 /// small ([`SCORECARD_WITH_RUN`]), else `"scorecard": null` and
 /// `"scorecard_cost"` say it is to be asked for.
 pub fn run_answer(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Json, Halted> {
-    let ran = run(s, stop)?;
+    let cost = scorecard_cost(s);
+    let ran = run(s, cost <= SCORECARD_WITH_RUN, stop)?;
     let mut o = Map::new();
     o.insert("records".into(), records_json(&ran.records));
-    o.insert("summary".into(), summary_json(s, &ran.records));
-    let cost = scorecard_cost(s);
-    let card = if ran.stopped.is_some() {
-        Json::Array(Vec::new())
-    } else if cost <= SCORECARD_WITH_RUN {
-        scorecard_json(&scorecard(s, &ran.records, stop)?)
-    } else {
-        Json::Null
+    o.insert("summary".into(), json!(ran.summary));
+    // A run that stopped has no scorecard; one not asked for is `null`.
+    let card = match (&ran.failure, &ran.scorecard) {
+        (Some(_), _) => Json::Array(Vec::new()),
+        (None, Some(rows)) => scorecard_json(rows),
+        (None, None) => Json::Null,
     };
     o.insert("scorecard".into(), card);
     o.insert("scorecard_cost".into(), json!(cost));
-    o.insert("scorecard_columns".into(), json!(scorecard_columns()));
+    o.insert("scorecard_columns".into(), json!(scorecard::header()));
     o.insert("columns".into(), json!(canopy_model::NAMES.to_vec()));
     o.insert("charts".into(), charts_json(&ran.records));
-    o.insert("stopped".into(), json!(ran.stopped));
-    o.insert("random".into(), json!(is_random(s)));
+    o.insert("stopped".into(), json!(stopped(&ran)));
+    o.insert("random".into(), json!(s.is_random()));
     if runs > 1 {
         o.insert("runs".into(), json!(runs));
         o.insert("bands".into(), bands_json(&monte_carlo(s, runs, stop)?));
@@ -227,95 +159,47 @@ pub fn run_answer(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Json, Hal
     Ok(Json::Object(o))
 }
 
-/// The answer of `POST /api/scorecard`: the scorecard however large.
-pub fn scorecard_answer(s: &ValidScenario, stop: &Stop) -> Result<Json, Halted> {
-    let ran = run(s, stop)?;
-    let rows = if ran.stopped.is_some() {
-        Vec::new()
-    } else {
-        scorecard(s, &ran.records, stop)?
-    };
-    Ok(json!({
-        "scorecard": scorecard_json(&rows),
-        "scorecard_columns": scorecard_columns(),
-        "stopped": ran.stopped,
-    }))
+/// Why the run stopped early, in the model's words, if it did.
+fn stopped(ran: &RunOutcome) -> Option<String> {
+    ran.failure.as_ref().map(RunError::stopped)
 }
 
-/// Whether runs of `s` with different seeds can differ (the model's
-/// [`canopy_model::Scenario::is_random`]).
-pub fn is_random(s: &ValidScenario) -> bool {
-    s.is_random()
+/// The answer of `POST /api/scorecard`: the scorecard however large.
+pub fn scorecard_answer(s: &ValidScenario, stop: &Stop) -> Result<Json, Halted> {
+    let ran = run(s, true, stop)?;
+    Ok(json!({
+        "scorecard": scorecard_json(ran.scorecard.as_deref().unwrap_or_default()),
+        "scorecard_columns": scorecard::header(),
+        "stopped": stopped(&ran),
+    }))
 }
 
 /// The records as metrics.json has them: objects keyed by metrics.csv's
 /// column names, `null` where undefined.
-pub fn records_json(records: &[MonthRecord]) -> Json {
+fn records_json(records: &[MonthRecord]) -> Json {
     // The same text as metrics.json, so the two cannot differ; it is
     // serde_json's own output, so it reads back.
     serde_json::from_str(&metrics_json(records)).unwrap_or(Json::Array(Vec::new()))
 }
 
-/// The final summary's figures (the console's and the report's): the last
-/// month's TVL by kind, revenue, AEGIS, LEAF price and OAK, and the last
-/// IRR defined with its month.
-pub fn summary_json(s: &ValidScenario, records: &[MonthRecord]) -> Json {
-    let Some(r) = records.last() else {
-        return json!({ "month": 0 });
-    };
-    let last_irr = records
-        .iter()
-        .rev()
-        .find_map(|r| r.irr.map(|v| (r.month, v)));
-    let mut tvl = Map::new();
-    for k in TvlKind::ALL {
-        tvl.insert(k.key().into(), json!(r.tvl[k.index()]));
-    }
-    tvl.insert("total".into(), json!(r.tvl_total()));
-    json!({
-        "month": r.month,
-        "tvl": tvl,
-        "revenue_last_month": r.revenue_total(),
-        "revenue_cumulative": r.revenue_cumulative,
-        "aegis_leaf": r.aegis_leaf,
-        "aegis_usdc": r.aegis_usdc,
-        "aegis_value": r.aegis_value,
-        "leaf_price": r.leaf_price,
-        "pairs_active": r.pairs_active,
-        "oak_total_supply": s.oak.total_supply,
-        "oak_distributed": r.oak_distributed,
-        "oak_redeemed": r.oak_redeemed,
-        "oak_unredeemed": r.oak_unredeemed,
-        "value_per_oak": r.value_per_oak,
-        "last_irr": last_irr.map(|(_, v)| v),
-        "last_irr_month": last_irr.map(|(m, _)| m),
-    })
-}
-
-/// scorecard.csv's header, in order (JSON objects have none).
-pub fn scorecard_columns() -> Vec<&'static str> {
-    scorecard::header().to_vec()
-}
-
-/// The rows of scorecard.csv, keyed by its header: numbers as numbers,
-/// `null` for an empty cell, the note as text.
-pub fn scorecard_json(rows: &[DealScore]) -> Json {
+/// The rows of scorecard.csv, keyed by its header (the model's
+/// [`scorecard::COLUMNS`]): numbers as numbers, `null` for an empty cell,
+/// text as text.
+fn scorecard_json(rows: &[DealScore]) -> Json {
     Json::Array(
         rows.iter()
             .map(|r| {
-                let mut o = Map::new();
-                o.insert("deal_id".into(), json!(r.id));
-                o.insert("counterparty".into(), json!(r.counterparty));
-                o.insert("start_month".into(), json!(r.start_month));
-                o.insert("parts".into(), json!(r.parts));
-                let (deltas, note) = match &r.deltas {
-                    Ok(d) => (*d, String::new()),
-                    Err(why) => ([None; 6], why.clone()),
-                };
-                for (name, d) in scorecard::DELTAS.iter().zip(deltas) {
-                    o.insert((*name).into(), json!(d.filter(|x| x.is_finite())));
-                }
-                o.insert("note".into(), json!(note));
+                let o: Map<String, Json> = scorecard::COLUMNS
+                    .iter()
+                    .map(|c| {
+                        let cell = match c.cell(r) {
+                            Cell::Text(t) => json!(t),
+                            Cell::Count(n) => json!(n),
+                            Cell::Amount(a) => json!(a.filter(|x| x.is_finite())),
+                        };
+                        (c.name.to_string(), cell)
+                    })
+                    .collect();
                 Json::Object(o)
             })
             .collect(),
@@ -323,7 +207,7 @@ pub fn scorecard_json(rows: &[DealScore]) -> Json {
 }
 
 /// The rows of SWEEP.md's bands (point 0), keyed by bands.csv's header.
-pub fn bands_json(rows: &[BandRow]) -> Json {
+fn bands_json(rows: &[BandRow]) -> Json {
     let names: Vec<String> = DEFAULT_QUANTILES
         .iter()
         .map(|q| quantile_name(*q))
@@ -370,7 +254,7 @@ fn axis_json(a: &YAxis) -> Json {
 /// The charts the report draws for `records`, from [`Chart::ALL`]: stem,
 /// title, caption, subtitle, and each panel's axes and series with the
 /// series' value for every month (`null` where undefined).
-pub fn charts_json(records: &[MonthRecord]) -> Json {
+fn charts_json(records: &[MonthRecord]) -> Json {
     Json::Array(
         charts::charts_for(records)
             .iter()
@@ -422,7 +306,7 @@ fn chart_json(c: &Chart, records: &[MonthRecord]) -> Json {
 
 /// `metrics.csv` of a run of `s`.
 pub fn metrics_csv(s: &ValidScenario, stop: &Stop) -> Result<std::io::Result<Vec<u8>>, Halted> {
-    Ok(metrics::metrics_csv(&run(s, stop)?.records))
+    Ok(metrics::metrics_csv(&run(s, false, stop)?.records))
 }
 
 /// `report.html` of a run of `s` named `name`, as `canopy run` writes it.
@@ -431,30 +315,8 @@ pub fn report_html(
     s: &ValidScenario,
     stop: &Stop,
 ) -> Result<std::io::Result<String>, Halted> {
-    let mut deals = DealLog::new(s);
-    let result = canopy_model::run_observed(s, &mut Watch(stop, &mut deals));
-    if let Some(why) = stop.halted() {
-        return Err(why);
-    }
-    let (records, stopped) = match result {
-        Ok(records) => (records, None),
-        Err(e) => {
-            let why = e.to_string();
-            (e.records, Some(why))
-        }
-    };
-    let scores = match stopped {
-        None => Some(scorecard(s, &records, stop)?),
-        Some(_) => None,
-    };
-    Ok(canopy_output::report_page(&canopy_output::Run {
-        name,
-        scenario: s,
-        records: &records,
-        deals: &deals,
-        stopped,
-        scorecard: scores.as_deref(),
-    }))
+    let ran = run(s, true, stop)?;
+    Ok(canopy_output::report_page(&ran.as_run(name, s)))
 }
 
 fn range_json(r: Range) -> Json {

@@ -185,21 +185,47 @@ fn the_summary_is_the_last_month_and_the_last_irr() {
     )
     .json();
     let sum = &v["summary"];
+    // One flat object, the output library's FinalSummary serialised.
+    let obj = sum.as_object().expect("an object");
+    assert!(obj.values().all(|x| !x.is_object() && !x.is_array()));
+    assert_eq!(
+        *sum,
+        serde_json::to_value(canopy_output::FinalSummary::from_records(&s, &records)).unwrap()
+    );
+    // A second path: the figures read off the model's last record.
     assert_eq!(sum["month"], json!(last.month));
-    assert_eq!(sum["tvl"]["total"].as_f64(), Some(last.tvl_total()));
-    assert_eq!(sum["tvl"]["contracted"].as_f64(), Some(last.tvl[1]));
-    assert_eq!(
-        sum["revenue_cumulative"].as_f64(),
-        Some(last.revenue_cumulative)
-    );
-    assert_eq!(
-        sum["revenue_last_month"].as_f64(),
-        Some(last.revenue_total())
-    );
-    assert_eq!(sum["aegis_value"].as_f64(), Some(last.aegis_value));
-    assert_eq!(sum["value_per_oak"].as_f64(), Some(last.value_per_oak));
-    assert_eq!(sum["oak_redeemed"].as_f64(), Some(last.oak_redeemed));
-    assert_eq!(sum["oak_total_supply"].as_f64(), Some(s.oak.total_supply));
+    assert_eq!(sum["tvl_total"].as_f64(), Some(last.tvl_total()));
+    for k in canopy_model::TvlKind::ALL {
+        let key = k.key();
+        assert_eq!(
+            sum[format!("tvl_{key}")].as_f64(),
+            Some(last.tvl[k.index()])
+        );
+        assert_eq!(
+            sum[format!("revenue_{key}")].as_f64(),
+            Some(last.revenue[k.index()])
+        );
+    }
+    let figures = [
+        ("revenue_cumulative", last.revenue_cumulative),
+        ("revenue_last_month", last.revenue_total()),
+        ("aegis_leaf", last.aegis_leaf),
+        ("aegis_usdc", last.aegis_usdc),
+        ("aegis_value", last.aegis_value),
+        ("leaf_price", last.leaf_price),
+        ("pairs_leaf", last.pairs_leaf),
+        ("pairs_usdc", last.pairs_usdc),
+        ("value_per_oak", last.value_per_oak),
+        ("oak_distributed", last.oak_distributed),
+        ("oak_redeemed", last.oak_redeemed),
+        ("oak_unredeemed", last.oak_unredeemed),
+        ("irr_threshold_weighted", last.irr_threshold_weighted),
+        ("oak_total_supply", s.oak.total_supply),
+    ];
+    for (key, want) in figures {
+        assert_eq!(sum[key].as_f64(), Some(want), "{key}");
+    }
+    assert_eq!(sum["pairs_active"], json!(last.pairs_active));
     let irr = records
         .iter()
         .rev()
@@ -791,7 +817,14 @@ fn a_run_that_stops_answers_its_months_and_why() {
             assert_eq!(v["records"].as_array().unwrap().len(), records.len());
         }
         Err(e) => {
-            assert_eq!(v["stopped"], json!(e.to_string()));
+            // The model's words, as `canopy run` says them.
+            assert_eq!(v["stopped"], json!(e.stopped()));
+            assert!(
+                v["stopped"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("the run stopped in month ")
+            );
             assert_eq!(v["records"].as_array().unwrap().len(), e.records.len());
             assert_eq!(v["scorecard"], json!([]));
         }

@@ -229,6 +229,36 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         page.eval("state.last.summary.revenue_cumulative").as_f64(),
         Some(last.revenue_cumulative)
     );
+    // The same seven cards, each with a figure of the flat summary: the TVL
+    // card shows the last month's total TVL and its month.
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('#summary .kpi')].map(c => c.dataset.card)"),
+        json!([
+            "TVL",
+            "Cumulative revenue",
+            "AEGIS value",
+            "LEAF price",
+            "OAK redeemed",
+            "Value per OAK",
+            "Last IRR"
+        ])
+    );
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('#summary .kpi .value')].some(v => /–|NaN/.test(v.textContent))"),
+        json!(false)
+    );
+    assert_eq!(
+        page.eval("state.last.summary.tvl_total").as_f64(),
+        Some(last.tvl_total())
+    );
+    assert_eq!(
+        page.eval("document.querySelector('[data-card=\"TVL\"] .value').textContent === money(state.last.summary.tvl_total)"),
+        json!(true)
+    );
+    assert_eq!(
+        page.eval("document.querySelector('[data-card=\"TVL\"] .note').textContent"),
+        json!(format!("month {}", last.month))
+    );
     let charts = page
         .eval("document.querySelectorAll('#charts figure').length")
         .as_u64()
@@ -305,6 +335,13 @@ fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
         .unwrap()
         .to_string();
     assert!(delta.starts_with("vs baseline +"), "{delta}");
+    let tvl_delta = page.eval("document.querySelector('[data-card=\"TVL\"] .delta')?.textContent");
+    assert!(
+        tvl_delta
+            .as_str()
+            .is_some_and(|d| d.starts_with("vs baseline ")),
+        "{tvl_delta}"
+    );
 
     eprintln!("browser: An invalid value");
     // An invalid value: the command line's message at its field, and the

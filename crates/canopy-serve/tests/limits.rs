@@ -176,8 +176,13 @@ fn the_scorecard_one_deal_after_another_is_the_models() {
     for name in ["default", "reference", "stress"] {
         let s = common::builtin_scenario(name);
         let records = canopy_model::run(&s).expect("runs");
-        let ours = answer::scorecard(&s, &records, &Stop::never()).expect("not stopped");
-        assert_eq!(ours, canopy_model::scorecard::card(&s, &records), "{name}");
+        let ours = answer::run(&s, true, &Stop::never()).expect("not stopped");
+        assert_eq!(ours.records, records, "{name}");
+        assert_eq!(
+            ours.scorecard,
+            Some(canopy_model::scorecard::card(&s, &records)),
+            "{name}"
+        );
     }
 }
 
@@ -187,9 +192,12 @@ fn a_cancelled_stop_halts_a_run_at_the_next_month() {
     let stop = Stop::never();
     stop.cancel();
     assert_eq!(
-        answer::run(&s, &stop).err(),
+        answer::run(&s, false, &stop).err(),
         Some(answer::Halted::Cancelled)
     );
     let late = Stop::at(Instant::now());
-    assert_eq!(answer::run(&s, &late).err(), Some(answer::Halted::Deadline));
+    assert_eq!(
+        answer::run(&s, true, &late).err(),
+        Some(answer::Halted::Deadline)
+    );
 }

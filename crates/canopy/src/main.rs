@@ -153,6 +153,7 @@ fn run(args: &RunArgs) -> ExitCode {
         scorecard: !args.no_scorecard,
         deals,
         observer: Some(&mut observer),
+        threads: 0,
     });
     match &outcome.failure {
         None => info!(
