@@ -409,10 +409,18 @@ impl ValidScenario {
                 });
             }
         }
-        if !problems.is_empty() {
-            return Err(ScenarioError::new(super::validate::BUILT_IN_CODE, problems));
+        // The changes that were refused left their keys as they were, so the
+        // checks of the whole scenario add only problems of their own: every
+        // problem is reported at once.
+        match s.validate() {
+            Ok(valid) if problems.is_empty() => Ok(valid),
+            Ok(_) => Err(ScenarioError::new(super::validate::BUILT_IN_CODE, problems)),
+            Err(e) if problems.is_empty() => Err(e),
+            Err(e) => {
+                problems.extend(e.problems);
+                Err(ScenarioError::new(super::validate::BUILT_IN_CODE, problems))
+            }
         }
-        s.validate()
     }
 }
 
@@ -423,6 +431,30 @@ mod tests {
 
     fn default() -> ValidScenario {
         crate::load("default", builtin::text("default").unwrap_or(""), &[]).expect("valid")
+    }
+
+    #[test]
+    fn an_edit_reports_its_refused_values_and_the_whole_scenarios_problems_together() {
+        // Two values out of their ranges, and a pair of months in the wrong
+        // order that only the whole scenario's check sees: three problems.
+        let e = default()
+            .with(&[
+                ("aegis.initial_usdc", Value::Float(-1.0)),
+                ("aegis.revenue_share", Value::Float(2.0)),
+                ("oak.redemption_start_month", Value::Int(60)),
+                ("oak.redemption_end_month", Value::Int(3)),
+            ])
+            .expect_err("refused");
+        let paths: Vec<&str> = e.problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"aegis.initial_usdc"), "{e}");
+        assert!(paths.contains(&"aegis.revenue_share"), "{e}");
+        assert!(e.problems.len() >= 3, "{e}");
+        assert!(
+            e.problems
+                .iter()
+                .any(|p| p.path.starts_with("oak.redemption")),
+            "{e}"
+        );
     }
 
     #[test]
