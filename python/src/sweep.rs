@@ -225,7 +225,7 @@ pub(crate) fn sweep(
             None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
         }
     };
-    let result = std::thread::scope(|scope| -> PyResult<canopy_sweep::Done> {
+    let result = std::thread::scope(|scope| -> PyResult<canopy_sweep::Tally> {
         let (plan, opts, shown) = (&plan, &opts, &shown);
         scope.spawn(move || {
             let _ = tx.send(canopy_sweep::run(plan, opts, shown));

@@ -23,9 +23,6 @@ pub struct Tally {
     pub dir: PathBuf,
 }
 
-/// The former name of [`Tally`].
-pub type Done = Tally;
-
 /// Why a sweep or a merge did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepFailure {

@@ -53,7 +53,7 @@ pub mod summary;
 pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;
-pub use failure::{Done, SweepFailure, Tally};
+pub use failure::{SweepFailure, Tally};
 pub use file::{Axis, CommandLine, Key, Mode, Sample, Setting, Sweep, read, read_with};
 pub use lock::FolderLock;
 pub use merge::merge;

@@ -20,7 +20,7 @@ use canopy_output::atomic;
 
 use crate::check::{self, Expected};
 use crate::chunk::{self, FAILURE_COLUMNS, Failure};
-pub use crate::failure::{Done, SweepFailure, Tally};
+pub use crate::failure::{SweepFailure, Tally};
 use crate::folder;
 use crate::layout::Layout;
 use crate::lock::{FolderLock, LockError};
