@@ -24,6 +24,7 @@ impl Wording for Arguments {
             Given::Seed(n) => format!("seed={n}"),
             Given::Edit { key, value } => format!("with_({{{key:?}: {value}}})"),
             Given::Place(place) => place.clone(),
+            Given::Criterion(text) => format!("criteria=[{text:?}]"),
         }
     }
 }

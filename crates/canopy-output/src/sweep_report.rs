@@ -43,8 +43,40 @@ pub struct SweepReport {
     pub scatters: Vec<SampleScatter>,
     /// In "oat" mode with at least one axis: each axis's effect.
     pub tornado: Option<Tornado>,
+    /// One per criterion, in the sweep's order.
+    pub criteria: Vec<CriterionFindings>,
     /// The runs that were not ok.
     pub failures: Failures,
+}
+
+/// A criterion's probabilities: at every point, and against each axis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CriterionFindings {
+    /// Its name.
+    pub name: String,
+    /// Its condition in words (`aegis_usdc < 10000000`).
+    pub condition: String,
+    /// The confidence level of the intervals (0.95).
+    pub confidence: f64,
+    /// One per point: its label and counts.
+    pub points: Vec<(String, Chance)>,
+    /// One per axis, aligned with [`SweepReport::responses`].
+    pub axes: Vec<Vec<Chance>>,
+}
+
+/// How often a criterion was met, with its interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Chance {
+    /// Ok runs.
+    pub n: u64,
+    /// Ok runs that met it.
+    pub k: u64,
+    /// k / n.
+    pub p: Option<f64>,
+    /// The interval's lower end.
+    pub lo: Option<f64>,
+    /// The interval's upper end.
+    pub hi: Option<f64>,
 }
 
 /// One axis of the sweep.

@@ -9,6 +9,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use canopy_model::{ColumnType, MonthRecord, RunError, Value};
 
+use crate::criteria::{Criterion, Met};
 use crate::layout::{Layout, ValueType};
 use crate::points::Plan;
 use crate::seeds::RunSpec;
@@ -135,6 +136,7 @@ struct Rows {
     values: Vec<Builder>,
     status: StringBuilder,
     summary: Vec<Builder>,
+    met: Vec<(BooleanBuilder, UInt32Builder)>,
     month_point: UInt32Builder,
     month_run: UInt32Builder,
     month: UInt32Builder,
@@ -180,6 +182,36 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// What a run made of criterion `c`; `None` unless the run is ok. A
+    /// fractional limit takes its key's value in the run's own scenario:
+    /// its sampled value, or its point's.
+    pub fn criterion_met(
+        &self,
+        c: &Criterion,
+        spec: &RunSpec,
+        records: &[MonthRecord],
+        outcome: &Outcome,
+    ) -> Option<Met> {
+        if *outcome != Outcome::Ok {
+            return None;
+        }
+        let scenario = &self.points[spec.point].scenario;
+        let limit =
+            c.limit_with(
+                |key| match self.sweep.samples.iter().position(|s| s.key.path == key) {
+                    Some(i) => spec.samples.get(i).and_then(Value::as_f64),
+                    None => scenario.get(key).ok().and_then(|v| v.as_f64()),
+                },
+            )?;
+        let month = c.first_month(records, limit);
+        Some(Met {
+            met: month.is_some(),
+            month,
+        })
+    }
+}
+
 /// Runs the runs whose global indices (`point * runs + run`) are `indices`,
 /// in order, and gives their rows.
 pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>) -> ChunkResult {
@@ -200,6 +232,12 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
                 SummaryType::Number(t) => Builder::number(t),
                 SummaryType::Text => Builder::Text(StringBuilder::new()),
             })
+            .collect(),
+        met: plan
+            .sweep
+            .criteria
+            .iter()
+            .map(|_| (BooleanBuilder::new(), UInt32Builder::new()))
             .collect(),
         month_point: UInt32Builder::new(),
         month_run: UInt32Builder::new(),
@@ -237,6 +275,18 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
                 None => b.null(),
             }
         }
+        for (c, (met, month)) in plan.sweep.criteria.iter().zip(&mut rows.met) {
+            match plan.criterion_met(c, &spec, records, &outcome) {
+                Some(m) => {
+                    met.append_value(m.met);
+                    month.append_option(m.month);
+                }
+                None => {
+                    met.append_null();
+                    month.append_null();
+                }
+            }
+        }
         if !layout.kept.is_empty() {
             for r in records {
                 rows.month_point.append_value(p32);
@@ -269,6 +319,10 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
     columns.extend(rows.values.into_iter().map(Builder::finish));
     columns.push(Arc::new(rows.status.finish()));
     columns.extend(rows.summary.into_iter().map(Builder::finish));
+    for (mut met, mut month) in rows.met {
+        columns.push(Arc::new(met.finish()));
+        columns.push(Arc::new(month.finish()));
+    }
     let runs =
         RecordBatch::try_new(layout.runs.clone(), columns).expect("the columns follow the layout");
     let months = layout.months.as_ref().map(|schema| {

@@ -56,6 +56,15 @@ impl<'a> Numbers<'a> {
     }
 }
 
+/// Row `i` of the boolean column `name`; `None` if null or not there.
+pub fn flag(batch: &RecordBatch, name: &str, i: usize) -> Option<bool> {
+    let a = batch
+        .column_by_name(name)?
+        .as_any()
+        .downcast_ref::<BooleanArray>()?;
+    a.is_valid(i).then(|| a.value(i))
+}
+
 /// Row `i` of column `name` as text, as `points.csv` writes it.
 pub fn text_at(batch: &RecordBatch, name: &str, i: usize) -> String {
     let Some(a) = batch.column_by_name(name) else {

@@ -20,6 +20,12 @@ pub const DEFAULT_KEEP_MONTHS: [&str; 7] = [
 /// The default quantiles of the bands (`sweep.quantiles`).
 pub const DEFAULT_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
+/// The default confidence level of intervals (`sweep.confidence`).
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// The default tail of the expected shortfall (`sweep.tail`): the worst 5 %.
+pub const DEFAULT_TAIL: f64 = 0.05;
+
 /// The most runs per point.
 pub const MAX_RUNS: i64 = 1_000_000_000;
 
@@ -40,6 +46,12 @@ pub const MAIN_METRICS: [&str; 6] = [
     "leaf_price",
     "min_aegis_value",
 ];
+
+/// The column name of the expected shortfall of `metric` at tail `t`:
+/// named like quantiles (0.05 → `aegis_value_es5`, 0.025 → `_es2.5`).
+pub fn shortfall_name(metric: &str, t: f64) -> String {
+    format!("{metric}_es{}", &quantile_name(t)[1..])
+}
 
 /// The quantiles the report's fan charts draw: the default ones.
 pub const FAN_QUANTILES: [f64; 5] = DEFAULT_QUANTILES;

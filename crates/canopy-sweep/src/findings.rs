@@ -26,6 +26,8 @@ pub struct Findings {
     pub medians: Vec<[Option<f64>; MAIN_METRICS.len()]>,
     /// Per axis, per main metric, the response at each axis value.
     pub responses: Vec<Vec<Response>>,
+    /// Per point, per criterion, its counts.
+    pub criteria: Vec<Vec<crate::criteria::Count>>,
 }
 
 /// The last month's 5 %, 50 % and 95 % quantiles of a main metric over

@@ -108,6 +108,11 @@ impl Layout {
             };
             fields.push(Field::new(c.name, ty, nullable));
         }
+        for c in &sweep.criteria {
+            let [met, month] = c.run_columns();
+            fields.push(Field::new(met, DataType::Boolean, true));
+            fields.push(Field::new(month, DataType::UInt32, true));
+        }
         // `read` refuses names that are not metrics.csv columns.
         let kept: Vec<&'static Column> =
             sweep.keep_months.iter().filter_map(|n| column(n)).collect();

@@ -7,6 +7,7 @@ use canopy_model::scenario::edit::KeyPath;
 use canopy_model::scenario::validate::Where;
 use canopy_model::{ScenarioError, ValidScenario, Value};
 
+use crate::criteria::Criterion;
 use crate::error::{Problem, SweepError};
 use crate::file::{Mode, Sweep};
 
@@ -282,6 +283,7 @@ pub fn plan(
             values,
         });
     }
+    problems.extend(criteria_problems(&sweep.criteria, &out));
     if !problems.is_empty() {
         return Err(SweepError::new(&sweep.source_name, problems));
     }
@@ -290,6 +292,42 @@ pub fn plan(
         seed,
         points: out,
     })
+}
+
+/// The problems of criteria that only the points' scenarios show: a month
+/// past a point's last, a limit's key that a point's scenario lacks (a
+/// deal it does not have).
+pub fn criteria_problems(criteria: &[Criterion], points: &[PointScenario]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let fewest = points.iter().map(|p| p.scenario.simulation.months).min();
+    for c in criteria {
+        if let (crate::criteria::When::Month(m), Some(fewest)) = (c.when, fewest)
+            && m > fewest
+        {
+            out.push(Problem {
+                at: c.at.clone(),
+                path: format!("criterion.{}.when", c.name),
+                deal: None,
+                message: format!(
+                    "month {m} is past the run's last month, {fewest}; use a month from 1 to {fewest}, or `end`"
+                ),
+            });
+        }
+    }
+    for c in criteria {
+        if let crate::criteria::Limit::Fraction { of, .. } = &c.limit
+            && let Some(p) = points.first()
+            && let Err(message) = p.scenario.get(of)
+        {
+            out.push(Problem {
+                at: c.at.clone(),
+                path: format!("criterion.{}.of", c.name),
+                deal: None,
+                message: format!("`{of}`: {message}"),
+            });
+        }
+    }
+    out
 }
 
 /// A loaded scenario's problem, for the sweep's message: `in scenario

@@ -10,16 +10,19 @@ use std::path::Path;
 use canopy_model::Value;
 use canopy_model::record::column;
 use canopy_output::sweep_report::{
-    AxisInfo, AxisResponse, Failures, MetricFans, PointFan, ResponseSeries, SampleInfo,
-    SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric,
+    AxisInfo, AxisResponse, Chance, CriterionFindings, Failures, MetricFans, PointFan,
+    ResponseSeries, SampleInfo, SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado,
+    TornadoBar, TornadoMetric,
 };
 
 use crate::axis::AxisSpec;
 use crate::columns::{Numbers, status_column};
+use crate::criteria::Count;
 use crate::defaults::MAIN_METRICS;
 use crate::file::{Mode, Sweep};
 use crate::findings::Findings;
 use crate::folder::{FAILURES, RUNS};
+use crate::intervals::clopper_pearson;
 use crate::parquet_io;
 use crate::points::{Point, points};
 use crate::sample::Distribution;
@@ -271,6 +274,58 @@ pub fn write(
         }
     });
 
+    let criteria = sweep
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let chance = |count: &Count| {
+                let ci = clopper_pearson(count.k, count.n, sweep.confidence);
+                Chance {
+                    n: count.n,
+                    k: count.k,
+                    p: count.p(),
+                    lo: ci.map(|c| c.0),
+                    hi: ci.map(|c| c.1),
+                }
+            };
+            let at = |p: usize| findings.criteria.get(p).and_then(|cs| cs.get(i));
+            let axes = sweep
+                .axes
+                .iter()
+                .enumerate()
+                .map(|(a, axis)| {
+                    (0..axis.values.len())
+                        .map(|v| {
+                            // Every point with this axis value, pooled.
+                            let mut pooled = Count::default();
+                            for p in pts.iter().filter(|p| p.picks[a] == Some(v)) {
+                                if let Some(c) = at(p.index) {
+                                    pooled.n += c.n;
+                                    pooled.k += c.k;
+                                }
+                            }
+                            chance(&pooled)
+                        })
+                        .collect()
+                })
+                .collect();
+            CriterionFindings {
+                name: c.name.clone(),
+                condition: c.condition(),
+                confidence: sweep.confidence,
+                points: pts
+                    .iter()
+                    .map(|p| {
+                        let count = at(p.index).cloned().unwrap_or_default();
+                        (point_label(sweep, p), chance(&count))
+                    })
+                    .collect(),
+                axes,
+            }
+        })
+        .collect();
+
     let report = SweepReport {
         title: sweep.source_name.clone(),
         version: version.to_string(),
@@ -299,6 +354,7 @@ pub fn write(
         responses,
         scatters,
         tornado,
+        criteria,
         failures: failures(dir)?,
     };
     canopy_output::sweep_report::write(dir, &report).map(drop)

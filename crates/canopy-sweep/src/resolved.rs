@@ -5,6 +5,7 @@ use canopy_model::Value;
 use canopy_model::scenario::params::{float_text, toml_string};
 
 use crate::axis::AxisSpec;
+use crate::criteria::{Criterion, Limit, When};
 use crate::points::Plan;
 
 impl Plan {
@@ -28,6 +29,8 @@ impl Plan {
         out.push_str(&format!("keep_months = [{}]\n", names.join(", ")));
         let qs: Vec<String> = s.quantiles.iter().map(|q| float_text(*q)).collect();
         out.push_str(&format!("quantiles = [{}]\n", qs.join(", ")));
+        out.push_str(&format!("confidence = {}\n", float_text(s.confidence)));
+        out.push_str(&format!("tail = {}\n", float_text(s.tail)));
         if !s.set.is_empty() {
             out.push_str("\n[set]\n");
             for e in &s.set {
@@ -73,6 +76,10 @@ impl Plan {
                 params.join(", ")
             ));
         }
+        for c in &s.criteria {
+            out.push('\n');
+            out.push_str(&criterion_table(c));
+        }
         out
     }
 
@@ -80,6 +87,29 @@ impl Plan {
     pub fn hash(&self, version: &str) -> u64 {
         fnv1a(self.resolved(version).as_bytes())
     }
+}
+
+/// A criterion as a `[[criterion]]` table that reads back the same.
+pub fn criterion_table(c: &Criterion) -> String {
+    let limit = match &c.limit {
+        Limit::Number(x) => float_text(*x),
+        Limit::Fraction { fraction, of } => format!(
+            "{{ fraction = {}, of = {} }}",
+            float_text(*fraction),
+            toml_string(of)
+        ),
+    };
+    let when = match c.when {
+        When::Ever => "\"ever\"".to_string(),
+        When::End => "\"end\"".to_string(),
+        When::Month(m) => m.to_string(),
+    };
+    format!(
+        "[[criterion]]\nname = {}\nmetric = {}\n{} = {limit}\nwhen = {when}\n",
+        toml_string(&c.name),
+        toml_string(c.metric.name),
+        c.side.key()
+    )
 }
 
 /// FNV-1a, 64 bits: stable across platforms and releases, unlike std's hasher.

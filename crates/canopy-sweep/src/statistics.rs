@@ -17,10 +17,13 @@ use canopy_output::metrics::cell;
 
 use crate::bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 use crate::columns::{Numbers, point_column, status_column, text_at};
+use crate::criteria::{Count, Met};
+use crate::defaults::shortfall_name;
 use crate::file::Sweep;
 use crate::folder::{
     BANDS_CSV, BANDS_PARQUET, MONTHS, POINTS, REPORT, RUNS, remove_charts, remove_if_there,
 };
+use crate::intervals::expected_shortfall;
 use crate::parquet_io;
 
 pub use crate::defaults::{FAN_QUANTILES, MAIN_METRICS};
@@ -360,6 +363,29 @@ fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Ve
     Ok(out)
 }
 
+/// Each point's counts of each criterion, from `runs.parquet`.
+pub fn criteria_counts(dir: &Path, sweep: &Sweep, points: usize) -> io::Result<Vec<Vec<Count>>> {
+    let mut out = vec![vec![Count::default(); sweep.criteria.len()]; points];
+    if sweep.criteria.is_empty() {
+        return Ok(out);
+    }
+    let names: Vec<[String; 2]> = sweep.criteria.iter().map(|c| c.run_columns()).collect();
+    let columns: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
+    each_row(dir, Some(&columns), |batch, i, p, ok| {
+        let Some(counts) = out.get_mut(p as usize) else {
+            return;
+        };
+        for (count, [met, month]) in counts.iter_mut().zip(&names) {
+            let met = ok.then(|| crate::columns::flag(batch, met, i)).flatten();
+            count.add(met.map(|m| Met {
+                met: m,
+                month: Numbers::of(batch, month).get(i).map(|x| x as u32),
+            }));
+        }
+    })?;
+    Ok(out)
+}
+
 /// Writes `points.csv`, one main metric at a time; gives what the report
 /// draws from the same numbers.
 pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
@@ -375,6 +401,10 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
                 .iter()
                 .map(|&q| format!("{m}_{}", quantile_name(q))),
         );
+    }
+    header.extend(MAIN_METRICS.iter().map(|m| shortfall_name(m, sweep.tail)));
+    for c in &sweep.criteria {
+        header.extend(c.point_columns());
     }
     let counts = point_counts(dir, sweep)?;
     // Each axis value's points, found once: looking them up for every
@@ -403,6 +433,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
         })
         .collect();
     let mut medians = vec![[None; MAIN_METRICS.len()]; counts.len()];
+    let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
     for (k, m) in MAIN_METRICS.iter().enumerate() {
         let by_point = metric_by_point(dir, m, counts.len())?;
@@ -411,6 +442,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
             rows[p].push(cell(b.mean));
             rows[p].extend(b.quantiles.iter().map(|q| cell(*q)));
             medians[p][k] = quantile(values, 0.5);
+            shortfalls[p].push(cell(expected_shortfall(values, sweep.tail)));
         }
         for (a, axis) in sweep.axes.iter().enumerate() {
             let response = (0..axis.values.len())
@@ -428,6 +460,13 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
             responses[a].push(response);
         }
     }
+    let criteria = criteria_counts(dir, sweep, counts.len())?;
+    for (p, row) in rows.iter_mut().enumerate() {
+        row.append(&mut shortfalls[p]);
+        for count in &criteria[p] {
+            row.extend(count.cells(sweep.confidence));
+        }
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header)?;
     for r in &rows {
@@ -443,6 +482,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
         points_rows: rows,
         medians,
         responses,
+        criteria,
     })
 }
 

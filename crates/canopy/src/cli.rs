@@ -138,6 +138,9 @@ pub struct SweepArgs {
     /// Override a key of the scenario, as the sweep's `[set]` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", allow_hyphen_values = true, value_parser = assignment)]
     pub set: Vec<String>,
+    /// A criterion, after the file's `[[criterion]]` tables: `[NAME:] METRIC < LIMIT [at end | at N]`, e.g. `usdc_floor: aegis_usdc < 1e7` (repeatable).
+    #[arg(long = "criterion", value_name = "TEXT", allow_hyphen_values = true)]
+    pub criterion: Vec<String>,
 }
 
 /// The subcommands of `canopy sweep`.

@@ -23,6 +23,9 @@ impl Wording for Flags {
             Given::Months(n) => format!("--months {n}"),
             Given::Runs(n) => format!("--runs {n}"),
             Given::Seed(n) => format!("--seed {n}"),
+            Given::Criterion(text) => {
+                format!("--criterion {}", canopy_sweep::seeds::shell_word(text))
+            }
             // Made by the library itself (a sweep's point), not a flag.
             other => other.to_string(),
         }

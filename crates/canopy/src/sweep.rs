@@ -31,6 +31,7 @@ pub fn main(args: &SweepArgs) -> ExitCode {
         runs: args.runs,
         seed: args.seed,
         sets: args.set.clone(),
+        criteria: args.criterion.clone(),
     };
     let plan = match canopy_sweep::plan_file(file, &command_line) {
         Ok(p) => p,

@@ -31,6 +31,8 @@ pub enum Given {
     /// A place the front end has already worded (a path in a dict it was
     /// given).
     Place(String),
+    /// A criterion given as text (DECIDE.md, "Criteria").
+    Criterion(String),
 }
 
 impl std::fmt::Display for Given {
@@ -44,6 +46,7 @@ impl std::fmt::Display for Given {
             Given::Seed(n) => write!(f, "seed {n}"),
             Given::Edit { key, value } => write!(f, "set {key} = {value}"),
             Given::Place(place) => f.write_str(place),
+            Given::Criterion(text) => write!(f, "criterion {text:?}"),
         }
     }
 }

@@ -4,8 +4,8 @@
 use plotters::style::RGBColor;
 
 use super::{
-    AxisResponse, MetricFans, PointFan, SampleScatter, SweepReport, TornadoMetric, correlation,
-    number, slug,
+    AxisResponse, CriterionFindings, MetricFans, PointFan, SampleScatter, SweepReport,
+    TornadoMetric, correlation, number, slug,
 };
 use crate::charts::figure::{Bar, Figure, Layer, LegendEntry, Mark, Plot, Scale, ScaleKind};
 use crate::palette;
@@ -46,6 +46,9 @@ pub(super) struct Plan {
     pub scatters: Vec<Drawn>,
     /// Aligned with the tornado's metrics.
     pub tornado: Vec<Drawn>,
+    /// Aligned with [`SweepReport::criteria`]; `None` for a sweep with no
+    /// axes.
+    pub criteria: Vec<Option<Drawn>>,
 }
 
 impl Plan {
@@ -59,6 +62,7 @@ impl Plan {
         out.extend(&self.responses);
         out.extend(&self.scatters);
         out.extend(&self.tornado);
+        out.extend(self.criteria.iter().flatten());
         out
     }
 }
@@ -113,7 +117,77 @@ pub(super) fn plan(r: &SweepReport) -> Plan {
             .flat_map(|t| &t.metrics)
             .map(|m| tornado(m, &mut stems))
             .collect(),
+        criteria: r
+            .criteria
+            .iter()
+            .map(|c| criterion(c, &r.responses, &mut stems))
+            .collect(),
     }
+}
+
+/// A criterion's probability against each axis's values, with its
+/// interval as error bars.
+fn criterion(c: &CriterionFindings, axes: &[AxisResponse], stems: &mut Stems) -> Option<Drawn> {
+    if axes.is_empty() {
+        return None;
+    }
+    let color = palette::TVL[0];
+    let plots: Vec<Plot> = axes
+        .iter()
+        .zip(&c.axes)
+        .map(|(a, chances)| {
+            let (scale, x) = axis_scale(a);
+            Plot {
+                title: short(&a.key, 48),
+                x: scale,
+                y: value("probability"),
+                layers: vec![
+                    Layer::Whiskers {
+                        x: x.clone(),
+                        low: chances.iter().map(|h| h.lo).collect(),
+                        high: chances.iter().map(|h| h.hi).collect(),
+                        color: over_white(color, 0.55),
+                    },
+                    Layer::Points {
+                        x,
+                        y: chances.iter().map(|h| h.p).collect(),
+                        color,
+                        radius: 9,
+                        opacity: 1.0,
+                    },
+                ],
+            }
+        })
+        .collect();
+    let columns = columns_for(plots.len());
+    let title = format!("P({})", c.name);
+    let level = number(c.confidence * 100.0);
+    Some(Drawn {
+        stem: stems.make(named("criterion", &c.name)),
+        title: title.clone(),
+        caption: format!(
+            "The share of ok runs that met {} ({}) at each value of each axis (in a grid, over every point with that value), with its exact {level} % interval (Clopper-Pearson).",
+            c.name, c.condition
+        ),
+        figure: Figure {
+            title: short(&title, 56),
+            subtitle: format!(
+                "{}; share of ok runs, {level} % interval",
+                short(&c.condition, 60)
+            ),
+            legend: vec![
+                entry("share of runs", color, Mark::Dot),
+                entry(
+                    &format!("{level} % interval"),
+                    over_white(color, 0.55),
+                    Mark::Line,
+                ),
+            ],
+            height: grid_height(plots.len(), columns),
+            columns,
+            plots,
+        },
+    })
 }
 
 /// `text` cut to `most` characters for a chart's title (the page has it whole).

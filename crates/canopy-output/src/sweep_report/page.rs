@@ -42,6 +42,9 @@ pub(super) fn html(r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str>) -> 
     if r.tornado.is_some() {
         toc.push(("tornado", "Tornado"));
     }
+    if !r.criteria.is_empty() {
+        toc.push(("criteria", "Criteria"));
+    }
     toc.extend([("failures", "Failures"), ("files", "Files")]);
     h.push_raw("<nav class=\"toc\"><div class=\"wrap\">");
     for (id, name) in toc {
@@ -58,6 +61,7 @@ pub(super) fn html(r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str>) -> 
     axes(&mut h, r, plan, svgs);
     samples(&mut h, r, plan, svgs);
     tornado(&mut h, r, plan, svgs);
+    criteria(&mut h, r, plan, svgs);
     failures(&mut h, r);
     files(&mut h);
     h.push(html!(
@@ -344,6 +348,54 @@ fn tornado(h: &mut Html, r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str
             ));
         }
         h.push_raw("</tbody></table></div>\n<p></p>\n");
+    }
+    h.push_raw("</section>\n");
+}
+
+/// A probability as a percentage for reading: `3.1 %`.
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(String::new, |p| format!("{} %", number(p * 100.0)))
+}
+
+fn criteria(h: &mut Html, r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str>) {
+    if r.criteria.is_empty() {
+        return;
+    }
+    let level = number(r.criteria[0].confidence * 100.0);
+    h.push(html!(
+        "<section id=\"criteria\">\n<h2>Criteria</h2>\n<p class=\"lead\">How often each criterion was met: the share of a point's ok runs that met it, and the exact two-sided {} % interval of that probability (Clopper-Pearson). An interval that is wide for a decision needs more runs; failed and invalid runs are not counted.</p>\n",
+        Html::text(&level)
+    ));
+    for (c, drawn) in r.criteria.iter().zip(&plan.criteria) {
+        h.push(html!(
+            "<h3><code>{}</code>: {}</h3>\n",
+            Html::text(&c.name),
+            Html::text(&c.condition)
+        ));
+        let t = TextTable {
+            header: ["point", "runs met", "ok runs", "probability", "low", "high"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows: c
+                .points
+                .iter()
+                .map(|(label, ch)| {
+                    vec![
+                        label.clone(),
+                        ch.k.to_string(),
+                        ch.n.to_string(),
+                        percent(ch.p),
+                        percent(ch.lo),
+                        percent(ch.hi),
+                    ]
+                })
+                .collect(),
+        };
+        table(h, &t, false);
+        if let Some(d) = drawn {
+            figure(h, d, svgs);
+        }
     }
     h.push_raw("</section>\n");
 }

@@ -15,15 +15,20 @@ use canopy_model::scenario::validate::{Given, Where};
 use toml::de::DeValue;
 
 mod axes;
+mod criteria;
+
+pub use criteria::CRITERION_KEYS;
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
 use crate::axis::{self, AxisSpec};
+use crate::criteria::Criterion;
 use crate::error::{Problem, SweepError};
 use crate::sample::Distribution;
 
 pub use crate::defaults::{
-    DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, MAX_RUNS, MAX_STEPS, SCENARIO_AXIS,
+    DEFAULT_CONFIDENCE, DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, DEFAULT_TAIL, MAX_RUNS, MAX_STEPS,
+    SCENARIO_AXIS,
 };
 
 /// How the axes make points.
@@ -138,6 +143,12 @@ pub struct Sweep {
     pub axes: Vec<Axis>,
     /// `[[sample]]`, in file order.
     pub samples: Vec<Sample>,
+    /// `[[criterion]]` in file order, then the command line's.
+    pub criteria: Vec<Criterion>,
+    /// The confidence level of the criteria's intervals.
+    pub confidence: f64,
+    /// The tail of the expected shortfall columns (0.05: the worst 5 %).
+    pub tail: f64,
 }
 
 impl Sweep {
@@ -159,6 +170,8 @@ pub struct CommandLine {
     /// A key that `[set]` gives too takes the command line's value; a key
     /// that is an axis or a sample is refused.
     pub sets: Vec<String>,
+    /// `--criterion TEXT`, in order: criteria after the file's.
+    pub criteria: Vec<String>,
 }
 
 /// Reads a sweep file's text (named `source_name` in messages).
@@ -322,7 +335,7 @@ impl Reader<'_> {
     }
 
     fn sweep(&mut self, source_name: &str, top: &[Entry], command_line: &CommandLine) -> Sweep {
-        self.unknown_keys("", top, &["sweep", "set", "axis", "sample"]);
+        self.unknown_keys("", top, &["sweep", "set", "axis", "sample", "criterion"]);
         let mut sweep = Sweep {
             source_name: source_name.to_string(),
             scenario: None,
@@ -336,6 +349,9 @@ impl Reader<'_> {
             set: Vec::new(),
             axes: Vec::new(),
             samples: Vec::new(),
+            criteria: Vec::new(),
+            confidence: DEFAULT_CONFIDENCE,
+            tail: DEFAULT_TAIL,
         };
         let find = |k: &str| top.iter().find(|e| e.key == k).map(|e| &e.node);
         let mut seen = Vec::new();
@@ -382,7 +398,10 @@ impl Reader<'_> {
                 }
             }
         }
+        sweep.criteria = self.criteria(top);
         self.command_line(&mut sweep, &mut seen, command_line);
+        self.criterion_texts(&command_line.criteria, &mut sweep.criteria);
+        self.check_criteria(&sweep);
         let axis = sweep.scenario_axis();
         match (scenario_node, axis) {
             (Some((pos, _)), Some(i)) => self.problem(
@@ -528,7 +547,7 @@ impl Reader<'_> {
 
     /// Reads `[sweep]`; gives the scenario's place and name if given.
     fn settings(&mut self, sweep: &mut Sweep, entries: &[Entry]) -> Option<(usize, String)> {
-        const KEYS: [&str; 7] = [
+        const KEYS: [&str; 9] = [
             "scenario",
             "runs",
             "seed",
@@ -536,6 +555,8 @@ impl Reader<'_> {
             "common_random_numbers",
             "keep_months",
             "quantiles",
+            "confidence",
+            "tail",
         ];
         self.unknown_keys("sweep", entries, &KEYS);
         let mut scenario = None;
@@ -590,6 +611,16 @@ impl Reader<'_> {
                 "quantiles" => {
                     if let Some(qs) = self.quantiles(n, &path) {
                         sweep.quantiles = qs;
+                    }
+                }
+                "confidence" => {
+                    if let Some(c) = self.number(n, &path, Range::RightOpen(0.5, 1.0)) {
+                        sweep.confidence = c;
+                    }
+                }
+                "tail" => {
+                    if let Some(t) = self.number(n, &path, Range::LeftOpen(0.0, 1.0)) {
+                        sweep.tail = t;
                     }
                 }
                 _ => {}
