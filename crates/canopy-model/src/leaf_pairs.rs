@@ -116,7 +116,7 @@ impl LeafPairs {
         // Sized for every deal: one allocation, not a few growing ones.
         let mut pairs = Vec::with_capacity(s.deals.len());
         pairs.extend(s.deals.iter().enumerate().filter_map(|(i, d)| {
-            let lp = d.leaf_pair.as_ref()?;
+            let lp = d.leaf_pair.as_ref().filter(|_| d.enabled)?;
             let usdc = lp.amount - lp.leaf_tokens * s.leaf_price.initial;
             Some(Pair {
                 deal: i,

@@ -298,7 +298,7 @@ impl Oak {
         // Sized for every deal: one allocation, not a few growing ones.
         let mut holders = Vec::with_capacity(s.deals.len());
         holders.extend(s.deals.iter().enumerate().filter_map(|(i, d)| {
-            let o = d.oak.as_ref()?;
+            let o = d.oak.as_ref().filter(|_| d.enabled)?;
             Some(Holder {
                 deal: i,
                 amount: o.amount,

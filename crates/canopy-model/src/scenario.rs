@@ -407,7 +407,7 @@ impl Compat {
 }
 
 /// One `[[deal]]`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Deal {
     /// Unique id (given, or derived from counterparty and start month).
     pub id: String,
@@ -415,12 +415,29 @@ pub struct Deal {
     pub counterparty: String,
     /// First month of the deal, >= 1.
     pub start_month: u32,
+    /// Whether the deal takes part: a disabled deal is absent from the run,
+    /// exactly as if cut from the file (the other deals keep their indices).
+    pub enabled: bool,
     /// TVL the deal brings.
     pub tvl: Option<TvlPart>,
     /// OAK the deal is given.
     pub oak: Option<OakPart>,
     /// Liquidity pair the deal provides.
     pub leaf_pair: Option<PairPart>,
+}
+
+impl Default for Deal {
+    fn default() -> Self {
+        Deal {
+            id: String::new(),
+            counterparty: String::new(),
+            start_month: 0,
+            enabled: true,
+            tvl: None,
+            oak: None,
+            leaf_pair: None,
+        }
+    }
 }
 
 impl Deal {

@@ -167,11 +167,12 @@ pub fn header() -> [&'static str; COLUMNS.len()] {
     COLUMNS.map(|c| c.name)
 }
 
-/// The scenario without deal `deal` (its index), checked again.
+/// The scenario without deal `deal` (its index): the deal disabled, which
+/// is the deal cut from the file (`deal[i].enabled`), checked again.
 pub fn without(s: &ValidScenario, deal: usize) -> Result<ValidScenario, ScenarioError> {
     let mut scenario = s.scenario().clone();
-    if deal < scenario.deals.len() {
-        scenario.deals.remove(deal);
+    if let Some(d) = scenario.deals.get_mut(deal) {
+        d.enabled = false;
     }
     scenario.validate()
 }
@@ -247,7 +248,12 @@ pub fn card_until(
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<DealScore>> {
     let with = figures(records);
-    let n = scenario.deals.len();
+    // A disabled deal is absent: it has no row.
+    let deals: Vec<usize> = (scenario.deals.iter().enumerate())
+        .filter(|(_, d)| d.enabled)
+        .map(|(i, _)| i)
+        .collect();
+    let n = deals.len();
     let per_thread = n.div_ceil(threads.max(1)).max(1);
     // A slot left empty is a deal whose run was stopped or never started.
     let mut out: Vec<Option<DealScore>> = vec![None; n];
@@ -256,7 +262,7 @@ pub fn card_until(
             if stop() {
                 return;
             }
-            let deal = first + i;
+            let deal = deals[first + i];
             let mut until = Until::new(stop);
             let without =
                 without(scenario, deal).map(|s| crate::engine::run_observed(&s, &mut until));

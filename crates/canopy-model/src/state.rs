@@ -51,6 +51,9 @@ fn active_deals_by_month(s: &Scenario, oak: &Oak) -> Vec<u32> {
     // +1 from each deal's first active month, -1 after its last.
     let mut change = vec![0i64; months as usize + 2];
     for (d, distributed) in s.deals.iter().zip(distributed_in) {
+        if !d.enabled {
+            continue;
+        }
         if let Some((first, last)) = DealSpan::of(d).active_months(distributed, months) {
             change[first as usize] += 1;
             change[last as usize + 1] -= 1;
@@ -108,6 +111,7 @@ impl<'s> State<'s> {
             .deals
             .iter()
             .enumerate()
+            .filter(|(_, d)| d.enabled)
             .map(|(i, d)| (d.start_month, i))
             .collect();
         // By month; deals of the same month stay in deal order.

@@ -305,7 +305,7 @@ impl TvlBook {
             twins,
         };
         book.deals.reserve(2 * s.deals.len());
-        for (i, d) in s.deals.iter().enumerate() {
+        for (i, d) in s.deals.iter().enumerate().filter(|(_, d)| d.enabled) {
             if let Some(t) = &d.tvl {
                 let c = Contribution {
                     kind: t.kind,

@@ -86,6 +86,7 @@ fn deal() -> impl Strategy<Value = Deal> {
             id: String::new(),
             counterparty: "Generated".into(),
             start_month,
+            enabled: true,
             tvl: if tvl.is_none() && oak.is_none() && leaf_pair.is_none() {
                 Some(fallback)
             } else {

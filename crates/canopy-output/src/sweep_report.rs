@@ -8,8 +8,11 @@
 //! pieces only, so that keys, labels and values from the sweep file are
 //! escaped by type.
 
+mod decisions;
 mod figures;
 mod page;
+
+pub use decisions::{CompareReport, MonthlyPair, SeekPoint, SeekReport, write_compare, write_seek};
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -249,6 +252,17 @@ pub const CHARTS_WRITTEN: &str = ".charts";
 pub fn write(dir: &Path, report: &SweepReport) -> io::Result<Vec<String>> {
     let plan = figures::plan(report);
     let all = plan.all();
+    place(dir, &all, |svgs| page::html(report, &plan, svgs))
+}
+
+/// Draws `all` and writes them with the page that `page` makes of their
+/// SVGs (by stem), as [`write`] does: every file placed together, stale
+/// charts removed, the list of charts written anew.
+fn place(
+    dir: &Path,
+    all: &[&figures::Drawn],
+    page: impl FnOnce(&HashMap<&str, &str>) -> String,
+) -> io::Result<Vec<String>> {
     let drawn = in_parallel(
         &all,
         |c| c.stem.clone(),
@@ -259,7 +273,7 @@ pub fn write(dir: &Path, report: &SweepReport) -> io::Result<Vec<String>> {
         .zip(&drawn)
         .map(|(c, (svg, _))| (c.stem.as_str(), svg.as_str()))
         .collect();
-    let page = page::html(report, &plan, &svgs);
+    let page = page(&svgs);
 
     let charts = dir.join(CHARTS_DIR);
     fs::create_dir_all(&charts).map_err(|e| {

@@ -28,6 +28,7 @@ pub mod bands;
 pub mod check;
 pub mod chunk;
 pub mod columns;
+pub mod compare;
 pub mod criteria;
 pub mod defaults;
 pub mod error;

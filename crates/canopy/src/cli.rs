@@ -23,6 +23,8 @@ pub enum Command {
     Run(RunArgs),
     /// Run a sweep file: a scenario over a grid of values, with Monte Carlo runs.
     Sweep(SweepArgs),
+    /// Compare two scenarios run for run (the same seeds): is B better than A?
+    Compare(CompareArgs),
     /// List the built-in scenarios.
     Scenarios,
     /// Print a scenario as a complete TOML file, every default filled in.
@@ -50,6 +52,48 @@ pub struct ServeArgs {
     /// Open the page in the default browser once listening.
     #[arg(long)]
     pub open: bool,
+}
+
+/// `canopy compare A B`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario A: a TOML file, or the name of a built-in scenario.
+    pub a: String,
+    /// Scenario B.
+    pub b: String,
+    /// Runs per side (default: 1 if neither scenario is random, else 100); run r of each uses the seed SEED + r.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub runs: Option<i64>,
+    /// Base seed (default: A's `simulation.seed`), from 0 to 9223372036854775807.
+    #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = seed)]
+    pub seed: Option<i64>,
+    /// Override a key of both scenarios (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", allow_hyphen_values = true, value_parser = assignment)]
+    pub set: Vec<String>,
+    /// Override a key of A only, after --set (repeatable).
+    #[arg(long = "set-a", value_name = "KEY=VALUE", allow_hyphen_values = true, value_parser = assignment)]
+    pub set_a: Vec<String>,
+    /// Override a key of B only, after --set (repeatable).
+    #[arg(long = "set-b", value_name = "KEY=VALUE", allow_hyphen_values = true, value_parser = assignment)]
+    pub set_b: Vec<String>,
+    /// A criterion: `[NAME:] METRIC < LIMIT [at end | at N]`, e.g. `usdc_floor: aegis_usdc < 1e7` (repeatable).
+    #[arg(long = "criterion", value_name = "TEXT", allow_hyphen_values = true)]
+    pub criterion: Vec<String>,
+    /// The metrics kept month by month, comma-separated (default: the sweep's keep_months default).
+    #[arg(long, value_name = "METRIC,...", value_delimiter = ',')]
+    pub keep: Option<Vec<String>>,
+    /// Where results go.
+    #[arg(long, default_value = "compare", value_name = "DIR", allow_hyphen_values = true, value_parser = folder)]
+    pub out: PathBuf,
+    /// Worker threads (default: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// No progress, only the results.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Skip report.html and its charts.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Which scenario, and changes to it.

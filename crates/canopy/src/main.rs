@@ -1,6 +1,7 @@
 //! `canopy`: the command line of the canopy simulator.
 
 mod cli;
+mod compare;
 mod console;
 mod events;
 mod interrupt;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
     let code = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep::main(&args),
+        Command::Compare(args) => compare::main(&args),
         Command::Serve(args) => serve::main(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {

@@ -108,7 +108,7 @@ fn finished(result: Result<Tally, SweepFailure>, started: Instant, verb: &str) -
 
 /// The library's message with what to type next, in this command line's
 /// flags.
-fn failure_text(e: &SweepFailure) -> String {
+pub(crate) fn failure_text(e: &SweepFailure) -> String {
     let next = match e {
         SweepFailure::OtherSweep {
             unfinished: true, ..
@@ -147,7 +147,7 @@ fn runs_text(n: u64) -> String {
 
 /// Progress on standard error: a bar on a terminal, a plain line at most
 /// every 10 seconds otherwise, nothing with `--quiet`.
-struct ConsoleProgress {
+pub(crate) struct ConsoleProgress {
     bar: Option<ProgressBar>,
     /// Set once the bar shows a rate and the time left.
     measured: std::sync::Once,
@@ -179,7 +179,7 @@ fn measured_style() -> ProgressStyle {
 const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
 impl ConsoleProgress {
-    fn new(quiet: bool) -> ConsoleProgress {
+    pub(crate) fn new(quiet: bool) -> ConsoleProgress {
         let terminal = std::io::stderr().is_terminal();
         ConsoleProgress {
             bar: (!quiet && terminal).then(|| {
@@ -205,7 +205,7 @@ impl ConsoleProgress {
         }
     }
 
-    fn clear(&self) {
+    pub(crate) fn clear(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -358,7 +358,8 @@ impl<'a> Reader<'a> {
                         None => complete &= key == "id",
                     }
                 }
-                None if p.default == params::Default::Derived => {}
+                // Derived keys are made later; `enabled` is true unless given.
+                None if p.default != params::Default::Required => {}
                 None => {
                     complete = false;
                     self.problem(

@@ -331,6 +331,14 @@ pub static DEAL_PARAMS: &[DealParam] = &[
         set: |d, v| d.start_month = u(v),
     },
     DealParam {
+        path: "enabled",
+        kind: Kind::Bool,
+        default: Default::Bool(true),
+        doc: "Whether the deal takes part; a disabled deal is absent from the run, as if cut from the file.",
+        get: |d| Some(Value::Bool(d.enabled)),
+        set: |d, v| d.enabled = matches!(v, Value::Bool(true)),
+    },
+    DealParam {
         path: "tvl.kind",
         kind: Kind::Choice(TVL_KINDS),
         default: Default::Required,

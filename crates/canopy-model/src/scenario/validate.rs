@@ -514,7 +514,8 @@ pub(super) fn validate(
                 );
             }
         }
-        if let Some(oak) = &d.oak {
+        // A disabled deal is absent from the run: it allocates nothing.
+        if let Some(oak) = d.oak.as_ref().filter(|_| d.enabled) {
             allocated += oak.amount;
             if let w @ Where::Override(_) = spots.at_deal(f, "oak.amount") {
                 allocation_override = Some(w);

@@ -69,10 +69,10 @@ impl Plan {
 
 /// Stems made unique: a repeated one gets `_2`, `_3`, ...
 #[derive(Default)]
-struct Stems(std::collections::HashSet<String>);
+pub(super) struct Stems(std::collections::HashSet<String>);
 
 impl Stems {
-    fn make(&mut self, base: String) -> String {
+    pub(super) fn make(&mut self, base: String) -> String {
         let mut stem = base.clone();
         let mut n = 1;
         while !self.0.insert(stem.clone()) {
@@ -85,7 +85,7 @@ impl Stems {
 
 /// `prefix_name` as a file stem, or `prefix` alone for a name with
 /// nothing fit for a file name.
-fn named(prefix: &str, name: &str) -> String {
+pub(super) fn named(prefix: &str, name: &str) -> String {
     let s = slug(name);
     if s.is_empty() {
         prefix.to_string()
@@ -191,7 +191,7 @@ fn criterion(c: &CriterionFindings, axes: &[AxisResponse], stems: &mut Stems) ->
 }
 
 /// `text` cut to `most` characters for a chart's title (the page has it whole).
-fn short(text: &str, most: usize) -> String {
+pub(super) fn short(text: &str, most: usize) -> String {
     if text.chars().count() <= most {
         text.to_string()
     } else {
@@ -202,12 +202,12 @@ fn short(text: &str, most: usize) -> String {
 }
 
 /// `color` over white at `opacity`: how a band looks, for its legend entry.
-fn over_white(color: RGBColor, opacity: f64) -> RGBColor {
+pub(super) fn over_white(color: RGBColor, opacity: f64) -> RGBColor {
     let mix = |c: u8| (f64::from(c) * opacity + 255.0 * (1.0 - opacity)).round() as u8;
     RGBColor(mix(color.0), mix(color.1), mix(color.2))
 }
 
-fn entry(label: &str, color: RGBColor, mark: Mark) -> LegendEntry {
+pub(super) fn entry(label: &str, color: RGBColor, mark: Mark) -> LegendEntry {
     LegendEntry {
         label: label.to_string(),
         color,
@@ -215,14 +215,14 @@ fn entry(label: &str, color: RGBColor, mark: Mark) -> LegendEntry {
     }
 }
 
-fn value(label: &str) -> Scale {
+pub(super) fn value(label: &str) -> Scale {
     Scale {
         label: label.to_string(),
         kind: ScaleKind::Value { from_zero: false },
     }
 }
 
-fn months() -> Scale {
+pub(super) fn months() -> Scale {
     Scale {
         label: "Month".into(),
         kind: ScaleKind::Months,
@@ -247,12 +247,12 @@ fn legend_rows(legend: &[LegendEntry]) -> u32 {
 }
 
 /// The height of a figure of `plots` plots in `columns` columns.
-fn grid_height(plots: usize, columns: usize) -> u32 {
+pub(super) fn grid_height(plots: usize, columns: usize) -> u32 {
     let rows = plots.div_ceil(columns.max(1)).max(1) as u32;
     if rows == 1 { 1000 } else { 260 + 480 * rows }
 }
 
-fn columns_for(plots: usize) -> usize {
+pub(super) fn columns_for(plots: usize) -> usize {
     if plots > 1 { 2 } else { 1 }
 }
 

@@ -8,7 +8,7 @@ use crate::report::markup::{Html, html};
 use crate::report::{STYLE, inline_svg};
 
 /// What the sweep report adds to the run report's styles.
-const SWEEP_STYLE: &str = r#"
+pub(super) const SWEEP_STYLE: &str = r#"
 .fans { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 14px; align-items: start; }
 .fans figure { margin: 0; }
 .metric { margin: 28px 0 10px; }
@@ -179,7 +179,7 @@ fn sweep(h: &mut Html, r: &SweepReport) {
 
 /// A cell of a table of text: a number rounded for reading, right-aligned;
 /// other text as it is; an empty cell a dash.
-fn cell(text: &str) -> Html {
+pub(super) fn cell(text: &str) -> Html {
     let t = text.trim();
     if t.is_empty() {
         return Html::raw("<td class=\"num\"><span class=\"dim\">—</span></td>");
@@ -191,7 +191,7 @@ fn cell(text: &str) -> Html {
 }
 
 /// A table of text in a scrolling box.
-fn table(h: &mut Html, t: &TextTable, numbers: bool) {
+pub(super) fn table(h: &mut Html, t: &TextTable, numbers: bool) {
     h.push_raw("<div class=\"scroll\"><table>\n<thead><tr>");
     for c in &t.header {
         h.push(html!("<th>{}</th>", Html::text(c)));
@@ -221,7 +221,7 @@ fn points(h: &mut Html, t: &TextTable) {
     h.push_raw("</section>\n");
 }
 
-fn figure(h: &mut Html, c: &Drawn, svgs: &HashMap<&str, &str>) {
+pub(super) fn figure(h: &mut Html, c: &Drawn, svgs: &HashMap<&str, &str>) {
     let body = svgs
         .get(c.stem.as_str())
         .map_or_else(Html::new, |svg| inline_svg(svg, &c.title));

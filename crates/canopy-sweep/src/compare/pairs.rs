@@ -1,0 +1,572 @@
+//! What the pairs of a comparison say, read back from its `runs.parquet`
+//! and `months.parquet`: run r of A (point 0) against run r of B (point 1).
+
+use std::io;
+use std::path::Path;
+
+use arrow_array::UInt32Array;
+use canopy_model::record::column;
+use canopy_output::atomic;
+use canopy_output::metrics::cell;
+
+use crate::bands::quantile;
+use crate::columns::{Numbers, flag, point_column, status_column};
+use crate::criteria::Count;
+use crate::folder::{MONTHS, RUNS};
+use crate::intervals::{clopper_pearson, mcnemar, mean_interval};
+use crate::parquet_io;
+use crate::points::Plan;
+use crate::summary::{Compute, SUMMARY_COLUMNS};
+
+/// `diff.csv`.
+pub const DIFF_CSV: &str = "diff.csv";
+/// `diff_bands.csv`.
+pub const DIFF_BANDS_CSV: &str = "diff_bands.csv";
+/// `crossing.csv`.
+pub const CROSSING_CSV: &str = "crossing.csv";
+/// `criteria.csv`.
+pub const CRITERIA_CSV: &str = "criteria.csv";
+
+/// The quantiles of the paired differences: numpy's linear method.
+const DIFF_QUANTILES: [f64; 3] = [0.05, 0.5, 0.95];
+
+/// One row of `diff.csv`: a metric in the last month (or a `min_` column
+/// of runs.parquet), A against B.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiffRow {
+    /// The metric.
+    pub metric: String,
+    /// Mean of A over its ok runs where the metric is defined.
+    pub a_mean: Option<f64>,
+    /// Mean of B likewise.
+    pub b_mean: Option<f64>,
+    /// Median of A.
+    pub a_p50: Option<f64>,
+    /// Median of B.
+    pub b_p50: Option<f64>,
+    /// Mean of B - A over the pairs where both are ok and defined.
+    pub diff_mean: Option<f64>,
+    /// Student t interval of that mean (fewer than 2 pairs: none).
+    pub diff_ci: Option<(f64, f64)>,
+    /// 5 %, 50 % and 95 % quantiles of the differences.
+    pub diff_q: [Option<f64>; 3],
+    /// Share of pairs with B > A.
+    pub b_greater: Option<f64>,
+    /// Pairs.
+    pub n: u64,
+}
+
+/// One row of `diff_bands.csv`: a kept metric's paired differences in one
+/// month.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiffBand {
+    /// The month.
+    pub month: u32,
+    /// Pairs defined in that month.
+    pub n: u64,
+    /// Their mean.
+    pub mean: Option<f64>,
+    /// 5 %, 50 % and 95 % quantiles.
+    pub q: [Option<f64>; 3],
+}
+
+/// A kept metric month by month: both medians and the differences.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonthlyDiff {
+    /// The metric.
+    pub metric: String,
+    /// Months, from 1: the longer of the two sides.
+    pub months: Vec<u32>,
+    /// A's median over its ok runs, per month.
+    pub a_p50: Vec<Option<f64>>,
+    /// B's median, per month.
+    pub b_p50: Vec<Option<f64>>,
+    /// The differences, per month.
+    pub bands: Vec<DiffBand>,
+}
+
+/// A month where a kept metric's median difference changes sign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crossing {
+    /// The metric.
+    pub metric: String,
+    /// The first month of the new sign.
+    pub month: u32,
+    /// The median difference in the last month of the old sign.
+    pub before: f64,
+    /// The median difference in `month`.
+    pub after: f64,
+}
+
+/// A criterion on both sides, and on the pairs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CriterionPair {
+    /// Its name.
+    pub name: String,
+    /// Its condition.
+    pub condition: String,
+    /// A's count.
+    pub a: Count,
+    /// B's count.
+    pub b: Count,
+    /// Pairs (both ok) where A met it and B did not.
+    pub only_a: u64,
+    /// Pairs where B met it and A did not.
+    pub only_b: u64,
+    /// McNemar's exact two-sided p-value.
+    pub mcnemar_p: f64,
+}
+
+/// Everything a comparison finds, for its report.
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    /// Runs per side.
+    pub runs: u64,
+    /// A's runs that were not ok.
+    pub a_not_ok: u64,
+    /// B's.
+    pub b_not_ok: u64,
+    /// `diff.csv`.
+    pub diff: Vec<DiffRow>,
+    /// Each kept metric month by month.
+    pub monthly: Vec<MonthlyDiff>,
+    /// `crossing.csv`.
+    pub crossings: Vec<Crossing>,
+    /// `criteria.csv`.
+    pub criteria: Vec<CriterionPair>,
+}
+
+/// The metrics of `diff.csv`, in order: every metrics.csv column but month
+/// (their last month), then the `min_` columns of runs.parquet.
+pub fn diff_metrics() -> Vec<&'static str> {
+    let last = SUMMARY_COLUMNS
+        .iter()
+        .filter(|c| matches!(c.compute, Compute::Last(_)))
+        .map(|c| c.name);
+    let mins = SUMMARY_COLUMNS
+        .iter()
+        .filter(|c| c.name.starts_with("min_"))
+        .map(|c| c.name);
+    last.chain(mins).collect()
+}
+
+/// Sorted copy of the defined values.
+fn sorted(xs: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut v: Vec<f64> = xs.collect();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// One side's values of `names` (and status) by run: `values[k][run]`.
+struct Side {
+    ok: Vec<bool>,
+    values: Vec<Vec<Option<f64>>>,
+    met: Vec<Vec<Option<(bool, Option<u32>)>>>,
+}
+
+fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {
+    let runs = plan.sweep.runs as usize;
+    let criteria: Vec<[String; 2]> = plan
+        .sweep
+        .criteria
+        .iter()
+        .map(|c| c.run_columns())
+        .collect();
+    let new = || Side {
+        ok: vec![false; runs],
+        values: vec![vec![None; runs]; names.len()],
+        met: vec![vec![None; runs]; criteria.len()],
+    };
+    let mut sides = [new(), new()];
+    let path = dir.join(RUNS);
+    for batch in parquet_io::read(&path, None)? {
+        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let point = point_column(&batch)?;
+        let status = status_column(&batch, &path)?;
+        let run = batch
+            .column_by_name("run")
+            .and_then(|a| a.as_any().downcast_ref::<UInt32Array>())
+            .ok_or_else(|| io::Error::other(format!("{}: no run column", path.display())))?;
+        let columns: Vec<Numbers> = names.iter().map(|n| Numbers::of(&batch, n)).collect();
+        for i in 0..batch.num_rows() {
+            let (p, r) = (point.value(i) as usize, run.value(i) as usize);
+            let Some(side) = sides.get_mut(p) else {
+                continue;
+            };
+            if r >= runs {
+                continue;
+            }
+            let ok = status.value(i) == "ok";
+            side.ok[r] = ok;
+            for (k, c) in columns.iter().enumerate() {
+                side.values[k][r] = if ok { c.get(i) } else { None };
+            }
+            for (k, [met, month]) in criteria.iter().enumerate() {
+                side.met[k][r] = ok
+                    .then(|| flag(&batch, met, i))
+                    .flatten()
+                    .map(|m| (m, Numbers::of(&batch, month).get(i).map(|x| x as u32)));
+            }
+        }
+    }
+    Ok(sides)
+}
+
+fn diff_row(metric: &str, a: &[Option<f64>], b: &[Option<f64>], confidence: f64) -> DiffRow {
+    let a_sorted = sorted(a.iter().flatten().copied());
+    let b_sorted = sorted(b.iter().flatten().copied());
+    let diffs: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some((*y)? - (*x)?))
+        .collect();
+    let n = diffs.len() as u64;
+    let interval = mean_interval(&diffs, confidence);
+    let greater = diffs.iter().filter(|d| **d > 0.0).count();
+    let ds = sorted(diffs.iter().copied());
+    DiffRow {
+        metric: metric.to_string(),
+        a_mean: mean(&a_sorted),
+        b_mean: mean(&b_sorted),
+        a_p50: quantile(&a_sorted, 0.5),
+        b_p50: quantile(&b_sorted, 0.5),
+        diff_mean: interval.map(|i| i.0),
+        diff_ci: interval.and_then(|i| i.1),
+        diff_q: DIFF_QUANTILES.map(|q| quantile(&ds, q)),
+        b_greater: (n > 0).then(|| greater as f64 / n as f64),
+        n,
+    }
+}
+
+/// One kept metric's values by run and month (NaN: undefined or not
+/// there), for both sides, read from `months.parquet`.
+fn read_months(
+    dir: &Path,
+    metric: &str,
+    runs: usize,
+    months: [u32; 2],
+    ok: [&[bool]; 2],
+) -> io::Result<[Vec<f64>; 2]> {
+    let mut out = [
+        vec![f64::NAN; runs * months[0] as usize],
+        vec![f64::NAN; runs * months[1] as usize],
+    ];
+    let path = dir.join(MONTHS);
+    for batch in parquet_io::read(&path, Some(&["point", "run", "month", metric]))? {
+        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let point = point_column(&batch)?;
+        let run = Numbers::of(&batch, "run");
+        let month = Numbers::of(&batch, "month");
+        let value = Numbers::of(&batch, metric);
+        for i in 0..batch.num_rows() {
+            let p = point.value(i) as usize;
+            let (Some(r), Some(m)) = (run.get(i), month.get(i)) else {
+                continue;
+            };
+            let (r, m) = (r as usize, m as usize);
+            if p > 1 || r >= runs || m == 0 || m > months[p] as usize || !ok[p][r] {
+                continue;
+            }
+            if let Some(x) = value.get(i) {
+                out[p][r * months[p] as usize + m - 1] = x;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn monthly(metric: &str, values: &[Vec<f64>; 2], runs: usize, months: [u32; 2]) -> MonthlyDiff {
+    let longest = months[0].max(months[1]);
+    let at = |p: usize, r: usize, m: u32| -> Option<f64> {
+        (m <= months[p])
+            .then(|| values[p][r * months[p] as usize + m as usize - 1])
+            .filter(|x| !x.is_nan())
+    };
+    let mut out = MonthlyDiff {
+        metric: metric.to_string(),
+        ..MonthlyDiff::default()
+    };
+    for m in 1..=longest {
+        let a = sorted((0..runs).filter_map(|r| at(0, r, m)));
+        let b = sorted((0..runs).filter_map(|r| at(1, r, m)));
+        let d = sorted((0..runs).filter_map(|r| Some(at(1, r, m)? - at(0, r, m)?)));
+        out.months.push(m);
+        out.a_p50.push(quantile(&a, 0.5));
+        out.b_p50.push(quantile(&b, 0.5));
+        out.bands.push(DiffBand {
+            month: m,
+            n: d.len() as u64,
+            mean: mean(&d),
+            q: DIFF_QUANTILES.map(|q| quantile(&d, q)),
+        });
+    }
+    out
+}
+
+/// The months where the median difference takes the other sign than the
+/// last month with a sign (a zero has none).
+fn crossings(m: &MonthlyDiff) -> Vec<Crossing> {
+    let mut out = Vec::new();
+    let mut last: Option<(f64, u32)> = None;
+    for b in &m.bands {
+        let Some(x) = b.q[1].filter(|x| *x != 0.0) else {
+            continue;
+        };
+        if let Some((before, _)) = last
+            && (before > 0.0) != (x > 0.0)
+        {
+            out.push(Crossing {
+                metric: m.metric.clone(),
+                month: b.month,
+                before,
+                after: x,
+            });
+        }
+        last = Some((x, b.month));
+    }
+    out
+}
+
+fn write_csv(dir: &Path, name: &str, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    atomic::write_atomic(&dir.join(name), &bytes)
+}
+
+fn opt_ci(ci: Option<(f64, f64)>) -> [String; 2] {
+    [cell(ci.map(|c| c.0)), cell(ci.map(|c| c.1))]
+}
+
+/// Writes `diff.csv`, `diff_bands.csv`, `crossing.csv` and `criteria.csv`
+/// for the comparison `plan` run into `dir`, and gives what they hold.
+pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
+    let confidence = plan.sweep.confidence;
+    let runs = plan.sweep.runs as usize;
+    let names = diff_metrics();
+    let [a, b] = read_runs(dir, plan, &names)?;
+    let diff: Vec<DiffRow> = names
+        .iter()
+        .enumerate()
+        .map(|(k, m)| diff_row(m, &a.values[k], &b.values[k], confidence))
+        .collect();
+    let rows: Vec<Vec<String>> = diff
+        .iter()
+        .map(|d| {
+            let [lo, hi] = opt_ci(d.diff_ci);
+            vec![
+                d.metric.clone(),
+                cell(d.a_mean),
+                cell(d.b_mean),
+                cell(d.diff_mean),
+                lo,
+                hi,
+                cell(d.diff_q[0]),
+                cell(d.diff_q[1]),
+                cell(d.diff_q[2]),
+                cell(d.b_greater),
+                d.n.to_string(),
+            ]
+        })
+        .collect();
+    write_csv(
+        dir,
+        DIFF_CSV,
+        &[
+            "metric",
+            "a_mean",
+            "b_mean",
+            "diff_mean",
+            "diff_lo",
+            "diff_hi",
+            "diff_p5",
+            "diff_p50",
+            "diff_p95",
+            "b_greater",
+            "n",
+        ],
+        &rows,
+    )?;
+
+    let months = [0, 1].map(|p| plan.points[p].scenario.simulation.months);
+    let mut monthly_diffs = Vec::new();
+    for name in &plan.sweep.keep_months {
+        let Some(c) = column(name) else { continue };
+        let values = read_months(dir, c.name, runs, months, [&a.ok, &b.ok])?;
+        monthly_diffs.push(monthly(c.name, &values, runs, months));
+    }
+    let mut band_rows = Vec::new();
+    let longest = months[0].max(months[1]) as usize;
+    for i in 0..longest {
+        for m in &monthly_diffs {
+            let b = &m.bands[i];
+            band_rows.push(vec![
+                b.month.to_string(),
+                m.metric.clone(),
+                b.n.to_string(),
+                cell(b.mean),
+                cell(b.q[0]),
+                cell(b.q[1]),
+                cell(b.q[2]),
+            ]);
+        }
+    }
+    write_csv(
+        dir,
+        DIFF_BANDS_CSV,
+        &["month", "metric", "n", "mean", "p5", "p50", "p95"],
+        &band_rows,
+    )?;
+    let crossings: Vec<Crossing> = monthly_diffs.iter().flat_map(crossings).collect();
+    let rows: Vec<Vec<String>> = crossings
+        .iter()
+        .map(|c| {
+            vec![
+                c.metric.clone(),
+                c.month.to_string(),
+                cell(Some(c.before)),
+                cell(Some(c.after)),
+            ]
+        })
+        .collect();
+    write_csv(
+        dir,
+        CROSSING_CSV,
+        &["metric", "month", "diff_p50_before", "diff_p50"],
+        &rows,
+    )?;
+
+    let mut criteria = Vec::new();
+    for (k, c) in plan.sweep.criteria.iter().enumerate() {
+        let mut pair = CriterionPair {
+            name: c.name.clone(),
+            condition: c.condition(),
+            a: Count::default(),
+            b: Count::default(),
+            only_a: 0,
+            only_b: 0,
+            mcnemar_p: 1.0,
+        };
+        for r in 0..runs {
+            let (x, y) = (a.met[k][r], b.met[k][r]);
+            let to_met = |m: Option<(bool, Option<u32>)>| {
+                m.map(|(met, month)| crate::criteria::Met { met, month })
+            };
+            pair.a.add(to_met(x));
+            pair.b.add(to_met(y));
+            match (x, y) {
+                (Some((true, _)), Some((false, _))) => pair.only_a += 1,
+                (Some((false, _)), Some((true, _))) => pair.only_b += 1,
+                _ => {}
+            }
+        }
+        pair.mcnemar_p = mcnemar(pair.only_a, pair.only_b);
+        criteria.push(pair);
+    }
+    let side = |count: &Count| {
+        let [lo, hi] = opt_ci(clopper_pearson(count.k, count.n, confidence));
+        vec![
+            count.k.to_string(),
+            count.n.to_string(),
+            cell(count.p()),
+            lo,
+            hi,
+        ]
+    };
+    let rows: Vec<Vec<String>> = criteria
+        .iter()
+        .map(|c| {
+            let mut row = vec![c.name.clone(), c.condition.clone()];
+            row.extend(side(&c.a));
+            row.extend(side(&c.b));
+            row.extend([
+                c.only_a.to_string(),
+                c.only_b.to_string(),
+                cell(Some(c.mcnemar_p)),
+            ]);
+            row
+        })
+        .collect();
+    write_csv(
+        dir,
+        CRITERIA_CSV,
+        &[
+            "criterion",
+            "condition",
+            "a_k",
+            "a_n",
+            "a_p",
+            "a_lo",
+            "a_hi",
+            "b_k",
+            "b_n",
+            "b_p",
+            "b_lo",
+            "b_hi",
+            "only_a",
+            "only_b",
+            "mcnemar_p",
+        ],
+        &rows,
+    )?;
+    Ok(Findings {
+        runs: runs as u64,
+        a_not_ok: a.ok.iter().filter(|o| !**o).count() as u64,
+        b_not_ok: b.ok.iter().filter(|o| !**o).count() as u64,
+        diff,
+        monthly: monthly_diffs,
+        crossings,
+        criteria,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossings_skip_zeros_and_mark_each_change_of_sign() {
+        let band = |month, x: f64| DiffBand {
+            month,
+            n: 1,
+            mean: Some(x),
+            q: [Some(x), Some(x), Some(x)],
+        };
+        let m = MonthlyDiff {
+            metric: "m".into(),
+            bands: vec![
+                band(1, 0.0),
+                band(2, 2.0),
+                band(3, 0.0),
+                band(4, -1.0),
+                band(5, 3.0),
+            ],
+            ..MonthlyDiff::default()
+        };
+        let c = crossings(&m);
+        assert_eq!(c.iter().map(|c| c.month).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!((c[0].before, c[0].after), (2.0, -1.0));
+    }
+
+    #[test]
+    fn a_diff_row_pairs_by_run_and_skips_undefined_pairs() {
+        let a = [Some(1.0), Some(2.0), None, Some(4.0)];
+        let b = [Some(2.0), Some(1.0), Some(5.0), Some(8.0)];
+        let d = diff_row("x", &a, &b, 0.95);
+        assert_eq!(d.n, 3);
+        assert_eq!(d.diff_mean, Some((1.0 - 1.0 + 4.0) / 3.0));
+        assert_eq!(d.b_greater, Some(2.0 / 3.0));
+        assert_eq!(d.a_mean, Some(7.0 / 3.0));
+        assert_eq!(d.b_mean, Some(4.0));
+        assert_eq!(d.diff_q[1], Some(1.0));
+    }
+}
