@@ -49,6 +49,7 @@ pub mod runner;
 pub mod sample;
 pub mod seal;
 pub mod seeds;
+pub mod seek;
 pub mod shard;
 pub mod statistics;
 pub mod summary;

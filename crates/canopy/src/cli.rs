@@ -25,6 +25,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Compare two scenarios run for run (the same seeds): is B better than A?
     Compare(CompareArgs),
+    /// Find the largest (or smallest) value of a key that keeps a criterion rare.
+    Seek(SeekArgs),
     /// List the built-in scenarios.
     Scenarios,
     /// Print a scenario as a complete TOML file, every default filled in.
@@ -52,6 +54,28 @@ pub struct ServeArgs {
     /// Open the page in the default browser once listening.
     #[arg(long)]
     pub open: bool,
+}
+
+/// `canopy seek FILE`.
+#[derive(Debug, Args)]
+pub struct SeekArgs {
+    /// The seek file (TOML: [seek], [set], [[sample]], one [[criterion]]).
+    pub file: PathBuf,
+    /// Where results go.
+    #[arg(long, default_value = "seek", value_name = "DIR", allow_hyphen_values = true, value_parser = folder)]
+    pub out: PathBuf,
+    /// Worker threads (default: every core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// No progress, only the answer.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Skip report.html and its chart.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Override a key of the scenario, as the seek file's `[set]` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", allow_hyphen_values = true, value_parser = assignment)]
+    pub set: Vec<String>,
 }
 
 /// `canopy compare A B`.

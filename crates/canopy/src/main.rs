@@ -6,6 +6,7 @@ mod console;
 mod events;
 mod interrupt;
 mod logging;
+mod seek;
 mod serve;
 mod sweep;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep::main(&args),
         Command::Compare(args) => compare::main(&args),
+        Command::Seek(args) => seek::main(&args),
         Command::Serve(args) => serve::main(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {

@@ -16,8 +16,10 @@ use toml::de::DeValue;
 
 mod axes;
 mod criteria;
+mod seek;
 
 pub use criteria::CRITERION_KEYS;
+pub use seek::{DEFAULT_SCAN, Goal, MAX_SCAN, SEEK_KEYS, SeekFile, read_seek};
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
