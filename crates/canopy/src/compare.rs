@@ -95,6 +95,7 @@ fn shown(x: Option<f64>) -> String {
     match x {
         None => "—".into(),
         Some(v) if v.abs() >= 1000.0 => thousands(v, 0),
+        Some(v) if v != 0.0 && v.abs() < 1e-3 => format!("{v:.2e}"),
         Some(v) => format!("{}", (v * 1e4).round() / 1e4),
     }
 }

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use canopy_output::sweep_report::{
-    self, AxisInfo, AxisResponse, Failures, MetricFans, PointFan, ResponseSeries, SampleInfo,
-    SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric,
+    self, AxisInfo, AxisResponse, Chance, CriterionFindings, Failures, MetricFans, PointFan,
+    ResponseSeries, SampleInfo, SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado,
+    TornadoBar, TornadoMetric,
 };
 use tempfile::TempDir;
 
@@ -277,11 +278,30 @@ fn sweep() -> SweepReport {
                 }],
             }],
         }),
+        criteria: vec![CriterionFindings {
+            name: s("usdc_floor"),
+            condition: s("aegis_usdc < <i>1e7</i>"),
+            confidence: 0.95,
+            points: vec![(s("point 0"), chance(3, 10)), (s("point 1"), chance(0, 10))],
+            axes: vec![vec![chance(3, 10), chance(0, 10)]],
+        }],
         failures: Failures {
             total: 5,
             header: vec![s("point"), s("run"), s("message")],
             rows: vec![vec![s("0"), s("1"), s("<script>alert(1)</script>")]],
         },
+    }
+}
+
+/// A criterion's chance with made-up interval ends around k / n.
+fn chance(k: u64, n: u64) -> Chance {
+    let p = k as f64 / n as f64;
+    Chance {
+        n,
+        k,
+        p: Some(p),
+        lo: Some((p - 0.1).max(0.0)),
+        hi: Some((p + 0.2).min(1.0)),
     }
 }
 
@@ -293,8 +313,9 @@ fn sweep_report_renders_in_a_real_browser() {
     let dir = TempDir::new().expect("temp dir");
     let out = dir.path().join("sweep");
     let stems = sweep_report::write(&out, &sweep()).expect("report written");
-    // 1 medians chart and 2 fans, a response, a scatter, a tornado.
-    assert_eq!(stems.len(), 6, "{stems:?}");
+    // 1 medians chart and 2 fans, a response, a scatter, a tornado, a
+    // criterion.
+    assert_eq!(stems.len(), 7, "{stems:?}");
     let report = fs::canonicalize(out.join("report.html")).expect("report.html");
     let url = format!("file://{}", report.display());
 
@@ -323,6 +344,8 @@ fn sweep_report_renders_in_a_real_browser() {
         "Canopy sweep report",
         "Month by month",
         "Tornado",
+        "Criteria",
+        "aegis_usdc &lt; &lt;i&gt;1e7&lt;/i&gt;",
         "5 runs were not ok; the first 1 are shown",
         "deal[0].&lt;b&gt;x&lt;/b&gt;",
         "&lt;script&gt;alert(1)&lt;/script&gt;",
@@ -349,4 +372,99 @@ fn sweep_report_renders_in_a_real_browser() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_not_blank(&shot);
+}
+
+/// The page at `report` as the browser's DOM, and a screenshot that is not
+/// blank.
+fn rendered(browser: &Path, dir: &Path, report: &Path) -> String {
+    let url = format!(
+        "file://{}",
+        fs::canonicalize(report).expect("report").display()
+    );
+    let dom = browse(
+        browser,
+        &dir.join("profile-dom"),
+        &["--dump-dom".to_string(), url.clone()],
+    );
+    let text = String::from_utf8_lossy(&dom.stdout).into_owned();
+    assert!(
+        text.contains("</footer>"),
+        "no whole DOM: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let shot = dir.join("shot.png");
+    browse(
+        browser,
+        &dir.join("profile-shot"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1400,3000".to_string(),
+            url,
+        ],
+    );
+    assert_not_blank(&shot);
+    text
+}
+
+#[test]
+fn compare_and_seek_reports_render_in_a_real_browser() {
+    let Some(browser) = chromium_unless_skipped() else {
+        return;
+    };
+    let dir = TempDir::new().expect("temp dir");
+    Command::cargo_bin("canopy")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["compare", "default", "guarded", "--runs", "20", "--quiet"])
+        .args([
+            "--set",
+            "leaf_price.model=market",
+            "--set",
+            "leaf_price.volatility=0.08",
+        ])
+        .args(["--criterion", "floor: aegis_usdc < 6e7"])
+        .assert()
+        .success();
+    let dom = rendered(
+        &browser,
+        &dir.path().join("c1"),
+        &dir.path().join("compare/report.html"),
+    );
+    for text in [
+        "Canopy comparison",
+        "What changed",
+        "Summary",
+        "Criteria",
+        "Crossings",
+        "McNemar",
+    ] {
+        assert!(dom.contains(text), "the comparison's page lacks {text}");
+    }
+    assert!(dom.matches("<svg").count() >= 7, "a chart per kept metric");
+
+    fs::write(
+        dir.path().join("seek.toml"),
+        "[seek]\nscenario = \"stress\"\nkey = \"aegis.initial_usdc\"\nlow = 0\nhigh = 4e7\nruns = 20\nmax_probability = 0.2\ntolerance = 5e6\nscan = 5\ngoal = \"smallest\"\n\n[[criterion]]\nmetric = \"aegis_usdc\"\nbelow = 2e6\n",
+    )
+    .unwrap();
+    Command::cargo_bin("canopy")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["seek", "seek.toml", "--quiet"])
+        .assert()
+        .success();
+    let dom = rendered(
+        &browser,
+        &dir.path().join("s1"),
+        &dir.path().join("seek/report.html"),
+    );
+    for text in [
+        "Canopy seek",
+        "smallest aegis.initial_usdc with P(c1)",
+        "Values",
+        "Settings",
+    ] {
+        assert!(dom.contains(text), "the seek's page lacks {text}");
+    }
+    assert_eq!(dom.matches("<svg").count(), 1);
 }
