@@ -7,9 +7,10 @@ use std::fs;
 use std::path::Path;
 
 use canopy_output::sweep_report::{
-    AxisInfo, AxisResponse, Failures, MetricFans, PointFan, ResponseSeries, SampleInfo,
-    SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric,
-    write,
+    AxisInfo, AxisResponse, Chance, CompareReport, CriterionFindings, Failures, MetricFans,
+    MonthlyPair, PointFan, ResponseSeries, SampleInfo, SampleScatter, ScatterMetric, SeekPoint,
+    SeekReport, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric, write, write_compare,
+    write_seek,
 };
 
 const MAIN: [&str; 6] = [
@@ -157,6 +158,7 @@ fn grid() -> SweepReport {
         ],
         scatters: Vec::new(),
         tornado: None,
+        criteria: Vec::new(),
         failures: Failures {
             total: 250,
             header: ["point", "run", "seed", "month", "quantity", "message"]
@@ -693,4 +695,139 @@ fn charts_cannot_be_written_into_a_file() {
     let e = write(dir.path(), &oat()).expect_err("charts is a file");
     assert!(e.to_string().contains("charts"), "{e}");
     assert!(!dir.path().join("report.html").exists());
+}
+
+fn chance(k: u64, n: u64) -> Chance {
+    let p = k as f64 / n as f64;
+    Chance {
+        n,
+        k,
+        p: Some(p),
+        lo: Some((p - 0.05).max(0.0)),
+        hi: Some((p + 0.05).min(1.0)),
+    }
+}
+
+#[test]
+fn each_criterion_has_a_table_and_a_chart_of_its_probability_against_the_axes() {
+    let mut r = grid();
+    let points = r.points.rows.len();
+    r.criteria = vec![CriterionFindings {
+        name: s("usdc_floor"),
+        condition: s("aegis_usdc < <i>b</i>"),
+        confidence: 0.9,
+        points: (0..points)
+            .map(|p| (format!("point {p}"), chance(p as u64, 10)))
+            .collect(),
+        axes: r
+            .responses
+            .iter()
+            .map(|a| a.values.iter().map(|_| chance(3, 20)).collect())
+            .collect(),
+    }];
+    let (_dir, page, stems) = written(&r);
+    assert!(
+        stems.contains(&"criterion_usdc_floor".to_string()),
+        "{stems:?}"
+    );
+    assert_eq!(stems.len(), 3 * 7 + 2 + 1);
+    let doc = parse(&page);
+    let text = text_of(&doc);
+    assert!(text.contains("exact two-sided 90 % interval"), "{text}");
+    assert!(text.contains("aegis_usdc < <i>b</i>"));
+    assert!(!doc.descendants().any(|n| n.has_tag_name("i")));
+    // The table: runs met, ok runs, the probability as a percentage.
+    assert!(text.contains("15 %"), "{text}");
+    assert!(page.contains("href=\"#criteria\""));
+}
+
+#[test]
+fn a_comparison_and_a_seek_have_their_own_pages() {
+    let months: Vec<u32> = (1..=24).collect();
+    let series =
+        |f: f64| -> Vec<Option<f64>> { months.iter().map(|m| Some(f64::from(*m) * f)).collect() };
+    let table = |header: &[&str], rows: Vec<Vec<&str>>| TextTable {
+        header: header.iter().map(|h| s(h)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| r.into_iter().map(s).collect())
+            .collect(),
+    };
+    let compare = CompareReport {
+        title: s("compare default <b>b</b>"),
+        version: s("9.8.7"),
+        a: s("default"),
+        b: s("<b>b</b>"),
+        settings: vec![(s("runs per side"), s("100"))],
+        changes: table(
+            &["key", "A", "B"],
+            vec![vec!["deal[Team_003].enabled", "true", "false"]],
+        ),
+        summary: table(
+            &["metric", "A median"],
+            vec![vec!["aegis_value", "1234567.891"]],
+        ),
+        monthly: vec![MonthlyPair {
+            metric: s("aegis_value"),
+            label: s("AEGIS value."),
+            months: months.clone(),
+            a_p50: series(1.0),
+            b_p50: series(1.1),
+            diff_p5: series(0.05),
+            diff_p50: series(0.1),
+            diff_p95: series(0.15),
+        }],
+        criteria: table(
+            &["criterion", "McNemar p"],
+            vec![vec!["usdc_floor", "0.02"]],
+        ),
+        crossings: TextTable::default(),
+        exact: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let stems = write_compare(dir.path(), &compare).unwrap();
+    assert_eq!(stems, vec![s("compare_aegis_value")]);
+    let page = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    check(dir.path(), &page, &stems);
+    let text = text_of(&parse(&page));
+    for t in [
+        "What changed",
+        "deal[Team_003].enabled",
+        "1,234,568",
+        "McNemar p",
+        "No median difference changes sign",
+    ] {
+        assert!(text.contains(t), "no {t}: {text}");
+    }
+    assert!(!page.contains("<b>b</b>"));
+
+    let seek = SeekReport {
+        title: s("seek.toml"),
+        version: s("9.8.7"),
+        key: s("deal[10].oak.amount"),
+        answer_line: s("largest deal[10].oak.amount with P(x) <= 5 %: 200"),
+        answer: Some(200.0),
+        max_probability: 0.05,
+        settings: vec![(s("runs per value"), s("1000"))],
+        points: [0.0, 100.0, 200.0, 300.0]
+            .iter()
+            .map(|v| SeekPoint {
+                value: *v,
+                p: Some(v / 10_000.0),
+                hi: v / 5000.0,
+                safe: *v <= 200.0,
+            })
+            .collect(),
+        table: table(&["value", "safe"], vec![vec!["0", "true"]]),
+        monotone: false,
+        safe_intervals: vec![s("0 to 200")],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let stems = write_seek(dir.path(), &seek).unwrap();
+    let page = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    check(dir.path(), &page, &stems);
+    let text = text_of(&parse(&page));
+    assert!(text.contains("not monotone"), "{text}");
+    assert!(text.contains("0 to 200"));
+    assert!(text.contains("largest deal[10].oak.amount with P(x) <= 5 %: 200"));
 }

@@ -72,6 +72,11 @@ pub trait Progress: Sync {
     fn advance(&self, runs: u64);
     /// The runs are done; the files are being written.
     fn finishing(&self);
+    /// The runs to do in all are now `total` (a seek that found brackets
+    /// to bisect); none of the runs done is undone.
+    fn grow(&self, total: u64) {
+        let _ = total;
+    }
     /// Whether to stop (an interrupt in a front end that cannot take
     /// signals itself); asked between chunks. A stopped sweep ends with
     /// [`SweepFailure::Stopped`], its finished chunks kept for `--resume`.

@@ -262,6 +262,15 @@ impl Progress for ConsoleProgress {
         }
     }
 
+    fn grow(&self, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+        }
+        if let Some(p) = &self.plain {
+            p.lock().unwrap_or_else(|e| e.into_inner()).total = total;
+        }
+    }
+
     fn finishing(&self) {
         if let Some(bar) = &self.bar {
             bar.set_message("writing files");

@@ -279,7 +279,7 @@ pub fn run(
         .iter()
         .map(|&(i, j)| steps(scanned[i].value, scanned[j].value) * runs)
         .sum::<u64>();
-    progress.begin(planned_runs, evaluations.len() as u64 * runs);
+    progress.grow(planned_runs);
     // Each bracket narrowed: (safe end, unsafe end) with their evaluations.
     let mut edges: Vec<(Evaluation, Evaluation)> = Vec::new();
     for &(i, j) in &brackets {
