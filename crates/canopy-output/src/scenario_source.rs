@@ -63,7 +63,7 @@ pub fn load_text(source: &str, text: &str, args: &Request) -> Result<ValidScenar
     if let (Some(n), true) = (&args.months, months_set) {
         problems.push(problem(
             Given::Months(n.clone()),
-            "--months and --set simulation.months both set the months; give one of them".into(),
+            "the months are given twice: here and as simulation.months among the overrides; give one of them".into(),
         ));
     }
     if let Some(n) = &args.months {

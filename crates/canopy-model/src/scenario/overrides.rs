@@ -207,7 +207,7 @@ pub(super) fn check_override(root: &Node, ov: &Override) -> Result<(), String> {
                         .map(|q| format!("{} = …", &q.path[part.len() + 1..]))
                         .collect();
                     Err(format!(
-                        "{who} has no `{part}` part; set it whole: --set 'deal[{i}].{part}={{ {} }}'",
+                        "{who} has no `{part}` part; set the part whole: deal[{i}].{part} = {{ {} }}",
                         keys.join(", ")
                     ))
                 }

@@ -755,7 +755,7 @@ impl Reader<'_> {
                 self.problem(
                     item.offset(),
                     &key_path,
-                    format!("missing: {what} needs a key (a dotted path as --set takes it)"),
+                    format!("missing: {what} needs a key (a dotted key path such as `aegis.initial_usdc` or `deal[3].oak.amount`)"),
                 );
                 None
             }
@@ -777,7 +777,7 @@ impl Reader<'_> {
                     node.offset(),
                     path,
                     format!(
-                        "expected a dotted key path as --set takes it (a string), found {} ({})",
+                        "expected a dotted key path such as `deal[3].oak.amount` (a string), found {} ({})",
                         other.type_name(),
                         other.show()
                     ),

@@ -383,7 +383,7 @@ fn a_log_numbered_at_the_top_is_an_error_not_a_crash() {
     let tmp = TempDir::new().unwrap();
     let l = tmp.path().join("l");
     fs::create_dir(&l).unwrap();
-    // This second and the next few, whichever the run starts in.
+    // Every second around now, whichever the run starts in.
     let now = chrono_like_stamps();
     for stamp in &now {
         fs::write(l.join(format!("simulation_{stamp}_4294967295.log")), "").unwrap();
@@ -411,13 +411,18 @@ fn a_log_numbered_at_the_top_is_an_error_not_a_crash() {
 /// `YYYYMMDD_HHMMSS` in local time for now and the next five seconds, as
 /// `date` gives it (the run names its log the same way).
 fn chrono_like_stamps() -> Vec<String> {
-    (0..6)
-        .map(|s| {
-            let out = StdCommand::new("date")
-                .args(["-d", &format!("+{s} seconds"), "+%Y%m%d_%H%M%S"])
-                .output()
-                .unwrap();
-            String::from_utf8(out.stdout).unwrap().trim().to_string()
-        })
+    // A wide window around now, from one shell: a loaded machine may take
+    // many seconds between these stamps and the run's start.
+    let out = StdCommand::new("sh")
+        .args([
+            "-c",
+            "now=$(date +%s); i=-30; while [ $i -le 300 ]; do date -d @$((now + i)) +%Y%m%d_%H%M%S; i=$((i + 1)); done",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
         .collect()
 }

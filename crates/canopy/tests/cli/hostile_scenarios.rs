@@ -358,7 +358,7 @@ fn a_failed_override_is_one_problem_and_changes_nothing() {
     let (code, err) = check(tmp.path(), &["default", "--set", "deal[0].oak.amount=1"]);
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("deal[0] (Sigma Capital) has no `oak` part; set it whole: --set 'deal[0].oak={ amount = …, irr_threshold = … }'"),
+        err.contains("deal[0] (Sigma Capital) has no `oak` part; set the part whole: deal[0].oak = { amount = …, irr_threshold = … }"),
         "{err}"
     );
     let (code, err) = check(
@@ -460,7 +460,7 @@ fn numbers_that_cannot_be_taken_say_why() {
     );
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("--months and --set simulation.months both set the months"),
+        err.contains("--months 3: the months are given twice: here and as simulation.months"),
         "{err}"
     );
 }
@@ -549,7 +549,7 @@ fn a_table_given_whole_to_set_changes_only_its_keys() {
         ],
     );
     assert_eq!(code, Some(2));
-    assert!(err.contains("both set the months"), "{err}");
+    assert!(err.contains("the months are given twice"), "{err}");
 }
 
 #[test]

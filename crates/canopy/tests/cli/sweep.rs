@@ -213,8 +213,8 @@ fn the_files_have_the_columns_and_types_of_sweep_md() {
         "point,leaf_price.volatility,simulation.months,runs,failed,revenue_cumulative_mean,revenue_cumulative_p10,revenue_cumulative_p50,revenue_cumulative_p97.5,aegis_value_mean,"
     ), "{first}");
     assert!(first.ends_with(
-        "min_aegis_value_mean,min_aegis_value_p10,min_aegis_value_p50,min_aegis_value_p97.5"
-    ));
+        "min_aegis_value_mean,min_aegis_value_p10,min_aegis_value_p50,min_aegis_value_p97.5,revenue_cumulative_es5,aegis_value_es5,value_per_oak_es5,oak_redeemed_es5,leaf_price_es5,min_aegis_value_es5"
+    ), "{first}");
     let rows: Vec<&str> = points.lines().skip(1).collect();
     assert_eq!(rows.len(), 4);
     assert!(rows[1].starts_with("1,0.02,36,12,0,"), "{}", rows[1]);
