@@ -27,7 +27,7 @@ pub mod tvl;
 pub use engine::{Simulation, run, run_observed, run_seeded};
 pub use failure::{Failure, RunError};
 pub use observer::{Event, Observer, Silent, Until};
-pub use record::{COLUMNS, Column, ColumnType, MonthRecord, NAMES};
+pub use record::{COLUMNS, Column, ColumnType, Measure, MonthRecord, NAMES, ValueParts};
 pub use scenario::load::load;
 pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario, Value};
 pub use state::State;
