@@ -19,6 +19,7 @@ pub mod price;
 pub mod random;
 pub mod record;
 pub mod revenue;
+pub mod rules;
 pub mod scenario;
 pub mod scorecard;
 pub mod state;

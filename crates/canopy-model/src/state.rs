@@ -397,7 +397,8 @@ impl<'s> State<'s> {
             aegis_from: ValueParts {
                 revenue: revenue_in,
                 pairs: from_pairs,
-                oak: -(usdc_out + leaf_out * p),
+                // 0 - x, not -x: no payout is 0, not -0.
+                oak: 0.0 - (usdc_out + leaf_out * p),
                 price: leaf_start * (p - p0),
                 other: 0.0,
             },
