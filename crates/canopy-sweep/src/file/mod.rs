@@ -15,6 +15,7 @@ use canopy_model::scenario::validate::{Given, Where};
 use toml::de::DeValue;
 
 mod axes;
+pub mod keys;
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
@@ -528,16 +529,7 @@ impl Reader<'_> {
 
     /// Reads `[sweep]`; gives the scenario's place and name if given.
     fn settings(&mut self, sweep: &mut Sweep, entries: &[Entry]) -> Option<(usize, String)> {
-        const KEYS: [&str; 7] = [
-            "scenario",
-            "runs",
-            "seed",
-            "mode",
-            "common_random_numbers",
-            "keep_months",
-            "quantiles",
-        ];
-        self.unknown_keys("sweep", entries, &KEYS);
+        self.unknown_keys("sweep", entries, &keys::keys_of("sweep"));
         let mut scenario = None;
         for e in entries {
             let path = format!("sweep.{}", e.key);
