@@ -2,6 +2,7 @@
 
 mod cli;
 mod console;
+mod docs;
 mod events;
 mod interrupt;
 mod logging;
@@ -37,6 +38,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep::main(&args),
         Command::Serve(args) => serve::main(&args),
+        Command::Explain(args) => docs::explain(&args),
+        Command::Docs(args) => docs::write(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {
                 say(&format!("{name:<12} {about}"));
