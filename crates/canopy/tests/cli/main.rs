@@ -6,6 +6,7 @@ mod common;
 mod browser;
 mod commands;
 mod critical;
+mod explain;
 mod golden;
 mod hostile;
 mod hostile_run;
