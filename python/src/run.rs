@@ -61,7 +61,10 @@ impl NativeRun {
     /// The SVG of the report's chart `stem`, as `canopy run` writes it.
     fn chart_svg(&self, py: Python<'_>, stem: &str) -> PyResult<String> {
         let Some(chart) = canopy_output::charts::Chart::by_stem(stem) else {
-            let stems: Vec<&str> = canopy_output::charts::Chart::ALL.iter().map(|c| c.stem).collect();
+            let stems: Vec<&str> = canopy_output::charts::Chart::ALL
+                .iter()
+                .map(|c| c.stem)
+                .collect();
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "no chart is called `{stem}`; the charts: {}",
                 stems.join(", ")

@@ -447,12 +447,7 @@ const PAGES: [(Topic, &str, &str, &str); 7] = [
         "Sweep and decision file keys",
         "Every key of the files that drive many runs.",
     ),
-    (
-        Topic::File,
-        "files.md",
-        "Files",
-        "The files canopy writes.",
-    ),
+    (Topic::File, "files.md", "Files", "The files canopy writes."),
 ];
 
 /// The reference pages for `entries`: (file name, Markdown text), the
@@ -576,11 +571,17 @@ mod tests {
     fn a_key_prints_its_doc_unit_default_range_and_rule() {
         let entries = model_entries();
         let text = explain(&entries, "deal[3].oak.amount").unwrap();
-        assert!(text.starts_with("deal[i].oak.amount (deal key)\n  OAK allocated to the deal.\n"), "{text}");
+        assert!(
+            text.starts_with("deal[i].oak.amount (deal key)\n  OAK allocated to the deal.\n"),
+            "{text}"
+        );
         assert!(text.contains("  unit: OAK\n"), "{text}");
         assert!(text.contains("  default: required\n"), "{text}");
         assert!(text.contains("  allowed: a number >= 0\n"), "{text}");
-        assert!(text.contains("Rule: OAK, the IRR and redemptions\n"), "{text}");
+        assert!(
+            text.contains("Rule: OAK, the IRR and redemptions\n"),
+            "{text}"
+        );
         let text = explain(&entries, "aegis.initial_usdc").unwrap();
         assert!(text.contains("  default: 100000000.0\n"), "{text}");
         // A name that is a column and a chart answers with both.
@@ -589,7 +590,10 @@ mod tests {
         assert!(text.contains("leaf_price (chart)"), "{text}");
         // An event by its words.
         let text = explain(&entries, "large redemptions").unwrap();
-        assert!(text.starts_with("large_redemption (critical event)"), "{text}");
+        assert!(
+            text.starts_with("large_redemption (critical event)"),
+            "{text}"
+        );
         assert!(text.contains("5 %"), "{text}");
     }
 
@@ -598,7 +602,11 @@ mod tests {
         let entries = model_entries();
         let e = explain(&entries, "aegis.initial_usd").unwrap_err();
         assert_eq!(e.nearest.as_deref(), Some("aegis.initial_usdc"));
-        assert!(e.to_string().ends_with("did you mean `aegis.initial_usdc`?"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("did you mean `aegis.initial_usdc`?"),
+            "{e}"
+        );
         let e = explain(&entries, "qqqqqqqq").unwrap_err();
         assert_eq!(e.nearest, None);
     }

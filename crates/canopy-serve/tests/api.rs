@@ -815,7 +815,11 @@ fn params_carry_what_canopy_explain_prints_for_every_key_and_metric() {
                 .map(|p| format!("deal[i].{}", p.path)),
         )
         .chain(canopy_model::COLUMNS.iter().map(|c| c.name.to_string()))
-        .chain(canopy_output::charts::Chart::ALL.iter().map(|c| c.stem.to_string()));
+        .chain(
+            canopy_output::charts::Chart::ALL
+                .iter()
+                .map(|c| c.stem.to_string()),
+        );
     for name in names {
         let want = canopy_sweep::reference::explain(&name).expect("known");
         assert_eq!(texts.get(&name), Some(&json!(want)), "{name}");

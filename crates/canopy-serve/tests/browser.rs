@@ -583,13 +583,11 @@ fn hovering_a_field_or_a_metric_shows_what_canopy_explain_prints() {
     };
     let explain = |name: &str| json!(canopy_sweep::reference::explain(name).expect("known"));
     // A scenario field: its label and its input.
-    let label = page.eval(
-        "document.querySelector('[data-field=\"aegis.initial_usdc\"] label').title",
-    );
+    let label =
+        page.eval("document.querySelector('[data-field=\"aegis.initial_usdc\"] label').title");
     assert_eq!(label, explain("aegis.initial_usdc"));
-    let input = page.eval(
-        "document.querySelector('[data-field=\"aegis.initial_usdc\"] input').title",
-    );
+    let input =
+        page.eval("document.querySelector('[data-field=\"aegis.initial_usdc\"] input').title");
     assert_eq!(input, explain("aegis.initial_usdc"));
     // A deal's field, by the deal's index.
     let deal = page.eval(
@@ -597,13 +595,9 @@ fn hovering_a_field_or_a_metric_shows_what_canopy_explain_prints() {
     );
     assert_eq!(deal, explain("deal[3].start_month"));
     // A summary card's metric and a chart's title.
-    let card = page.eval(
-        "document.querySelector('[data-card=\"AEGIS value\"] .label').title",
-    );
+    let card = page.eval("document.querySelector('[data-card=\"AEGIS value\"] .label').title");
     assert_eq!(card, explain("aegis_value"));
-    let chart = page.eval(
-        "document.querySelector('[data-chart=\"aegis_value_change\"] h3').title",
-    );
+    let chart = page.eval("document.querySelector('[data-chart=\"aegis_value_change\"] h3').title");
     assert_eq!(chart, explain("aegis_value_change"));
 }
 

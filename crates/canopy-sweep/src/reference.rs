@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn sweep_keys_and_files_are_explained() {
         let text = explain("sweep.runs").unwrap();
-        assert!(text.starts_with("sweep.runs (file key)\n  Monte Carlo runs per point.\n"), "{text}");
+        assert!(
+            text.starts_with("sweep.runs (file key)\n  Monte Carlo runs per point.\n"),
+            "{text}"
+        );
         assert!(text.contains("  default: 1\n"), "{text}");
         assert!(text.contains("Rule: Sweeps and Monte Carlo"), "{text}");
         assert!(explain("bands.csv").unwrap().contains("canopy sweep"));

@@ -38,7 +38,10 @@ fn a_deal_key_by_index_prints_its_unit_default_range_and_rule() {
         .unwrap();
     assert!(out.status.success());
     let text = stdout(&out);
-    assert!(text.starts_with("deal[i].oak.amount (deal key)\n"), "{text}");
+    assert!(
+        text.starts_with("deal[i].oak.amount (deal key)\n"),
+        "{text}"
+    );
     for line in [
         "  OAK allocated to the deal.",
         "  type: number",
