@@ -71,7 +71,7 @@ impl NativeRun {
             )));
         };
         let records = self.outcome().records.clone();
-        py.detach(|| canopy_output::charts::svg(*chart, &records))
+        py.detach(|| canopy_output::charts::svg(*chart, &records).map_err(|e| e.to_string()))
             .map_err(|e| PyRuntimeError::new_err(format!("chart {stem}: {e}")))
     }
 

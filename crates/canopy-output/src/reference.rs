@@ -315,7 +315,7 @@ pub fn find<'e>(entries: &'e [Entry], name: &str) -> Vec<&'e Entry> {
     let lower = wanted.to_lowercase();
     let exact: Vec<&Entry> = entries
         .iter()
-        .filter(|e| e.name == wanted || e.aliases.iter().any(|a| *a == wanted))
+        .filter(|e| e.name == wanted || e.aliases.contains(&wanted))
         .collect();
     if !exact.is_empty() {
         return exact;
