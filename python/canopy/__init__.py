@@ -493,7 +493,8 @@ def explain(name: str) -> str:
 
     An unknown name raises ``ValueError``, with "did you mean" for a near
     miss."""
-    return _canopy.explain(_text("name", name))
+    # As the command line prints it, less its last line break.
+    return _canopy.explain(_text("name", name)).rstrip("\n")
 
 
 def run(
