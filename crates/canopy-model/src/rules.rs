@@ -168,7 +168,7 @@ pub const RULES: &[Rule] = &[
             Kind::LowUsdc.id(),
         ],
         text: "A critical event is something in a run a person should not miss. Happenings (a large redemption, a queued request, a need AEGIS could not fill, an unfilled market flow) are reported each time; states that can last (the price at its floor, cap or impact limit, AEGIS's USDC low) in the month they begin. The command line prints them, the report and the web page list them.",
-        page: "model/invariants.md",
+        page: "command-line.md",
     },
 ];
 
