@@ -31,6 +31,7 @@ __all__ = [
     "ScenarioError",
     "Sweep",
     "builtin_scenarios",
+    "explain",
     "load",
     "loads",
     "run",
@@ -379,6 +380,20 @@ class Run:
         """The scenario it ran."""
         return Scenario(self._native.scenario())
 
+    @property
+    def value_changes(self) -> pa.Table:
+        """What moved AEGIS's value each month: ``month``,
+        ``aegis_value_change`` and its parts ``aegis_from_revenue``,
+        ``aegis_from_pairs``, ``aegis_from_oak``, ``aegis_from_price`` and
+        ``aegis_from_other``, which add up to it (columns of ``metrics``)."""
+        return self.metrics.select(list(_VALUE_CHANGE_COLUMNS))
+
+    def chart_svg(self, name: str = "aegis_value_change") -> str:
+        """The SVG of the run report's chart ``name`` (a chart's file stem,
+        as ``canopy run`` writes ``NAME.svg``); by default "What moved
+        AEGIS's value". Raises ``ValueError`` for an unknown name."""
+        return self._native.chart_svg(_text("name", name))
+
     def to_pandas(self) -> Any:
         """The metrics as a pandas DataFrame (pandas must be installed)."""
         return self.metrics.to_pandas()
@@ -457,6 +472,29 @@ def _native_scenario(scenario: Union[PathLike, Scenario], set: Any, months: Any,
         return _canopy.reload(scenario._native, _months(months), _sets(set))
     name = _path("scenario", scenario, "a built-in scenario's name, a path or a canopy.Scenario")
     return _canopy.load(name, _months(months), _sets(set))
+
+
+_VALUE_CHANGE_COLUMNS = (
+    "month",
+    "aegis_value_change",
+    "aegis_from_revenue",
+    "aegis_from_pairs",
+    "aegis_from_oak",
+    "aegis_from_price",
+    "aegis_from_other",
+)
+
+
+def explain(name: str) -> str:
+    """What ``canopy explain NAME`` prints: the doc, type, unit, default and
+    allowed range of a scenario key (``"deal[3].oak.amount"`` too), a
+    metrics.csv column, a chart, a critical event, a sweep file key or a
+    file, and the rule of the model that governs it.
+
+    An unknown name raises ``ValueError``, with "did you mean" for a near
+    miss."""
+    # As the command line prints it, less its last line break.
+    return _canopy.explain(_text("name", name)).rstrip("\n")
 
 
 def run(

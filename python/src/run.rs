@@ -58,6 +58,23 @@ impl NativeRun {
         metrics_table(py, &self.outcome().records)
     }
 
+    /// The SVG of the report's chart `stem`, as `canopy run` writes it.
+    fn chart_svg(&self, py: Python<'_>, stem: &str) -> PyResult<String> {
+        let Some(chart) = canopy_output::charts::Chart::by_stem(stem) else {
+            let stems: Vec<&str> = canopy_output::charts::Chart::ALL
+                .iter()
+                .map(|c| c.stem)
+                .collect();
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "no chart is called `{stem}`; the charts: {}",
+                stems.join(", ")
+            )));
+        };
+        let records = self.outcome().records.clone();
+        py.detach(|| canopy_output::charts::svg(*chart, &records).map_err(|e| e.to_string()))
+            .map_err(|e| PyRuntimeError::new_err(format!("chart {stem}: {e}")))
+    }
+
     /// The bytes of `deals.csv`.
     fn deals_csv(&self) -> Vec<u8> {
         self.outcome().deals.csv().unwrap_or_default().to_vec()
@@ -153,4 +170,12 @@ pub(crate) fn run(py: Python<'_>, scenario: &NativeScenario) -> PyResult<NativeR
             Err(made.unwrap_or_else(|e| e))
         }
     }
+}
+
+/// What `canopy explain NAME` prints; a name it does not know raises
+/// `ValueError` with the nearest name.
+#[pyfunction]
+pub(crate) fn explain(name: &str) -> PyResult<String> {
+    canopy_sweep::reference::explain(name)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }

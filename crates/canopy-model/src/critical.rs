@@ -142,6 +142,57 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// Its identifier, as `canopy explain` and the reference take it
+    /// (`large_redemption`).
+    pub const fn id(self) -> &'static str {
+        match self {
+            Kind::LargeRedemption => "large_redemption",
+            Kind::Queued => "queued",
+            Kind::ShortOfLeaf => "short_of_leaf",
+            Kind::ShortOfUsdc => "short_of_usdc",
+            Kind::PriceAtFloor => "price_at_floor",
+            Kind::PriceAtCap => "price_at_cap",
+            Kind::ImpactAtLimit => "impact_at_limit",
+            Kind::FlowUnfilled => "flow_unfilled",
+            Kind::LowUsdc => "low_usdc",
+        }
+    }
+
+    /// When it is reported, in a sentence or two.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Kind::LargeRedemption => {
+                "A holder's redemption paid out more than 5 % of AEGIS's value (before the month's payouts). Reported for each such payout."
+            }
+            Kind::Queued => {
+                "A redemption request, or what the monthly limit (`oak.max_redemption_per_month`) left of it, joined the queue. Reported for each request."
+            }
+            Kind::ShortOfLeaf => {
+                "The pairs needed more LEAF to reach their target than AEGIS held; AEGIS sold what it had. Reported each month it happens."
+            }
+            Kind::ShortOfUsdc => {
+                "The pairs offered more LEAF than AEGIS's USDC could pay for; AEGIS bought what it could. Reported each month it happens."
+            }
+            Kind::PriceAtFloor => {
+                "The market price reached its floor (`leaf_price.min`). Reported in the month it begins, not while it lasts."
+            }
+            Kind::PriceAtCap => {
+                "The market price reached its cap (`leaf_price.max`). Reported in the month it begins, not while it lasts."
+            }
+            Kind::ImpactAtLimit => {
+                "Last month's market flow moved the price by the most allowed (`leaf_price.max_monthly_impact`): a larger flow would have moved it no further. Reported in the month it begins (or changes direction)."
+            }
+            Kind::FlowUnfilled => {
+                "Part of the month's market flow could not be filled by the pairs (not enough USDC for sellers or LEAF for buyers). Reported each month it happens."
+            }
+            Kind::LowUsdc => {
+                "AEGIS's USDC fell below 10 % of its starting balance. Reported in the month it begins, not while it lasts."
+            }
+        }
+    }
+}
+
 impl Critical {
     /// Its kind.
     pub fn kind(&self) -> Kind {

@@ -89,6 +89,14 @@ pub enum Failure {
         /// OAK distributed and not redeemed.
         held: f64,
     },
+    /// The parts of what moved AEGIS's value do not add up to its change.
+    #[error("AEGIS value change: {change} this month, but its parts add up to {parts}")]
+    AegisValueParts {
+        /// The change of AEGIS value.
+        change: f64,
+        /// The sum of its parts.
+        parts: f64,
+    },
     /// A redemption payout moved the value per OAK.
     #[error("value per OAK: {before} before the month's redemptions, {after} after them")]
     ValuePerOakMoved {
@@ -114,6 +122,7 @@ impl Failure {
             Failure::OakMonthLimit { .. } => "OAK redeemed this month",
             Failure::OakQueued { .. } => "OAK queued",
             Failure::ValuePerOakMoved { .. } => "value per OAK",
+            Failure::AegisValueParts { .. } => "AEGIS value change",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Conservation checks run at the end of every month.
 
 use crate::failure::Failure;
+use crate::record::ValueParts;
 
 /// Cumulative flows across the system boundary, for the conservation sums.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -150,6 +151,28 @@ pub fn check(b: &Balances, l: &Ledger, check_usdc: bool) -> Option<Failure> {
     None
 }
 
+/// Relative tolerance of the check that the parts of AEGIS's value change
+/// add up (they are exact but for rounding).
+pub const PARTS_TOLERANCE: f64 = 1e-9;
+
+/// Whether the parts of what moved AEGIS's value add up to its change, to
+/// rounding: 1e-9 relative to the largest of the value, the change and
+/// the parts (a part can be larger than both where two cancel, and its
+/// rounding is then the larger).
+#[inline]
+pub fn check_value_parts(value: f64, change: f64, parts: &ValueParts) -> Option<Failure> {
+    let sum = parts.sum();
+    let scale = parts
+        .all()
+        .iter()
+        .fold(value.abs().max(change.abs()), |m, x| m.max(x.abs()));
+    if (sum - change).abs() <= PARTS_TOLERANCE * scale {
+        None
+    } else {
+        Some(Failure::AegisValueParts { change, parts: sum })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +198,35 @@ mod tests {
             oak_queued: 4.0,
             redemption_value_per_oak: Some((1.5, 1.5)),
         }
+    }
+
+    #[test]
+    fn the_parts_of_the_value_change_must_add_up() {
+        // 1000 USDC of revenue, 200 paid out, 50 LEAF revalued by +2: +900.
+        let parts = ValueParts {
+            revenue: 1000.0,
+            pairs: 0.0,
+            oak: -200.0,
+            price: 100.0,
+            other: 0.0,
+        };
+        assert_eq!(check_value_parts(1e6, 900.0, &parts), None);
+        // A flow none of the parts counts: 1 USD is 1e-6 of the value.
+        let f = check_value_parts(1e6, 901.0, &parts).unwrap();
+        assert_eq!(
+            f,
+            Failure::AegisValueParts {
+                change: 901.0,
+                parts: 900.0
+            }
+        );
+        assert_eq!(f.quantity(), "AEGIS value change");
+        assert_eq!(
+            f.to_string(),
+            "AEGIS value change: 901 this month, but its parts add up to 900"
+        );
+        // Rounding (1e-12 of the value) is not a failure.
+        assert_eq!(check_value_parts(1e6, 900.0 + 1e-6, &parts), None);
     }
 
     #[test]

@@ -12,6 +12,37 @@ pub enum ColumnType {
     Rate,
 }
 
+/// When in the month a column's value is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// The month itself.
+    Index,
+    /// A level at the end of the month (a balance, a price, a running total).
+    Stock,
+    /// What happened during the month (a payment, a trade, a change).
+    Flow,
+}
+
+impl Measure {
+    /// Its name for people: `stock`, `flow` or `index`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Index => "index",
+            Measure::Stock => "stock",
+            Measure::Flow => "flow",
+        }
+    }
+
+    /// What it means, in a few words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Measure::Index => "the month the row describes",
+            Measure::Stock => "a level at the end of the month",
+            Measure::Flow => "what happened during the month",
+        }
+    }
+}
+
 /// One column of `metrics.csv` (and key of `metrics.json`).
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
@@ -21,6 +52,10 @@ pub struct Column {
     pub ty: ColumnType,
     /// Whether it may be undefined (an empty cell, `null`) in some months.
     pub optional: bool,
+    /// Whether it is a level at the end of the month or a flow during it.
+    pub measure: Measure,
+    /// Its unit (`USD`, `LEAF`, `USD per OAK`, `fraction`, ...).
+    pub unit: &'static str,
     /// What it means, in one line.
     pub doc: &'static str,
     /// Its value in a record; `None` is an undefined cell.
@@ -50,12 +85,14 @@ macro_rules! two_sums {
 /// (no calls through function pointers), which keeps the per-month check as
 /// fast as a hand-written sum.
 macro_rules! columns {
-    ($($name:literal, $ty:ident, $opt:ident, $doc:literal, |$r:ident| $get:expr;)*) => {
+    ($($name:literal, $ty:ident, $opt:ident, $measure:ident, $unit:literal, $doc:literal, |$r:ident| $get:expr;)*) => {
         /// The columns of `metrics.csv`, in order.
         pub const COLUMNS: &[Column] = &[$(Column {
             name: $name,
             ty: ColumnType::$ty,
             optional: columns!(@opt $opt),
+            measure: Measure::$measure,
+            unit: $unit,
             doc: $doc,
             get: |$r: &MonthRecord| $get,
         },)*];
@@ -80,45 +117,51 @@ macro_rules! columns {
 }
 
 columns! {
-    "month", Count, required, "Month number, from 1.", |r| Some(f64::from(r.month));
-    "leaf_price", Amount, required, "LEAF price, USD.", |r| Some(r.leaf_price);
-    "tvl_protocol_locked", Amount, required, "Protocol-locked TVL, USD.", |r| Some(r.tvl[0]);
-    "tvl_contracted", Amount, required, "Contracted TVL, USD.", |r| Some(r.tvl[1]);
-    "tvl_organic", Amount, required, "Organic TVL, USD.", |r| Some(r.tvl[2]);
-    "tvl_boosted", Amount, required, "Boosted TVL, USD.", |r| Some(r.tvl[3]);
-    "tvl_total", Amount, required, "Total TVL, USD.", |r| Some(r.tvl_total());
-    "revenue_protocol_locked", Amount, required, "Revenue of protocol-locked TVL this month, USD.", |r| Some(r.revenue[0]);
-    "revenue_contracted", Amount, required, "Revenue of contracted TVL this month, USD.", |r| Some(r.revenue[1]);
-    "revenue_organic", Amount, required, "Revenue of organic TVL this month, USD.", |r| Some(r.revenue[2]);
-    "revenue_boosted", Amount, required, "Revenue of boosted TVL this month, USD.", |r| Some(r.revenue[3]);
-    "revenue_total", Amount, required, "Total revenue this month, USD.", |r| Some(r.revenue_total());
-    "revenue_cumulative", Amount, required, "Revenue since month 1, USD.", |r| Some(r.revenue_cumulative);
-    "aegis_leaf", Amount, required, "AEGIS LEAF.", |r| Some(r.aegis_leaf);
-    "aegis_usdc", Amount, required, "AEGIS USDC.", |r| Some(r.aegis_usdc);
-    "pairs_active", Count, required, "Pairs active this month.", |r| Some(f64::from(r.pairs_active));
-    "pairs_leaf", Amount, required, "LEAF in the active pairs.", |r| Some(r.pairs_leaf);
-    "pairs_usdc", Amount, required, "USDC in the active pairs.", |r| Some(r.pairs_usdc);
-    "oak_distributed", Amount, required, "OAK distributed so far.", |r| Some(r.oak_distributed);
-    "oak_redeemed", Amount, required, "OAK redeemed so far.", |r| Some(r.oak_redeemed);
-    "oak_unredeemed", Amount, required, "OAK not redeemed.", |r| Some(r.oak_unredeemed);
-    "value_per_oak", Amount, required, "AEGIS value per unredeemed OAK, USD.", |r| Some(r.value_per_oak);
-    "irr", Rate, optional, "The month's IRR, if defined.", |r| r.irr;
-    "aegis_value", Amount, required, "AEGIS value, USD.", |r| Some(r.aegis_value);
-    "pairs_value", Amount, required, "Value of the active pairs at the end of the month, USD.", |r| Some(r.pairs_value);
-    "aegis_leaf_sold", Amount, required, "LEAF AEGIS sold to the pairs, net (negative when it bought).", |r| Some(r.aegis_leaf_sold);
-    "aegis_revenue_in", Amount, required, "Revenue paid into AEGIS this month, USDC.", |r| Some(r.aegis_revenue_in);
-    "oak_redeemed_month", Amount, required, "OAK redeemed this month.", |r| Some(r.oak_redeemed_month);
-    "redemption_usdc_out", Amount, required, "USDC paid to redeemers this month.", |r| Some(r.redemption_usdc_out);
-    "redemption_leaf_out", Amount, required, "LEAF paid to redeemers this month.", |r| Some(r.redemption_leaf_out);
-    "pairs_withdrawn_leaf", Amount, required, "LEAF withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_leaf);
-    "pairs_withdrawn_usdc", Amount, required, "USDC withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_usdc);
-    "irr_threshold_weighted", Rate, required, "Distribution-weighted IRR threshold.", |r| Some(r.irr_threshold_weighted);
-    "active_deals", Count, required, "Deals active this month.", |r| Some(f64::from(r.active_deals));
-    "market_flow_usd", Amount, optional, "Market flow executed against the pairs (buys positive), USD, if flows are on.", |r| r.market_flow_usd;
-    "price_impact", Rate, optional, "Impact this month's price took from last month's flow, if the price model is `market`.", |r| r.price_impact;
-    "chain_tvl", Amount, optional, "Chain TVL, USD, if the chain model is on.", |r| r.chain_tvl;
-    "market_share", Rate, optional, "Canopy's share of chain TVL, if the chain model is on.", |r| r.market_share;
-    "oak_queued", Amount, optional, "OAK waiting in the redemption queue at the end of the month, if redemptions are rate limited.", |r| r.oak_queued;
+    "month", Count, required, Index, "month", "Month number, from 1.", |r| Some(f64::from(r.month));
+    "leaf_price", Amount, required, Stock, "USD per LEAF", "LEAF price, USD.", |r| Some(r.leaf_price);
+    "tvl_protocol_locked", Amount, required, Stock, "USD", "Protocol-locked TVL, USD.", |r| Some(r.tvl[0]);
+    "tvl_contracted", Amount, required, Stock, "USD", "Contracted TVL, USD.", |r| Some(r.tvl[1]);
+    "tvl_organic", Amount, required, Stock, "USD", "Organic TVL, USD.", |r| Some(r.tvl[2]);
+    "tvl_boosted", Amount, required, Stock, "USD", "Boosted TVL, USD.", |r| Some(r.tvl[3]);
+    "tvl_total", Amount, required, Stock, "USD", "Total TVL, USD.", |r| Some(r.tvl_total());
+    "revenue_protocol_locked", Amount, required, Flow, "USD", "Revenue of protocol-locked TVL this month, USD.", |r| Some(r.revenue[0]);
+    "revenue_contracted", Amount, required, Flow, "USD", "Revenue of contracted TVL this month, USD.", |r| Some(r.revenue[1]);
+    "revenue_organic", Amount, required, Flow, "USD", "Revenue of organic TVL this month, USD.", |r| Some(r.revenue[2]);
+    "revenue_boosted", Amount, required, Flow, "USD", "Revenue of boosted TVL this month, USD.", |r| Some(r.revenue[3]);
+    "revenue_total", Amount, required, Flow, "USD", "Total revenue this month, USD.", |r| Some(r.revenue_total());
+    "revenue_cumulative", Amount, required, Stock, "USD", "Revenue since month 1, USD.", |r| Some(r.revenue_cumulative);
+    "aegis_leaf", Amount, required, Stock, "LEAF", "AEGIS LEAF.", |r| Some(r.aegis_leaf);
+    "aegis_usdc", Amount, required, Stock, "USDC", "AEGIS USDC.", |r| Some(r.aegis_usdc);
+    "pairs_active", Count, required, Stock, "pairs", "Pairs active this month.", |r| Some(f64::from(r.pairs_active));
+    "pairs_leaf", Amount, required, Stock, "LEAF", "LEAF in the active pairs.", |r| Some(r.pairs_leaf);
+    "pairs_usdc", Amount, required, Stock, "USDC", "USDC in the active pairs.", |r| Some(r.pairs_usdc);
+    "oak_distributed", Amount, required, Stock, "OAK", "OAK distributed so far.", |r| Some(r.oak_distributed);
+    "oak_redeemed", Amount, required, Stock, "OAK", "OAK redeemed so far.", |r| Some(r.oak_redeemed);
+    "oak_unredeemed", Amount, required, Stock, "OAK", "OAK not redeemed.", |r| Some(r.oak_unredeemed);
+    "value_per_oak", Amount, required, Stock, "USD per OAK", "AEGIS value per unredeemed OAK, USD.", |r| Some(r.value_per_oak);
+    "irr", Rate, optional, Stock, "fraction per year", "The month's IRR, if defined.", |r| r.irr;
+    "aegis_value", Amount, required, Stock, "USD", "AEGIS value, USD.", |r| Some(r.aegis_value);
+    "pairs_value", Amount, required, Stock, "USD", "Value of the active pairs at the end of the month, USD.", |r| Some(r.pairs_value);
+    "aegis_leaf_sold", Amount, required, Flow, "LEAF", "LEAF AEGIS sold to the pairs, net (negative when it bought).", |r| Some(r.aegis_leaf_sold);
+    "aegis_revenue_in", Amount, required, Flow, "USDC", "Revenue paid into AEGIS this month, USDC.", |r| Some(r.aegis_revenue_in);
+    "oak_redeemed_month", Amount, required, Flow, "OAK", "OAK redeemed this month.", |r| Some(r.oak_redeemed_month);
+    "redemption_usdc_out", Amount, required, Flow, "USDC", "USDC paid to redeemers this month.", |r| Some(r.redemption_usdc_out);
+    "redemption_leaf_out", Amount, required, Flow, "LEAF", "LEAF paid to redeemers this month.", |r| Some(r.redemption_leaf_out);
+    "pairs_withdrawn_leaf", Amount, required, Flow, "LEAF", "LEAF withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_leaf);
+    "pairs_withdrawn_usdc", Amount, required, Flow, "USDC", "USDC withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_usdc);
+    "irr_threshold_weighted", Rate, required, Stock, "fraction per year", "Distribution-weighted IRR threshold.", |r| Some(r.irr_threshold_weighted);
+    "active_deals", Count, required, Stock, "deals", "Deals active this month.", |r| Some(f64::from(r.active_deals));
+    "market_flow_usd", Amount, optional, Flow, "USD", "Market flow executed against the pairs (buys positive), USD, if flows are on.", |r| r.market_flow_usd;
+    "price_impact", Rate, optional, Flow, "fraction", "Impact this month's price took from last month's flow, if the price model is `market`.", |r| r.price_impact;
+    "chain_tvl", Amount, optional, Stock, "USD", "Chain TVL, USD, if the chain model is on.", |r| r.chain_tvl;
+    "market_share", Rate, optional, Stock, "fraction", "Canopy's share of chain TVL, if the chain model is on.", |r| r.market_share;
+    "oak_queued", Amount, optional, Stock, "OAK", "OAK waiting in the redemption queue at the end of the month, if redemptions are rate limited.", |r| r.oak_queued;
+    "aegis_value_change", Amount, required, Flow, "USD", "Change of AEGIS value since last month (month 1: since the initial balances at the initial price).", |r| Some(r.aegis_value_change);
+    "aegis_from_revenue", Amount, required, Flow, "USD", "Part of the change: the revenue share paid into AEGIS.", |r| Some(r.aegis_from.revenue);
+    "aegis_from_pairs", Amount, required, Flow, "USD", "Part of the change: USDC and LEAF (at this month's price) received from the pairs, net of what AEGIS gave them.", |r| Some(r.aegis_from.pairs);
+    "aegis_from_oak", Amount, required, Flow, "USD", "Part of the change: minus what redemptions paid out, USDC plus LEAF at this month's price.", |r| Some(r.aegis_from.oak);
+    "aegis_from_price", Amount, required, Flow, "USD", "Part of the change: the LEAF AEGIS held at the start of the month, revalued from last month's price to this month's.", |r| Some(r.aegis_from.price);
+    "aegis_from_other", Amount, required, Flow, "USD", "Part of the change: any other flow into or out of AEGIS (none in this model: 0).", |r| Some(r.aegis_from.other);
 }
 
 /// The number of columns.
@@ -213,6 +256,38 @@ pub struct MonthRecord {
     /// OAK waiting in the redemption queue at the end of the month, if
     /// redemptions are rate limited.
     pub oak_queued: Option<f64>,
+    /// Change of AEGIS value since last month, USD.
+    pub aegis_value_change: f64,
+    /// What moved AEGIS's value this month, in parts that add up to the change.
+    pub aegis_from: ValueParts,
+}
+
+/// What moved AEGIS's value in a month (MODEL.md, What moved AEGIS's
+/// value), USD; the parts add up to the month's change.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ValueParts {
+    /// The revenue share paid in.
+    pub revenue: f64,
+    /// Trades with the pairs: USDC and LEAF (at this month's price) received, net.
+    pub pairs: f64,
+    /// Minus the redemption payouts, USDC plus LEAF at this month's price.
+    pub oak: f64,
+    /// The LEAF held at the start of the month, revalued to this month's price.
+    pub price: f64,
+    /// Any other flow (none in this model).
+    pub other: f64,
+}
+
+impl ValueParts {
+    /// The parts, in column order.
+    pub fn all(&self) -> [f64; 5] {
+        [self.revenue, self.pairs, self.oak, self.price, self.other]
+    }
+
+    /// Their sum.
+    pub fn sum(&self) -> f64 {
+        self.all().iter().sum()
+    }
 }
 
 impl MonthRecord {
@@ -299,7 +374,8 @@ mod tests {
             aegis_value,pairs_value,aegis_leaf_sold,aegis_revenue_in,oak_redeemed_month,\
             redemption_usdc_out,redemption_leaf_out,pairs_withdrawn_leaf,pairs_withdrawn_usdc,\
             irr_threshold_weighted,active_deals,market_flow_usd,price_impact,chain_tvl,market_share,\
-            oak_queued";
+            oak_queued,aegis_value_change,aegis_from_revenue,aegis_from_pairs,aegis_from_oak,\
+            aegis_from_price,aegis_from_other";
         assert_eq!(NAMES.join(","), expected);
         assert_eq!(names().collect::<Vec<_>>(), NAMES);
         let of = |ty| -> Vec<&str> {
@@ -322,7 +398,40 @@ mod tests {
                 "market_share"
             ]
         );
-        assert!(COLUMNS.iter().all(|c| !c.doc.is_empty()));
+        assert!(
+            COLUMNS
+                .iter()
+                .all(|c| !c.doc.is_empty() && !c.unit.is_empty())
+        );
+        let flows: Vec<&str> = COLUMNS
+            .iter()
+            .filter(|c| c.measure == Measure::Flow)
+            .map(|c| c.name)
+            .collect();
+        // Every column SCENARIO.md calls this month's flow is a flow.
+        for name in [
+            "aegis_leaf_sold",
+            "aegis_revenue_in",
+            "oak_redeemed_month",
+            "redemption_usdc_out",
+            "redemption_leaf_out",
+            "pairs_withdrawn_leaf",
+            "pairs_withdrawn_usdc",
+            "market_flow_usd",
+            "revenue_total",
+            "aegis_value_change",
+            "aegis_from_other",
+        ] {
+            assert!(flows.contains(&name), "{name}");
+        }
+        for name in [
+            "oak_distributed",
+            "oak_redeemed",
+            "revenue_cumulative",
+            "aegis_value",
+        ] {
+            assert!(!flows.contains(&name), "{name} is cumulative or a balance");
+        }
         assert_eq!(column("tvl_total").map(|c| c.ty), Some(ColumnType::Amount));
         assert!(column("nope").is_none());
     }

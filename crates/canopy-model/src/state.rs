@@ -13,7 +13,7 @@ use crate::oak::{Oak, Outcome};
 use crate::observer::{Event, Observer};
 use crate::price::Price;
 use crate::random::ShockStream;
-use crate::record::MonthRecord;
+use crate::record::{MonthRecord, ValueParts};
 use crate::revenue::{self, RateAdjustments};
 use crate::scenario::{Scenario, TvlKind, ValidScenario};
 use crate::tvl::TvlBook;
@@ -214,8 +214,13 @@ impl<'s> State<'s> {
             obs.event(m, &Event::DealStarts { deal });
         }
 
+        // AEGIS at the start of the month, for what moved its value.
+        let p0 = self.price_before();
+        let leaf_start = self.aegis.leaf;
+        let value_start = self.aegis.value(p0);
+
         // 3. The pairs' liquidity, at last month's price.
-        let liquidity = self.pairs.usd_liquidity(m, self.price_before());
+        let liquidity = self.pairs.usd_liquidity(m, p0);
 
         // 4. The month's LEAF price.
         let pm = self.price.step(z.z1);
@@ -245,6 +250,9 @@ impl<'s> State<'s> {
 
         // 5. Rebalance the pairs against AEGIS.
         let rb = self.pairs.rebalance(m, p, &mut self.aegis);
+        // USDC received minus paid, plus LEAF received minus given at p:
+        // every trade is at p, so this is 0 up to rounding.
+        let from_pairs = (rb.sold * p - rb.bought * p) + (rb.bought - rb.sold) * p;
         if rb.needed > 0.0 {
             obs.event(
                 m,
@@ -387,6 +395,17 @@ impl<'s> State<'s> {
             chain_tvl: chain.map(|c| c.chain_tvl),
             market_share: chain.map(|c| c.market_share),
             oak_queued: s.oak.rate_limited().then(|| self.oak.queued()),
+            aegis_value_change: aegis_value - value_start,
+            // Each part from its own flow, so that the check that they add
+            // up catches a flow that none of them counts.
+            aegis_from: ValueParts {
+                revenue: revenue_in,
+                pairs: from_pairs,
+                // 0 - x, not -x: no payout is 0, not -0.
+                oak: 0.0 - (usdc_out + leaf_out * p),
+                price: leaf_start * (p - p0),
+                other: 0.0,
+            },
         };
         // Value per OAK just before and just after the month's payouts
         // (AEGIS is not touched between them and the record).
@@ -431,7 +450,16 @@ impl<'s> State<'s> {
             oak_queued: self.oak.queued(),
             redemption_value_per_oak,
         };
-        match invariants::check(&balances, &self.ledger, !s.compat.pair_purchase_mints_usdc) {
+        if let Some(f) =
+            invariants::check(&balances, &self.ledger, !s.compat.pair_purchase_mints_usdc)
+        {
+            return Err(f);
+        }
+        match invariants::check_value_parts(
+            record.aegis_value,
+            record.aegis_value_change,
+            &record.aegis_from,
+        ) {
             Some(f) => Err(f),
             None => Ok(()),
         }

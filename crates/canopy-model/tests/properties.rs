@@ -250,6 +250,71 @@ fn within_the_limit_and_queue(s: &Scenario, rs: &[MonthRecord]) -> Result<(), Te
     Ok(())
 }
 
+/// What moved AEGIS's value, recomputed from the balances and the price of
+/// consecutive records (a second path): each part matches the record's,
+/// and the record's parts add up to its change.
+fn attributed(s: &Scenario, rs: &[MonthRecord]) -> Result<(), TestCaseError> {
+    let (mut usdc0, mut leaf0, mut p0) = (
+        s.aegis.initial_usdc,
+        s.aegis.initial_leaf,
+        s.leaf_price.initial,
+    );
+    for r in rs {
+        let p1 = r.leaf_price;
+        let change = (r.aegis_usdc + r.aegis_leaf * p1) - (usdc0 + leaf0 * p0);
+        // What AEGIS got from the pairs: its balances' change less the
+        // other flows of the month.
+        let usdc_from_pairs = r.aegis_usdc - usdc0 - r.aegis_revenue_in + r.redemption_usdc_out;
+        let leaf_from_pairs = r.aegis_leaf - leaf0 + r.redemption_leaf_out;
+        let expected = [
+            ("aegis_value_change", change, r.aegis_value_change),
+            (
+                "aegis_from_revenue",
+                r.aegis_revenue_in,
+                r.aegis_from.revenue,
+            ),
+            (
+                "aegis_from_pairs",
+                usdc_from_pairs + leaf_from_pairs * p1,
+                r.aegis_from.pairs,
+            ),
+            (
+                "aegis_from_oak",
+                -(r.redemption_usdc_out + r.redemption_leaf_out * p1),
+                r.aegis_from.oak,
+            ),
+            ("aegis_from_price", leaf0 * (p1 - p0), r.aegis_from.price),
+            ("aegis_from_other", 0.0, r.aegis_from.other),
+        ];
+        let scale = expected
+            .iter()
+            .fold(r.aegis_value.abs(), |m, e| m.max(e.1.abs()).max(e.2.abs()))
+            .max(usdc0 + leaf0 * p0);
+        for (name, want, got) in expected {
+            prop_assert!(
+                (want - got).abs() <= 1e-9 * scale.max(1.0),
+                "month {}: {name} {got}, recomputed {want}",
+                r.month
+            );
+        }
+        prop_assert!(
+            (leaf_from_pairs + r.aegis_leaf_sold).abs() <= 1e-9 * scale.max(1.0),
+            "month {}: LEAF from the pairs {leaf_from_pairs}, sold {}",
+            r.month,
+            r.aegis_leaf_sold
+        );
+        prop_assert!(
+            (r.aegis_from.sum() - r.aegis_value_change).abs() <= 1e-9 * scale.max(1.0),
+            "month {}: the parts add up to {}, the change is {}",
+            r.month,
+            r.aegis_from.sum(),
+            r.aegis_value_change
+        );
+        (usdc0, leaf0, p0) = (r.aegis_usdc, r.aegis_leaf, p1);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -274,6 +339,7 @@ proptest! {
             prop_assert_eq!(r.chain_tvl.is_some(), s.tvl.market.enabled);
         }
         conserves(&s, &rs).map_err(TestCaseError::fail)?;
+        attributed(&s, &rs)?;
     }
 
     #[test]
@@ -289,6 +355,7 @@ proptest! {
         prop_assert_eq!(rs.len(), s.simulation.months as usize);
         conserves(&s, &rs).map_err(TestCaseError::fail)?;
         within_the_limit_and_queue(&s, &rs)?;
+        attributed(&s, &rs)?;
     }
 
     #[test]

@@ -21,9 +21,10 @@ use plotters::style::RGBColor;
 use crate::palette;
 pub use render::{DrawResult, figure_png, figure_svg, png, svg};
 use subtitles::{
-    aegis_balances_subtitle, aegis_composition_subtitle, aegis_shares, chain_tvl_subtitle,
-    leaf_pairs_subtitle, leaf_price_subtitle, oak_irr_subtitle, oak_redemptions_subtitle,
-    oak_status_subtitle, pairs_leaf_value, revenue_subtitle, tvl_subtitle,
+    aegis_balances_subtitle, aegis_composition_subtitle, aegis_shares, aegis_value_change_subtitle,
+    chain_tvl_subtitle, leaf_pairs_subtitle, leaf_price_subtitle, oak_irr_subtitle,
+    oak_redemptions_subtitle, oak_status_subtitle, pairs_leaf_value, revenue_subtitle,
+    tvl_subtitle,
 };
 
 /// Width of a chart, pixels.
@@ -571,6 +572,38 @@ impl Chart {
                         |r| r.market_share.map(|s| s * 100.0),
                     )
                     .right(),
+                ],
+            )],
+        },
+        Chart {
+            stem: "aegis_value_change",
+            title: "What moved AEGIS's value",
+            caption: "Bars: the parts of each month's change of AEGIS value, stacked, gains up and losses down: revenue paid in, trades with the pairs, redemption payouts, and the revaluation of the LEAF held when the price moves. Line: the change itself, which the parts add up to.",
+            applies: always,
+            subtitle: aegis_value_change_subtitle,
+            panels: &[panel(
+                axis("Change of AEGIS value", "USD", Range::FromZero).scaled(MILLIONS),
+                &[
+                    series("revenue", palette::CUMULATIVE, Style::Bars, |r| {
+                        Some(r.aegis_from.revenue)
+                    }),
+                    series("pairs", palette::USDC, Style::Bars, |r| {
+                        Some(r.aegis_from.pairs)
+                    }),
+                    series("OAK redemptions", palette::REDEEMED, Style::Bars, |r| {
+                        Some(r.aegis_from.oak)
+                    }),
+                    series("LEAF price", palette::LEAF, Style::Bars, |r| {
+                        Some(r.aegis_from.price)
+                    }),
+                    series("other", palette::COUNT, Style::Bars, |r| {
+                        Some(r.aegis_from.other)
+                    }),
+                    series("change of AEGIS value", palette::TOTAL, Style::Line, |r| {
+                        Some(r.aegis_value_change)
+                    })
+                    .layer(1)
+                    .dots_up_to(36),
                 ],
             )],
         },

@@ -117,7 +117,8 @@ mod tests {
         let text = metrics_json(&[r.clone(), r]);
         assert!(text.starts_with("[\n  {\"month\": 3, \"leaf_price\": 0.0"));
         assert_eq!(text.matches("},\n  {").count(), 1);
-        assert!(text.ends_with("\"market_share\": null, \"oak_queued\": null}\n]\n"));
+        assert!(text.contains("\"market_share\": null, \"oak_queued\": null, "));
+        assert!(text.ends_with("\"aegis_from_price\": 0.0, \"aegis_from_other\": 0.0}\n]\n"));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 2);
         assert_eq!(v[1]["active_deals"], serde_json::json!(0));

@@ -9,6 +9,7 @@ pub mod json;
 pub mod metrics;
 pub mod numbers;
 pub mod palette;
+pub mod reference;
 pub mod report;
 pub mod scenario_source;
 pub mod scorecard_chart;

@@ -201,10 +201,11 @@ function buildForm() {
         changed();
       }, p.default);
       f.append(
-        el("label", { text: key.slice(table.length + 1), title: key, for: e.id }),
+        el("label", { text: key.slice(table.length + 1), title: explainText(key), for: e.id }),
         e,
         el("div", { class: "doc", text: p.doc + " Default " + describeDefault(p.default) + "; " + p.kind.allowed + "." }),
       );
+      e.title = explainText(key);
       d.append(f);
     }
     form.append(d);
@@ -291,7 +292,7 @@ function dealCell(deal, i, p, off) {
     changed();
   }, p.default);
   if (p.path === "counterparty" || p.path === "id") e.classList.add("name");
-  e.title = p.doc;
+  e.title = explainText("deal[i]." + p.path);
   e.setAttribute("aria-label", (deal.id || "deal " + (i + 1)) + ": " + p.path);
   if (off) e.disabled = true;
   return el("td", { "data-field": key }, e);
@@ -455,14 +456,16 @@ function showProblems(problems) {
 
 // ------------------------------------------------------------ results
 
+// Each card: its label, value, note, raw value, and the metrics.csv column
+// it shows (whose explanation is the label's hover text).
 const CARDS = [
-  ["TVL", (s) => money(s.tvl_total), (s) => "month " + s.month, (s) => s.tvl_total],
-  ["Cumulative revenue", (s) => money(s.revenue_cumulative), (s) => money(s.revenue_last_month) + " in the last month", (s) => s.revenue_cumulative],
-  ["AEGIS value", (s) => money(s.aegis_value), (s) => money(s.aegis_usdc) + " USDC", (s) => s.aegis_value],
-  ["LEAF price", (s) => "$" + compact(s.leaf_price), (s) => s.pairs_active + " active pairs", (s) => s.leaf_price],
-  ["OAK redeemed", (s) => (s.oak_total_supply > 0 ? pct(s.oak_redeemed / s.oak_total_supply) : "0 %"), (s) => compact(s.oak_redeemed) + " of " + compact(s.oak_total_supply) + " OAK", (s) => s.oak_redeemed],
-  ["Value per OAK", (s) => money(s.value_per_oak), (s) => compact(s.oak_unredeemed) + " unredeemed", (s) => s.value_per_oak],
-  ["Last IRR", (s) => pct(s.last_irr), (s) => (s.last_irr_month ? "month " + s.last_irr_month : ""), (s) => s.last_irr],
+  ["TVL", (s) => money(s.tvl_total), (s) => "month " + s.month, (s) => s.tvl_total, "tvl_total"],
+  ["Cumulative revenue", (s) => money(s.revenue_cumulative), (s) => money(s.revenue_last_month) + " in the last month", (s) => s.revenue_cumulative, "revenue_cumulative"],
+  ["AEGIS value", (s) => money(s.aegis_value), (s) => money(s.aegis_usdc) + " USDC", (s) => s.aegis_value, "aegis_value"],
+  ["LEAF price", (s) => "$" + compact(s.leaf_price), (s) => s.pairs_active + " active pairs", (s) => s.leaf_price, "leaf_price"],
+  ["OAK redeemed", (s) => (s.oak_total_supply > 0 ? pct(s.oak_redeemed / s.oak_total_supply) : "0 %"), (s) => compact(s.oak_redeemed) + " of " + compact(s.oak_total_supply) + " OAK", (s) => s.oak_redeemed, "oak_redeemed"],
+  ["Value per OAK", (s) => money(s.value_per_oak), (s) => compact(s.oak_unredeemed) + " unredeemed", (s) => s.value_per_oak, "value_per_oak"],
+  ["Last IRR", (s) => pct(s.last_irr), (s) => (s.last_irr_month ? "month " + s.last_irr_month : ""), (s) => s.last_irr, "irr"],
 ];
 
 function renderSummary(s, base) {
@@ -472,9 +475,9 @@ function renderSummary(s, base) {
     box.append(el("p", { class: "lead", text: "No month was simulated." }));
     return;
   }
-  for (const [label, value, note, raw] of CARDS) {
+  for (const [label, value, note, raw, metric] of CARDS) {
     const card = el("div", { class: "kpi", "data-card": label },
-      el("div", { class: "label", text: label }),
+      el("div", { class: "label", text: label, title: explainText(metric) }),
       el("div", { class: "value", text: value(s) }),
       el("div", { class: "note", text: note(s) }));
     if (base) {
@@ -559,8 +562,16 @@ function panelPlot(chart, panel, base, w) {
     if (stacked(s)) {
       const key = s.axis + (pinned ? "-pinned" : "");
       prev = stacks[key] || null;
-      shown = shown.map((v, i) => (v === null ? null : v + (prev ? prev.values[i] || 0 : 0)));
-      stacks[key] = { values: shown, index: data.length };
+      // Positive values stack up from 0 and negative ones down from it,
+      // as the report's charts stack the parts of a change.
+      const up = prev ? prev.up : x.map(() => 0), down = prev ? prev.down : x.map(() => 0);
+      shown = shown.map((v, i) => (v === null ? null : v + (v < 0 ? down[i] : up[i])));
+      stacks[key] = {
+        values: shown,
+        index: data.length,
+        up: up.map((u, i) => (own[i] !== null && own[i] >= 0 ? shown[i] : u)),
+        down: down.map((d, i) => (own[i] !== null && own[i] < 0 ? shown[i] : d)),
+      };
     }
     const opts = {
       label: pinned ? s.label + " (baseline)" : s.label,
@@ -616,7 +627,7 @@ function renderCharts(answer, baseline) {
   box.textContent = "";
   for (const chart of answer.charts) {
     const fig = el("figure", { "data-chart": chart.stem },
-      el("h3", { text: chart.title }),
+      el("h3", { text: chart.title, title: explainText(chart.stem) }),
       el("div", { class: "sub", text: chart.subtitle }));
     box.append(fig);
     const w = width(fig);
@@ -631,6 +642,13 @@ function renderCharts(answer, baseline) {
     });
     fig.append(el("figcaption", { text: chart.caption }));
   }
+}
+
+// What `canopy explain NAME` prints (from GET /api/params), shown on hover;
+// the name itself where there is nothing to explain.
+function explainText(name) {
+  const texts = (state.params && state.params.explain) || {};
+  return texts[name] || name;
 }
 
 // A metric's title in words with its unit ("LEAF price, USD"), from the
@@ -660,7 +678,7 @@ function renderFans(answer, baseline) {
     const months = Math.max(rows.length ? rows[rows.length - 1].month : 0, baseRows.length ? baseRows[baseRows.length - 1].month : 0);
     const x = Array.from({ length: months }, (_, i) => i + 1);
     const col = (rs, k) => x.map((mo) => { const r = rs.find((q) => q.month === mo); return r ? r[k] : null; });
-    const fig = el("figure", { "data-fan": m }, el("h3", { text: metricTitle(answer, m) }));
+    const fig = el("figure", { "data-fan": m }, el("h3", { text: metricTitle(answer, m), title: explainText(m) }));
     box.append(fig);
     const c = "#2a9d8f", g = "#7a5195";
     const series = [

@@ -384,5 +384,25 @@ pub fn params_json() -> Json {
             })
         })
         .collect();
-    json!({ "scenario": scenario, "deal": deal, "deal_parts": params::DEAL_PARTS })
+    json!({
+        "scenario": scenario,
+        "deal": deal,
+        "deal_parts": params::DEAL_PARTS,
+        "explain": explain_json(),
+    })
+}
+
+/// What `canopy explain` prints for every name it knows, keyed by name
+/// (deal keys as `deal[i].oak.amount`): the page shows it on hover.
+pub fn explain_json() -> Json {
+    let entries = canopy_sweep::reference::entries();
+    let mut out = serde_json::Map::new();
+    for e in &entries {
+        if !out.contains_key(&e.name)
+            && let Ok(text) = canopy_output::reference::explain(&entries, &e.name)
+        {
+            out.insert(e.name.clone(), Json::String(text));
+        }
+    }
+    Json::Object(out)
 }

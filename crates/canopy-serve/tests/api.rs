@@ -803,6 +803,36 @@ fn params_are_the_models_tables() {
 }
 
 #[test]
+fn params_carry_what_canopy_explain_prints_for_every_key_and_metric() {
+    let v = call(app("default"), get("/api/params")).json();
+    let texts = v["explain"].as_object().expect("explain texts");
+    let names = canopy_model::scenario::PARAMS
+        .iter()
+        .map(|p| p.path.to_string())
+        .chain(
+            canopy_model::scenario::DEAL_PARAMS
+                .iter()
+                .map(|p| format!("deal[i].{}", p.path)),
+        )
+        .chain(canopy_model::COLUMNS.iter().map(|c| c.name.to_string()))
+        .chain(
+            canopy_output::charts::Chart::ALL
+                .iter()
+                .map(|c| c.stem.to_string()),
+        );
+    for name in names {
+        let want = canopy_sweep::reference::explain(&name).expect("known");
+        assert_eq!(texts.get(&name), Some(&json!(want)), "{name}");
+    }
+    assert!(
+        texts["aegis_from_price"]
+            .as_str()
+            .unwrap()
+            .contains("Rule: What moved AEGIS's value")
+    );
+}
+
+#[test]
 fn a_run_that_stops_answers_its_months_and_why() {
     // A price that overflows: the engine stops on a numeric failure.
     let text = "[simulation]\nmonths = 60\n[leaf_price]\nmodel = \"market\"\ninitial = 1e300\nmax = 1e308\ndrift = 50.0\n";

@@ -577,6 +577,31 @@ fn a_switched_off_part_stays_with_its_deal_when_rows_move() {
 }
 
 #[test]
+fn hovering_a_field_or_a_metric_shows_what_canopy_explain_prints() {
+    let Some((_b, mut page, _addr, _p)) = open_page("stress") else {
+        return;
+    };
+    let explain = |name: &str| json!(canopy_sweep::reference::explain(name).expect("known"));
+    // A scenario field: its label and its input.
+    let label =
+        page.eval("document.querySelector('[data-field=\"aegis.initial_usdc\"] label').title");
+    assert_eq!(label, explain("aegis.initial_usdc"));
+    let input =
+        page.eval("document.querySelector('[data-field=\"aegis.initial_usdc\"] input').title");
+    assert_eq!(input, explain("aegis.initial_usdc"));
+    // A deal's field, by the deal's index.
+    let deal = page.eval(
+        "(() => { const e = document.querySelector('[data-field=\"deal[0].start_month\"] input'); return e ? e.title : null; })()",
+    );
+    assert_eq!(deal, explain("deal[3].start_month"));
+    // A summary card's metric and a chart's title.
+    let card = page.eval("document.querySelector('[data-card=\"AEGIS value\"] .label').title");
+    assert_eq!(card, explain("aegis_value"));
+    let chart = page.eval("document.querySelector('[data-chart=\"aegis_value_change\"] h3').title");
+    assert_eq!(chart, explain("aegis_value_change"));
+}
+
+#[test]
 fn stacked_charts_start_at_zero_and_axes_read_as_numbers() {
     let Some((_b, mut page, _addr, _p)) = open_page("default") else {
         return;

@@ -43,6 +43,7 @@ pub mod merge;
 pub mod parquet_io;
 pub mod planner;
 pub mod points;
+pub mod reference;
 pub mod report;
 pub mod resolved;
 pub mod runner;

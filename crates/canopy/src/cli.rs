@@ -1,4 +1,4 @@
-//! The command line: `canopy run | sweep | scenarios | show | check | schema | serve`.
+//! The command line: `canopy run | sweep | scenarios | show | check | schema | serve | explain | docs`.
 
 use std::path::PathBuf;
 
@@ -37,6 +37,25 @@ pub enum Command {
     Schema,
     /// Serve a scenario as a local web app: edit it and see the results move.
     Serve(ServeArgs),
+    /// Explain a scenario key, metric, chart, critical event or file: its doc, unit, default, range and the rule behind it.
+    Explain(ExplainArgs),
+    /// Write the reference pages (every key, column, chart, event and file) as Markdown.
+    Docs(DocsArgs),
+}
+
+/// `canopy explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A scenario key (`aegis.initial_usdc`, `deal[3].oak.amount`), a metrics.csv column, a chart, a critical event or a file name.
+    pub name: String,
+}
+
+/// `canopy docs`.
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// The folder to write the pages to (the book's is docs/src/reference).
+    #[arg(long, value_parser = folder, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `canopy serve`.

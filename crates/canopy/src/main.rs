@@ -3,6 +3,7 @@
 mod cli;
 mod compare;
 mod console;
+mod docs;
 mod events;
 mod interrupt;
 mod logging;
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::main(&args),
         Command::Seek(args) => seek::main(&args),
         Command::Serve(args) => serve::main(&args),
+        Command::Explain(args) => docs::explain(&args),
+        Command::Docs(args) => docs::write(&args),
         Command::Scenarios => {
             for (name, about, _) in builtin::BUILTIN {
                 say(&format!("{name:<12} {about}"));

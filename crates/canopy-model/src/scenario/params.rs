@@ -51,6 +51,9 @@ impl Default {
 pub struct Param {
     /// Dotted key path.
     pub path: &'static str,
+    /// Its unit (`USD`, `months`, `fraction per year`); `none` for names,
+    /// switches and counts of nothing.
+    pub unit: &'static str,
     /// Type and allowed values.
     pub kind: Kind,
     /// Its value when the key is missing.
@@ -67,6 +70,8 @@ pub struct Param {
 pub struct DealParam {
     /// Dotted key path inside the deal.
     pub path: &'static str,
+    /// Its unit, as [`Param::unit`].
+    pub unit: &'static str,
     /// Type and allowed values.
     pub kind: Kind,
     /// Its value when the key is missing; [`Default::Required`] when it must be given.
@@ -123,9 +128,10 @@ fn s(v: Value) -> String {
 }
 
 macro_rules! number {
-    ($path:literal, $($field:ident).+, $range:expr, $default:expr, $doc:literal) => {
+    ($path:literal, $unit:literal, $($field:ident).+, $range:expr, $default:expr, $doc:literal) => {
         Param {
             path: $path,
+            unit: $unit,
             kind: Kind::Number($range),
             default: Default::Float($default),
             doc: $doc,
@@ -136,9 +142,10 @@ macro_rules! number {
 }
 
 macro_rules! whole {
-    ($path:literal, $($field:ident).+, $min:expr, $max:expr, $default:expr, $doc:literal) => {
+    ($path:literal, $unit:literal, $($field:ident).+, $min:expr, $max:expr, $default:expr, $doc:literal) => {
         Param {
             path: $path,
+            unit: $unit,
             kind: Kind::Whole { min: $min, max: $max },
             default: Default::Int($default),
             doc: $doc,
@@ -149,9 +156,10 @@ macro_rules! whole {
 }
 
 macro_rules! switch {
-    ($path:literal, $($field:ident).+, $default:expr, $doc:literal) => {
+    ($path:literal, $unit:literal, $($field:ident).+, $default:expr, $doc:literal) => {
         Param {
             path: $path,
+            unit: $unit,
             kind: Kind::Bool,
             default: Default::Bool($default),
             doc: $doc,
@@ -171,9 +179,10 @@ const TVL_KINDS: &[&str] = &TvlKind::NAMES;
 /// Every parameter of the scenario as a whole, in file order.
 #[rustfmt::skip]
 pub static PARAMS: &[Param] = &[
-    whole!("simulation.months", simulation.months, 1, 1200, 60, "Months to simulate."),
+    whole!("simulation.months", "months", simulation.months, 1, 1200, 60, "Months to simulate."),
     Param {
         path: "simulation.seed",
+        unit: "none",
         kind: Kind::Whole {
             min: 0,
             max: i64::MAX,
@@ -190,11 +199,12 @@ pub static PARAMS: &[Param] = &[
             }
         },
     },
-    number!("aegis.initial_leaf", aegis.initial_leaf, Range::NonNeg, 1e9, "LEAF in AEGIS at month 0."),
-    number!("aegis.initial_usdc", aegis.initial_usdc, Range::NonNeg, 1e8, "USDC in AEGIS at month 0."),
-    number!("aegis.revenue_share", aegis.revenue_share, Range::Closed(0.0, 1.0), 1.0, "Share of monthly revenue paid into AEGIS."),
+    number!("aegis.initial_leaf", "LEAF", aegis.initial_leaf, Range::NonNeg, 1e9, "LEAF in AEGIS at month 0."),
+    number!("aegis.initial_usdc", "USDC", aegis.initial_usdc, Range::NonNeg, 1e8, "USDC in AEGIS at month 0."),
+    number!("aegis.revenue_share", "fraction", aegis.revenue_share, Range::Closed(0.0, 1.0), 1.0, "Share of monthly revenue paid into AEGIS."),
     Param {
         path: "leaf_price.model",
+        unit: "none",
         kind: Kind::Choice(PRICE_MODELS),
         default: Default::Str("fixed"),
         doc: "The LEAF price model: \"fixed\" keeps the initial price; \"market\" adds drift, volatility and the impact of market flows.",
@@ -203,14 +213,15 @@ pub static PARAMS: &[Param] = &[
             sc.leaf_price.model = PriceModel::from_name(&s(v)).unwrap_or(PriceModel::Fixed)
         },
     },
-    number!("leaf_price.initial", leaf_price.initial, Range::Positive, 1.0, "LEAF price at month 0, USD."),
-    number!("leaf_price.drift", leaf_price.drift, Range::Any, 0.0, "Monthly log drift of the market price model."),
-    number!("leaf_price.volatility", leaf_price.volatility, Range::NonNeg, 0.0, "Monthly volatility of the market price model."),
-    number!("leaf_price.min", leaf_price.min, Range::Positive, 0.01, "Lower bound of the market price, USD."),
-    number!("leaf_price.max", leaf_price.max, Range::Positive, 1000.0, "Upper bound of the market price, USD (above min)."),
-    number!("leaf_price.max_monthly_impact", leaf_price.max_monthly_impact, Range::NonNeg, 0.10, "Cap on the price impact of one month's market flow."),
+    number!("leaf_price.initial", "USD per LEAF", leaf_price.initial, Range::Positive, 1.0, "LEAF price at month 0, USD."),
+    number!("leaf_price.drift", "log change per month", leaf_price.drift, Range::Any, 0.0, "Monthly log drift of the market price model."),
+    number!("leaf_price.volatility", "log change per month", leaf_price.volatility, Range::NonNeg, 0.0, "Monthly volatility of the market price model."),
+    number!("leaf_price.min", "USD per LEAF", leaf_price.min, Range::Positive, 0.01, "Lower bound of the market price, USD."),
+    number!("leaf_price.max", "USD per LEAF", leaf_price.max, Range::Positive, 1000.0, "Upper bound of the market price, USD (above min)."),
+    number!("leaf_price.max_monthly_impact", "fraction of the price", leaf_price.max_monthly_impact, Range::NonNeg, 0.10, "Cap on the price impact of one month's market flow."),
     Param {
         path: "leaf_pairs.rebalance",
+        unit: "none",
         kind: Kind::Choice(REBALANCES),
         default: Default::Str("both"),
         doc: "How pairs trade with AEGIS: \"both\" buys below target and sells above it; \"buy-only\" only buys.",
@@ -219,25 +230,26 @@ pub static PARAMS: &[Param] = &[
             sc.leaf_pairs.rebalance = Rebalance::from_name(&s(v)).unwrap_or(Rebalance::Both)
         },
     },
-    number!("oak.total_supply", oak.total_supply, Range::NonNeg, 500_000.0, "OAK minted at month 0."),
-    whole!("oak.redemption_start_month", oak.redemption_start_month, 0, MAX_MONTHS, 3, "First month holders may redeem."),
-    whole!("oak.redemption_end_month", oak.redemption_end_month, 1, MAX_MONTHS, 48, "Month the redemption window closes (after it starts)."),
-    number!("oak.max_redemption_per_month", oak.max_redemption_per_month, Range::LeftOpen(0.0, 1.0), 1.0, "Share of the OAK supply that may be redeemed in one month; below 1, what is asked beyond it queues."),
-    number!("tvl.revenue_rates.protocol_locked", tvl.revenue_rates.protocol_locked, Range::NonNeg, 0.04, "Annual revenue rate of generated protocol-locked TVL."),
-    number!("tvl.revenue_rates.contracted", tvl.revenue_rates.contracted, Range::NonNeg, 0.025, "Annual revenue rate of generated contracted TVL."),
-    number!("tvl.revenue_rates.organic", tvl.revenue_rates.organic, Range::NonNeg, 0.02, "Annual revenue rate of organic TVL."),
-    number!("tvl.revenue_rates.boosted", tvl.revenue_rates.boosted, Range::NonNeg, 0.03, "Annual revenue rate of generated boosted TVL."),
-    number!("tvl.organic.conversion_ratio", tvl.organic.conversion_ratio, Range::NonNeg, 0.2, "Organic TVL per contracted TVL."),
-    number!("tvl.organic.decay_rate", tvl.organic.decay_rate, Range::RightOpen(0.0, 1.0), 0.05, "Monthly decay of organic TVL."),
-    whole!("tvl.organic.duration_months", tvl.organic.duration_months, 1, MAX_MONTHS, 36, "Life of an organic contribution, months."),
-    whole!("tvl.recurring_contracts.after_month", tvl.recurring_contracts.after_month, 0, MAX_MONTHS, 3, "A new recurring contract in every month after this one."),
-    number!("tvl.recurring_contracts.amount", tvl.recurring_contracts.amount, Range::NonNeg, 2e7, "USD per recurring contract (0 turns them off)."),
-    number!("tvl.recurring_contracts.revenue_rate", tvl.recurring_contracts.revenue_rate, Range::NonNeg, 0.025, "Annual revenue rate of recurring contracts."),
-    whole!("tvl.recurring_contracts.duration_months", tvl.recurring_contracts.duration_months, 1, MAX_MONTHS, 6, "Life of a recurring contract, months."),
-    switch!("tvl.market.enabled", tvl.market.enabled, false, "Whether organic TVL follows the chain's TVL."),
-    number!("tvl.market.chain_initial", tvl.market.chain_initial, Range::NonNeg, 8e8, "Chain TVL at month 0, USD."),
+    number!("oak.total_supply", "OAK", oak.total_supply, Range::NonNeg, 500_000.0, "OAK minted at month 0."),
+    whole!("oak.redemption_start_month", "month", oak.redemption_start_month, 0, MAX_MONTHS, 3, "First month holders may redeem."),
+    whole!("oak.redemption_end_month", "month", oak.redemption_end_month, 1, MAX_MONTHS, 48, "Month the redemption window closes (after it starts)."),
+    number!("oak.max_redemption_per_month", "fraction of the OAK supply", oak.max_redemption_per_month, Range::LeftOpen(0.0, 1.0), 1.0, "Share of the OAK supply that may be redeemed in one month; below 1, what is asked beyond it queues."),
+    number!("tvl.revenue_rates.protocol_locked", "fraction per year", tvl.revenue_rates.protocol_locked, Range::NonNeg, 0.04, "Annual revenue rate of generated protocol-locked TVL."),
+    number!("tvl.revenue_rates.contracted", "fraction per year", tvl.revenue_rates.contracted, Range::NonNeg, 0.025, "Annual revenue rate of generated contracted TVL."),
+    number!("tvl.revenue_rates.organic", "fraction per year", tvl.revenue_rates.organic, Range::NonNeg, 0.02, "Annual revenue rate of organic TVL."),
+    number!("tvl.revenue_rates.boosted", "fraction per year", tvl.revenue_rates.boosted, Range::NonNeg, 0.03, "Annual revenue rate of generated boosted TVL."),
+    number!("tvl.organic.conversion_ratio", "USD per USD", tvl.organic.conversion_ratio, Range::NonNeg, 0.2, "Organic TVL per contracted TVL."),
+    number!("tvl.organic.decay_rate", "fraction per month", tvl.organic.decay_rate, Range::RightOpen(0.0, 1.0), 0.05, "Monthly decay of organic TVL."),
+    whole!("tvl.organic.duration_months", "months", tvl.organic.duration_months, 1, MAX_MONTHS, 36, "Life of an organic contribution, months."),
+    whole!("tvl.recurring_contracts.after_month", "month", tvl.recurring_contracts.after_month, 0, MAX_MONTHS, 3, "A new recurring contract in every month after this one."),
+    number!("tvl.recurring_contracts.amount", "USD", tvl.recurring_contracts.amount, Range::NonNeg, 2e7, "USD per recurring contract (0 turns them off)."),
+    number!("tvl.recurring_contracts.revenue_rate", "fraction per year", tvl.recurring_contracts.revenue_rate, Range::NonNeg, 0.025, "Annual revenue rate of recurring contracts."),
+    whole!("tvl.recurring_contracts.duration_months", "months", tvl.recurring_contracts.duration_months, 1, MAX_MONTHS, 6, "Life of a recurring contract, months."),
+    switch!("tvl.market.enabled", "none", tvl.market.enabled, false, "Whether organic TVL follows the chain's TVL."),
+    number!("tvl.market.chain_initial", "USD", tvl.market.chain_initial, Range::NonNeg, 8e8, "Chain TVL at month 0, USD."),
     Param {
         path: "tvl.market.growth_rates",
+        unit: "fraction per year",
         kind: Kind::Numbers(Range::Above(-1.0)),
         default: Default::List(&[1.5, 1.0, 0.75, 0.5, 0.4]),
         doc: "Annual growth of chain TVL in each year; the last repeats.",
@@ -248,32 +260,33 @@ pub static PARAMS: &[Param] = &[
             }
         },
     },
-    number!("tvl.market.initial_share", tvl.market.initial_share, Range::Closed(0.0, 1.0), 0.4375, "Share of chain TVL at month 0."),
-    number!("tvl.market.min_share", tvl.market.min_share, Range::Closed(0.0, 1.0), 0.10, "Floor the share decays to."),
-    number!("tvl.market.share_decay", tvl.market.share_decay, Range::NonNeg, 0.02, "Yearly decay rate of the share."),
-    number!("tvl.market.volatility", tvl.market.volatility, Range::NonNeg, 0.0, "Monthly volatility of chain TVL."),
-    number!("market.net_demand_usd", market.net_demand_usd, Range::Any, 0.0, "External net demand for LEAF in month 1, USD (negative: selling)."),
-    number!("market.demand_growth", market.demand_growth, Range::AtLeast(-1.0), 0.0, "Monthly growth of that demand."),
-    number!("market.demand_noise_usd", market.demand_noise_usd, Range::NonNeg, 0.0, "Standard deviation of the demand's noise, USD."),
-    number!("market.redeemer_sell_share", market.redeemer_sell_share, Range::Closed(0.0, 1.0), 0.0, "Share of the LEAF paid to redeemers that they sell on the market."),
-    whole!("revenue.schedule_months", revenue.schedule_months, 1, MAX_MONTHS, 24, "Months for the rate multipliers to reach their targets."),
-    number!("revenue.target_multiplier.protocol_locked", revenue.target_multiplier.protocol_locked, Range::NonNeg, 1.0, "Where protocol-locked revenue rates end up, as a multiple."),
-    number!("revenue.target_multiplier.contracted", revenue.target_multiplier.contracted, Range::NonNeg, 1.0, "Where contracted revenue rates end up, as a multiple."),
-    number!("revenue.target_multiplier.organic", revenue.target_multiplier.organic, Range::NonNeg, 1.0, "Where organic revenue rates end up, as a multiple."),
-    number!("revenue.target_multiplier.boosted", revenue.target_multiplier.boosted, Range::NonNeg, 1.0, "Where boosted revenue rates end up, as a multiple."),
-    number!("revenue.price_elasticity", revenue.price_elasticity, Range::Any, 0.0, "Revenue rates follow (price / initial price) to this power."),
-    switch!("compat.pairs_lag_one_month", compat.pairs_lag_one_month, false, "Original model's quirk: rebalance the pairs active the month before."),
-    switch!("compat.pair_purchase_mints_usdc", compat.pair_purchase_mints_usdc, false, "Original model's quirk: pairs receive LEAF from AEGIS without paying."),
-    switch!("compat.revenue_ignores_decay", compat.revenue_ignores_decay, false, "Original model's quirk: organic revenue on undecayed amounts."),
-    switch!("compat.redemptions_without_payout", compat.redemptions_without_payout, false, "Original model's quirk: redeemed OAK is counted but nothing is paid."),
-    switch!("compat.irr_time_only", compat.irr_time_only, false, "Original model's quirk: the IRR depends on the month alone."),
-    switch!("compat.oak_vesting_off_by_one", compat.oak_vesting_off_by_one, false, "Original model's quirk: OAK distributes a month early, never with vesting 0."),
+    number!("tvl.market.initial_share", "fraction", tvl.market.initial_share, Range::Closed(0.0, 1.0), 0.4375, "Share of chain TVL at month 0."),
+    number!("tvl.market.min_share", "fraction", tvl.market.min_share, Range::Closed(0.0, 1.0), 0.10, "Floor the share decays to."),
+    number!("tvl.market.share_decay", "fraction per year", tvl.market.share_decay, Range::NonNeg, 0.02, "Yearly decay rate of the share."),
+    number!("tvl.market.volatility", "log change per month", tvl.market.volatility, Range::NonNeg, 0.0, "Monthly volatility of chain TVL."),
+    number!("market.net_demand_usd", "USD per month", market.net_demand_usd, Range::Any, 0.0, "External net demand for LEAF in month 1, USD (negative: selling)."),
+    number!("market.demand_growth", "fraction per month", market.demand_growth, Range::AtLeast(-1.0), 0.0, "Monthly growth of that demand."),
+    number!("market.demand_noise_usd", "USD per month", market.demand_noise_usd, Range::NonNeg, 0.0, "Standard deviation of the demand's noise, USD."),
+    number!("market.redeemer_sell_share", "fraction", market.redeemer_sell_share, Range::Closed(0.0, 1.0), 0.0, "Share of the LEAF paid to redeemers that they sell on the market."),
+    whole!("revenue.schedule_months", "months", revenue.schedule_months, 1, MAX_MONTHS, 24, "Months for the rate multipliers to reach their targets."),
+    number!("revenue.target_multiplier.protocol_locked", "multiple", revenue.target_multiplier.protocol_locked, Range::NonNeg, 1.0, "Where protocol-locked revenue rates end up, as a multiple."),
+    number!("revenue.target_multiplier.contracted", "multiple", revenue.target_multiplier.contracted, Range::NonNeg, 1.0, "Where contracted revenue rates end up, as a multiple."),
+    number!("revenue.target_multiplier.organic", "multiple", revenue.target_multiplier.organic, Range::NonNeg, 1.0, "Where organic revenue rates end up, as a multiple."),
+    number!("revenue.target_multiplier.boosted", "multiple", revenue.target_multiplier.boosted, Range::NonNeg, 1.0, "Where boosted revenue rates end up, as a multiple."),
+    number!("revenue.price_elasticity", "exponent", revenue.price_elasticity, Range::Any, 0.0, "Revenue rates follow (price / initial price) to this power."),
+    switch!("compat.pairs_lag_one_month", "none", compat.pairs_lag_one_month, false, "Original model's quirk: rebalance the pairs active the month before."),
+    switch!("compat.pair_purchase_mints_usdc", "none", compat.pair_purchase_mints_usdc, false, "Original model's quirk: pairs receive LEAF from AEGIS without paying."),
+    switch!("compat.revenue_ignores_decay", "none", compat.revenue_ignores_decay, false, "Original model's quirk: organic revenue on undecayed amounts."),
+    switch!("compat.redemptions_without_payout", "none", compat.redemptions_without_payout, false, "Original model's quirk: redeemed OAK is counted but nothing is paid."),
+    switch!("compat.irr_time_only", "none", compat.irr_time_only, false, "Original model's quirk: the IRR depends on the month alone."),
+    switch!("compat.oak_vesting_off_by_one", "none", compat.oak_vesting_off_by_one, false, "Original model's quirk: OAK distributes a month early, never with vesting 0."),
 ];
 
 macro_rules! part_number {
-    ($path:literal, $part:ident, $blank:path, $field:ident, $range:expr, $default:expr, $doc:literal) => {
+    ($path:literal, $unit:literal, $part:ident, $blank:path, $field:ident, $range:expr, $default:expr, $doc:literal) => {
         DealParam {
             path: $path,
+            unit: $unit,
             kind: Kind::Number($range),
             default: $default,
             doc: $doc,
@@ -284,9 +297,10 @@ macro_rules! part_number {
 }
 
 macro_rules! part_whole {
-    ($path:literal, $part:ident, $blank:path, $field:ident, $min:expr, $default:expr, $doc:literal) => {
+    ($path:literal, $unit:literal, $part:ident, $blank:path, $field:ident, $min:expr, $default:expr, $doc:literal) => {
         DealParam {
             path: $path,
+            unit: $unit,
             kind: Kind::Whole {
                 min: $min,
                 max: MAX_MONTHS,
@@ -305,6 +319,7 @@ macro_rules! part_whole {
 pub static DEAL_PARAMS: &[DealParam] = &[
     DealParam {
         path: "id",
+        unit: "none",
         kind: Kind::Text,
         default: Default::Derived,
         doc: "Unique id; by default the counterparty's first 10 characters and the start month (`Sigma Capi_001`).",
@@ -313,6 +328,7 @@ pub static DEAL_PARAMS: &[DealParam] = &[
     },
     DealParam {
         path: "counterparty",
+        unit: "none",
         kind: Kind::Text,
         default: Default::Required,
         doc: "The counterparty's name.",
@@ -321,6 +337,7 @@ pub static DEAL_PARAMS: &[DealParam] = &[
     },
     DealParam {
         path: "start_month",
+        unit: "month",
         kind: Kind::Whole {
             min: 1,
             max: MAX_MONTHS,
@@ -332,6 +349,7 @@ pub static DEAL_PARAMS: &[DealParam] = &[
     },
     DealParam {
         path: "enabled",
+        unit: "none",
         kind: Kind::Bool,
         default: Default::Bool(true),
         doc: "Whether the deal takes part; a disabled deal is absent from the run, as if cut from the file.",
@@ -340,6 +358,7 @@ pub static DEAL_PARAMS: &[DealParam] = &[
     },
     DealParam {
         path: "tvl.kind",
+        unit: "none",
         kind: Kind::Choice(TVL_KINDS),
         default: Default::Required,
         doc: "Kind of TVL the deal brings.",
@@ -349,16 +368,17 @@ pub static DEAL_PARAMS: &[DealParam] = &[
                 TvlKind::from_name(&s(v)).unwrap_or(TvlKind::Contracted)
         },
     },
-    part_number!("tvl.amount", tvl, TvlPart::blank, amount, Range::NonNeg, Default::Required, "USD locked."),
-    part_number!("tvl.revenue_rate", tvl, TvlPart::blank, revenue_rate, Range::NonNeg, Default::Required, "Annual revenue rate of the TVL."),
-    part_whole!("tvl.duration_months", tvl, TvlPart::blank, duration_months, 1, Default::Required, "Months the TVL stays."),
-    part_number!("oak.amount", oak, OakPart::blank, amount, Range::NonNeg, Default::Required, "OAK allocated to the deal."),
-    part_whole!("oak.vesting_months", oak, OakPart::blank, vesting_months, 0, Default::Int(0), "Months from the start until the OAK is distributed."),
-    part_number!("oak.irr_threshold", oak, OakPart::blank, irr_threshold, Range::NonNeg, Default::Required, "The holder redeems when the IRR falls below this."),
-    part_whole!("oak.lockup_months", oak, OakPart::blank, lockup_months, 0, Default::Int(0), "Months after distribution before the holder may ask to redeem."),
-    part_number!("oak.redeem_fraction", oak, OakPart::blank, redeem_fraction, Range::LeftOpen(0.0, 1.0), Default::Float(1.0), "Share of its allocation the holder asks to redeem at a time."),
+    part_number!("tvl.amount", "USD", tvl, TvlPart::blank, amount, Range::NonNeg, Default::Required, "USD locked."),
+    part_number!("tvl.revenue_rate", "fraction per year", tvl, TvlPart::blank, revenue_rate, Range::NonNeg, Default::Required, "Annual revenue rate of the TVL."),
+    part_whole!("tvl.duration_months", "months", tvl, TvlPart::blank, duration_months, 1, Default::Required, "Months the TVL stays."),
+    part_number!("oak.amount", "OAK", oak, OakPart::blank, amount, Range::NonNeg, Default::Required, "OAK allocated to the deal."),
+    part_whole!("oak.vesting_months", "months", oak, OakPart::blank, vesting_months, 0, Default::Int(0), "Months from the start until the OAK is distributed."),
+    part_number!("oak.irr_threshold", "fraction per year", oak, OakPart::blank, irr_threshold, Range::NonNeg, Default::Required, "The holder redeems when the IRR falls below this."),
+    part_whole!("oak.lockup_months", "months", oak, OakPart::blank, lockup_months, 0, Default::Int(0), "Months after distribution before the holder may ask to redeem."),
+    part_number!("oak.redeem_fraction", "fraction", oak, OakPart::blank, redeem_fraction, Range::LeftOpen(0.0, 1.0), Default::Float(1.0), "Share of its allocation the holder asks to redeem at a time."),
     DealParam {
         path: "oak.irr_threshold_end",
+        unit: "fraction per year",
         kind: Kind::Number(Range::NonNeg),
         // Missing, it is the deal's own irr_threshold: the threshold stays put.
         default: Default::Derived,
@@ -366,12 +386,12 @@ pub static DEAL_PARAMS: &[DealParam] = &[
         get: |d| d.oak.as_ref().map(|p| Value::Float(p.threshold_end())),
         set: |d, v| d.oak.get_or_insert_with(OakPart::blank).irr_threshold_end = Some(f(v)),
     },
-    part_number!("leaf_pair.amount", leaf_pair, PairPart::blank, amount, Range::NonNeg, Default::Required, "The pair's liquidity, USD."),
-    part_number!("leaf_pair.leaf_tokens", leaf_pair, PairPart::blank, leaf_tokens, Range::NonNeg, Default::Float(0.0), "LEAF the pair starts with."),
-    part_number!("leaf_pair.target_ratio", leaf_pair, PairPart::blank, target_ratio, Range::Closed(0.0, 0.5), Default::Required, "Share of the pair's value that LEAF should make up."),
-    part_number!("leaf_pair.base_concentration", leaf_pair, PairPart::blank, base_concentration, Range::LeftOpen(0.0, 1.0), Default::Float(0.5), "How concentrated the pair's liquidity is."),
-    part_number!("leaf_pair.max_concentration", leaf_pair, PairPart::blank, max_concentration, Range::LeftOpen(0.0, 1.0), Default::Float(0.8), "Upper concentration (kept for later models)."),
-    part_whole!("leaf_pair.duration_months", leaf_pair, PairPart::blank, duration_months, 1, Default::Required, "Months the pair runs."),
+    part_number!("leaf_pair.amount", "USD", leaf_pair, PairPart::blank, amount, Range::NonNeg, Default::Required, "The pair's liquidity, USD."),
+    part_number!("leaf_pair.leaf_tokens", "LEAF", leaf_pair, PairPart::blank, leaf_tokens, Range::NonNeg, Default::Float(0.0), "LEAF the pair starts with."),
+    part_number!("leaf_pair.target_ratio", "fraction", leaf_pair, PairPart::blank, target_ratio, Range::Closed(0.0, 0.5), Default::Required, "Share of the pair's value that LEAF should make up."),
+    part_number!("leaf_pair.base_concentration", "fraction", leaf_pair, PairPart::blank, base_concentration, Range::LeftOpen(0.0, 1.0), Default::Float(0.5), "How concentrated the pair's liquidity is."),
+    part_number!("leaf_pair.max_concentration", "fraction", leaf_pair, PairPart::blank, max_concentration, Range::LeftOpen(0.0, 1.0), Default::Float(0.8), "Upper concentration (kept for later models)."),
+    part_whole!("leaf_pair.duration_months", "months", leaf_pair, PairPart::blank, duration_months, 1, Default::Required, "Months the pair runs."),
 ];
 
 /// The scenario parameter at `path`.

@@ -259,7 +259,17 @@ fn axis_values(panel: &Panel, side: Side, recs: &[MonthRecord]) -> Vec<f64> {
         }
         for r in recs {
             let defined: Vec<f64> = group.iter().filter_map(|s| (s.value)(r)).collect();
-            if !defined.is_empty() {
+            if defined.is_empty() {
+                continue;
+            }
+            if style == Style::Bars {
+                // Bars stack positive values up and negative ones down.
+                out.push(defined.iter().filter(|v| **v > 0.0).sum());
+                let down: f64 = defined.iter().filter(|v| **v < 0.0).sum();
+                if down < 0.0 {
+                    out.push(down);
+                }
+            } else {
                 out.push(defined.into_iter().sum());
             }
         }
@@ -665,18 +675,24 @@ fn stack(layers: &[(Vec<(f64, f64)>, RGBColor)]) -> Vec<Polygon<(f64, f64)>> {
 }
 
 /// Stacked bars for one month: segments of `values` from zero up.
+/// One month's stacked bars: positive values stack up from zero, negative
+/// ones down from it.
 fn bar_stack(x: f64, values: &[(f64, RGBColor)], width: f64) -> Vec<Rectangle<(f64, f64)>> {
-    let mut base = 0.0;
+    let (mut up, mut down) = (0.0, 0.0);
     let mut out = Vec::new();
-    for (v, c) in values {
-        let v = v.max(0.0);
-        if v > 0.0 {
-            out.push(Rectangle::new(
-                [(x - width / 2.0, base), (x + width / 2.0, base + v)],
-                c.filled(),
-            ));
-        }
-        base += v;
+    for &(v, c) in values {
+        let base = if v > 0.0 {
+            &mut up
+        } else if v < 0.0 {
+            &mut down
+        } else {
+            continue;
+        };
+        out.push(Rectangle::new(
+            [(x - width / 2.0, *base), (x + width / 2.0, *base + v)],
+            c.filled(),
+        ));
+        *base += v;
     }
     out
 }

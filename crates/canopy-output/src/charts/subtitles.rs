@@ -174,3 +174,16 @@ pub(super) fn chain_tvl_subtitle(recs: &[MonthRecord]) -> String {
         None => "The chain TVL model is off".to_string(),
     }
 }
+
+pub(super) fn aegis_value_change_subtitle(recs: &[MonthRecord]) -> String {
+    let total = |f: fn(&MonthRecord) -> f64| recs.iter().map(f).sum::<f64>();
+    format!(
+        "Over {} months: revenue {}, pairs {}, redemptions {}, LEAF price {}; net {}",
+        recs.len(),
+        money(total(|r| r.aegis_from.revenue)),
+        money(total(|r| r.aegis_from.pairs)),
+        money(total(|r| r.aegis_from.oak)),
+        money(total(|r| r.aegis_from.price)),
+        money(total(|r| r.aegis_value_change)),
+    )
+}

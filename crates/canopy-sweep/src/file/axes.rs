@@ -14,7 +14,7 @@ impl Reader<'_> {
         seen: &mut Vec<Seen>,
     ) -> Option<Axis> {
         const SPECS: [&str; 3] = ["values", "linspace", "logspace"];
-        self.unknown_keys(path, entries, &["key", "values", "linspace", "logspace"]);
+        self.unknown_keys(path, entries, &super::keys::keys_of("axis"));
         let key_entry = entries.iter().find(|e| e.key == "key");
         let key = self.required_key(path, item, key_entry, "an axis", seen, true);
         let given: Vec<&Entry> = entries

@@ -8,9 +8,6 @@ use canopy_model::scenario::validate::{Given, Where};
 use super::{Reader, Sweep};
 use crate::criteria::{self, Criterion, Limit, Side, When};
 
-/// The keys of a `[[criterion]]` table.
-pub const CRITERION_KEYS: [&str; 5] = ["name", "metric", "below", "above", "when"];
-
 impl Reader<'_> {
     /// Reads the `criterion` array of tables, if there is one.
     pub(super) fn criteria(&mut self, top: &[Entry]) -> Vec<Criterion> {
@@ -49,7 +46,7 @@ impl Reader<'_> {
         entries: &[Entry],
         index: usize,
     ) -> Option<Criterion> {
-        self.unknown_keys(path, entries, &CRITERION_KEYS);
+        self.unknown_keys(path, entries, &super::keys::keys_of("criterion"));
         let find = |k: &str| entries.iter().find(|e| e.key == k).map(|e| &e.node);
         let mut ok = true;
         let name = match find("name") {
@@ -180,7 +177,7 @@ impl Reader<'_> {
     fn limit(&mut self, n: &Node, path: &str) -> Option<Limit> {
         match &n.value {
             Tree::Table(entries) => {
-                self.unknown_keys(path, entries, &["fraction", "of"]);
+                self.unknown_keys(path, entries, &super::keys::keys_of("criterion.below"));
                 let find = |k: &str| entries.iter().find(|e| e.key == k).map(|e| &e.node);
                 let fraction = match find("fraction") {
                     Some(f) => self.number(f, &format!("{path}.fraction"), Range::Any),

@@ -16,10 +16,10 @@ use toml::de::DeValue;
 
 mod axes;
 mod criteria;
+pub mod keys;
 mod seek;
 
-pub use criteria::CRITERION_KEYS;
-pub use seek::{DEFAULT_SCAN, Goal, MAX_SCAN, SEEK_KEYS, SeekFile, read_seek};
+pub use seek::{DEFAULT_SCAN, Goal, MAX_SCAN, SeekFile, read_seek};
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
@@ -549,18 +549,7 @@ impl Reader<'_> {
 
     /// Reads `[sweep]`; gives the scenario's place and name if given.
     fn settings(&mut self, sweep: &mut Sweep, entries: &[Entry]) -> Option<(usize, String)> {
-        const KEYS: [&str; 9] = [
-            "scenario",
-            "runs",
-            "seed",
-            "mode",
-            "common_random_numbers",
-            "keep_months",
-            "quantiles",
-            "confidence",
-            "tail",
-        ];
-        self.unknown_keys("sweep", entries, &KEYS);
+        self.unknown_keys("sweep", entries, &keys::keys_of("sweep"));
         let mut scenario = None;
         for e in entries {
             let path = format!("sweep.{}", e.key);

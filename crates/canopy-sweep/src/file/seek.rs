@@ -10,21 +10,6 @@ use super::{CommandLine, Key, Reader, Sweep, flatten};
 use crate::defaults::{DEFAULT_CONFIDENCE, DEFAULT_QUANTILES, DEFAULT_TAIL, MAX_RUNS};
 use crate::error::{Problem, SweepError};
 
-/// The keys of `[seek]`.
-pub const SEEK_KEYS: [&str; 11] = [
-    "scenario",
-    "key",
-    "low",
-    "high",
-    "goal",
-    "runs",
-    "seed",
-    "max_probability",
-    "confidence",
-    "tolerance",
-    "scan",
-];
-
 /// The default number of values scanned.
 pub const DEFAULT_SCAN: i64 = 9;
 
@@ -146,7 +131,7 @@ impl Reader<'_> {
             Some(node) => {
                 seek_at = Some(node.offset());
                 if let Some(entries) = self.table(node, "seek") {
-                    self.unknown_keys("seek", entries, &SEEK_KEYS);
+                    self.unknown_keys("seek", entries, &super::keys::keys_of("seek"));
                     for e in entries {
                         let path = format!("seek.{}", e.key);
                         let n = &e.node;

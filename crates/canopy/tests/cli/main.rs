@@ -7,6 +7,7 @@ mod browser;
 mod commands;
 mod critical;
 mod decisions;
+mod explain;
 mod golden;
 mod hostile;
 mod hostile_run;
