@@ -5,5 +5,5 @@
 set -e
 canopy compare default guarded --runs 2000 --out compare \
   --set leaf_price.model=market --set leaf_price.volatility=0.08 \
-  --criterion "usdc_floor: aegis_usdc < 5e7" \
-  --criterion "half_gone: aegis_value < 0.5 * aegis.initial_usdc at end"
+  --criterion "usdc_floor: aegis_usdc < 6e7" \
+  --criterion "value_floor: aegis_value < 2e8"

@@ -713,6 +713,8 @@ mode = "grid"
 common_random_numbers = true
 keep_months = ["leaf_price", "tvl_total", "revenue_cumulative", "aegis_value", "aegis_usdc", "value_per_oak", "oak_redeemed"]
 quantiles = [0.05, 0.25, 0.5, 0.75, 0.95]
+confidence = 0.95
+tail = 0.05
 
 [set]
 "market.redeemer_sell_share" = 0.5

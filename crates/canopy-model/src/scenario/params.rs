@@ -546,6 +546,7 @@ mod tests {
                 "id",
                 "counterparty",
                 "start_month",
+                "enabled",
                 "tvl",
                 "oak",
                 "leaf_pair"

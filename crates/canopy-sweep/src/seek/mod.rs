@@ -440,6 +440,10 @@ pub fn answer_line(file: &SeekFile, a: &Answer) -> String {
 fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         canopy_output::numbers::thousands(x, 0)
+    } else if x.abs() >= 1000.0 && x.abs() < 1e15 {
+        // Cents are plenty beside thousands; the files keep every digit.
+        let s = canopy_output::numbers::thousands(x, 2);
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         float_text(x)
     }

@@ -460,7 +460,7 @@ fn numbers_that_cannot_be_taken_say_why() {
     );
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("--months 3: the months are given twice: here and as simulation.months"),
+        err.contains("(--months 3): the months are given twice: here and as simulation.months"),
         "{err}"
     );
 }
