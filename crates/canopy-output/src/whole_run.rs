@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use canopy_model::critical::{Kind, Watch};
+use canopy_model::critical::{Critical, Kind, Watch};
 use canopy_model::scorecard::{self, DealScore};
 use canopy_model::{MonthRecord, Observer, RunError, Silent, Until, ValidScenario, run_observed};
 
@@ -29,6 +29,35 @@ pub struct RunOptions<'a> {
     pub observer: Option<&'a mut dyn Observer>,
     /// The threads the scorecard's runs share; 0: one per core.
     pub threads: usize,
+    /// Called as each month ends, with its record and its critical events
+    /// (a console printing its months): the run's own critical-event watch
+    /// tells them, so a front end need not keep a second one.
+    pub each_month: Option<&'a mut dyn FnMut(&MonthRecord, &[Critical])>,
+}
+
+/// The run's critical-event watch, telling each month's events to
+/// `each_month` as the month ends.
+struct Critics<'a> {
+    watch: Watch,
+    each_month: Option<&'a mut dyn FnMut(&MonthRecord, &[Critical])>,
+}
+
+impl Observer for Critics<'_> {
+    fn event(&mut self, month: u32, event: &canopy_model::Event) {
+        self.watch.event(month, event);
+    }
+
+    fn month_end(
+        &mut self,
+        record: &MonthRecord,
+        state: &canopy_model::State<'_>,
+    ) -> std::ops::ControlFlow<()> {
+        let flow = self.watch.month_end(record, state);
+        if let Some(f) = self.each_month.as_mut() {
+            f(record, self.watch.month());
+        }
+        flow
+    }
 }
 
 impl<'a> RunOptions<'a> {
@@ -41,6 +70,7 @@ impl<'a> RunOptions<'a> {
             deals: DealLog::new(scenario),
             observer: None,
             threads: 0,
+            each_month: None,
         }
     }
 }
@@ -89,17 +119,22 @@ fn watched(options: RunOptions<'_>, stop: &(dyn Fn() -> bool + Sync)) -> (RunOut
         deals,
         observer,
         threads,
+        each_month,
     } = options;
     let mut silent = Silent;
     let observer: &mut dyn Observer = match observer {
         Some(o) => o,
         None => &mut silent,
     };
-    let mut watching = (deals, (Watch::new(scenario), (observer, Until::new(stop))));
+    let critics = Critics {
+        watch: Watch::new(scenario),
+        each_month,
+    };
+    let mut watching = (deals, (critics, (observer, Until::new(stop))));
     let started = Instant::now();
     let result = run_observed(scenario, &mut watching);
     let elapsed = started.elapsed();
-    let (deals, (watch, (_, until))) = watching;
+    let (deals, (Critics { watch, .. }, (_, until))) = watching;
     let mut stopped = until.stopped();
     let (records, failure) = match result {
         Ok(records) => (records, None),

@@ -12,13 +12,11 @@ mod serve;
 mod sweep;
 
 use std::io::{self, Write};
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Mutex, OnceLock};
 
-use canopy_model::critical::Watch;
-use canopy_model::{Observer, ValidScenario, builtin};
+use canopy_model::{ValidScenario, builtin};
 use canopy_output::numbers::count;
 use canopy_output::whole_run::{self, RunOptions};
 use clap::Parser;
@@ -129,12 +127,20 @@ fn run(args: &RunArgs) -> ExitCode {
     let mut log_events = events::LogEvents {
         scenario: &scenario,
     };
-    let mut rows = MonthRows {
-        scenario: &scenario,
-        watch: Watch::new(&scenario),
-        print: !args.quiet,
+    // Each month's row of the revenue table as the month ends, with its
+    // critical events on lines under it (the run's watch tells them).
+    let print = !args.quiet;
+    let mut rows = |record: &canopy_model::MonthRecord,
+                    critical: &[canopy_model::critical::Critical]| {
+        if print {
+            let mut text = console::month_line(record);
+            for c in critical {
+                text.push('\n');
+                text.push_str(&console::critical_line(&scenario, c));
+            }
+            say(&text);
+        }
     };
-    let mut observer = (&mut log_events, &mut rows);
     // The whole process logs to the run's log, the signal handler's thread
     // too, so that the log says how the run ended.
     let _ = tracing::subscriber::set_global_default(subscriber);
@@ -159,8 +165,9 @@ fn run(args: &RunArgs) -> ExitCode {
         scenario: &scenario,
         scorecard: !args.no_scorecard,
         deals,
-        observer: Some(&mut observer),
+        observer: Some(&mut log_events),
         threads: 0,
+        each_month: Some(&mut rows),
     });
     match &outcome.failure {
         None => info!(
@@ -228,37 +235,6 @@ fn run(args: &RunArgs) -> ExitCode {
         code = ExitCode::from(FAILURE);
     }
     code
-}
-
-/// Prints each month's row of the revenue table as the month ends, with
-/// the month's critical events on lines under it (or only counts them).
-struct MonthRows<'s> {
-    scenario: &'s canopy_model::Scenario,
-    watch: Watch,
-    print: bool,
-}
-
-impl Observer for MonthRows<'_> {
-    fn event(&mut self, month: u32, event: &canopy_model::Event) {
-        self.watch.event(month, event);
-    }
-
-    fn month_end(
-        &mut self,
-        record: &canopy_model::MonthRecord,
-        state: &canopy_model::State<'_>,
-    ) -> ControlFlow<()> {
-        let _ = self.watch.month_end(record, state);
-        if self.print {
-            let mut text = console::month_line(record);
-            for c in self.watch.month() {
-                text.push('\n');
-                text.push_str(&console::critical_line(self.scenario, c));
-            }
-            say(&text);
-        }
-        ControlFlow::Continue(())
-    }
 }
 
 /// What a run needs once every check before it has passed.
