@@ -149,7 +149,7 @@ impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
     /// engine.
     pub fn simulate(&self, spec: &RunSpec) -> RunResult {
-        if self.sweep.samples.is_empty() {
+        if self.sweep.samples.is_empty() && self.sweep.sensitivity.is_none() {
             // Only the seed differs from the point's scenario, and any
             // seed is valid: run it as it is, with that seed.
             let scenario = &self.points[spec.point].scenario;

@@ -26,6 +26,8 @@ pub struct Findings {
     pub medians: Vec<[Option<f64>; MAIN_METRICS.len()]>,
     /// Per axis, per main metric, the response at each axis value.
     pub responses: Vec<Vec<Response>>,
+    /// A sensitivity sweep's indices.
+    pub sensitivity: Option<crate::sensitivity::SensitivityFindings>,
 }
 
 /// The last month's 5 %, 50 % and 95 % quantiles of a main metric over

@@ -46,6 +46,7 @@ pub mod runner;
 pub mod sample;
 pub mod seal;
 pub mod seeds;
+pub mod sensitivity;
 pub mod shard;
 pub mod statistics;
 pub mod summary;
@@ -54,7 +55,10 @@ pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;
 pub use failure::{SweepFailure, Tally};
-pub use file::{Axis, CommandLine, Key, Mode, Sample, Setting, Sweep, read, read_with};
+pub use file::{
+    Axis, CommandLine, Factor, Key, Method, Mode, Sample, Sensitivity, Setting, Sweep, read,
+    read_with,
+};
 pub use lock::FolderLock;
 pub use merge::merge;
 pub use planner::{PlanError, plan_file, plan_text};

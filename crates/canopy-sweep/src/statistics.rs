@@ -326,7 +326,7 @@ fn each_row(
 /// Each point's axis values, runs and runs not ok, in point order.
 fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<Vec<PointCounts>> {
     let mut out: Vec<PointCounts> = Vec::new();
-    let axes: Vec<&str> = sweep.axes.iter().map(|a| a.key.path.as_str()).collect();
+    let axes = sweep.point_keys();
     each_row(dir, Some(&axes), |batch, i, p, ok| {
         let p = p as usize;
         if out.len() <= p {
@@ -364,7 +364,7 @@ fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Ve
 /// draws from the same numbers.
 pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
-    header.extend(sweep.axes.iter().map(|a| a.key.path.clone()));
+    header.extend(sweep.point_keys().iter().map(|k| k.to_string()));
     header.push("runs".into());
     header.push("failed".into());
     for m in MAIN_METRICS {
@@ -443,6 +443,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
         points_rows: rows,
         medians,
         responses,
+        sensitivity: None,
     })
 }
 
@@ -458,8 +459,11 @@ pub fn finish(
     months: &[u32],
 ) -> io::Result<()> {
     let fans = write_bands(dir, sweep, months)?;
+    let last = months.iter().copied().max().unwrap_or(0);
+    let sensitivity = crate::sensitivity::write(dir, sweep, seed, last)?;
     let findings = Findings {
         fans,
+        sensitivity,
         ..write_points(dir, sweep)?
     };
     if report {

@@ -15,6 +15,9 @@ use canopy_model::scenario::validate::{Given, Where};
 use toml::de::DeValue;
 
 mod axes;
+mod factors;
+
+pub use factors::{Factor, MAX_ROWS, Method, Sensitivity};
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
@@ -35,6 +38,10 @@ pub enum Mode {
     Zip,
     /// One at a time: the scenario as it is, then each axis value alone.
     Oat,
+    /// Sobol indices: factors over ranges, rows laid out as Saltelli's.
+    Sobol,
+    /// Morris screening: factors over ranges, rows in trajectories.
+    Morris,
 }
 
 impl Mode {
@@ -44,10 +51,12 @@ impl Mode {
             Mode::Grid => "grid",
             Mode::Zip => "zip",
             Mode::Oat => "oat",
+            Mode::Sobol => "sobol",
+            Mode::Morris => "morris",
         }
     }
 
-    const NAMES: [&'static str; 3] = ["grid", "zip", "oat"];
+    const NAMES: [&'static str; 5] = ["grid", "zip", "oat", "sobol", "morris"];
 }
 
 /// A key of the scenario named in a sweep, and what kind of value it takes.
@@ -138,6 +147,9 @@ pub struct Sweep {
     pub axes: Vec<Axis>,
     /// `[[sample]]`, in file order.
     pub samples: Vec<Sample>,
+    /// A sensitivity sweep's settings and `[[factor]]`s (mode "sobol" or
+    /// "morris"); `None` otherwise.
+    pub sensitivity: Option<Sensitivity>,
 }
 
 impl Sweep {
@@ -322,7 +334,7 @@ impl Reader<'_> {
     }
 
     fn sweep(&mut self, source_name: &str, top: &[Entry], command_line: &CommandLine) -> Sweep {
-        self.unknown_keys("", top, &["sweep", "set", "axis", "sample"]);
+        self.unknown_keys("", top, &["sweep", "set", "axis", "sample", "factor"]);
         let mut sweep = Sweep {
             source_name: source_name.to_string(),
             scenario: None,
@@ -336,6 +348,7 @@ impl Reader<'_> {
             set: Vec::new(),
             axes: Vec::new(),
             samples: Vec::new(),
+            sensitivity: None,
         };
         let find = |k: &str| top.iter().find(|e| e.key == k).map(|e| &e.node);
         let mut seen = Vec::new();
@@ -382,6 +395,7 @@ impl Reader<'_> {
                 }
             }
         }
+        self.sensitivity(&mut sweep, top, &mut seen);
         self.command_line(&mut sweep, &mut seen, command_line);
         let axis = sweep.scenario_axis();
         match (scenario_node, axis) {
@@ -537,7 +551,11 @@ impl Reader<'_> {
             "keep_months",
             "quantiles",
         ];
-        self.unknown_keys("sweep", entries, &KEYS);
+        self.unknown_keys(
+            "sweep",
+            entries,
+            &[&KEYS[..], &factors::SWEEP_KEYS].concat(),
+        );
         let mut scenario = None;
         for e in entries {
             let path = format!("sweep.{}", e.key);
@@ -573,6 +591,8 @@ impl Reader<'_> {
                         sweep.mode = match s.as_str() {
                             "zip" => Mode::Zip,
                             "oat" => Mode::Oat,
+                            "sobol" => Mode::Sobol,
+                            "morris" => Mode::Morris,
                             _ => Mode::Grid,
                         };
                     }
