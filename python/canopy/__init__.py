@@ -654,7 +654,8 @@ class Sweep:
     @property
     def bands(self) -> Optional[pa.Table]:
         """``bands.parquet``: each point's quantile bands by month (None when
-        the sweep kept no months). Read when first asked for."""
+        the sweep kept no months, or for a sensitivity sweep, whose rows are
+        a design's points). Read when first asked for."""
         return self._table("bands.parquet")
 
     @property

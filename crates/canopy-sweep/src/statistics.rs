@@ -458,7 +458,16 @@ pub fn finish(
     report: bool,
     months: &[u32],
 ) -> io::Result<()> {
-    let fans = write_bands(dir, sweep, months)?;
+    // A sensitivity sweep's rows are the points of a design, not
+    // scenarios to summarise: months.parquet holds their values and
+    // sensitivity.csv what they say.
+    let fans = if sweep.is_sensitivity() {
+        remove_if_there(&dir.join(BANDS_CSV))?;
+        remove_if_there(&dir.join(BANDS_PARQUET))?;
+        Vec::new()
+    } else {
+        write_bands(dir, sweep, months)?
+    };
     let last = months.iter().copied().max().unwrap_or(0);
     let sensitivity = crate::sensitivity::write(dir, sweep, seed, last)?;
     let findings = Findings {
