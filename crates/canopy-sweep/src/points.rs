@@ -242,7 +242,7 @@ pub fn plan(
         &sweep.sensitivity,
         names.first().and_then(|(n, _, _)| Some((n, bases.get(n)?))),
     ) {
-        let rows = crate::sensitivity::plan_rows(sweep, s, name, base, seed, &mut problems);
+        let rows = crate::sensitivity::plan_rows(s, name, base, seed, &mut problems);
         if !problems.is_empty() {
             return Err(SweepError::new(&sweep.source_name, problems));
         }

@@ -7,16 +7,15 @@ use canopy_model::{ValidScenario, Value};
 
 use super::layout::unit_rows;
 use crate::error::Problem;
-use crate::file::{Sensitivity, Sweep};
+use crate::file::Sensitivity;
 use crate::points::{Point, PointScenario};
 
-/// The rows of sensitivity sweep `sweep` on scenario `base` (named
+/// The rows of a sensitivity sweep `s` on scenario `base` (named
 /// `name`), Morris's drawn from `seed`. Each factor's key is first set to
 /// both ends of its range on the scenario: a problem there is the sweep's
 /// (pointing at the range), and gives no rows. A row whose values together
 /// break a rule of the scenario makes its runs `invalid`, as a sample does.
 pub fn plan_rows(
-    sweep: &Sweep,
     s: &Sensitivity,
     name: &str,
     base: &ValidScenario,
