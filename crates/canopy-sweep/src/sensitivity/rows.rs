@@ -22,13 +22,11 @@ pub fn plan_rows(
     seed: u64,
     problems: &mut Vec<Problem>,
 ) -> Vec<PointScenario> {
-    let _ = sweep;
     for (i, f) in s.factors.iter().enumerate() {
-        for (end, x) in [("low", f.low), ("high", f.high)] {
-            if let Err(e) = base.with(&[(
-                f.key.path.as_str(),
-                Value::Float(f.value(if end == "low" { 0.0 } else { 1.0 })),
-            )]) {
+        // The ends as the rows' values reach them (unit values 0 and 1).
+        for (end, x, u) in [("low", f.low, 0.0), ("high", f.high, 1.0)] {
+            let at_end = [(f.key.path.as_str(), Value::Float(f.value(u)))];
+            if let Err(e) = base.with(&at_end) {
                 for p in e.problems {
                     let what = if p.path.is_empty() || p.path == f.key.path {
                         String::new()
