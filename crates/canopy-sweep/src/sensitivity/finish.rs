@@ -170,17 +170,12 @@ pub fn write(
         confidence: s.confidence,
     };
 
-    // The main metrics at the last month, in parallel: each is its own
-    // computation, so the numbers do not depend on the threads.
-    let mut last = Vec::new();
+    // The main metrics at the last month, one at a time (each one's
+    // resamples in parallel).
     for m in MAIN_METRICS {
-        last.push(row_means(dir, m, rows)?);
-    }
-    let results: Vec<Option<Indices>> = last.par_iter().map(|y| analysis.run(y)).collect();
-    drop(last);
-    for (m, r) in MAIN_METRICS.iter().zip(&results) {
+        let r = analysis.run(&row_means(dir, m, rows)?);
         write_rows(&mut csv, &mut s2, m, None, &factors, r.as_ref(), width)?;
-        if let Some(r) = r {
+        if let Some(r) = &r {
             findings.rankings.push(ranking(m, &factors, r));
         }
     }

@@ -3,6 +3,8 @@
 //! (2002), each with a bootstrap interval (the estimate plus or minus z
 //! times the standard deviation of the resampled estimates).
 
+use rayon::prelude::*;
+
 use super::sum::{mean, pairwise_sum, ptp, std_ddof1, var};
 
 /// A variance this small or less counts as none (numpy's float eps).
@@ -200,89 +202,103 @@ impl Bootstrap {
     /// one pass over the resample's rows (the order of additions is not
     /// numpy's: intervals are not compared to the bit).
     fn of(s: &Split, resamples: &Resamples, second_order: bool) -> Bootstrap {
-        let (n, d) = (s.n, s.d);
-        let pairs = d * d.saturating_sub(1) / 2;
-        let r = resamples.len();
-        let mut out = Bootstrap {
-            s1: vec![Vec::with_capacity(r); d],
-            st: vec![Vec::with_capacity(r); d],
-            s2: vec![Vec::with_capacity(r); if second_order { pairs } else { 0 }],
-            constant: false,
+        let d = s.d;
+        let pairs = if second_order {
+            d * d.saturating_sub(1) / 2
+        } else {
+            0
         };
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        let mut s1 = vec![0.0; d];
-        let mut st = vec![0.0; d];
-        let mut v2 = vec![0.0; if second_order { pairs } else { 0 }];
-        for draw in resamples {
-            s1.fill(0.0);
-            st.fill(0.0);
-            v2.fill(0.0);
-            let (mut sum, mut sum_sq) = (0.0, 0.0);
-            let mut mean_ab = 0.0;
-            for &ri in draw {
-                let ri = ri as usize;
-                let (a, b) = (s.a[ri], s.b[ri]);
-                lo = lo.min(a).min(b);
-                hi = hi.max(a).max(b);
-                sum += a + b;
-                sum_sq += a * a + b * b;
-                let row = &s.ab[ri * d..(ri + 1) * d];
-                for ((x, s1), st) in row.iter().zip(&mut s1).zip(&mut st) {
-                    let diff = x - a;
-                    *s1 += b * diff;
-                    *st += diff * diff;
-                }
-                if second_order {
-                    let ba = &s.ba[ri * d..(ri + 1) * d];
-                    mean_ab += a * b;
-                    let mut p = 0;
-                    for (j, baj) in ba.iter().enumerate() {
-                        for abk in &row[j + 1..] {
-                            v2[p] += baj * abk;
-                            p += 1;
-                        }
-                    }
-                }
+        // Each resample on its own, in parallel: the numbers do not depend
+        // on the threads, only on the resample.
+        let each: Vec<Resampled> = resamples
+            .par_iter()
+            .map(|draw| resample(s, draw, pairs))
+            .collect();
+        let lo = each.iter().map(|r| r.lo).fold(f64::INFINITY, f64::min);
+        let hi = each.iter().map(|r| r.hi).fold(f64::NEG_INFINITY, f64::max);
+        let column = |pick: &dyn Fn(&Resampled) -> &[f64], k: usize| -> Vec<f64> {
+            if hi - lo <= EPS {
+                // SALib's estimators give 0 when the resampled outputs are all alike.
+                vec![0.0; each.len()]
+            } else {
+                each.iter().map(|r| pick(r)[k]).collect()
             }
-            let nn = (2 * n) as f64;
-            let m = sum / nn;
-            let y_var = sum_sq / nn - m * m;
-            let ok = y_var > EPS;
-            let f1: Vec<f64> = s1
-                .iter()
-                .map(|x| if ok { x / n as f64 / y_var } else { 0.0 })
-                .collect();
-            for j in 0..d {
-                out.s1[j].push(f1[j]);
-                out.st[j].push(if ok {
-                    0.5 * st[j] / n as f64 / y_var
-                } else {
-                    0.0
-                });
-            }
-            if second_order {
-                let mut p = 0;
-                for j in 0..d {
-                    for k in j + 1..d {
-                        let vjk = if ok {
-                            (v2[p] - mean_ab) / n as f64 / y_var
-                        } else {
-                            0.0
-                        };
-                        out.s2[p].push(vjk - f1[j] - f1[k]);
-                        p += 1;
-                    }
+        };
+        Bootstrap {
+            s1: (0..d).map(|j| column(&|r| &r.s1, j)).collect(),
+            st: (0..d).map(|j| column(&|r| &r.st, j)).collect(),
+            s2: (0..pairs).map(|p| column(&|r| &r.s2, p)).collect(),
+            constant: hi - lo == 0.0,
+        }
+    }
+}
+
+/// One bootstrap resample's estimates, and the range of its outputs.
+struct Resampled {
+    s1: Vec<f64>,
+    st: Vec<f64>,
+    s2: Vec<f64>,
+    lo: f64,
+    hi: f64,
+}
+
+/// The estimators on the rows `draw` picks, written as one pass over them
+/// (the order of additions is not numpy's: intervals are not compared to
+/// the bit).
+fn resample(s: &Split, draw: &[u32], pairs: usize) -> Resampled {
+    let (n, d) = (s.n, s.d);
+    let mut s1 = vec![0.0; d];
+    let mut st = vec![0.0; d];
+    let mut v2 = vec![0.0; pairs];
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    let (mut sum, mut sum_sq, mut mean_ab) = (0.0, 0.0, 0.0);
+    for &ri in draw {
+        let ri = ri as usize;
+        let (a, b) = (s.a[ri], s.b[ri]);
+        lo = lo.min(a).min(b);
+        hi = hi.max(a).max(b);
+        sum += a + b;
+        sum_sq += a * a + b * b;
+        let row = &s.ab[ri * d..(ri + 1) * d];
+        for ((x, s1), st) in row.iter().zip(&mut s1).zip(&mut st) {
+            let diff = x - a;
+            *s1 += b * diff;
+            *st += diff * diff;
+        }
+        if pairs > 0 {
+            let ba = &s.ba[ri * d..(ri + 1) * d];
+            mean_ab += a * b;
+            let mut p = 0;
+            for (j, baj) in ba.iter().enumerate() {
+                for abk in &row[j + 1..] {
+                    v2[p] += baj * abk;
+                    p += 1;
                 }
             }
         }
-        out.constant = hi - lo == 0.0;
-        if hi - lo <= EPS {
-            // SALib's estimators give 0 when the resampled outputs are all alike.
-            for xs in out.s1.iter_mut().chain(&mut out.st).chain(&mut out.s2) {
-                xs.fill(0.0);
+    }
+    let nn = (2 * n) as f64;
+    let m = sum / nn;
+    let y_var = sum_sq / nn - m * m;
+    let ok = y_var > EPS;
+    let per = |x: f64| if ok { x / n as f64 / y_var } else { 0.0 };
+    let f1: Vec<f64> = s1.iter().map(|x| per(*x)).collect();
+    let mut s2 = Vec::with_capacity(pairs);
+    let mut p = 0;
+    for j in 0..d {
+        for k in j + 1..d {
+            if p < pairs {
+                s2.push(per(v2[p] - mean_ab) - f1[j] - f1[k]);
             }
+            p += 1;
         }
-        out
+    }
+    Resampled {
+        st: st.iter().map(|x| 0.5 * per(*x)).collect(),
+        s1: f1,
+        s2,
+        lo,
+        hi,
     }
 }
 
