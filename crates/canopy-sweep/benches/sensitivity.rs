@@ -94,9 +94,9 @@ fn main() {
             status.append_value("ok");
         }
         let mut columns: Vec<ArrayRef> = vec![Arc::new(point.finish()), Arc::new(status.finish())];
-        for k in 0..MAIN_METRICS.len() {
+        for output in outputs.iter().take(MAIN_METRICS.len()) {
             let mut b = Float64Builder::new();
-            for y in &outputs[k][lo..hi] {
+            for y in &output[lo..hi] {
                 b.append_value(*y);
             }
             columns.push(Arc::new(b.finish()));

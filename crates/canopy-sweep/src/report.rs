@@ -367,27 +367,6 @@ fn failures(dir: &Path) -> io::Result<Failures> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spearman_ranks_ties_by_their_mean_rank() {
-        // y ranks 1, 2, 3.5, 5, 3.5 against 1..5: Σdxdy = 8, Σdx² = 10,
-        // Σdy² = 9.5, so ρ = 8 / √95 (as scipy.stats.spearmanr gives).
-        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
-        let ys = [Some(5.0), Some(6.0), Some(7.0), Some(8.0), Some(7.0)];
-        let rho = spearman(&xs, &ys).unwrap();
-        assert!((rho - 8.0 / 95f64.sqrt()).abs() < 1e-15, "{rho}");
-        // A decreasing relation is -1; pairs with no y are left out.
-        let ys = [Some(9.0), None, Some(4.0), Some(1.0), Some(0.5)];
-        assert_eq!(spearman(&xs, &ys), Some(-1.0));
-        // Constant, or fewer than two pairs: undefined.
-        assert_eq!(spearman(&xs, &[Some(1.0); 5]), None);
-        assert_eq!(spearman(&xs[..1], &[Some(1.0)]), None);
-    }
-}
-
 /// The rows of a sensitivity sweep's points table that the report shows.
 const SENSITIVITY_ROWS_SHOWN: usize = 20;
 
@@ -430,5 +409,26 @@ fn sensitivity(sweep: &Sweep, f: &SensitivityFindings) -> ReportSensitivity {
                     .collect(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spearman_ranks_ties_by_their_mean_rank() {
+        // y ranks 1, 2, 3.5, 5, 3.5 against 1..5: Σdxdy = 8, Σdx² = 10,
+        // Σdy² = 9.5, so ρ = 8 / √95 (as scipy.stats.spearmanr gives).
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let ys = [Some(5.0), Some(6.0), Some(7.0), Some(8.0), Some(7.0)];
+        let rho = spearman(&xs, &ys).unwrap();
+        assert!((rho - 8.0 / 95f64.sqrt()).abs() < 1e-15, "{rho}");
+        // A decreasing relation is -1; pairs with no y are left out.
+        let ys = [Some(9.0), None, Some(4.0), Some(1.0), Some(0.5)];
+        assert_eq!(spearman(&xs, &ys), Some(-1.0));
+        // Constant, or fewer than two pairs: undefined.
+        assert_eq!(spearman(&xs, &[Some(1.0); 5]), None);
+        assert_eq!(spearman(&xs[..1], &[Some(1.0)]), None);
     }
 }

@@ -112,7 +112,7 @@ pub fn analyze(
     z: f64,
 ) -> Option<SobolIndices> {
     let step = if second_order { 2 * d + 2 } else { d + 2 };
-    if d == 0 || y.is_empty() || y.len() % step != 0 || y.iter().any(|x| x.is_nan()) {
+    if d == 0 || y.is_empty() || !y.len().is_multiple_of(step) || y.iter().any(|x| x.is_nan()) {
         return None;
     }
     let n = y.len() / step;
