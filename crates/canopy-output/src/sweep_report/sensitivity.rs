@@ -141,9 +141,20 @@ fn series(h: &mut Html, s: &Sensitivity, sr: &FactorSeries, i: usize) {
         CHART_H - 6.0,
         last as u32
     );
+    // The factors with the largest index at any month, each in a colour
+    // of its own; sensitivity.csv has the others.
+    let peak = |v: &[Option<f64>]| {
+        v.iter()
+            .flatten()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let mut order: Vec<usize> = (0..sr.factors.len()).collect();
+    order.sort_by(|&a, &b| peak(&sr.factors[b].1).total_cmp(&peak(&sr.factors[a].1)));
+    order.truncate(palette::POINTS.len());
     let mut legend = Html::new();
-    for (j, (key, values)) in sr.factors.iter().enumerate() {
-        let c = palette::POINTS[j % palette::POINTS.len()];
+    for (j, (key, values)) in order.iter().map(|&k| &sr.factors[k]).enumerate() {
+        let c = palette::POINTS[j];
         let color = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
         let points: Vec<String> = sr
             .months
@@ -163,6 +174,14 @@ fn series(h: &mut Html, s: &Sensitivity, sr: &FactorSeries, i: usize) {
         ));
     }
     svg.push_raw("</svg>");
+    if sr.factors.len() > order.len() {
+        legend.push(html!(
+            "(the {} factors with the largest {} at any month of {}; <code>sensitivity.csv</code> has them all)",
+            order.len(),
+            Html::text(&s.index),
+            sr.factors.len()
+        ));
+    }
     h.push(html!(
         "<figure id=\"sensitivity-months-{}\">\n{}\n<figcaption><b>{}</b>: each factor's {} by month. {}</figcaption>\n</figure>\n",
         i,
