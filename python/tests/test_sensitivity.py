@@ -81,10 +81,9 @@ def assert_same(ours, theirs, what):
     ours = np.asarray(ours, dtype=float)
     theirs = np.asarray(theirs, dtype=float)
     assert ours.shape == theirs.shape, what
-    # 1e-9 relative to the largest of the factors' values (a factor with no
-    # effect has an index of rounding noise); a constant output gives 0.
-    scale = np.max(np.abs(theirs)) if theirs.size else 0.0
-    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9 * scale, err_msg=what)
+    # 1e-9 relative, each value on its own (a constant output gives 0 in
+    # both).
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=0, err_msg=what)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 //! interval of mu_star.
 
 use super::layout::Trajectory;
-use super::sum::{mean, std_ddof1};
+use super::sum::std_ddof1;
 
 /// One factor's Morris measures.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,14 +65,33 @@ pub fn analyze(
                     })
                     .collect();
                 Measures {
-                    mu: mean(e),
-                    mu_star: mean(&abs),
-                    sigma: std_ddof1(e),
+                    mu: running_mean(e),
+                    mu_star: running_mean(&abs),
+                    sigma: running_std_ddof1(e),
                     mu_star_conf: z * std_ddof1(&boot),
                 }
             })
             .collect(),
     )
+}
+
+/// The mean with the values added one after another: SALib's effects
+/// are a Fortran-ordered array, which numpy sums along a row in order, not
+/// pairwise. A factor whose effects are all alike has a sigma of rounding
+/// noise, which only the same order reproduces.
+fn running_mean(a: &[f64]) -> f64 {
+    a.iter().fold(0.0, |s, x| s + x) / a.len() as f64
+}
+
+/// `np.std(ddof=1)` along a Fortran-ordered row: deviations from the
+/// running mean, their squares added in order.
+fn running_std_ddof1(a: &[f64]) -> f64 {
+    let m = running_mean(a);
+    let sq = a.iter().fold(0.0, |s, x| {
+        let d = x - m;
+        s + d * d
+    });
+    (sq / (a.len() as f64 - 1.0)).sqrt()
 }
 
 #[cfg(test)]
