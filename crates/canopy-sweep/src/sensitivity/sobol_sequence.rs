@@ -105,6 +105,27 @@ mod tests {
     }
 
     #[test]
+    fn far_points_in_high_dimensions_are_scipys() {
+        // scipy.stats.qmc.Sobol(200, scramble=False).random(1024)[i, [1, 57, 150, 199]]
+        let want = [
+            (100, [0.2578125, 0.2734375, 0.6171875, 0.1328125]),
+            (
+                777,
+                [0.9365234375, 0.6455078125, 0.4775390625, 0.1435546875],
+            ),
+            (
+                1023,
+                [0.7529296875, 0.8603515625, 0.5751953125, 0.1865234375],
+            ),
+        ];
+        let s = SobolSequence::new(200).unwrap();
+        for (i, w) in want {
+            let p = s.point(i);
+            assert_eq!([p[1], p[57], p[150], p[199]], w, "point {i}");
+        }
+    }
+
+    #[test]
     fn every_coordinate_of_the_first_power_of_two_points_is_a_stratum() {
         // A (0, m, 1) net in each dimension: 2^m points, one per 1/2^m.
         let s = SobolSequence::new(MAX_DIMENSIONS).unwrap();
