@@ -213,7 +213,7 @@ log = true
         "bad.toml:4:",
         "even",
         "bad.toml:5:",
-        "second_order",
+        "second-order indices are Sobol's",
         "bad.toml:8:",
         "bad.toml:12:",
         "leaf_price.volatilty",
@@ -230,6 +230,27 @@ log = true
     let grid = "[sweep]\nscenario = \"stress\"\nsamples = 8\n\n[[factor]]\nkey = \"leaf_price.volatility\"\nrange = [0.02, 0.1]\n";
     let e = canopy_sweep::read("g.toml", grid).unwrap_err().to_string();
     assert!(e.contains("g.toml:3:") && e.contains("g.toml:5:"), "{e}");
+    // Both modes' settings in one file, as DECIDE.md's example has them:
+    // each mode uses its own.
+    let both = "[sweep]\nscenario = \"stress\"\nmode = \"sobol\"\nsecond_order = false\nlevels = 4\n\n[[factor]]\nkey = \"leaf_price.volatility\"\nrange = [0.02, 0.1]\n";
+    let s = canopy_sweep::read("b.toml", both)
+        .unwrap()
+        .sensitivity
+        .unwrap();
+    assert_eq!(
+        s.method,
+        Method::Sobol {
+            second_order: false
+        }
+    );
+    let morris = both
+        .replace("sobol", "morris")
+        .replace("levels = 4", "levels = 6");
+    let s = canopy_sweep::read("b.toml", &morris)
+        .unwrap()
+        .sensitivity
+        .unwrap();
+    assert_eq!(s.method, Method::Morris { levels: 6 });
     // No factor at all.
     let none = "[sweep]\nscenario = \"stress\"\nmode = \"sobol\"\n";
     let e = canopy_sweep::read("n.toml", none).unwrap_err().to_string();

@@ -203,15 +203,30 @@ impl Reader<'_> {
                         s.resamples = i as u32;
                     }
                 }
-                ("second_order", Method::Sobol { second_order }) => {
+                // Each mode's own setting is checked in either mode (a file
+                // may carry both, as DECIDE.md's example does) and used in its
+                // own; only asking Morris for second order is refused.
+                ("second_order", method) => {
                     if let Some(Value::Bool(b)) = self.value(n, &path, Kind::Bool) {
-                        *second_order = b;
+                        match method {
+                            Method::Sobol { second_order } => *second_order = b,
+                            Method::Morris { .. } if b => self.problem(
+                                n.offset(),
+                                &path,
+                                "second-order indices are Sobol's (mode \"sobol\"); Morris's trajectories give none: remove it, or set it to false".into(),
+                            ),
+                            Method::Morris { .. } => {}
+                        }
                     }
                 }
-                ("levels", Method::Morris { levels }) => {
+                ("levels", method) => {
                     let kind = Kind::Whole { min: 2, max: 1000 };
                     match self.value(n, &path, kind) {
-                        Some(Value::Int(i)) if i % 2 == 0 => *levels = i as u32,
+                        Some(Value::Int(i)) if i % 2 == 0 => {
+                            if let Method::Morris { levels } = method {
+                                *levels = i as u32;
+                            }
+                        }
                         Some(Value::Int(i)) => self.problem(
                             n.offset(),
                             &path,
@@ -222,21 +237,7 @@ impl Reader<'_> {
                         _ => {}
                     }
                 }
-                (key, _) => {
-                    let (what, other) = if key == "levels" {
-                        ("Morris grid levels", "morris")
-                    } else {
-                        ("Sobol second-order indices", "sobol")
-                    };
-                    self.problem(
-                        e.key_offset(),
-                        &path,
-                        format!(
-                            "`{key}` ({what}) belongs to mode \"{other}\"; this sweep's mode is \"{}\"",
-                            mode.name()
-                        ),
-                    );
-                }
+                _ => {}
             }
         }
         for (i, a) in sweep.axes.iter().enumerate() {
