@@ -601,6 +601,23 @@ def _points_table(path: Path, runs: Optional[pa.Schema] = None) -> pa.Table:
     )
 
 
+def _sensitivity_table(path: Path) -> pa.Table:
+    """``sensitivity.csv`` or ``sensitivity_s2.csv`` as a table: ``metric``
+    and the factors strings, ``month`` uint32 (null for the last month of
+    the main metrics), the indices float64 (null where a row had no value)."""
+    import pyarrow.csv as pacsv
+
+    with open(path, "rb") as f:
+        header = f.readline().decode().rstrip("\r\n").split(",")
+    text = ("metric", "factor", "factor_1", "factor_2")
+    types: Dict[str, Any] = {
+        n: pa.string() if n in text else pa.uint32() if n == "month" else pa.float64() for n in header
+    }
+    return pacsv.read_csv(
+        str(path), convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
+    )
+
+
 class Sweep:
     """A finished sweep: its tables as SWEEP.md lays them out. ``months``
     and ``bands`` are read from its folder when first asked for: a sweep of
@@ -636,8 +653,12 @@ class Sweep:
                 strings_can_be_null=False,
             ),
         )
-        # Whether the sweep kept months (and so bands), known without reading them.
-        self._has = {name: (folder / name).exists() for name in ("months.parquet", "bands.parquet")}
+        # Whether the sweep kept months (and so bands), and whether it is a
+        # sensitivity sweep, known without reading them.
+        self._has = {
+            name: (folder / name).exists()
+            for name in ("months.parquet", "bands.parquet", "sensitivity.csv", "sensitivity_s2.csv")
+        }
 
     def _parquet(self, name: str) -> Optional[pa.Table]:
         import pyarrow.parquet as pq
@@ -654,7 +675,12 @@ class Sweep:
 
     def _table(self, name: str) -> Optional[pa.Table]:
         if name not in self._lazy:
-            self._lazy[name] = self._parquet(name) if self._has[name] else None
+            if not self._has[name]:
+                self._lazy[name] = None
+            elif name.endswith(".csv"):
+                self._lazy[name] = _sensitivity_table(Path(self._native.path) / name)
+            else:
+                self._lazy[name] = self._parquet(name)
         return self._lazy[name]
 
     @property
@@ -666,8 +692,25 @@ class Sweep:
     @property
     def bands(self) -> Optional[pa.Table]:
         """``bands.parquet``: each point's quantile bands by month (None when
-        the sweep kept no months). Read when first asked for."""
+        the sweep kept no months, or for a sensitivity sweep, whose rows are
+        a design's points). Read when first asked for."""
         return self._table("bands.parquet")
+
+    @property
+    def sensitivity(self) -> Optional[pa.Table]:
+        """``sensitivity.csv`` of a ``mode = "sobol"`` or ``"morris"`` sweep
+        (None for another mode): per metric, month (null for the main
+        metrics' last month) and factor, Sobol's ``S1``, ``S1_lo``,
+        ``S1_hi``, ``ST``, ``ST_lo``, ``ST_hi``, or Morris's ``mu``,
+        ``mu_star``, ``sigma``, ``mu_star_lo``, ``mu_star_hi``."""
+        return self._table("sensitivity.csv")
+
+    @property
+    def sensitivity_s2(self) -> Optional[pa.Table]:
+        """``sensitivity_s2.csv`` of a Sobol sweep with ``second_order``
+        (None otherwise): per metric, month and pair of factors (``factor_1``,
+        ``factor_2``), ``S2``, ``S2_lo`` and ``S2_hi``."""
+        return self._table("sensitivity_s2.csv")
 
     @property
     def path(self) -> str:
@@ -675,17 +718,20 @@ class Sweep:
         return str(self._native.path)
 
     def _named(self, table: str) -> pa.Table:
-        tables = ("runs", "points", "months", "bands", "failures")
+        tables = ("runs", "points", "months", "bands", "failures", "sensitivity", "sensitivity_s2")
         if table not in tables:
             raise ValueError(f"table must be one of {', '.join(tables)}, not {table!r}")
         found = getattr(self, table)
+        if found is None and table.startswith("sensitivity"):
+            raise ValueError(f"the sweep has no {table}: only a sweep of mode \"sobol\" or \"morris\" has")
         if found is None:
             raise ValueError(f"the sweep kept no {table} (its [sweep] keep is empty)")
         return found
 
     def to_pandas(self, table: str = "runs") -> Any:
         """One of its tables (``runs``, ``points``, ``months``, ``bands``,
-        ``failures``) as a pandas DataFrame (pandas must be installed)."""
+        ``failures``, ``sensitivity``, ``sensitivity_s2``) as a pandas
+        DataFrame (pandas must be installed)."""
         return self._named(table).to_pandas()
 
     def to_polars(self, table: str = "runs") -> Any:
@@ -742,7 +788,10 @@ def sweep(
     fail_fast: bool = False,
 ) -> Sweep:
     """Runs a sweep: a sweep file's path, or the same as a dict
-    (``{"sweep": {...}, "set": {...}, "axis": [...], "sample": [...]}``).
+    (``{"sweep": {...}, "set": {...}, "axis": [...], "sample": [...]}``;
+    a sensitivity sweep has ``"mode": "sobol"`` or ``"morris"`` and
+    ``"factor": [{"key": ..., "range": [low, high]}, ...]``, and its result
+    has ``.sensitivity``).
 
     ``runs``, ``seed`` and ``set`` override the file like ``--runs``,
     ``--seed`` and ``--set``; ``jobs`` is the number of threads (default:

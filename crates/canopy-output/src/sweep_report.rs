@@ -11,6 +11,7 @@
 mod decisions;
 mod figures;
 mod page;
+mod sensitivity;
 
 pub use decisions::{CompareReport, MonthlyPair, SeekPoint, SeekReport, write_compare, write_seek};
 
@@ -50,6 +51,58 @@ pub struct SweepReport {
     pub criteria: Vec<CriterionFindings>,
     /// The runs that were not ok.
     pub failures: Failures,
+    /// A sensitivity sweep's (mode "sobol" or "morris") indices.
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// What a sensitivity sweep found: which factors matter, per metric.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sensitivity {
+    /// "sobol" or "morris".
+    pub method: String,
+    /// The index that ranks: "ST" (Sobol) or "mu_star" (Morris).
+    pub index: String,
+    /// The other index shown beside it: "S1" (Sobol) or "sigma" (Morris).
+    pub second: String,
+    /// Base samples or trajectories, bootstrap resamples, and the
+    /// intervals' confidence, as text.
+    pub samples: String,
+    /// Bootstrap resamples, as text.
+    pub resamples: String,
+    /// The intervals' confidence, as text ("0.95").
+    pub confidence: String,
+    /// Per main metric at the last month, its factors ranked.
+    pub rankings: Vec<FactorRanking>,
+    /// Per kept metric, each factor's index by month.
+    pub series: Vec<FactorSeries>,
+}
+
+/// One metric's factors, most important first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FactorRanking {
+    /// The metric.
+    pub metric: String,
+    /// Factor keys, most important first.
+    pub factors: Vec<String>,
+    /// Their index (ST or mu_star).
+    pub value: Vec<f64>,
+    /// The interval's low end.
+    pub lo: Vec<f64>,
+    /// The interval's high end.
+    pub hi: Vec<f64>,
+    /// The other index (S1 or sigma).
+    pub second: Vec<f64>,
+}
+
+/// One kept metric's index of every factor, month by month.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FactorSeries {
+    /// The metric.
+    pub metric: String,
+    /// Months, from 1.
+    pub months: Vec<u32>,
+    /// Per factor: its key and its index each month (`None`: no value).
+    pub factors: Vec<(String, Vec<Option<f64>>)>,
 }
 
 /// A criterion's probabilities: at every point, and against each axis.

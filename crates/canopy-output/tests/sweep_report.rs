@@ -124,6 +124,7 @@ fn grid() -> SweepReport {
         })
         .collect();
     SweepReport {
+        sensitivity: None,
         title: s("grid.toml"),
         version: s("9.8.7"),
         settings: settings("grid"),
@@ -187,6 +188,7 @@ fn oat() -> SweepReport {
         high: Some(high),
     };
     SweepReport {
+        sensitivity: None,
         title: s("oat.toml"),
         version: s("9.8.7"),
         settings: settings("oat"),
@@ -248,6 +250,7 @@ fn sampled() -> SweepReport {
     let x = vec![-40_000.0, -30_000.0, -20_000.0, -10_000.0, -5_000.0];
     let many: Vec<f64> = (0..7000).map(|i| f64::from(i) * 7.0).collect();
     SweepReport {
+        sensitivity: None,
         title: s("sampled.toml"),
         version: s("9.8.7"),
         settings: settings("grid"),
@@ -307,6 +310,7 @@ fn sampled() -> SweepReport {
 fn empty() -> SweepReport {
     let none = |n: usize| vec![None; n];
     SweepReport {
+        sensitivity: None,
         fans: vec![
             MetricFans {
                 metric: s("aegis_value"),

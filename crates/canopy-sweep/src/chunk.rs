@@ -151,7 +151,7 @@ impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
     /// engine.
     pub fn simulate(&self, spec: &RunSpec) -> RunResult {
-        if self.sweep.samples.is_empty() {
+        if self.sweep.samples.is_empty() && self.sweep.sensitivity.is_none() {
             // Only the seed differs from the point's scenario, and any
             // seed is valid: run it as it is, with that seed.
             let scenario = &self.points[spec.point].scenario;
@@ -197,13 +197,15 @@ impl Plan {
             return None;
         }
         let scenario = &self.points[spec.point].scenario;
-        let limit =
-            c.limit_with(
-                |key| match self.sweep.samples.iter().position(|s| s.key.path == key) {
-                    Some(i) => spec.samples.get(i).and_then(Value::as_f64),
-                    None => scenario.get(key).ok().and_then(|v| v.as_f64()),
-                },
-            )?;
+        // The run's own changes (a factor's or a sample's value) first,
+        // then its point's scenario; only a fractional limit asks.
+        let limit = c.limit_with(|key| {
+            self.run_changes(spec)
+                .into_iter()
+                .find(|(k, _)| *k == key)
+                .and_then(|(_, v)| v.as_f64())
+                .or_else(|| scenario.get(key).ok().and_then(|v| v.as_f64()))
+        })?;
         let month = c.first_month(records, limit);
         Some(Met {
             met: month.is_some(),

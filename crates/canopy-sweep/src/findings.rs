@@ -28,6 +28,8 @@ pub struct Findings {
     pub responses: Vec<Vec<Response>>,
     /// Per point, per criterion, its counts.
     pub criteria: Vec<Vec<crate::criteria::Count>>,
+    /// A sensitivity sweep's indices.
+    pub sensitivity: Option<crate::sensitivity::SensitivityFindings>,
 }
 
 /// The last month's 5 %, 50 % and 95 % quantiles of a main metric over

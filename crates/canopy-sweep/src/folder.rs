@@ -17,6 +17,10 @@ pub const BANDS_CSV: &str = "bands.csv";
 pub const BANDS_PARQUET: &str = "bands.parquet";
 /// `points.csv`.
 pub const POINTS: &str = "points.csv";
+/// `sensitivity.csv`: the indices of a Sobol or Morris sweep.
+pub const SENSITIVITY: &str = "sensitivity.csv";
+/// `sensitivity_s2.csv`: a Sobol sweep's second-order indices.
+pub const SENSITIVITY_S2: &str = "sensitivity_s2.csv";
 /// `failures.csv`.
 pub const FAILURES: &str = "failures.csv";
 /// `sweep.toml`, the resolved sweep.
@@ -68,12 +72,14 @@ pub fn remove_charts(dir: &Path) -> io::Result<()> {
 }
 
 /// Every file and folder a sweep writes in its folder (a part's too).
-pub const RESULTS: [&str; 12] = [
+pub const RESULTS: [&str; 14] = [
     RUNS,
     MONTHS,
     BANDS_CSV,
     BANDS_PARQUET,
     POINTS,
+    SENSITIVITY,
+    SENSITIVITY_S2,
     FAILURES,
     SWEEP_TOML,
     POINT_MONTHS,

@@ -60,7 +60,7 @@ pub struct Layout {
     pub runs: SchemaRef,
     /// `months.parquet`; `None` when no metric is kept.
     pub months: Option<SchemaRef>,
-    /// The type of each axis's column, in axis order.
+    /// The type of each axis's (or factor's) column, in order.
     pub axis_types: Vec<ValueType>,
     /// The type of each sample's column, in sample order.
     pub sample_types: Vec<ValueType>,
@@ -72,7 +72,9 @@ impl Layout {
     /// The layout of a plan's files.
     pub fn of(plan: &Plan) -> Layout {
         let sweep = &plan.sweep;
-        let axis_types: Vec<ValueType> = (0..sweep.axes.len())
+        // The axes' columns, or a sensitivity sweep's factors'.
+        let keys = sweep.point_keys();
+        let axis_types: Vec<ValueType> = (0..keys.len())
             .map(|a| {
                 plan.points
                     .first()
@@ -95,8 +97,8 @@ impl Layout {
             Field::new("run", DataType::UInt32, false),
             Field::new("seed", DataType::UInt64, false),
         ];
-        for (a, ty) in sweep.axes.iter().zip(&axis_types) {
-            fields.push(Field::new(&a.key.path, ty.arrow(), true));
+        for (key, ty) in keys.iter().zip(&axis_types) {
+            fields.push(Field::new(*key, ty.arrow(), true));
         }
         for (s, ty) in sweep.samples.iter().zip(&sample_types) {
             fields.push(Field::new(&s.key.path, ty.arrow(), true));

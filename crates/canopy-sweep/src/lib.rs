@@ -51,6 +51,7 @@ pub mod sample;
 pub mod seal;
 pub mod seeds;
 pub mod seek;
+pub mod sensitivity;
 pub mod shard;
 pub mod statistics;
 pub mod summary;
@@ -59,7 +60,10 @@ pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 pub use error::SweepError;
 pub use failure::{SweepFailure, Tally};
-pub use file::{Axis, CommandLine, Key, Mode, Sample, Setting, Sweep, read, read_with};
+pub use file::{
+    Axis, CommandLine, Factor, Key, Method, Mode, Sample, Sensitivity, Setting, Sweep, read,
+    read_with,
+};
 pub use lock::FolderLock;
 pub use merge::merge;
 pub use planner::{PlanError, plan_file, plan_text};

@@ -2,6 +2,7 @@
 //! built and checked before any run.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use canopy_model::scenario::edit::KeyPath;
 use canopy_model::scenario::validate::Where;
@@ -30,6 +31,10 @@ pub fn point_count(sweep: &Sweep) -> Option<usize> {
         Mode::Grid => lens.try_fold(1usize, |n, l| n.checked_mul(l)),
         Mode::Zip => Some(lens.min().unwrap_or(1)),
         Mode::Oat => lens.sum::<usize>().checked_add(1),
+        Mode::Sobol | Mode::Morris => sweep
+            .sensitivity
+            .as_ref()
+            .and_then(|s| usize::try_from(s.rows()).ok()),
     }
 }
 
@@ -77,6 +82,8 @@ pub fn points(sweep: &Sweep) -> Vec<Point> {
             }
             out
         }
+        // A sensitivity sweep's rows take no axis values.
+        Mode::Sobol | Mode::Morris => (0..n).map(|index| make(index, Vec::new())).collect(),
     }
 }
 
@@ -88,11 +95,13 @@ pub struct PointScenario {
     /// The scenario's name or path, as the sweep gives it (`sweep.scenario`,
     /// or the `scenario` axis's value).
     pub scenario_name: String,
-    /// The scenario after `[set]` and the point's axis values.
-    pub scenario: ValidScenario,
+    /// The scenario after `[set]` and the point's axis values (shared by
+    /// the rows of a sensitivity sweep, whose factor values each run adds).
+    pub scenario: Arc<ValidScenario>,
     /// For each axis, the value used at this point, also for axes an oat
     /// point does not vary (the scenario's own value), in the key's own
-    /// form: an integer for a whole-number key, a float for a number.
+    /// form: an integer for a whole-number key, a float for a number. In a
+    /// sensitivity sweep, each factor's value at this row.
     pub values: Vec<Value>,
 }
 
@@ -122,7 +131,8 @@ pub fn plan(
 ) -> Result<Plan, SweepError> {
     let mut problems = Vec::new();
     let count = point_count(sweep).unwrap_or(usize::MAX);
-    if count > MAX_POINTS {
+    // A sensitivity sweep's rows are limited when it is read (MAX_ROWS).
+    if count > MAX_POINTS && !sweep.is_sensitivity() {
         problems.push(Problem {
             at: sweep.axes.first().map_or(Where::Nowhere, |a| a.at.clone()),
             path: "axis".into(),
@@ -229,6 +239,20 @@ pub fn plan(
         (None, Some(b)) => b.simulation.seed,
         (None, None) => 0,
     };
+    if let (Some(s), Some((name, base))) = (
+        &sweep.sensitivity,
+        names.first().and_then(|(n, _, _)| Some((n, bases.get(n)?))),
+    ) {
+        let rows = crate::sensitivity::plan_rows(s, name, base, seed, &mut problems);
+        if !problems.is_empty() {
+            return Err(SweepError::new(&sweep.source_name, problems));
+        }
+        return Ok(Plan {
+            sweep: sweep.clone(),
+            seed,
+            points: rows,
+        });
+    }
     let mut out = Vec::with_capacity(count);
     for point in points(sweep) {
         let name = match scenario_axis {
@@ -249,10 +273,10 @@ pub fn plan(
             .filter_map(|(a, v)| Some((a.key.path.as_str(), v.clone()?)))
             .collect();
         let scenario = if changes.is_empty() {
-            base.clone()
+            Arc::new(base.clone())
         } else {
             match base.with(&changes) {
-                Ok(s) => s,
+                Ok(s) => Arc::new(s),
                 Err(e) => {
                     let label = describe(sweep, &point);
                     for p in e.problems {

@@ -10,16 +10,16 @@ use std::path::Path;
 use canopy_model::Value;
 use canopy_model::record::column;
 use canopy_output::sweep_report::{
-    AxisInfo, AxisResponse, Chance, CriterionFindings, Failures, MetricFans, PointFan,
-    ResponseSeries, SampleInfo, SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado,
-    TornadoBar, TornadoMetric,
+    AxisInfo, AxisResponse, Chance, CriterionFindings, FactorRanking, FactorSeries, Failures,
+    MetricFans, PointFan, ResponseSeries, SampleInfo, SampleScatter, ScatterMetric,
+    Sensitivity as ReportSensitivity, SweepReport, TextTable, Tornado, TornadoBar, TornadoMetric,
 };
 
 use crate::axis::AxisSpec;
 use crate::columns::{Numbers, status_column};
 use crate::criteria::Count;
 use crate::defaults::MAIN_METRICS;
-use crate::file::{Mode, Sweep};
+use crate::file::{Method, Mode, Sweep};
 use crate::findings::Findings;
 use crate::folder::{FAILURES, RUNS};
 use crate::intervals::clopper_pearson;
@@ -27,6 +27,7 @@ use crate::parquet_io;
 use crate::points::{Point, points};
 use crate::sample::Distribution;
 use crate::seeds::value_text;
+use crate::sensitivity::SensitivityFindings;
 
 /// The most failures the report lists (failures.csv has them all).
 const MAX_FAILURES_SHOWN: usize = 100;
@@ -156,6 +157,27 @@ pub fn write(
     ];
     for s in &sweep.set {
         settings.push((format!("[set] {}", s.key.path), value_text(&s.value)));
+    }
+    if let Some(sens) = &sweep.sensitivity {
+        settings.push(("samples".into(), sens.samples.to_string()));
+        match sens.method {
+            Method::Sobol { second_order } => {
+                settings.push(("second order".into(), second_order.to_string()))
+            }
+            Method::Morris { levels } => settings.push(("levels".into(), levels.to_string())),
+        }
+        settings.push(("resamples".into(), sens.resamples.to_string()));
+        for f in &sens.factors {
+            settings.push((
+                format!("[[factor]] {}", f.key.path),
+                format!(
+                    "{} to {}{}",
+                    value_text(&Value::Float(f.low)),
+                    value_text(&Value::Float(f.high)),
+                    if f.log { " (log)" } else { "" }
+                ),
+            ));
+        }
     }
     let fans = sweep
         .keep_months
@@ -348,7 +370,18 @@ pub fn write(
             .collect(),
         points: TextTable {
             header: findings.points_header.clone(),
-            rows: findings.points_rows.clone(),
+            // A sensitivity sweep's rows are many: the first few show
+            // their layout, points.csv holds them all.
+            rows: if sweep.is_sensitivity() {
+                findings
+                    .points_rows
+                    .iter()
+                    .take(SENSITIVITY_ROWS_SHOWN)
+                    .cloned()
+                    .collect()
+            } else {
+                findings.points_rows.clone()
+            },
         },
         fans,
         responses,
@@ -356,6 +389,7 @@ pub fn write(
         tornado,
         criteria,
         failures: failures(dir)?,
+        sensitivity: findings.sensitivity.as_ref().map(|f| sensitivity(sweep, f)),
     };
     canopy_output::sweep_report::write(dir, &report).map(drop)
 }
@@ -386,6 +420,51 @@ fn failures(dir: &Path) -> io::Result<Failures> {
         header,
         rows,
     })
+}
+
+/// The rows of a sensitivity sweep's points table that the report shows.
+const SENSITIVITY_ROWS_SHOWN: usize = 20;
+
+/// The report's view of a sensitivity sweep's findings.
+fn sensitivity(sweep: &Sweep, f: &SensitivityFindings) -> ReportSensitivity {
+    let sobol = matches!(
+        sweep.sensitivity.as_ref().map(|s| s.method),
+        Some(Method::Sobol { .. })
+    );
+    ReportSensitivity {
+        method: if sobol { "sobol" } else { "morris" }.into(),
+        index: f.index.into(),
+        second: if sobol { "S1" } else { "sigma" }.into(),
+        samples: f.samples.to_string(),
+        resamples: f.resamples.to_string(),
+        confidence: f.confidence.to_string(),
+        rankings: f
+            .rankings
+            .iter()
+            .map(|r| FactorRanking {
+                metric: r.metric.clone(),
+                factors: r.factors.clone(),
+                value: r.value.clone(),
+                lo: r.lo.clone(),
+                hi: r.hi.clone(),
+                second: r.second.clone(),
+            })
+            .collect(),
+        series: f
+            .series
+            .iter()
+            .map(|s| FactorSeries {
+                metric: s.metric.clone(),
+                months: s.months.clone(),
+                factors: f
+                    .factors
+                    .iter()
+                    .cloned()
+                    .zip(s.values.iter().cloned())
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]

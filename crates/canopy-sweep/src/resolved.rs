@@ -6,6 +6,7 @@ use canopy_model::scenario::params::{float_text, toml_string};
 
 use crate::axis::AxisSpec;
 use crate::criteria::{Criterion, Limit, When};
+use crate::file::Method;
 use crate::points::Plan;
 
 impl Plan {
@@ -31,6 +32,16 @@ impl Plan {
         out.push_str(&format!("quantiles = [{}]\n", qs.join(", ")));
         out.push_str(&format!("confidence = {}\n", float_text(s.confidence)));
         out.push_str(&format!("tail = {}\n", float_text(s.tail)));
+        if let Some(sens) = &s.sensitivity {
+            out.push_str(&format!("samples = {}\n", sens.samples));
+            match sens.method {
+                Method::Sobol { second_order } => {
+                    out.push_str(&format!("second_order = {second_order}\n"))
+                }
+                Method::Morris { levels } => out.push_str(&format!("levels = {levels}\n")),
+            }
+            out.push_str(&format!("resamples = {}\n", sens.resamples));
+        }
         if !s.set.is_empty() {
             out.push_str("\n[set]\n");
             for e in &s.set {
@@ -60,6 +71,17 @@ impl Plan {
                         to.show()
                     ));
                 }
+            }
+        }
+        for f in s.sensitivity.iter().flat_map(|sens| &sens.factors) {
+            out.push_str(&format!(
+                "\n[[factor]]\nkey = {}\nrange = [{}, {}]\n",
+                toml_string(&f.key.path),
+                float_text(f.low),
+                float_text(f.high)
+            ));
+            if f.log {
+                out.push_str("log = true\n");
             }
         }
         for smp in &s.samples {

@@ -152,7 +152,13 @@ fn missing_results(dir: &Path, plan: &Plan, opts: &Options) -> Vec<String> {
         names.push(folder::POINT_MONTHS);
     } else {
         names.push(folder::POINTS);
-        if kept {
+        if let Some(s) = &plan.sweep.sensitivity {
+            // A design's rows have indices, not bands.
+            names.push(folder::SENSITIVITY);
+            if matches!(s.method, crate::file::Method::Sobol { second_order: true }) {
+                names.push(folder::SENSITIVITY_S2);
+            }
+        } else if kept {
             names.extend([folder::BANDS_CSV, folder::BANDS_PARQUET]);
         }
     }

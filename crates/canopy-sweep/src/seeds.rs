@@ -73,9 +73,15 @@ impl Plan {
     }
 
     /// The overrides a run adds to its point's scenario: the seed, then
-    /// each sample's value.
+    /// (a sensitivity sweep's row) each factor's value, then each sample's.
     pub fn run_changes<'a>(&'a self, spec: &RunSpec) -> Vec<(&'a str, Value)> {
         let mut changes = vec![("simulation.seed", Value::from(spec.seed))];
+        // A sensitivity sweep's row: its factor values.
+        if let Some(sens) = &self.sweep.sensitivity {
+            for (f, v) in sens.factors.iter().zip(&self.points[spec.point].values) {
+                changes.push((f.key.path.as_str(), v.clone()));
+            }
+        }
         for (s, v) in self.sweep.samples.iter().zip(&spec.samples) {
             changes.push((s.key.path.as_str(), v.clone()));
         }
@@ -116,6 +122,11 @@ impl Plan {
         for (a, v) in self.sweep.axes.iter().zip(&p.point.values) {
             if let (false, Some(v)) = (a.key.is_scenario(), v) {
                 push(&a.key.path, v);
+            }
+        }
+        if let Some(sens) = &self.sweep.sensitivity {
+            for (f, v) in sens.factors.iter().zip(&p.values) {
+                push(&f.key.path, v);
             }
         }
         for (s, v) in self.sweep.samples.iter().zip(&spec.samples) {

@@ -329,7 +329,7 @@ fn each_row(
 /// Each point's axis values, runs and runs not ok, in point order.
 fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<Vec<PointCounts>> {
     let mut out: Vec<PointCounts> = Vec::new();
-    let axes: Vec<&str> = sweep.axes.iter().map(|a| a.key.path.as_str()).collect();
+    let axes = sweep.point_keys();
     each_row(dir, Some(&axes), |batch, i, p, ok| {
         let p = p as usize;
         if out.len() <= p {
@@ -390,7 +390,7 @@ pub fn criteria_counts(dir: &Path, sweep: &Sweep, points: usize) -> io::Result<V
 /// draws from the same numbers.
 pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
-    header.extend(sweep.axes.iter().map(|a| a.key.path.clone()));
+    header.extend(sweep.point_keys().iter().map(|k| k.to_string()));
     header.push("runs".into());
     header.push("failed".into());
     for m in MAIN_METRICS {
@@ -483,6 +483,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
         medians,
         responses,
         criteria,
+        sensitivity: None,
     })
 }
 
@@ -497,9 +498,21 @@ pub fn finish(
     report: bool,
     months: &[u32],
 ) -> io::Result<()> {
-    let fans = write_bands(dir, sweep, months)?;
+    // A sensitivity sweep's rows are the points of a design, not
+    // scenarios to summarise: months.parquet holds their values and
+    // sensitivity.csv what they say.
+    let fans = if sweep.is_sensitivity() {
+        remove_if_there(&dir.join(BANDS_CSV))?;
+        remove_if_there(&dir.join(BANDS_PARQUET))?;
+        Vec::new()
+    } else {
+        write_bands(dir, sweep, months)?
+    };
+    let last = months.iter().copied().max().unwrap_or(0);
+    let sensitivity = crate::sensitivity::write(dir, sweep, seed, last)?;
     let findings = Findings {
         fans,
+        sensitivity,
         ..write_points(dir, sweep)?
     };
     if report {

@@ -168,7 +168,7 @@ values = [12, 24, 36]
     assert_eq!(got[5].1, vec![f(vol), Value::Int(36)]);
     // Point 0 is the scenario after [set], as it is.
     let want = base.with(&[("aegis.initial_usdc", f(5e7))]).unwrap();
-    assert_eq!(p.points[0].scenario, want);
+    assert_eq!(*p.points[0].scenario, want);
 }
 
 #[test]

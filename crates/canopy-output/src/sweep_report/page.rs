@@ -32,13 +32,16 @@ pub(super) fn html(r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str>) -> 
         Html::raw(SWEEP_STYLE)
     ));
     header(&mut h, r);
-    let mut toc = vec![
-        ("sweep", "Sweep"),
+    let mut toc = vec![("sweep", "Sweep")];
+    if r.sensitivity.is_some() {
+        toc.push(("sensitivity", "Sensitivity"));
+    }
+    toc.extend([
         ("points", "Points"),
         ("fans", "Month by month"),
         ("axes", "Axes"),
         ("samples", "Samples"),
-    ];
+    ]);
     if r.tornado.is_some() {
         toc.push(("tornado", "Tornado"));
     }
@@ -56,6 +59,9 @@ pub(super) fn html(r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str>) -> 
     }
     h.push_raw("</div></nav>\n<main class=\"wrap\">\n");
     sweep(&mut h, r);
+    if let Some(s) = &r.sensitivity {
+        super::sensitivity::section(&mut h, s);
+    }
     points(&mut h, &r.points);
     fans(&mut h, r, plan, svgs);
     axes(&mut h, r, plan, svgs);
@@ -238,6 +244,10 @@ pub(super) fn figure(h: &mut Html, c: &Drawn, svgs: &HashMap<&str, &str>) {
 
 fn fans(h: &mut Html, r: &SweepReport, plan: &Plan, svgs: &HashMap<&str, &str>) {
     h.push_raw("<section id=\"fans\">\n<h2>Month by month</h2>\n");
+    if r.fans.is_empty() && r.sensitivity.is_some() {
+        h.push_raw("<p class=\"lead\">A sensitivity sweep's rows are the points of a design, so it draws no fans and writes no bands: the Sensitivity section shows each factor's index month by month, and <code>months.parquet</code> holds every row's values.</p>\n</section>\n");
+        return;
+    }
     if r.fans.is_empty() {
         h.push_raw("<p class=\"lead\">No metric was kept month by month (<code>keep_months = []</code>), so there are no fan charts.</p>\n</section>\n");
         return;

@@ -169,6 +169,7 @@ pub fn plan(question: &Question, a: ValidScenario, b: ValidScenario) -> Result<P
         criteria: read,
         confidence: DEFAULT_CONFIDENCE,
         tail: DEFAULT_TAIL,
+        sensitivity: None,
     };
     let points: Vec<PointScenario> = [a, b]
         .into_iter()
@@ -180,7 +181,7 @@ pub fn plan(question: &Question, a: ValidScenario, b: ValidScenario) -> Result<P
                 values: vec![Some(Value::Str(names[i].clone()))],
             },
             scenario_name: names[i].clone(),
-            scenario,
+            scenario: scenario.into(),
             values: vec![Value::Str(names[i].clone())],
         })
         .collect();

@@ -49,7 +49,7 @@ pub const SWEEP_FILE_KEYS: &[FileKey] = &[
     },
     FileKey {
         path: "sweep.mode",
-        ty: "\"grid\", \"zip\" or \"oat\"",
+        ty: "\"grid\", \"zip\", \"oat\", \"sobol\" or \"morris\"",
         default: "\"grid\"",
         doc: "How the axes make points: grid, every combination (the first axis slowest); zip, the axes advance together; oat, one at a time from the scenario as it is.",
     },
@@ -82,6 +82,30 @@ pub const SWEEP_FILE_KEYS: &[FileKey] = &[
         ty: "number above 0, up to 1",
         default: "0.05",
         doc: "The tail of the expected shortfall columns of points.csv (`<metric>_es5`: the mean of the worst 5 % of a point's runs).",
+    },
+    FileKey {
+        path: "sweep.samples",
+        ty: "whole number >= 1",
+        default: "1024",
+        doc: "Sensitivity sweeps: Sobol's N base samples, or Morris's trajectories.",
+    },
+    FileKey {
+        path: "sweep.second_order",
+        ty: "boolean",
+        default: "false",
+        doc: "Sobol: also the second-order indices S2 (sensitivity_s2.csv; more rows).",
+    },
+    FileKey {
+        path: "sweep.resamples",
+        ty: "whole number >= 1",
+        default: "100",
+        doc: "Sensitivity sweeps: bootstrap resamples for the indices' intervals.",
+    },
+    FileKey {
+        path: "sweep.levels",
+        ty: "even whole number >= 2",
+        default: "4",
+        doc: "Morris: the grid levels of each factor.",
     },
     FileKey {
         path: "set",
@@ -148,6 +172,24 @@ pub const SWEEP_FILE_KEYS: &[FileKey] = &[
         ty: "{ low, mode, high }",
         default: "one distribution is required",
         doc: "Triangular from low to high, peaking at mode.",
+    },
+    FileKey {
+        path: "factor.key",
+        ty: "a numeric (not whole-number) scenario key",
+        default: "required",
+        doc: "Sensitivity sweeps: a factor, varied over its range.",
+    },
+    FileKey {
+        path: "factor.range",
+        ty: "[low, high]",
+        default: "required",
+        doc: "The factor's range: uniform over it (in logarithms with log = true).",
+    },
+    FileKey {
+        path: "factor.log",
+        ty: "boolean",
+        default: "false",
+        doc: "Scale the factor's unit values in logarithms (a log-uniform range).",
     },
     FileKey {
         path: "criterion",
@@ -297,7 +339,11 @@ mod tests {
                 "keep_months",
                 "quantiles",
                 "confidence",
-                "tail"
+                "tail",
+                "samples",
+                "second_order",
+                "resamples",
+                "levels"
             ]
         );
         assert_eq!(

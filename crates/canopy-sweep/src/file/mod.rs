@@ -16,9 +16,11 @@ use toml::de::DeValue;
 
 mod axes;
 mod criteria;
+mod factors;
 pub mod keys;
 mod seek;
 
+pub use factors::{Factor, MAX_ROWS, Method, Sensitivity};
 pub use seek::{DEFAULT_SCAN, Goal, MAX_SCAN, SeekFile, read_seek};
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
@@ -42,6 +44,10 @@ pub enum Mode {
     Zip,
     /// One at a time: the scenario as it is, then each axis value alone.
     Oat,
+    /// Sobol indices: factors over ranges, rows laid out as Saltelli's.
+    Sobol,
+    /// Morris screening: factors over ranges, rows in trajectories.
+    Morris,
 }
 
 impl Mode {
@@ -51,10 +57,12 @@ impl Mode {
             Mode::Grid => "grid",
             Mode::Zip => "zip",
             Mode::Oat => "oat",
+            Mode::Sobol => "sobol",
+            Mode::Morris => "morris",
         }
     }
 
-    const NAMES: [&'static str; 3] = ["grid", "zip", "oat"];
+    const NAMES: [&'static str; 5] = ["grid", "zip", "oat", "sobol", "morris"];
 }
 
 /// A key of the scenario named in a sweep, and what kind of value it takes.
@@ -147,10 +155,14 @@ pub struct Sweep {
     pub samples: Vec<Sample>,
     /// `[[criterion]]` in file order, then the command line's.
     pub criteria: Vec<Criterion>,
-    /// The confidence level of the criteria's intervals.
+    /// The confidence level of the criteria's intervals (and of a
+    /// sensitivity sweep's).
     pub confidence: f64,
     /// The tail of the expected shortfall columns (0.05: the worst 5 %).
     pub tail: f64,
+    /// A sensitivity sweep's settings and `[[factor]]`s (mode "sobol" or
+    /// "morris"); `None` otherwise.
+    pub sensitivity: Option<Sensitivity>,
 }
 
 impl Sweep {
@@ -337,7 +349,11 @@ impl Reader<'_> {
     }
 
     fn sweep(&mut self, source_name: &str, top: &[Entry], command_line: &CommandLine) -> Sweep {
-        self.unknown_keys("", top, &["sweep", "set", "axis", "sample", "criterion"]);
+        self.unknown_keys(
+            "",
+            top,
+            &["sweep", "set", "axis", "sample", "factor", "criterion"],
+        );
         let mut sweep = Sweep {
             source_name: source_name.to_string(),
             scenario: None,
@@ -354,6 +370,7 @@ impl Reader<'_> {
             criteria: Vec::new(),
             confidence: DEFAULT_CONFIDENCE,
             tail: DEFAULT_TAIL,
+            sensitivity: None,
         };
         let find = |k: &str| top.iter().find(|e| e.key == k).map(|e| &e.node);
         let mut seen = Vec::new();
@@ -399,6 +416,10 @@ impl Reader<'_> {
                     sweep.samples.push(s);
                 }
             }
+        }
+        self.sensitivity(&mut sweep, top, &mut seen);
+        if let Some(sens) = sweep.sensitivity.as_mut() {
+            sens.confidence = sweep.confidence;
         }
         sweep.criteria = self.criteria(top);
         self.command_line(&mut sweep, &mut seen, command_line);
@@ -585,6 +606,8 @@ impl Reader<'_> {
                         sweep.mode = match s.as_str() {
                             "zip" => Mode::Zip,
                             "oat" => Mode::Oat,
+                            "sobol" => Mode::Sobol,
+                            "morris" => Mode::Morris,
                             _ => Mode::Grid,
                         };
                     }

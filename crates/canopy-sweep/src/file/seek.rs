@@ -111,6 +111,7 @@ impl Reader<'_> {
             criteria: Vec::new(),
             confidence: DEFAULT_CONFIDENCE,
             tail: DEFAULT_TAIL,
+            sensitivity: None,
         };
         let find = |k: &str| top.iter().find(|e| e.key == k).map(|e| &e.node);
         let mut seen = Vec::new();

@@ -224,6 +224,7 @@ fn sweep() -> SweepReport {
     };
     let key = "deal[0].<b>x</b>";
     SweepReport {
+        sensitivity: None,
         title: s("browser.toml"),
         version: s("0.0.0"),
         settings: vec![(s("scenario"), s("default")), (s("mode"), s("oat"))],

@@ -16,5 +16,6 @@ mod log_order;
 mod report;
 mod schema;
 mod scorecard;
+mod sensitivity;
 mod serve;
 mod sweep;
