@@ -132,6 +132,7 @@ pub(crate) fn planned(
         runs,
         seed,
         sets: set,
+        ..CommandLine::default()
     };
     py.detach(|| canopy_sweep::plan_text(name, text, base, &command_line))
         .map_err(|e| from_sweep_error(py, e, lines))

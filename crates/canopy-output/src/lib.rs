@@ -322,15 +322,13 @@ pub fn preflight(out: &Path) -> io::Result<()> {
             }
         }
     }
-    // Permissions say little (root, read-only mounts, ACLs): try it.
-    let probe = atomic::temporary_for(&out.join("canopy-check"));
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
+    // Permissions say little (root, read-only mounts, ACLs): try it, with
+    // a temporary registered like the others, so that a signal between its
+    // making and its removal removes it too.
+    match atomic::create_temporary(&out.join("canopy-check")) {
+        Ok((probe, file)) => {
+            drop(file);
+            atomic::discard(&probe);
         }
         Err(e) => {
             return Err(io::Error::new(

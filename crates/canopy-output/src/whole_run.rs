@@ -32,14 +32,18 @@ pub struct RunOptions<'a> {
     /// Called as each month ends, with its record and its critical events
     /// (a console printing its months): the run's own critical-event watch
     /// tells them, so a front end need not keep a second one.
-    pub each_month: Option<&'a mut dyn FnMut(&MonthRecord, &[Critical])>,
+    pub each_month: Option<&'a mut EachMonth<'a>>,
 }
+
+/// What [`RunOptions::each_month`] is called with: a month's record and
+/// its critical events.
+pub type EachMonth<'a> = dyn FnMut(&MonthRecord, &[Critical]) + 'a;
 
 /// The run's critical-event watch, telling each month's events to
 /// `each_month` as the month ends.
 struct Critics<'a> {
     watch: Watch,
-    each_month: Option<&'a mut dyn FnMut(&MonthRecord, &[Critical])>,
+    each_month: Option<&'a mut EachMonth<'a>>,
 }
 
 impl Observer for Critics<'_> {

@@ -354,6 +354,11 @@ function runs() {
   return /^\d+$/.test(t) && n >= 2 && n <= 10000 ? n : null;
 }
 
+// The criteria typed, one per line (blank lines skipped).
+function criteria() {
+  return $("criteria").value.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+}
+
 function changed() {
   clearTimeout(state.timer);
   // Debounced: typing stays smooth, and the run follows the last key.
@@ -377,7 +382,8 @@ async function run() {
   }
   let res, answer;
   try {
-    res = await post("/api/run", { scenario: state.scenario, runs: n });
+    const asked = criteria();
+    res = await post("/api/run", n > 1 && asked.length ? { scenario: state.scenario, runs: n, criteria: asked } : { scenario: state.scenario, runs: n });
     answer = await res.json();
   } catch (e) {
     if (seq !== state.seq) return;
@@ -712,11 +718,52 @@ function renderFans(answer, baseline) {
   }
 }
 
+// Each criterion's share of the runs with its exact 95 % interval, and
+// each main metric's tail: its 5 % quantile and the mean of the worst 5 %.
+function renderCriteria(answer) {
+  const box = $("criteria-results");
+  const tail = $("tail");
+  box.textContent = "";
+  tail.textContent = "";
+  if (!answer.bands) return;
+  const pctOf = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + " %");
+  if (answer.criteria && answer.criteria.length) {
+    const table = el("table", { class: "criteria" },
+      el("thead", null, el("tr", null, ...["criterion", "condition", "runs met", "probability", "95 % interval", "median first month"].map((h) => el("th", { text: h })))));
+    const body = el("tbody");
+    for (const c of answer.criteria) {
+      body.append(el("tr", { "data-criterion": c.name },
+        el("td", { text: c.name }),
+        el("td", { text: c.condition }),
+        el("td", { class: "num", text: `${grouped(c.k)} of ${grouped(c.n)}` }),
+        el("td", { class: "num", text: pctOf(c.p) }),
+        el("td", { class: "num", text: c.lo === null ? "–" : `${pctOf(c.lo)} to ${pctOf(c.hi)}` }),
+        el("td", { class: "num", text: c.month_p50 === null ? "–" : grouped(c.month_p50) })));
+    }
+    table.append(body);
+    box.append(table, el("p", { class: "dim", text: "Only runs that finished count; the interval is exact (Clopper-Pearson): with none met in n runs, the probability may still be up to about 3.7/n." }));
+  }
+  if (answer.tail) {
+    const table = el("table", { class: "tail" },
+      el("thead", null, el("tr", null, ...["metric (last month)", "5 % quantile", "mean of the worst 5 %"].map((h) => el("th", { text: h })))));
+    const body = el("tbody");
+    for (const t of answer.tail) {
+      body.append(el("tr", { "data-tail": t.metric },
+        el("td", { text: t.metric, title: explainText(t.metric) }),
+        el("td", { class: "num", text: compact(t.p5) }),
+        el("td", { class: "num", text: compact(t.es5) })));
+    }
+    table.append(body);
+    tail.append(el("h3", { text: "Tail risk" }), table);
+  }
+}
+
 function render(answer) {
   destroyPlots();
   renderSummary(answer.summary, state.baseline && state.baseline.summary);
   renderCharts(answer, state.baseline);
   renderFans(answer, state.baseline);
+  renderCriteria(answer);
   renderScorecard(answer, state.baseline);
   renderChanges();
   // The model's words ("the run stopped in month ..."), as a sentence.
@@ -958,6 +1005,7 @@ async function start() {
   });
   $("mc").addEventListener("change", changed);
   $("runs").addEventListener("input", changed);
+  $("criteria").addEventListener("input", changed);
   $("save").addEventListener("click", () => download("/api/scenario.toml", "scenario.toml"));
   $("dl-metrics").addEventListener("click", () => download("/api/metrics.csv", "metrics.csv"));
   $("dl-report").addEventListener("click", () => download("/api/report.html", "report.html"));

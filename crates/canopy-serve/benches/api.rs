@@ -78,7 +78,7 @@ fn api(c: &mut Criterion) {
     let s = load("default", builtin::text("default").unwrap(), &[]).unwrap();
     c.bench_function(
         "answer default in-process (run, scorecard, charts, JSON)",
-        |b| b.iter(|| answer::run_answer(black_box(&s), 1, &answer::Stop::never())),
+        |b| b.iter(|| answer::run_answer(black_box(&s), 1, &[], &answer::Stop::never())),
     );
 }
 

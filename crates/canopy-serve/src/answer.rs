@@ -13,10 +13,15 @@ use canopy_model::{MonthRecord, RunError, ValidScenario};
 use canopy_output::charts::{self, Chart, Side, Style, TickFormat, YAxis};
 use canopy_output::whole_run::{self, RunOptions, RunOutcome};
 use canopy_output::{json::metrics_json, metrics};
-use canopy_sweep::Outcome;
 use canopy_sweep::bands::{BandRow, Bands};
-use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use canopy_sweep::criteria::{Count, Criterion, Met};
+use canopy_sweep::defaults::MAIN_METRICS;
+use canopy_sweep::file::{
+    DEFAULT_CONFIDENCE, DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, DEFAULT_TAIL,
+};
+use canopy_sweep::intervals::{clopper_pearson, expected_shortfall};
 use canopy_sweep::quantile_name;
+use canopy_sweep::{Outcome, SUMMARY_COLUMNS, SummaryValue, summarise};
 use serde_json::{Map, Value as Json, json};
 
 /// Why a request's work stopped before its end.
@@ -105,28 +110,123 @@ pub const SCORECARD_WITH_RUN: u64 = 200 * 200 * 120;
 /// The Monte Carlo bands of `runs` runs of `s`, as `canopy sweep` bands a
 /// point (SWEEP.md's seeds and quantiles), stopping between runs when
 /// `stop` says so.
-fn monte_carlo(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Vec<BandRow>, Halted> {
+fn monte_carlo(
+    s: &ValidScenario,
+    runs: u64,
+    criteria: &[Criterion],
+    stop: &Stop,
+) -> Result<MonteCarlo, Halted> {
     let metrics = DEFAULT_KEEP_MONTHS
         .iter()
         .filter_map(|name| canopy_model::record::column(name))
         .collect();
     let mut bands = Bands::new(metrics, s.simulation.months);
     let seed = s.simulation.seed;
+    let mut counts = vec![Count::default(); criteria.len()];
+    // Only the seed differs between runs: each limit is the scenario's.
+    let limits: Vec<Option<f64>> = criteria.iter().map(|c| c.limit_in(s)).collect();
+    // The main metrics of each ok run, for the tail.
+    let mut tails: Vec<Vec<f64>> = vec![Vec::new(); MAIN_METRICS.len()];
     for r in 0..runs {
         if let Some(why) = stop.halted() {
             return Err(why);
         }
         let result =
             canopy_model::run_seeded(s, canopy_sweep::seeds::run_seed(seed, 0, runs, r, true));
-        bands.add_run(Outcome::of(&result).0);
+        let (records, outcome) = Outcome::of(&result);
+        bands.add_run(records);
+        let ok = outcome == Outcome::Ok;
+        for ((c, count), limit) in criteria.iter().zip(&mut counts).zip(&limits) {
+            count.add(limit.filter(|_| ok).map(|limit| {
+                let month = c.first_month(records, limit);
+                Met {
+                    met: month.is_some(),
+                    month,
+                }
+            }));
+        }
+        if ok {
+            let summary = summarise(records, &outcome);
+            for (m, values) in MAIN_METRICS.iter().zip(&mut tails) {
+                let at = SUMMARY_COLUMNS.iter().position(|c| c.name == *m);
+                if let Some(Some(SummaryValue::Number(x))) = at.map(|i| summary[i]) {
+                    values.push(x);
+                }
+            }
+        }
     }
-    Ok(bands.finish(&DEFAULT_QUANTILES))
+    for values in &mut tails {
+        values.sort_unstable_by(f64::total_cmp);
+    }
+    Ok(MonteCarlo {
+        bands: bands.finish(&DEFAULT_QUANTILES),
+        counts,
+        tails,
+    })
+}
+
+/// What the Monte Carlo runs of a request give besides one run.
+struct MonteCarlo {
+    bands: Vec<BandRow>,
+    /// Per criterion.
+    counts: Vec<Count>,
+    /// Per main metric, its last-month values over the ok runs, sorted.
+    tails: Vec<Vec<f64>>,
+}
+
+/// The criteria's counts with their exact intervals, for the page.
+fn criteria_json(criteria: &[Criterion], counts: &[Count]) -> Json {
+    Json::Array(
+        criteria
+            .iter()
+            .zip(counts)
+            .map(|(c, n)| {
+                let ci = clopper_pearson(n.k, n.n, DEFAULT_CONFIDENCE);
+                let mut months = n.months.clone();
+                months.sort_unstable_by(f64::total_cmp);
+                json!({
+                    "name": c.name,
+                    "condition": c.condition(),
+                    "n": n.n,
+                    "k": n.k,
+                    "p": n.p(),
+                    "lo": ci.map(|c| c.0),
+                    "hi": ci.map(|c| c.1),
+                    "month_p50": canopy_sweep::bands::quantile(&months, 0.5),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Each main metric's tail over the ok runs: its 5 % quantile and its
+/// expected shortfall (the mean of the worst 5 %).
+fn tail_json(tails: &[Vec<f64>]) -> Json {
+    Json::Array(
+        MAIN_METRICS
+            .iter()
+            .zip(tails)
+            .map(|(m, values)| {
+                json!({
+                    "metric": m,
+                    "p5": canopy_sweep::bands::quantile(values, DEFAULT_TAIL),
+                    "es5": expected_shortfall(values, DEFAULT_TAIL),
+                    "n": values.len(),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The answer of `POST /api/run`; the scorecard comes with it when it is
 /// small ([`SCORECARD_WITH_RUN`]), else `"scorecard": null` and
 /// `"scorecard_cost"` say it is to be asked for.
-pub fn run_answer(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Json, Halted> {
+pub fn run_answer(
+    s: &ValidScenario,
+    runs: u64,
+    criteria: &[Criterion],
+    stop: &Stop,
+) -> Result<Json, Halted> {
     let cost = scorecard_cost(s);
     let ran = run(s, cost <= SCORECARD_WITH_RUN, stop)?;
     let mut o = Map::new();
@@ -147,7 +247,10 @@ pub fn run_answer(s: &ValidScenario, runs: u64, stop: &Stop) -> Result<Json, Hal
     o.insert("random".into(), json!(s.is_random()));
     if runs > 1 {
         o.insert("runs".into(), json!(runs));
-        o.insert("bands".into(), bands_json(&monte_carlo(s, runs, stop)?));
+        let mc = monte_carlo(s, runs, criteria, stop)?;
+        o.insert("bands".into(), bands_json(&mc.bands));
+        o.insert("criteria".into(), criteria_json(criteria, &mc.counts));
+        o.insert("tail".into(), tail_json(&mc.tails));
         // The banded metrics in words with their units, for the fans' titles.
         let docs: Map<String, Json> = DEFAULT_KEEP_MONTHS
             .iter()

@@ -25,6 +25,9 @@ pub struct Request {
     pub scenario: ValidScenario,
     /// Monte Carlo runs, 1..=[`MAX_RUNS`].
     pub runs: u64,
+    /// Criteria counted over the Monte Carlo runs (`"criteria": ["usdc_floor:
+    /// aegis_usdc < 1e7", ...]`), as `canopy sweep --criterion` reads them.
+    pub criteria: Vec<canopy_sweep::criteria::Criterion>,
 }
 
 /// One problem with a request, as the API answers it: the key path, the
@@ -64,7 +67,7 @@ pub fn read(body: &[u8], toml: bool, query_runs: Option<&str>) -> Result<Request
         let runs = query_runs.map(runs_from_text).transpose();
         let scenario = load(SOURCE, text, &[]);
         return match (scenario, runs) {
-            (Ok(scenario), Ok(runs)) => checked(scenario, runs.unwrap_or(1)),
+            (Ok(scenario), Ok(runs)) => checked(scenario, runs.unwrap_or(1), Vec::new()),
             (Ok(_), Err(p)) => Err(vec![p]),
             (Err(e), runs) => Err(e.problems.into_iter().chain(runs.err()).collect()),
         };
@@ -88,13 +91,14 @@ pub fn read(body: &[u8], toml: bool, query_runs: Option<&str>) -> Result<Request
     };
     let mut problems = Vec::new();
     for key in fields.keys() {
-        if key != "scenario" && key != "runs" {
+        if !["scenario", "runs", "criteria"].contains(&key.as_str()) {
             problems.push(problem(
                 key,
-                format!("unknown key `{key}`: a request has `scenario` and `runs`"),
+                format!("unknown key `{key}`: a request has `scenario`, `runs` and `criteria`"),
             ));
         }
     }
+    let criteria = criteria_from_json(fields.get("criteria"), &mut problems);
     let runs = match fields.get("runs") {
         None => Some(1),
         Some(v) => match runs_from_json(v) {
@@ -121,14 +125,100 @@ pub fn read(body: &[u8], toml: bool, query_runs: Option<&str>) -> Result<Request
             }
         },
     };
+    if let Some(s) = &scenario {
+        problems.extend(criteria_problems(s, &criteria));
+    }
+    let criteria = criteria.into_iter().map(|(_, c)| c).collect();
     match (scenario, runs) {
-        (Some(s), Some(runs)) if problems.is_empty() => checked(s, runs),
+        (Some(s), Some(runs)) if problems.is_empty() => checked(s, runs, criteria),
         _ => Err(problems),
     }
 }
 
+/// The problems of criteria that only the scenario shows: a month past
+/// its last, a fractional limit's key it lacks.
+fn criteria_problems(
+    scenario: &ValidScenario,
+    criteria: &[(usize, canopy_sweep::criteria::Criterion)],
+) -> Vec<Problem> {
+    let months = scenario.simulation.months;
+    let mut problems = Vec::new();
+    for (i, c) in criteria {
+        if let canopy_sweep::criteria::When::Month(m) = c.when
+            && m > months
+        {
+            problems.push(problem(
+                &format!("criteria[{i}]"),
+                format!("month {m} is past the run's last month, {months}; use a month from 1 to {months}, or `end`"),
+            ));
+        }
+        if let canopy_sweep::criteria::Limit::Fraction { of, .. } = &c.limit
+            && let Err(m) = scenario.get(of)
+        {
+            problems.push(problem(&format!("criteria[{i}]"), format!("`{of}`: {m}")));
+        }
+    }
+    problems
+}
+
+/// The most criteria a request may count.
+pub const MAX_CRITERIA: usize = 20;
+
+/// `"criteria"`: a list of criterion texts, each read as `--criterion`
+/// reads it (unnamed ones are `c1`, `c2`, ...), with its place in the list.
+fn criteria_from_json(
+    v: Option<&Json>,
+    problems: &mut Vec<Problem>,
+) -> Vec<(usize, canopy_sweep::criteria::Criterion)> {
+    use canopy_sweep::criteria;
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let Json::Array(items) = v else {
+        problems.push(problem(
+            "criteria",
+            "expected a list of criteria as text, e.g. [\"usdc_floor: aegis_usdc < 1e7\"]",
+        ));
+        return Vec::new();
+    };
+    if items.len() > MAX_CRITERIA {
+        problems.push(problem(
+            "criteria",
+            format!(
+                "{} criteria; a request may count at most {MAX_CRITERIA}",
+                items.len()
+            ),
+        ));
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("criteria[{i}]");
+        let Json::String(text) = item else {
+            problems.push(problem(
+                &key,
+                "expected a criterion as text, e.g. \"aegis_usdc < 1e7\"",
+            ));
+            continue;
+        };
+        match criteria::parse(text, &format!("c{}", i + 1)) {
+            Ok(c) => out.push((i, c)),
+            Err(m) => problems.push(problem(&key, m)),
+        }
+    }
+    let read: Vec<criteria::Criterion> = out.iter().map(|(_, c)| c.clone()).collect();
+    for (j, m) in criteria::check_all(&read, None) {
+        problems.push(problem(&format!("criteria[{}]", out[j].0), m));
+    }
+    out
+}
+
 /// The request if its runs fit [`MAX_RUN_MONTHS`].
-fn checked(scenario: ValidScenario, runs: u64) -> Result<Request, Vec<Problem>> {
+fn checked(
+    scenario: ValidScenario,
+    runs: u64,
+    criteria: Vec<canopy_sweep::criteria::Criterion>,
+) -> Result<Request, Vec<Problem>> {
     let months = u64::from(scenario.simulation.months);
     if runs > 1 && runs * months > MAX_RUN_MONTHS {
         return Err(vec![problem(
@@ -139,7 +229,11 @@ fn checked(scenario: ValidScenario, runs: u64) -> Result<Request, Vec<Problem>> 
             ),
         )]);
     }
-    Ok(Request { scenario, runs })
+    Ok(Request {
+        scenario,
+        runs,
+        criteria,
+    })
 }
 
 fn runs_problem(shown: &str) -> Problem {

@@ -581,7 +581,7 @@ async fn run(State(app): State<Shared>, headers: HeaderMap, uri: Uri, body: Body
         Err(response) => return response,
     };
     match work(&app, move |stop| {
-        answer::run_answer(&req.scenario, req.runs, stop)
+        answer::run_answer(&req.scenario, req.runs, &req.criteria, stop)
     })
     .await
     {

@@ -860,3 +860,99 @@ fn a_run_that_stops_answers_its_months_and_why() {
         }
     }
 }
+
+#[test]
+fn monte_carlo_counts_criteria_and_the_tail_from_the_same_runs() {
+    let s = builtin_scenario("stress");
+    let runs = 60u64;
+    let v = call(
+        app("stress"),
+        post_json(
+            "/api/run",
+            &json!({
+                "scenario": served_json("stress"),
+                "runs": runs,
+                "criteria": ["cheap: leaf_price < 0.6 at end", "aegis_usdc < 0.9 * aegis.initial_usdc"],
+            }),
+        ),
+    );
+    assert_eq!(v.status, StatusCode::OK);
+    let v = v.json();
+    // A second path: the same runs made here, each criterion checked by
+    // hand from its records.
+    let (mut cheap, mut low, mut ok) = (0u64, 0u64, 0u64);
+    let mut values = Vec::new();
+    for r in 0..runs {
+        let Ok(records) = canopy_model::run_seeded(&s, s.simulation.seed + r) else {
+            continue;
+        };
+        ok += 1;
+        cheap += u64::from(records.last().unwrap().leaf_price < 0.6);
+        low += u64::from(
+            records
+                .iter()
+                .any(|m| m.aegis_usdc < 0.9 * s.aegis.initial_usdc),
+        );
+        values.push(records.last().unwrap().aegis_value);
+    }
+    let c = v["criteria"].as_array().expect("criteria");
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0]["name"], json!("cheap"));
+    assert_eq!(c[1]["name"], json!("c2"));
+    assert_eq!(c[0]["n"], json!(ok));
+    assert_eq!(c[0]["k"], json!(cheap));
+    assert_eq!(c[1]["k"], json!(low));
+    assert!(
+        cheap > 0 && cheap < ok,
+        "a criterion met by some runs: {cheap} of {ok}"
+    );
+    let (p, lo, hi) = (
+        c[0]["p"].as_f64().unwrap(),
+        c[0]["lo"].as_f64().unwrap(),
+        c[0]["hi"].as_f64().unwrap(),
+    );
+    assert_eq!(p, cheap as f64 / ok as f64);
+    assert!(lo < p && p < hi);
+    // The tail: the mean of the worst ceil(5 %) of the last month's values.
+    values.sort_by(f64::total_cmp);
+    let worst = (0.05 * values.len() as f64).ceil() as usize;
+    let es = values[..worst].iter().sum::<f64>() / worst as f64;
+    let tail = v["tail"].as_array().expect("tail");
+    let row = tail
+        .iter()
+        .find(|t| t["metric"] == json!("aegis_value"))
+        .unwrap();
+    assert!((row["es5"].as_f64().unwrap() - es).abs() <= 1e-9 * es.abs());
+
+    // Bad criteria are problems at their place; nothing runs.
+    let bad = call(
+        app("stress"),
+        post_json(
+            "/api/run",
+            &json!({
+                "scenario": served_json("stress"),
+                "runs": 10,
+                "criteria": ["aegis_usdcc < 1", 7, "x: leaf_price < 1 at 999"],
+            }),
+        ),
+    );
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let problems = bad.json()["problems"].clone();
+    let keys: Vec<&str> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["criteria[0]", "criteria[1]", "criteria[2]"],
+        "{problems}"
+    );
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean")
+    );
+}

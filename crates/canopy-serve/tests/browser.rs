@@ -769,3 +769,47 @@ fn on_a_phone_the_header_is_short_and_the_results_a_tap_away() {
     );
     assert_eq!(kept, json!(true), "id and counterparty stay in view");
 }
+
+#[test]
+fn criteria_typed_on_the_monte_carlo_panel_show_their_probability_and_the_tail() {
+    let Some((_b, mut page, _addr, _p)) = open_page("stress") else {
+        return;
+    };
+    page.eval("document.getElementById('runs').value = '50'");
+    after_render(&mut page, "Monte Carlo on", |p| click(p, "#mc"));
+    page.wait_for("!document.getElementById('mc-section').hidden", "the panel");
+    after_render(&mut page, "criteria typed", |p| {
+        p.eval("(() => { const t = document.getElementById('criteria'); t.value = 'cheap: leaf_price < 0.6 at end\\n\\naegis_usdcc < 1'; t.dispatchEvent(new Event('input', { bubbles: true })); })()");
+    });
+    // A misspelt metric is a problem, named at its place, with a suggestion.
+    let problems = page.wait_for(
+        "document.getElementById('problems').textContent",
+        "the criteria's problem",
+    );
+    let text = problems.as_str().unwrap_or_default();
+    assert!(
+        text.contains("criteria[1]") && text.contains("aegis_usdc"),
+        "{text}"
+    );
+    after_render(&mut page, "criteria fixed", |p| {
+        p.eval("(() => { const t = document.getElementById('criteria'); t.value = 'cheap: leaf_price < 0.6 at end'; t.dispatchEvent(new Event('input', { bubbles: true })); })()");
+    });
+    let row = page.wait_for(
+        "document.querySelector('tr[data-criterion=\"cheap\"]')?.textContent",
+        "the criterion's row",
+    );
+    // The row says what the answer holds: runs met of runs, as a share.
+    let answer = page.eval("state.last.criteria[0]");
+    let (k, n) = (answer["k"].as_u64().unwrap(), answer["n"].as_u64().unwrap());
+    assert_eq!(n, 50);
+    let row = row.as_str().unwrap();
+    assert!(row.contains(&format!("{k} of {n}")), "{row}");
+    assert!(
+        row.contains(&format!("{:.1} %", 100.0 * k as f64 / n as f64)),
+        "{row}"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#tail tr[data-tail]').length"),
+        json!(6)
+    );
+}

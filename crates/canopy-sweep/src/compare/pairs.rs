@@ -11,7 +11,7 @@ use canopy_output::metrics::cell;
 
 use crate::bands::quantile;
 use crate::columns::{Numbers, flag, point_column, status_column};
-use crate::criteria::Count;
+use crate::criteria::{Count, Met};
 use crate::folder::{MONTHS, RUNS};
 use crate::intervals::{clopper_pearson, mcnemar, mean_interval};
 use crate::parquet_io;
@@ -165,7 +165,7 @@ fn mean(xs: &[f64]) -> Option<f64> {
 struct Side {
     ok: Vec<bool>,
     values: Vec<Vec<Option<f64>>>,
-    met: Vec<Vec<Option<(bool, Option<u32>)>>>,
+    met: Vec<Vec<Option<Met>>>,
 }
 
 fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {
@@ -206,10 +206,10 @@ fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {
                 side.values[k][r] = if ok { c.get(i) } else { None };
             }
             for (k, [met, month]) in criteria.iter().enumerate() {
-                side.met[k][r] = ok
-                    .then(|| flag(&batch, met, i))
-                    .flatten()
-                    .map(|m| (m, Numbers::of(&batch, month).get(i).map(|x| x as u32)));
+                side.met[k][r] = ok.then(|| flag(&batch, met, i)).flatten().map(|m| Met {
+                    met: m,
+                    month: Numbers::of(&batch, month).get(i).map(|x| x as u32),
+                });
             }
         }
     }
@@ -458,14 +458,11 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
         };
         for r in 0..runs {
             let (x, y) = (a.met[k][r], b.met[k][r]);
-            let to_met = |m: Option<(bool, Option<u32>)>| {
-                m.map(|(met, month)| crate::criteria::Met { met, month })
-            };
-            pair.a.add(to_met(x));
-            pair.b.add(to_met(y));
-            match (x, y) {
-                (Some((true, _)), Some((false, _))) => pair.only_a += 1,
-                (Some((false, _)), Some((true, _))) => pair.only_b += 1,
+            pair.a.add(x);
+            pair.b.add(y);
+            match (x.map(|m| m.met), y.map(|m| m.met)) {
+                (Some(true), Some(false)) => pair.only_a += 1,
+                (Some(false), Some(true)) => pair.only_b += 1,
                 _ => {}
             }
         }

@@ -596,7 +596,7 @@ fn seek_finds_every_safe_interval_when_the_probability_is_not_monotone() {
     let line = stdout(&out);
     assert!(line.contains("not monotone"), "{line}");
     assert!(
-        line.starts_with(&format!("largest simulation.months with P(short) <= 96 %")),
+        line.starts_with("largest simulation.months with P(short) <= 96 %"),
         "{line}"
     );
     // The command reproduces run 0 at the answer.
