@@ -9,7 +9,7 @@ use canopy_model::record::column;
 use canopy_output::atomic;
 use canopy_output::metrics::cell;
 
-use crate::bands::quantile;
+use crate::bands::{quantile, quantile_of};
 use crate::columns::{Numbers, flag, point_column, status_column};
 use crate::criteria::{Count, Met};
 use crate::folder::{MONTHS, RUNS};
@@ -183,7 +183,10 @@ fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {
     };
     let mut sides = [new(), new()];
     let path = dir.join(RUNS);
-    for batch in parquet_io::read(&path, None)? {
+    let mut wanted: Vec<&str> = vec!["point", "run", "status"];
+    wanted.extend(names);
+    wanted.extend(criteria.iter().flatten().map(String::as_str));
+    for batch in parquet_io::read(&path, Some(&wanted))? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
@@ -242,26 +245,33 @@ fn diff_row(metric: &str, a: &[Option<f64>], b: &[Option<f64>], confidence: f64)
     }
 }
 
-/// One kept metric's values by run and month (NaN: undefined or not
-/// there), for both sides, read from `months.parquet`.
+/// Each kept metric's values by run and month (NaN: undefined or not
+/// there), for both sides, read from `months.parquet` in one pass.
 fn read_months(
     dir: &Path,
-    metric: &str,
+    metrics: &[&str],
     runs: usize,
     months: [u32; 2],
     ok: [&[bool]; 2],
-) -> io::Result<[Vec<f64>; 2]> {
-    let mut out = [
-        vec![f64::NAN; runs * months[0] as usize],
-        vec![f64::NAN; runs * months[1] as usize],
-    ];
+) -> io::Result<Vec<[Vec<f64>; 2]>> {
+    let mut out: Vec<[Vec<f64>; 2]> = metrics
+        .iter()
+        .map(|_| {
+            [
+                vec![f64::NAN; runs * months[0] as usize],
+                vec![f64::NAN; runs * months[1] as usize],
+            ]
+        })
+        .collect();
     let path = dir.join(MONTHS);
-    for batch in parquet_io::read(&path, Some(&["point", "run", "month", metric]))? {
+    let mut columns = vec!["point", "run", "month"];
+    columns.extend(metrics);
+    for batch in parquet_io::read(&path, Some(&columns))? {
         let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
         let point = point_column(&batch)?;
         let run = Numbers::of(&batch, "run");
         let month = Numbers::of(&batch, "month");
-        let value = Numbers::of(&batch, metric);
+        let values: Vec<Numbers> = metrics.iter().map(|m| Numbers::of(&batch, m)).collect();
         for i in 0..batch.num_rows() {
             let p = point.value(i) as usize;
             let (Some(r), Some(m)) = (run.get(i), month.get(i)) else {
@@ -271,8 +281,10 @@ fn read_months(
             if p > 1 || r >= runs || m == 0 || m > months[p] as usize || !ok[p][r] {
                 continue;
             }
-            if let Some(x) = value.get(i) {
-                out[p][r * months[p] as usize + m - 1] = x;
+            for (k, v) in values.iter().enumerate() {
+                if let Some(x) = v.get(i) {
+                    out[k][p][r * months[p] as usize + m - 1] = x;
+                }
             }
         }
     }
@@ -290,18 +302,29 @@ fn monthly(metric: &str, values: &[Vec<f64>; 2], runs: usize, months: [u32; 2]) 
         metric: metric.to_string(),
         ..MonthlyDiff::default()
     };
+    // Quantiles by selection: a month's values need no full sort.
+    let (mut a, mut b, mut d) = (Vec::new(), Vec::new(), Vec::new());
     for m in 1..=longest {
-        let a = sorted((0..runs).filter_map(|r| at(0, r, m)));
-        let b = sorted((0..runs).filter_map(|r| at(1, r, m)));
-        let d = sorted((0..runs).filter_map(|r| Some(at(1, r, m)? - at(0, r, m)?)));
+        a.clear();
+        b.clear();
+        d.clear();
+        for r in 0..runs {
+            let (x, y) = (at(0, r, m), at(1, r, m));
+            a.extend(x);
+            b.extend(y);
+            if let (Some(x), Some(y)) = (x, y) {
+                d.push(y - x);
+            }
+        }
         out.months.push(m);
-        out.a_p50.push(quantile(&a, 0.5));
-        out.b_p50.push(quantile(&b, 0.5));
+        out.a_p50.push(quantile_of(&mut a, 0.5));
+        out.b_p50.push(quantile_of(&mut b, 0.5));
+        let mean = mean(&d);
         out.bands.push(DiffBand {
             month: m,
             n: d.len() as u64,
-            mean: mean(&d),
-            q: DIFF_QUANTILES.map(|q| quantile(&d, q)),
+            mean,
+            q: DIFF_QUANTILES.map(|q| quantile_of(&mut d, q)),
         });
     }
     out
@@ -398,11 +421,18 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
     )?;
 
     let months = [0, 1].map(|p| plan.points[p].scenario.simulation.months);
+    let kept: Vec<&str> = plan
+        .sweep
+        .keep_months
+        .iter()
+        .filter_map(|n| column(n).map(|c| c.name))
+        .collect();
     let mut monthly_diffs = Vec::new();
-    for name in &plan.sweep.keep_months {
-        let Some(c) = column(name) else { continue };
-        let values = read_months(dir, c.name, runs, months, [&a.ok, &b.ok])?;
-        monthly_diffs.push(monthly(c.name, &values, runs, months));
+    if !kept.is_empty() {
+        let values = read_months(dir, &kept, runs, months, [&a.ok, &b.ok])?;
+        for (name, v) in kept.iter().zip(&values) {
+            monthly_diffs.push(monthly(name, v, runs, months));
+        }
     }
     let mut band_rows = Vec::new();
     let longest = months[0].max(months[1]) as usize;

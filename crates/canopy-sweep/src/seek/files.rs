@@ -54,14 +54,18 @@ impl RunsWriter {
         let Some((w, schema)) = self.inner.as_mut() else {
             return Ok(());
         };
-        for c in chunks {
-            let mut columns: Vec<ArrayRef> =
-                vec![Arc::new(Float64Array::from(vec![value; c.runs.num_rows()]))];
-            columns.extend(c.runs.columns().iter().cloned());
-            let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
-            w.write(&batch)?;
-        }
-        Ok(())
+        // One row group per value, not per chunk of runs.
+        let runs: Vec<&RecordBatch> = chunks.iter().map(|c| &c.runs).collect();
+        let Some(first) = runs.first() else {
+            return Ok(());
+        };
+        let joined = arrow_select::concat::concat_batches(&first.schema(), runs.iter().copied())
+            .map_err(io::Error::other)?;
+        let mut columns: Vec<ArrayRef> =
+            vec![Arc::new(Float64Array::from(vec![value; joined.num_rows()]))];
+        columns.extend(joined.columns().iter().cloned());
+        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
+        w.write(&batch)
     }
 
     /// Places the file.
