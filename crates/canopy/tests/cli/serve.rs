@@ -3,6 +3,7 @@
 //! exit status 1, warns when bound beyond loopback, and refuses a bad
 //! scenario with exit status 2.
 
+use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -574,4 +575,50 @@ fn running_out_of_file_descriptors_does_not_stop_it() {
         exit_within(&mut server, std::time::Duration::from_secs(30)),
         Some(0)
     );
+}
+
+#[test]
+fn a_scenario_file_with_a_non_ascii_name_is_named_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = canopy().args(["show", "default"]).output().unwrap();
+    fs::write(dir.path().join("données été.toml"), &shown.stdout).unwrap();
+    let path = dir.path().join("données été.toml");
+    let (_server, url) = start(&[path.to_str().unwrap(), "--port", "0"]);
+    let host_port = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(host_port).expect("connect");
+    write!(
+        s,
+        "GET /api/scenario HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8(out).expect("UTF-8 answer");
+    let (head, _) = text.split_once("\r\n\r\n").unwrap();
+    let name = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-canopy-scenario: "))
+        .expect("the name header");
+    // Percent-encoded UTF-8, which the page decodes back to the name.
+    assert!(name.is_ascii(), "{name}");
+    let decoded = percent_decode(name);
+    assert!(decoded.ends_with("données été.toml"), "{decoded}");
+}
+
+/// `%XX` sequences back to the bytes they stand for, read as UTF-8.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
 }
