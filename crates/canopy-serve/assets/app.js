@@ -201,7 +201,7 @@ function buildForm() {
         changed();
       }, p.default);
       f.append(
-        el("label", { text: key.slice(table.length + 1), title: explainText(key), for: e.id }),
+        el("label", { title: explainText(key), for: e.id }, key.slice(table.length + 1), unitOf(p) ? el("span", { class: "unit", text: ` (${unitOf(p)})` }) : null),
         e,
         el("div", { class: "doc", text: p.doc + " Default " + describeDefault(p.default) + "; " + p.kind.allowed + "." }),
       );
@@ -251,13 +251,13 @@ function dealsTable() {
   const t = el("table");
   const head1 = el("tr", {}, el("th", { class: "stick", colspan: 1, text: "" }));
   const head2 = el("tr", { class: "names" }, el("th", { class: "stick", text: "" }));
-  own.forEach((p) => head2.append(el("th", { class: named.includes(p.path) ? "stick" : undefined, text: p.path, title: p.doc })));
+  own.forEach((p) => head2.append(el("th", { class: named.includes(p.path) ? "stick" : undefined, text: p.path + (unitOf(p) ? ` (${unitOf(p)})` : ""), title: p.doc })));
   own.forEach((p) => head1.append(el("th", { class: named.includes(p.path) ? "stick" : undefined, text: "" })));
   for (const part of parts) {
     const ps = params.filter((p) => p.part === part);
     head1.append(el("th", { class: "part", colspan: ps.length + 1, text: part }));
     head2.append(el("th", { class: "part", text: "on" }));
-    for (const p of ps) head2.append(el("th", { text: p.path.slice(part.length + 1), title: p.doc + " (" + p.kind.allowed + ")" }));
+    for (const p of ps) head2.append(el("th", { text: p.path.slice(part.length + 1) + (unitOf(p) ? ` (${unitOf(p)})` : ""), title: p.doc + " (" + p.kind.allowed + ")" }));
   }
   t.append(head1, head2);
   (state.scenario.deal || []).forEach((deal, i) => {
@@ -352,6 +352,12 @@ function runs() {
   const t = $("runs").value.replace(/[,_\s]/g, "");
   const n = Number(t);
   return /^\d+$/.test(t) && n >= 2 && n <= 10000 ? n : null;
+}
+
+// A key's unit as the form shows it beside its input; none for a key
+// that has none (a name, a choice, a switch).
+function unitOf(p) {
+  return p.unit && p.unit !== "none" ? p.unit : "";
 }
 
 // The criteria typed, one per line (blank lines skipped).

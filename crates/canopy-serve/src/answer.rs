@@ -472,6 +472,7 @@ pub fn params_json() -> Json {
                 "kind": kind_json(p.kind),
                 "default": default_json(p.default),
                 "doc": p.doc,
+                "unit": p.unit,
             })
         })
         .collect();
@@ -484,6 +485,7 @@ pub fn params_json() -> Json {
                 "kind": kind_json(p.kind),
                 "default": default_json(p.default),
                 "doc": p.doc,
+                "unit": p.unit,
             })
         })
         .collect();

@@ -599,6 +599,31 @@ fn hovering_a_field_or_a_metric_shows_what_canopy_explain_prints() {
     assert_eq!(card, explain("aegis_value"));
     let chart = page.eval("document.querySelector('[data-chart=\"aegis_value_change\"] h3').title");
     assert_eq!(chart, explain("aegis_value_change"));
+    // Units beside the names, from the same declarations: a field's label
+    // and a deal column's heading.
+    let unit = |key: &str| {
+        canopy_model::scenario::params::param(key)
+            .map(|p| p.unit)
+            .or_else(|| canopy_model::scenario::params::deal_param(key).map(|p| p.unit))
+            .expect("declared")
+    };
+    let label = page
+        .eval("document.querySelector('[data-field=\"aegis.initial_usdc\"] label').textContent");
+    assert_eq!(
+        label,
+        json!(format!("initial_usdc ({})", unit("aegis.initial_usdc")))
+    );
+    let headings =
+        page.eval("[...document.querySelectorAll('tr.names th')].map(t => t.textContent)");
+    let want = format!("amount ({})", unit("oak.amount"));
+    assert!(
+        headings
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h == &json!(want)),
+        "{headings}"
+    );
 }
 
 #[test]
