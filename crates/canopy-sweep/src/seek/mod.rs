@@ -30,6 +30,18 @@ use crate::{Progress, SweepFailure};
 
 pub use files::{SEEK_CSV, SEEK_JSON};
 
+/// Writes `seek.csv`, `seek.json` and (if `opts.report`) the report of
+/// the finished seek `answer` into `dir`, as [`run`] writes them after its
+/// runs: for a front end that writes a seek's files elsewhere later.
+pub fn write_files(
+    dir: &Path,
+    file: &SeekFile,
+    answer: &Answer,
+    opts: &SeekOptions,
+) -> io::Result<()> {
+    files::write(dir, file, answer, opts)
+}
+
 /// Runs per unit of work on a thread: small enough to share a value's runs
 /// among the cores, large enough that scheduling costs nothing.
 const CHUNK: u64 = 64;
