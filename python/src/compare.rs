@@ -10,7 +10,7 @@ use canopy_model::scenario::validate::{Problem, Wording};
 use canopy_model::{ScenarioError, ValidScenario};
 use canopy_output::atomic::write_atomic;
 use canopy_output::scenario_source::{self as source, Request};
-use canopy_sweep::compare::{self, COMPARE_FILES, Compared, Question};
+use canopy_sweep::compare::{self as pairs, COMPARE_FILES, Compared, Question};
 use canopy_sweep::{Options, Plan, folder};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -85,7 +85,7 @@ impl NativeCompare {
         }
         fs::create_dir_all(out)?;
         folder::remove_results(out)?;
-        compare::remove_stale(out)?;
+        pairs::remove_stale(out)?;
         for name in COPIED.iter().chain(COMPARE_FILES.iter()) {
             let from = self.dir.join(name);
             if from.is_file() {
@@ -93,7 +93,7 @@ impl NativeCompare {
             }
         }
         if report {
-            compare::write_report(out, &self.plan, &self.done, VERSION)?;
+            pairs::write_report(out, &self.plan, &self.done, VERSION)?;
         }
         // Last, as after a sweep: a folder half written is no sweep's.
         let identity = self.dir.join(folder::IDENTITY);
@@ -196,7 +196,7 @@ pub(crate) fn compare(
         keep,
     };
     let plan = py
-        .detach(|| compare::plan(&question, a, b))
+        .detach(|| pairs::plan(&question, a, b))
         .map_err(|e| from_sweep_error(py, e, None))?;
     let (temp, root) = folder_or_temporary(out, "canopy-compare-")?;
     let opts = Options {
@@ -211,7 +211,7 @@ pub(crate) fn compare(
         chunk_runs: None,
     };
     let done = stoppable(py, "compare", progress, |shown| {
-        compare::run(&plan, &opts, shown)
+        pairs::run(&plan, &opts, shown)
     })?
     .map_err(|e| sweep_failure(py, e))?;
     Ok(NativeCompare {

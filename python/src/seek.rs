@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use canopy_output::atomic::write_atomic;
 use canopy_output::scenario_source::load_for_sweep;
 use canopy_sweep::file::{SeekFile, read_seek};
-use canopy_sweep::seek::{self, Answer, SEEK_CSV, SEEK_JSON, SeekError, SeekOptions};
+use canopy_sweep::seek::{self as seeking, Answer, SEEK_CSV, SEEK_JSON, SeekError, SeekOptions};
 use canopy_sweep::{CommandLine, folder};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -40,7 +40,7 @@ impl NativeSeek {
     /// The answer in one line, as `canopy seek` prints it.
     #[getter]
     fn line(&self) -> String {
-        seek::answer_line(&self.file, &self.answer)
+        seeking::answer_line(&self.file, &self.answer)
     }
 
     /// Writes the files `canopy seek --out out` writes (the report and its
@@ -84,7 +84,7 @@ impl NativeSeek {
             report,
             version: VERSION.into(),
         };
-        seek::write_files(out, &self.file, &self.answer, &opts)
+        seeking::write_files(out, &self.file, &self.answer, &opts)
     }
 }
 
@@ -122,7 +122,7 @@ pub(crate) fn seek(
     };
     let answer = stoppable(py, "seek", progress, |shown| {
         let load = |scenario: &str| load_for_sweep(&base, scenario);
-        seek::run(&file, &load, &opts, shown)
+        seeking::run(&file, &load, &opts, shown)
     })?
     .map_err(|e| match e {
         SeekError::Invalid(e) => from_sweep_error(py, e, lines.as_deref()),

@@ -129,8 +129,8 @@ def test_each_runs_criteria_are_its_months(sweep):
         assert runs["thin_month"][i] == (max(m["month"]) if thin else None)
         at24 = [x for mo, x in zip(m["month"], m["leaf_price"]) if mo == 24]
         met = bool(at24) and at24[0] is not None and at24[0] < 0.4
-        assert runs["c1"][i] == met
-        assert runs["c1_month"][i] == (24 if met else None)
+        assert runs["c3"][i] == met
+        assert runs["c3_month"][i] == (24 if met else None)
         for name in NAMES:
             met_somewhere[name] += bool(runs[name][i])
     # A check that means something: every criterion met by some runs, not all.
@@ -191,11 +191,12 @@ def test_expected_shortfall_is_numpys(sweep):
             assert row[column] == pytest.approx(float(np.mean(values[:count])), rel=1e-12), column
 
 
-def test_bad_criteria_raise_the_command_lines_problems(cli, cli_sweep):
+def test_bad_criteria_raise_the_command_lines_problems(cli, cli_sweep, monkeypatch):
+    monkeypatch.chdir(cli_sweep)
     bad = "usdc_floor: no_such_metric < 1e7"
     done = cli(["sweep", "sweep.toml", "--criterion", bad, "--criterion", "x < 1 at never", "--quiet"], cli_sweep, check=2)
     with pytest.raises(canopy.ScenarioError) as caught:
-        canopy.sweep(cli_sweep / "sweep.toml", criteria=[bad, "x < 1 at never"])
+        canopy.sweep("sweep.toml", criteria=[bad, "x < 1 at never"])
     assert len(caught.value.problems) >= 2
     assert all(p["at"] and p["at"].startswith("criteria=[") for p in caught.value.problems)
     assert "no_such_metric" in str(caught.value)
