@@ -265,9 +265,14 @@ def test_a_deal_switched_off_is_the_deal_cut(tmp_path):
 
 def _python_worded(stderr: str) -> str:
     """The command line's message as the package words it, worked out here:
-    `--set-b k=v` is `set_b={"k": v}`, `--set k=v` is `set={"k": v}`."""
-    text = re.sub(r"\(--set-(a|b) ([^=)]+)=([^)]*)\)", lambda m: f'(set_{m[1]}={{"{m[2].strip()}": {m[3].strip()}}})', stderr)
-    return re.sub(r"\(--set ([^=)]+)=([^)]*)\)", lambda m: f'(set={{"{m[1].strip()}": {m[2].strip()}}})', text)
+    on side A an override `--set k=v` that `set_a=` gave is `set_a={"k": v}`,
+    on side B `set_b=`'s likewise."""
+    a, b = stderr.split("error: scenario B")
+
+    def named(text: str, argument: str) -> str:
+        return re.sub(r"\(--set ([^=)]+)=([^)]*)\)", lambda m: f'({argument}={{"{m[1].strip()}": {m[2].strip()}}})', text)
+
+    return named(a, "set_a") + "error: scenario B" + named(b, "set_b")
 
 
 def test_bad_sides_raise_every_problem_naming_the_argument(cli, tmp_path):

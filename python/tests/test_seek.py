@@ -34,6 +34,8 @@ def _seek(high: int, goal: str, criterion: dict) -> dict:
             "tolerance": 1,
             "scan": 9,
         },
+        # Its own id: the one made from its start month may be another deal's.
+        "set": {"deal[4].id": "Chi moving"},
         "sample": SAMPLE,
         "criterion": [criterion],
     }
@@ -102,6 +104,7 @@ def grid(seek: dict, values, name: str):
     s = seek["seek"]
     sweep = {
         "sweep": {"scenario": s["scenario"], "runs": s["runs"], "seed": s["seed"], "keep_months": []},
+        "set": seek["set"],
         "axis": [{"key": s["key"], "values": list(values)}],
         "sample": seek["sample"],
         "criterion": seek["criterion"],
@@ -137,7 +140,7 @@ def check_against_grid(seek: dict, found: canopy.Seek):
     assert len(evaluated) < len(values) / 2 + 2
     safe = [at[v][2] <= s["max_probability"] for v in values]
     intervals, start = [], None
-    for v, ok in zip(values + [None], safe + [False]):
+    for v, ok in zip(values + [values[-1] + 1], safe + [False]):
         if ok and start is None:
             start = v
         if not ok and start is not None:
