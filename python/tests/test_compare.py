@@ -306,6 +306,12 @@ def test_bad_questions_raise_scenario_errors(cli, tmp_path):
         canopy.compare("stress", 3)
 
 
+def test_progress_goes_to_sys_stderr(capsys):
+    canopy.compare("stress", "guarded", runs=3, progress=True)
+    err = capsys.readouterr().err
+    assert err.endswith("compare: 6 of 6 runs; writing the tables\n"), err
+
+
 def test_ctrl_c_stops_a_comparison(tmp_path):
     """Ctrl-C once the comparison shows progress (so it is running, with no
     waiting on a clock): KeyboardInterrupt."""

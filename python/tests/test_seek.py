@@ -6,6 +6,10 @@ scipy."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pyarrow as pa
@@ -219,3 +223,41 @@ def test_set_overrides_the_seek_file(cli, cli_seek):
     found = canopy.seek(folder / "seek.toml", set={"market.redeemer_sell_share": 0.5})
     assert found.line + "\n" == done.stdout
     assert (folder / "set" / "seek.csv").read_bytes() == (Path(found.path) / "seek.csv").read_bytes()
+
+
+def test_progress_goes_to_sys_stderr(capsys):
+    canopy.seek(MONOTONE, progress=True)
+    err = capsys.readouterr().err
+    assert err.startswith("\rseek: ") and err.endswith("; writing the tables\n"), err
+    canopy.seek(MONOTONE)
+    assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_stops_a_seek(tmp_path):
+    """Ctrl-C once the seek shows progress (so it is running, with no
+    waiting on a clock): KeyboardInterrupt."""
+    # Many runs a value: a stop must be seen within a value, not after it.
+    big = dict(MONOTONE, seek=dict(MONOTONE["seek"], runs=200_000))
+    script = textwrap.dedent(
+        f"""
+        import sys, canopy
+        try:
+            canopy.seek({big!r}, jobs=1, progress=True)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(0)
+        sys.exit(3)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    seen = ""
+    while "seek: " not in seen:
+        c = child.stderr.read(1)
+        assert c, seen
+        seen += c
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == 0
+    assert out.strip() == "interrupted"

@@ -161,11 +161,15 @@ fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
+/// A criterion in one run: whether it was met, and the first month that
+/// met it (`None` when the run is not ok).
+type Met = Option<(bool, Option<u32>)>;
+
 /// One side's values of `names` (and status) by run: `values[k][run]`.
 struct Side {
     ok: Vec<bool>,
     values: Vec<Vec<Option<f64>>>,
-    met: Vec<Vec<Option<(bool, Option<u32>)>>>,
+    met: Vec<Vec<Met>>,
 }
 
 fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {

@@ -170,20 +170,24 @@ fn evaluate(
     let layout = Layout::of(planned);
     let runs = planned.sweep.runs;
     let starts: Vec<u64> = (0..runs).step_by(CHUNK as usize).collect();
-    let chunks: Vec<ChunkResult> = pool.install(|| {
+    // A stop is seen between chunks: a value of many runs stops promptly.
+    let chunks: Option<Vec<ChunkResult>> = pool.install(|| {
         starts
             .par_iter()
             .map(|&s| {
+                if progress.stopped() {
+                    return None;
+                }
                 let end = (s + CHUNK).min(runs);
                 let c = chunk::compute(planned, &layout, s..end);
                 progress.advance(end - s);
-                c
+                Some(c)
             })
             .collect()
     });
-    if progress.stopped() {
+    let Some(chunks) = chunks.filter(|_| !progress.stopped()) else {
         return Err(SweepFailure::Stopped);
-    }
+    };
     let name = &planned.sweep.criteria[0].name;
     let (mut n, mut k) = (0, 0);
     for c in &chunks {
