@@ -277,6 +277,7 @@ fn sweep() -> SweepReport {
                 }],
             }],
         }),
+        criteria: Vec::new(),
         failures: Failures {
             total: 5,
             header: vec![s("point"), s("run"), s("message")],
