@@ -25,16 +25,20 @@ from . import _canopy
 from ._errors import RunError, ScenarioError
 
 __all__ = [
+    "Comparison",
     "RunError",
     "Run",
     "Scenario",
     "ScenarioError",
+    "Seek",
     "Sweep",
     "builtin_scenarios",
+    "compare",
     "explain",
     "load",
     "loads",
     "run",
+    "seek",
     "sweep",
 ]
 
@@ -109,17 +113,39 @@ def _float_text(x: float) -> str:
     return repr(x)
 
 
-def _sets(set: Optional[Mapping[str, Any]]) -> List[str]:
+def _sets(set: Optional[Mapping[str, Any]], name: str = "set") -> List[str]:
+    """Overrides as ``--set`` texts; ``name`` is the argument that gave them."""
     if set is None:
         return []
     if not isinstance(set, Mapping):
-        raise _type_error("set", set, "it takes a dict of dotted keys to values, e.g. {'aegis.initial_usdc': 5e7}")
+        raise _type_error(name, set, "it takes a dict of dotted keys to values, e.g. {'aegis.initial_usdc': 5e7}")
     out = []
     for key, value in set.items():
         if not isinstance(key, str):
-            raise _type_error(f"a key of set ({key!r})", key, "keys are dotted key paths (str)")
-        out.append(f"{key}={_value_text(value, f'set[{key!r}]')}")
+            raise _type_error(f"a key of {name} ({key!r})", key, "keys are dotted key paths (str)")
+        out.append(f"{key}={_value_text(value, f'{name}[{key!r}]')}")
     return out
+
+
+def _texts(name: str, value: Any, what: str) -> Optional[List[str]]:
+    """A list (or tuple) of str, refused naming the argument when it is
+    anything else (a bare str too: it would be read letter by letter)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        shown = "None" if value is None else type(value).__name__
+        raise TypeError(f"{name} is {shown}: it takes a list of {what}, e.g. {name}=[...]")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise _type_error(f"{name}[{i}]", item, f"it takes {what} (str)")
+        out.append(item)
+    return out
+
+
+def _criteria(criteria: Any) -> List[str]:
+    """``criteria=``: criterion texts (``"usdc_floor: aegis_usdc < 1e7"``)."""
+    return _texts("criteria", criteria, 'criterion texts such as "usdc_floor: aegis_usdc < 1e7"') or []
 
 
 def _flag(name: str, value: Any) -> bool:
@@ -537,10 +563,11 @@ def _toml_value(value: Any, where: str) -> str:
     raise _type_error(where, value, _VALUES)
 
 
-def _sweep_toml(sweep: Mapping[str, Any]) -> Tuple[str, List[str]]:
-    """A sweep given as a dict, as the text of a sweep file, with the dict
-    path each of its lines was made from (``sweep["axis"][0]["values"]``):
-    problems are reported there, not at lines the user never saw."""
+def _sweep_toml(sweep: Mapping[str, Any], root: str = "sweep") -> Tuple[str, List[str]]:
+    """A sweep (or seek, ``root``) given as a dict, as the text of its file,
+    with the dict path each of its lines was made from
+    (``sweep["axis"][0]["values"]``): problems are reported there, not at
+    lines the user never saw."""
     top: List[Tuple[str, str]] = []
     tables: List[Tuple[str, str]] = []
 
@@ -550,34 +577,46 @@ def _sweep_toml(sweep: Mapping[str, Any]) -> Tuple[str, List[str]]:
             tables.append((f"{_toml_key(k, where)} = {_toml_value(v, at)}", at))
 
     for key, value in sweep.items():
-        at = f"sweep[{key!r}]"
+        at = f"{root}[{key!r}]"
         if isinstance(value, Mapping):
-            tables.append((f"[{_toml_key(key, 'sweep')}]", at))
+            tables.append((f"[{_toml_key(key, root)}]", at))
             entries(value, at)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Mapping) for v in value):
             for i, item in enumerate(value):
-                tables.append((f"[[{_toml_key(key, 'sweep')}]]", f"{at}[{i}]"))
+                tables.append((f"[[{_toml_key(key, root)}]]", f"{at}[{i}]"))
                 entries(item, f"{at}[{i}]")
         else:
-            top.append((f"{_toml_key(key, 'sweep')} = {_toml_value(value, at)}", at))
+            top.append((f"{_toml_key(key, root)} = {_toml_value(value, at)}", at))
     lines = top + tables
     return "\n".join(t for t, _ in lines) + "\n", [w for _, w in lines]
 
 
-def _sweep_source(sweep: Union[PathLike, Mapping[str, Any]]) -> Tuple[str, str, str, Optional[List[str]]]:
-    """A sweep's text, its name in messages, the folder its scenario files
-    are relative to, and (a dict's) the dict path of each line."""
+def _sweep_source(
+    sweep: Union[PathLike, Mapping[str, Any]], what: str = "sweep"
+) -> Tuple[str, str, str, Optional[List[str]]]:
+    """A sweep's (or seek's, ``what``) text, its name in messages, the
+    folder its scenario files are relative to, and (a dict's) the dict path
+    of each line."""
     if isinstance(sweep, Mapping):
-        text, lines = _sweep_toml(sweep)
+        text, lines = _sweep_toml(sweep, what)
         return text, "<dict>", os.getcwd(), lines
-    path = _path("sweep", sweep, "a sweep file's path or a dict")
-    return _canopy.read_text(path, "sweep"), path, os.path.dirname(path), None
+    path = _path(what, sweep, f"a {what} file's path or a dict")
+    return _canopy.read_text(path, what), path, os.path.dirname(path), None
+
+
+def _criterion_names(runs: pa.Schema) -> List[str]:
+    """The criteria a sweep counted: the bool columns of ``runs.parquet``
+    that have a ``<name>_month`` column beside them."""
+    names = set(runs.names)
+    return [f.name for f in runs if pa.types.is_boolean(f.type) and f"{f.name}_month" in names]
 
 
 def _points_table(path: Path, runs: Optional[pa.Schema] = None) -> pa.Table:
     """``points.csv`` as a table: ``point`` uint32, the axes as
     ``runs.parquet`` holds them (``runs``: its schema, read from the folder
-    when not given), ``runs`` and ``failed`` uint64, the figures float64.
+    when not given), ``runs`` and ``failed`` uint64, each criterion's
+    ``<name>_n`` and ``<name>_k`` uint64, the other figures float64 (a
+    probability, its interval, a median month, an expected shortfall).
     Nothing is guessed: an axis value such as "001" stays a string."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -593,9 +632,10 @@ def _points_table(path: Path, runs: Optional[pa.Schema] = None) -> pa.Table:
     end = header.index("runs") if "runs" in header else len(header)
     for name in header[1:end]:
         types[name] = runs.field(name).type if name in runs.names else pa.string()
+    counts = {f"{c}_{s}" for c in _criterion_names(runs) for s in ("n", "k")}
     if "failed" in header:
         for name in header[header.index("failed") + 1 :]:
-            types[name] = pa.float64()
+            types[name] = pa.uint64() if name in counts else pa.float64()
     return pacsv.read_csv(
         str(path), convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
     )
@@ -781,6 +821,7 @@ def sweep(
     runs: Optional[int] = None,
     seed: Optional[int] = None,
     set: Optional[Mapping[str, Any]] = None,
+    criteria: Optional[Sequence[str]] = None,
     jobs: Optional[int] = None,
     progress: bool = False,
     out: Optional[PathLike] = None,
@@ -788,13 +829,18 @@ def sweep(
     fail_fast: bool = False,
 ) -> Sweep:
     """Runs a sweep: a sweep file's path, or the same as a dict
-    (``{"sweep": {...}, "set": {...}, "axis": [...], "sample": [...]}``;
-    a sensitivity sweep has ``"mode": "sobol"`` or ``"morris"`` and
-    ``"factor": [{"key": ..., "range": [low, high]}, ...]``, and its result
-    has ``.sensitivity``).
+    (``{"sweep": {...}, "set": {...}, "axis": [...], "sample": [...],
+    "criterion": [...]}``; a sensitivity sweep has ``"mode": "sobol"`` or
+    ``"morris"`` and ``"factor": [{"key": ..., "range": [low, high]}, ...]``,
+    and its result has ``.sensitivity``).
 
     ``runs``, ``seed`` and ``set`` override the file like ``--runs``,
-    ``--seed`` and ``--set``; ``jobs`` is the number of threads (default:
+    ``--seed`` and ``--set``; ``criteria`` adds criteria after the file's,
+    as texts like ``--criterion`` (``"usdc_floor: aegis_usdc < 1e7"``,
+    ``"aegis_value < 0.5 * aegis.initial_usdc at end"``, ``"leaf_price <
+    0.2 at 24"``): each gives ``runs`` a bool column and its first month,
+    and ``points`` its counts, probability and Clopper-Pearson interval
+    (DECIDE.md, "Criteria"). ``jobs`` is the number of threads (default:
     every core); ``progress`` prints progress on standard error. With
     ``out`` the files are written there as ``canopy sweep --out`` writes
     them (the report unless ``report`` is false); without, they live in a
@@ -811,6 +857,7 @@ def sweep(
         runs,
         seed,
         _sets(set),
+        _criteria(criteria),
         jobs or 0,
         None,
         target,
@@ -820,3 +867,280 @@ def sweep(
         lines,
     )
     return Sweep(native)
+
+
+def _typed_csv(path: Path, strings: Sequence[str] = (), months: Sequence[str] = (), counts: Sequence[str] = (),
+               flags: Sequence[str] = ()) -> pa.Table:
+    """A CSV file the engine wrote, typed by its columns' names: ``strings``
+    utf8, ``months`` uint32, ``counts`` uint64, ``flags`` bool, every other
+    column float64 (empty cells null; an empty string stays one)."""
+    import pyarrow.csv as pacsv
+
+    with open(path, "rb") as f:
+        header = f.readline().decode().rstrip("\r\n").split(",")
+    types: Dict[str, Any] = {}
+    for name in header:
+        if name in strings:
+            types[name] = pa.string()
+        elif name in months:
+            types[name] = pa.uint32()
+        elif name in counts:
+            types[name] = pa.uint64()
+        elif name in flags:
+            types[name] = pa.bool_()
+        else:
+            types[name] = pa.float64()
+    return pacsv.read_csv(
+        str(path), convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
+    )
+
+
+class Comparison:
+    """A finished comparison of scenario A with scenario B (``canopy
+    compare``): run r of each used the seed ``seed + r``, so every
+    difference is paired. Its tables as DECIDE.md ("Compare") lays out its
+    files; ``runs``, ``months``, ``points`` and ``bands`` are a sweep's, A
+    as point 0 and B as point 1 on the ``scenario`` axis."""
+
+    diff: pa.Table
+    diff_bands: pa.Table
+    crossing: pa.Table
+    criteria: pa.Table
+    changes: pa.Table
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+        self._sweep = Sweep(native)
+        folder = Path(native.path)
+        self.diff = _typed_csv(folder / "diff.csv", strings=("metric",), counts=("n",))
+        self.diff_bands = _typed_csv(
+            folder / "diff_bands.csv", strings=("metric",), months=("month",), counts=("n",)
+        )
+        self.crossing = _typed_csv(folder / "crossing.csv", strings=("metric",), months=("month",))
+        self.criteria = _typed_csv(
+            folder / "criteria.csv",
+            strings=("criterion", "condition"),
+            counts=("a_k", "a_n", "b_k", "b_n", "only_a", "only_b"),
+        )
+        self.changes = _typed_csv(folder / "changes.csv", strings=("key", "a", "b"))
+
+    @property
+    def runs(self) -> pa.Table:
+        """``runs.parquet``: every run of both sides, A as point 0 and B as
+        point 1 (each criterion's column and first month included)."""
+        return self._sweep.runs
+
+    @property
+    def points(self) -> pa.Table:
+        """``points.csv``: each side's summary, as a sweep's points."""
+        return self._sweep.points
+
+    @property
+    def failures(self) -> pa.Table:
+        """``failures.csv``: the runs that were not ok."""
+        return self._sweep.failures
+
+    @property
+    def months(self) -> Optional[pa.Table]:
+        """``months.parquet``: the kept metrics of every run by month (None
+        when none were kept). Read when first asked for."""
+        return self._sweep.months
+
+    @property
+    def bands(self) -> Optional[pa.Table]:
+        """``bands.parquet``: each side's quantile bands by month."""
+        return self._sweep.bands
+
+    @property
+    def path(self) -> str:
+        """The folder that holds its files (a temporary one unless ``out=``)."""
+        return str(self._native.path)
+
+    def write(self, out: PathLike, *, report: bool = True) -> None:
+        """Writes the files ``canopy compare --out out`` writes (the report
+        and its charts unless ``report`` is false)."""
+        self._native.write(_folder(out), _flag("report", report))
+
+    def __repr__(self) -> str:
+        sides = self.points.num_rows
+        runs = self.runs.num_rows // sides if sides else 0
+        return (
+            f"<canopy.Comparison: {runs} runs a side, {self.diff.num_rows} metrics, "
+            f"{self.criteria.num_rows} criteria, {self.changes.num_rows} changes>"
+        )
+
+
+def compare(
+    a: Union[PathLike, Scenario],
+    b: Union[PathLike, Scenario],
+    *,
+    runs: Optional[int] = None,
+    seed: Optional[int] = None,
+    set: Optional[Mapping[str, Any]] = None,
+    set_a: Optional[Mapping[str, Any]] = None,
+    set_b: Optional[Mapping[str, Any]] = None,
+    criteria: Optional[Sequence[str]] = None,
+    keep: Optional[Sequence[str]] = None,
+    jobs: Optional[int] = None,
+    progress: bool = False,
+    out: Optional[PathLike] = None,
+    report: bool = True,
+) -> Comparison:
+    """Compares scenario ``b`` with scenario ``a`` (``canopy compare A B``):
+    each a built-in name, a path or a ``Scenario``.
+
+    Run r of A and run r of B use the same seed, ``seed + r`` (``seed``
+    defaults to A's ``simulation.seed``), so every difference is paired.
+    ``runs`` is the runs a side (default: 1 when neither scenario is
+    random, else 100). ``set`` applies to both, ``set_a`` and ``set_b`` to
+    one, after ``set``. ``criteria`` are criterion texts
+    (``"usdc_floor: aegis_usdc < 1e7"``), counted on both sides with
+    McNemar's exact test on the discordant pairs; ``keep`` the metrics kept
+    month by month (default: the sweep's). ``jobs``, ``progress``, ``out``
+    and ``report`` are ``sweep``'s. Bad input raises ``ScenarioError`` with
+    every problem of both scenarios; the GIL is released while it runs, and
+    Ctrl-C stops it (``KeyboardInterrupt``).
+    """
+    runs, seed, jobs = _sweep_numbers(runs, seed, jobs)
+    target = None if out is None else _folder(out)
+
+    def side(name: str, scenario: Any) -> Any:
+        if isinstance(scenario, Scenario):
+            return scenario._native
+        return _path(name, scenario, "a built-in scenario's name, a path or a canopy.Scenario")
+
+    native = _canopy.compare(
+        side("a", a),
+        side("b", b),
+        _sets(set),
+        _sets(set_a, "set_a"),
+        _sets(set_b, "set_b"),
+        runs,
+        seed,
+        _criteria(criteria),
+        _texts("keep", keep, "metric names such as 'aegis_usdc'"),
+        jobs or 0,
+        target,
+        _flag("report", report),
+        _flag("progress", progress),
+    )
+    return Comparison(native)
+
+
+class Seek:
+    """A finished seek (``canopy seek``): the largest (or smallest) value of
+    a numeric key whose criterion's probability stays at most
+    ``max_probability``, judged by its one-sided Clopper-Pearson upper
+    bound (DECIDE.md, "Seek")."""
+
+    table: pa.Table
+    runs: pa.Table
+
+    def __init__(self, native: Any) -> None:
+        import json
+        import pyarrow.parquet as pq
+
+        self._native = native
+        folder = Path(native.path)
+        with open(folder / "seek.json", encoding="utf-8") as f:
+            self._json: Dict[str, Any] = json.load(f)
+        self.table = _typed_csv(folder / "seek.csv", counts=("runs", "k"), flags=("safe",))
+        self.runs = pq.read_table(str(folder / "runs.parquet"))
+
+    @property
+    def answer(self) -> Optional[float]:
+        """The largest (smallest) safe value; None when no value is safe."""
+        return self._json["answer"]
+
+    @property
+    def bracket(self) -> Optional[Tuple[float, float]]:
+        """The answer and its unsafe neighbour within the tolerance, lower
+        first (the answer twice at an end of the range); None without an answer."""
+        b = self._json["bracket"]
+        return None if b is None else (b[0], b[1])
+
+    @property
+    def monotone(self) -> bool:
+        """Whether safety changed at most once over the scan. When it
+        changed more often the probability is not monotone in the key, and
+        ``safe_intervals`` lists every safe interval found."""
+        return self._json["monotone"]
+
+    @property
+    def safe_intervals(self) -> List[Tuple[float, float]]:
+        """Every safe interval found, (low, high), by value."""
+        return [(lo, hi) for lo, hi in self._json["safe_intervals"]]
+
+    @property
+    def line(self) -> str:
+        """The answer in one line, as ``canopy seek`` prints it."""
+        return self._native.line
+
+    @property
+    def command(self) -> Optional[str]:
+        """The ``canopy run`` command that reproduces run 0 at the answer."""
+        return self._json["command"]
+
+    @property
+    def key(self) -> str:
+        """The key sought."""
+        return self._json["key"]
+
+    @property
+    def json(self) -> Dict[str, Any]:
+        """``seek.json`` as a dict: the question and the answer."""
+        import copy
+
+        return copy.deepcopy(self._json)
+
+    @property
+    def path(self) -> str:
+        """The folder that holds its files (a temporary one unless ``out=``)."""
+        return str(self._native.path)
+
+    def write(self, out: PathLike, *, report: bool = True) -> None:
+        """Writes the files ``canopy seek --out out`` writes (the report and
+        its chart unless ``report`` is false)."""
+        self._native.write(_folder(out), _flag("report", report))
+
+    def __repr__(self) -> str:
+        return f"<canopy.Seek: {self.line}>"
+
+
+def seek(
+    seek: Union[PathLike, Mapping[str, Any]],
+    *,
+    set: Optional[Mapping[str, Any]] = None,
+    jobs: Optional[int] = None,
+    progress: bool = False,
+    out: Optional[PathLike] = None,
+    report: bool = True,
+) -> Seek:
+    """Seeks the largest (or smallest) safe value of a numeric key
+    (``canopy seek FILE``): a seek file's path, or the same as a dict
+    (``{"seek": {"scenario": ..., "key": ..., "low": ..., "high": ...,
+    "max_probability": ..., "tolerance": ...}, "set": {...}, "sample":
+    [...], "criterion": [{...}]}``, exactly one criterion).
+
+    It evaluates ``scan`` evenly spaced values, bisects every bracket where
+    safety changes down to ``tolerance``, and reports every safe interval
+    when the probability is not monotone. ``set`` overrides the file like
+    ``--set``; ``jobs``, ``progress``, ``out`` and ``report`` are
+    ``sweep``'s. Bad input raises ``ScenarioError`` with every problem; the
+    GIL is released while it runs, and Ctrl-C stops it (``KeyboardInterrupt``).
+    """
+    _, _, jobs = _sweep_numbers(None, None, jobs)
+    target = None if out is None else _folder(out)
+    text, name, base, lines = _sweep_source(seek, "seek")
+    native = _canopy.seek(
+        text,
+        name,
+        base,
+        _sets(set),
+        jobs or 0,
+        target,
+        _flag("report", report),
+        _flag("progress", progress),
+        lines,
+    )
+    return Seek(native)

@@ -1,6 +1,6 @@
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 
@@ -8,16 +8,20 @@ from ._errors import RunError as RunError
 from ._errors import ScenarioError as ScenarioError
 
 __all__ = [
+    "Comparison",
     "RunError",
     "Run",
     "Scenario",
     "ScenarioError",
+    "Seek",
     "Sweep",
     "builtin_scenarios",
+    "compare",
     "explain",
     "load",
     "loads",
     "run",
+    "seek",
     "sweep",
 ]
 
@@ -121,9 +125,84 @@ def sweep(
     runs: Optional[int] = ...,
     seed: Optional[int] = ...,
     set: Optional[Mapping[str, Any]] = ...,
+    criteria: Optional[Sequence[str]] = ...,
     jobs: Optional[int] = ...,
     progress: bool = ...,
     out: Optional[PathLike] = ...,
     report: bool = ...,
     fail_fast: bool = ...,
 ) -> Sweep: ...
+
+class Comparison:
+    diff: pa.Table
+    diff_bands: pa.Table
+    crossing: pa.Table
+    criteria: pa.Table
+    changes: pa.Table
+    # Made by compare(), not by users.
+    def __init__(self, native: Any) -> None: ...
+    @property
+    def runs(self) -> pa.Table: ...
+    @property
+    def points(self) -> pa.Table: ...
+    @property
+    def failures(self) -> pa.Table: ...
+    @property
+    def months(self) -> Optional[pa.Table]: ...
+    @property
+    def bands(self) -> Optional[pa.Table]: ...
+    @property
+    def path(self) -> str: ...
+    def write(self, out: PathLike, *, report: bool = ...) -> None: ...
+
+def compare(
+    a: Union[PathLike, Scenario],
+    b: Union[PathLike, Scenario],
+    *,
+    runs: Optional[int] = ...,
+    seed: Optional[int] = ...,
+    set: Optional[Mapping[str, Any]] = ...,
+    set_a: Optional[Mapping[str, Any]] = ...,
+    set_b: Optional[Mapping[str, Any]] = ...,
+    criteria: Optional[Sequence[str]] = ...,
+    keep: Optional[Sequence[str]] = ...,
+    jobs: Optional[int] = ...,
+    progress: bool = ...,
+    out: Optional[PathLike] = ...,
+    report: bool = ...,
+) -> Comparison: ...
+
+class Seek:
+    table: pa.Table
+    runs: pa.Table
+    # Made by seek(), not by users.
+    def __init__(self, native: Any) -> None: ...
+    @property
+    def answer(self) -> Optional[float]: ...
+    @property
+    def bracket(self) -> Optional[Tuple[float, float]]: ...
+    @property
+    def monotone(self) -> bool: ...
+    @property
+    def safe_intervals(self) -> List[Tuple[float, float]]: ...
+    @property
+    def line(self) -> str: ...
+    @property
+    def command(self) -> Optional[str]: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def json(self) -> Dict[str, Any]: ...
+    @property
+    def path(self) -> str: ...
+    def write(self, out: PathLike, *, report: bool = ...) -> None: ...
+
+def seek(
+    seek: Union[PathLike, Mapping[str, Any]],
+    *,
+    set: Optional[Mapping[str, Any]] = ...,
+    jobs: Optional[int] = ...,
+    progress: bool = ...,
+    out: Optional[PathLike] = ...,
+    report: bool = ...,
+) -> Seek: ...

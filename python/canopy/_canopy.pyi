@@ -1,5 +1,5 @@
 # The extension module; the package's public face is canopy/__init__.py.
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 __version__: str
 
@@ -30,6 +30,15 @@ class NativeSweep:
     def write(self, out: str, report: bool) -> None: ...
     def state(self) -> Tuple[List[Tuple[str, bytes]], List[int]]: ...
 
+class NativeCompare:
+    path: Any
+    def write(self, out: str, report: bool) -> None: ...
+
+class NativeSeek:
+    path: Any
+    line: str
+    def write(self, out: str, report: bool) -> None: ...
+
 def builtin_scenarios() -> List[str]: ...
 def load(scenario: str, months: Optional[str], set: List[str]) -> NativeScenario: ...
 def loads(text: str, name: str, months: Optional[str], set: List[str]) -> NativeScenario: ...
@@ -46,6 +55,7 @@ def check_sweep(
     runs: Optional[int],
     seed: Optional[int],
     set: List[str],
+    criteria: List[str],
     lines: Optional[List[str]],
 ) -> int: ...
 def sweep(
@@ -55,6 +65,7 @@ def sweep(
     runs: Optional[int],
     seed: Optional[int],
     set: List[str],
+    criteria: List[str],
     jobs: int,
     shard: Optional[Tuple[int, int]],
     out: Optional[str],
@@ -64,4 +75,30 @@ def sweep(
     lines: Optional[List[str]],
 ) -> NativeSweep: ...
 def merge(dir: str, report: bool) -> NativeSweep: ...
+def compare(
+    a: Union[str, NativeScenario],
+    b: Union[str, NativeScenario],
+    set: List[str],
+    set_a: List[str],
+    set_b: List[str],
+    runs: Optional[int],
+    seed: Optional[int],
+    criteria: List[str],
+    keep: Optional[List[str]],
+    jobs: int,
+    out: Optional[str],
+    report: bool,
+    progress: bool,
+) -> NativeCompare: ...
+def seek(
+    text: str,
+    name: str,
+    base: str,
+    set: List[str],
+    jobs: int,
+    out: Optional[str],
+    report: bool,
+    progress: bool,
+    lines: Optional[List[str]],
+) -> NativeSeek: ...
 def write_parquet(path: str, table: Any) -> None: ...

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import PathLike, Sweep, _canopy, _flag, _folder, _sets, _sweep_numbers, _sweep_source, _whole
+from . import PathLike, Sweep, _canopy, _criteria, _flag, _folder, _sets, _sweep_numbers, _sweep_source, _whole
 
 
 def _run_shard(
@@ -24,6 +24,7 @@ def _run_shard(
     runs: Optional[int],
     seed: Optional[int],
     sets: List[str],
+    criteria: List[str],
     jobs: int,
     k: int,
     n: int,
@@ -37,7 +38,9 @@ def _run_shard(
     nothing when it wrote them under ``out`` itself."""
     import pyarrow.parquet as pq
 
-    native = _canopy.sweep(text, name, base, runs, seed, sets, jobs, (k, n), out, False, fail_fast, False, lines)
+    native = _canopy.sweep(
+        text, name, base, runs, seed, sets, criteria, jobs, (k, n), out, False, fail_fast, False, lines
+    )
     if out is not None:
         return None
     folder = Path(native.path)
@@ -70,6 +73,7 @@ def sweep(
     runs: Optional[int] = None,
     seed: Optional[int] = None,
     set: Optional[Mapping[str, Any]] = None,
+    criteria: Optional[Sequence[str]] = None,
     jobs: int = 1,
     out: Optional[PathLike] = None,
     report: bool = True,
@@ -99,14 +103,15 @@ def sweep(
     text, name, base, lines = _sweep_source(sweep)
     base = os.path.abspath(base) if base else os.getcwd()
     sets = _sets(set)
-    _canopy.check_sweep(text, name, base, runs, seed, sets, lines)
+    criteria_texts = _criteria(criteria)
+    _canopy.check_sweep(text, name, base, runs, seed, sets, criteria_texts, lines)
     jobs = checked_jobs or 1
     _check_jobs(ray, jobs)
     if shards is None:
         shards = max(1, int(ray.cluster_resources().get("CPU", 1)))
     task = ray.remote(num_cpus=jobs)(_run_shard)
     refs = [
-        task.remote(text, name, base, runs, seed, sets, jobs, k, shards, target, fail_fast, lines)
+        task.remote(text, name, base, runs, seed, sets, criteria_texts, jobs, k, shards, target, fail_fast, lines)
         for k in range(1, shards + 1)
     ]
     parts = []

@@ -1,4 +1,4 @@
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from . import PathLike, Sweep
 
@@ -9,6 +9,7 @@ def sweep(
     runs: Optional[int] = ...,
     seed: Optional[int] = ...,
     set: Optional[Mapping[str, Any]] = ...,
+    criteria: Optional[Sequence[str]] = ...,
     jobs: int = ...,
     out: Optional[PathLike] = ...,
     report: bool = ...,

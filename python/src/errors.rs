@@ -38,30 +38,68 @@ pub(crate) fn scenario_error(
     message: String,
     problems: &[Problem],
 ) -> PyErr {
+    scenario_error_of(py, message, &[(source, problems, &Arguments)])
+}
+
+/// `canopy.ScenarioError` from the problems of several sources (each with
+/// the wording of the arguments that gave its overrides).
+pub(crate) fn scenario_error_of(
+    py: Python<'_>,
+    message: String,
+    parts: &[(&str, &[Problem], &dyn Wording)],
+) -> PyErr {
     let made = (|| -> PyResult<PyErr> {
         let list = PyList::empty(py);
-        for p in problems {
-            let d = PyDict::new(py);
-            let (line, column) = match p.at {
-                Where::Text { line, column } => (Some(line), Some(column)),
-                _ => (None, None),
-            };
-            let at = match &p.at {
-                Where::Override(given) => Some(Arguments.given(given)),
-                _ => None,
-            };
-            d.set_item("file", source)?;
-            d.set_item("line", line)?;
-            d.set_item("column", column)?;
-            d.set_item("key", (!p.path.is_empty()).then_some(p.path.as_str()))?;
-            d.set_item("message", &p.message)?;
-            d.set_item("at", at)?;
-            list.append(d)?;
+        for (source, problems, wording) in parts {
+            for p in problems.iter() {
+                let d = PyDict::new(py);
+                let (line, column) = match p.at {
+                    Where::Text { line, column } => (Some(line), Some(column)),
+                    _ => (None, None),
+                };
+                let at = match &p.at {
+                    Where::Override(given) => Some(wording.given(given)),
+                    _ => None,
+                };
+                d.set_item("file", *source)?;
+                d.set_item("line", line)?;
+                d.set_item("column", column)?;
+                d.set_item("key", (!p.path.is_empty()).then_some(p.path.as_str()))?;
+                d.set_item("message", &p.message)?;
+                d.set_item("at", at)?;
+                list.append(d)?;
+            }
         }
         let class = py.import("canopy._errors")?.getattr("ScenarioError")?;
         Ok(PyErr::from_value(class.call1((message, list))?))
     })();
     made.unwrap_or_else(|e| e)
+}
+
+/// The origins of one side's overrides in a comparison: a `set` that came
+/// from `argument` (`set_a`) is named so; the rest as [`Arguments`] names them.
+pub(crate) struct SideArguments<'a> {
+    /// The argument (`set_a` or `set_b`).
+    pub(crate) argument: &'static str,
+    /// The overrides it gave, as `KEY=VALUE` texts.
+    pub(crate) own: &'a [String],
+}
+
+impl Wording for SideArguments<'_> {
+    fn given(&self, given: &Given) -> String {
+        match given {
+            Given::Set(text) if self.own.contains(text) => {
+                let argument = self.argument;
+                match text.split_once('=') {
+                    Some((key, value)) => {
+                        format!("{argument}={{{:?}: {}}}", key.trim(), value.trim())
+                    }
+                    None => format!("{argument}={{{text:?}}}"),
+                }
+            }
+            other => Arguments.given(other),
+        }
+    }
 }
 
 /// A scenario error as the `ScenarioError` of the Python package, its

@@ -168,6 +168,16 @@ pub(crate) fn builtin_scenarios() -> Vec<&'static str> {
 }
 
 impl NativeScenario {
+    /// Its source text and the `--months` and `--set`s applied to it, for
+    /// loading it again with more.
+    pub(crate) fn overrides(&self) -> (Arc<str>, Option<String>, Vec<String>) {
+        (
+            Arc::clone(&self.text),
+            self.months.clone(),
+            self.set.clone(),
+        )
+    }
+
     /// The same scenario, shared.
     pub(crate) fn same(&self) -> NativeScenario {
         NativeScenario {

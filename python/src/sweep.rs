@@ -4,19 +4,16 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, mpsc};
-use std::time::{Duration, Instant};
 
 use canopy_output::atomic::write_atomic;
 use canopy_sweep::folder;
 use canopy_sweep::{CommandLine, Options, Sealing, Shard, SweepFailure};
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::VERSION;
 use crate::errors::{from_sweep_error, sweep_failure};
-use crate::progress::Shown;
+use crate::progress::stoppable;
 
 /// A folder's files: each name and its bytes.
 type Files = Vec<(String, Vec<u8>)>;
@@ -115,6 +112,25 @@ impl NativeSweep {
     }
 }
 
+/// The folder to write into: `out`, or a new temporary folder (named
+/// `prefix`...) that lives as long as what holds it.
+pub(crate) fn folder_or_temporary(
+    out: Option<PathBuf>,
+    prefix: &str,
+) -> PyResult<(Option<tempfile::TempDir>, PathBuf)> {
+    match out {
+        Some(out) => Ok((None, out)),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix(prefix)
+                .tempdir()
+                .map_err(|e| PyOSError::new_err(format!("cannot make a temporary folder: {e}")))?;
+            let root = temp.path().to_path_buf();
+            Ok((Some(temp), root))
+        }
+    }
+}
+
 /// Reads a sweep's text and plans it: every point's scenario built and
 /// checked, scenario files named as a shell here names them.
 #[allow(clippy::too_many_arguments)]
@@ -126,13 +142,14 @@ pub(crate) fn planned(
     runs: Option<i64>,
     seed: Option<i64>,
     set: Vec<String>,
+    criteria: Vec<String>,
     lines: Option<&[String]>,
 ) -> PyResult<canopy_sweep::Plan> {
     let command_line = CommandLine {
         runs,
         seed,
         sets: set,
-        ..CommandLine::default()
+        criteria,
     };
     py.detach(|| canopy_sweep::plan_text(name, text, base, &command_line))
         .map_err(|e| from_sweep_error(py, e, lines))
@@ -140,7 +157,7 @@ pub(crate) fn planned(
 
 /// Checks a sweep without running it; gives its number of runs.
 #[pyfunction]
-#[pyo3(signature = (text, name, base, runs, seed, set, lines))]
+#[pyo3(signature = (text, name, base, runs, seed, set, criteria, lines))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_sweep(
     py: Python<'_>,
@@ -150,16 +167,27 @@ pub(crate) fn check_sweep(
     runs: Option<i64>,
     seed: Option<i64>,
     set: Vec<String>,
+    criteria: Vec<String>,
     lines: Option<Vec<String>>,
 ) -> PyResult<u64> {
-    let plan = planned(py, text, name, &base, runs, seed, set, lines.as_deref())?;
+    let plan = planned(
+        py,
+        text,
+        name,
+        &base,
+        runs,
+        seed,
+        set,
+        criteria,
+        lines.as_deref(),
+    )?;
     Ok(plan.points.len() as u64 * plan.sweep.runs)
 }
 
 /// Runs a sweep given as the text of a sweep file (named `name`, its
 /// scenario files relative to `base`), the GIL released; Ctrl-C stops it.
 #[pyfunction]
-#[pyo3(signature = (text, name, base, runs, seed, set, jobs, shard, out, report, fail_fast, progress, lines))]
+#[pyo3(signature = (text, name, base, runs, seed, set, criteria, jobs, shard, out, report, fail_fast, progress, lines))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sweep(
     py: Python<'_>,
@@ -169,6 +197,7 @@ pub(crate) fn sweep(
     runs: Option<i64>,
     seed: Option<i64>,
     set: Vec<String>,
+    criteria: Vec<String>,
     jobs: usize,
     shard: Option<(u64, u64)>,
     out: Option<PathBuf>,
@@ -177,7 +206,17 @@ pub(crate) fn sweep(
     progress: bool,
     lines: Option<Vec<String>>,
 ) -> PyResult<NativeSweep> {
-    let plan = planned(py, text, name, &base, runs, seed, set, lines.as_deref())?;
+    let plan = planned(
+        py,
+        text,
+        name,
+        &base,
+        runs,
+        seed,
+        set,
+        criteria,
+        lines.as_deref(),
+    )?;
     let shard = match shard {
         Some((k, n)) if k >= 1 && k <= n => Some(Shard { k, n }),
         Some((k, n)) => {
@@ -187,17 +226,7 @@ pub(crate) fn sweep(
         }
         None => None,
     };
-    let (temp, root) = match out {
-        Some(out) => (None, out),
-        None => {
-            let temp = tempfile::Builder::new()
-                .prefix("canopy-sweep-")
-                .tempdir()
-                .map_err(|e| PyOSError::new_err(format!("cannot make a temporary folder: {e}")))?;
-            let root = temp.path().to_path_buf();
-            (Some(temp), root)
-        }
-    };
+    let (temp, root) = folder_or_temporary(out, "canopy-sweep-")?;
     let opts = Options {
         out: root,
         jobs,
@@ -208,56 +237,10 @@ pub(crate) fn sweep(
         version: VERSION.into(),
         chunk_runs: None,
     };
-    let shown = Shown {
-        stop: AtomicBool::new(false),
-        total: AtomicU64::new(0),
-        done: AtomicU64::new(0),
-        finishing: AtomicBool::new(false),
-    };
-    // The sweep runs on a thread of its own while this one, between short
-    // waits without the GIL, lets Python see Ctrl-C.
-    let (tx, rx) = mpsc::channel();
-    // Behind a lock, so that the waits without the GIL may borrow it.
-    let rx = Mutex::new(rx);
-    let wait = |timeout: Option<Duration>| {
-        let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
-        match timeout {
-            Some(t) => rx.recv_timeout(t),
-            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
-        }
-    };
-    let result = std::thread::scope(|scope| -> PyResult<canopy_sweep::Tally> {
-        let (plan, opts, shown) = (&plan, &opts, &shown);
-        scope.spawn(move || {
-            let _ = tx.send(canopy_sweep::run(plan, opts, shown));
-        });
-        let mut shown_at = Instant::now();
-        loop {
-            match py.detach(|| wait(Some(Duration::from_millis(100)))) {
-                Ok(result) => {
-                    if progress {
-                        let _ = shown.show(py, true);
-                    }
-                    return result.map_err(|e| sweep_failure(py, e));
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if progress && shown_at.elapsed() >= Duration::from_millis(500) {
-                        shown_at = Instant::now();
-                        let _ = shown.show(py, false);
-                    }
-                    if let Err(interrupt) = py.check_signals() {
-                        shown.stop.store(true, Ordering::Relaxed);
-                        let _ = py.detach(|| wait(None));
-                        return Err(interrupt);
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(PyRuntimeError::new_err("the sweep's thread stopped"));
-                }
-            }
-        }
-    });
-    let done = result?;
+    let result = stoppable(py, "sweep", progress, |shown| {
+        canopy_sweep::run(&plan, &opts, shown)
+    })?;
+    let done = result.map_err(|e| sweep_failure(py, e))?;
     Ok(NativeSweep {
         dir: done.dir,
         _temp: temp,

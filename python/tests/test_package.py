@@ -18,7 +18,7 @@ def test_every_public_function_has_a_docstring():
     for name in canopy.__all__:
         item = getattr(canopy, name)
         assert item.__doc__ and item.__doc__.strip(), name
-    for cls in (canopy.Run, canopy.Sweep, canopy.Scenario):
+    for cls in (canopy.Run, canopy.Sweep, canopy.Scenario, canopy.Comparison, canopy.Seek):
         for name, member in vars(cls).items():
             if not name.startswith("_"):
                 doc = member.__doc__ if not isinstance(member, property) else member.fget.__doc__
@@ -38,3 +38,22 @@ def test_the_fan_chart_example_runs(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "fan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_stubs_declare_what_the_package_has():
+    import ast
+
+    stub = ast.parse((Path(canopy.__file__).parent / "__init__.pyi").read_text())
+    names = next(
+        ast.literal_eval(node.value)
+        for node in stub.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__"
+    )
+    assert sorted(names) == sorted(canopy.__all__)
+    classes = {node.name: node for node in stub.body if isinstance(node, ast.ClassDef)}
+    for cls in (canopy.Comparison, canopy.Seek):
+        declared = {
+            getattr(n, "name", None) or getattr(getattr(n, "target", None), "id", None) for n in classes[cls.__name__].body
+        }
+        public = {k for k in vars(cls) if not k.startswith("_")} | set(cls.__annotations__)
+        assert public <= declared, (cls.__name__, public - declared)

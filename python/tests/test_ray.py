@@ -140,3 +140,14 @@ def test_objects_come_back_from_a_task(cluster):
     assert sc.get("aegis.initial_usdc") == 4e7
     assert run.metrics.equals(canopy.run(sc).metrics)
     assert sw.runs.num_rows == 2
+
+
+def test_criteria_on_ray_match_one_machine(cluster, sweep_file):
+    criteria = ["low_price: leaf_price < 0.5 at end", "aegis_value < 0.9 * aegis.initial_usdc"]
+    whole = canopy.sweep(sweep_file, criteria=criteria, jobs=1)
+    merged = canopy.ray.sweep(sweep_file, shards=3, criteria=criteria)
+    assert "low_price_p" in whole.points.column_names and "c2_hi" in whole.points.column_names
+    assert merged.runs.equals(whole.runs)
+    assert merged.points.equals(whole.points)
+    with pytest.raises(canopy.ScenarioError, match=r'criteria=\["bad"\]'):
+        canopy.ray.sweep(sweep_file, shards=2, criteria=["bad"])

@@ -244,13 +244,27 @@ pub fn run(
     let findings = finish(dir, plan)?;
     let changes = changes(&plan.points[0].scenario, &plan.points[1].scenario);
     write_changes(dir, &changes)?;
-    if opts.report {
-        let report = report::of(plan, &findings, &changes, &opts.version);
-        canopy_output::sweep_report::write_compare(dir, &report)?;
-    }
-    Ok(Compared {
+    let done = Compared {
         tally,
         findings,
         changes,
-    })
+    };
+    if opts.report {
+        write_report(&done.tally.dir, plan, &done, &opts.version)?;
+    }
+    Ok(done)
+}
+
+/// Writes the report of the finished comparison `done` (of `plan`) and
+/// its charts into `dir`: what [`run`] writes when asked for a report, for
+/// a front end that writes the comparison's files elsewhere later.
+pub fn write_report(
+    dir: &Path,
+    plan: &Plan,
+    done: &Compared,
+    version: &str,
+) -> std::io::Result<()> {
+    let report = report::of(plan, &done.findings, &done.changes, version);
+    canopy_output::sweep_report::write_compare(dir, &report)?;
+    Ok(())
 }

@@ -30,6 +30,18 @@ use crate::{Progress, SweepFailure};
 
 pub use files::{SEEK_CSV, SEEK_JSON};
 
+/// Writes `seek.csv`, `seek.json` and (if `opts.report`) the report of
+/// the finished seek `answer` into `dir`, as [`run`] writes them after its
+/// runs: for a front end that writes a seek's files elsewhere later.
+pub fn write_files(
+    dir: &Path,
+    file: &SeekFile,
+    answer: &Answer,
+    opts: &SeekOptions,
+) -> io::Result<()> {
+    files::write(dir, file, answer, opts)
+}
+
 /// Runs per unit of work on a thread: small enough to share a value's runs
 /// among the cores, large enough that scheduling costs nothing.
 const CHUNK: u64 = 64;
@@ -158,20 +170,24 @@ fn evaluate(
     let layout = Layout::of(planned);
     let runs = planned.sweep.runs;
     let starts: Vec<u64> = (0..runs).step_by(CHUNK as usize).collect();
-    let chunks: Vec<ChunkResult> = pool.install(|| {
+    // A stop is seen between chunks: a value of many runs stops promptly.
+    let chunks: Option<Vec<ChunkResult>> = pool.install(|| {
         starts
             .par_iter()
             .map(|&s| {
+                if progress.stopped() {
+                    return None;
+                }
                 let end = (s + CHUNK).min(runs);
                 let c = chunk::compute(planned, &layout, s..end);
                 progress.advance(end - s);
-                c
+                Some(c)
             })
             .collect()
     });
-    if progress.stopped() {
+    let Some(chunks) = chunks.filter(|_| !progress.stopped()) else {
         return Err(SweepFailure::Stopped);
-    }
+    };
     let name = &planned.sweep.criteria[0].name;
     let (mut n, mut k) = (0, 0);
     for c in &chunks {
