@@ -299,7 +299,10 @@ pub fn runs_without<T: Send>(
     // before its first (the run's last for a deal starting after it).
     // From month 1 where the run failed before it.
     let parts_after = |deal: usize| {
-        let at = scenario.deals[deal].start_month.min(months + 1).saturating_sub(1);
+        let at = scenario.deals[deal]
+            .start_month
+            .min(months + 1)
+            .saturating_sub(1);
         failed.is_none_or(|f| at < f).then_some(at)
     };
     let mut order: Vec<usize> = (0..deals.len()).collect();
@@ -342,7 +345,10 @@ pub fn runs_without<T: Send>(
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let job = receive.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+                        let job = receive
+                            .lock()
+                            .map_err(|_| ())
+                            .and_then(|r| r.recv().map_err(|_| ()));
                         let Ok((slot, from)) = job else {
                             return done;
                         };
@@ -418,7 +424,10 @@ impl<'a> Walk<'a> {
         let mut record = MonthRecord::default();
         while !self.ended && self.state.current_month() < m {
             let next = self.state.current_month() + 1;
-            if self.state.step(next, &mut self.until, false, &mut record).is_err()
+            if self
+                .state
+                .step(next, &mut self.until, false, &mut record)
+                .is_err()
                 || self.until.month_end(&record, &self.state).is_break()
             {
                 self.ended = true;
@@ -535,28 +544,63 @@ mod tests {
     }
 
     #[test]
+    fn requests_waiting_in_the_queue_keep_their_holders_when_an_earlier_deal_is_taken_out() {
+        // `guarded` queues requests from month 21 to 42; a deal listed
+        // first, with OAK, starts in month 30, while some wait.
+        let mut s = builtin("guarded").into_inner();
+        let mut first = s
+            .deals
+            .iter()
+            .find(|d| d.oak.is_some())
+            .expect("OAK")
+            .clone();
+        first.id = "late".into();
+        first.start_month = 30;
+        first.oak.as_mut().expect("OAK").amount = 1.0;
+        s.deals.insert(0, first);
+        let s = s.validate().expect("valid");
+        let records = crate::run(&s).expect("runs");
+        assert!(records[28].oak_queued.is_some_and(|q| q > 0.0));
+        let want = from_month_one(&s);
+        for threads in [1, 2] {
+            let got = runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
+            assert_eq!(got.as_ref(), Some(&want));
+        }
+    }
+
+    #[test]
     fn a_run_that_fails_is_gone_on_from_before_the_failure_and_from_month_one_after_it() {
-        // Two deals of 1e308 USD: their sum is infinite from month 5, when
-        // the second starts; a third starts after that.
-        let deal = |name: &str, start: u32| {
+        // Deals of 1e308 USD: two at once make an infinite sum. A runs in
+        // months 1 - 6, B from month 5 (the run fails then), C from month 8.
+        let deal = |name: &str, start: u32, months: u32| {
             format!(
                 "[[deal]]\ncounterparty = \"{name}\"\nstart_month = {start}\n\
-                 tvl = {{ kind = \"boosted\", amount = 1e308, revenue_rate = 0.1, duration_months = 24 }}\n"
+                 tvl = {{ kind = \"boosted\", amount = 1e308, revenue_rate = 0.1, duration_months = {months} }}\n"
             )
         };
         let text = format!(
             "[simulation]\nmonths = 12\n{}{}{}",
-            deal("A", 1),
-            deal("B", 5),
-            deal("C", 8)
+            deal("A", 1, 6),
+            deal("B", 5, 24),
+            deal("C", 8, 24)
         );
         let s = crate::load("t", &text, &[]).expect("valid");
         let e = crate::run(&s).expect_err("fails");
         assert_eq!(e.month, 5);
         let want = from_month_one(&s);
-        // Without B (or A) the run finishes; without C it fails as before.
+        // Without A, B and C meet in month 8; without B the run finishes;
+        // without C it fails in month 5 as the run does.
+        assert!(
+            want[0].starts_with("0: Ok(Err(RunError { month: 8,"),
+            "{}",
+            want[0]
+        );
         assert!(want[1].starts_with("1: Ok(Ok("), "{}", want[1]);
-        assert!(want[2].starts_with("2: Ok(Err("), "{}", want[2]);
+        assert!(
+            want[2].starts_with("2: Ok(Err(RunError { month: 5,"),
+            "{}",
+            want[2]
+        );
         for threads in [1, 2] {
             let got = runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
             assert_eq!(got.as_ref(), Some(&want));
@@ -566,7 +610,9 @@ mod tests {
     #[test]
     fn the_state_without_a_deal_is_none_once_the_deal_has_started() {
         let s = builtin("default");
-        let deal = (s.deals.iter()).position(|d| d.start_month > 1).expect("a later deal");
+        let deal = (s.deals.iter())
+            .position(|d| d.start_month > 1)
+            .expect("a later deal");
         let start = s.deals[deal].start_month;
         let w = without(&s, deal).expect("valid");
         let mut state = State::new(ScenarioRef::Borrowed(&s));

@@ -39,9 +39,8 @@ pub fn figure(rows: &[DealScore]) -> Option<Figure> {
         (o.len(), [sum(0), sum(1)])
     });
     known.truncate(MOST_NAMED);
-    let mut bars: Vec<(String, [f64; 2])> = (known.iter())
-        .map(|(r, d)| (r.id.clone(), *d))
-        .collect();
+    let mut bars: Vec<(String, [f64; 2])> =
+        (known.iter()).map(|(r, d)| (r.id.clone(), *d)).collect();
     if let Some((n, sums)) = others {
         bars.push((format!("the other {} deals", thousands(n as f64, 0)), sums));
     }
@@ -168,11 +167,18 @@ mod tests {
             }
             // One more bar, at the bottom, for the others: their sums.
             assert_eq!(names.len(), MOST_NAMED + 1);
-            assert_eq!(names[0], format!("the other {} deals", thousands((n - 40) as f64, 0)));
+            assert_eq!(
+                names[0],
+                format!("the other {} deals", thousands((n - 40) as f64, 0))
+            );
             let others = n - MOST_NAMED;
             let want: f64 = (0..others).map(value).sum();
             let bottom = bars.iter().find(|b| b.row == 0.0).expect("the others' bar");
-            assert!((bottom.to - want).abs() <= 1e-9 * want.abs(), "{} {want}", bottom.to);
+            assert!(
+                (bottom.to - want).abs() <= 1e-9 * want.abs(),
+                "{} {want}",
+                bottom.to
+            );
             let Layer::Bars { bars, .. } = &fig.plots[0].layers[0] else {
                 panic!("bars");
             };
@@ -185,12 +191,22 @@ mod tests {
     #[test]
     fn the_chart_of_many_deals_is_as_large_as_that_of_forty_one() {
         let rows = |n: usize| -> Vec<DealScore> {
-            (0..n).map(|i| row(i % 100, 1e6, 1e6 * (i % 97) as f64)).collect()
+            (0..n)
+                .map(|i| row(i % 100, 1e6, 1e6 * (i % 97) as f64))
+                .collect()
         };
         let small = crate::charts::figure_svg(&figure(&rows(41)).unwrap()).unwrap();
         let large = crate::charts::figure_svg(&figure(&rows(3000)).unwrap()).unwrap();
-        assert_eq!(figure(&rows(3000)).unwrap().height, figure(&rows(41)).unwrap().height);
-        assert!(large.len() < 2 * small.len(), "{} {}", large.len(), small.len());
+        assert_eq!(
+            figure(&rows(3000)).unwrap().height,
+            figure(&rows(41)).unwrap().height
+        );
+        assert!(
+            large.len() < 2 * small.len(),
+            "{} {}",
+            large.len(),
+            small.len()
+        );
     }
 
     #[test]
