@@ -144,7 +144,7 @@ mod tests {
     fn the_largest_effects_are_named_and_the_others_summed_as_one_bar() {
         for n in [39, 40, 41, 80, 3000] {
             // Effects on AEGIS value growing with the deal, signs alternating.
-            let value = |i: usize| if i % 2 == 0 { 1e3 } else { -1e3 } * (i + 1) as f64;
+            let value = |i: usize| if i.is_multiple_of(2) { 1e3 } else { -1e3 } * (i + 1) as f64;
             let rows: Vec<DealScore> = (0..n).map(|i| row(i, 2.0, value(i))).collect();
             let fig = figure(&rows).expect("a figure");
             let svg = crate::charts::figure_svg(&fig).unwrap();

@@ -264,7 +264,7 @@ fn place(
     page: impl FnOnce(&HashMap<&str, &str>) -> String,
 ) -> io::Result<Vec<String>> {
     let drawn = in_parallel(
-        &all,
+        all,
         |c| c.stem.clone(),
         |c| Ok((figure_svg(&c.figure)?, figure_png(&c.figure)?)),
     )?;
