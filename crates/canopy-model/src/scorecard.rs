@@ -172,13 +172,11 @@ pub fn header() -> [&'static str; COLUMNS.len()] {
 }
 
 /// The scenario without deal `deal` (its index): the deal disabled, which
-/// is the deal cut from the file (`deal[i].enabled`), checked again.
+/// is the deal cut from the file (`deal[i].enabled`); valid, as
+/// [`ValidScenario::without_deal`] says, so never `Err` (which is kept for
+/// the rows of a scenario that would not be).
 pub fn without(s: &ValidScenario, deal: usize) -> Result<ValidScenario, ScenarioError> {
-    let mut scenario = s.scenario().clone();
-    if let Some(d) = scenario.deals.get_mut(deal) {
-        d.enabled = false;
-    }
-    scenario.validate()
+    Ok(s.without_deal(deal))
 }
 
 /// One deal's row of the scorecard.
@@ -624,6 +622,19 @@ mod tests {
                 .expect("runs");
         }
         assert!(state.without_deal(&w, deal).is_none());
+    }
+
+    #[test]
+    fn the_scenario_without_a_deal_is_the_deal_disabled_and_checked_again() {
+        for name in crate::builtin::names() {
+            let s = builtin(name);
+            for deal in 0..s.deals.len() {
+                let mut cut = s.scenario().clone();
+                cut.deals[deal].enabled = false;
+                let checked = cut.validate().expect("valid");
+                assert_eq!(without(&s, deal).as_ref(), Ok(&checked), "{name} {deal}");
+            }
+        }
     }
 
     #[test]
