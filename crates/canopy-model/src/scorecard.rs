@@ -335,12 +335,17 @@ pub fn runs_without<T: Send>(
     // runs only a little ahead of the runs that go on from them.
     type Job<'a> = (usize, Option<Arc<State<'a>>>);
     let (send, receive) = mpsc::sync_channel::<Job<'_>>(2 * threads);
-    let receive = Mutex::new(receive);
+    // The workers alone hold the receiving end: once they have all
+    // returned (stopped, or panicked), the walk's next send fails rather
+    // than wait on a full channel.
+    let receive = Arc::new(Mutex::new(receive));
     let stopped = AtomicBool::new(false);
+    let (run_one, stopped) = (&run_one, &stopped);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(|| {
+                let receive = Arc::clone(&receive);
+                scope.spawn(move || {
                     let mut done = Vec::new();
                     loop {
                         let job = receive
@@ -361,6 +366,7 @@ pub fn runs_without<T: Send>(
                 })
             })
             .collect();
+        drop(receive);
         let mut shared_at: Option<(u32, Arc<State<'_>>)> = None;
         for &slot in &order {
             if stopped.load(Ordering::Relaxed) {
@@ -649,6 +655,16 @@ mod tests {
         let limit = records.len() + 3;
         let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= limit;
         assert_eq!(card_until(&s, &records, 1, &stop), None);
+        // On several threads too, wherever the stop comes: in the run's
+        // own pass, in the walk, or in the runs without a deal (while the
+        // walk waits on the runs behind it).
+        for threads in [2, 3] {
+            for limit in [0, 30, 90, 130, 200, 400] {
+                let months = std::sync::atomic::AtomicUsize::new(0);
+                let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= limit;
+                assert_eq!(card_until(&s, &records, threads, &stop), None, "{limit}");
+            }
+        }
     }
 
     #[test]
