@@ -60,6 +60,36 @@ fn run_from<O: Observer + ?Sized>(
     Ok(records)
 }
 
+/// Steps `state` through its scenario's months left, each month's record
+/// pushed onto `records` (the months before, as the caller has them), as
+/// [`run_observed`] would go on from that state.
+pub(crate) fn run_on<O: Observer + ?Sized>(
+    mut state: State<'_>,
+    obs: &mut O,
+    mut records: Vec<MonthRecord>,
+) -> Result<Vec<MonthRecord>, RunError> {
+    let months = state.scenario().simulation.months;
+    let wants = obs.wants_contributions();
+    records.reserve(months.saturating_sub(state.current_month()) as usize);
+    for m in state.current_month() + 1..=months {
+        // Written in its place, as `run_from` does.
+        records.push(MonthRecord::default());
+        let i = records.len() - 1;
+        if let Err(failure) = state.step(m, obs, wants, &mut records[i]) {
+            records.truncate(i);
+            return Err(RunError {
+                month: m,
+                failure,
+                records,
+            });
+        }
+        if obs.month_end(&records[i], &state).is_break() {
+            break;
+        }
+    }
+    Ok(records)
+}
+
 /// A run that owns its scenario and advances one month per
 /// [`Simulation::step`]; it keeps no records (the caller does, if it wants
 /// them), so its memory does not grow with the months. It is `Clone` (a

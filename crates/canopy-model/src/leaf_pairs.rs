@@ -145,6 +145,18 @@ impl LeafPairs {
         &self.pairs
     }
 
+    /// The pairs without deal `deal`'s (which must not have started: a
+    /// pair before its start is only ever skipped, or adds nothing).
+    pub(crate) fn without_deal(&self, deal: usize) -> LeafPairs {
+        LeafPairs {
+            pairs: (self.pairs.iter())
+                .filter(|x| x.deal != deal)
+                .cloned()
+                .collect(),
+            ..*self
+        }
+    }
+
     /// Total USD liquidity of the pairs active in month `m` at price `p`.
     pub fn usd_liquidity(&self, m: u32, p: f64) -> f64 {
         self.pairs

@@ -370,6 +370,32 @@ impl Oak {
         if u > 0.0 { aegis_value / u } else { 0.0 }
     }
 
+    /// The ledger after month `month` without deal `deal`'s allocation,
+    /// which must not be distributed yet (an allocation before its
+    /// distribution counts nowhere): the queue's holders renumbered, and
+    /// what is worked out from the allocations left worked out again.
+    pub(crate) fn without_deal(&self, deal: usize, month: u32) -> Oak {
+        let mut oak = Oak {
+            holders: (self.holders.iter())
+                .filter(|h| h.deal != deal)
+                .cloned()
+                .collect(),
+            queue: self.queue.clone(),
+            ..*self
+        };
+        if let Some(gone) = self.holders.iter().position(|h| h.deal == deal) {
+            for r in &mut oak.queue.requests {
+                if r.holder > gone {
+                    r.holder -= 1;
+                }
+            }
+            // Every allocation left that is due by `month` is distributed.
+            oak.next_due = oak.next_due_after(month);
+            oak.thresholds_move = oak.holders.iter().any(|h| h.threshold_end != h.threshold);
+        }
+        oak
+    }
+
     /// Whether the allocation of holder `h` is due in month `m`.
     fn due(&self, h: &Holder, m: u32) -> bool {
         if self.off_by_one {

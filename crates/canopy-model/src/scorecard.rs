@@ -2,10 +2,14 @@
 //! and cost, as the differences between the run and the same run without
 //! that deal.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
 use crate::failure::RunError;
-use crate::observer::Until;
+use crate::observer::{Observer, Until};
 use crate::record::{MonthRecord, column};
 use crate::scenario::{ScenarioError, ValidScenario};
+use crate::state::{ScenarioRef, State};
 
 /// A figure a run is scored on: its delta column's name and how it is
 /// found in a run's records (`None` where undefined: no months, or an
@@ -168,13 +172,11 @@ pub fn header() -> [&'static str; COLUMNS.len()] {
 }
 
 /// The scenario without deal `deal` (its index): the deal disabled, which
-/// is the deal cut from the file (`deal[i].enabled`), checked again.
+/// is the deal cut from the file (`deal[i].enabled`); valid, as
+/// [`ValidScenario::without_deal`] says, so never `Err` (which is kept for
+/// the rows of a scenario that would not be).
 pub fn without(s: &ValidScenario, deal: usize) -> Result<ValidScenario, ScenarioError> {
-    let mut scenario = s.scenario().clone();
-    if let Some(d) = scenario.deals.get_mut(deal) {
-        d.enabled = false;
-    }
-    scenario.validate()
+    Ok(s.without_deal(deal))
 }
 
 /// One deal's row of the scorecard.
@@ -248,41 +250,196 @@ pub fn card_until(
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<DealScore>> {
     let with = figures(records);
+    runs_without(scenario, threads, stop, &|deal, without| {
+        score(scenario, deal, &with, without)
+    })
+}
+
+/// A run without a deal: its records, the failure that ended it, or why
+/// the scenario without the deal is not valid.
+pub type RunWithout = Result<Result<Vec<MonthRecord>, RunError>, ScenarioError>;
+
+/// The run of `scenario` without each enabled deal, exactly as
+/// [`crate::run`] of [`without`] gives it, handed to `each` with the deal's
+/// index; what `each` returns, in deal order. On at most `threads` threads
+/// (one: the caller's); every run stops at its next month's end once `stop`
+/// says so, and then the answer is `None`.
+///
+/// A run without a deal is the run itself until the deal's first month, so
+/// each goes on from the run's state before that month
+/// ([`State::without_deal`](crate::State)) rather than from month 1: one
+/// pass of the run, the deals taken in order of their first month, hands
+/// out its state as it reaches each one. A few of those states are held at
+/// a time, however many deals there are.
+pub fn runs_without<T: Send>(
+    scenario: &ValidScenario,
+    threads: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+    each: &(dyn Fn(usize, RunWithout) -> T + Sync),
+) -> Option<Vec<T>> {
+    // The run itself, for the months the runs without share with it.
+    let mut until = Until::new(stop);
+    let whole = crate::engine::run_observed(scenario, &mut until);
+    if until.stopped() {
+        return None;
+    }
+    let (shared, failed) = match whole {
+        Ok(records) => (records, None),
+        Err(e) => (e.records, Some(e.month)),
+    };
+    let months = scenario.simulation.months;
     // A disabled deal is absent: it has no row.
     let deals: Vec<usize> = (scenario.deals.iter().enumerate())
         .filter(|(_, d)| d.enabled)
         .map(|(i, _)| i)
         .collect();
-    let n = deals.len();
-    let per_thread = n.div_ceil(threads.max(1)).max(1);
-    // A slot left empty is a deal whose run was stopped or never started.
-    let mut out: Vec<Option<DealScore>> = vec![None; n];
-    let fill = |first: usize, slots: &mut [Option<DealScore>]| {
-        for (i, slot) in slots.iter_mut().enumerate() {
-            if stop() {
-                return;
-            }
-            let deal = deals[first + i];
-            let mut until = Until::new(stop);
-            let without =
-                without(scenario, deal).map(|s| crate::engine::run_observed(&s, &mut until));
-            if until.stopped() {
-                return;
-            }
-            *slot = Some(score(scenario, deal, &with, without));
-        }
+    // The month after which each deal's run parts from the run: the one
+    // before its first (the run's last for a deal starting after it).
+    // From month 1 where the run failed before it.
+    let parts_after = |deal: usize| {
+        let at = scenario.deals[deal]
+            .start_month
+            .min(months + 1)
+            .saturating_sub(1);
+        failed.is_none_or(|f| at < f).then_some(at)
     };
-    if threads <= 1 {
-        fill(0, &mut out);
-    } else {
-        std::thread::scope(|scope| {
-            for (t, slots) in out.chunks_mut(per_thread).enumerate() {
-                let fill = &fill;
-                scope.spawn(move || fill(t * per_thread, slots));
+    let mut order: Vec<usize> = (0..deals.len()).collect();
+    order.sort_by_key(|&i| parts_after(deals[i]).unwrap_or(0));
+    let run_one = |slot: usize, from: Option<&State<'_>>| -> Option<T> {
+        if stop() {
+            return None;
+        }
+        let deal = deals[slot];
+        let mut until = Until::new(stop);
+        let without = without(scenario, deal).map(|w| {
+            match from.and_then(|state| state.without_deal(&w, deal)) {
+                Some(state) => {
+                    let before = shared[..state.current_month() as usize].to_vec();
+                    crate::engine::run_on(state, &mut until, before)
+                }
+                None => crate::engine::run_observed(&w, &mut until),
             }
         });
+        (!until.stopped()).then(|| each(deal, without))
+    };
+    let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(deals.len()).collect();
+    let mut walk = Walk::new(scenario, stop);
+    if threads <= 1 {
+        for &slot in &order {
+            let from = parts_after(deals[slot]).and_then(|m| walk.to(m));
+            out[slot] = Some(run_one(slot, from)?);
+        }
+        return out.into_iter().collect();
     }
+    // The states handed out wait in a channel of a few, so that the walk
+    // runs only a little ahead of the runs that go on from them.
+    type Job<'a> = (usize, Option<Arc<State<'a>>>);
+    let (send, receive) = mpsc::sync_channel::<Job<'_>>(2 * threads);
+    // The workers alone hold the receiving end: once they have all
+    // returned (stopped, or panicked), the walk's next send fails rather
+    // than wait on a full channel.
+    let receive = Arc::new(Mutex::new(receive));
+    let stopped = AtomicBool::new(false);
+    let (run_one, stopped) = (&run_one, &stopped);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let receive = Arc::clone(&receive);
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let job = receive
+                            .lock()
+                            .map_err(|_| ())
+                            .and_then(|r| r.recv().map_err(|_| ()));
+                        let Ok((slot, from)) = job else {
+                            return done;
+                        };
+                        match run_one(slot, from.as_deref()) {
+                            Some(t) => done.push((slot, t)),
+                            None => {
+                                stopped.store(true, Ordering::Relaxed);
+                                return done;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(receive);
+        let mut shared_at: Option<(u32, Arc<State<'_>>)> = None;
+        for &slot in &order {
+            if stopped.load(Ordering::Relaxed) {
+                break;
+            }
+            let from = parts_after(deals[slot]).and_then(|m| {
+                if let Some((at, state)) = &shared_at
+                    && *at == m
+                {
+                    return Some(Arc::clone(state));
+                }
+                let state = Arc::new(walk.to(m)?.clone());
+                shared_at = Some((m, Arc::clone(&state)));
+                Some(state)
+            });
+            if walk.stopped {
+                stopped.store(true, Ordering::Relaxed);
+                break;
+            }
+            if send.send((slot, from)).is_err() {
+                break;
+            }
+        }
+        drop(send);
+        for worker in workers {
+            // A worker that panicked leaves its slots empty.
+            for (slot, t) in worker.join().unwrap_or_default() {
+                out[slot] = Some(t);
+            }
+        }
+    });
     out.into_iter().collect()
+}
+
+/// One pass of a run, month by month, to the states the runs without a
+/// deal go on from.
+struct Walk<'a> {
+    state: State<'a>,
+    until: Until<'a>,
+    /// A month failed, or `stop` said to stop: no month further.
+    ended: bool,
+    /// `stop` said to stop.
+    stopped: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(scenario: &'a ValidScenario, stop: &'a (dyn Fn() -> bool + Sync)) -> Walk<'a> {
+        Walk {
+            state: State::new(ScenarioRef::Borrowed(scenario)),
+            until: Until::new(stop),
+            ended: false,
+            stopped: false,
+        }
+    }
+
+    /// The state after month `m`, stepping on to it (`m` is never before
+    /// the month reached); `None` when the run ended before it.
+    fn to(&mut self, m: u32) -> Option<&State<'a>> {
+        let mut record = MonthRecord::default();
+        while !self.ended && self.state.current_month() < m {
+            let next = self.state.current_month() + 1;
+            if self
+                .state
+                .step(next, &mut self.until, false, &mut record)
+                .is_err()
+                || self.until.month_end(&record, &self.state).is_break()
+            {
+                self.ended = true;
+                self.stopped = self.until.stopped();
+            }
+        }
+        (self.state.current_month() == m && !self.ended).then_some(&self.state)
+    }
 }
 
 #[cfg(test)]
@@ -330,21 +487,159 @@ mod tests {
     }
 
     #[test]
-    fn on_one_thread_or_many_the_card_is_the_same_rows() {
-        let s = builtin("default");
-        let records = crate::run(&s).expect("runs");
-        let all = card(&s, &records);
-        assert_eq!(all.len(), s.deals.len());
-        // A second path: each row worked out by hand from its run without.
-        for (deal, row) in all.iter().enumerate() {
-            let alone = without(&s, deal).map(|w| crate::run(&w));
-            assert_eq!(*row, score(&s, deal, &figures(&records), alone));
+    fn on_one_thread_or_many_the_card_is_the_rows_worked_out_from_month_one() {
+        for name in crate::builtin::names() {
+            let s = builtin(name);
+            let records = crate::run(&s).expect("runs");
+            let all = card(&s, &records);
+            assert_eq!(all.len(), s.deals.len());
+            // A second path: each row worked out by hand from its run
+            // without, from month 1; compared to the last bit.
+            for (deal, row) in all.iter().enumerate() {
+                let alone = without(&s, deal).map(|w| crate::run(&w));
+                let want = score(&s, deal, &figures(&records), alone);
+                assert_eq!(format!("{row:?}"), format!("{want:?}"), "{name}");
+            }
+            for threads in [1, 2, 3] {
+                assert_eq!(
+                    card_until(&s, &records, threads, &|| false).as_ref(),
+                    Some(&all)
+                );
+            }
         }
-        for threads in [1, 2, 3] {
-            assert_eq!(
-                card_until(&s, &records, threads, &|| false).as_ref(),
-                Some(&all)
-            );
+    }
+
+    /// The runs without each deal worked out from month 1, as `run` of
+    /// `without` gives them: the second path the snapshots are checked on.
+    fn from_month_one(s: &ValidScenario) -> Vec<String> {
+        (s.deals.iter().enumerate())
+            .filter(|(_, d)| d.enabled)
+            .map(|(deal, _)| format!("{deal}: {:?}", without(s, deal).map(|w| crate::run(&w))))
+            .collect()
+    }
+
+    #[test]
+    fn every_run_without_a_deal_is_the_run_from_month_one_to_the_last_bit() {
+        for name in crate::builtin::names() {
+            let s = builtin(name);
+            let want = from_month_one(&s);
+            for threads in [1, 2, 3] {
+                // Debug output writes every number exactly, -0.0 included.
+                let got = runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
+                assert_eq!(got.as_ref(), Some(&want), "{name} on {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn deals_that_start_after_the_run_or_are_disabled_are_handled_alike() {
+        let mut s = builtin("default").into_inner();
+        s.simulation.months = 30;
+        // One deal starting after the run's last month, one disabled.
+        s.deals[3].start_month = 31;
+        s.deals[5].enabled = false;
+        let s = s.validate().expect("valid");
+        let want = from_month_one(&s);
+        assert_eq!(want.len(), s.deals.len() - 1);
+        for threads in [1, 2] {
+            let got = runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
+            assert_eq!(got.as_ref(), Some(&want));
+        }
+    }
+
+    #[test]
+    fn requests_waiting_in_the_queue_keep_their_holders_when_an_earlier_deal_is_taken_out() {
+        // `guarded` queues requests from month 21 to 42; a deal listed
+        // first, with OAK, starts in month 30, while some wait.
+        let mut s = builtin("guarded").into_inner();
+        let mut first = s
+            .deals
+            .iter()
+            .find(|d| d.oak.is_some())
+            .expect("OAK")
+            .clone();
+        first.id = "late".into();
+        first.start_month = 30;
+        first.oak.as_mut().expect("OAK").amount = 1.0;
+        s.deals.insert(0, first);
+        let s = s.validate().expect("valid");
+        let records = crate::run(&s).expect("runs");
+        assert!(records[28].oak_queued.is_some_and(|q| q > 0.0));
+        let want = from_month_one(&s);
+        for threads in [1, 2] {
+            let got = runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
+            assert_eq!(got.as_ref(), Some(&want));
+        }
+    }
+
+    #[test]
+    fn a_run_that_fails_is_gone_on_from_before_the_failure_and_from_month_one_after_it() {
+        // Deals of 1e308 USD: two at once make an infinite sum. A runs in
+        // months 1 - 6, B from month 5 (the run fails then), C from month 8.
+        let deal = |name: &str, start: u32, months: u32| {
+            format!(
+                "[[deal]]\ncounterparty = \"{name}\"\nstart_month = {start}\n\
+                 tvl = {{ kind = \"boosted\", amount = 1e308, revenue_rate = 0.1, duration_months = {months} }}\n"
+            )
+        };
+        let text = format!(
+            "[simulation]\nmonths = 12\n{}{}{}",
+            deal("A", 1, 6),
+            deal("B", 5, 24),
+            deal("C", 8, 24)
+        );
+        let s = crate::load("t", &text, &[]).expect("valid");
+        let e = crate::run(&s).expect_err("fails");
+        assert_eq!(e.month, 5);
+        let want = from_month_one(&s);
+        // Without A, B and C meet in month 8; without B the run finishes;
+        // without C it fails in month 5 as the run does.
+        assert!(
+            want[0].starts_with("0: Ok(Err(RunError { month: 8,"),
+            "{}",
+            want[0]
+        );
+        assert!(want[1].starts_with("1: Ok(Ok("), "{}", want[1]);
+        assert!(
+            want[2].starts_with("2: Ok(Err(RunError { month: 5,"),
+            "{}",
+            want[2]
+        );
+        for threads in [1, 2] {
+            let got = runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
+            assert_eq!(got.as_ref(), Some(&want));
+        }
+    }
+
+    #[test]
+    fn the_state_without_a_deal_is_none_once_the_deal_has_started() {
+        let s = builtin("default");
+        let deal = (s.deals.iter())
+            .position(|d| d.start_month > 1)
+            .expect("a later deal");
+        let start = s.deals[deal].start_month;
+        let w = without(&s, deal).expect("valid");
+        let mut state = State::new(ScenarioRef::Borrowed(&s));
+        let mut record = MonthRecord::default();
+        for m in 1..=start {
+            assert_eq!(state.without_deal(&w, deal).is_some(), m <= start);
+            state
+                .step(m, &mut crate::Silent, false, &mut record)
+                .expect("runs");
+        }
+        assert!(state.without_deal(&w, deal).is_none());
+    }
+
+    #[test]
+    fn the_scenario_without_a_deal_is_the_deal_disabled_and_checked_again() {
+        for name in crate::builtin::names() {
+            let s = builtin(name);
+            for deal in 0..s.deals.len() {
+                let mut cut = s.scenario().clone();
+                cut.deals[deal].enabled = false;
+                let checked = cut.validate().expect("valid");
+                assert_eq!(without(&s, deal).as_ref(), Ok(&checked), "{name} {deal}");
+            }
         }
     }
 
@@ -360,6 +655,16 @@ mod tests {
         let limit = records.len() + 3;
         let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= limit;
         assert_eq!(card_until(&s, &records, 1, &stop), None);
+        // On several threads too, wherever the stop comes: in the run's
+        // own pass, in the walk, or in the runs without a deal (while the
+        // walk waits on the runs behind it).
+        for threads in [2, 3] {
+            for limit in [0, 30, 90, 130, 200, 400] {
+                let months = std::sync::atomic::AtomicUsize::new(0);
+                let stop = || months.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= limit;
+                assert_eq!(card_until(&s, &records, threads, &stop), None, "{limit}");
+            }
+        }
     }
 
     #[test]

@@ -180,6 +180,49 @@ impl<'s> State<'s> {
         &mut self.aegis
     }
 
+    /// The state a run of `without` has after this state's month, where
+    /// `without` is this state's scenario with deal `deal` disabled and the
+    /// deal has not started yet (its start month is after
+    /// [`State::current_month`]). Nothing of a deal acts before its start
+    /// month (its TVL, twin, pair and OAK count from it, its allocation is
+    /// distributed in it or later), so the months' figures carry over as
+    /// they are; what is worked out for the whole run from the deals
+    /// (`active_deals` by month, the order of the starts, the OAK
+    /// allocated, the TVL parts) is `without`'s. `None` when the deal has
+    /// started.
+    pub(crate) fn without_deal<'w>(
+        &self,
+        without: &'w ValidScenario,
+        deal: usize,
+    ) -> Option<State<'w>> {
+        let started = (self.scenario().deals.get(deal)).is_none_or(|d| d.start_month <= self.month);
+        if started {
+            return None;
+        }
+        let fresh = State::seeded(ScenarioRef::Borrowed(without), without.simulation.seed);
+        let mut tvl = fresh.tvl;
+        tvl.carry_on_from(&self.tvl);
+        let next_start = (fresh.deal_starts).partition_point(|&(start, _)| start <= self.month);
+        Some(State {
+            scenario: fresh.scenario,
+            tvl,
+            pairs: self.pairs.without_deal(deal),
+            aegis: self.aegis.clone(),
+            oak: self.oak.without_deal(deal, self.month),
+            ledger: self.ledger.clone(),
+            price: self.price.clone(),
+            rates: fresh.rates,
+            shocks: self.shocks.clone(),
+            active_deals: fresh.active_deals,
+            deal_starts: fresh.deal_starts,
+            next_start,
+            market_flows: fresh.market_flows,
+            oak_allocated: fresh.oak_allocated,
+            month: self.month,
+            revenue_cumulative: self.revenue_cumulative,
+        })
+    }
+
     /// Simulates month `m` and writes its record into `record`; an error
     /// names the quantity that failed.
     pub(crate) fn step<O: Observer + ?Sized>(

@@ -571,6 +571,23 @@ impl TvlBook {
         (amount, revenue::monthly(earning, c.rate))
     }
 
+    /// Takes over what `before` (a book of the same scenario with one more
+    /// deal, which has not started) has moved to: its month, its twins'
+    /// running total, its recurring contracts and its chain. This book's
+    /// own deals are kept; their running sums are gathered again next
+    /// month (the sum of the same parts in the same order, so the same
+    /// numbers as a book that ran all along).
+    pub(crate) fn carry_on_from(&mut self, before: &TvlBook) {
+        self.running = Running {
+            month: before.running.month,
+            until: 0,
+            steady: TvlMonth::default(),
+        };
+        self.twin_total = before.twin_total.clone();
+        self.recurring_through = before.recurring_through;
+        self.chain = before.chain.clone();
+    }
+
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.
     pub fn chain_step(&mut self, m: u32, z3: f64, deals_tvl: f64) -> Option<ChainMonth> {
         let chain = self.chain.as_mut()?;

@@ -4,7 +4,7 @@
 use canopy_model::scenario::{
     Compat, Deal, OakPart, PairPart, PriceModel, Rebalance, TvlKind, TvlPart,
 };
-use canopy_model::{MonthRecord, Scenario, ValidScenario, builtin, load, run};
+use canopy_model::{MonthRecord, Scenario, ValidScenario, builtin, load, run, scorecard};
 use proptest::prelude::*;
 
 fn tvl_part() -> impl Strategy<Value = TvlPart> {
@@ -364,6 +364,40 @@ proptest! {
         conserves(&s, &rs).map_err(TestCaseError::fail)?;
         within_the_limit_and_queue(&s, &rs)?;
         fair(&rs)?;
+    }
+
+    #[test]
+    fn each_run_without_a_deal_goes_on_from_the_run_exactly_as_from_month_one(
+        s in scenario(false, true),
+        off in proptest::collection::vec(proptest::bool::weighted(0.2), 8),
+        threads in 1usize..=3,
+    ) {
+        // Some deals disabled: absent from the run and from the card.
+        let mut s = s.into_inner();
+        for (d, off) in s.deals.iter_mut().zip(off) {
+            d.enabled &= !off;
+        }
+        let s = s.validate().expect("still valid");
+        // Debug output writes every number exactly, -0.0 included.
+        let want: Vec<String> = (s.deals.iter().enumerate())
+            .filter(|(_, d)| d.enabled)
+            .map(|(deal, _)| format!("{deal}: {:?}", scorecard::without(&s, deal).map(|w| run(&w))))
+            .collect();
+        let got = scorecard::runs_without(&s, threads, &|| false, &|deal, w| format!("{deal}: {w:?}"));
+        prop_assert_eq!(got, Some(want));
+        // And so the card: each row from the run and the run without, made
+        // from month 1.
+        let records = run(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let with = scorecard::figures(&records);
+        let rows: Vec<String> = (s.deals.iter().enumerate())
+            .filter(|(_, d)| d.enabled)
+            .map(|(deal, _)| {
+                let alone = scorecard::without(&s, deal).map(|w| run(&w));
+                format!("{:?}", scorecard::score(&s, deal, &with, alone))
+            })
+            .collect();
+        let card = scorecard::card_until(&s, &records, threads, &|| false).expect("not stopped");
+        prop_assert_eq!(card.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(), rows);
     }
 
     #[test]

@@ -237,6 +237,24 @@ impl ValidScenario {
         &self.0
     }
 
+    /// The scenario with deal `deal` (its index) disabled. It needs no
+    /// second check: the only check that reads whether a deal is enabled
+    /// is the OAK allocated against the supply, and disabling a deal
+    /// lowers the allocated (a sum of amounts of 0 or more with a term left
+    /// out is no larger, rounding included). The twins' tables, which read
+    /// no deal, are shared.
+    pub fn without_deal(&self, deal: usize) -> ValidScenario {
+        let mut s = self.0.clone();
+        if let Some(d) = s.deals.get_mut(deal) {
+            d.enabled = false;
+        }
+        debug_assert!(
+            s.clone().validate().is_ok(),
+            "disabling a deal of a valid scenario leaves it valid"
+        );
+        ValidScenario(s, self.1.clone())
+    }
+
     /// Gives the scenario back, to change it and validate again.
     pub fn into_inner(self) -> Scenario {
         self.0
