@@ -9,6 +9,8 @@ use canopy_model::record::column;
 use canopy_output::atomic;
 use canopy_output::metrics::cell;
 
+use rayon::prelude::*;
+
 use crate::bands::{quantile, quantile_of};
 use crate::columns::{Numbers, flag, point_column, status_column};
 use crate::criteria::{Count, Met};
@@ -377,8 +379,9 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
     let runs = plan.sweep.runs as usize;
     let names = diff_metrics();
     let [a, b] = read_runs(dir, plan, &names)?;
+    // Each metric on its own: the cores share them (the order is kept).
     let diff: Vec<DiffRow> = names
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(k, m)| diff_row(m, &a.values[k], &b.values[k], confidence))
         .collect();
@@ -430,9 +433,11 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
     let mut monthly_diffs = Vec::new();
     if !kept.is_empty() {
         let values = read_months(dir, &kept, runs, months, [&a.ok, &b.ok])?;
-        for (name, v) in kept.iter().zip(&values) {
-            monthly_diffs.push(monthly(name, v, runs, months));
-        }
+        monthly_diffs = kept
+            .par_iter()
+            .zip(&values)
+            .map(|(name, v)| monthly(name, v, runs, months))
+            .collect();
     }
     let mut band_rows = Vec::new();
     let longest = months[0].max(months[1]) as usize;
