@@ -46,7 +46,7 @@ use tokio::sync::Semaphore;
 
 use crate::answer::{Halted, Stop};
 
-pub use listen::{Happened, Stopped, serve, serve_listener};
+pub use listen::{Happened, Stopped, Stopper, serve, serve_listener, serve_listener_until};
 
 /// The largest request body accepted; a larger one answers 413.
 pub const MAX_BODY: usize = 1024 * 1024;

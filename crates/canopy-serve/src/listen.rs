@@ -66,7 +66,52 @@ pub fn serve_listener(
     listener: std::net::TcpListener,
     served: Served,
     opts: &Options,
+    on: impl FnMut(Happened) + Send + 'static,
+) -> Result<Stopped, ServeError> {
+    serve_until(listener, served, opts, on, None)
+}
+
+/// A way for the program itself to stop a server, as a second Ctrl-C
+/// does (a test that needs the server gone, its page still open).
+#[derive(Clone, Debug)]
+pub struct Stopper(Arc<watch::Sender<u32>>);
+
+impl Stopper {
+    /// A stopper that stops nothing yet.
+    pub fn new() -> Stopper {
+        Stopper(Arc::new(watch::channel(0u32).0))
+    }
+
+    /// Stops the server at once: its connections are not waited for.
+    pub fn stop_now(&self) {
+        self.0.send_modify(|n| *n += 2);
+    }
+}
+
+impl Default for Stopper {
+    fn default() -> Self {
+        Stopper::new()
+    }
+}
+
+/// As [`serve_listener`], stopped by `stopper` instead of the process's
+/// signals.
+pub fn serve_listener_until(
+    listener: std::net::TcpListener,
+    served: Served,
+    opts: &Options,
+    on: impl FnMut(Happened) + Send + 'static,
+    stopper: &Stopper,
+) -> Result<Stopped, ServeError> {
+    serve_until(listener, served, opts, on, Some(stopper.0.subscribe()))
+}
+
+fn serve_until(
+    listener: std::net::TcpListener,
+    served: Served,
+    opts: &Options,
     mut on: impl FnMut(Happened) + Send + 'static,
+    stops: Option<watch::Receiver<u32>>,
 ) -> Result<Stopped, ServeError> {
     // One thread reads and writes the sockets; every run goes to the
     // blocking pool, so the sockets never wait on a run, and tokio's
@@ -92,7 +137,7 @@ pub fn serve_listener(
         let listener = TcpListener::from_std(listener)
             .map_err(|e| ServeError::Other(format!("cannot listen on {local}: {e}")))?;
         on(Happened::Listening(local));
-        let signals = signals();
+        let signals = stops.unwrap_or_else(signals);
         Ok(accept(listener, app, &limits, signals, &mut on).await)
     });
     // Runs still under way were told to stop (their requests were

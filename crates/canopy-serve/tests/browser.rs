@@ -838,3 +838,48 @@ fn criteria_typed_on_the_monte_carlo_panel_show_their_probability_and_the_tail()
         json!(6)
     );
 }
+
+#[test]
+fn results_are_marked_stale_when_the_server_is_gone() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
+        );
+        return;
+    };
+    let (addr, stopper) = common::start_stoppable("default");
+    let profile = tempfile::tempdir().expect("profile");
+    let (_b, mut page) = launch(&browser, profile.path(), &format!("http://{addr}/"));
+    page.wait_for("document.body.dataset.runs >= 1", "the first run");
+    assert_eq!(
+        page.eval("document.getElementById('results').classList.contains('stale')"),
+        json!(false)
+    );
+    stopper.stop_now();
+    // The server no longer answers: wait until a connection is refused.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // An edit cannot run: what is shown is marked stale, and said.
+    page.type_into("aegis.initial_usdc", "60000000");
+    page.wait_for(
+        "document.getElementById('results').classList.contains('stale')",
+        "the results marked stale",
+    );
+    let status = page.eval("document.getElementById('status').textContent");
+    let status = status.as_str().unwrap_or_default();
+    assert!(
+        status.contains("did not answer") && status.contains("stale"),
+        "{status}"
+    );
+    assert_eq!(
+        page.eval("document.getElementById('status').hidden"),
+        json!(false)
+    );
+}

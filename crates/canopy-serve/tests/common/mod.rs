@@ -19,6 +19,29 @@ pub fn start(name: &str) -> SocketAddr {
     start_with(name, Limits::default())
 }
 
+/// As [`start`], with a stopper that stops the server (as a second Ctrl-C
+/// does) while the test goes on.
+pub fn start_stoppable(name: &str) -> (SocketAddr, canopy_serve::Stopper) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let served = Served {
+        name: name.to_string(),
+        scenario: builtin_scenario(name),
+    };
+    let opts = Options {
+        host: addr.ip(),
+        host_name: None,
+        port: addr.port(),
+        limits: Limits::default(),
+    };
+    let stopper = canopy_serve::Stopper::new();
+    let stop = stopper.clone();
+    std::thread::spawn(move || {
+        canopy_serve::serve_listener_until(listener, served, &opts, |_| {}, &stop).expect("serves");
+    });
+    (addr, stopper)
+}
+
 /// As [`start`], with `limits`.
 pub fn start_with(name: &str, limits: Limits) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
