@@ -207,12 +207,7 @@ fn launch(browser: &Path, profile: &Path, url: &str) -> (Browser, Cdp) {
 
 #[test]
 fn the_page_edits_pins_checks_and_bands_in_a_real_browser() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
-        );
-        eprintln!("browser test skipped: no chromium on PATH (set CI to make this a failure)");
+    let Some(browser) = chromium_unless_skipped() else {
         return;
     };
     let addr = common::start("default");
@@ -472,17 +467,23 @@ fn base64(text: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Starts the browser on the page of a fresh server, and waits for its
-/// first run; `None` (after saying so) without Chromium and without CI.
-fn open_page(scenario: &str) -> Option<(Browser, Cdp, SocketAddr, tempfile::TempDir)> {
-    let Some(browser) = chromium() else {
+/// The browser; without one, `None` after saying so, or in CI a failure.
+fn chromium_unless_skipped() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
         );
         eprintln!("browser test skipped: no chromium on PATH (set CI to make this a failure)");
-        return None;
-    };
+    }
+    browser
+}
+
+/// Starts the browser on the page of a fresh server, and waits for its
+/// first run; `None` (after saying so) without Chromium and without CI.
+fn open_page(scenario: &str) -> Option<(Browser, Cdp, SocketAddr, tempfile::TempDir)> {
+    let browser = chromium_unless_skipped()?;
     let addr = common::start(scenario);
     let profile = tempfile::tempdir().expect("profile");
     let (b, mut page) = launch(&browser, profile.path(), &format!("http://{addr}/"));
@@ -841,11 +842,7 @@ fn criteria_typed_on_the_monte_carlo_panel_show_their_probability_and_the_tail()
 
 #[test]
 fn results_are_marked_stale_when_the_server_is_gone() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
-        );
+    let Some(browser) = chromium_unless_skipped() else {
         return;
     };
     let (addr, stopper) = common::start_stoppable("default");
