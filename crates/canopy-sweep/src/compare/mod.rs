@@ -18,7 +18,7 @@ use canopy_model::scenario::validate::{Given, Where};
 use canopy_model::{ValidScenario, Value};
 
 use crate::axis::AxisSpec;
-use crate::criteria::{self, Criterion};
+use crate::criteria;
 use crate::defaults::{DEFAULT_CONFIDENCE, DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, DEFAULT_TAIL};
 use crate::error::{Problem, SweepError};
 use crate::file::{Axis, Key, Mode, Sweep};
@@ -196,18 +196,13 @@ pub fn plan(question: &Question, a: ValidScenario, b: ValidScenario) -> Result<P
     })
 }
 
-/// Whether a comparison's folder `dir` has files of another kind in the
-/// way: none of its file names is a folder.
+/// Removes an earlier comparison's own files from `dir` (the sweep's are
+/// the runner's to replace); a folder where one of them goes is an error.
 pub fn remove_stale(dir: &Path) -> std::io::Result<()> {
     for name in COMPARE_FILES {
         crate::folder::remove_if_there(&dir.join(name))?;
     }
     Ok(())
-}
-
-/// The criteria a comparison counts, for its report.
-pub fn criteria_of(plan: &Plan) -> &[Criterion] {
-    &plan.sweep.criteria
 }
 
 /// A finished comparison: the sweep's tally, what the pairs say, and what

@@ -243,6 +243,19 @@ pub fn read_with(
     }
 }
 
+/// What `runs` allows, in every file and on the command line.
+const RUNS: Kind = Kind::Whole {
+    min: 1,
+    max: MAX_RUNS,
+};
+/// What a base seed allows.
+const SEED: Kind = Kind::Whole {
+    min: 0,
+    max: i64::MAX,
+};
+/// What a confidence level allows.
+const CONFIDENCE: Range = Range::RightOpen(0.5, 1.0);
+
 struct Reader<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
@@ -582,24 +595,7 @@ impl Reader<'_> {
                         scenario = Some((n.offset(), s));
                     }
                 }
-                "runs" => {
-                    let kind = Kind::Whole {
-                        min: 1,
-                        max: MAX_RUNS,
-                    };
-                    if let Some(Value::Int(i)) = self.value(n, &path, kind) {
-                        sweep.runs = i as u64;
-                    }
-                }
-                "seed" => {
-                    let kind = Kind::Whole {
-                        min: 0,
-                        max: i64::MAX,
-                    };
-                    if let Some(Value::Int(i)) = self.value(n, &path, kind) {
-                        sweep.seed = Some(i as u64);
-                    }
-                }
+                "runs" | "seed" => self.runs_or_seed(sweep, n, &path, &e.key),
                 "mode" => {
                     self.mode_at = Some(n.offset());
                     if let Some(Value::Str(s)) = self.value(n, &path, Kind::Choice(&Mode::NAMES)) {
@@ -628,7 +624,7 @@ impl Reader<'_> {
                     }
                 }
                 "confidence" => {
-                    if let Some(c) = self.number(n, &path, Range::RightOpen(0.5, 1.0)) {
+                    if let Some(c) = self.number(n, &path, CONFIDENCE) {
                         sweep.confidence = c;
                     }
                 }
@@ -641,6 +637,18 @@ impl Reader<'_> {
             }
         }
         scenario
+    }
+
+    /// `runs` or `seed` (`key`) of a sweep or seek file, into `sweep`.
+    fn runs_or_seed(&mut self, sweep: &mut Sweep, n: &Node, path: &str, key: &str) {
+        let kind = if key == "runs" { RUNS } else { SEED };
+        if let Some(Value::Int(i)) = self.value(n, path, kind) {
+            if key == "runs" {
+                sweep.runs = i as u64;
+            } else {
+                sweep.seed = Some(i as u64);
+            }
+        }
     }
 
     fn keep_months(&mut self, n: &Node, path: &str) -> Option<Vec<String>> {

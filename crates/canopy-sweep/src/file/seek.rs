@@ -7,7 +7,7 @@ use canopy_model::scenario::tree::{Entry, Tree, parse};
 use canopy_model::scenario::validate::Where;
 
 use super::{CommandLine, Key, Reader, Sweep, flatten};
-use crate::defaults::{DEFAULT_CONFIDENCE, DEFAULT_QUANTILES, DEFAULT_TAIL, MAX_RUNS};
+use crate::defaults::{DEFAULT_CONFIDENCE, DEFAULT_QUANTILES, DEFAULT_TAIL};
 use crate::error::{Problem, SweepError};
 
 /// The default number of values scanned.
@@ -173,32 +173,13 @@ impl Reader<'_> {
                                     };
                                 }
                             }
-                            "runs" => {
-                                let kind = Kind::Whole {
-                                    min: 1,
-                                    max: MAX_RUNS,
-                                };
-                                if let Some(Value::Int(i)) = self.value(n, &path, kind) {
-                                    sweep.runs = i as u64;
-                                }
-                            }
-                            "seed" => {
-                                let kind = Kind::Whole {
-                                    min: 0,
-                                    max: i64::MAX,
-                                };
-                                if let Some(Value::Int(i)) = self.value(n, &path, kind) {
-                                    sweep.seed = Some(i as u64);
-                                }
-                            }
+                            "runs" | "seed" => self.runs_or_seed(&mut sweep, n, &path, &e.key),
                             "max_probability" => {
                                 max_probability =
                                     self.number(n, &path, Range::RightOpen(0.0, 1.0));
                             }
                             "confidence" => {
-                                if let Some(x) =
-                                    self.number(n, &path, Range::RightOpen(0.5, 1.0))
-                                {
+                                if let Some(x) = self.number(n, &path, super::CONFIDENCE) {
                                     sweep.confidence = x;
                                 }
                             }

@@ -487,8 +487,3 @@ impl From<io::Error> for SeekError {
         SeekError::Failed(SweepFailure::Io(e))
     }
 }
-
-/// Whether `dir` holds a seek's results (for messages).
-pub fn has_results(dir: &Path) -> bool {
-    dir.join(SEEK_JSON).is_file()
-}

@@ -11,17 +11,7 @@ use std::path::Path;
 
 use arrow_array::{Array, BooleanArray, RecordBatch, StringArray, UInt32Array};
 use canopy_sweep::columns::Numbers;
-use common::{canopy, names, stderr, stdout};
-
-/// Every batch of a Parquet file, joined into one.
-fn table(path: &Path) -> RecordBatch {
-    let batches: Vec<RecordBatch> = canopy_sweep::parquet_io::read(path, None)
-        .unwrap()
-        .map(|b| b.unwrap())
-        .collect();
-    let schema = canopy_sweep::parquet_io::schema(path).unwrap();
-    arrow_select::concat::concat_batches(&schema, &batches).unwrap()
-}
+use common::{canopy, names, stderr, stdout, table};
 
 /// A CSV file as rows of (column -> cell).
 fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {

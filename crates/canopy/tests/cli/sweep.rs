@@ -12,7 +12,7 @@ use std::process::Command as StdCommand;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use canopy_sweep::columns::Numbers;
-use common::{canopy, names, stderr, stdout};
+use common::{canopy, names, stderr, stdout, table};
 
 /// A sweep with a grid of two axes (one of a whole-number key), a sample
 /// and `[set]`, on the scenario with every random feature on.
@@ -61,16 +61,6 @@ fn ok(out: &std::process::Output) {
         stdout(out),
         stderr(out)
     );
-}
-
-/// Every batch of a Parquet file, joined into one.
-fn table(path: &Path) -> RecordBatch {
-    let batches: Vec<RecordBatch> = canopy_sweep::parquet_io::read(path, None)
-        .unwrap()
-        .map(|b| b.unwrap())
-        .collect();
-    let schema = canopy_sweep::parquet_io::schema(path).unwrap();
-    arrow_select::concat::concat_batches(&schema, &batches).unwrap()
 }
 
 fn column_names(b: &RecordBatch) -> Vec<String> {

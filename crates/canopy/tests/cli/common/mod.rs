@@ -33,3 +33,13 @@ pub fn names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Every batch of a Parquet file, joined into one.
+pub fn table(path: &Path) -> arrow_array::RecordBatch {
+    let batches: Vec<arrow_array::RecordBatch> = canopy_sweep::parquet_io::read(path, None)
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect();
+    let schema = canopy_sweep::parquet_io::schema(path).unwrap();
+    arrow_select::concat::concat_batches(&schema, &batches).unwrap()
+}
