@@ -2,6 +2,8 @@
 //! LEAF, rebalanced against AEGIS, withdrawn when the deal ends, and traded
 //! against by the market.
 
+use std::sync::Arc;
+
 use crate::aegis::Aegis;
 use crate::scenario::{Rebalance, Scenario};
 
@@ -102,9 +104,30 @@ pub struct Held {
 }
 
 /// All pairs of a run.
+///
+/// Each month's passes visit only the pairs that have started and are not
+/// withdrawn (`live`, in deal order, the order of every sum), so a month
+/// costs what runs in it, not what the whole run holds.
 #[derive(Clone, Debug)]
 pub struct LeafPairs {
     pairs: Vec<Pair>,
+    /// Indices of the pairs in order of their first month (then index):
+    /// the order they join `live`.
+    by_start: Arc<[usize]>,
+    /// How many of `by_start` have joined `live`.
+    joined: usize,
+    /// The first month of the next pair to join (`u32::MAX`: none left).
+    next_start: u32,
+    /// The first month in which a live pair may be withdrawn (no live
+    /// pair ends before it).
+    next_end: u32,
+    /// The pairs that have started by `month` and are not withdrawn, in
+    /// index order.
+    live: Vec<usize>,
+    /// The month `live` is for (0: before the first).
+    month: u32,
+    /// Initial LEAF and USDC of every pair that has started by `month`.
+    started_initial: (f64, f64),
     rebalance: Rebalance,
     purchase_mints_usdc: bool,
     lag_one_month: bool,
@@ -133,10 +156,71 @@ impl LeafPairs {
             })
         }));
         LeafPairs {
+            by_start: by_start(&pairs),
+            live: Vec::with_capacity(pairs.len()),
             pairs,
+            joined: 0,
+            next_start: 0,
+            next_end: 0,
+            month: 0,
+            started_initial: (0.0, 0.0),
             rebalance: s.leaf_pairs.rebalance,
             purchase_mints_usdc: s.compat.pair_purchase_mints_usdc,
             lag_one_month: s.compat.pairs_lag_one_month,
+        }
+    }
+
+    /// Moves `live` to month `m`: the pairs starting by then join it (a
+    /// month before the current one is worked out again from scratch).
+    #[inline]
+    pub(crate) fn open(&mut self, m: u32) {
+        // Most months no pair joins: that test is inline.
+        if m < self.month || m >= self.next_start {
+            self.open_month(m);
+        }
+        self.month = m;
+    }
+
+    fn open_month(&mut self, m: u32) {
+        if m < self.month {
+            self.month = 0;
+            self.joined = 0;
+            self.live.clear();
+            self.started_initial = (0.0, 0.0);
+            self.next_end = u32::MAX;
+        }
+        let first_new = self.live.len();
+        while let Some(&i) = self.by_start.get(self.joined) {
+            let x = &self.pairs[i];
+            if x.start > m {
+                break;
+            }
+            self.joined += 1;
+            self.started_initial.0 += x.initial_leaf;
+            self.started_initial.1 += x.initial_usdc;
+            if !x.withdrawn {
+                self.live.push(i);
+            }
+        }
+        if self.live.len() > first_new {
+            let ends = self.live[first_new..].iter().map(|&i| self.pairs[i].end);
+            self.next_end = self.next_end.min(ends.min().unwrap_or(u32::MAX));
+            // Back in index order, the order of every sum.
+            self.live.sort_unstable();
+        }
+        self.next_start =
+            (self.by_start.get(self.joined)).map_or(u32::MAX, |&i| self.pairs[i].start);
+        self.month = m;
+    }
+
+    /// Calls `f` with every pair that may pass a filter of month `m` that
+    /// requires a started pair not withdrawn, in index order: the live
+    /// pairs when they are `m`'s, else every pair.
+    fn each_live(&self, m: u32, mut f: impl FnMut(&Pair)) {
+        if m == self.month {
+            self.live.iter().for_each(|&i| f(&self.pairs[i]));
+        } else {
+            self.pairs.iter().for_each(f);
         }
     }
 
@@ -148,32 +232,46 @@ impl LeafPairs {
     /// The pairs without deal `deal`'s (which must not have started: a
     /// pair before its start is only ever skipped, or adds nothing).
     pub(crate) fn without_deal(&self, deal: usize) -> LeafPairs {
-        LeafPairs {
-            pairs: (self.pairs.iter())
-                .filter(|x| x.deal != deal)
-                .cloned()
-                .collect(),
+        let pairs: Vec<Pair> = (self.pairs.iter())
+            .filter(|x| x.deal != deal)
+            .cloned()
+            .collect();
+        let mut without = LeafPairs {
+            by_start: by_start(&pairs),
+            pairs,
+            joined: 0,
+            live: Vec::new(),
+            next_start: 0,
+            next_end: 0,
+            month: 0,
+            started_initial: (0.0, 0.0),
             ..*self
-        }
+        };
+        without.open(self.month);
+        without
     }
 
     /// Total USD liquidity of the pairs active in month `m` at price `p`.
     pub fn usd_liquidity(&self, m: u32, p: f64) -> f64 {
-        self.pairs
-            .iter()
-            .filter(|x| x.active(m))
-            .map(|x| x.value(p))
-            .sum()
+        let mut total = 0.0;
+        self.each_live(m, |x| {
+            if x.active(m) {
+                total += x.value(p);
+            }
+        });
+        total
     }
 
     /// Balances of the pairs active in month `m`.
     pub fn totals(&self, m: u32) -> PairTotals {
         let mut t = PairTotals::default();
-        for x in self.pairs.iter().filter(|x| x.active(m)) {
-            t.count += 1;
-            t.leaf += x.leaf;
-            t.usdc += x.usdc;
-        }
+        self.each_live(m, |x| {
+            if x.active(m) {
+                t.count += 1;
+                t.leaf += x.leaf;
+                t.usdc += x.usdc;
+            }
+        });
         t
     }
 
@@ -181,14 +279,20 @@ impl LeafPairs {
     /// the initial balances of every pair that has started, for the checks.
     pub fn held(&self, m: u32) -> Held {
         let mut h = Held::default();
-        for x in self.pairs.iter().filter(|x| x.start <= m) {
-            if !x.withdrawn {
+        self.each_live(m, |x| {
+            if x.start <= m && !x.withdrawn {
                 h.leaf += x.leaf;
                 h.usdc += x.usdc;
                 h.min = h.min.min(x.leaf).min(x.usdc);
             }
-            h.initial_leaf += x.initial_leaf;
-            h.initial_usdc += x.initial_usdc;
+        });
+        if m == self.month {
+            (h.initial_leaf, h.initial_usdc) = self.started_initial;
+        } else {
+            for x in self.pairs.iter().filter(|x| x.start <= m) {
+                h.initial_leaf += x.initial_leaf;
+                h.initial_usdc += x.initial_usdc;
+            }
         }
         h
     }
@@ -202,10 +306,13 @@ impl LeafPairs {
         } else {
             m
         };
+        self.open(m);
         let mut out = Rebalanced::default();
         // Each pair's excess is taken once, before any trade: a pair topped
-        // up to its target must not then sell back a rounding error.
-        for x in self.pairs.iter_mut() {
+        // up to its target must not then sell back a rounding error. Only
+        // live pairs can be active and not withdrawn.
+        for &i in &self.live {
+            let x = &mut self.pairs[i];
             x.excess_now = if m >= 1 && x.active(set_month) && !x.withdrawn {
                 x.excess(p)
             } else {
@@ -219,11 +326,14 @@ impl LeafPairs {
         }
         if out.needed > 0.0 {
             out.sold = aegis.sell_leaf(out.needed, p);
-            for x in self.pairs.iter_mut().filter(|x| x.excess_now < 0.0) {
-                let got = out.sold * (-x.excess_now / out.needed);
-                x.leaf += got;
-                if !self.purchase_mints_usdc {
-                    x.usdc -= got * p;
+            for &i in &self.live {
+                let x = &mut self.pairs[i];
+                if x.excess_now < 0.0 {
+                    let got = out.sold * (-x.excess_now / out.needed);
+                    x.leaf += got;
+                    if !self.purchase_mints_usdc {
+                        x.usdc -= got * p;
+                    }
                 }
             }
         }
@@ -231,10 +341,13 @@ impl LeafPairs {
             out.offered = 0.0;
         } else if out.offered > 0.0 {
             out.bought = aegis.buy_leaf(out.offered, p);
-            for x in self.pairs.iter_mut().filter(|x| x.excess_now > 0.0) {
-                let gave = out.bought * (x.excess_now / out.offered);
-                x.leaf -= gave;
-                x.usdc += gave * p;
+            for &i in &self.live {
+                let x = &mut self.pairs[i];
+                if x.excess_now > 0.0 {
+                    let gave = out.bought * (x.excess_now / out.offered);
+                    x.leaf -= gave;
+                    x.usdc += gave * p;
+                }
             }
         }
         out
@@ -243,13 +356,26 @@ impl LeafPairs {
     /// Withdraws the pairs whose last month was before `m`; calls `each`
     /// with every pair withdrawn and returns the (LEAF, USDC) that left.
     pub fn expire(&mut self, m: u32, mut each: impl FnMut(&Pair)) -> (f64, f64) {
+        self.open(m);
         let mut out = (0.0, 0.0);
-        for x in self.pairs.iter_mut().filter(|x| !x.withdrawn && x.end <= m) {
+        if m < self.next_end {
+            return out;
+        }
+        let pairs = &mut self.pairs;
+        let mut next_end = u32::MAX;
+        self.live.retain(|&i| {
+            let x = &mut pairs[i];
+            if x.withdrawn || x.end > m {
+                next_end = next_end.min(x.end);
+                return true;
+            }
             x.withdrawn = true;
             out.0 += x.leaf;
             out.1 += x.usdc;
             each(x);
-        }
+            false
+        });
+        self.next_end = next_end;
         out
     }
 
@@ -257,12 +383,17 @@ impl LeafPairs {
     /// against the pairs active in month `m`, spread by value. A pair fills
     /// what its balances allow; the rest is dropped.
     pub fn trade(&mut self, m: u32, p: f64, flow: f64) -> FlowFill {
+        self.open(m);
         let mut fill = FlowFill::default();
         let total: f64 = self.usd_liquidity(m, p);
         if total <= 0.0 || flow == 0.0 {
             return fill;
         }
-        for x in self.pairs.iter_mut().filter(|x| x.active(m)) {
+        for &i in &self.live {
+            let x = &mut self.pairs[i];
+            if !x.active(m) {
+                continue;
+            }
             let value = x.value(p);
             fill.depth += value * 10.0 * x.base_concentration;
             let want = flow * (value / total);
@@ -286,6 +417,13 @@ impl LeafPairs {
         }
         fill
     }
+}
+
+/// The indices of `pairs` in order of their first month, then index.
+fn by_start(pairs: &[Pair]) -> Arc<[usize]> {
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by_key(|&i| pairs[i].start);
+    order.into()
 }
 
 #[cfg(test)]

@@ -263,6 +263,7 @@ impl<'s> State<'s> {
         let value_start = self.aegis.value(p0);
 
         // 3. The pairs' liquidity, at last month's price.
+        self.pairs.open(m);
         let liquidity = self.pairs.usd_liquidity(m, p0);
 
         // 4. The month's LEAF price.

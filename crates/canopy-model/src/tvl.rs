@@ -246,6 +246,17 @@ pub struct TvlBook {
     deals: Vec<Contribution>,
     /// The same, as the monthly sum reads them.
     parts: Vec<DealPart>,
+    /// Indices of `parts` in order of their first month (then index): the
+    /// order they join `started`.
+    by_start: Arc<[usize]>,
+    /// How many of `by_start` have joined `started`.
+    joined: usize,
+    /// The parts started by `gathered` that had not ended before it, in
+    /// index order (the order of the sums): what a gathering visits, so
+    /// that it costs what runs, not every deal of the run.
+    started: Vec<usize>,
+    /// The month of the last gathering (0: none yet).
+    gathered: u32,
     running: Running,
     twin_total: TwinTotal,
     recurring: Option<Recurring>,
@@ -291,6 +302,10 @@ impl TvlBook {
         let mut book = TvlBook {
             deals: Vec::new(),
             parts: Vec::new(),
+            by_start: Arc::new([]),
+            joined: 0,
+            started: Vec::new(),
+            gathered: 0,
             running: Running::default(),
             twin_total: TwinTotal::default(),
             recurring,
@@ -335,6 +350,10 @@ impl TvlBook {
                 twin: c.twin,
             })
             .collect();
+        let mut order: Vec<usize> = (0..book.parts.len()).collect();
+        order.sort_by_key(|&i| book.parts[i].start);
+        book.by_start = order.into();
+        book.started.reserve(book.parts.len());
         book
     }
 
@@ -405,11 +424,14 @@ impl TvlBook {
     /// (in order), then the recurring contracts' (oldest first).
     fn count_twins(&self, m: u32) -> TwinTotal {
         let mut t = TwinTotal::default();
-        for c in self
-            .parts
-            .iter()
-            .filter(|c| c.twin && c.start <= m && m < c.end)
-        {
+        // After the month's gathering, the parts it kept are all that can
+        // run in it.
+        let running: &mut dyn Iterator<Item = &DealPart> = if m == self.gathered {
+            &mut self.started.iter().map(|&i| &self.parts[i])
+        } else {
+            &mut self.parts.iter()
+        };
+        for c in running.filter(|c| c.twin && c.start <= m && m < c.end) {
             let tvl = c.amount * self.twins.powers[(m - c.start) as usize];
             t.tvl += tvl;
             t.revenue += if self.ignore_decay {
@@ -501,14 +523,35 @@ impl TvlBook {
     /// decay, and notes the next month in which one starts or ends; returns
     /// the deals' twins born and ended in `m`.
     fn gather(&mut self, m: u32) -> TwinChange {
+        if m < self.gathered {
+            // Out of order: start again from the first month.
+            self.joined = 0;
+            self.started.clear();
+        }
+        self.gathered = m;
+        let first_new = self.started.len();
+        while let Some(&i) = self.by_start.get(self.joined) {
+            if self.parts[i].start > m {
+                break;
+            }
+            self.joined += 1;
+            self.started.push(i);
+        }
+        if self.started.len() > first_new {
+            self.started.sort_unstable();
+        }
         let running = &mut self.running;
         running.steady = TvlMonth::default();
-        running.until = u32::MAX;
+        // The next part to start; then the running parts' ends.
+        running.until = (self.by_start.get(self.joined)).map_or(u32::MAX, |&i| self.parts[i].start);
         let mut change = TwinChange::default();
-        for c in &self.parts {
-            if m < c.start {
-                running.until = running.until.min(c.start);
-            } else if m < c.end {
+        let (parts, powers) = (&self.parts, &self.twins.powers);
+        // The parts still running stay, in order; the ended ones leave.
+        let mut kept = 0;
+        for r in 0..self.started.len() {
+            let i = self.started[r];
+            let c = &parts[i];
+            if m < c.end {
                 running.until = running.until.min(c.end);
                 if !c.twin {
                     running.steady.tvl[c.kind] += c.amount;
@@ -517,13 +560,16 @@ impl TvlBook {
                     change.born += c.amount;
                     change.born_count += 1;
                 }
+                self.started[kept] = i;
+                kept += 1;
             } else if c.twin && m == c.end {
                 // It leaves at last month's figure.
-                change.ended_tvl += c.amount * self.twins.powers[(m - 1 - c.start) as usize];
+                change.ended_tvl += c.amount * powers[(m - 1 - c.start) as usize];
                 change.ended_amount += c.amount;
                 change.ended_count += 1;
             }
         }
+        self.started.truncate(kept);
         change
     }
 
@@ -583,6 +629,10 @@ impl TvlBook {
             until: 0,
             steady: TvlMonth::default(),
         };
+        // Gathered again from the first part next month.
+        self.joined = 0;
+        self.started.clear();
+        self.gathered = 0;
         self.twin_total = before.twin_total.clone();
         self.recurring_through = before.recurring_through;
         self.chain = before.chain.clone();
