@@ -205,8 +205,7 @@ impl LeafPairs {
         if self.live.len() > first_new {
             let ends = self.live[first_new..].iter().map(|&i| self.pairs[i].end);
             self.next_end = self.next_end.min(ends.min().unwrap_or(u32::MAX));
-            // Back in index order, the order of every sum.
-            self.live.sort_unstable();
+            crate::order::sort_appended(&mut self.live, first_new);
         }
         self.next_start =
             (self.by_start.get(self.joined)).map_or(u32::MAX, |&i| self.pairs[i].start);

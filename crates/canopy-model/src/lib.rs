@@ -15,6 +15,7 @@ pub mod leaf_pairs;
 pub mod market;
 pub mod oak;
 pub mod observer;
+mod order;
 pub mod price;
 pub mod random;
 pub mod record;

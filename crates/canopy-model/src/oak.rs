@@ -7,6 +7,7 @@
 //! by default, and off it leaves every number as it was without it.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crate::aegis::Aegis;
 use crate::scenario::Scenario;
@@ -282,6 +283,17 @@ pub struct Oak {
     /// The first month a pending allocation is due (`u32::MAX`: none is):
     /// the months before it need no look at the holders.
     next_due: u32,
+    /// (distribution month, holder) of the holders not distributed when
+    /// the ledger was made, in that order: the months' distributions read
+    /// it from `due_next` on rather than passing over every holder.
+    due: Arc<[(u32, usize)]>,
+    /// The first of `due` not yet reached.
+    due_next: usize,
+    /// The holders distributed, in holder order.
+    given: Vec<usize>,
+    /// The holders distributed and not all redeemed, in holder order (some
+    /// of them may have been redeemed since it was last tidied).
+    asking: Vec<usize>,
     /// Holders with distributed OAK not yet redeemed: with none, no
     /// redemption needs a look at the holders.
     holding: usize,
@@ -331,12 +343,36 @@ impl Oak {
             distributed: 0.0,
             redeemed: 0.0,
             next_due: 0,
+            due: Arc::new([]),
+            due_next: 0,
+            given: Vec::new(),
+            asking: Vec::new(),
             holding: 0,
             thresholds_move,
             weighted_threshold: 0.0,
         };
-        oak.next_due = oak.next_due_after(0);
+        oak.order_due(0);
         oak
+    }
+
+    /// Works out `due` and `next_due` from the holders not distributed
+    /// after month `m`, and `given` and `asking` from those distributed.
+    fn order_due(&mut self, m: u32) {
+        let mut due: Vec<(u32, usize)> = (self.holders.iter().enumerate())
+            .filter(|(_, h)| !h.distributed())
+            .filter_map(|(i, h)| Some((self.distribution_month(h)?, i)))
+            .collect();
+        due.sort_unstable();
+        // As a pass over the holders would find it: one overdue is due next month.
+        self.next_due = due.first().map_or(u32::MAX, |&(d, _)| d.max(m + 1));
+        self.due = due.into();
+        self.due_next = 0;
+        self.given = (0..self.holders.len())
+            .filter(|&i| self.holders[i].distributed())
+            .collect();
+        self.asking = (self.given.iter().copied())
+            .filter(|&i| self.holders[i].holding())
+            .collect();
     }
 
     /// The allocations.
@@ -381,6 +417,9 @@ impl Oak {
                 .cloned()
                 .collect(),
             queue: self.queue.clone(),
+            due: Arc::new([]),
+            given: Vec::new(),
+            asking: Vec::new(),
             ..*self
         };
         if let Some(gone) = self.holders.iter().position(|h| h.deal == deal) {
@@ -389,10 +428,10 @@ impl Oak {
                     r.holder -= 1;
                 }
             }
-            // Every allocation left that is due by `month` is distributed.
-            oak.next_due = oak.next_due_after(month);
             oak.thresholds_move = oak.holders.iter().any(|h| h.threshold_end != h.threshold);
         }
+        // Every allocation left that is due by `month` is distributed.
+        oak.order_due(month);
         oak
     }
 
@@ -417,18 +456,6 @@ impl Oak {
         }
     }
 
-    /// The first month after `m` in which an undistributed allocation is
-    /// due (`u32::MAX` if none is).
-    fn next_due_after(&self, m: u32) -> u32 {
-        self.holders
-            .iter()
-            .filter(|h| !h.distributed())
-            .filter_map(|h| self.distribution_month(h))
-            .map(|d| d.max(m + 1))
-            .min()
-            .unwrap_or(u32::MAX)
-    }
-
     /// Distributes the allocations due in month `m`; calls `each` with each.
     #[inline]
     pub fn distribute(&mut self, m: u32, each: impl FnMut(&Holder)) {
@@ -439,18 +466,48 @@ impl Oak {
     }
 
     fn distribute_due(&mut self, m: u32, mut each: impl FnMut(&Holder)) {
-        for i in 0..self.holders.len() {
-            if !self.holders[i].distributed() && self.due(&self.holders[i], m) {
-                let h = &mut self.holders[i];
-                h.distributed_in = Some(m);
-                h.held = h.amount;
-                self.distributed += h.amount;
-                self.holding += 1;
-                each(h);
+        let from = self.due_next;
+        let mut to = from;
+        while self.due.get(to).is_some_and(|&(d, _)| d <= m) {
+            to += 1;
+        }
+        self.due_next = to;
+        // In holder order, as a pass over the holders gives them: the
+        // entries of one month are; those of several (one was missed) are
+        // put in that order first.
+        let due = Arc::clone(&self.due);
+        let reached = &due[from..to];
+        if reached.windows(2).all(|w| w[0].1 < w[1].1) {
+            for &(_, i) in reached {
+                self.give(i, m, &mut each);
+            }
+        } else {
+            let mut order: Vec<usize> = reached.iter().map(|&(_, i)| i).collect();
+            order.sort_unstable();
+            for i in order {
+                self.give(i, m, &mut each);
             }
         }
-        self.next_due = self.next_due_after(m);
+        self.next_due = self.due.get(to).map_or(u32::MAX, |&(d, _)| d);
         self.weighted_threshold = self.weigh_thresholds(m);
+    }
+
+    /// Distributes holder `i`'s allocation in month `m` if it is due then.
+    fn give(&mut self, i: usize, m: u32, each: &mut impl FnMut(&Holder)) {
+        if self.holders[i].distributed() || !self.due(&self.holders[i], m) {
+            return;
+        }
+        let h = &mut self.holders[i];
+        h.distributed_in = Some(m);
+        h.held = h.amount;
+        self.distributed += h.amount;
+        self.holding += 1;
+        for list in [&mut self.given, &mut self.asking] {
+            // Kept in holder order, the order of every pass.
+            let at = list.partition_point(|&j| j < i);
+            list.insert(at, i);
+        }
+        each(h);
     }
 
     /// Whether deal `deal`'s allocation is still to be distributed.
@@ -526,7 +583,13 @@ impl Oak {
         if !irr.may_ask() {
             return;
         }
-        for i in 0..self.holders.len() {
+        if self.asking.len() > self.holding {
+            let holders = &self.holders;
+            self.asking.retain(|&i| holders[i].holding());
+        }
+        let mut k = 0;
+        while let Some(&i) = self.asking.get(k) {
+            k += 1;
             let h = &self.holders[i];
             if !h.holding() || h.waiting {
                 continue;
@@ -606,7 +669,7 @@ impl Oak {
 
     fn weigh_thresholds(&self, m: u32) -> f64 {
         let (mut weighted, mut total) = (0.0, 0.0);
-        for h in self.holders.iter().filter(|h| h.distributed()) {
+        for h in self.given.iter().map(|&i| &self.holders[i]) {
             weighted += h.amount * h.threshold_in(m, self.window_end);
             total += h.amount;
         }

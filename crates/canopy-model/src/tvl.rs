@@ -537,9 +537,7 @@ impl TvlBook {
             self.joined += 1;
             self.started.push(i);
         }
-        if self.started.len() > first_new {
-            self.started.sort_unstable();
-        }
+        crate::order::sort_appended(&mut self.started, first_new);
         let running = &mut self.running;
         running.steady = TvlMonth::default();
         // The next part to start; then the running parts' ends.

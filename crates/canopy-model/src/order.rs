@@ -1,0 +1,34 @@
+//! Lists of indices kept in index order, the order of every sum over them.
+
+/// Puts `list[first_new..]`, appended to a list in index order, in its
+/// place: a few by insertion (a month adds a few), many by a sort.
+pub(crate) fn sort_appended(list: &mut [usize], first_new: usize) {
+    if list.len() - first_new > 8 {
+        list.sort_unstable();
+        return;
+    }
+    for k in first_new..list.len() {
+        let v = list[k];
+        let at = list[..k].partition_point(|&j| j < v);
+        list.copy_within(at..k, at + 1);
+        list[at] = v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appended_indices_land_in_order_few_or_many() {
+        let mut few = vec![2, 5, 9, 7, 1, 5];
+        sort_appended(&mut few, 3);
+        assert_eq!(few, [1, 2, 5, 5, 7, 9]);
+        let mut many: Vec<usize> = (0..20).rev().collect();
+        sort_appended(&mut many, 0);
+        assert_eq!(many, (0..20).collect::<Vec<_>>());
+        let mut none = vec![1, 3];
+        sort_appended(&mut none, 2);
+        assert_eq!(none, [1, 3]);
+    }
+}
