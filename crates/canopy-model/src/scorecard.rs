@@ -11,21 +11,51 @@ use crate::record::{MonthRecord, column};
 use crate::scenario::{ScenarioError, ValidScenario};
 use crate::state::{ScenarioRef, State};
 
+/// A run's months, as two slices one after the other: the months a run
+/// without a deal shares with the run, then its own (no copy of the first).
+#[derive(Clone, Copy, Debug)]
+pub struct Months<'a> {
+    /// The first months.
+    pub before: &'a [MonthRecord],
+    /// The months after them.
+    pub after: &'a [MonthRecord],
+}
+
+impl<'a> Months<'a> {
+    /// The months of one slice.
+    pub fn of(records: &'a [MonthRecord]) -> Months<'a> {
+        Months {
+            before: records,
+            after: &[],
+        }
+    }
+
+    /// Every month, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a MonthRecord> {
+        self.before.iter().chain(self.after)
+    }
+
+    /// The last month, if any.
+    pub fn last(&self) -> Option<&'a MonthRecord> {
+        self.after.last().or(self.before.last())
+    }
+}
+
 /// A figure a run is scored on: its delta column's name and how it is
-/// found in a run's records (`None` where undefined: no months, or an
+/// found in a run's months (`None` where undefined: no months, or an
 /// undefined value).
 #[derive(Clone, Copy, Debug)]
 pub struct Figure {
     /// Its column in `scorecard.csv`: the deal's run minus the run without it.
     pub delta: &'static str,
     /// The figure of a run.
-    pub of: fn(&[MonthRecord]) -> Option<f64>,
+    pub of: fn(Months<'_>) -> Option<f64>,
 }
 
 /// The last month's value of the `metrics.csv` column `name`.
-fn last(records: &[MonthRecord], name: &str) -> Option<f64> {
+fn last(months: Months<'_>, name: &str) -> Option<f64> {
     let c = column(name)?;
-    records.last().and_then(|r| (c.get)(r))
+    months.last().and_then(|r| (c.get)(r))
 }
 
 /// The figures a run is scored on, in `scorecard.csv` order: the last
@@ -55,7 +85,7 @@ pub const FIGURES: [Figure; 6] = [
     },
     Figure {
         delta: "delta_aegis_leaf_sold",
-        of: |r| (!r.is_empty()).then(|| r.iter().map(|r| r.aegis_leaf_sold).sum()),
+        of: |r| (r.last().is_some()).then(|| r.iter().map(|r| r.aegis_leaf_sold).sum()),
     },
 ];
 
@@ -72,7 +102,12 @@ pub const DELTAS: [&str; FIGURES.len()] = {
 
 /// The figures of a run, in [`FIGURES`] order.
 pub fn figures(records: &[MonthRecord]) -> [Option<f64>; FIGURES.len()] {
-    FIGURES.map(|f| (f.of)(records))
+    figures_of(Months::of(records))
+}
+
+/// The figures of a run's months, in [`FIGURES`] order.
+pub fn figures_of(months: Months<'_>) -> [Option<f64>; FIGURES.len()] {
+    FIGURES.map(|f| (f.of)(months))
 }
 
 /// What a column of `scorecard.csv` holds.
@@ -195,12 +230,15 @@ pub struct DealScore {
     pub deltas: Result<[Option<f64>; FIGURES.len()], String>,
 }
 
-/// Deal `deal`'s row, from the run's figures and the run without it.
+/// Deal `deal`'s row, from the run's figures and the run without it: the
+/// months `before` it shares with the run, then `without` (its own months,
+/// or why there are none).
 pub fn score(
     s: &ValidScenario,
     deal: usize,
     with: &[Option<f64>; FIGURES.len()],
-    without: Result<Result<Vec<MonthRecord>, RunError>, ScenarioError>,
+    before: &[MonthRecord],
+    without: RunWithout,
 ) -> DealScore {
     let d = &s.scenario().deals[deal];
     let parts: Vec<&str> = [
@@ -213,7 +251,10 @@ pub fn score(
     .collect();
     let deltas = match without {
         Ok(Ok(records)) => {
-            let other = figures(&records);
+            let other = figures_of(Months {
+                before,
+                after: &records,
+            });
             Ok(std::array::from_fn(|i| Some(with[i]? - other[i]?)))
         }
         Ok(Err(e)) => Err(format!(
@@ -250,8 +291,8 @@ pub fn card_until(
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<DealScore>> {
     let with = figures(records);
-    runs_without(scenario, threads, stop, &|deal, without| {
-        score(scenario, deal, &with, without)
+    runs_without_after(scenario, threads, stop, &|deal, before, without| {
+        score(scenario, deal, &with, before, without)
     })
 }
 
@@ -276,6 +317,30 @@ pub fn runs_without<T: Send>(
     threads: usize,
     stop: &(dyn Fn() -> bool + Sync),
     each: &(dyn Fn(usize, RunWithout) -> T + Sync),
+) -> Option<Vec<T>> {
+    runs_without_after(scenario, threads, stop, &|deal, before, without| {
+        let whole = |after: Vec<MonthRecord>| [before, &after].concat();
+        each(
+            deal,
+            without.map(|run| {
+                run.map(whole).map_err(|e| RunError {
+                    records: whole(e.records),
+                    ..e
+                })
+            }),
+        )
+    })
+}
+
+/// As [`runs_without`], each run handed to `each` as the months it shares
+/// with the run (a slice of the run's own) and its months after them (or
+/// the failure with its months after them), so that no run copies the
+/// months it shares.
+fn runs_without_after<T: Send>(
+    scenario: &ValidScenario,
+    threads: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+    each: &(dyn Fn(usize, &[MonthRecord], RunWithout) -> T + Sync),
 ) -> Option<Vec<T>> {
     // The run itself, for the months the runs without share with it.
     let mut until = Until::new(stop);
@@ -311,16 +376,17 @@ pub fn runs_without<T: Send>(
         }
         let deal = deals[slot];
         let mut until = Until::new(stop);
-        let without = without(scenario, deal).map(|w| {
-            match from.and_then(|state| state.without_deal(&w, deal)) {
-                Some(state) => {
-                    let before = shared[..state.current_month() as usize].to_vec();
-                    crate::engine::run_on(state, &mut until, before)
-                }
-                None => crate::engine::run_observed(&w, &mut until),
-            }
-        });
-        (!until.stopped()).then(|| each(deal, without))
+        let (before, without) = match from.and_then(|state| state.without_deal(deal)) {
+            Some(state) => (
+                &shared[..state.current_month() as usize],
+                Ok(crate::engine::run_on(state, &mut until, Vec::new())),
+            ),
+            None => (
+                &shared[..0],
+                without(scenario, deal).map(|w| crate::engine::run_observed(&w, &mut until)),
+            ),
+        };
+        (!until.stopped()).then(|| each(deal, before, without))
     };
     let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(deals.len()).collect();
     let mut walk = Walk::new(scenario, stop);
@@ -497,7 +563,7 @@ mod tests {
             // without, from month 1; compared to the last bit.
             for (deal, row) in all.iter().enumerate() {
                 let alone = without(&s, deal).map(|w| crate::run(&w));
-                let want = score(&s, deal, &figures(&records), alone);
+                let want = score(&s, deal, &figures(&records), &[], alone);
                 assert_eq!(format!("{row:?}"), format!("{want:?}"), "{name}");
             }
             for threads in [1, 2, 3] {
@@ -618,16 +684,15 @@ mod tests {
             .position(|d| d.start_month > 1)
             .expect("a later deal");
         let start = s.deals[deal].start_month;
-        let w = without(&s, deal).expect("valid");
         let mut state = State::new(ScenarioRef::Borrowed(&s));
         let mut record = MonthRecord::default();
         for m in 1..=start {
-            assert_eq!(state.without_deal(&w, deal).is_some(), m <= start);
+            assert_eq!(state.without_deal(deal).is_some(), m <= start);
             state
                 .step(m, &mut crate::Silent, false, &mut record)
                 .expect("runs");
         }
-        assert!(state.without_deal(&w, deal).is_none());
+        assert!(state.without_deal(deal).is_none());
     }
 
     #[test]

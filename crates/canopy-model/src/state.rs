@@ -180,44 +180,55 @@ impl<'s> State<'s> {
         &mut self.aegis
     }
 
-    /// The state a run of `without` has after this state's month, where
-    /// `without` is this state's scenario with deal `deal` disabled and the
-    /// deal has not started yet (its start month is after
-    /// [`State::current_month`]). Nothing of a deal acts before its start
-    /// month (its TVL, twin, pair and OAK count from it, its allocation is
-    /// distributed in it or later), so the months' figures carry over as
-    /// they are; what is worked out for the whole run from the deals
-    /// (`active_deals` by month, the order of the starts, the OAK
-    /// allocated, the TVL parts) is `without`'s. `None` when the deal has
-    /// started.
-    pub(crate) fn without_deal<'w>(
-        &self,
-        without: &'w ValidScenario,
-        deal: usize,
-    ) -> Option<State<'w>> {
-        let started = (self.scenario().deals.get(deal)).is_none_or(|d| d.start_month <= self.month);
-        if started {
+    /// The state a run of this state's scenario with deal `deal` disabled
+    /// has after this state's month, where the deal has not started yet
+    /// (its start month is after [`State::current_month`]). Nothing of a
+    /// deal acts before its start month (its TVL, twin, pair and OAK count
+    /// from it, its allocation is distributed in it or later), so the
+    /// months' figures carry over as they are; what is worked out for the
+    /// whole run from the deals (`active_deals` by month, the order of the
+    /// starts, the OAK allocated, the TVL parts) is taken without the
+    /// deal's part. The state still reads this scenario, in which the deal
+    /// is enabled: stepping it never reads the deals again, so its months
+    /// are those of a run of the scenario without the deal (which need not
+    /// be built). `None` when the deal has started.
+    pub(crate) fn without_deal(&self, deal: usize) -> Option<State<'s>> {
+        let d = self.scenario().deals.get(deal)?;
+        if d.start_month <= self.month || !d.enabled {
             return None;
         }
-        let fresh = State::seeded(ScenarioRef::Borrowed(without), without.simulation.seed);
-        let mut tvl = fresh.tvl;
-        tvl.carry_on_from(&self.tvl);
-        let next_start = (fresh.deal_starts).partition_point(|&(start, _)| start <= self.month);
+        let oak = self.oak.without_deal(deal, self.month);
+        let mut active_deals = self.active_deals.clone();
+        let distributed = (self.oak.holders().iter())
+            .find(|h| h.deal == deal)
+            .and_then(|h| self.oak.distribution_month(h))
+            .filter(|&m| m <= self.scenario().simulation.months);
+        let months = self.scenario().simulation.months;
+        if let Some((first, last)) = DealSpan::of(d).active_months(distributed, months) {
+            for a in &mut active_deals[first as usize..=last as usize] {
+                *a -= 1;
+            }
+        }
+        let deal_starts: Vec<(u32, usize)> = (self.deal_starts.iter())
+            .filter(|&&(_, i)| i != deal)
+            .copied()
+            .collect();
+        let next_start = deal_starts.partition_point(|&(start, _)| start <= self.month);
         Some(State {
-            scenario: fresh.scenario,
-            tvl,
+            scenario: self.scenario.clone(),
+            tvl: self.tvl.without_deal(deal),
             pairs: self.pairs.without_deal(deal),
             aegis: self.aegis.clone(),
-            oak: self.oak.without_deal(deal, self.month),
+            oak_allocated: oak.holders().iter().map(|h| h.amount).sum(),
+            oak,
             ledger: self.ledger.clone(),
             price: self.price.clone(),
-            rates: fresh.rates,
+            rates: self.rates.clone(),
             shocks: self.shocks.clone(),
-            active_deals: fresh.active_deals,
-            deal_starts: fresh.deal_starts,
+            active_deals,
+            deal_starts,
             next_start,
-            market_flows: fresh.market_flows,
-            oak_allocated: fresh.oak_allocated,
+            market_flows: self.market_flows,
             month: self.month,
             revenue_cumulative: self.revenue_cumulative,
         })

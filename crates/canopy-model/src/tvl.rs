@@ -615,25 +615,37 @@ impl TvlBook {
         (amount, revenue::monthly(earning, c.rate))
     }
 
-    /// Takes over what `before` (a book of the same scenario with one more
-    /// deal, which has not started) has moved to: its month, its twins'
-    /// running total, its recurring contracts and its chain. This book's
-    /// own deals are kept; their running sums are gathered again next
-    /// month (the sum of the same parts in the same order, so the same
-    /// numbers as a book that ran all along).
-    pub(crate) fn carry_on_from(&mut self, before: &TvlBook) {
-        self.running = Running {
-            month: before.running.month,
-            until: 0,
-            steady: TvlMonth::default(),
-        };
-        // Gathered again from the first part next month.
-        self.joined = 0;
-        self.started.clear();
-        self.gathered = 0;
-        self.twin_total = before.twin_total.clone();
-        self.recurring_through = before.recurring_through;
-        self.chain = before.chain.clone();
+    /// The book without deal `deal`'s contribution and twin (which must not
+    /// have started): the same sums of the same parts in the same order
+    /// as a book of the scenario without the deal, gathered again next
+    /// month.
+    pub(crate) fn without_deal(&self, deal: usize) -> TvlBook {
+        let keep = |c: &Contribution| c.source != Source::Deal(deal);
+        let deals: Vec<Contribution> = self.deals.iter().filter(|c| keep(c)).cloned().collect();
+        let parts: Vec<DealPart> = (self.deals.iter().zip(&self.parts))
+            .filter(|(c, _)| keep(c))
+            .map(|(_, p)| *p)
+            .collect();
+        let mut order: Vec<usize> = (0..parts.len()).collect();
+        order.sort_by_key(|&i| parts[i].start);
+        TvlBook {
+            deals,
+            started: Vec::with_capacity(parts.len()),
+            parts,
+            by_start: order.into(),
+            joined: 0,
+            gathered: 0,
+            running: Running {
+                month: self.running.month,
+                until: 0,
+                steady: TvlMonth::default(),
+            },
+            twin_total: self.twin_total.clone(),
+            recurring: self.recurring.clone(),
+            chain: self.chain.clone(),
+            twins: Arc::clone(&self.twins),
+            ..*self
+        }
     }
 
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.

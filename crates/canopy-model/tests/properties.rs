@@ -393,7 +393,7 @@ proptest! {
             .filter(|(_, d)| d.enabled)
             .map(|(deal, _)| {
                 let alone = scorecard::without(&s, deal).map(|w| run(&w));
-                format!("{:?}", scorecard::score(&s, deal, &with, alone))
+                format!("{:?}", scorecard::score(&s, deal, &with, &[], alone))
             })
             .collect();
         let card = scorecard::card_until(&s, &records, threads, &|| false).expect("not stopped");
