@@ -189,6 +189,10 @@ impl LeafPairs {
             self.started_initial = (0.0, 0.0);
             self.next_end = u32::MAX;
         }
+        if self.live.capacity() == 0 {
+            // One allocation (copied pairs start with none).
+            self.live.reserve(self.pairs.len());
+        }
         let first_new = self.live.len();
         while let Some(&i) = self.by_start.get(self.joined) {
             let x = &self.pairs[i];

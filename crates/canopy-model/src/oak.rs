@@ -302,6 +302,12 @@ pub struct Oak {
     thresholds_move: bool,
     /// `threshold_weighted` as of the last distribution.
     weighted_threshold: f64,
+    /// The running sums of amount x threshold and of amount over the
+    /// first holders of `given`, in its order (the order of the sums), while
+    /// no threshold moves: a distribution adds to them from its place in
+    /// `given` on, not from the first holder (holders tend to be
+    /// distributed in their order, so that is near the end).
+    sums: Vec<(f64, f64)>,
 }
 
 impl Oak {
@@ -350,6 +356,7 @@ impl Oak {
             holding: 0,
             thresholds_move,
             weighted_threshold: 0.0,
+            sums: Vec::new(),
         };
         oak.order_due(0);
         oak
@@ -420,6 +427,7 @@ impl Oak {
             due: Arc::new([]),
             given: Vec::new(),
             asking: Vec::new(),
+            sums: Vec::new(),
             ..*self
         };
         if let Some(gone) = self.holders.iter().position(|h| h.deal == deal) {
@@ -489,7 +497,23 @@ impl Oak {
             }
         }
         self.next_due = self.due.get(to).map_or(u32::MAX, |&(d, _)| d);
-        self.weighted_threshold = self.weigh_thresholds(m);
+        self.weighted_threshold = if self.thresholds_move {
+            self.weigh_thresholds(m)
+        } else {
+            self.weigh_fixed_thresholds()
+        };
+    }
+
+    /// `weigh_thresholds` where no threshold moves, from the running sums.
+    fn weigh_fixed_thresholds(&mut self) -> f64 {
+        let (mut weighted, mut total) = self.sums.last().copied().unwrap_or((0.0, 0.0));
+        for &i in &self.given[self.sums.len()..] {
+            let h = &self.holders[i];
+            weighted += h.amount * h.threshold;
+            total += h.amount;
+            self.sums.push((weighted, total));
+        }
+        if total > 0.0 { weighted / total } else { 0.0 }
     }
 
     /// Distributes holder `i`'s allocation in month `m` if it is due then.
@@ -497,16 +521,24 @@ impl Oak {
         if self.holders[i].distributed() || !self.due(&self.holders[i], m) {
             return;
         }
+        let holders = self.holders.len();
         let h = &mut self.holders[i];
         h.distributed_in = Some(m);
         h.held = h.amount;
         self.distributed += h.amount;
         self.holding += 1;
         for list in [&mut self.given, &mut self.asking] {
+            if list.capacity() == 0 {
+                // One allocation (a copied ledger starts with none).
+                list.reserve(holders);
+            }
             // Kept in holder order, the order of every pass.
             let at = list.partition_point(|&j| j < i);
             list.insert(at, i);
         }
+        // The sums from its place on are to be worked out again.
+        let at = self.given.partition_point(|&j| j < i);
+        self.sums.truncate(at);
         each(h);
     }
 

@@ -16,7 +16,7 @@ use crate::random::ShockStream;
 use crate::record::{MonthRecord, ValueParts};
 use crate::revenue::{self, RateAdjustments};
 use crate::scenario::{Scenario, TvlKind, ValidScenario};
-use crate::tvl::TvlBook;
+use crate::tvl::{TvlBook, TwinTables};
 
 /// The scenario a state reads: borrowed by the one-call runs (no copy),
 /// shared by a [`Simulation`] (which must own what it reads).
@@ -69,6 +69,50 @@ fn active_deals_by_month(s: &Scenario, oak: &Oak) -> Vec<u32> {
         .collect()
 }
 
+/// What every run of a scenario starts from, whatever its seed: worked out
+/// once, kept by the [`ValidScenario`], and copied by each run.
+#[derive(Debug)]
+pub(crate) struct Start {
+    tvl: TvlBook,
+    pairs: LeafPairs,
+    oak: Oak,
+    price: Price,
+    rates: RateAdjustments,
+    active_deals: Arc<[u32]>,
+    deal_starts: Arc<[(u32, usize)]>,
+    market_flows: bool,
+    oak_allocated: f64,
+}
+
+impl Start {
+    /// The start of every run of `s`, its twins' tables `twins`.
+    pub(crate) fn of(s: &Scenario, twins: Arc<TwinTables>) -> Start {
+        let oak = Oak::new(s);
+        let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
+        let active_deals = active_deals_by_month(s, &oak).into();
+        let mut deal_starts: Vec<(u32, usize)> = s
+            .deals
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.enabled)
+            .map(|(i, d)| (d.start_month, i))
+            .collect();
+        // By month; deals of the same month stay in deal order.
+        deal_starts.sort_by_key(|&(start, _)| start);
+        Start {
+            tvl: TvlBook::with_twins(s, twins),
+            pairs: LeafPairs::new(s),
+            oak,
+            price: Price::new(&s.leaf_price),
+            rates: RateAdjustments::new(s),
+            active_deals,
+            deal_starts: deal_starts.into(),
+            market_flows: s.market.enabled(),
+            oak_allocated,
+        }
+    }
+}
+
 /// The whole model between two months.
 #[derive(Clone, Debug)]
 pub struct State<'s> {
@@ -82,9 +126,9 @@ pub struct State<'s> {
     rates: RateAdjustments,
     shocks: ShockStream,
     /// `active_deals` by month.
-    active_deals: Vec<u32>,
+    active_deals: Arc<[u32]>,
     /// (start month, deal) of every deal, in order of start.
-    deal_starts: Vec<(u32, usize)>,
+    deal_starts: Arc<[(u32, usize)]>,
     /// The first of `deal_starts` not yet told.
     next_start: usize,
     /// Whether market flows are on.
@@ -101,38 +145,28 @@ impl<'s> State<'s> {
         State::seeded(scenario, seed)
     }
 
-    /// The state before month 1, its random draws seeded with `seed`.
+    /// The state before month 1, its random draws seeded with `seed`: the
+    /// scenario's [`Start`], worked out by its first run.
     pub(crate) fn seeded(scenario: ScenarioRef<'s>, seed: u64) -> Self {
+        let start = scenario.valid().start();
         let s = scenario.scenario();
-        let oak = Oak::new(s);
-        let oak_allocated = oak.holders().iter().map(|h| h.amount).sum();
-        let active_deals = active_deals_by_month(s, &oak);
-        let mut deal_starts: Vec<(u32, usize)> = s
-            .deals
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.enabled)
-            .map(|(i, d)| (d.start_month, i))
-            .collect();
-        // By month; deals of the same month stay in deal order.
-        deal_starts.sort_by_key(|&(start, _)| start);
         State {
-            tvl: TvlBook::with_twins(s, scenario.valid().twin_tables()),
-            pairs: LeafPairs::new(s),
+            tvl: start.tvl.clone(),
+            pairs: start.pairs.clone(),
             aegis: Aegis {
                 leaf: s.aegis.initial_leaf,
                 usdc: s.aegis.initial_usdc,
             },
-            oak,
+            oak: start.oak.clone(),
             ledger: Ledger::default(),
-            price: Price::new(&s.leaf_price),
-            rates: RateAdjustments::new(s),
+            price: start.price.clone(),
+            rates: start.rates.clone(),
             shocks: ShockStream::new(seed, s.is_random()),
-            active_deals,
-            deal_starts,
+            active_deals: Arc::clone(&start.active_deals),
+            deal_starts: Arc::clone(&start.deal_starts),
             next_start: 0,
-            market_flows: s.market.enabled(),
-            oak_allocated,
+            market_flows: start.market_flows,
+            oak_allocated: start.oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
             scenario,
@@ -198,7 +232,7 @@ impl<'s> State<'s> {
             return None;
         }
         let oak = self.oak.without_deal(deal, self.month);
-        let mut active_deals = self.active_deals.clone();
+        let mut active_deals = self.active_deals.to_vec();
         let distributed = (self.oak.holders().iter())
             .find(|h| h.deal == deal)
             .and_then(|h| self.oak.distribution_month(h))
@@ -209,7 +243,7 @@ impl<'s> State<'s> {
                 *a -= 1;
             }
         }
-        let deal_starts: Vec<(u32, usize)> = (self.deal_starts.iter())
+        let deal_starts: Arc<[(u32, usize)]> = (self.deal_starts.iter())
             .filter(|&&(_, i)| i != deal)
             .copied()
             .collect();
@@ -225,7 +259,7 @@ impl<'s> State<'s> {
             price: self.price.clone(),
             rates: self.rates.clone(),
             shocks: self.shocks.clone(),
-            active_deals,
+            active_deals: active_deals.into(),
             deal_starts,
             next_start,
             market_flows: self.market_flows,

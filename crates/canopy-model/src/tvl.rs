@@ -243,9 +243,9 @@ impl TwinTables {
 pub struct TvlBook {
     /// The deals' contributions, each twin after its deal (the order of the
     /// sums, which fixes their last bits).
-    deals: Vec<Contribution>,
+    deals: Arc<[Contribution]>,
     /// The same, as the monthly sum reads them.
-    parts: Vec<DealPart>,
+    parts: Arc<[DealPart]>,
     /// Indices of `parts` in order of their first month (then index): the
     /// order they join `started`.
     by_start: Arc<[usize]>,
@@ -300,8 +300,8 @@ impl TvlBook {
             duration: rc.duration_months,
         });
         let mut book = TvlBook {
-            deals: Vec::new(),
-            parts: Vec::new(),
+            deals: Arc::new([]),
+            parts: Arc::new([]),
             by_start: Arc::new([]),
             joined: 0,
             started: Vec::new(),
@@ -319,7 +319,7 @@ impl TvlBook {
             ignore_decay,
             twins,
         };
-        book.deals.reserve(2 * s.deals.len());
+        let mut deals = Vec::with_capacity(2 * s.deals.len());
         for (i, d) in s.deals.iter().enumerate().filter(|(_, d)| d.enabled) {
             if let Some(t) = &d.tvl {
                 let c = Contribution {
@@ -333,12 +333,11 @@ impl TvlBook {
                     twin: false,
                 };
                 let twin = book.twin_of(&c);
-                book.deals.push(c);
-                book.deals.extend(twin);
+                deals.push(c);
+                deals.extend(twin);
             }
         }
-        book.parts = book
-            .deals
+        book.parts = deals
             .iter()
             .map(|c| DealPart {
                 kind: c.kind.index(),
@@ -350,9 +349,8 @@ impl TvlBook {
                 twin: c.twin,
             })
             .collect();
-        let mut order: Vec<usize> = (0..book.parts.len()).collect();
-        order.sort_by_key(|&i| book.parts[i].start);
-        book.by_start = order.into();
+        book.deals = deals.into();
+        book.by_start = by_start(&book.parts);
         book.started.reserve(book.parts.len());
         book
     }
@@ -529,6 +527,10 @@ impl TvlBook {
             self.started.clear();
         }
         self.gathered = m;
+        if self.started.capacity() == 0 {
+            // One allocation (a copied book starts with none).
+            self.started.reserve(self.parts.len());
+        }
         let first_new = self.started.len();
         while let Some(&i) = self.by_start.get(self.joined) {
             if self.parts[i].start > m {
@@ -621,18 +623,16 @@ impl TvlBook {
     /// month.
     pub(crate) fn without_deal(&self, deal: usize) -> TvlBook {
         let keep = |c: &Contribution| c.source != Source::Deal(deal);
-        let deals: Vec<Contribution> = self.deals.iter().filter(|c| keep(c)).cloned().collect();
-        let parts: Vec<DealPart> = (self.deals.iter().zip(&self.parts))
+        let deals: Arc<[Contribution]> = self.deals.iter().filter(|c| keep(c)).cloned().collect();
+        let parts: Arc<[DealPart]> = (self.deals.iter().zip(self.parts.iter()))
             .filter(|(c, _)| keep(c))
             .map(|(_, p)| *p)
             .collect();
-        let mut order: Vec<usize> = (0..parts.len()).collect();
-        order.sort_by_key(|&i| parts[i].start);
         TvlBook {
             deals,
             started: Vec::with_capacity(parts.len()),
+            by_start: by_start(&parts),
             parts,
-            by_start: order.into(),
             joined: 0,
             gathered: 0,
             running: Running {
@@ -658,6 +658,13 @@ impl TvlBook {
             organic: (chain_tvl * market_share - deals_tvl).max(0.0),
         })
     }
+}
+
+/// The indices of `parts` in order of their first month, then index.
+fn by_start(parts: &[DealPart]) -> Arc<[usize]> {
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by_key(|&i| parts[i].start);
+    order.into()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 pub use super::overrides::Given;
 use super::params::{self, Value, escaped, short};
 use super::{Deal, Scenario};
+use crate::state::Start;
 use crate::tvl::TwinTables;
 
 /// Where in the input a problem is.
@@ -215,10 +216,11 @@ fn deal_of(path: &str) -> Option<&str> {
 }
 
 /// A scenario that passed every check; the engine runs only these. It
-/// keeps what every run of it works out alike (the organic twins' tables),
-/// made by its first run and shared by its clones.
+/// keeps what every run of it works out alike (the organic twins' tables,
+/// the state before month 1), made by its first run and shared by its
+/// clones.
 #[derive(Clone, Debug)]
-pub struct ValidScenario(Scenario, OnceLock<Arc<TwinTables>>);
+pub struct ValidScenario(Scenario, OnceLock<Arc<TwinTables>>, OnceLock<Arc<Start>>);
 
 impl PartialEq for ValidScenario {
     fn eq(&self, other: &Self) -> bool {
@@ -230,6 +232,12 @@ impl ValidScenario {
     /// The twins' tables of its runs.
     pub(crate) fn twin_tables(&self) -> Arc<TwinTables> {
         Arc::clone(self.1.get_or_init(|| Arc::new(TwinTables::of(&self.0))))
+    }
+
+    /// What every run of it starts from.
+    pub(crate) fn start(&self) -> &Start {
+        self.2
+            .get_or_init(|| Arc::new(Start::of(&self.0, self.twin_tables())))
     }
 
     /// The scenario.
@@ -252,7 +260,7 @@ impl ValidScenario {
             s.clone().validate().is_ok(),
             "disabling a deal of a valid scenario leaves it valid"
         );
-        ValidScenario(s, self.1.clone())
+        ValidScenario(s, self.1.clone(), OnceLock::new())
     }
 
     /// Gives the scenario back, to change it and validate again.
@@ -586,7 +594,7 @@ pub(super) fn validate(
     }
 
     if problems.is_empty() {
-        Ok(ValidScenario(s, OnceLock::new()))
+        Ok(ValidScenario(s, OnceLock::new(), OnceLock::new()))
     } else {
         // In file order; overrides after the file.
         problems.sort_by_key(|p| match p.at {
