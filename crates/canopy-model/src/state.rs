@@ -100,7 +100,7 @@ impl Start {
         // By month; deals of the same month stay in deal order.
         deal_starts.sort_by_key(|&(start, _)| start);
         Start {
-            tvl: TvlBook::with_twins(s, twins),
+            tvl: TvlBook::with_twins(s, twins).with_months(s.simulation.months),
             pairs: LeafPairs::new(s),
             oak,
             price: Price::new(&s.leaf_price),

@@ -273,6 +273,18 @@ pub struct TvlBook {
     /// The twins' figures by age, computed once rather than per
     /// contribution and month.
     twins: Arc<TwinTables>,
+    /// What a book stepped from month 1 gives in each month (index: the
+    /// month - 1), worked out once per scenario: the deals' TVL depends on
+    /// nothing random, so each run reads it rather than work it out.
+    months: Option<Arc<[Stepped]>>,
+}
+
+/// One month of a book stepped from month 1: its figures, and its twins'
+/// running total after it.
+#[derive(Clone, Debug)]
+struct Stepped {
+    out: TvlMonth,
+    twin_total: TwinTotal,
 }
 
 impl TvlBook {
@@ -318,6 +330,7 @@ impl TvlBook {
             chain,
             ignore_decay,
             twins,
+            months: None,
         };
         let mut deals = Vec::with_capacity(2 * s.deals.len());
         for (i, d) in s.deals.iter().enumerate().filter(|(_, d)| d.enabled) {
@@ -355,6 +368,25 @@ impl TvlBook {
         book
     }
 
+    /// The book with the figures of its first `months` months worked out
+    /// (as [`TvlBook::step`] gives them, each month's recurring contract
+    /// added first), for its copies to read.
+    pub(crate) fn with_months(mut self, months: u32) -> TvlBook {
+        let mut book = self.clone();
+        let stepped = (1..=months)
+            .map(|m| {
+                book.add_recurring(m);
+                let out = book.step(m);
+                Stepped {
+                    out,
+                    twin_total: book.twin_total.clone(),
+                }
+            })
+            .collect();
+        self.months = Some(stepped);
+        self
+    }
+
     /// The organic twin of `c`, if it has one (it is contracted).
     fn twin_of(&self, c: &Contribution) -> Option<Contribution> {
         (self.spawn_twins && c.kind == TvlKind::Contracted).then(|| Contribution {
@@ -384,6 +416,16 @@ impl TvlBook {
     /// were added; the recurring contracts, all alike, add a fixed amount
     /// each; the twins come from their running total.
     pub fn step(&mut self, m: u32) -> TvlMonth {
+        if let Some(months) = &self.months
+            && m == self.running.month + 1
+            && let Some(e) = months.get(m as usize - 1)
+        {
+            self.twin_total = e.twin_total.clone();
+            self.running.month = m;
+            // Gathered again if a month is ever stepped without the table.
+            self.running.until = 0;
+            return e.out;
+        }
         if m != self.running.month + 1 {
             self.gather(m);
             self.twin_total = self.count_twins(m);
@@ -644,6 +686,8 @@ impl TvlBook {
             recurring: self.recurring.clone(),
             chain: self.chain.clone(),
             twins: Arc::clone(&self.twins),
+            // Its own months differ: stepped one by one.
+            months: None,
             ..*self
         }
     }
