@@ -65,8 +65,13 @@ pub struct Balances {
 /// Relative tolerance of the checks.
 pub const TOLERANCE: f64 = 1e-6;
 
+#[inline]
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
+    let d = (a - b).abs();
+    // |a| is no larger than the scale: within the tolerance of it is within
+    // the tolerance of the scale, and the full rule is needed only where
+    // that says no.
+    d <= TOLERANCE * a.abs() || d <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
 fn at_most(a: f64, b: f64) -> bool {
@@ -162,11 +167,18 @@ pub const PARTS_TOLERANCE: f64 = 1e-9;
 #[inline]
 pub fn check_value_parts(value: f64, change: f64, parts: &ValueParts) -> Option<Failure> {
     let sum = parts.sum();
+    let d = (sum - change).abs();
+    // |value| is no larger than the scale: within the tolerance of it is
+    // within the tolerance of the scale, and the full scale is worked out
+    // only where that says no.
+    if d <= PARTS_TOLERANCE * value.abs() {
+        return None;
+    }
     let scale = parts
         .all()
         .iter()
         .fold(value.abs().max(change.abs()), |m, x| m.max(x.abs()));
-    if (sum - change).abs() <= PARTS_TOLERANCE * scale {
+    if d <= PARTS_TOLERANCE * scale {
         None
     } else {
         Some(Failure::AegisValueParts { change, parts: sum })

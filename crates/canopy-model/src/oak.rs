@@ -506,6 +506,10 @@ impl Oak {
 
     /// `weigh_thresholds` where no threshold moves, from the running sums.
     fn weigh_fixed_thresholds(&mut self) -> f64 {
+        if self.sums.capacity() == 0 {
+            // One allocation (a copied ledger starts with none).
+            self.sums.reserve(self.holders.len());
+        }
         let (mut weighted, mut total) = self.sums.last().copied().unwrap_or((0.0, 0.0));
         for &i in &self.given[self.sums.len()..] {
             let h = &self.holders[i];
