@@ -82,6 +82,8 @@ fn deal(entries: &Entries<'_>) -> Option<(Deal, bool)> {
     let mut d = Deal::default();
     let mut id_given = false;
     let mut parts = 0;
+    // Which of the deal's keys were given, by index in DEAL_PARAMS.
+    let mut given = 0u64;
     for (key, node) in entries {
         let key: &str = key.get_ref();
         if params::DEAL_PARTS.contains(&key) {
@@ -92,22 +94,19 @@ fn deal(entries: &Entries<'_>) -> Option<(Deal, bool)> {
             parts += 1;
             continue;
         }
-        let p = params::DEAL_PARAMS
+        let (j, p) = params::DEAL_PARAMS
             .iter()
-            .find(|p| p.path == key && params::part_of(p.path).is_none())?;
+            .enumerate()
+            .find(|(_, p)| p.path == key && !p.path.contains('.'))?;
         (p.set)(&mut d, value(node, p.kind)?);
+        given |= 1 << j;
         id_given |= key == "id";
     }
     // Every required key of the deal itself, and at least one part.
-    let required = params::DEAL_PARAMS
-        .iter()
-        .filter(|p| params::part_of(p.path).is_none() && p.default == params::Default::Required);
-    for p in required {
-        if !entries.contains_key(p.path) {
-            return None;
-        }
-    }
-    if parts == 0 {
+    let missing = params::DEAL_PARAMS.iter().enumerate().any(|(j, p)| {
+        given & (1 << j) == 0 && !p.path.contains('.') && p.default == params::Default::Required
+    });
+    if missing || parts == 0 {
         return None;
     }
     if !id_given {
@@ -118,31 +117,31 @@ fn deal(entries: &Entries<'_>) -> Option<(Deal, bool)> {
 
 /// Reads the part `part` of a deal (`oak`) from its table, defaults included.
 fn part(d: &mut Deal, part: &str, entries: &Entries<'_>) -> Option<()> {
-    for (key, _) in entries {
+    let mut given = 0u64;
+    for (key, node) in entries {
         let key: &str = key.get_ref();
-        if !params::DEAL_PARAMS
+        let (j, p) = params::DEAL_PARAMS
             .iter()
-            .any(|p| is_path(p.path, part, key))
-        {
-            return None;
-        }
+            .enumerate()
+            .find(|(_, p)| is_path(p.path, part, key))?;
+        (p.set)(d, value(node, p.kind)?);
+        given |= 1 << j;
     }
-    for p in params::DEAL_PARAMS
-        .iter()
-        .filter(|p| params::part_of(p.path) == Some(part))
-    {
-        let key = &p.path[part.len() + 1..];
-        match entries.get(key) {
-            Some(node) => (p.set)(d, value(node, p.kind)?),
-            None => match p.default.value() {
-                Some(v) => (p.set)(d, v),
-                None if p.default == params::Default::Derived => {}
-                None => return None,
-            },
+    for (j, p) in params::DEAL_PARAMS.iter().enumerate() {
+        if given & (1 << j) != 0 || !is_below(p.path, part) {
+            continue;
+        }
+        match p.default.value() {
+            Some(v) => (p.set)(d, v),
+            None if p.default == params::Default::Derived => {}
+            None => return None,
         }
     }
     Some(())
 }
+
+// The masks above hold one bit per deal key.
+const _: () = assert!(params::DEAL_PARAMS.len() <= 64);
 
 /// The value of `node` as `kind`, if it fits.
 fn value(node: &Spanned<DeValue<'_>>, kind: Kind) -> Option<Value> {
