@@ -301,9 +301,7 @@ mod tests {
             "tvl.market.growth_rates = []\n".into(),
             "tvl.market.growth_rates = [1, \"x\"]\n".into(),
             "leaf_price.model = 1979-05-27\n".into(),
-            format!(
-                "deal = [{{ counterparty = \"A\", start_month = 2, oak = {{ amount = 1, irr_threshold = 0.1 }} }}]\n"
-            ),
+            "deal = [{ counterparty = \"A\", start_month = 2, oak = { amount = 1, irr_threshold = 0.1 } }]\n".into(),
             format!("[[deal]]\n{deal}oak = {{ amount = 1, irr_threshold = 0.1 }}\n"),
             format!(
                 "[[deal]]\nid = \"recurring_001\"\n{deal}oak = {{ amount = 1, irr_threshold = 0.1 }}\n"
