@@ -6,6 +6,7 @@
 
 pub mod allowed;
 pub mod edit;
+mod fast;
 pub mod load;
 mod overrides;
 pub mod params;

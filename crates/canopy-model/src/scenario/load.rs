@@ -40,6 +40,24 @@ pub fn load(
             }],
         ));
     }
+    // A valid text is read without positions; only a text with a problem
+    // is read again with them, to say where each problem is.
+    if overrides.is_empty()
+        && let Some((scenario, spots)) = super::fast::read(text)
+        && let Ok(valid) = super::validate::validate(source, scenario, Vec::new(), &spots)
+    {
+        return Ok(valid);
+    }
+    positioned(source, text, overrides)
+}
+
+/// [`load`] by the positioned tree alone: every value keeps its place in
+/// the text, for messages.
+pub(super) fn positioned(
+    source: &str,
+    text: &str,
+    overrides: &[Override],
+) -> Result<super::ValidScenario, ScenarioError> {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();

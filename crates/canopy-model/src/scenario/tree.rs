@@ -113,18 +113,32 @@ impl Tree {
 
 /// A number literal: an integer read exactly, or a float with its text.
 pub fn number(text: &str, radix: u32, integer: bool) -> Result<Tree, String> {
-    if integer && let Ok(n) = i64::from_str_radix(text, radix) {
-        return Ok(Tree::Int(n));
+    match number_value(text, radix, integer) {
+        Ok(Value::Int(n)) => Ok(Tree::Int(n)),
+        Ok(v) => Ok(Tree::Float(
+            v.as_f64().unwrap_or(f64::NAN),
+            text.to_string(),
+        )),
+        Err(e) => Err(format!("{text}: {e}")),
     }
-    let parsed = if text.contains('_') {
+}
+
+/// A number literal as a value ([`Value::Int`] where an integer fits i64,
+/// [`Value::Float`] otherwise), without keeping its text.
+pub(super) fn number_value(
+    text: &str,
+    radix: u32,
+    integer: bool,
+) -> Result<Value, std::num::ParseFloatError> {
+    if integer && let Ok(n) = i64::from_str_radix(text, radix) {
+        return Ok(Value::Int(n));
+    }
+    if text.contains('_') {
         text.replace('_', "").parse::<f64>()
     } else {
         text.parse::<f64>()
-    };
-    match parsed {
-        Ok(x) => Ok(Tree::Float(x, text.to_string())),
-        Err(e) => Err(format!("{text}: {e}")),
     }
+    .map(Value::Float)
 }
 
 /// Turns the parser's tree into ours, consuming it as it goes so that the
