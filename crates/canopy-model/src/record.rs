@@ -179,11 +179,6 @@ pub const NAMES: [&str; COLUMN_COUNT] = {
     out
 };
 
-/// The column names, in order.
-pub fn names() -> impl ExactSizeIterator<Item = &'static str> + Clone {
-    COLUMNS.iter().map(|c| c.name)
-}
-
 /// The column called `name`, if there is one.
 pub fn column(name: &str) -> Option<&'static Column> {
     COLUMNS.iter().find(|c| c.name == name)
@@ -377,7 +372,6 @@ mod tests {
             oak_queued,aegis_value_change,aegis_from_revenue,aegis_from_pairs,aegis_from_oak,\
             aegis_from_price,aegis_from_other";
         assert_eq!(NAMES.join(","), expected);
-        assert_eq!(names().collect::<Vec<_>>(), NAMES);
         let of = |ty| -> Vec<&str> {
             COLUMNS
                 .iter()

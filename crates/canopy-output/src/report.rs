@@ -5,7 +5,7 @@
 //! The page is also well-formed XML (XHTML polyglot), so that a strict
 //! parser can check it.
 
-use canopy_model::activity::DealSpan;
+use canopy_model::DealSpan;
 use canopy_model::scorecard::DealScore;
 use canopy_model::{COLUMNS, Column, ColumnType, MonthRecord, Scenario, TvlKind, Value};
 use std::fmt::Write as _;
@@ -38,12 +38,6 @@ pub struct Report<'a> {
     pub scorecard: Option<&'a [DealScore]>,
     /// The scorecard's chart as SVG, if it was drawn.
     pub scorecard_chart: Option<&'a str>,
-}
-
-/// `text` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and
-/// attributes, as a plain string (the page itself is built from [`Html`]).
-pub fn escape(text: &str) -> String {
-    Html::text(text).into_string()
 }
 
 fn money(v: f64) -> String {
@@ -740,7 +734,7 @@ mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(
-            escape("<b>\"A&B's\"</b>"),
+            Html::text("<b>\"A&B's\"</b>").into_string(),
             "&lt;b&gt;&quot;A&amp;B&#39;s&quot;&lt;/b&gt;"
         );
     }
@@ -757,9 +751,8 @@ mod tests {
             format!("id {PAYLOAD}"),
             format!("Co {PAYLOAD} & sons"),
         );
-        let s =
-            canopy_model::scenario::load::load("hostile.toml", &text, &[]).expect("valid scenario");
-        let records = canopy_model::engine::run(&s).expect("run");
+        let s = canopy_model::load("hostile.toml", &text, &[]).expect("valid scenario");
+        let records = canopy_model::run(&s).expect("run");
         let log = DealLog::new(&s);
         let charts: Vec<(Chart, String)> = crate::charts::charts_for(&records)
             .into_iter()
@@ -812,9 +805,9 @@ mod tests {
              tvl = { kind = \"contracted\", amount = 1_000_000, revenue_rate = 0.05, duration_months = 12 }\n\
              oak = { amount = 1000, vesting_months = 0, irr_threshold = 0.5, irr_threshold_end = 0.2, \
              lockup_months = 2, redeem_fraction = 0.25 }\n";
-        let s = canopy_model::scenario::load::load("q.toml", text, &[]).expect("valid scenario");
+        let s = canopy_model::load("q.toml", text, &[]).expect("valid scenario");
         let mut log = DealLog::new(&s);
-        let records = canopy_model::engine::run_observed(&s, &mut log).expect("run");
+        let records = canopy_model::run_observed(&s, &mut log).expect("run");
         let page = html(&Report {
             name: "q.toml",
             scenario: &s,

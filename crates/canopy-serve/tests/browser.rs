@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use canopy_model::{Value, load};
 use canopy_sweep::Bands;
-use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use canopy_sweep::defaults::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
 use serde_json::{Value as Json, json};
 use tungstenite::{Message, WebSocket};
 

@@ -20,8 +20,8 @@ mod factors;
 pub mod keys;
 mod seek;
 
-pub use factors::{Factor, MAX_ROWS, Method, Sensitivity};
-pub use seek::{DEFAULT_SCAN, Goal, MAX_SCAN, SeekFile, read_seek};
+pub use factors::{Factor, Method, Sensitivity};
+pub use seek::{Goal, SeekFile, read_seek};
 
 use canopy_model::scenario::tree::{Entry, Node, Origin, Tree, convert, parse};
 
@@ -209,7 +209,7 @@ pub fn read_with(
         given: None,
         mode_at: None,
     };
-    if text.len() > canopy_model::scenario::load::MAX_TEXT_BYTES {
+    if text.len() > canopy_model::scenario::MAX_TEXT_BYTES {
         r.problems.push(Problem {
             at: Where::Nowhere,
             path: String::new(),
