@@ -31,7 +31,8 @@ pub use failure::{Failure, RunError};
 pub use oak::Irr;
 pub use observer::{Event, Observer, Silent, Until};
 pub use record::{
-    COLUMN_COUNT, COLUMNS, Column, ColumnType, Measure, MonthRecord, NAMES, ValueParts, column,
+    COLUMN_COUNT, COLUMNS, Column, ColumnType, Family, Measure, MonthRecord, NAMES, ValueParts,
+    column,
 };
 pub use rules::{RULES, Rule, rule_for};
 pub use scenario::load::load;

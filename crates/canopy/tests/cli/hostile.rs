@@ -9,6 +9,7 @@ use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 
@@ -37,20 +38,20 @@ const QUICK: [&str; 9] = [
     "--log-dir",
 ];
 
-/// Months enough that the run's rows (about 90 bytes a month) overfill
-/// any pipe (at most 1 MiB on Linux) many times over.
-const LONG: &str = "20000";
+/// The most months a scenario may have: the run's table of months, about
+/// 100 bytes a month, then comes to some 120 kB.
+const LONG: u32 = 1200;
 
 /// Starts a long run whose table of months goes to a pipe, and reads that
-/// table's first rows: `deals.csv` is streamed into its temporary from
+/// table's first row: `deals.csv` is streamed into its temporary from
 /// before month 1, so the temporary exists now. The pipe is read no
-/// further, so the run blocks on it once it is full, its temporary still
-/// there, until it is signalled: whatever the machine's speed, the signal
-/// finds the run writing.
+/// further, and the table is longer than the pipe holds, so the run blocks
+/// on it with its temporary still there until it is signalled: whatever
+/// the machine's speed, the signal finds the run writing.
 fn run_writing(dir: &Path, charts: bool) -> Child {
     let mut cmd = StdCommand::new(cargo_bin("canopy"));
     cmd.current_dir(dir)
-        .args(["run", "reference", "--months", LONG])
+        .args(["run", "reference", "--months", &LONG.to_string()])
         .args(["--out", "o", "--log-dir", "l"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -58,7 +59,13 @@ fn run_writing(dir: &Path, charts: bool) -> Child {
         cmd.arg("--no-charts");
     }
     let mut child = cmd.spawn().unwrap();
-    let mut rows = BufReader::new(child.stdout.as_mut().unwrap());
+    let stdout = child.stdout.take().unwrap();
+    // What the pipe and the reader below can take in before the run blocks.
+    // SAFETY: F_GETPIPE_SZ only reads the size of the pipe behind an open fd.
+    let capacity = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    assert!(capacity > 0, "the size of a pipe is known on Linux");
+    let mut rows = BufReader::new(stdout);
+    let held = capacity as usize + rows.capacity();
     let mut line = String::new();
     // The table's first row: month 1 has ended.
     while !line.trim_start().starts_with("1 ") {
@@ -68,6 +75,13 @@ fn run_writing(dir: &Path, charts: bool) -> Child {
             panic!("the run printed no month");
         }
     }
+    // Back to the child, for `wait_with_output` to drain once it ends.
+    child.stdout = Some(rows.into_inner());
+    assert!(
+        LONG as usize * line.len() > held,
+        "the months' rows ({} bytes each) must overfill the pipe ({held} bytes)",
+        line.len()
+    );
     assert!(
         !temporaries(&dir.join("o")).is_empty(),
         "deals.csv is written into its temporary as the months end"
