@@ -3,7 +3,7 @@
 //! `CI` is `true` (as CI services set it), where a missing browser fails.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
