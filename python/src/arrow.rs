@@ -15,7 +15,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_model::scorecard;
 use canopy_model::{COLUMNS, MonthRecord};
 use canopy_output::deals;
-use canopy_sweep::layout::metric_type;
+use canopy_sweep::metric_type;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;

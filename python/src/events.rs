@@ -2,7 +2,7 @@
 //! to its log) as Python dicts: `month`, `kind`, and the event's figures,
 //! deals named by index and id.
 
-use canopy_model::oak::Irr;
+use canopy_model::Irr;
 use canopy_model::{Event, Observer, Scenario};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};

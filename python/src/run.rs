@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use canopy_model::ValidScenario;
 use canopy_model::scorecard::{self, DealScore};
-use canopy_output::whole_run::{self, RunOptions, RunOutcome};
+use canopy_output::{RunOptions, RunOutcome, run_whole};
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -142,7 +142,7 @@ pub(crate) fn run(py: Python<'_>, scenario: &NativeScenario) -> PyResult<NativeR
     let s = &scenario.scenario;
     // The scorecard is worked out when first asked for.
     let mut outcome = py.detach(|| {
-        whole_run::run(RunOptions {
+        run_whole(RunOptions {
             scorecard: false,
             ..RunOptions::new(s)
         })

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use canopy_output::atomic::write_atomic;
 use canopy_output::scenario_source::load_for_sweep;
-use canopy_sweep::file::{SeekFile, read_seek};
 use canopy_sweep::seek::{self as seeking, Answer, SEEK_CSV, SEEK_JSON, SeekError, SeekOptions};
 use canopy_sweep::{CommandLine, folder};
+use canopy_sweep::{SeekFile, read_seek};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 

@@ -4,32 +4,39 @@
 //! A run is a pure function from a [`ValidScenario`] to its
 //! [`MonthRecord`]s: [`run`]. Scenarios are read from TOML with [`load`].
 
-pub mod activity;
-pub mod aegis;
+mod activity;
+mod aegis;
 pub mod builtin;
 pub mod critical;
-pub mod engine;
-pub mod failure;
-pub mod invariants;
-pub mod leaf_pairs;
-pub mod market;
-pub mod oak;
-pub mod observer;
+mod engine;
+mod failure;
+mod invariants;
+mod leaf_pairs;
+mod market;
+mod oak;
+mod observer;
 mod order;
-pub mod price;
-pub mod random;
-pub mod record;
-pub mod revenue;
-pub mod rules;
+mod price;
+mod random;
+mod record;
+mod revenue;
+mod rules;
 pub mod scenario;
 pub mod scorecard;
-pub mod state;
-pub mod tvl;
+mod state;
+mod tvl;
 
+pub use activity::DealSpan;
 pub use engine::{Simulation, run, run_observed, run_seeded};
 pub use failure::{Failure, RunError};
+pub use oak::Irr;
 pub use observer::{Event, Observer, Silent, Until};
-pub use record::{COLUMNS, Column, ColumnType, Measure, MonthRecord, NAMES, ValueParts};
+pub use record::{
+    COLUMN_COUNT, COLUMNS, Column, ColumnType, Family, Measure, MonthRecord, NAMES, ValueParts,
+    column,
+};
+pub use rules::{RULES, Rule, rule_for};
 pub use scenario::load::load;
 pub use scenario::{Scenario, ScenarioError, TvlKind, ValidScenario, Value};
 pub use state::State;
+pub use tvl::{Contribution, Source as TvlSource};

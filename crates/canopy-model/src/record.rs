@@ -43,6 +43,28 @@ impl Measure {
     }
 }
 
+/// The family of quantities a column belongs to, which charts draw in one
+/// colour wherever they show a column of it (the output library picks the
+/// colours). Declared with each column, so a column keeps its colour under
+/// any name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// LEAF: its price and the LEAF held.
+    Leaf,
+    /// USDC held.
+    Usdc,
+    /// Revenue added up since month 1.
+    Cumulative,
+    /// OAK given out, and what it is worth.
+    Oak,
+    /// OAK redeemed.
+    Redeemed,
+    /// OAK not redeemed.
+    Unredeemed,
+    /// AEGIS's value.
+    AegisValue,
+}
+
 /// One column of `metrics.csv` (and key of `metrics.json`).
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
@@ -60,6 +82,8 @@ pub struct Column {
     pub doc: &'static str,
     /// Its value in a record; `None` is an undefined cell.
     pub get: fn(&MonthRecord) -> Option<f64>,
+    /// The family it is drawn with, if any (others share a neutral colour).
+    pub family: Option<Family>,
 }
 
 impl Column {
@@ -85,7 +109,7 @@ macro_rules! two_sums {
 /// (no calls through function pointers), which keeps the per-month check as
 /// fast as a hand-written sum.
 macro_rules! columns {
-    ($($name:literal, $ty:ident, $opt:ident, $measure:ident, $unit:literal, $doc:literal, |$r:ident| $get:expr;)*) => {
+    ($($name:literal, $ty:ident, $opt:ident, $measure:ident, $unit:literal, $doc:literal, |$r:ident| $get:expr $(, $family:ident)?;)*) => {
         /// The columns of `metrics.csv`, in order.
         pub const COLUMNS: &[Column] = &[$(Column {
             name: $name,
@@ -95,6 +119,7 @@ macro_rules! columns {
             unit: $unit,
             doc: $doc,
             get: |$r: &MonthRecord| $get,
+            family: columns!(@family $($family)?),
         },)*];
 
         /// Whether every value of `r` is finite, on the fast path: a sum
@@ -112,13 +137,15 @@ macro_rules! columns {
             .is_finite()
         }
     };
+    (@family) => { None };
+    (@family $family:ident) => { Some(Family::$family) };
     (@opt required) => { false };
     (@opt optional) => { true };
 }
 
 columns! {
     "month", Count, required, Index, "month", "Month number, from 1.", |r| Some(f64::from(r.month));
-    "leaf_price", Amount, required, Stock, "USD per LEAF", "LEAF price, USD.", |r| Some(r.leaf_price);
+    "leaf_price", Amount, required, Stock, "USD per LEAF", "LEAF price, USD.", |r| Some(r.leaf_price), Leaf;
     "tvl_protocol_locked", Amount, required, Stock, "USD", "Protocol-locked TVL, USD.", |r| Some(r.tvl[0]);
     "tvl_contracted", Amount, required, Stock, "USD", "Contracted TVL, USD.", |r| Some(r.tvl[1]);
     "tvl_organic", Amount, required, Stock, "USD", "Organic TVL, USD.", |r| Some(r.tvl[2]);
@@ -129,22 +156,22 @@ columns! {
     "revenue_organic", Amount, required, Flow, "USD", "Revenue of organic TVL this month, USD.", |r| Some(r.revenue[2]);
     "revenue_boosted", Amount, required, Flow, "USD", "Revenue of boosted TVL this month, USD.", |r| Some(r.revenue[3]);
     "revenue_total", Amount, required, Flow, "USD", "Total revenue this month, USD.", |r| Some(r.revenue_total());
-    "revenue_cumulative", Amount, required, Stock, "USD", "Revenue since month 1, USD.", |r| Some(r.revenue_cumulative);
-    "aegis_leaf", Amount, required, Stock, "LEAF", "AEGIS LEAF.", |r| Some(r.aegis_leaf);
-    "aegis_usdc", Amount, required, Stock, "USDC", "AEGIS USDC.", |r| Some(r.aegis_usdc);
+    "revenue_cumulative", Amount, required, Stock, "USD", "Revenue since month 1, USD.", |r| Some(r.revenue_cumulative), Cumulative;
+    "aegis_leaf", Amount, required, Stock, "LEAF", "AEGIS LEAF.", |r| Some(r.aegis_leaf), Leaf;
+    "aegis_usdc", Amount, required, Stock, "USDC", "AEGIS USDC.", |r| Some(r.aegis_usdc), Usdc;
     "pairs_active", Count, required, Stock, "pairs", "Pairs active this month.", |r| Some(f64::from(r.pairs_active));
-    "pairs_leaf", Amount, required, Stock, "LEAF", "LEAF in the active pairs.", |r| Some(r.pairs_leaf);
-    "pairs_usdc", Amount, required, Stock, "USDC", "USDC in the active pairs.", |r| Some(r.pairs_usdc);
-    "oak_distributed", Amount, required, Stock, "OAK", "OAK distributed so far.", |r| Some(r.oak_distributed);
-    "oak_redeemed", Amount, required, Stock, "OAK", "OAK redeemed so far.", |r| Some(r.oak_redeemed);
-    "oak_unredeemed", Amount, required, Stock, "OAK", "OAK not redeemed.", |r| Some(r.oak_unredeemed);
-    "value_per_oak", Amount, required, Stock, "USD per OAK", "AEGIS value per unredeemed OAK, USD.", |r| Some(r.value_per_oak);
+    "pairs_leaf", Amount, required, Stock, "LEAF", "LEAF in the active pairs.", |r| Some(r.pairs_leaf), Leaf;
+    "pairs_usdc", Amount, required, Stock, "USDC", "USDC in the active pairs.", |r| Some(r.pairs_usdc), Usdc;
+    "oak_distributed", Amount, required, Stock, "OAK", "OAK distributed so far.", |r| Some(r.oak_distributed), Oak;
+    "oak_redeemed", Amount, required, Stock, "OAK", "OAK redeemed so far.", |r| Some(r.oak_redeemed), Redeemed;
+    "oak_unredeemed", Amount, required, Stock, "OAK", "OAK not redeemed.", |r| Some(r.oak_unredeemed), Unredeemed;
+    "value_per_oak", Amount, required, Stock, "USD per OAK", "AEGIS value per unredeemed OAK, USD.", |r| Some(r.value_per_oak), Oak;
     "irr", Rate, optional, Stock, "fraction per year", "The month's IRR, if defined.", |r| r.irr;
-    "aegis_value", Amount, required, Stock, "USD", "AEGIS value, USD.", |r| Some(r.aegis_value);
+    "aegis_value", Amount, required, Stock, "USD", "AEGIS value, USD.", |r| Some(r.aegis_value), AegisValue;
     "pairs_value", Amount, required, Stock, "USD", "Value of the active pairs at the end of the month, USD.", |r| Some(r.pairs_value);
     "aegis_leaf_sold", Amount, required, Flow, "LEAF", "LEAF AEGIS sold to the pairs, net (negative when it bought).", |r| Some(r.aegis_leaf_sold);
     "aegis_revenue_in", Amount, required, Flow, "USDC", "Revenue paid into AEGIS this month, USDC.", |r| Some(r.aegis_revenue_in);
-    "oak_redeemed_month", Amount, required, Flow, "OAK", "OAK redeemed this month.", |r| Some(r.oak_redeemed_month);
+    "oak_redeemed_month", Amount, required, Flow, "OAK", "OAK redeemed this month.", |r| Some(r.oak_redeemed_month), Redeemed;
     "redemption_usdc_out", Amount, required, Flow, "USDC", "USDC paid to redeemers this month.", |r| Some(r.redemption_usdc_out);
     "redemption_leaf_out", Amount, required, Flow, "LEAF", "LEAF paid to redeemers this month.", |r| Some(r.redemption_leaf_out);
     "pairs_withdrawn_leaf", Amount, required, Flow, "LEAF", "LEAF withdrawn by expired pairs this month.", |r| Some(r.pairs_withdrawn_leaf);
@@ -178,11 +205,6 @@ pub const NAMES: [&str; COLUMN_COUNT] = {
     }
     out
 };
-
-/// The column names, in order.
-pub fn names() -> impl ExactSizeIterator<Item = &'static str> + Clone {
-    COLUMNS.iter().map(|c| c.name)
-}
 
 /// The column called `name`, if there is one.
 pub fn column(name: &str) -> Option<&'static Column> {
@@ -377,7 +399,6 @@ mod tests {
             oak_queued,aegis_value_change,aegis_from_revenue,aegis_from_pairs,aegis_from_oak,\
             aegis_from_price,aegis_from_other";
         assert_eq!(NAMES.join(","), expected);
-        assert_eq!(names().collect::<Vec<_>>(), NAMES);
         let of = |ty| -> Vec<&str> {
             COLUMNS
                 .iter()

@@ -4,21 +4,23 @@
 //! [`validate`] turns it into a [`ValidScenario`], the only thing the engine
 //! accepts.
 
-pub mod allowed;
+pub(crate) mod allowed;
 pub mod edit;
 mod fast;
-pub mod load;
+pub(crate) mod load;
 mod overrides;
 pub mod params;
-pub mod schema;
-pub mod text;
+pub(crate) mod schema;
+pub(crate) mod text;
 pub mod tree;
 pub mod validate;
-pub mod value;
+pub(crate) mod value;
 
 pub use edit::KeyPath;
-pub use load::{Given, Override, parse_override};
+pub use load::{Given, MAX_TEXT_BYTES, Override, override_value, parse_override};
 pub use params::{DEAL_PARAMS, PARAMS, Value};
+pub use schema::json_schema;
+pub use text::escaped;
 pub use validate::{Problem, ScenarioError, ValidScenario};
 
 /// The four kinds of TVL contribution.

@@ -2,7 +2,7 @@
 //! numbers worked by hand: a treasury of 1000 USDC and no LEAF, no TVL and
 //! no revenue (so the IRR is 0 in every month of the window), 100 OAK.
 
-use canopy_model::oak::Irr;
+use canopy_model::Irr;
 use canopy_model::{Event, MonthRecord, Observer, ValidScenario, load, run, run_observed};
 
 /// The scenario: `months` months, window from month 3 to `end`, at most `q`

@@ -1,6 +1,6 @@
 //! Reading scenario files: defaults, overrides, and every kind of mistake.
 
-use canopy_model::scenario::load::override_value;
+use canopy_model::scenario::override_value;
 use canopy_model::scenario::validate::{Where, Wording};
 use canopy_model::scenario::{Given, PriceModel, Rebalance, parse_override};
 use canopy_model::{Scenario, ScenarioError, TvlKind, builtin, load};

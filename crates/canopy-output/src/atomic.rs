@@ -10,29 +10,15 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 /// The temporaries of this process that exist now.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// Test hook: milliseconds to wait once every temporary of a
-/// [`write_all_atomic`] is written, before the renames. 0: no wait.
-static PAUSE_MS: AtomicU64 = AtomicU64::new(0);
 
 fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
     // The list stays correct even if a holder panicked: entries are pushed
     // and removed whole.
     PENDING.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// For tests of interruption only: makes every later [`write_all_atomic`]
-/// wait `pause` after its temporaries are written and before it renames
-/// them, so that a test can signal the process while they exist.
-pub fn pause_before_renaming(pause: Duration) {
-    let ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
-    PAUSE_MS.store(ms, Ordering::Relaxed);
 }
 
 /// The temporary that [`write_atomic`] uses for `path` in this process.
@@ -88,10 +74,6 @@ pub fn replace_all(
             made.push(tmp);
             f.write_all(bytes).map_err(|e| named(e, path))?;
             f.sync_all().map_err(|e| named(e, path))?;
-        }
-        let pause = PAUSE_MS.load(Ordering::Relaxed);
-        if pause > 0 {
-            std::thread::sleep(Duration::from_millis(pause));
         }
         let mut list = pending();
         let renames = files

@@ -39,7 +39,7 @@ use std::io::{self, BufWriter};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use canopy_model::tvl::{Contribution, Source};
+use canopy_model::{Contribution, TvlSource as Source};
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State, TvlKind};
 
 use crate::atomic::{self, write_atomic};

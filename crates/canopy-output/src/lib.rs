@@ -5,17 +5,17 @@
 pub mod atomic;
 pub mod charts;
 pub mod deals;
-pub mod json;
-pub mod metrics;
+mod json;
+mod metrics;
 pub mod numbers;
-pub mod palette;
+mod palette;
 pub mod reference;
-pub mod report;
+mod report;
 pub mod scenario_source;
-pub mod scorecard_chart;
-pub mod summary;
+mod scorecard_chart;
+mod summary;
 pub mod sweep_report;
-pub mod whole_run;
+mod whole_run;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,8 +25,10 @@ use canopy_model::{MonthRecord, Scenario};
 
 use charts::Chart;
 pub use deals::{DEALS_CSV, DealLog};
+pub use json::metrics_json;
+pub use metrics::{cell as csv_cell, metrics_csv};
 pub use summary::FinalSummary;
-pub use whole_run::{RunOptions, RunOutcome};
+pub use whole_run::{RunOptions, RunOutcome, run as run_whole, run_until as run_whole_until};
 
 /// `metrics.csv`: the run's months.
 pub const METRICS_CSV: &str = "metrics.csv";

@@ -1,7 +1,7 @@
 //! The one palette of every chart and of the report, so that a quantity (a
 //! TVL kind, LEAF, USDC, OAK) has the same colour wherever it appears.
 
-use canopy_model::TvlKind;
+use canopy_model::{Family, TvlKind, column};
 use plotters::style::RGBColor;
 
 /// TVL kinds, in [`TvlKind::ALL`] order: protocol-locked, contracted, organic, boosted.
@@ -65,22 +65,26 @@ pub const POINTS: [RGBColor; 12] = [
 
 /// The colour of a `metrics.csv` column (or of a summary of one, such as
 /// `min_aegis_value`) on a sweep's charts: the colour of its quantity on a
-/// run's charts where it has one.
+/// run's charts, as the column's [`Family`] says.
 pub fn metric(name: &str) -> RGBColor {
     let base = name
         .strip_prefix("min_")
         .or_else(|| name.strip_prefix("max_"))
         .unwrap_or(name);
-    match base {
-        "leaf_price" | "aegis_leaf" | "pairs_leaf" => LEAF,
-        "aegis_usdc" | "pairs_usdc" => USDC,
-        "revenue_cumulative" => CUMULATIVE,
-        "oak_redeemed" | "oak_redeemed_month" => REDEEMED,
-        "oak_distributed" => OAK,
-        "oak_unredeemed" => UNREDEEMED,
-        "value_per_oak" => OAK,
-        "aegis_value" => AEGIS_VALUE,
-        _ => TVL[1],
+    family(column(base).and_then(|c| c.family))
+}
+
+/// The colour of a family of quantities; those of no family share one.
+pub fn family(family: Option<Family>) -> RGBColor {
+    match family {
+        Some(Family::Leaf) => LEAF,
+        Some(Family::Usdc) => USDC,
+        Some(Family::Cumulative) => CUMULATIVE,
+        Some(Family::Oak) => OAK,
+        Some(Family::Redeemed) => REDEEMED,
+        Some(Family::Unredeemed) => UNREDEEMED,
+        Some(Family::AegisValue) => AEGIS_VALUE,
+        None => TVL[1],
     }
 }
 
@@ -96,4 +100,41 @@ pub const AXIS: RGBColor = RGBColor(0x9A, 0xA1, 0xAB);
 /// `#rrggbb` for CSS.
 pub fn css(c: RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sweep charts' colours as the run's charts have them: each named
+    /// column in the colour of the series that draws its quantity.
+    #[test]
+    fn a_metric_has_the_colour_of_its_quantity() {
+        let expected = [
+            ("leaf_price", LEAF),
+            ("aegis_leaf", LEAF),
+            ("pairs_leaf", LEAF),
+            ("aegis_usdc", USDC),
+            ("pairs_usdc", USDC),
+            ("revenue_cumulative", CUMULATIVE),
+            ("oak_redeemed", REDEEMED),
+            ("oak_redeemed_month", REDEEMED),
+            ("oak_distributed", OAK),
+            ("value_per_oak", OAK),
+            ("oak_unredeemed", UNREDEEMED),
+            ("aegis_value", AEGIS_VALUE),
+            ("min_aegis_value", AEGIS_VALUE),
+            ("max_leaf_price", LEAF),
+            ("tvl_total", TVL[1]),
+            ("irr", TVL[1]),
+        ];
+        for (name, colour) in expected {
+            assert_eq!(metric(name), colour, "{name}");
+        }
+        let coloured = canopy_model::COLUMNS
+            .iter()
+            .filter(|c| c.family.is_some())
+            .count();
+        assert_eq!(coloured, 12, "every family-coloured column is listed above");
+    }
 }

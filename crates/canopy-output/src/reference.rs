@@ -3,7 +3,7 @@
 //! ([`canopy_model::COLUMNS`]), chart ([`Chart::ALL`]), critical event
 //! ([`canopy_model::critical::Kind`]) and output file, each as an
 //! [`Entry`] with the rule of the model that governs it
-//! ([`canopy_model::rules`]). `canopy explain` prints one entry
+//! ([`canopy_model::RULES`]). `canopy explain` prints one entry
 //! ([`explain`]), `canopy docs` writes them all as the book's reference
 //! pages ([`pages`]), and the web page and the Python package show the
 //! same text. Layers above add their own entries (a sweep file's keys).
@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use canopy_model::critical::Kind as EventKind;
-use canopy_model::rules::{Rule, rule_for};
 use canopy_model::scenario::params::{DEAL_PARAMS, Default, Kind, PARAMS};
 use canopy_model::{COLUMNS, ColumnType};
+use canopy_model::{Rule, rule_for};
 
 use crate::charts::Chart;
 

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use canopy_model::scenario::load::{MAX_TEXT_BYTES, override_value};
 use canopy_model::scenario::validate::{Problem, Where};
 use canopy_model::scenario::{Given, parse_override};
+use canopy_model::scenario::{MAX_TEXT_BYTES, override_value};
 use canopy_model::{ScenarioError, ValidScenario, builtin, load};
 
 /// Which scenario, and changes to it: `canopy run`'s arguments.

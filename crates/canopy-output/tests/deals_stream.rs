@@ -7,7 +7,7 @@ use std::fs;
 use std::ops::ControlFlow;
 
 use canopy_model::scenario::parse_override;
-use canopy_model::tvl::{Contribution, Source};
+use canopy_model::{Contribution, TvlSource as Source};
 use canopy_model::{
     Event, MonthRecord, Observer, Scenario, State, TvlKind, ValidScenario, builtin, load,
     run_observed,

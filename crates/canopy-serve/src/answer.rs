@@ -11,17 +11,17 @@ use canopy_model::scenario::params::{self, Default, Kind, Range};
 use canopy_model::scorecard::{self, Cell, DealScore};
 use canopy_model::{MonthRecord, RunError, ValidScenario};
 use canopy_output::charts::{self, Chart, Side, Style, TickFormat, YAxis};
-use canopy_output::whole_run::{self, RunOptions, RunOutcome};
-use canopy_output::{json::metrics_json, metrics};
-use canopy_sweep::bands::{BandRow, Bands};
+use canopy_output::metrics_json;
+use canopy_output::{RunOptions, RunOutcome, run_whole_until};
 use canopy_sweep::criteria::{Count, Criterion, Met};
 use canopy_sweep::defaults::MAIN_METRICS;
-use canopy_sweep::file::{
+use canopy_sweep::defaults::{
     DEFAULT_CONFIDENCE, DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES, DEFAULT_TAIL,
 };
-use canopy_sweep::intervals::{clopper_pearson, expected_shortfall};
 use canopy_sweep::quantile_name;
+use canopy_sweep::{BandRow, Bands};
 use canopy_sweep::{Outcome, SUMMARY_COLUMNS, SummaryValue, summarise};
+use canopy_sweep::{clopper_pearson, expected_shortfall};
 use serde_json::{Map, Value as Json, json};
 
 /// Why a request's work stopped before its end.
@@ -81,7 +81,7 @@ impl Stop {
     }
 }
 
-/// Runs `s` whole, as `canopy run` does ([`whole_run`]), with its
+/// Runs `s` whole, as `canopy run` does ([`canopy_output::run_whole`]), with its
 /// scorecard when `scorecard` (worked out one deal after another, so that a
 /// request keeps to one core), stopping when `stop` says so.
 pub fn run(s: &ValidScenario, scorecard: bool, stop: &Stop) -> Result<RunOutcome, Halted> {
@@ -90,7 +90,7 @@ pub fn run(s: &ValidScenario, scorecard: bool, stop: &Stop) -> Result<RunOutcome
         threads: 1,
         ..RunOptions::new(s)
     };
-    whole_run::run_until(options, &|| stop.halted().is_some())
+    run_whole_until(options, &|| stop.halted().is_some())
         // A stop stays said: it says why.
         .ok_or_else(|| stop.halted().unwrap_or(Halted::Cancelled))
 }
@@ -118,7 +118,7 @@ fn monte_carlo(
 ) -> Result<MonteCarlo, Halted> {
     let metrics = DEFAULT_KEEP_MONTHS
         .iter()
-        .filter_map(|name| canopy_model::record::column(name))
+        .filter_map(|name| canopy_model::column(name))
         .collect();
     let mut bands = Bands::new(metrics, s.simulation.months);
     let seed = s.simulation.seed;
@@ -131,8 +131,7 @@ fn monte_carlo(
         if let Some(why) = stop.halted() {
             return Err(why);
         }
-        let result =
-            canopy_model::run_seeded(s, canopy_sweep::seeds::run_seed(seed, 0, runs, r, true));
+        let result = canopy_model::run_seeded(s, canopy_sweep::run_seed(seed, 0, runs, r, true));
         let (records, outcome) = Outcome::of(&result);
         bands.add_run(records);
         let ok = outcome == Outcome::Ok;
@@ -192,7 +191,7 @@ fn criteria_json(criteria: &[Criterion], counts: &[Count]) -> Json {
                     "p": n.p(),
                     "lo": ci.map(|c| c.0),
                     "hi": ci.map(|c| c.1),
-                    "month_p50": canopy_sweep::bands::quantile(&months, 0.5),
+                    "month_p50": canopy_sweep::quantile(&months, 0.5),
                 })
             })
             .collect(),
@@ -209,7 +208,7 @@ fn tail_json(tails: &[Vec<f64>]) -> Json {
             .map(|(m, values)| {
                 json!({
                     "metric": m,
-                    "p5": canopy_sweep::bands::quantile(values, DEFAULT_TAIL),
+                    "p5": canopy_sweep::quantile(values, DEFAULT_TAIL),
                     "es5": expected_shortfall(values, DEFAULT_TAIL),
                     "n": values.len(),
                 })
@@ -254,7 +253,7 @@ pub fn run_answer(
         // The banded metrics in words with their units, for the fans' titles.
         let docs: Map<String, Json> = DEFAULT_KEEP_MONTHS
             .iter()
-            .filter_map(|name| canopy_model::record::column(name))
+            .filter_map(|name| canopy_model::column(name))
             .map(|c| (c.name.to_string(), json!(c.doc)))
             .collect();
         o.insert("metric_docs".into(), Json::Object(docs));
@@ -409,7 +408,7 @@ fn chart_json(c: &Chart, records: &[MonthRecord]) -> Json {
 
 /// `metrics.csv` of a run of `s`.
 pub fn metrics_csv(s: &ValidScenario, stop: &Stop) -> Result<std::io::Result<Vec<u8>>, Halted> {
-    Ok(metrics::metrics_csv(&run(s, false, stop)?.records))
+    Ok(canopy_output::metrics_csv(&run(s, false, stop)?.records))
 }
 
 /// `report.html` of a run of `s` named `name`, as `canopy run` writes it.

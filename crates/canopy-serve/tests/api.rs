@@ -9,7 +9,7 @@ use canopy_model::{COLUMNS, MonthRecord, ValidScenario, builtin, load};
 use canopy_output::charts::{Chart, charts_for};
 use canopy_serve::{Access, Limits, Served, router};
 use canopy_sweep::Bands;
-use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use canopy_sweep::defaults::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
 use http_body_util::BodyExt;
 use serde_json::{Value as Json, json};
 use tower::ServiceExt;
@@ -153,7 +153,7 @@ fn a_run_answers_the_records_of_metrics_csv_cell_by_cell() {
     assert_eq!(a.status, StatusCode::OK);
     let v = a.json();
     let records = canopy_model::run(&s).expect("runs");
-    let csv = canopy_output::metrics::metrics_csv(&records).unwrap();
+    let csv = canopy_output::metrics_csv(&records).unwrap();
     let (header, rows) = csv_rows(&csv);
     let got = v["records"].as_array().expect("records");
     assert_eq!(got.len(), rows.len());

@@ -12,28 +12,16 @@
 mod common;
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use canopy_model::{Value, load};
 use canopy_sweep::Bands;
-use canopy_sweep::file::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use canopy_sweep::defaults::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
+use canopy_testkit::{chromium_unless_skipped, headless};
 use serde_json::{Value as Json, json};
 use tungstenite::{Message, WebSocket};
-
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ]
-    .iter()
-    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-    .find(|p| p.is_file())
-}
 
 /// The browser process, killed when the test ends however it ends.
 struct Browser(Child);
@@ -143,22 +131,12 @@ fn http_get(addr: &str, path: &str) -> String {
 }
 
 fn launch(browser: &Path, profile: &Path, url: &str) -> (Browser, Cdp) {
-    let child = Command::new(browser)
+    let child = headless(browser, profile)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
             "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
             "--window-size=1600,1200",
             "--remote-debugging-port=0",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -465,19 +443,6 @@ fn base64(text: &str) -> Vec<u8> {
             bytes.into_iter().take(c.len().saturating_sub(1))
         })
         .collect()
-}
-
-/// The browser; without one, `None` after saying so, or in CI a failure.
-fn chromium_unless_skipped() -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but no chromium, chromium-browser or google-chrome is on PATH"
-        );
-        eprintln!("browser test skipped: no chromium on PATH (set CI to make this a failure)");
-    }
-    browser
 }
 
 /// Starts the browser on the page of a fresh server, and waits for its

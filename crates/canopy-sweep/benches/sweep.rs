@@ -6,8 +6,8 @@
 use std::hint::black_box;
 
 use canopy_model::{ValidScenario, builtin, load};
-use canopy_sweep::layout::Layout;
-use canopy_sweep::{chunk, plan, read};
+use canopy_sweep::bench::Layout;
+use canopy_sweep::{bench, plan, read};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn builtin_scenario(name: &str) -> Result<ValidScenario, canopy_model::ScenarioError> {
@@ -27,7 +27,7 @@ fn sweep(c: &mut Criterion) {
         let plan = plan(&sweep, builtin_scenario).unwrap();
         let layout = Layout::of(&plan);
         c.bench_function(&format!("chunk of 1,000 runs of {name}"), |b| {
-            b.iter(|| chunk::compute(black_box(&plan), &layout, 0..1000))
+            b.iter(|| bench::compute(black_box(&plan), &layout, 0..1000))
         });
     }
 }

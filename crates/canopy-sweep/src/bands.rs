@@ -10,12 +10,7 @@
 //! about 34 MB), plus one small vector per month and metric. A sweep
 //! accumulates one point at a time and drops it once its rows are made.
 
-use canopy_model::record::column;
-use canopy_model::{Column, MonthRecord, ValidScenario};
-
-use crate::defaults::{DEFAULT_KEEP_MONTHS, DEFAULT_QUANTILES};
-use crate::seeds::run_seed;
-use crate::summary::Outcome;
+use canopy_model::{Column, MonthRecord, column};
 
 /// The `q` quantile (`q` in 0..=1) of `sorted` (ascending), by linear
 /// interpolation between order statistics (numpy's default): with
@@ -258,28 +253,6 @@ impl Bands {
             })
             .collect()
     }
-}
-
-/// The bands of `runs` Monte Carlo runs of `scenario` alone, in memory:
-/// the rows `canopy sweep` writes to `bands.csv` for a sweep of that
-/// scenario with `sweep.runs = runs` and nothing else (no axes or samples,
-/// the default `keep_months` and quantiles). Run `r` has the seed
-/// `simulation.seed + r` (SWEEP.md, Seeds); a run that fails counts for
-/// the months it completed. The runs go one after another on the calling
-/// thread, so memory stays at one point's values (see the module's note).
-pub fn monte_carlo(scenario: &ValidScenario, runs: u64) -> Vec<BandRow> {
-    let metrics = DEFAULT_KEEP_MONTHS
-        .iter()
-        .filter_map(|name| column(name))
-        .collect();
-    let mut bands = Bands::new(metrics, scenario.simulation.months);
-    let seed = scenario.simulation.seed;
-    for r in 0..runs {
-        let result = canopy_model::run_seeded(scenario, run_seed(seed, 0, runs, r, true));
-        let (records, _) = Outcome::of(&result);
-        bands.add_run(records);
-    }
-    bands.finish(&DEFAULT_QUANTILES)
 }
 
 #[cfg(test)]

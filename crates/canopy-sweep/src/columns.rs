@@ -8,7 +8,7 @@ use arrow_array::{
     Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
     UInt64Array,
 };
-use canopy_output::metrics::cell;
+use canopy_output::csv_cell as cell;
 
 /// A numeric column of a batch, whatever its Arrow type.
 pub enum Numbers<'a> {

@@ -8,12 +8,12 @@
 //! read by [`parse`]); both give a [`Criterion`], which [`Criterion::text`]
 //! writes back as text that reads the same.
 
-use canopy_model::record::{COLUMNS, Column, column};
 use canopy_model::scenario::edit::{DealShape, KeyPath, Shape, classify};
 use canopy_model::scenario::params::{self, Kind, float_text};
 use canopy_model::scenario::validate::Where;
+use canopy_model::{COLUMNS, Column, column};
 use canopy_model::{MonthRecord, Scenario};
-use canopy_output::metrics::cell;
+use canopy_output::csv_cell as cell;
 
 /// The longest criterion name.
 pub const MAX_NAME: usize = 40;

@@ -31,6 +31,8 @@ pub const POINT_MONTHS: &str = ".point-months";
 /// What identifies the sweep whose results a folder holds: the resolved
 /// sweep and a digest of its scenarios (written last).
 pub const IDENTITY: &str = ".identity";
+/// The folder of a sweep's unfinished chunks, inside its output folder.
+pub const PARTIAL: &str = ".partial";
 /// `report.html`.
 pub const REPORT: &str = "report.html";
 /// The folder of the report's charts.

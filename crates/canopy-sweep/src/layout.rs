@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use canopy_model::record::column;
+use canopy_model::column;
 use canopy_model::{Column, ColumnType, Value};
 
 use crate::points::Plan;

@@ -23,47 +23,50 @@
 //! point's runs into the rows of `bands.csv` (n, mean and exact quantiles,
 //! named by [`quantile_name`]).
 
-pub mod axis;
-pub mod bands;
-pub mod check;
-pub mod chunk;
-pub mod columns;
+mod axis;
+mod bands;
+mod check;
+mod chunk;
+mod columns;
 pub mod compare;
 pub mod criteria;
 pub mod defaults;
-pub mod error;
-pub mod failure;
-pub mod file;
-pub mod findings;
+mod error;
+mod failure;
+mod file;
+mod findings;
 pub mod folder;
-pub mod intervals;
-pub mod layout;
-pub mod lock;
-pub mod merge;
+mod intervals;
+mod layout;
+mod lock;
+mod merge;
 pub mod parquet_io;
-pub mod planner;
-pub mod points;
+mod planner;
+mod points;
 pub mod reference;
-pub mod report;
-pub mod resolved;
-pub mod runner;
-pub mod sample;
-pub mod seal;
-pub mod seeds;
+mod report;
+mod resolved;
+mod runner;
+mod sample;
+mod seal;
+mod seeds;
 pub mod seek;
 pub mod sensitivity;
-pub mod shard;
-pub mod statistics;
-pub mod summary;
+mod shard;
+mod statistics;
+mod summary;
 
 pub use axis::AxisSpec;
 pub use bands::{Band, BandRow, Bands, band, quantile, quantile_name};
+pub use columns::Numbers;
 pub use error::SweepError;
 pub use failure::{SweepFailure, Tally};
 pub use file::{
-    Axis, CommandLine, Factor, Key, Method, Mode, Sample, Sensitivity, Setting, Sweep, read,
-    read_with,
+    Axis, CommandLine, Factor, Key, Method, Mode, Sample, SeekFile, Sensitivity, Setting, Sweep,
+    read, read_seek, read_with,
 };
+pub use intervals::{clopper_pearson, expected_shortfall};
+pub use layout::metric_type;
 pub use lock::FolderLock;
 pub use merge::merge;
 pub use planner::{PlanError, plan_file, plan_text};
@@ -71,5 +74,12 @@ pub use points::{Plan, Point, PointScenario, plan, points};
 pub use runner::{Options, Progress, Quiet, Shard, run};
 pub use sample::Distribution;
 pub use seal::Sealing;
-pub use seeds::RunSpec;
+pub use seeds::{RunSpec, run_seed, shell_word, value_text};
 pub use summary::{Outcome, SUMMARY_COLUMNS, SummaryColumn, SummaryValue, summarise};
+
+/// What the benchmarks time below the public face: one chunk of runs.
+#[doc(hidden)]
+pub mod bench {
+    pub use crate::chunk::compute;
+    pub use crate::layout::Layout;
+}

@@ -4,7 +4,7 @@
 //! (`canopy explain`, `canopy docs`, the web page, the Python package)
 //! reads this one list.
 
-use canopy_model::rules::Rule;
+use canopy_model::Rule;
 use canopy_output::reference::{Entry, FileDoc, Topic, model_entries};
 
 use crate::file::keys::SWEEP_FILE_KEYS;

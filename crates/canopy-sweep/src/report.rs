@@ -8,7 +8,7 @@ use std::io;
 use std::path::Path;
 
 use canopy_model::Value;
-use canopy_model::record::column;
+use canopy_model::column;
 use canopy_output::sweep_report::{
     AxisInfo, AxisResponse, Chance, CriterionFindings, FactorRanking, FactorSeries, Failures,
     MetricFans, PointFan, ResponseSeries, SampleInfo, SampleScatter, ScatterMetric,

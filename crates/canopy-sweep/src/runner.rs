@@ -28,8 +28,7 @@ use crate::parquet_io;
 use crate::points::Plan;
 use crate::seal::Sealing;
 
-/// The folder of a sweep's unfinished chunks, inside its output folder.
-pub const PARTIAL: &str = ".partial";
+pub(crate) use crate::folder::PARTIAL;
 
 /// The values that a chunk aims at (runs times their rows): large enough
 /// that scheduling costs nothing, small enough that a few chunks in flight
@@ -93,8 +92,6 @@ impl Progress for Quiet {
     fn advance(&self, _: u64) {}
     fn finishing(&self) {}
 }
-
-pub use crate::seal::identity;
 
 /// Runs per chunk: about [`CHUNK_CELLS`] values of runs and months.
 fn chunk_runs(plan: &Plan, layout: &Layout) -> u64 {
@@ -450,4 +447,16 @@ pub fn failure_rows(failures: &[Failure]) -> io::Result<Vec<u8>> {
         w.write_record(&cells)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threads_for;
+
+    #[test]
+    fn the_pool_is_capped_at_the_chunks_there_are() {
+        assert_eq!(threads_for(65_535, 5), 5);
+        assert_eq!(threads_for(3, 5), 3);
+        assert_eq!(threads_for(8, 0), 1);
+    }
 }

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use canopy_model::record::column;
+use canopy_model::column;
 use canopy_output::atomic;
-use canopy_output::metrics::cell;
+use canopy_output::csv_cell as cell;
 
 use crate::bands::{Band, BandRow, Bands, band, quantile, quantile_name};
 use crate::columns::{Numbers, point_column, status_column, text_at};
@@ -203,7 +203,7 @@ enum Gathered {
 /// point order (a point with no row in the file: n = 0 everywhere).
 fn each_point(
     dir: &Path,
-    kept: &[&'static canopy_model::record::Column],
+    kept: &[&'static canopy_model::Column],
     point_count: u32,
     months_of: impl Fn(u32) -> u32,
     window: &std::ops::Range<usize>,

@@ -5,7 +5,7 @@
 //! and how each is computed, so that a writer reads the list rather than
 //! repeating it. [`summarise`] computes a run's values in that order.
 
-use canopy_model::record::COLUMN_COUNT;
+use canopy_model::COLUMN_COUNT;
 use canopy_model::{COLUMNS, ColumnType, MonthRecord, RunError};
 
 /// How a run ended.
@@ -225,7 +225,8 @@ pub const SUMMARY_COLUMNS: [SummaryColumn; SUMMARY_COUNT] = {
 };
 
 /// The summary column called `name`, with its index, if there is one.
-pub fn summary_column(name: &str) -> Option<(usize, &'static SummaryColumn)> {
+#[cfg(test)]
+fn summary_column(name: &str) -> Option<(usize, &'static SummaryColumn)> {
     SUMMARY_COLUMNS
         .iter()
         .enumerate()

@@ -24,7 +24,7 @@ impl Wording for Flags {
             Given::Runs(n) => format!("--runs {n}"),
             Given::Seed(n) => format!("--seed {n}"),
             Given::Criterion(text) => {
-                format!("--criterion {}", canopy_sweep::seeds::shell_word(text))
+                format!("--criterion {}", canopy_sweep::shell_word(text))
             }
             // Made by the library itself (a sweep's point), not a flag.
             other => other.to_string(),

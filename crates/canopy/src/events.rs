@@ -2,7 +2,7 @@
 
 use std::ops::ControlFlow;
 
-use canopy_model::oak::Irr;
+use canopy_model::Irr;
 use canopy_model::scenario::Deal;
 use canopy_model::{Event, MonthRecord, Observer, Scenario, State};
 use canopy_output::numbers::compact as n;
@@ -10,11 +10,11 @@ use tracing::{info, warn};
 
 /// `text` (an id, a counterparty, a path: anything the user wrote) fit for
 /// one log line: its hidden characters escaped as the scenario's messages
-/// escape them ([`canopy_model::scenario::text::escaped`]: `\n`,
+/// escape them ([`canopy_model::scenario::escaped`]: `\n`,
 /// `\u{1b}`, `\0`, `\u{202e}`), so a name cannot forge or hide lines; other
 /// text, ordinary unicode included, is kept.
 pub fn escaped(text: &str) -> String {
-    canopy_model::scenario::text::escaped(text).into_owned()
+    canopy_model::scenario::escaped(text).into_owned()
 }
 
 /// Logs every event of a run, and a summary line at each month's end,

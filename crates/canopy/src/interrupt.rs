@@ -6,21 +6,10 @@
 //! [`canopy_output::atomic::abandon`] removes them and stops any further
 //! rename before the process exits.
 
-/// Test hook: milliseconds the writer waits with its temporaries in place,
-/// so that a test can signal the process at that moment. Unset or 0: none.
-/// Harmless: it only delays the run that sets it.
-const PAUSE_VAR: &str = "CANOPY_TEST_PAUSE_WRITING_MS";
-
 /// Handles SIGINT and SIGTERM from now on, on a thread of their own.
 /// Without the handler (it cannot be installed) the signals keep their
 /// default action; the next run removes what was left.
 pub fn install() -> Result<(), String> {
-    if let Some(ms) = std::env::var(PAUSE_VAR)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        canopy_output::atomic::pause_before_renaming(std::time::Duration::from_millis(ms));
-    }
     imp::install()
 }
 

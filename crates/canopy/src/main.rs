@@ -18,7 +18,7 @@ use std::sync::{Mutex, OnceLock};
 
 use canopy_model::{ValidScenario, builtin};
 use canopy_output::numbers::count;
-use canopy_output::whole_run::{self, RunOptions};
+use canopy_output::{RunOptions, run_whole};
 use clap::Parser;
 use tracing::{error, info};
 
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
             ));
         }),
         Command::Schema => {
-            let schema = canopy_model::scenario::schema::json_schema();
+            let schema = canopy_model::scenario::json_schema();
             say(&serde_json::to_string_pretty(&schema).unwrap_or_default());
             ExitCode::SUCCESS
         }
@@ -161,7 +161,7 @@ fn run(args: &RunArgs) -> ExitCode {
             on.join(", ")
         }
     );
-    let outcome = whole_run::run(RunOptions {
+    let outcome = run_whole(RunOptions {
         scenario: &scenario,
         scorecard: !args.no_scorecard,
         deals,

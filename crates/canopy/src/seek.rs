@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use canopy_output::scenario_source::{load_for_sweep, read_capped};
 use canopy_sweep::CommandLine;
-use canopy_sweep::file::read_seek;
+use canopy_sweep::read_seek;
 use canopy_sweep::seek::{self, SeekError, SeekOptions};
 
 use crate::cli::SeekArgs;

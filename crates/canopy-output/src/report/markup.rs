@@ -71,11 +71,6 @@ impl Html {
     pub fn into_string(self) -> String {
         self.0
     }
-
-    /// Whether there is no markup at all.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl fmt::Display for Html {

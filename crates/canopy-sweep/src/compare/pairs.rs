@@ -5,9 +5,9 @@ use std::io;
 use std::path::Path;
 
 use arrow_array::UInt32Array;
-use canopy_model::record::column;
+use canopy_model::column;
 use canopy_output::atomic;
-use canopy_output::metrics::cell;
+use canopy_output::csv_cell as cell;
 
 use rayon::prelude::*;
 

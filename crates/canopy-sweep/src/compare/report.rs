@@ -1,7 +1,7 @@
 //! A comparison's report, as plain values for the output library to draw.
 
-use canopy_model::record::column;
-use canopy_output::metrics::cell;
+use canopy_model::column;
+use canopy_output::csv_cell as cell;
 use canopy_output::sweep_report::{CompareReport, MonthlyPair, TextTable};
 
 use super::{Change, Findings};

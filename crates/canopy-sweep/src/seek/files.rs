@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
-use canopy_output::metrics::cell;
+use canopy_output::csv_cell as cell;
 use canopy_output::sweep_report::{SeekPoint, SeekReport, TextTable};
 
 use super::{Answer, SeekOptions, answer_line};

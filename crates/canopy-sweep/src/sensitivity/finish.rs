@@ -9,7 +9,7 @@ use std::path::Path;
 
 use arrow_array::{Array, RecordBatch, UInt32Array};
 use canopy_output::atomic;
-use canopy_output::metrics::cell;
+use canopy_output::csv_cell as cell;
 use rayon::prelude::*;
 
 use super::layout::{Trajectory, delta, trajectories};

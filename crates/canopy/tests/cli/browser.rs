@@ -3,8 +3,8 @@
 //! `CI` is `true` (as CI services set it), where a missing browser fails.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Output, Stdio};
+use std::path::Path;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -13,6 +13,7 @@ use canopy_output::sweep_report::{
     ResponseSeries, SampleInfo, SampleScatter, ScatterMetric, SweepReport, TextTable, Tornado,
     TornadoBar, TornadoMetric,
 };
+use canopy_testkit::{chromium_unless_skipped, headless};
 use tempfile::TempDir;
 
 const TITLES: [&str; 9] = [
@@ -27,55 +28,10 @@ const TITLES: [&str; 9] = [
     "OAK IRR and redemption threshold",
 ];
 
-/// Whether this is a CI run (`CI=true`, as CI services set it): there a
-/// test must not skip for want of a browser.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1")
-}
-
-/// The browser; without one, `None` (the test skips, saying so), or in CI a
-/// failure.
-fn chromium_unless_skipped() -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        assert!(
-            !in_ci(),
-            "CI is true but no chromium, chromium-browser or google-chrome is on PATH: \
-             the browser tests cannot run"
-        );
-        eprintln!("browser test skipped: no chromium on PATH (CI=true makes this a failure)");
-    }
-    browser
-}
-
-/// The first Chromium-like browser on PATH.
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ]
-    .iter()
-    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-    .find(|p| p.is_file())
-}
-
 /// Runs the browser with a deadline: a hung browser fails the test rather
 /// than the whole suite.
 fn browse(browser: &Path, profile: &Path, args: &[String]) -> Output {
-    let mut child = Process::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let mut child = headless(browser, profile)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

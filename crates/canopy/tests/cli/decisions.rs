@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use arrow_array::{Array, BooleanArray, RecordBatch, StringArray, UInt32Array};
-use canopy_sweep::columns::Numbers;
+use canopy_sweep::Numbers;
 use common::{canopy, names, stderr, stdout, table};
 
 /// A CSV file as rows of (column -> cell).

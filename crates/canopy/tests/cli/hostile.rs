@@ -8,18 +8,15 @@
 use crate::common;
 
 use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
 
 use common::{canopy, names, stderr, stdout};
-
-/// The test hook of `canopy run`: pause this long after creating the
-/// temporary result files, before renaming them into place.
-const PAUSE: &str = "CANOPY_TEST_PAUSE_WRITING_MS";
 
 fn temporaries(dir: &Path) -> Vec<String> {
     names(dir)
@@ -41,34 +38,55 @@ const QUICK: [&str; 9] = [
     "--log-dir",
 ];
 
-/// Starts a run that pauses while its temporaries exist, and waits for them.
-fn paused_run(dir: &Path, charts: bool) -> Child {
+/// The most months a scenario may have: the run's table of months, about
+/// 100 bytes a month, then comes to some 120 kB.
+const LONG: u32 = 1200;
+
+/// Starts a long run whose table of months goes to a pipe, and reads that
+/// table's first row: `deals.csv` is streamed into its temporary from
+/// before month 1, so the temporary exists now. The pipe is read no
+/// further, and the table is longer than the pipe holds, so the run blocks
+/// on it with its temporary still there until it is signalled: whatever
+/// the machine's speed, the signal finds the run writing.
+fn run_writing(dir: &Path, charts: bool) -> Child {
     let mut cmd = StdCommand::new(cargo_bin("canopy"));
     cmd.current_dir(dir)
-        .env(PAUSE, "60000")
-        .args(["run", "reference", "--quiet", "--months", "3"])
+        .args(["run", "reference", "--months", &LONG.to_string()])
         .args(["--out", "o", "--log-dir", "l"])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if !charts {
         cmd.arg("--no-charts");
     }
     let mut child = cmd.spawn().unwrap();
-    let out = dir.join("o");
-    let started = Instant::now();
-    loop {
-        if out.is_dir() && !temporaries(&out).is_empty() {
-            return child;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
+    let stdout = child.stdout.take().unwrap();
+    // What the pipe and the reader below can take in before the run blocks.
+    // SAFETY: F_GETPIPE_SZ only reads the size of the pipe behind an open fd.
+    let capacity = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    assert!(capacity > 0, "the size of a pipe is known on Linux");
+    let mut rows = BufReader::new(stdout);
+    let held = capacity as usize + rows.capacity();
+    let mut line = String::new();
+    // The table's first row: month 1 has ended.
+    while !line.trim_start().starts_with("1 ") {
+        line.clear();
+        if rows.read_line(&mut line).unwrap() == 0 {
             let _ = child.kill();
-            panic!("no temporary file appeared in {}", out.display());
+            panic!("the run printed no month");
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the run ended ({status}) before its temporaries were seen");
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
+    // Back to the child, for `wait_with_output` to drain once it ends.
+    child.stdout = Some(rows.into_inner());
+    assert!(
+        LONG as usize * line.len() > held,
+        "the months' rows ({} bytes each) must overfill the pipe ({held} bytes)",
+        line.len()
+    );
+    assert!(
+        !temporaries(&dir.join("o")).is_empty(),
+        "deals.csv is written into its temporary as the months end"
+    );
+    child
 }
 
 fn signal(child: &Child, name: &str) {
@@ -88,7 +106,7 @@ fn sigterm_while_writing_removes_the_temporaries_and_exits_143() {
     let tmp = TempDir::new().unwrap();
     fs::create_dir(tmp.path().join("o")).unwrap();
     fs::write(tmp.path().join("o/metrics.csv"), "old").unwrap();
-    let child = paused_run(tmp.path(), true);
+    let child = run_writing(tmp.path(), true);
     signal(&child, "TERM");
     let out = finish(child);
     assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
@@ -113,7 +131,7 @@ fn sigterm_while_writing_removes_the_temporaries_and_exits_143() {
 #[test]
 fn sigint_while_writing_removes_the_temporaries_and_exits_130() {
     let tmp = TempDir::new().unwrap();
-    let child = paused_run(tmp.path(), false);
+    let child = run_writing(tmp.path(), false);
     signal(&child, "INT");
     let out = finish(child);
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
@@ -123,7 +141,7 @@ fn sigint_while_writing_removes_the_temporaries_and_exits_130() {
 #[test]
 fn a_killed_runs_temporaries_are_removed_by_the_next_run() {
     let tmp = TempDir::new().unwrap();
-    let child = paused_run(tmp.path(), false);
+    let child = run_writing(tmp.path(), false);
     signal(&child, "KILL");
     let out = finish(child);
     assert_eq!(out.status.code(), None, "killed by a signal");

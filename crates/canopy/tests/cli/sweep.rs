@@ -11,7 +11,7 @@ use std::process::Command as StdCommand;
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use canopy_sweep::columns::Numbers;
+use canopy_sweep::Numbers;
 use common::{canopy, names, stderr, stdout, table};
 
 /// A sweep with a grid of two axes (one of a whole-number key), a sample
