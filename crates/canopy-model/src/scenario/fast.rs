@@ -34,7 +34,8 @@ pub(super) fn read(text: &str) -> Option<(Scenario, Spots)> {
     let tokens = source.lex().into_vec();
     let mut events = Events {
         source,
-        kept: Vec::with_capacity(tokens.len() / 3),
+        // Fewer events are kept than there are tokens.
+        kept: Vec::with_capacity(tokens.len()),
         depth: 0,
         declined: false,
     };
@@ -420,35 +421,94 @@ impl<'i> Reader<'_, 'i> {
             return None;
         }
         let raw = self.source.get(event)?;
-        let mut decoded = Cow::Borrowed("");
-        let mut error: Option<ParseError> = None;
-        let kind = raw.decode_scalar(&mut decoded, &mut error);
-        if error.is_some() {
+        if event.encoding().is_none()
+            && let Some(v) = plain_number(raw.as_str())
+        {
+            return Some(v);
+        }
+        decoded(raw)
+    }
+}
+
+/// A scalar as the decoder reads it for `toml`; `None` for a date or
+/// anything the decoder finds wrong.
+fn decoded(raw: toml_parser::Raw<'_>) -> Option<Value> {
+    let mut decoded = Cow::Borrowed("");
+    let mut error: Option<ParseError> = None;
+    let kind = raw.decode_scalar(&mut decoded, &mut error);
+    if error.is_some() {
+        return None;
+    }
+    match kind {
+        ScalarKind::String => Some(Value::Str(decoded.into_owned())),
+        ScalarKind::Boolean(b) => Some(Value::Bool(b)),
+        ScalarKind::Integer(radix) => number_value(&decoded, radix.value(), true).ok(),
+        ScalarKind::Float => number_value(&decoded, 10, false).ok(),
+        ScalarKind::DateTime => None,
+    }
+}
+
+/// The most common numbers, read without the decoder: a decimal integer
+/// (`1_000`, `-3`) that fits an i64, or a decimal fraction without
+/// underscores or exponent (`0.025`). `None` for anything else, which the
+/// decoder then reads (or rejects) as `toml` does.
+fn plain_number(text: &str) -> Option<Value> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        b'+' => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    // TOML allows no leading zero (`01`), nor an empty side of the point.
+    let leading_zero = |part: &[u8]| part.len() > 1 && part[0] == b'0';
+    if let Some(point) = digits.iter().position(|b| *b == b'.') {
+        let (whole, fraction) = (&digits[..point], &digits[point + 1..]);
+        let plain = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+        if !plain(whole) || !plain(fraction) || leading_zero(whole) {
             return None;
         }
-        match kind {
-            ScalarKind::String => Some(Value::Str(decoded.into_owned())),
-            ScalarKind::Boolean(b) => Some(Value::Bool(b)),
-            ScalarKind::Integer(radix) => number_value(&decoded, radix.value(), true).ok(),
-            ScalarKind::Float => number_value(&decoded, 10, false).ok(),
-            ScalarKind::DateTime => None,
-        }
+        return text.parse::<f64>().ok().map(Value::Float);
     }
+    if digits.is_empty() || leading_zero(digits) {
+        return None;
+    }
+    // An underscore only between two digits.
+    let mut n: i64 = 0;
+    let mut last_digit = false;
+    for &b in digits {
+        if b == b'_' {
+            if !last_digit {
+                return None;
+            }
+            last_digit = false;
+            continue;
+        }
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(b - b'0');
+        // Built negative, so that i64::MIN fits.
+        n = n.checked_mul(10)?.checked_sub(d)?;
+        last_digit = true;
+    }
+    if !last_digit {
+        return None;
+    }
+    Some(Value::Int(if negative { n } else { n.checked_neg()? }))
 }
 
 /// Whether `path` is `key` in the table at `prefix`, without building it.
 fn is_path(path: &str, prefix: &str, key: &str) -> bool {
-    match path.strip_prefix(prefix) {
-        Some(rest) if prefix.is_empty() => rest == key,
-        Some(rest) => rest.strip_prefix('.') == Some(key),
-        None => false,
-    }
+    // The length first: most paths differ in it, and it costs no compare.
+    path.len() == prefix.len() + 1 + key.len()
+        && path.as_bytes()[prefix.len()] == b'.'
+        && path.starts_with(prefix)
+        && path.ends_with(key)
 }
 
 /// Whether `path` lies inside the table at `table`.
 fn is_below(path: &str, table: &str) -> bool {
-    path.strip_prefix(table)
-        .is_some_and(|rest| rest.starts_with('.'))
+    path.len() > table.len() && path.as_bytes()[table.len()] == b'.' && path.starts_with(table)
 }
 
 #[cfg(test)]
@@ -671,6 +731,63 @@ mod tests {
         }
         // All but the last few are valid: the positioned reader reads them.
         assert!(valid >= 10, "{valid}");
+    }
+
+    #[test]
+    fn plain_numbers_read_as_the_decoder_reads_them() {
+        let texts = [
+            "0",
+            "-0",
+            "+0",
+            "7",
+            "1_000",
+            "-1_000",
+            "+1_0_0",
+            "1__0",
+            "_1",
+            "1_",
+            "01",
+            "00",
+            "-01",
+            "-",
+            "+",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "99999999999999999999",
+            "0.5",
+            "-0.5",
+            "+0.5",
+            "0.0",
+            "-0.0",
+            "00.5",
+            "01.5",
+            "1.",
+            ".5",
+            "1.e3",
+            "1.5_0",
+            "1_0.5",
+            "1e3",
+            "1.5e-3",
+            "0x10",
+            "inf",
+            "nan",
+            "1.2.3",
+            "12345678901234567890.5",
+            "1979-05-27",
+        ];
+        let mut plain = 0;
+        for text in texts {
+            let raw = toml_parser::Source::new(text)
+                .get(toml_parser::Span::new_unchecked(0, text.len()))
+                .expect("the whole text");
+            if let Some(v) = super::plain_number(text) {
+                assert_eq!(Some(&v), super::decoded(raw).as_ref(), "{text}");
+                plain += 1;
+            }
+        }
+        // Most of the valid ones are plain.
+        assert_eq!(plain, 15);
     }
 
     #[test]
