@@ -52,6 +52,7 @@ pub(super) fn read(text: &str) -> Option<(Scenario, Spots)> {
         given: 0,
         tables: Vec::new(),
         deal: None,
+        masks: DealMasks::new(),
     };
     reader.document()?;
     Some((reader.scenario, reader.spots))
@@ -172,6 +173,41 @@ struct Reader<'e, 'i> {
     tables: Vec<&'static str>,
     /// The `[[deal]]` being read, if the last header was one.
     deal: Option<DealRead>,
+    masks: DealMasks,
+}
+
+/// Sets of a deal's keys, by index in DEAL_PARAMS, worked out once a read
+/// rather than once a deal.
+struct DealMasks {
+    /// The deal's own keys that must be given.
+    required: u64,
+    /// Its `id`.
+    id: u64,
+    /// The keys of each part, by index in DEAL_PARTS.
+    parts: [u64; params::DEAL_PARTS.len()],
+}
+
+impl DealMasks {
+    fn new() -> Self {
+        let mut masks = DealMasks {
+            required: 0,
+            id: 0,
+            parts: [0; params::DEAL_PARTS.len()],
+        };
+        for (j, p) in params::DEAL_PARAMS.iter().enumerate() {
+            match params::part_of(p.path) {
+                Some(part) => {
+                    if let Some(i) = params::DEAL_PARTS.iter().position(|q| *q == part) {
+                        masks.parts[i] |= 1 << j;
+                    }
+                }
+                None if p.default == params::Default::Required => masks.required |= 1 << j,
+                None if p.path == "id" => masks.id |= 1 << j,
+                None => {}
+            }
+        }
+        masks
+    }
 }
 
 // The masks hold one bit per key.
@@ -343,8 +379,9 @@ impl<'i> Reader<'_, 'i> {
             }
         }
         let d = self.deal.as_mut()?;
+        let missing = self.masks.parts[i] & !d.given;
         for (j, p) in params::DEAL_PARAMS.iter().enumerate() {
-            if d.given & (1 << j) != 0 || !is_below(p.path, part) {
+            if missing & (1 << j) == 0 {
                 continue;
             }
             match p.default.value() {
@@ -367,14 +404,10 @@ impl<'i> Reader<'_, 'i> {
         else {
             return Some(());
         };
-        let missing = params::DEAL_PARAMS.iter().enumerate().any(|(j, p)| {
-            given & (1 << j) == 0 && !p.path.contains('.') && p.default == params::Default::Required
-        });
-        if missing || parts == 0 {
+        if self.masks.required & !given != 0 || parts == 0 {
             return None;
         }
-        let id = params::DEAL_PARAMS.iter().position(|p| p.path == "id")?;
-        if given & (1 << id) != 0 {
+        if given & self.masks.id != 0 {
             // Validation tells a given id from a made one.
             self.spots
                 .insert(Spot::Deal(self.scenario.deals.len(), 0), Where::Nowhere);
@@ -504,11 +537,6 @@ fn is_path(path: &str, prefix: &str, key: &str) -> bool {
         && path.as_bytes()[prefix.len()] == b'.'
         && path.starts_with(prefix)
         && path.ends_with(key)
-}
-
-/// Whether `path` lies inside the table at `table`.
-fn is_below(path: &str, table: &str) -> bool {
-    path.len() > table.len() && path.as_bytes()[table.len()] == b'.' && path.starts_with(table)
 }
 
 #[cfg(test)]
