@@ -446,8 +446,22 @@ impl Default for Deal {
 impl Deal {
     /// The id a deal gets when none is given: `Sigma Capi_001`.
     pub fn default_id(counterparty: &str, start_month: u32) -> String {
-        let head: String = counterparty.chars().take(10).collect();
-        format!("{head}_{start_month:03}")
+        // Built by hand: every deal of every scenario read makes one.
+        let head = counterparty
+            .char_indices()
+            .nth(10)
+            .map_or(counterparty, |(end, _)| &counterparty[..end]);
+        let mut id = String::with_capacity(head.len() + 5);
+        id.push_str(head);
+        id.push('_');
+        if start_month < 1000 {
+            for digit in [start_month / 100, start_month / 10 % 10, start_month % 10] {
+                id.push(char::from(b'0' + digit as u8));
+            }
+        } else {
+            id.push_str(&start_month.to_string());
+        }
+        id
     }
 }
 
