@@ -195,8 +195,15 @@ struct Gathered {
     sides: [Side; 2],
     /// Each kept metric's values on each side: month `m` (from 1) of run
     /// `r` at `(m - 1) * runs + r`, so that a month's values lie together;
-    /// NaN where undefined, not there, or the run is not ok.
+    /// NaN where undefined, not there, or the run is not ok. They start at
+    /// 0.0 (memory the system gives zeroed, at no cost) and each run's
+    /// cells are written as its rows come; [`Gathered::complete`] says
+    /// whether every cell was.
     monthly: Vec<[Vec<f64>; 2]>,
+    /// Rows of `runs.parquet` added.
+    runs_seen: u64,
+    /// Rows of `months.parquet` added, of ok runs.
+    ok_rows: u64,
 }
 
 impl Gathered {
@@ -224,7 +231,7 @@ impl Gathered {
         };
         let monthly = kept
             .iter()
-            .map(|_| [0, 1].map(|p| vec![f64::NAN; runs * months[p] as usize]))
+            .map(|_| [0, 1].map(|p| vec![0.0; runs * months[p] as usize]))
             .collect();
         Gathered {
             runs,
@@ -235,13 +242,31 @@ impl Gathered {
             confidence: plan.sweep.confidence,
             kept,
             monthly,
+            runs_seen: 0,
+            ok_rows: 0,
         }
+    }
+
+    /// Whether every run of both sides was added once, and each ok run's
+    /// every month: then every cell of the kept metrics is written.
+    fn complete(&self) -> bool {
+        let ok_cells: u64 = (0..2)
+            .map(|p| {
+                let ok = self.sides[p].ok.iter().filter(|o| **o).count() as u64;
+                ok * u64::from(self.months[p])
+            })
+            .sum();
+        self.runs_seen == 2 * self.runs as u64 && self.ok_rows == ok_cells
     }
 
     /// Reads what the pairs need from `runs.parquet` and `months.parquet`
     /// in `dir`.
     fn read(dir: &Path, plan: &Plan) -> io::Result<Gathered> {
         let mut g = Gathered::new(plan);
+        // A file may lack rows: every cell starts not there.
+        for v in g.monthly.iter_mut().flatten() {
+            v.fill(f64::NAN);
+        }
         let path = dir.join(RUNS);
         let mut wanted: Vec<&str> = vec!["point", "run", "status"];
         wanted.extend(&g.names);
@@ -284,6 +309,15 @@ impl Gathered {
             }
             let ok = status.value(i) == "ok";
             side.ok[r] = ok;
+            self.runs_seen += 1;
+            if !ok {
+                let months = self.months[p] as usize;
+                for v in &mut self.monthly {
+                    for m in 0..months {
+                        v[p][m * runs + r] = f64::NAN;
+                    }
+                }
+            }
             for (k, c) in columns.iter().enumerate() {
                 side.values[k][r] = if ok { c.get(i) } else { None };
             }
@@ -314,10 +348,9 @@ impl Gathered {
             if p > 1 || r >= runs || m == 0 || m > months[p] as usize || !self.sides[p].ok[r] {
                 continue;
             }
+            self.ok_rows += 1;
             for (k, v) in values.iter().enumerate() {
-                if let Some(x) = v.get(i) {
-                    self.monthly[k][p][(m - 1) * runs + r] = x;
-                }
+                self.monthly[k][p][(m - 1) * runs + r] = v.get(i).unwrap_or(f64::NAN);
             }
         }
         Ok(())
@@ -336,6 +369,7 @@ impl Gathered {
             kept,
             sides: [a, b],
             monthly: values,
+            ..
         } = self;
         let (diff, monthly_diffs) = rayon::join(
             || {
@@ -531,7 +565,7 @@ impl Pairing {
     }
 
     /// What the pairs say, once the runner has run every chunk; `None`
-    /// when it ran none (nothing was left to run).
+    /// when it did not give every run.
     pub(crate) fn findings(self) -> Option<Findings> {
         self.found.into_inner().unwrap_or_else(|e| e.into_inner())
     }
@@ -557,7 +591,9 @@ impl Watch for Pairing {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(g) = gathered {
+        // A run not given (none is, in a sweep run whole) leaves cells
+        // unwritten: then the files are read back instead.
+        if let Some(g) = gathered.filter(Gathered::complete) {
             let found = g.findings();
             *self.found.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
         }
