@@ -339,18 +339,28 @@ impl Gathered {
         let run = Numbers::of(batch, "run");
         let month = Numbers::of(batch, "month");
         let values: Vec<Numbers> = self.kept.iter().map(|m| Numbers::of(batch, m)).collect();
+        // Where each row's values go, found once; then one metric at a
+        // time, so that a batch's writes stay within a few pages.
+        let mut to: Vec<Option<(usize, usize)>> = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
             let p = point.value(i) as usize;
             let (Some(r), Some(m)) = (run.get(i), month.get(i)) else {
+                to.push(None);
                 continue;
             };
             let (r, m) = (r as usize, m as usize);
             if p > 1 || r >= runs || m == 0 || m > months[p] as usize || !self.sides[p].ok[r] {
+                to.push(None);
                 continue;
             }
             self.ok_rows += 1;
-            for (k, v) in values.iter().enumerate() {
-                self.monthly[k][p][(m - 1) * runs + r] = v.get(i).unwrap_or(f64::NAN);
+            to.push(Some((p, (m - 1) * runs + r)));
+        }
+        for (v, sides) in values.iter().zip(&mut self.monthly) {
+            for (i, at) in to.iter().enumerate() {
+                if let Some((p, at)) = *at {
+                    sides[p][at] = v.get(i).unwrap_or(f64::NAN);
+                }
             }
         }
         Ok(())
