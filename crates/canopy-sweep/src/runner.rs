@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use canopy_output::atomic;
 
 use crate::check::{self, Expected};
-use crate::chunk::{self, FAILURE_COLUMNS, Failure};
+use crate::chunk::{self, ChunkResult, FAILURE_COLUMNS, Failure};
 pub use crate::failure::{SweepFailure, Tally};
 use crate::folder;
 use crate::layout::Layout;
@@ -91,6 +91,17 @@ impl Progress for Quiet {
     fn begin(&self, _: u64, _: u64) {}
     fn advance(&self, _: u64) {}
     fn finishing(&self) {}
+}
+
+/// What watches a sweep's chunks as the runner computes them: a
+/// comparison gathers its pairs so, instead of reading the files back.
+pub(crate) trait Watch: Sync {
+    /// A chunk's results, once computed and before they are written; from
+    /// any worker thread. Chunks finished before (resumed) are not given.
+    fn chunk(&self, chunk: &ChunkResult) -> io::Result<()>;
+    /// Every chunk is done; called on a thread of its own while the
+    /// runner joins and seals the sweep's files.
+    fn runs_done(&self);
 }
 
 /// Runs per chunk: about [`CHUNK_CELLS`] values of runs and months.
@@ -219,6 +230,16 @@ pub fn threads_for(jobs: usize, pending: u64) -> usize {
 
 /// Runs the sweep `plan` as `opts` say.
 pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Tally, SweepFailure> {
+    run_watched(plan, opts, progress, None)
+}
+
+/// [`run`], with `watch` given each chunk as it is computed.
+pub(crate) fn run_watched(
+    plan: &Plan,
+    opts: &Options,
+    progress: &dyn Progress,
+    watch: Option<&dyn Watch>,
+) -> Result<Tally, SweepFailure> {
     let shard = opts.shard.unwrap_or(Shard::WHOLE);
     let dir = match opts.shard {
         Some(s) => opts.out.join(s.dir_name()),
@@ -342,6 +363,9 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Tally
                 }
                 return Ok(());
             }
+            if let Some(w) = watch {
+                w.chunk(&result)?;
+            }
             if let Some(months) = &result.months {
                 parquet_io::write_batch(&chunk_file(&partial, "months", j, "parquet"), months)?;
             }
@@ -384,10 +408,39 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Tally
     }
     progress.finishing();
 
-    // Every chunk is done: join them in order.
+    // The watcher's own work goes on beside the joining and sealing.
+    let (joined, watched) = std::thread::scope(|s| {
+        let watched = watch.map(|w| s.spawn(|| w.runs_done()));
+        let joined = join_and_seal(&dir, &partial, chunks, &layout, &sealing, opts);
+        (joined, watched.map(|h| h.join()))
+    });
+    if let Some(Err(panic)) = watched {
+        std::panic::resume_unwind(panic);
+    }
+    let not_ok = joined?;
+    Ok(Tally {
+        runs: total,
+        not_ok,
+        resumed,
+        already_finished: false,
+        dir,
+    })
+}
+
+/// Joins the `chunks` finished chunks in `partial` in order into the
+/// sweep's files in `dir`, seals the folder and removes `partial`; gives
+/// the runs that were not ok.
+fn join_and_seal(
+    dir: &Path,
+    partial: &Path,
+    chunks: u64,
+    layout: &Layout,
+    sealing: &Sealing,
+    opts: &Options,
+) -> io::Result<u64> {
     let files = |what: &str, ext: &str| -> Vec<PathBuf> {
         (0..chunks)
-            .map(|j| chunk_file(&partial, what, j, ext))
+            .map(|j| chunk_file(partial, what, j, ext))
             .collect()
     };
     parquet_io::concat(
@@ -414,19 +467,13 @@ pub fn run(plan: &Plan, opts: &Options, progress: &dyn Progress) -> Result<Tally
     // Messages are one line each, so lines count rows.
     atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
     if opts.shard.is_none() {
-        sealing.seal(&dir, &opts.version, opts.report)?;
+        sealing.seal(dir, &opts.version, opts.report)?;
     } else {
-        sealing.seal_part(&dir)?;
+        sealing.seal_part(dir)?;
     }
-    fs::remove_dir_all(&partial)
+    fs::remove_dir_all(partial)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
-    Ok(Tally {
-        runs: total,
-        not_ok,
-        resumed,
-        already_finished: false,
-        dir,
-    })
+    Ok(not_ok)
 }
 
 /// The header line of `failures.csv`.

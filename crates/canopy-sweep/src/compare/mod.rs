@@ -5,8 +5,10 @@
 //! A comparison is a sweep of two points, A (point 0) and B (point 1), on
 //! the `scenario` axis: [`plan`] builds it, the sweep runner runs it into
 //! the folder (so `runs.parquet` and `months.parquet` read as any sweep's),
-//! and [`finish`] writes what the pairs say: `diff.csv`, `diff_bands.csv`,
+//! and [`run`] writes what the pairs say: `diff.csv`, `diff_bands.csv`,
 //! `crossing.csv`, `criteria.csv`, `changes.csv` and the report's figures.
+//! The pairs are gathered from the runner's chunks while it has them in
+//! memory, not read back from the files ([`finish`] reads them so).
 
 mod changes;
 mod pairs;
@@ -234,9 +236,18 @@ pub fn run(
     if opts.out.is_dir() {
         remove_stale(&opts.out)?;
     }
-    let tally = crate::run(plan, &sweep_opts, progress)?;
+    // The pairs are gathered from the chunks as they are computed, and
+    // what they say found while the sweep's files are sealed.
+    let pairing = pairs::Pairing::new(plan);
+    let tally = crate::runner::run_watched(plan, &sweep_opts, progress, Some(&pairing))?;
     let dir = &tally.dir;
-    let findings = finish(dir, plan)?;
+    let findings = match pairing.findings() {
+        Some(found) => {
+            pairs::write(dir, plan.sweep.confidence, &found)?;
+            found
+        }
+        None => finish(dir, plan)?,
+    };
     let changes = changes(&plan.points[0].scenario, &plan.points[1].scenario);
     write_changes(dir, &changes)?;
     let done = Compared {
@@ -262,4 +273,78 @@ pub fn write_report(
     let report = report::of(plan, &done.findings, &done.changes, version);
     canopy_output::sweep_report::write_compare(dir, &report)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canopy_model::{builtin, load};
+
+    /// The pairs gathered from the chunks as they are computed (many small
+    /// chunks on two threads, in any order) give the files and findings
+    /// that reading `runs.parquet` and `months.parquet` back gives.
+    #[test]
+    fn pairs_gathered_from_the_chunks_are_the_pairs_read_back() {
+        let side = |name: &str, months: i64, usdc: f64| {
+            let text = builtin::text(name).unwrap();
+            let s = load(name, text, &[]).unwrap();
+            s.with(&[
+                ("leaf_price.model", Value::Str("market".into())),
+                ("leaf_price.volatility", Value::Float(0.3)),
+                ("simulation.months", Value::Int(months)),
+                ("aegis.initial_usdc", Value::Float(usdc)),
+            ])
+            .unwrap()
+        };
+        // B runs longer than A: its last months have no pairs.
+        let (a, b) = (side("default", 14, 6e7), side("guarded", 17, 4e7));
+        let question = Question {
+            a: "default".into(),
+            b: "guarded".into(),
+            runs: Some(23),
+            seed: Some(5),
+            criteria: vec![
+                "aegis_usdc < 5e7".into(),
+                "low: aegis_value < 2e8 at end".into(),
+            ],
+            keep: None,
+        };
+        let plan = plan(&question, a, b).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = crate::Options {
+            out: dir.path().to_path_buf(),
+            jobs: 2,
+            shard: None,
+            resume: false,
+            fail_fast: false,
+            report: false,
+            version: "test".into(),
+            chunk_runs: Some(3),
+        };
+        let pairing = pairs::Pairing::new(&plan);
+        crate::runner::run_watched(&plan, &opts, &crate::Quiet, Some(&pairing)).unwrap();
+        let found = pairing.findings().expect("every chunk was watched");
+        pairs::write(dir.path(), plan.sweep.confidence, &found).unwrap();
+        let files = &COMPARE_FILES[..4];
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        let gathered: Vec<Vec<u8>> = files.iter().map(|n| read(n)).collect();
+        let again = finish(dir.path(), &plan).unwrap();
+        let from_files: Vec<Vec<u8>> = files.iter().map(|n| read(n)).collect();
+        assert_eq!(gathered, from_files);
+        assert_eq!(again.diff, found.diff);
+        assert_eq!(again.monthly, found.monthly);
+        assert_eq!(again.crossings, found.crossings);
+        assert_eq!(again.criteria, found.criteria);
+        assert_eq!(
+            (again.a_not_ok, again.b_not_ok),
+            (found.a_not_ok, found.b_not_ok)
+        );
+        // Every run of both sides counted, each month of the longer side.
+        let n = found.diff.iter().map(|d| d.n).max();
+        assert_eq!(n, Some(23));
+        assert_eq!(found.monthly[0].months.len(), 17);
+        assert_eq!(found.monthly[0].bands[16].n, 0);
+        assert_eq!(found.monthly[0].bands[13].n, 23);
+        assert_eq!(found.criteria[1].a.n, 23);
+    }
 }

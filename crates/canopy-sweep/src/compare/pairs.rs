@@ -1,10 +1,13 @@
-//! What the pairs of a comparison say, read back from its `runs.parquet`
-//! and `months.parquet`: run r of A (point 0) against run r of B (point 1).
+//! What the pairs of a comparison say: run r of A (point 0) against run r
+//! of B (point 1), gathered from the runner's chunks as they are computed
+//! ([`Pairing`]) or read back from `runs.parquet` and `months.parquet`
+//! ([`finish`]).
 
 use std::io;
 use std::path::Path;
+use std::sync::Mutex;
 
-use arrow_array::UInt32Array;
+use arrow_array::{RecordBatch, UInt32Array};
 use canopy_model::column;
 use canopy_output::atomic;
 use canopy_output::csv_cell as cell;
@@ -12,12 +15,14 @@ use canopy_output::csv_cell as cell;
 use rayon::prelude::*;
 
 use crate::bands::{quantile, quantile_of};
+use crate::chunk::ChunkResult;
 use crate::columns::{Numbers, flag, point_column, status_column};
 use crate::criteria::{Count, Met};
 use crate::folder::{MONTHS, RUNS};
 use crate::intervals::{clopper_pearson, mcnemar, mean_interval};
 use crate::parquet_io;
 use crate::points::Plan;
+use crate::runner::Watch;
 use crate::summary::{Compute, SUMMARY_COLUMNS};
 
 /// `diff.csv`.
@@ -163,43 +168,140 @@ fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
-/// One side's values of `names` (and status) by run: `values[k][run]`.
+/// One side's values of the diff metrics (and status, criteria) by run:
+/// `values[k][run]`.
 struct Side {
     ok: Vec<bool>,
     values: Vec<Vec<Option<f64>>>,
     met: Vec<Vec<Option<Met>>>,
 }
 
-fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {
-    let runs = plan.sweep.runs as usize;
-    let criteria: Vec<[String; 2]> = plan
-        .sweep
-        .criteria
-        .iter()
-        .map(|c| c.run_columns())
-        .collect();
-    let new = || Side {
-        ok: vec![false; runs],
-        values: vec![vec![None; runs]; names.len()],
-        met: vec![vec![None; runs]; criteria.len()],
-    };
-    let mut sides = [new(), new()];
-    let path = dir.join(RUNS);
-    let mut wanted: Vec<&str> = vec!["point", "run", "status"];
-    wanted.extend(names);
-    wanted.extend(criteria.iter().flatten().map(String::as_str));
-    for batch in parquet_io::read(&path, Some(&wanted))? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
-        let point = point_column(&batch)?;
-        let status = status_column(&batch, &path)?;
+/// What the pairs need of a comparison's rows, gathered batch by batch:
+/// from its chunks while the runner has them in memory ([`Pairing`]), or
+/// read back from its files ([`finish`]); both give the same findings.
+///
+/// **Memory.** Each kept metric's values of both sides, by month and run:
+/// 8 bytes each (10,000 runs a side of 60 months with the 7 default
+/// metrics: 67 MB, what reading `months.parquet` back held), and 16 bytes
+/// a run and side for each metric of `diff.csv`.
+struct Gathered {
+    runs: usize,
+    months: [u32; 2],
+    names: Vec<&'static str>,
+    /// Each criterion's name and condition, and its columns in runs.parquet.
+    criteria: Vec<(String, String, [String; 2])>,
+    confidence: f64,
+    kept: Vec<&'static str>,
+    sides: [Side; 2],
+    /// Each kept metric's values on each side: month `m` (from 1) of run
+    /// `r` at `(m - 1) * runs + r`, so that a month's values lie together;
+    /// NaN where undefined, not there, or the run is not ok. They start at
+    /// 0.0 (memory the system gives zeroed, at no cost) and each run's
+    /// cells are written as its rows come; [`Gathered::complete`] says
+    /// whether every cell was.
+    monthly: Vec<[Vec<f64>; 2]>,
+    /// Rows of `runs.parquet` added.
+    runs_seen: u64,
+    /// Rows of `months.parquet` added, of ok runs.
+    ok_rows: u64,
+}
+
+impl Gathered {
+    /// Nothing gathered yet of the comparison `plan`.
+    fn new(plan: &Plan) -> Gathered {
+        let runs = plan.sweep.runs as usize;
+        let names = diff_metrics();
+        let criteria: Vec<(String, String, [String; 2])> = plan
+            .sweep
+            .criteria
+            .iter()
+            .map(|c| (c.name.clone(), c.condition(), c.run_columns()))
+            .collect();
+        let months = [0, 1].map(|p| plan.points[p].scenario.simulation.months);
+        let kept: Vec<&'static str> = plan
+            .sweep
+            .keep_months
+            .iter()
+            .filter_map(|n| column(n).map(|c| c.name))
+            .collect();
+        let side = || Side {
+            ok: vec![false; runs],
+            values: vec![vec![None; runs]; names.len()],
+            met: vec![vec![None; runs]; criteria.len()],
+        };
+        let monthly = kept
+            .iter()
+            .map(|_| [0, 1].map(|p| vec![0.0; runs * months[p] as usize]))
+            .collect();
+        Gathered {
+            runs,
+            months,
+            sides: [side(), side()],
+            names,
+            criteria,
+            confidence: plan.sweep.confidence,
+            kept,
+            monthly,
+            runs_seen: 0,
+            ok_rows: 0,
+        }
+    }
+
+    /// Whether every run of both sides was added once, and each ok run's
+    /// every month: then every cell of the kept metrics is written.
+    fn complete(&self) -> bool {
+        let ok_cells: u64 = (0..2)
+            .map(|p| {
+                let ok = self.sides[p].ok.iter().filter(|o| **o).count() as u64;
+                ok * u64::from(self.months[p])
+            })
+            .sum();
+        self.runs_seen == 2 * self.runs as u64 && self.ok_rows == ok_cells
+    }
+
+    /// Reads what the pairs need from `runs.parquet` and `months.parquet`
+    /// in `dir`.
+    fn read(dir: &Path, plan: &Plan) -> io::Result<Gathered> {
+        let mut g = Gathered::new(plan);
+        // A file may lack rows: every cell starts not there.
+        for v in g.monthly.iter_mut().flatten() {
+            v.fill(f64::NAN);
+        }
+        let path = dir.join(RUNS);
+        let mut wanted: Vec<&str> = vec!["point", "run", "status"];
+        wanted.extend(&g.names);
+        wanted.extend(g.criteria.iter().flat_map(|c| &c.2).map(String::as_str));
+        let batches = parquet_io::read(&path, Some(&wanted))?;
+        for batch in batches {
+            let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            g.add_runs(&batch, &path)?;
+        }
+        if g.kept.is_empty() {
+            return Ok(g);
+        }
+        let path = dir.join(MONTHS);
+        let mut wanted = vec!["point", "run", "month"];
+        wanted.extend(&g.kept);
+        for batch in parquet_io::read(&path, Some(&wanted))? {
+            let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            g.add_months(&batch)?;
+        }
+        Ok(g)
+    }
+
+    /// Adds rows of `runs.parquet` (read from `path`).
+    fn add_runs(&mut self, batch: &RecordBatch, path: &Path) -> io::Result<()> {
+        let runs = self.runs;
+        let point = point_column(batch)?;
+        let status = status_column(batch, path)?;
         let run = batch
             .column_by_name("run")
             .and_then(|a| a.as_any().downcast_ref::<UInt32Array>())
             .ok_or_else(|| io::Error::other(format!("{}: no run column", path.display())))?;
-        let columns: Vec<Numbers> = names.iter().map(|n| Numbers::of(&batch, n)).collect();
+        let columns: Vec<Numbers> = self.names.iter().map(|n| Numbers::of(batch, n)).collect();
         for i in 0..batch.num_rows() {
             let (p, r) = (point.value(i) as usize, run.value(i) as usize);
-            let Some(side) = sides.get_mut(p) else {
+            let Some(side) = self.sides.get_mut(p) else {
                 continue;
             };
             if r >= runs {
@@ -207,18 +309,131 @@ fn read_runs(dir: &Path, plan: &Plan, names: &[&str]) -> io::Result<[Side; 2]> {
             }
             let ok = status.value(i) == "ok";
             side.ok[r] = ok;
+            self.runs_seen += 1;
+            if !ok {
+                let months = self.months[p] as usize;
+                for v in &mut self.monthly {
+                    for m in 0..months {
+                        v[p][m * runs + r] = f64::NAN;
+                    }
+                }
+            }
             for (k, c) in columns.iter().enumerate() {
                 side.values[k][r] = if ok { c.get(i) } else { None };
             }
-            for (k, [met, month]) in criteria.iter().enumerate() {
-                side.met[k][r] = ok.then(|| flag(&batch, met, i)).flatten().map(|m| Met {
+            for (k, (_, _, [met, month])) in self.criteria.iter().enumerate() {
+                side.met[k][r] = ok.then(|| flag(batch, met, i)).flatten().map(|m| Met {
                     met: m,
-                    month: Numbers::of(&batch, month).get(i).map(|x| x as u32),
+                    month: Numbers::of(batch, month).get(i).map(|x| x as u32),
                 });
             }
         }
+        Ok(())
     }
-    Ok(sides)
+
+    /// Adds rows of `months.parquet`: only those of runs already added
+    /// (by [`Gathered::add_runs`]) as ok.
+    fn add_months(&mut self, batch: &RecordBatch) -> io::Result<()> {
+        let (runs, months) = (self.runs, self.months);
+        let point = point_column(batch)?;
+        let run = Numbers::of(batch, "run");
+        let month = Numbers::of(batch, "month");
+        let values: Vec<Numbers> = self.kept.iter().map(|m| Numbers::of(batch, m)).collect();
+        // Where each row's values go, found once; then one metric at a
+        // time, so that a batch's writes stay within a few pages.
+        let mut to: Vec<Option<(usize, usize)>> = Vec::with_capacity(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            let p = point.value(i) as usize;
+            let (Some(r), Some(m)) = (run.get(i), month.get(i)) else {
+                to.push(None);
+                continue;
+            };
+            let (r, m) = (r as usize, m as usize);
+            if p > 1 || r >= runs || m == 0 || m > months[p] as usize || !self.sides[p].ok[r] {
+                to.push(None);
+                continue;
+            }
+            self.ok_rows += 1;
+            to.push(Some((p, (m - 1) * runs + r)));
+        }
+        for (v, sides) in values.iter().zip(&mut self.monthly) {
+            for (i, at) in to.iter().enumerate() {
+                if let Some((p, at)) = *at {
+                    sides[p][at] = v.get(i).unwrap_or(f64::NAN);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What the pairs say. Each metric is done on its own, the cores
+    /// sharing them (their order kept); each kept metric's values are
+    /// dropped once its months are done.
+    fn findings(self) -> Findings {
+        let Gathered {
+            runs,
+            months,
+            names,
+            criteria,
+            confidence,
+            kept,
+            sides: [a, b],
+            monthly: values,
+            ..
+        } = self;
+        let (diff, monthly_diffs) = rayon::join(
+            || {
+                names
+                    .par_iter()
+                    .enumerate()
+                    .map(|(k, m)| diff_row(m, &a.values[k], &b.values[k], confidence))
+                    .collect::<Vec<DiffRow>>()
+            },
+            || {
+                kept.par_iter()
+                    .zip(values)
+                    .map(|(name, v)| monthly(name, &v, runs, months))
+                    .collect::<Vec<MonthlyDiff>>()
+            },
+        );
+        let crossings: Vec<Crossing> = monthly_diffs.iter().flat_map(crossings).collect();
+        let criteria = criteria
+            .into_iter()
+            .enumerate()
+            .map(|(k, (name, condition, _))| {
+                let mut pair = CriterionPair {
+                    name,
+                    condition,
+                    a: Count::default(),
+                    b: Count::default(),
+                    only_a: 0,
+                    only_b: 0,
+                    mcnemar_p: 1.0,
+                };
+                for r in 0..runs {
+                    let (x, y) = (a.met[k][r], b.met[k][r]);
+                    pair.a.add(x);
+                    pair.b.add(y);
+                    match (x.map(|m| m.met), y.map(|m| m.met)) {
+                        (Some(true), Some(false)) => pair.only_a += 1,
+                        (Some(false), Some(true)) => pair.only_b += 1,
+                        _ => {}
+                    }
+                }
+                pair.mcnemar_p = mcnemar(pair.only_a, pair.only_b);
+                pair
+            })
+            .collect();
+        Findings {
+            runs: runs as u64,
+            a_not_ok: a.ok.iter().filter(|o| !**o).count() as u64,
+            b_not_ok: b.ok.iter().filter(|o| !**o).count() as u64,
+            diff,
+            monthly: monthly_diffs,
+            crossings,
+            criteria,
+        }
+    }
 }
 
 fn diff_row(metric: &str, a: &[Option<f64>], b: &[Option<f64>], confidence: f64) -> DiffRow {
@@ -247,59 +462,18 @@ fn diff_row(metric: &str, a: &[Option<f64>], b: &[Option<f64>], confidence: f64)
     }
 }
 
-/// Each kept metric's values by run and month (NaN: undefined or not
-/// there), for both sides, read from `months.parquet` in one pass.
-fn read_months(
-    dir: &Path,
-    metrics: &[&str],
-    runs: usize,
-    months: [u32; 2],
-    ok: [&[bool]; 2],
-) -> io::Result<Vec<[Vec<f64>; 2]>> {
-    let mut out: Vec<[Vec<f64>; 2]> = metrics
-        .iter()
-        .map(|_| {
-            [
-                vec![f64::NAN; runs * months[0] as usize],
-                vec![f64::NAN; runs * months[1] as usize],
-            ]
-        })
-        .collect();
-    let path = dir.join(MONTHS);
-    let mut columns = vec!["point", "run", "month"];
-    columns.extend(metrics);
-    for batch in parquet_io::read(&path, Some(&columns))? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
-        let point = point_column(&batch)?;
-        let run = Numbers::of(&batch, "run");
-        let month = Numbers::of(&batch, "month");
-        let values: Vec<Numbers> = metrics.iter().map(|m| Numbers::of(&batch, m)).collect();
-        for i in 0..batch.num_rows() {
-            let p = point.value(i) as usize;
-            let (Some(r), Some(m)) = (run.get(i), month.get(i)) else {
-                continue;
-            };
-            let (r, m) = (r as usize, m as usize);
-            if p > 1 || r >= runs || m == 0 || m > months[p] as usize || !ok[p][r] {
-                continue;
-            }
-            for (k, v) in values.iter().enumerate() {
-                if let Some(x) = v.get(i) {
-                    out[k][p][r * months[p] as usize + m - 1] = x;
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn monthly(metric: &str, values: &[Vec<f64>; 2], runs: usize, months: [u32; 2]) -> MonthlyDiff {
     let longest = months[0].max(months[1]);
-    let at = |p: usize, r: usize, m: u32| -> Option<f64> {
-        (m <= months[p])
-            .then(|| values[p][r * months[p] as usize + m as usize - 1])
-            .filter(|x| !x.is_nan())
+    // A side's values in month m, by run; none past its last month.
+    let month = |p: usize, m: u32| -> &[f64] {
+        if m <= months[p] {
+            let m = m as usize;
+            &values[p][(m - 1) * runs..m * runs]
+        } else {
+            &[]
+        }
     };
+    let defined = |x: &&f64| !x.is_nan();
     let mut out = MonthlyDiff {
         metric: metric.to_string(),
         ..MonthlyDiff::default()
@@ -307,17 +481,19 @@ fn monthly(metric: &str, values: &[Vec<f64>; 2], runs: usize, months: [u32; 2]) 
     // Quantiles by selection: a month's values need no full sort.
     let (mut a, mut b, mut d) = (Vec::new(), Vec::new(), Vec::new());
     for m in 1..=longest {
+        let (x, y) = (month(0, m), month(1, m));
         a.clear();
         b.clear();
         d.clear();
-        for r in 0..runs {
-            let (x, y) = (at(0, r, m), at(1, r, m));
-            a.extend(x);
-            b.extend(y);
-            if let (Some(x), Some(y)) = (x, y) {
-                d.push(y - x);
-            }
-        }
+        a.extend(x.iter().filter(defined));
+        b.extend(y.iter().filter(defined));
+        // Run by run, where both sides have a value.
+        d.extend(
+            x.iter()
+                .zip(y)
+                .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+                .map(|(x, y)| y - x),
+        );
         out.months.push(m);
         out.a_p50.push(quantile_of(&mut a, 0.5));
         out.b_p50.push(quantile_of(&mut b, 0.5));
@@ -373,19 +549,72 @@ fn opt_ci(ci: Option<(f64, f64)>) -> [String; 2] {
 }
 
 /// Writes `diff.csv`, `diff_bands.csv`, `crossing.csv` and `criteria.csv`
-/// for the comparison `plan` run into `dir`, and gives what they hold.
+/// for the comparison `plan` run into `dir`, read back from its
+/// `runs.parquet` and `months.parquet`, and gives what they hold.
 pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
-    let confidence = plan.sweep.confidence;
-    let runs = plan.sweep.runs as usize;
-    let names = diff_metrics();
-    let [a, b] = read_runs(dir, plan, &names)?;
-    // Each metric on its own: the cores share them (the order is kept).
-    let diff: Vec<DiffRow> = names
-        .par_iter()
-        .enumerate()
-        .map(|(k, m)| diff_row(m, &a.values[k], &b.values[k], confidence))
-        .collect();
-    let rows: Vec<Vec<String>> = diff
+    let found = Gathered::read(dir, plan)?.findings();
+    write(dir, plan.sweep.confidence, &found)?;
+    Ok(found)
+}
+
+/// Gathers a comparison's pairs from the runner's chunks as they are
+/// computed (instead of reading its files back), and finds what they say
+/// while the runner joins and seals its files.
+pub(crate) struct Pairing {
+    gathered: Mutex<Option<Gathered>>,
+    found: Mutex<Option<Findings>>,
+}
+
+impl Pairing {
+    /// Nothing gathered yet of the comparison `plan`.
+    pub(crate) fn new(plan: &Plan) -> Pairing {
+        Pairing {
+            gathered: Mutex::new(Some(Gathered::new(plan))),
+            found: Mutex::new(None),
+        }
+    }
+
+    /// What the pairs say, once the runner has run every chunk; `None`
+    /// when it did not give every run.
+    pub(crate) fn findings(self) -> Option<Findings> {
+        self.found.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Watch for Pairing {
+    fn chunk(&self, chunk: &ChunkResult) -> io::Result<()> {
+        let mut gathered = self.gathered.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(g) = gathered.as_mut() else {
+            return Ok(());
+        };
+        // Runs first: a run's months count only if it is ok.
+        g.add_runs(&chunk.runs, Path::new(RUNS))?;
+        if let Some(months) = &chunk.months {
+            g.add_months(months)?;
+        }
+        Ok(())
+    }
+
+    fn runs_done(&self) {
+        let gathered = self
+            .gathered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        // A run not given (none is, in a sweep run whole) leaves cells
+        // unwritten: then the files are read back instead.
+        if let Some(g) = gathered.filter(Gathered::complete) {
+            let found = g.findings();
+            *self.found.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
+        }
+    }
+}
+
+/// Writes the files of `found`: `diff.csv`, `diff_bands.csv`,
+/// `crossing.csv` and `criteria.csv` (intervals at `confidence`).
+pub(crate) fn write(dir: &Path, confidence: f64, found: &Findings) -> io::Result<()> {
+    let rows: Vec<Vec<String>> = found
+        .diff
         .iter()
         .map(|d| {
             let [lo, hi] = opt_ci(d.diff_ci);
@@ -423,26 +652,10 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
         &rows,
     )?;
 
-    let months = [0, 1].map(|p| plan.points[p].scenario.simulation.months);
-    let kept: Vec<&str> = plan
-        .sweep
-        .keep_months
-        .iter()
-        .filter_map(|n| column(n).map(|c| c.name))
-        .collect();
-    let mut monthly_diffs = Vec::new();
-    if !kept.is_empty() {
-        let values = read_months(dir, &kept, runs, months, [&a.ok, &b.ok])?;
-        monthly_diffs = kept
-            .par_iter()
-            .zip(&values)
-            .map(|(name, v)| monthly(name, v, runs, months))
-            .collect();
-    }
     let mut band_rows = Vec::new();
-    let longest = months[0].max(months[1]) as usize;
+    let longest = found.monthly.first().map_or(0, |m| m.bands.len());
     for i in 0..longest {
-        for m in &monthly_diffs {
+        for m in &found.monthly {
             let b = &m.bands[i];
             band_rows.push(vec![
                 b.month.to_string(),
@@ -461,8 +674,8 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
         &["month", "metric", "n", "mean", "p5", "p50", "p95"],
         &band_rows,
     )?;
-    let crossings: Vec<Crossing> = monthly_diffs.iter().flat_map(crossings).collect();
-    let rows: Vec<Vec<String>> = crossings
+    let rows: Vec<Vec<String>> = found
+        .crossings
         .iter()
         .map(|c| {
             vec![
@@ -480,30 +693,6 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
         &rows,
     )?;
 
-    let mut criteria = Vec::new();
-    for (k, c) in plan.sweep.criteria.iter().enumerate() {
-        let mut pair = CriterionPair {
-            name: c.name.clone(),
-            condition: c.condition(),
-            a: Count::default(),
-            b: Count::default(),
-            only_a: 0,
-            only_b: 0,
-            mcnemar_p: 1.0,
-        };
-        for r in 0..runs {
-            let (x, y) = (a.met[k][r], b.met[k][r]);
-            pair.a.add(x);
-            pair.b.add(y);
-            match (x.map(|m| m.met), y.map(|m| m.met)) {
-                (Some(true), Some(false)) => pair.only_a += 1,
-                (Some(false), Some(true)) => pair.only_b += 1,
-                _ => {}
-            }
-        }
-        pair.mcnemar_p = mcnemar(pair.only_a, pair.only_b);
-        criteria.push(pair);
-    }
     let side = |count: &Count| {
         let [lo, hi] = opt_ci(clopper_pearson(count.k, count.n, confidence));
         vec![
@@ -514,7 +703,8 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
             hi,
         ]
     };
-    let rows: Vec<Vec<String>> = criteria
+    let rows: Vec<Vec<String>> = found
+        .criteria
         .iter()
         .map(|c| {
             let mut row = vec![c.name.clone(), c.condition.clone()];
@@ -549,16 +739,7 @@ pub fn finish(dir: &Path, plan: &Plan) -> io::Result<Findings> {
             "mcnemar_p",
         ],
         &rows,
-    )?;
-    Ok(Findings {
-        runs: runs as u64,
-        a_not_ok: a.ok.iter().filter(|o| !**o).count() as u64,
-        b_not_ok: b.ok.iter().filter(|o| !**o).count() as u64,
-        diff,
-        monthly: monthly_diffs,
-        crossings,
-        criteria,
-    })
+    )
 }
 
 #[cfg(test)]
