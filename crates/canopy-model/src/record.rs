@@ -490,7 +490,12 @@ mod tests {
         for (c, v) in COLUMNS.iter().zip(r.values()) {
             assert_eq!(v.is_none(), c.optional, "{}", c.name);
             // `values` reads each field inline; `get` through the table.
-            assert_eq!(v.map(f64::to_bits), (c.get)(&r).map(f64::to_bits), "{}", c.name);
+            assert_eq!(
+                v.map(f64::to_bits),
+                (c.get)(&r).map(f64::to_bits),
+                "{}",
+                c.name
+            );
         }
         let all = MonthRecord {
             irr: Some(0.1),
