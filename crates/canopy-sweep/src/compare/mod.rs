@@ -237,11 +237,13 @@ pub fn run(
         remove_stale(&opts.out)?;
     }
     // The pairs are gathered from the chunks as they are computed, and
-    // what they say found while the sweep's files are sealed.
+    // what they say found while the sweep's files are sealed (unless that
+    // would set aside too much memory before the runs).
     let pairing = pairs::Pairing::new(plan);
-    let tally = crate::runner::run_watched(plan, &sweep_opts, progress, Some(&pairing))?;
+    let watch = pairing.as_ref().map(|p| p as &dyn crate::runner::Watch);
+    let tally = crate::runner::run_watched(plan, &sweep_opts, progress, watch)?;
     let dir = &tally.dir;
-    let findings = match pairing.findings() {
+    let findings = match pairing.and_then(pairs::Pairing::findings) {
         Some(found) => {
             pairs::write(dir, plan.sweep.confidence, &found)?;
             found
@@ -309,6 +311,14 @@ mod tests {
             ],
             keep: None,
         };
+        let huge = Question {
+            runs: Some(100_000_000),
+            ..question.clone()
+        };
+        assert!(
+            pairs::Pairing::new(&plan(&huge, a.clone(), b.clone()).unwrap()).is_none(),
+            "a comparison too large to gather reads its files back"
+        );
         let plan = plan(&question, a, b).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let opts = crate::Options {
@@ -321,7 +331,7 @@ mod tests {
             version: "test".into(),
             chunk_runs: Some(3),
         };
-        let pairing = pairs::Pairing::new(&plan);
+        let pairing = pairs::Pairing::new(&plan).expect("a small comparison");
         crate::runner::run_watched(&plan, &opts, &crate::Quiet, Some(&pairing)).unwrap();
         let found = pairing.findings().expect("every chunk was watched");
         pairs::write(dir.path(), plan.sweep.confidence, &found).unwrap();

@@ -565,13 +565,27 @@ pub(crate) struct Pairing {
     found: Mutex<Option<Findings>>,
 }
 
+/// The most memory a [`Pairing`] may set aside before the runs: beyond it
+/// the comparison reads its files back once the sweep is done (its memory
+/// then grows with the runs actually made, and a comparison stopped early
+/// never needs it).
+const PAIRING_BYTES: u64 = 512 << 20;
+
 impl Pairing {
-    /// Nothing gathered yet of the comparison `plan`.
-    pub(crate) fn new(plan: &Plan) -> Pairing {
-        Pairing {
+    /// Nothing gathered yet of the comparison `plan`; `None` where what it
+    /// would hold passes [`PAIRING_BYTES`].
+    pub(crate) fn new(plan: &Plan) -> Option<Pairing> {
+        let runs = plan.sweep.runs;
+        let per_run = 1 + 16 * (diff_metrics().len() + plan.sweep.criteria.len()) as u64;
+        let months: u64 = (0..2)
+            .map(|p| u64::from(plan.points[p].scenario.simulation.months))
+            .sum();
+        let kept = plan.sweep.keep_months.len() as u64;
+        let bytes = runs.saturating_mul(2 * per_run + 8 * kept * months);
+        (bytes <= PAIRING_BYTES).then(|| Pairing {
             gathered: Mutex::new(Some(Gathered::new(plan))),
             found: Mutex::new(None),
-        }
+        })
     }
 
     /// What the pairs say, once the runner has run every chunk; `None`
