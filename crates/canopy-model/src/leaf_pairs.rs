@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::aegis::Aegis;
+use crate::order::by_start;
 use crate::scenario::{Rebalance, Scenario};
 
 /// One pair's balances and terms.
@@ -156,7 +157,7 @@ impl LeafPairs {
             })
         }));
         LeafPairs {
-            by_start: by_start(&pairs),
+            by_start: by_start(&pairs, |x| x.start),
             live: Vec::with_capacity(pairs.len()),
             pairs,
             joined: 0,
@@ -240,7 +241,7 @@ impl LeafPairs {
             .cloned()
             .collect();
         let mut without = LeafPairs {
-            by_start: by_start(&pairs),
+            by_start: by_start(&pairs, |x| x.start),
             pairs,
             joined: 0,
             live: Vec::new(),
@@ -420,13 +421,6 @@ impl LeafPairs {
         }
         fill
     }
-}
-
-/// The indices of `pairs` in order of their first month, then index.
-fn by_start(pairs: &[Pair]) -> Arc<[usize]> {
-    let mut order: Vec<usize> = (0..pairs.len()).collect();
-    order.sort_by_key(|&i| pairs[i].start);
-    order.into()
 }
 
 #[cfg(test)]

@@ -1,5 +1,16 @@
 //! Lists of indices kept in index order, the order of every sum over them.
 
+use std::sync::Arc;
+
+/// The indices of `items` in order of their first month, then index: the
+/// order in which they join a list of what has started.
+pub(crate) fn by_start<T>(items: &[T], start: impl Fn(&T) -> u32) -> Arc<[usize]> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Stable: items of one month stay in index order.
+    order.sort_by_key(|&i| start(&items[i]));
+    order.into()
+}
+
 /// Puts `list[first_new..]`, appended to a list in index order, in its
 /// place: a few by insertion (a month adds a few), many by a sort.
 pub(crate) fn sort_appended(list: &mut [usize], first_new: usize) {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::order::by_start;
 use crate::revenue;
 use crate::scenario::{ChainTvl, Scenario, TvlKind};
 
@@ -363,7 +364,7 @@ impl TvlBook {
             })
             .collect();
         book.deals = deals.into();
-        book.by_start = by_start(&book.parts);
+        book.by_start = by_start(&book.parts, |p| p.start);
         book.started.reserve(book.parts.len());
         book
     }
@@ -673,7 +674,7 @@ impl TvlBook {
         TvlBook {
             deals,
             started: Vec::with_capacity(parts.len()),
-            by_start: by_start(&parts),
+            by_start: by_start(&parts, |p| p.start),
             parts,
             joined: 0,
             gathered: 0,
@@ -702,13 +703,6 @@ impl TvlBook {
             organic: (chain_tvl * market_share - deals_tvl).max(0.0),
         })
     }
-}
-
-/// The indices of `parts` in order of their first month, then index.
-fn by_start(parts: &[DealPart]) -> Arc<[usize]> {
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by_key(|&i| parts[i].start);
-    order.into()
 }
 
 #[cfg(test)]
