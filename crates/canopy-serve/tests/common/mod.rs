@@ -19,31 +19,9 @@ pub fn start(name: &str) -> SocketAddr {
     start_with(name, Limits::default())
 }
 
-/// As [`start`], with a stopper that stops the server (as a second Ctrl-C
-/// does) while the test goes on.
-pub fn start_stoppable(name: &str) -> (SocketAddr, canopy_serve::Stopper) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let served = Served {
-        name: name.to_string(),
-        scenario: builtin_scenario(name),
-    };
-    let opts = Options {
-        host: addr.ip(),
-        host_name: None,
-        port: addr.port(),
-        limits: Limits::default(),
-    };
-    let stopper = canopy_serve::Stopper::new();
-    let stop = stopper.clone();
-    std::thread::spawn(move || {
-        canopy_serve::serve_listener_until(listener, served, &opts, |_| {}, &stop).expect("serves");
-    });
-    (addr, stopper)
-}
-
-/// As [`start`], with `limits`.
-pub fn start_with(name: &str, limits: Limits) -> SocketAddr {
+/// A listener on a free local port, and the server's scenario and options
+/// for it.
+fn bound(name: &str, limits: Limits) -> (std::net::TcpListener, SocketAddr, Served, Options) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let served = Served {
@@ -56,6 +34,24 @@ pub fn start_with(name: &str, limits: Limits) -> SocketAddr {
         port: addr.port(),
         limits,
     };
+    (listener, addr, served, opts)
+}
+
+/// As [`start`], with a stopper that stops the server (as a second Ctrl-C
+/// does) while the test goes on.
+pub fn start_stoppable(name: &str) -> (SocketAddr, canopy_serve::Stopper) {
+    let (listener, addr, served, opts) = bound(name, Limits::default());
+    let stopper = canopy_serve::Stopper::new();
+    let stop = stopper.clone();
+    std::thread::spawn(move || {
+        canopy_serve::serve_listener_until(listener, served, &opts, |_| {}, &stop).expect("serves");
+    });
+    (addr, stopper)
+}
+
+/// As [`start`], with `limits`.
+pub fn start_with(name: &str, limits: Limits) -> SocketAddr {
+    let (listener, addr, served, opts) = bound(name, limits);
     std::thread::spawn(move || {
         serve_listener(listener, served, &opts, |_| {}).expect("serves");
     });

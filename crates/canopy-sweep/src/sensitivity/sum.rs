@@ -41,28 +41,23 @@ pub fn mean(a: &[f64]) -> f64 {
 
 /// numpy's `np.var` (ddof 0): the mean of squared deviations from the mean.
 pub fn var(a: &[f64]) -> f64 {
+    mean(&squared_deviations(a))
+}
+
+/// Each value's squared deviation from the mean of `a`.
+fn squared_deviations(a: &[f64]) -> Vec<f64> {
     let m = mean(a);
-    let sq: Vec<f64> = a
-        .iter()
+    a.iter()
         .map(|x| {
             let d = x - m;
             d * d
         })
-        .collect();
-    mean(&sq)
+        .collect()
 }
 
 /// numpy's `np.std(ddof=1)` of a few values (the bootstrap's estimates).
 pub fn std_ddof1(a: &[f64]) -> f64 {
-    let m = mean(a);
-    let sq: Vec<f64> = a
-        .iter()
-        .map(|x| {
-            let d = x - m;
-            d * d
-        })
-        .collect();
-    (pairwise_sum(&sq) / (a.len() as f64 - 1.0)).sqrt()
+    (pairwise_sum(&squared_deviations(a)) / (a.len() as f64 - 1.0)).sqrt()
 }
 
 /// The largest value less the smallest (`np.ptp`); NaN if any is NaN.
