@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
 use canopy_output::atomic;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
 use crate::check::{self, Expected, Mismatch};
 use crate::failure::{SweepFailure, Tally};
@@ -143,10 +142,9 @@ fn parts(dir: &Path) -> Result<(Vec<Part>, String), SweepFailure> {
 
 /// A part's file being read, at its current row.
 struct Cursor {
-    reader: ParquetRecordBatchReader,
+    reader: parquet_io::Batches,
     batch: Option<RecordBatch>,
     row: usize,
-    path: PathBuf,
 }
 
 impl Cursor {
@@ -155,7 +153,6 @@ impl Cursor {
             reader: parquet_io::read(&path, None)?,
             batch: None,
             row: 0,
-            path,
         };
         c.fill()?;
         Ok(c)
@@ -166,10 +163,7 @@ impl Cursor {
         while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
             match self.reader.next() {
                 Some(b) => {
-                    self.batch =
-                        Some(b.map_err(|e| {
-                            io::Error::other(format!("{}: {e}", self.path.display()))
-                        })?);
+                    self.batch = Some(b?);
                     self.row = 0;
                 }
                 None => {
@@ -278,10 +272,8 @@ fn merge_sorted(
 }
 
 fn write_pieces(writer: &mut parquet_io::Writer, pieces: &mut Vec<RecordBatch>) -> io::Result<()> {
-    if let Some(first) = pieces.first() {
-        let batch = arrow_select::concat::concat_batches(&first.schema(), pieces.iter())
-            .map_err(io::Error::other)?;
-        writer.write(&batch)?;
+    if !pieces.is_empty() {
+        writer.write_group(pieces)?;
     }
     pieces.clear();
     Ok(())

@@ -6,17 +6,23 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+    UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use parquet::basic::Compression;
-use parquet::column::writer::ColumnCloseResult;
+use parquet::basic::{Compression, IntType, LogicalType, Repetition, Type as PhysicalType};
+use parquet::column::reader::ColumnReader;
+use parquet::column::writer::{ColumnCloseResult, ColumnWriter};
+use parquet::data_type::ByteArray;
 use parquet::errors::ParquetError;
-use parquet::file::metadata::ParquetMetaDataReader;
-use parquet::file::properties::WriterProperties;
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::properties::{ReaderProperties, WriterProperties};
+use parquet::file::reader::RowGroupReader;
+use parquet::file::serialized_reader::SerializedRowGroupReader;
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::{ColumnDescriptor, Type};
 
 /// Rows per batch when a file is read back.
 const READ_BATCH: usize = 65_536;
@@ -46,10 +52,161 @@ pub fn io_error(e: ParquetError, path: &Path) -> io::Error {
     }
 }
 
+/// The Parquet schema of the Arrow schema `schema`: each column a leaf of
+/// its physical type (unsigned integers and text annotated as such),
+/// optional where the field is nullable.
+fn parquet_schema(schema: &Schema) -> io::Result<Arc<Type>> {
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    for f in schema.fields() {
+        let (physical, logical) = match f.data_type() {
+            DataType::Float64 => (PhysicalType::DOUBLE, None),
+            DataType::Int64 => (PhysicalType::INT64, None),
+            DataType::UInt32 => (
+                PhysicalType::INT32,
+                Some(LogicalType::Integer(IntType {
+                    bit_width: 32,
+                    is_signed: false,
+                })),
+            ),
+            DataType::UInt64 => (
+                PhysicalType::INT64,
+                Some(LogicalType::Integer(IntType {
+                    bit_width: 64,
+                    is_signed: false,
+                })),
+            ),
+            DataType::Boolean => (PhysicalType::BOOLEAN, None),
+            DataType::Utf8 => (PhysicalType::BYTE_ARRAY, Some(LogicalType::String)),
+            other => {
+                return Err(io::Error::other(format!(
+                    "column {}: {other} is not a type sweep files hold",
+                    f.name()
+                )));
+            }
+        };
+        let repetition = if f.is_nullable() {
+            Repetition::OPTIONAL
+        } else {
+            Repetition::REQUIRED
+        };
+        let leaf = Type::primitive_type_builder(f.name(), physical)
+            .with_repetition(repetition)
+            .with_logical_type(logical)
+            .build()
+            .map_err(io::Error::other)?;
+        fields.push(Arc::new(leaf));
+    }
+    let root = Type::group_type_builder("arrow_schema")
+        .with_fields(fields)
+        .build()
+        .map_err(io::Error::other)?;
+    Ok(Arc::new(root))
+}
+
+/// The Arrow field of a Parquet column written by [`parquet_schema`].
+fn arrow_field(c: &ColumnDescriptor) -> io::Result<Field> {
+    let unsigned = matches!(
+        c.logical_type_ref(),
+        Some(LogicalType::Integer(IntType {
+            is_signed: false,
+            ..
+        }))
+    );
+    let data_type = match c.physical_type() {
+        PhysicalType::DOUBLE => DataType::Float64,
+        PhysicalType::INT32 if unsigned => DataType::UInt32,
+        PhysicalType::INT64 if unsigned => DataType::UInt64,
+        PhysicalType::INT64 => DataType::Int64,
+        PhysicalType::BOOLEAN => DataType::Boolean,
+        PhysicalType::BYTE_ARRAY => DataType::Utf8,
+        other => {
+            return Err(io::Error::other(format!(
+                "column {}: {other} is not a type sweep files hold",
+                c.name()
+            )));
+        }
+    };
+    Ok(Field::new(c.name(), data_type, c.max_def_level() > 0))
+}
+
+/// The definition levels of `a` (1 where a value is present, 0 where
+/// null), or `None` where the column is required.
+fn levels(a: &dyn Array, nullable: bool) -> Option<Vec<i16>> {
+    nullable.then(|| (0..a.len()).map(|i| i16::from(a.is_valid(i))).collect())
+}
+
+/// The values of `a` that are present, in order.
+fn present<T: Copy>(values: &[T], a: &dyn Array) -> Vec<T> {
+    match a.nulls() {
+        Some(n) if n.null_count() > 0 => values
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| n.is_valid(i))
+            .map(|(_, v)| *v)
+            .collect(),
+        _ => values.to_vec(),
+    }
+}
+
+/// Writes column `a` of Arrow type `t` into `w`, nullable or not.
+fn write_column(
+    w: &mut ColumnWriter<'_>,
+    a: &ArrayRef,
+    nullable: bool,
+) -> parquet::errors::Result<()> {
+    let defs = levels(a.as_ref(), nullable);
+    let defs = defs.as_deref();
+    let any = a.as_any();
+    match w {
+        ColumnWriter::DoubleColumnWriter(w) => {
+            let a = any.downcast_ref::<Float64Array>().ok_or_else(mismatch)?;
+            w.write_batch(&present(a.values(), a), defs, None)?;
+        }
+        ColumnWriter::Int32ColumnWriter(w) => {
+            let a = any.downcast_ref::<UInt32Array>().ok_or_else(mismatch)?;
+            // Unsigned values are stored in the signed type, bit for bit.
+            let v: Vec<i32> = present(a.values(), a)
+                .into_iter()
+                .map(|x| x as i32)
+                .collect();
+            w.write_batch(&v, defs, None)?;
+        }
+        ColumnWriter::Int64ColumnWriter(w) => {
+            let v: Vec<i64> = if let Some(a) = any.downcast_ref::<UInt64Array>() {
+                present(a.values(), a)
+                    .into_iter()
+                    .map(|x| x as i64)
+                    .collect()
+            } else {
+                let a = any.downcast_ref::<Int64Array>().ok_or_else(mismatch)?;
+                present(a.values(), a)
+            };
+            w.write_batch(&v, defs, None)?;
+        }
+        ColumnWriter::BoolColumnWriter(w) => {
+            let a = any.downcast_ref::<BooleanArray>().ok_or_else(mismatch)?;
+            let v: Vec<bool> = a.iter().flatten().collect();
+            w.write_batch(&v, defs, None)?;
+        }
+        ColumnWriter::ByteArrayColumnWriter(w) => {
+            let a = any.downcast_ref::<StringArray>().ok_or_else(mismatch)?;
+            let v: Vec<ByteArray> = a.iter().flatten().map(ByteArray::from).collect();
+            w.write_batch(&v, defs, None)?;
+        }
+        _ => return Err(mismatch()),
+    }
+    Ok(())
+}
+
+fn mismatch() -> ParquetError {
+    ParquetError::General("a column's values do not match the file's schema".into())
+}
+
 /// A Parquet file being written through a temporary, placed by
 /// [`Writer::finish`]; dropped unfinished, it leaves nothing behind.
 pub struct Writer {
-    inner: Option<ArrowWriter<BufWriter<File>>>,
+    inner: Option<SerializedFileWriter<BufWriter<File>>>,
+    schema: SchemaRef,
     tmp: std::path::PathBuf,
     path: std::path::PathBuf,
 }
@@ -58,8 +215,10 @@ impl Writer {
     /// Starts `path` with `schema`.
     pub fn create(path: &Path, schema: SchemaRef) -> io::Result<Writer> {
         let (tmp, file) = atomic::create_temporary(path)?;
-        let inner = ArrowWriter::try_new(BufWriter::new(file), schema, Some(properties()))
-            .map_err(|e| io_error(e, path));
+        let inner = parquet_schema(&schema).and_then(|root| {
+            SerializedFileWriter::new(BufWriter::new(file), root, Arc::new(properties()))
+                .map_err(|e| io_error(e, path))
+        });
         let inner = match inner {
             Ok(w) => w,
             Err(e) => {
@@ -69,6 +228,7 @@ impl Writer {
         };
         Ok(Writer {
             inner: Some(inner),
+            schema,
             tmp,
             path: path.to_path_buf(),
         })
@@ -76,9 +236,37 @@ impl Writer {
 
     /// Writes `batch` as one row group.
     pub fn write(&mut self, batch: &RecordBatch) -> io::Result<()> {
+        self.write_group(std::slice::from_ref(batch))
+    }
+
+    /// Writes `batches`, one after another, as one row group: they have the
+    /// file's schema.
+    pub fn write_group(&mut self, batches: &[RecordBatch]) -> io::Result<()> {
         let w = self.inner.as_mut().expect("not finished");
-        w.write(batch).map_err(|e| io_error(e, &self.path))?;
-        w.flush().map_err(|e| io_error(e, &self.path))
+        let path = &self.path;
+        let mut rg = w.next_row_group().map_err(|e| io_error(e, path))?;
+        for (i, field) in self.schema.fields().iter().enumerate() {
+            let mut col = rg
+                .next_column()
+                .map_err(|e| io_error(e, path))?
+                .ok_or_else(|| {
+                    io::Error::other(format!("{}: fewer columns than the schema", path.display()))
+                })?;
+            for b in batches {
+                let a = b.columns().get(i).ok_or_else(|| {
+                    io::Error::other(format!(
+                        "{}: a batch lacks column {}",
+                        path.display(),
+                        field.name()
+                    ))
+                })?;
+                write_column(col.untyped(), a, field.is_nullable())
+                    .map_err(|e| io_error(e, path))?;
+            }
+            col.close().map_err(|e| io_error(e, path))?;
+        }
+        rg.close().map_err(|e| io_error(e, path))?;
+        Ok(())
     }
 
     /// Ends the file and renames it into place.
@@ -108,36 +296,192 @@ pub fn write_batch(path: &Path, batch: &RecordBatch) -> io::Result<()> {
     w.finish()
 }
 
-/// Reads `path` batch by batch, only the columns named `columns` (all if
-/// `None`), in file order.
-pub fn read(path: &Path, columns: Option<&[&str]>) -> io::Result<ParquetRecordBatchReader> {
+/// A Parquet file read batch by batch: at most [`READ_BATCH`] rows of one
+/// row group at a time.
+pub struct Batches {
+    file: Arc<File>,
+    metadata: Arc<ParquetMetaData>,
+    /// The file's index of each column read, in the batch's order.
+    indices: Vec<usize>,
+    schema: SchemaRef,
+    /// The next row group to open.
+    next_group: usize,
+    /// The readers of the open row group, and its rows not read yet.
+    readers: Vec<ColumnReader>,
+    rows_left: usize,
+    path: std::path::PathBuf,
+}
+
+impl Batches {
+    /// The schema of the batches.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn open_group(&mut self) -> parquet::errors::Result<()> {
+        let rg = self.metadata.row_group(self.next_group);
+        let reader = SerializedRowGroupReader::new(
+            self.file.clone(),
+            rg,
+            None,
+            Arc::new(ReaderProperties::builder().build()),
+        )?;
+        self.readers = self
+            .indices
+            .iter()
+            .map(|&i| reader.get_column_reader(i))
+            .collect::<parquet::errors::Result<_>>()?;
+        self.rows_left = usize::try_from(rg.num_rows()).unwrap_or(0);
+        self.next_group += 1;
+        Ok(())
+    }
+
+    fn next_batch(&mut self) -> parquet::errors::Result<Option<RecordBatch>> {
+        while self.rows_left == 0 {
+            if self.next_group >= self.metadata.num_row_groups() {
+                return Ok(None);
+            }
+            self.open_group()?;
+        }
+        let rows = self.rows_left.min(READ_BATCH);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.readers.len());
+        for (r, field) in self.readers.iter_mut().zip(self.schema.fields()) {
+            columns.push(read_column(r, field, rows)?);
+        }
+        self.rows_left -= rows;
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .map(Some)
+            .map_err(|e| ParquetError::General(e.to_string()))
+    }
+}
+
+impl Iterator for Batches {
+    type Item = io::Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<io::Result<RecordBatch>> {
+        self.next_batch()
+            .map_err(|e| io_error(e, &self.path))
+            .transpose()
+    }
+}
+
+/// Reads `rows` records of one column into an Arrow array of `field`'s type.
+fn read_column(
+    r: &mut ColumnReader,
+    field: &Field,
+    rows: usize,
+) -> parquet::errors::Result<ArrayRef> {
+    let nullable = field.is_nullable();
+    let mut defs = Vec::new();
+    let defs_out = nullable.then_some(&mut defs);
+    // Spreads the values read over the rows, `None` where a level says null.
+    fn spread<T: Copy>(values: Vec<T>, defs: &[i16], nullable: bool) -> Vec<Option<T>> {
+        if !nullable {
+            return values.into_iter().map(Some).collect();
+        }
+        let mut it = values.into_iter();
+        defs.iter()
+            .map(|&d| if d > 0 { it.next() } else { None })
+            .collect()
+    }
+    let short = |read: usize| {
+        if read == rows {
+            Ok(())
+        } else {
+            Err(ParquetError::General(format!(
+                "column {}: {read} rows where {rows} were expected",
+                field.name()
+            )))
+        }
+    };
+    let array: ArrayRef = match (r, field.data_type()) {
+        (ColumnReader::DoubleColumnReader(r), DataType::Float64) => {
+            let mut v = Vec::with_capacity(rows);
+            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            if nullable {
+                Arc::new(Float64Array::from(spread(v, &defs, true)))
+            } else {
+                Arc::new(Float64Array::from(v))
+            }
+        }
+        (ColumnReader::Int32ColumnReader(r), DataType::UInt32) => {
+            let mut v = Vec::with_capacity(rows);
+            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v: Vec<u32> = v.into_iter().map(|x: i32| x as u32).collect();
+            if nullable {
+                Arc::new(UInt32Array::from(spread(v, &defs, true)))
+            } else {
+                Arc::new(UInt32Array::from(v))
+            }
+        }
+        (ColumnReader::Int64ColumnReader(r), DataType::UInt64) => {
+            let mut v = Vec::with_capacity(rows);
+            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v: Vec<u64> = v.into_iter().map(|x: i64| x as u64).collect();
+            Arc::new(UInt64Array::from(spread(v, &defs, nullable)))
+        }
+        (ColumnReader::Int64ColumnReader(r), DataType::Int64) => {
+            let mut v = Vec::with_capacity(rows);
+            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            Arc::new(Int64Array::from(spread(v, &defs, nullable)))
+        }
+        (ColumnReader::BoolColumnReader(r), DataType::Boolean) => {
+            let mut v = Vec::with_capacity(rows);
+            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            Arc::new(BooleanArray::from(spread(v, &defs, nullable)))
+        }
+        (ColumnReader::ByteArrayColumnReader(r), DataType::Utf8) => {
+            let mut v: Vec<ByteArray> = Vec::with_capacity(rows);
+            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let mut text = Vec::with_capacity(v.len());
+            for b in &v {
+                text.push(b.as_utf8()?);
+            }
+            Arc::new(StringArray::from(spread(text, &defs, nullable)))
+        }
+        _ => return Err(mismatch()),
+    };
+    Ok(array)
+}
+
+/// The footer of `path`, read.
+fn open(path: &Path) -> io::Result<(File, ParquetMetaData)> {
     let file = File::open(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| io_error(e, path))?;
-    let builder = match columns {
-        Some(names) => {
-            let schema = builder.parquet_schema();
-            let indices: Vec<usize> = names
-                .iter()
-                .filter_map(|n| (0..schema.num_columns()).find(|&i| schema.column(i).name() == *n))
-                .collect();
-            let mask = parquet::arrow::ProjectionMask::leaves(schema, indices);
-            builder.with_projection(mask)
-        }
-        None => builder,
-    };
-    builder
-        .with_batch_size(READ_BATCH)
-        .build()
-        .map_err(|e| io_error(e, path))
+    let metadata = ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .map_err(|e| io_error(e, path))?;
+    Ok((file, metadata))
+}
+
+/// Reads `path` batch by batch, only the columns named `columns` (all if
+/// `None`), in file order.
+pub fn read(path: &Path, columns: Option<&[&str]>) -> io::Result<Batches> {
+    let (file, metadata) = open(path)?;
+    let descr = metadata.file_metadata().schema_descr();
+    let indices: Vec<usize> = (0..descr.num_columns())
+        .filter(|&i| columns.is_none_or(|names| names.contains(&descr.column(i).name())))
+        .collect();
+    let fields = indices
+        .iter()
+        .map(|&i| arrow_field(&descr.column(i)))
+        .collect::<io::Result<Vec<_>>>()
+        .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+    Ok(Batches {
+        file: Arc::new(file),
+        metadata: Arc::new(metadata),
+        indices,
+        schema: Arc::new(Schema::new(fields)),
+        next_group: 0,
+        readers: Vec::new(),
+        rows_left: 0,
+        path: path.to_path_buf(),
+    })
 }
 
 /// The Arrow schema of a Parquet file.
 pub fn schema(path: &Path) -> io::Result<SchemaRef> {
-    let file = File::open(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| io_error(e, path))?;
-    Ok(builder.schema().clone())
+    Ok(read(path, None)?.schema())
 }
 
 /// Writes to `out` the row groups of `inputs`, in order, copied without
@@ -198,13 +542,12 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
             }
             // No chunk at all (a shard with no runs): an empty file.
             None => {
-                let mut w = ArrowWriter::try_new(
+                let w = SerializedFileWriter::new(
                     BufWriter::new(file.try_clone()?),
-                    schema.clone(),
-                    Some(properties()),
+                    parquet_schema(schema)?,
+                    Arc::new(properties()),
                 )
                 .map_err(|e| io_error(e, out))?;
-                w.flush().map_err(|e| io_error(e, out))?;
                 w.into_inner().map_err(|e| io_error(e, out))?.flush()?;
             }
         }

@@ -41,7 +41,7 @@ fn sampled(dir: &Path, key: &str, metric: &str) -> io::Result<(Vec<f64>, Vec<Opt
     let path = dir.join(RUNS);
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for batch in parquet_io::read(&path, Some(&["status", key, metric]))? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let batch = batch?;
         let status = status_column(&batch, &path)?;
         let (x, y) = (Numbers::of(&batch, key), Numbers::of(&batch, metric));
         for i in (0..batch.num_rows()).filter(|&i| status.value(i) == "ok") {

@@ -230,8 +230,7 @@ fn each_point(
     };
     let months_path = dir.join(MONTHS);
     for batch in parquet_io::read(&months_path, None)? {
-        let batch =
-            batch.map_err(|e| io::Error::other(format!("{}: {e}", months_path.display())))?;
+        let batch = batch?;
         let point = point_column(&batch)?;
         let month = Numbers::of(&batch, "month");
         let values: Vec<Numbers> = kept.iter().map(|c| Numbers::of(&batch, c.name)).collect();
@@ -316,7 +315,7 @@ fn each_row(
     let columns: Option<Vec<&str>> =
         extra.map(|e| ["point", "status"].iter().chain(e).copied().collect());
     for batch in parquet_io::read(&path, columns.as_deref())? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let batch = batch?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
         for i in 0..batch.num_rows() {

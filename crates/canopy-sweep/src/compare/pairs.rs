@@ -273,7 +273,7 @@ impl Gathered {
         wanted.extend(g.criteria.iter().flat_map(|c| &c.2).map(String::as_str));
         let batches = parquet_io::read(&path, Some(&wanted))?;
         for batch in batches {
-            let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            let batch = batch?;
             g.add_runs(&batch, &path)?;
         }
         if g.kept.is_empty() {
@@ -283,7 +283,7 @@ impl Gathered {
         let mut wanted = vec!["point", "run", "month"];
         wanted.extend(&g.kept);
         for batch in parquet_io::read(&path, Some(&wanted))? {
-            let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            let batch = batch?;
             g.add_months(&batch)?;
         }
         Ok(g)

@@ -55,17 +55,19 @@ impl RunsWriter {
             return Ok(());
         };
         // One row group per value, not per chunk of runs.
-        let runs: Vec<&RecordBatch> = chunks.iter().map(|c| &c.runs).collect();
-        let Some(first) = runs.first() else {
+        let batches = chunks
+            .iter()
+            .map(|c| {
+                let mut columns: Vec<ArrayRef> =
+                    vec![Arc::new(Float64Array::from(vec![value; c.runs.num_rows()]))];
+                columns.extend(c.runs.columns().iter().cloned());
+                RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        if batches.is_empty() {
             return Ok(());
-        };
-        let joined = arrow_select::concat::concat_batches(&first.schema(), runs.iter().copied())
-            .map_err(io::Error::other)?;
-        let mut columns: Vec<ArrayRef> =
-            vec![Arc::new(Float64Array::from(vec![value; joined.num_rows()]))];
-        columns.extend(joined.columns().iter().cloned());
-        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)?;
-        w.write(&batch)
+        }
+        w.write_group(&batches)
     }
 
     /// Places the file.

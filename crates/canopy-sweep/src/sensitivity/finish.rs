@@ -321,7 +321,7 @@ fn row_means(dir: &Path, metric: &str, rows: usize) -> io::Result<Vec<f64>> {
     let mut sum = vec![0.0; rows];
     let mut n = vec![0u32; rows];
     for batch in parquet_io::read(&path, Some(&["point", "status", metric]))? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let batch = batch?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
         let values = Numbers::of(&batch, metric);
@@ -344,7 +344,7 @@ fn month_means(dir: &Path, metric: &str, rows: usize, months: u32) -> io::Result
     let mut sum = vec![0.0; cells];
     let mut n = vec![0u32; cells];
     for batch in parquet_io::read(&path, Some(&["point", "month", metric]))? {
-        let batch = batch.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        let batch = batch?;
         let point = point_column(&batch)?;
         let month = month_column(&batch)?;
         let values = Numbers::of(&batch, metric);
