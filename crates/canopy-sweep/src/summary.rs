@@ -70,9 +70,67 @@ pub enum Compute {
     /// The last record's value of `COLUMNS[i]`; `None` when undefined, and
     /// unless the run is ok.
     Last(usize),
-    /// A function of the months the run completed; `None` for an invalid run
-    /// (and wherever the function gives `None`, as over no months).
-    Over(fn(&[MonthRecord]) -> Option<f64>),
+    /// A statistic of `COLUMNS[column]` over the months the run completed;
+    /// `None` for an invalid run (and wherever the statistic is, as over
+    /// no months).
+    Stat(Stat, usize),
+}
+
+/// A statistic over the months a run completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stat {
+    /// The smallest value.
+    Min,
+    /// The largest value.
+    Max,
+    /// The first month whose value is above 0; `None` if none is.
+    FirstPositive,
+}
+
+impl Stat {
+    /// The statistic over no value: what the first value replaces.
+    const fn empty(self) -> f64 {
+        match self {
+            Stat::Min | Stat::FirstPositive => f64::INFINITY,
+            Stat::Max => f64::NEG_INFINITY,
+        }
+    }
+
+    /// The statistic so far, `acc`, moved on by month `month`'s value `x`
+    /// (values are finite: the engine checks every month it completes).
+    #[inline(always)]
+    fn fold(self, acc: f64, month: u32, x: f64) -> f64 {
+        match self {
+            // Plain comparisons (one instruction each): with no NaN to
+            // pass over, they are what `f64::min` and `max` give.
+            Stat::Min => {
+                if x < acc {
+                    x
+                } else {
+                    acc
+                }
+            }
+            Stat::Max => {
+                if x > acc {
+                    x
+                } else {
+                    acc
+                }
+            }
+            Stat::FirstPositive if acc == f64::INFINITY && x > 0.0 => f64::from(month),
+            Stat::FirstPositive => acc,
+        }
+    }
+
+    /// The statistic, from what [`Stat::fold`] left: `None` over no month,
+    /// or where no month's value was above 0.
+    fn value(self, acc: f64, months: usize) -> Option<f64> {
+        match self {
+            _ if months == 0 => None,
+            Stat::FirstPositive if acc == f64::INFINITY => None,
+            _ => Some(acc),
+        }
+    }
 }
 
 /// One column of a run's summary.
@@ -115,62 +173,85 @@ impl SummaryColumn {
                     .map(SummaryValue::Number),
                 _ => None,
             },
-            Compute::Over(f) => match outcome {
+            Compute::Stat(stat, i) => match outcome {
                 Outcome::Invalid => None,
-                _ => f(records).map(SummaryValue::Number),
+                _ => {
+                    let months = records
+                        .iter()
+                        .filter_map(|r| Some((r.month, (COLUMNS[i].get)(r)?)));
+                    let (count, acc) = months.fold((0, stat.empty()), |(n, acc), (month, x)| {
+                        (n + 1, stat.fold(acc, month, x))
+                    });
+                    stat.value(acc, count).map(SummaryValue::Number)
+                }
             },
         }
     }
 }
 
-/// The smallest of `get` over `records`; `None` over no records.
-fn min_of(records: &[MonthRecord], get: fn(&MonthRecord) -> f64) -> Option<f64> {
-    records.iter().map(get).reduce(f64::min)
+/// The index in [`COLUMNS`] of the column called `name`; a name that is
+/// not there stops the build.
+const fn column(name: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMN_COUNT {
+        let (a, b) = (COLUMNS[i].name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such column")
 }
 
-/// The statistics over the months completed, after the last-month values.
-const STATS: [SummaryColumn; 6] = [
-    SummaryColumn {
-        name: "min_leaf_price",
-        ty: SummaryType::Number(ColumnType::Amount),
-        doc: "Lowest LEAF price over the months completed, USD.",
-        compute: Compute::Over(|rs| min_of(rs, |r| r.leaf_price)),
-    },
-    SummaryColumn {
-        name: "min_aegis_value",
-        ty: SummaryType::Number(ColumnType::Amount),
-        doc: "Lowest AEGIS value over the months completed, USD.",
-        compute: Compute::Over(|rs| min_of(rs, |r| r.aegis_value)),
-    },
-    SummaryColumn {
-        name: "min_aegis_usdc",
-        ty: SummaryType::Number(ColumnType::Amount),
-        doc: "Lowest AEGIS USDC over the months completed.",
-        compute: Compute::Over(|rs| min_of(rs, |r| r.aegis_usdc)),
-    },
-    SummaryColumn {
-        name: "min_value_per_oak",
-        ty: SummaryType::Number(ColumnType::Amount),
-        doc: "Lowest AEGIS value per unredeemed OAK over the months completed, USD.",
-        compute: Compute::Over(|rs| min_of(rs, |r| r.value_per_oak)),
-    },
-    SummaryColumn {
-        name: "max_oak_redeemed_month",
-        ty: SummaryType::Number(ColumnType::Amount),
-        doc: "Largest OAK redeemed in one month over the months completed.",
-        compute: Compute::Over(|rs| rs.iter().map(|r| r.oak_redeemed_month).reduce(f64::max)),
-    },
-    SummaryColumn {
-        name: "first_redemption_month",
-        ty: SummaryType::Number(ColumnType::Count),
-        doc: "First month in which OAK was redeemed; null if none was.",
-        compute: Compute::Over(|rs| {
-            rs.iter()
-                .find(|r| r.oak_redeemed_month > 0.0)
-                .map(|r| f64::from(r.month))
-        }),
-    },
-];
+/// Declares the statistics once: each one's column (name, kind, doc),
+/// what it is of which metric, and [`stats_of`], which works them all out
+/// in one pass over the months, reading each month's field directly.
+macro_rules! stats {
+    ($($name:literal, $ty:ident, $doc:literal, $stat:ident($field:ident);)*) => {
+        /// The statistics over the months completed, after the last-month
+        /// values.
+        const STATS: [SummaryColumn; [$($name),*].len()] = [$(SummaryColumn {
+            name: $name,
+            ty: SummaryType::Number(ColumnType::$ty),
+            doc: $doc,
+            compute: Compute::Stat(Stat::$stat, column(stringify!($field))),
+        }),*];
+
+        /// The values of [`STATS`] over `records`, in order.
+        #[inline]
+        fn stats_of(records: &[MonthRecord]) -> [Option<f64>; STATS.len()] {
+            let mut acc = [$(Stat::$stat.empty()),*];
+            for r in records {
+                let mut k = 0;
+                $(
+                    acc[k] = Stat::$stat.fold(acc[k], r.month, r.$field);
+                    k += 1;
+                )*
+                debug_assert_eq!(k, STATS.len());
+            }
+            let mut k = 0;
+            [$({
+                k += 1;
+                Stat::$stat.value(acc[k - 1], records.len())
+            }),*]
+        }
+    };
+}
+
+stats! {
+    "min_leaf_price", Amount, "Lowest LEAF price over the months completed, USD.", Min(leaf_price);
+    "min_aegis_value", Amount, "Lowest AEGIS value over the months completed, USD.", Min(aegis_value);
+    "min_aegis_usdc", Amount, "Lowest AEGIS USDC over the months completed.", Min(aegis_usdc);
+    "min_value_per_oak", Amount, "Lowest AEGIS value per unredeemed OAK over the months completed, USD.", Min(value_per_oak);
+    "max_oak_redeemed_month", Amount, "Largest OAK redeemed in one month over the months completed.", Max(oak_redeemed_month);
+    "first_redemption_month", Count, "First month in which OAK was redeemed; null if none was.", FirstPositive(oak_redeemed_month);
+}
 
 /// The number of summary columns: `status`, `failed_month`, every
 /// metrics.csv column but `month`, and the statistics.
@@ -224,6 +305,16 @@ pub const SUMMARY_COLUMNS: [SummaryColumn; SUMMARY_COUNT] = {
     out
 };
 
+// Only `status`, the first column, is text: a chunk keeps the others as
+// numbers.
+const _: () = {
+    let mut i = 1;
+    while i < SUMMARY_COUNT {
+        assert!(matches!(SUMMARY_COLUMNS[i].ty, SummaryType::Number(_)));
+        i += 1;
+    }
+};
+
 /// The summary column called `name`, with its index, if there is one.
 #[cfg(test)]
 fn summary_column(name: &str) -> Option<(usize, &'static SummaryColumn)> {
@@ -239,7 +330,26 @@ pub fn summarise(
     records: &[MonthRecord],
     outcome: &Outcome,
 ) -> [Option<SummaryValue>; SUMMARY_COUNT] {
-    std::array::from_fn(|i| SUMMARY_COLUMNS[i].value(records, outcome))
+    // In the order SUMMARY_COLUMNS is built in: status, failed month, the
+    // last month's values, then the statistics, worked out in one pass
+    // over the months (a test checks each against the column's `value`).
+    let mut row = [None; SUMMARY_COUNT];
+    row[0] = Some(SummaryValue::Text(outcome.status()));
+    if let Outcome::Failed { month, .. } = outcome {
+        row[1] = Some(SummaryValue::Number(f64::from(*month)));
+    }
+    if let (Outcome::Ok, Some(r)) = (outcome, records.last()) {
+        for (out, v) in row[2..].iter_mut().zip(&r.values()[1..]) {
+            *out = v.map(SummaryValue::Number);
+        }
+    }
+    if *outcome != Outcome::Invalid {
+        let stats = stats_of(records);
+        for (out, v) in row[SUMMARY_COUNT - STATS.len()..].iter_mut().zip(stats) {
+            *out = v.map(SummaryValue::Number);
+        }
+    }
+    row
 }
 
 #[cfg(test)]
@@ -273,6 +383,49 @@ mod tests {
             value_per_oak: vpo,
             oak_redeemed_month: redeemed,
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_one_pass_summary_is_each_columns_own_value() {
+        // Runs that redeem, fail part-way and never run: every column as
+        // `summarise` gives it, and as its declaration computes it alone.
+        let stress = load("stress", builtin::text("stress").unwrap(), &[]).unwrap();
+        let ok = run(&stress);
+        let failed = {
+            let mut r = run(&stress).unwrap();
+            r.truncate(20);
+            r
+        };
+        let cases: [(&[MonthRecord], Outcome); 4] = [
+            (ok.as_ref().unwrap(), Outcome::Ok),
+            (
+                &failed,
+                Outcome::Failed {
+                    month: 21,
+                    quantity: "AEGIS LEAF",
+                },
+            ),
+            (
+                &[],
+                Outcome::Failed {
+                    month: 1,
+                    quantity: "AEGIS LEAF",
+                },
+            ),
+            (&[], Outcome::Invalid),
+        ];
+        assert!(
+            ok.as_ref()
+                .unwrap()
+                .iter()
+                .any(|r| r.oak_redeemed_month > 0.0)
+        );
+        for (records, outcome) in cases {
+            let row = summarise(records, &outcome);
+            for (c, v) in SUMMARY_COLUMNS.iter().zip(row) {
+                assert_eq!(v, c.value(records, &outcome), "{}", c.name);
+            }
         }
     }
 
