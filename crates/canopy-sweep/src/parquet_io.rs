@@ -561,3 +561,151 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column of every type a sweep file holds, nullable and not.
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("point", DataType::UInt32, false),
+            Field::new("seed", DataType::UInt64, false),
+            Field::new("value", DataType::Float64, true),
+            Field::new("first", DataType::UInt32, true),
+            Field::new("count", DataType::Int64, true),
+            Field::new("met", DataType::Boolean, true),
+            Field::new("status", DataType::Utf8, false),
+            Field::new("label", DataType::Utf8, true),
+        ]))
+    }
+
+    /// Rows `from..to`, with a null in each nullable column every third row.
+    fn batch(from: u32, to: u32) -> RecordBatch {
+        let rows = from..to;
+        let gap = |i: u32| i % 3 == 1;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from_iter_values(
+                rows.clone().map(|i| u32::MAX - i),
+            )),
+            Arc::new(UInt64Array::from_iter_values(
+                rows.clone().map(|i| u64::MAX - u64::from(i)),
+            )),
+            Arc::new(Float64Array::from_iter(
+                rows.clone().map(|i| (!gap(i)).then(|| f64::from(i) * -0.5)),
+            )),
+            Arc::new(UInt32Array::from_iter(
+                rows.clone().map(|i| (!gap(i)).then_some(i)),
+            )),
+            Arc::new(Int64Array::from_iter(
+                rows.clone().map(|i| (!gap(i)).then(|| -i64::from(i))),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                rows.clone().map(|i| (!gap(i)).then_some(i % 2 == 0)),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rows.clone()
+                    .map(|i| if i % 2 == 0 { "ok" } else { "failed" }),
+            )),
+            Arc::new(StringArray::from_iter(
+                rows.clone().map(|i| (!gap(i)).then(|| format!("run {i}"))),
+            )),
+        ];
+        RecordBatch::try_new(schema(), columns).unwrap()
+    }
+
+    fn read_all(path: &Path, columns: Option<&[&str]>) -> Vec<RecordBatch> {
+        read(path, columns).unwrap().map(|b| b.unwrap()).collect()
+    }
+
+    #[test]
+    fn every_type_reads_back_as_written_with_its_nulls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        let mut w = Writer::create(&path, schema()).unwrap();
+        // Two batches as one row group, then one more group.
+        w.write_group(&[batch(0, 4), batch(4, 10)]).unwrap();
+        w.write(&batch(10, 12)).unwrap();
+        w.finish().unwrap();
+        assert_eq!(super::schema(&path).unwrap(), schema());
+        let back = read_all(&path, None);
+        assert_eq!(back.len(), 2, "a batch a row group");
+        assert_eq!(back[0].slice(0, 4), batch(0, 4));
+        assert_eq!(back[0].slice(4, 6), batch(4, 10));
+        assert_eq!(back[1], batch(10, 12));
+        // The footer, read by parquet's own reader: unsigned integers and
+        // text are annotated, as other readers (pyarrow, polars) need.
+        let (_, meta) = open(&path).unwrap();
+        let descr = meta.file_metadata().schema_descr();
+        assert_eq!(meta.file_metadata().num_rows(), 12);
+        let logical = |i: usize| descr.column(i).logical_type_ref().cloned();
+        assert_eq!(
+            logical(0),
+            Some(LogicalType::Integer(IntType {
+                bit_width: 32,
+                is_signed: false
+            }))
+        );
+        assert_eq!(
+            logical(1),
+            Some(LogicalType::Integer(IntType {
+                bit_width: 64,
+                is_signed: false
+            }))
+        );
+        assert_eq!(logical(6), Some(LogicalType::String));
+        assert_eq!(descr.column(2).max_def_level(), 1);
+        assert_eq!(descr.column(0).max_def_level(), 0);
+    }
+
+    #[test]
+    fn the_columns_asked_for_are_read_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        write_batch(&path, &batch(0, 7)).unwrap();
+        let back = read_all(&path, Some(&["label", "point", "no such column"]));
+        assert_eq!(back.len(), 1);
+        let whole = batch(0, 7);
+        assert_eq!(back[0].num_columns(), 2);
+        assert_eq!(back[0].schema().field(0).name(), "point");
+        assert_eq!(back[0].column(0), whole.column(0));
+        assert_eq!(back[0].column(1), whole.column(7));
+    }
+
+    #[test]
+    fn a_large_row_group_is_read_in_batches_of_at_most_read_batch_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        let rows = READ_BATCH as u32 + 5;
+        write_batch(&path, &batch(0, rows)).unwrap();
+        let back = read_all(&path, None);
+        let sizes: Vec<usize> = back.iter().map(|b| b.num_rows()).collect();
+        assert_eq!(sizes, [READ_BATCH, 5]);
+        assert_eq!(back[0], batch(0, READ_BATCH as u32));
+        assert_eq!(back[1], batch(READ_BATCH as u32, rows));
+    }
+
+    #[test]
+    fn concat_copies_the_row_groups_and_joins_nothing_into_an_empty_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        write_batch(&a, &batch(0, 3)).unwrap();
+        write_batch(&b, &batch(3, 8)).unwrap();
+        let out = dir.path().join("out.parquet");
+        concat(&[a, b], &out, &schema()).unwrap();
+        assert_eq!(read_all(&out, None), [batch(0, 3), batch(3, 8)]);
+        let empty = dir.path().join("empty.parquet");
+        concat(&[], &empty, &schema()).unwrap();
+        assert_eq!(super::schema(&empty).unwrap(), schema());
+        assert!(read_all(&empty, None).is_empty());
+    }
+
+    #[test]
+    fn a_file_that_is_not_parquet_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        std::fs::write(&path, b"not parquet at all").unwrap();
+        let e = read(&path, None).err().unwrap().to_string();
+        assert!(e.contains("runs.parquet"), "{e}");
+    }
+}
