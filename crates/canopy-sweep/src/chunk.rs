@@ -7,7 +7,7 @@ use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::types::{Float64Type, UInt32Type};
-use arrow_array::{ArrayRef, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
+use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_buffer::NullBuffer;
 use canopy_model::{ColumnType, MonthRecord, RunError, Value};
 
@@ -138,10 +138,7 @@ struct Rows {
     seed: UInt64Builder,
     values: Vec<Builder>,
     status: StringBuilder,
-    /// The summary's numbers after `status`, run after run (a row of
-    /// `SUMMARY_COUNT - 1` cells each): copied whole per run, made arrays
-    /// once, at the end.
-    summary: Vec<Option<f64>>,
+    summary: SummaryRows,
     met: Vec<(BooleanBuilder, UInt32Builder)>,
     month_point: UInt32Builder,
     month_run: UInt32Builder,
@@ -220,17 +217,69 @@ impl Plan {
     }
 }
 
-/// An array of `cells`, null where `None`: its values and validity
-/// gathered in one pass (quicker than appending cell by cell).
-fn primitive<T: ArrowPrimitiveType>(
-    cells: impl Iterator<Item = Option<T::Native>> + Clone,
-) -> PrimitiveArray<T> {
-    let values: Vec<T::Native> = cells.clone().map(Option::unwrap_or_default).collect();
-    let nulls = cells
-        .clone()
-        .any(|c| c.is_none())
-        .then(|| NullBuffer::from(cells.map(|c| c.is_some()).collect::<Vec<bool>>()));
-    PrimitiveArray::new(values.into(), nulls)
+/// The summary's numbers after `status`, one row per run.
+const WIDTH: usize = SUMMARY_COLUMNS.len() - 1;
+
+/// Runs kept row by row before they are moved into columns.
+const STAGED: usize = 256;
+
+/// The summary's numbers of a chunk's runs: the latest runs row by row (a
+/// row copied whole per run, cheaper than a push per cell), moved into
+/// columns of values and validity every [`STAGED`] runs, so that memory
+/// stays at about 9 bytes a cell.
+#[derive(Default)]
+struct SummaryRows {
+    staged: Vec<Option<f64>>,
+    values: Vec<Vec<f64>>,
+    valid: Vec<Vec<bool>>,
+}
+
+impl SummaryRows {
+    fn push(&mut self, row: &[Option<SummaryValue>]) {
+        self.staged.extend(row.iter().map(|v| match v {
+            Some(SummaryValue::Number(x)) => Some(*x),
+            _ => None,
+        }));
+        if self.staged.len() >= STAGED * WIDTH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.values.is_empty() {
+            self.values = vec![Vec::new(); WIDTH];
+            self.valid = vec![Vec::new(); WIDTH];
+        }
+        for (j, (values, valid)) in self.values.iter_mut().zip(&mut self.valid).enumerate() {
+            values.extend(
+                self.staged
+                    .chunks_exact(WIDTH)
+                    .map(|row| row[j].unwrap_or(0.0)),
+            );
+            valid.extend(self.staged.chunks_exact(WIDTH).map(|row| row[j].is_some()));
+        }
+        self.staged.clear();
+    }
+
+    /// The columns, in [`SUMMARY_COLUMNS`] order after `status`.
+    fn finish(mut self) -> Vec<ArrayRef> {
+        self.flush();
+        let columns = SUMMARY_COLUMNS[1..].iter().zip(self.values).zip(self.valid);
+        columns
+            .map(|((c, values), valid)| {
+                let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
+                let column: ArrayRef = match c.ty {
+                    SummaryType::Number(t) if metric_type(t) == DataType::UInt32 => {
+                        let values: Vec<u32> = values.iter().map(|&x| x as u32).collect();
+                        Arc::new(PrimitiveArray::<UInt32Type>::new(values.into(), nulls))
+                    }
+                    // Every other summary column after `status` is a float.
+                    _ => Arc::new(PrimitiveArray::<Float64Type>::new(values.into(), nulls)),
+                };
+                column
+            })
+            .collect()
+    }
 }
 
 /// Runs the runs whose global indices (`point * runs + run`) are `indices`,
@@ -247,7 +296,7 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
             .map(|t| Builder::of(*t))
             .collect(),
         status: StringBuilder::new(),
-        summary: Vec::new(),
+        summary: SummaryRows::default(),
         met: plan
             .sweep
             .criteria
@@ -283,10 +332,7 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         }
         let summary = summarise(records, &outcome);
         rows.status.append_value(outcome.status());
-        rows.summary.extend(summary[1..].iter().map(|v| match v {
-            Some(SummaryValue::Number(x)) => Some(*x),
-            _ => None,
-        }));
+        rows.summary.push(&summary[1..]);
         for (c, (met, month)) in plan.sweep.criteria.iter().zip(&mut rows.met) {
             match plan.criterion_met(c, &spec, records, &outcome) {
                 Some(m) => {
@@ -330,18 +376,7 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
     ];
     columns.extend(rows.values.into_iter().map(Builder::finish));
     columns.push(Arc::new(rows.status.finish()));
-    let width = SUMMARY_COLUMNS.len() - 1;
-    columns.extend(SUMMARY_COLUMNS[1..].iter().enumerate().map(|(j, c)| {
-        let cells = rows.summary.chunks_exact(width).map(|row| row[j]);
-        let column: ArrayRef = match c.ty {
-            SummaryType::Number(t) if metric_type(t) == DataType::UInt32 => {
-                Arc::new(primitive::<UInt32Type>(cells.map(|x| x.map(|x| x as u32))))
-            }
-            // Every other summary column after `status` is a float.
-            _ => Arc::new(primitive::<Float64Type>(cells)),
-        };
-        column
-    }));
+    columns.extend(rows.summary.finish());
     for (mut met, mut month) in rows.met {
         columns.push(Arc::new(met.finish()));
         columns.push(Arc::new(month.finish()));

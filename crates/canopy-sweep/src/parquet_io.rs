@@ -6,10 +6,12 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use arrow_array::types::{Float64Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
-    UInt64Array,
+    Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Float64Array, Int64Array, PrimitiveArray,
+    RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
 use parquet::basic::{Compression, IntType, LogicalType, Repetition, Type as PhysicalType};
@@ -374,16 +376,6 @@ fn read_column(
     let nullable = field.is_nullable();
     let mut defs = Vec::new();
     let defs_out = nullable.then_some(&mut defs);
-    // Spreads the values read over the rows, `None` where a level says null.
-    fn spread<T: Copy>(values: Vec<T>, defs: &[i16], nullable: bool) -> Vec<Option<T>> {
-        if !nullable {
-            return values.into_iter().map(Some).collect();
-        }
-        let mut it = values.into_iter();
-        defs.iter()
-            .map(|&d| if d > 0 { it.next() } else { None })
-            .collect()
-    }
     let short = |read: usize| {
         if read == rows {
             Ok(())
@@ -398,37 +390,36 @@ fn read_column(
         (ColumnReader::DoubleColumnReader(r), DataType::Float64) => {
             let mut v = Vec::with_capacity(rows);
             short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
-            if nullable {
-                Arc::new(Float64Array::from(spread(v, &defs, true)))
-            } else {
-                Arc::new(Float64Array::from(v))
-            }
+            Arc::new(primitive::<Float64Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::Int32ColumnReader(r), DataType::UInt32) => {
             let mut v = Vec::with_capacity(rows);
             short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
-            let v: Vec<u32> = v.into_iter().map(|x: i32| x as u32).collect();
-            if nullable {
-                Arc::new(UInt32Array::from(spread(v, &defs, true)))
-            } else {
-                Arc::new(UInt32Array::from(v))
-            }
+            let v = v.into_iter().map(|x: i32| x as u32).collect();
+            Arc::new(primitive::<UInt32Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::Int64ColumnReader(r), DataType::UInt64) => {
             let mut v = Vec::with_capacity(rows);
             short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
-            let v: Vec<u64> = v.into_iter().map(|x: i64| x as u64).collect();
-            Arc::new(UInt64Array::from(spread(v, &defs, nullable)))
+            let v = v.into_iter().map(|x: i64| x as u64).collect();
+            Arc::new(primitive::<UInt64Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::Int64ColumnReader(r), DataType::Int64) => {
             let mut v = Vec::with_capacity(rows);
             short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
-            Arc::new(Int64Array::from(spread(v, &defs, nullable)))
+            Arc::new(primitive::<Int64Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::BoolColumnReader(r), DataType::Boolean) => {
             let mut v = Vec::with_capacity(rows);
             short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
-            Arc::new(BooleanArray::from(spread(v, &defs, nullable)))
+            let mut v = v.into_iter();
+            Arc::new(match read_levels(nullable, &defs) {
+                Some(defs) => defs
+                    .iter()
+                    .map(|&d| if d > 0 { v.next() } else { None })
+                    .collect(),
+                None => v.map(Some).collect::<BooleanArray>(),
+            })
         }
         (ColumnReader::ByteArrayColumnReader(r), DataType::Utf8) => {
             let mut v: Vec<ByteArray> = Vec::with_capacity(rows);
@@ -437,11 +428,52 @@ fn read_column(
             for b in &v {
                 text.push(b.as_utf8()?);
             }
-            Arc::new(StringArray::from(spread(text, &defs, nullable)))
+            let mut text = text.into_iter();
+            Arc::new(match read_levels(nullable, &defs) {
+                Some(defs) => defs
+                    .iter()
+                    .map(|&d| if d > 0 { text.next() } else { None })
+                    .collect(),
+                None => text.map(Some).collect::<StringArray>(),
+            })
         }
         _ => return Err(mismatch()),
     };
     Ok(array)
+}
+
+/// A nullable column's definition levels; `None` for a required one.
+fn read_levels(nullable: bool, defs: &[i16]) -> Option<&[i16]> {
+    nullable.then_some(defs)
+}
+
+/// An array of the `present` values read, spread over the rows where
+/// `defs` (a nullable column's levels) says a value is present, nulls
+/// elsewhere: values and validity built directly, without a list of
+/// options in between.
+fn primitive<T: ArrowPrimitiveType>(
+    present: Vec<T::Native>,
+    defs: Option<&[i16]>,
+) -> PrimitiveArray<T> {
+    match defs {
+        Some(defs) if defs.len() != present.len() => {
+            let mut v = present.into_iter();
+            let values: Vec<T::Native> = defs
+                .iter()
+                .map(|&d| {
+                    if d > 0 {
+                        v.next().unwrap_or_default()
+                    } else {
+                        T::Native::default()
+                    }
+                })
+                .collect();
+            let valid: Vec<bool> = defs.iter().map(|&d| d > 0).collect();
+            PrimitiveArray::new(values.into(), Some(NullBuffer::from(valid)))
+        }
+        // Every value present.
+        _ => PrimitiveArray::new(present.into(), None),
+    }
 }
 
 /// The footer of `path`, read.
