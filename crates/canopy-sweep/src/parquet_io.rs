@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::types::{Float64Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{
     Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Float64Array, Int64Array, PrimitiveArray,
@@ -27,7 +28,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{ColumnDescriptor, Type};
 
 /// Rows per batch when a file is read back.
-const READ_BATCH: usize = 65_536;
+const READ_BATCH: usize = 8_192;
 
 /// How every sweep file is written: snappy, statistics on, and row groups
 /// as large as the batches written (a chunk of runs is one row group).
@@ -192,7 +193,16 @@ fn write_column(
         }
         ColumnWriter::ByteArrayColumnWriter(w) => {
             let a = any.downcast_ref::<StringArray>().ok_or_else(mismatch)?;
-            let v: Vec<ByteArray> = a.iter().flatten().map(ByteArray::from).collect();
+            // Each value a slice of one copy of the array's text (only its
+            // own rows', where it is a slice of a larger array): no
+            // allocation per value.
+            let offsets: Vec<usize> = a.value_offsets().iter().map(|&o| o as usize).collect();
+            let (first, last) = (offsets[0], offsets[a.len()]);
+            let data = bytes::Bytes::copy_from_slice(&a.value_data()[first..last]);
+            let v: Vec<ByteArray> = (0..a.len())
+                .filter(|&i| a.is_valid(i))
+                .map(|i| ByteArray::from(data.slice(offsets[i] - first..offsets[i + 1] - first)))
+                .collect();
             w.write_batch(&v, defs, None)?;
         }
         _ => return Err(mismatch()),
@@ -424,22 +434,48 @@ fn read_column(
         (ColumnReader::ByteArrayColumnReader(r), DataType::Utf8) => {
             let mut v: Vec<ByteArray> = Vec::with_capacity(rows);
             short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
-            let mut text = Vec::with_capacity(v.len());
-            for b in &v {
-                text.push(b.as_utf8()?);
-            }
-            let mut text = text.into_iter();
-            Arc::new(match read_levels(nullable, &defs) {
-                Some(defs) => defs
-                    .iter()
-                    .map(|&d| if d > 0 { text.next() } else { None })
-                    .collect(),
-                None => text.map(Some).collect::<StringArray>(),
-            })
+            Arc::new(strings(&v, read_levels(nullable, &defs))?)
         }
         _ => return Err(mismatch()),
     };
     Ok(array)
+}
+
+/// The text values read (`present`), spread over the rows as
+/// [`primitive`] spreads numbers. A value repeated from the dictionary is
+/// the same bytes as the one before it: checked as UTF-8 once.
+fn strings(present: &[ByteArray], defs: Option<&[i16]>) -> parquet::errors::Result<StringArray> {
+    let bytes = present.iter().map(ByteArray::len).sum();
+    let rows = defs.map_or(present.len(), <[i16]>::len);
+    let mut out = StringBuilder::with_capacity(rows, bytes);
+    let mut last: Option<&str> = None;
+    let mut values = present.iter();
+    let mut next = || -> parquet::errors::Result<&str> {
+        let b = values.next().ok_or_else(mismatch)?.data();
+        let text = match last {
+            Some(t) if t.as_ptr() == b.as_ptr() && t.len() == b.len() => t,
+            _ => std::str::from_utf8(b).map_err(|e| ParquetError::General(e.to_string()))?,
+        };
+        last = Some(text);
+        Ok(text)
+    };
+    match defs {
+        Some(defs) => {
+            for &d in defs {
+                if d > 0 {
+                    out.append_value(next()?);
+                } else {
+                    out.append_null();
+                }
+            }
+        }
+        None => {
+            for _ in 0..rows {
+                out.append_value(next()?);
+            }
+        }
+    }
+    Ok(out.finish())
 }
 
 /// A nullable column's definition levels; `None` for a required one.
@@ -665,6 +701,17 @@ mod tests {
         assert_eq!(back[0].slice(0, 4), batch(0, 4));
         assert_eq!(back[0].slice(4, 6), batch(4, 10));
         assert_eq!(back[1], batch(10, 12));
+        // Slices of a larger batch (as the merge writes them) keep their
+        // own rows' text.
+        let sliced = dir.path().join("sliced.parquet");
+        let mut w = Writer::create(&sliced, schema()).unwrap();
+        let whole = batch(0, 12);
+        w.write_group(&[whole.slice(5, 4), whole.slice(1, 2)])
+            .unwrap();
+        w.finish().unwrap();
+        let back = read_all(&sliced, None);
+        assert_eq!(back[0].slice(0, 4), batch(5, 9));
+        assert_eq!(back[0].slice(4, 2), batch(1, 3));
         // The footer, read by parquet's own reader: unsigned integers and
         // text are annotated, as other readers (pyarrow, polars) need.
         let (_, meta) = open(&path).unwrap();
