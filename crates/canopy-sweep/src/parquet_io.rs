@@ -6,13 +6,12 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::builder::StringBuilder;
 use arrow_array::types::{Float64Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{
     Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Float64Array, Int64Array, PrimitiveArray,
     RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
-use arrow_buffer::NullBuffer;
+use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
 use parquet::basic::{Compression, IntType, LogicalType, Repetition, Type as PhysicalType};
@@ -135,19 +134,23 @@ fn arrow_field(c: &ColumnDescriptor) -> io::Result<Field> {
 /// The definition levels of `a` (1 where a value is present, 0 where
 /// null), or `None` where the column is required.
 fn levels(a: &dyn Array, nullable: bool) -> Option<Vec<i16>> {
-    nullable.then(|| (0..a.len()).map(|i| i16::from(a.is_valid(i))).collect())
+    nullable.then(|| match a.nulls() {
+        Some(n) if n.null_count() > 0 => n.iter().map(i16::from).collect(),
+        _ => vec![1; a.len()],
+    })
 }
 
-/// The values of `a` that are present, in order.
-fn present<T: Copy>(values: &[T], a: &dyn Array) -> Vec<T> {
+/// The values of `a` that are present, in order: `values` itself where
+/// none is null.
+fn present<'a, T: Copy>(values: &'a [T], a: &dyn Array) -> std::borrow::Cow<'a, [T]> {
     match a.nulls() {
         Some(n) if n.null_count() > 0 => values
             .iter()
-            .enumerate()
-            .filter(|&(i, _)| n.is_valid(i))
-            .map(|(_, v)| *v)
+            .zip(n.iter())
+            .filter(|&(_, valid)| valid)
+            .map(|(v, _)| *v)
             .collect(),
-        _ => values.to_vec(),
+        _ => std::borrow::Cow::Borrowed(values),
     }
 }
 
@@ -168,21 +171,15 @@ fn write_column(
         ColumnWriter::Int32ColumnWriter(w) => {
             let a = any.downcast_ref::<UInt32Array>().ok_or_else(mismatch)?;
             // Unsigned values are stored in the signed type, bit for bit.
-            let v: Vec<i32> = present(a.values(), a)
-                .into_iter()
-                .map(|x| x as i32)
-                .collect();
+            let v: Vec<i32> = present(a.values(), a).iter().map(|&x| x as i32).collect();
             w.write_batch(&v, defs, None)?;
         }
         ColumnWriter::Int64ColumnWriter(w) => {
             let v: Vec<i64> = if let Some(a) = any.downcast_ref::<UInt64Array>() {
-                present(a.values(), a)
-                    .into_iter()
-                    .map(|x| x as i64)
-                    .collect()
+                present(a.values(), a).iter().map(|&x| x as i64).collect()
             } else {
                 let a = any.downcast_ref::<Int64Array>().ok_or_else(mismatch)?;
-                present(a.values(), a)
+                present(a.values(), a).into_owned()
             };
             w.write_batch(&v, defs, None)?;
         }
@@ -442,40 +439,43 @@ fn read_column(
 }
 
 /// The text values read (`present`), spread over the rows as
-/// [`primitive`] spreads numbers. A value repeated from the dictionary is
-/// the same bytes as the one before it: checked as UTF-8 once.
+/// [`primitive`] spreads numbers; the array checks once, over all of it,
+/// that the text is UTF-8.
 fn strings(present: &[ByteArray], defs: Option<&[i16]>) -> parquet::errors::Result<StringArray> {
     let bytes = present.iter().map(ByteArray::len).sum();
     let rows = defs.map_or(present.len(), <[i16]>::len);
-    let mut out = StringBuilder::with_capacity(rows, bytes);
-    let mut last: Option<&str> = None;
+    let (mut data, mut offsets) = (Vec::with_capacity(bytes), Vec::with_capacity(rows + 1));
+    offsets.push(0i32);
     let mut values = present.iter();
-    let mut next = || -> parquet::errors::Result<&str> {
-        let b = values.next().ok_or_else(mismatch)?.data();
-        let text = match last {
-            Some(t) if t.as_ptr() == b.as_ptr() && t.len() == b.len() => t,
-            _ => std::str::from_utf8(b).map_err(|e| ParquetError::General(e.to_string()))?,
-        };
-        last = Some(text);
-        Ok(text)
+    let mut push = |data: &mut Vec<u8>| -> parquet::errors::Result<()> {
+        data.extend_from_slice(values.next().ok_or_else(mismatch)?.data());
+        Ok(())
+    };
+    let offset = |data: &Vec<u8>| {
+        i32::try_from(data.len())
+            .map_err(|_| ParquetError::General("more than 2 GiB of text in one batch".into()))
     };
     match defs {
         Some(defs) => {
             for &d in defs {
                 if d > 0 {
-                    out.append_value(next()?);
-                } else {
-                    out.append_null();
+                    push(&mut data)?;
                 }
+                offsets.push(offset(&data)?);
             }
         }
         None => {
             for _ in 0..rows {
-                out.append_value(next()?);
+                push(&mut data)?;
+                offsets.push(offset(&data)?);
             }
         }
     }
-    Ok(out.finish())
+    let nulls = defs
+        .filter(|d| d.len() != present.len())
+        .map(|d| NullBuffer::from(d.iter().map(|&x| x > 0).collect::<Vec<bool>>()));
+    StringArray::try_new(OffsetBuffer::new(offsets.into()), data.into(), nulls)
+        .map_err(|e| ParquetError::General(e.to_string()))
 }
 
 /// A nullable column's definition levels; `None` for a required one.
