@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow_array::types::{Float64Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_array::{
     Array, ArrayRef, ArrowPrimitiveType, BooleanArray, Float64Array, Int64Array, PrimitiveArray,
-    RecordBatch, StringArray, UInt32Array, UInt64Array,
+    RecordBatch, RecordBatchOptions, StringArray, UInt32Array, UInt64Array,
 };
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -107,6 +107,14 @@ fn parquet_schema(schema: &Schema) -> io::Result<Arc<Type>> {
 
 /// The Arrow field of a Parquet column written by [`parquet_schema`].
 fn arrow_field(c: &ColumnDescriptor) -> io::Result<Field> {
+    // Sweep files are flat: a column nested in a group or a list has
+    // levels that these readers do not spread.
+    if c.max_def_level() > 1 || c.max_rep_level() > 0 {
+        return Err(io::Error::other(format!(
+            "column {}: nested columns are not what sweep files hold",
+            c.path()
+        )));
+    }
     let unsigned = matches!(
         c.logical_type_ref(),
         Some(LogicalType::Integer(IntType {
@@ -253,6 +261,17 @@ impl Writer {
     pub fn write_group(&mut self, batches: &[RecordBatch]) -> io::Result<()> {
         let w = self.inner.as_mut().expect("not finished");
         let path = &self.path;
+        if let Some(b) = batches
+            .iter()
+            .find(|b| b.num_columns() != self.schema.fields().len())
+        {
+            return Err(io::Error::other(format!(
+                "{}: a batch of {} columns, where the file has {}",
+                path.display(),
+                b.num_columns(),
+                self.schema.fields().len()
+            )));
+        }
         let mut rg = w.next_row_group().map_err(|e| io_error(e, path))?;
         for (i, field) in self.schema.fields().iter().enumerate() {
             let mut col = rg
@@ -262,15 +281,21 @@ impl Writer {
                     io::Error::other(format!("{}: fewer columns than the schema", path.display()))
                 })?;
             for b in batches {
-                let a = b.columns().get(i).ok_or_else(|| {
-                    io::Error::other(format!(
-                        "{}: a batch lacks column {}",
-                        path.display(),
-                        field.name()
-                    ))
+                let a = b
+                    .columns()
+                    .get(i)
+                    .filter(|a| a.data_type() == field.data_type())
+                    .ok_or_else(|| {
+                        io::Error::other(format!(
+                            "{}: a batch's column {} is not the file's {}",
+                            path.display(),
+                            field.name(),
+                            field.data_type()
+                        ))
+                    })?;
+                write_column(col.untyped(), a, field.is_nullable()).map_err(|e| {
+                    io::Error::other(format!("{}: column {}: {e}", path.display(), field.name()))
                 })?;
-                write_column(col.untyped(), a, field.is_nullable())
-                    .map_err(|e| io_error(e, path))?;
             }
             col.close().map_err(|e| io_error(e, path))?;
         }
@@ -340,7 +365,13 @@ impl Batches {
             .iter()
             .map(|&i| reader.get_column_reader(i))
             .collect::<parquet::errors::Result<_>>()?;
-        self.rows_left = usize::try_from(rg.num_rows()).unwrap_or(0);
+        self.rows_left = usize::try_from(rg.num_rows()).map_err(|_| {
+            ParquetError::General(format!(
+                "row group {} has {} rows",
+                self.next_group,
+                rg.num_rows()
+            ))
+        })?;
         self.next_group += 1;
         Ok(())
     }
@@ -355,10 +386,15 @@ impl Batches {
         let rows = self.rows_left.min(READ_BATCH);
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.readers.len());
         for (r, field) in self.readers.iter_mut().zip(self.schema.fields()) {
-            columns.push(read_column(r, field, rows)?);
+            columns.push(
+                read_column(r, field, rows)
+                    .map_err(|e| ParquetError::General(format!("column {}: {e}", field.name())))?,
+            );
         }
         self.rows_left -= rows;
-        RecordBatch::try_new(self.schema.clone(), columns)
+        // The row count is given: a projection may keep no column.
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)
             .map(Some)
             .map_err(|e| ParquetError::General(e.to_string()))
     }
@@ -368,9 +404,16 @@ impl Iterator for Batches {
     type Item = io::Result<RecordBatch>;
 
     fn next(&mut self) -> Option<io::Result<RecordBatch>> {
-        self.next_batch()
-            .map_err(|e| io_error(e, &self.path))
-            .transpose()
+        // parquet's decoders assert on some damaged pages rather than
+        // return an error: a damaged file is an error naming it, not a crash.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.next_batch()))
+            .unwrap_or_else(|_| Err(ParquetError::General("the file is damaged".into())));
+        if read.is_err() {
+            // Nothing after an error: the file is not read further.
+            self.rows_left = 0;
+            self.next_group = self.metadata.num_row_groups();
+        }
+        read.map_err(|e| io_error(e, &self.path)).transpose()
     }
 }
 
@@ -516,9 +559,10 @@ fn primitive<T: ArrowPrimitiveType>(
 fn open(path: &Path) -> io::Result<(File, ParquetMetaData)> {
     let file = File::open(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let metadata = ParquetMetaDataReader::new()
-        .parse_and_finish(&file)
-        .map_err(|e| io_error(e, path))?;
+    let metadata =
+        std::panic::catch_unwind(|| ParquetMetaDataReader::new().parse_and_finish(&file))
+            .unwrap_or_else(|_| Err(ParquetError::General("the file is damaged".into())))
+            .map_err(|e| io_error(e, path))?;
     Ok((file, metadata))
 }
 
@@ -777,6 +821,121 @@ mod tests {
         concat(&[], &empty, &schema()).unwrap();
         assert_eq!(super::schema(&empty).unwrap(), schema());
         assert!(read_all(&empty, None).is_empty());
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_naming_it_never_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        write_batch(&path, &batch(0, 40)).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let damaged = dir.path().join("damaged.parquet");
+        let mut errors = 0;
+        for at in 0..good.len() {
+            for byte in [0x00, 0xff, 0x80] {
+                let mut bytes = good.clone();
+                bytes[at] = byte;
+                std::fs::write(&damaged, &bytes).unwrap();
+                // Every error names the file, and nothing comes after it.
+                let mut read = match read(&damaged, None) {
+                    Ok(batches) => batches,
+                    Err(e) => {
+                        assert!(e.to_string().contains("damaged.parquet"), "{e}");
+                        errors += 1;
+                        continue;
+                    }
+                };
+                for b in read.by_ref() {
+                    if let Err(e) = b {
+                        assert!(e.to_string().contains("damaged.parquet"), "{e}");
+                        errors += 1;
+                        break;
+                    }
+                }
+                assert!(
+                    read.next().is_none(),
+                    "byte {at} = {byte:#x}: more after an error"
+                );
+            }
+        }
+        assert!(errors > good.len(), "{errors} errors");
+    }
+
+    #[test]
+    fn a_nested_column_is_refused_by_name() {
+        use parquet::schema::types::Type;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested.parquet");
+        let x = Type::primitive_type_builder("x", PhysicalType::DOUBLE)
+            .with_repetition(Repetition::OPTIONAL)
+            .build()
+            .unwrap();
+        let g = Type::group_type_builder("g")
+            .with_repetition(Repetition::OPTIONAL)
+            .with_fields(vec![Arc::new(x)])
+            .build()
+            .unwrap();
+        let root = Type::group_type_builder("schema")
+            .with_fields(vec![Arc::new(g)])
+            .build()
+            .unwrap();
+        let file = File::create(&path).unwrap();
+        let w = SerializedFileWriter::new(file, Arc::new(root), Arc::new(properties())).unwrap();
+        w.close().unwrap();
+        let e = read(&path, None).err().unwrap().to_string();
+        assert!(e.contains("nested.parquet") && e.contains("g.x"), "{e}");
+    }
+
+    #[test]
+    fn a_batch_of_other_columns_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        let mut w = Writer::create(&path, schema()).unwrap();
+        let other = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(
+                "point",
+                DataType::Int64,
+                false,
+            )])),
+            vec![Arc::new(Int64Array::from(vec![1]))],
+        )
+        .unwrap();
+        let e = w.write(&other).unwrap_err().to_string();
+        assert!(e.contains("runs.parquet") && e.contains("columns"), "{e}");
+        // The same number of columns, one of another type.
+        let mut columns = batch(0, 2).columns().to_vec();
+        columns[0] = Arc::new(Int64Array::from(vec![1, 2]));
+        let fields: Vec<Field> = schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if i == 0 {
+                    Field::new("point", DataType::Int64, false)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let other = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+        let e = w.write(&other).unwrap_err().to_string();
+        assert!(e.contains("column point"), "{e}");
+        drop(w);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_projection_of_no_known_column_keeps_the_row_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        write_batch(&path, &batch(0, 5)).unwrap();
+        let back = read_all(&path, Some(&["no such column"]));
+        assert_eq!(
+            back.iter()
+                .map(|b| (b.num_columns(), b.num_rows()))
+                .collect::<Vec<_>>(),
+            [(0, 5)]
+        );
     }
 
     #[test]
