@@ -1,5 +1,12 @@
 //! Parquet files: written whole or not at all, read back batch by batch,
 //! and joined without decoding (row groups copied as they are).
+//!
+//! The files go through the `parquet` crate's own column writers and
+//! readers, not its Arrow layer (which doubles what a release build
+//! compiles for Parquet): each Arrow array of a batch becomes a flat
+//! column's values and definition levels, and back. Sweep files hold only
+//! flat columns of six types (f64, i64, u32, u64, bool, text), nullable
+//! or not; anything else is refused by name.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
