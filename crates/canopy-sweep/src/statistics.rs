@@ -304,23 +304,24 @@ pub struct PointCounts {
 }
 
 /// Reads `runs.parquet`'s `point` and `status` columns (and `extra`, all
-/// if `None`), calling `each` with every batch and its row's point and
-/// whether it is ok.
-fn each_row(
+/// if `None`), calling `each` with every batch and its rows' points and
+/// whether each is ok (so that a caller finds its columns once a batch).
+fn each_batch(
     dir: &Path,
     extra: Option<&[&str]>,
-    mut each: impl FnMut(&RecordBatch, usize, u32, bool),
+    mut each: impl FnMut(&RecordBatch, &[(u32, bool)]),
 ) -> io::Result<()> {
     let path = dir.join(RUNS);
     let columns: Option<Vec<&str>> =
         extra.map(|e| ["point", "status"].iter().chain(e).copied().collect());
+    let mut rows = Vec::new();
     for batch in parquet_io::read(&path, columns.as_deref())? {
         let batch = batch?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
-        for i in 0..batch.num_rows() {
-            each(&batch, i, point.value(i), status.value(i) == "ok");
-        }
+        rows.clear();
+        rows.extend((0..batch.num_rows()).map(|i| (point.value(i), status.value(i) == "ok")));
+        each(&batch, &rows);
     }
     Ok(())
 }
@@ -329,15 +330,17 @@ fn each_row(
 fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<Vec<PointCounts>> {
     let mut out: Vec<PointCounts> = Vec::new();
     let axes = sweep.point_keys();
-    each_row(dir, Some(&axes), |batch, i, p, ok| {
-        let p = p as usize;
-        if out.len() <= p {
-            out.resize_with(p + 1, PointCounts::default);
-            out[p].values = axes.iter().map(|a| text_at(batch, a, i)).collect();
-        }
-        out[p].runs += 1;
-        if !ok {
-            out[p].failed += 1;
+    each_batch(dir, Some(&axes), |batch, rows| {
+        for (i, &(p, ok)) in rows.iter().enumerate() {
+            let p = p as usize;
+            if out.len() <= p {
+                out.resize_with(p + 1, PointCounts::default);
+                out[p].values = axes.iter().map(|a| text_at(batch, a, i)).collect();
+            }
+            out[p].runs += 1;
+            if !ok {
+                out[p].failed += 1;
+            }
         }
     })?;
     Ok(out)
@@ -347,13 +350,12 @@ fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<Vec<PointCounts>> {
 /// One metric at a time keeps the memory at 8 bytes a run.
 fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Vec<f64>>> {
     let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
-    each_row(dir, Some(&[metric]), |batch, i, p, ok| {
-        if let (true, Some(x), Some(v)) = (
-            ok,
-            Numbers::of(batch, metric).get(i),
-            out.get_mut(p as usize),
-        ) {
-            v.push(x);
+    each_batch(dir, Some(&[metric]), |batch, rows| {
+        let values = Numbers::of(batch, metric);
+        for (i, &(p, ok)) in rows.iter().enumerate() {
+            if let (true, Some(x), Some(v)) = (ok, values.get(i), out.get_mut(p as usize)) {
+                v.push(x);
+            }
         }
     })?;
     for v in &mut out {
@@ -370,16 +372,22 @@ pub fn criteria_counts(dir: &Path, sweep: &Sweep, points: usize) -> io::Result<V
     }
     let names: Vec<[String; 2]> = sweep.criteria.iter().map(|c| c.run_columns()).collect();
     let columns: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
-    each_row(dir, Some(&columns), |batch, i, p, ok| {
-        let Some(counts) = out.get_mut(p as usize) else {
-            return;
-        };
-        for (count, [met, month]) in counts.iter_mut().zip(&names) {
-            let met = ok.then(|| crate::columns::flag(batch, met, i)).flatten();
-            count.add(met.map(|m| Met {
-                met: m,
-                month: Numbers::of(batch, month).get(i).map(|x| x as u32),
-            }));
+    each_batch(dir, Some(&columns), |batch, rows| {
+        let months: Vec<Numbers> = names
+            .iter()
+            .map(|[_, month]| Numbers::of(batch, month))
+            .collect();
+        for (i, &(p, ok)) in rows.iter().enumerate() {
+            let Some(counts) = out.get_mut(p as usize) else {
+                continue;
+            };
+            for ((count, [met, _]), months) in counts.iter_mut().zip(&names).zip(&months) {
+                let met = ok.then(|| crate::columns::flag(batch, met, i)).flatten();
+                count.add(met.map(|m| Met {
+                    met: m,
+                    month: months.get(i).map(|x| x as u32),
+                }));
+            }
         }
     })?;
     Ok(out)
