@@ -31,14 +31,43 @@ pub fn run_observed<O: Observer + ?Sized>(
     run_from(State::new(ScenarioRef::Borrowed(s)), obs)
 }
 
+/// [`run_seeded`] into `records`, whose memory a caller running many runs
+/// keeps from one run to the next: the months are written over what is
+/// there (every field of a record is written each month), so nothing is
+/// allocated or cleared again once it has held a run. `records` then holds
+/// the run's months; a failed run's months before the failure go with the
+/// error, leaving `records` empty.
+pub fn run_seeded_into(
+    s: &ValidScenario,
+    seed: u64,
+    records: &mut Vec<MonthRecord>,
+) -> Result<(), RunError> {
+    run_into(
+        State::seeded(ScenarioRef::Borrowed(s), seed),
+        &mut Silent,
+        records,
+    )
+}
+
 fn run_from<O: Observer + ?Sized>(
-    mut state: State<'_>,
+    state: State<'_>,
     obs: &mut O,
 ) -> Result<Vec<MonthRecord>, RunError> {
-    // Every month's record is written in its place (no copy), and the
-    // months not simulated are cut off at the end.
+    let mut records = Vec::new();
+    run_into(state, obs, &mut records)?;
+    Ok(records)
+}
+
+fn run_into<O: Observer + ?Sized>(
+    mut state: State<'_>,
+    obs: &mut O,
+    records: &mut Vec<MonthRecord>,
+) -> Result<(), RunError> {
+    // Every month's record is written in its place (no copy), over
+    // whatever an earlier run left there, and the months not simulated are
+    // cut off at the end.
     let months = state.scenario().simulation.months as usize;
-    let mut records = Vec::with_capacity(months);
+    records.truncate(months);
     records.resize_with(months, MonthRecord::default);
     // Asked once: the answer cannot change during a run worth watching.
     let wants = obs.wants_contributions();
@@ -49,7 +78,7 @@ fn run_from<O: Observer + ?Sized>(
             return Err(RunError {
                 month: m,
                 failure,
-                records,
+                records: std::mem::take(records),
             });
         }
         if obs.month_end(&records[i], &state).is_break() {
@@ -57,7 +86,7 @@ fn run_from<O: Observer + ?Sized>(
             break;
         }
     }
-    Ok(records)
+    Ok(())
 }
 
 /// Steps `state` through its scenario's months left, each month's record
@@ -204,6 +233,38 @@ mod tests {
 
     fn default() -> ValidScenario {
         load("default", builtin::text("default").unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn runs_into_kept_records_are_the_runs_on_their_own() {
+        // One buffer for runs of three scenarios and several seeds, longer
+        // and shorter, starting from records that are nothing like a run:
+        // each run is bit for bit what it is with fresh records.
+        let garbage = MonthRecord {
+            leaf_price: f64::NAN,
+            irr: Some(f64::INFINITY),
+            oak_queued: Some(-1.0),
+            active_deals: 99,
+            ..MonthRecord::default()
+        };
+        let mut records = vec![garbage; 500];
+        for name in ["stress", "reference", "default", "stress"] {
+            let mut s = load(name, builtin::text(name).unwrap(), &[]).unwrap();
+            for seed in [1, 2, 3] {
+                let fresh = run_seeded(&s, seed).unwrap();
+                run_seeded_into(&s, seed, &mut records).unwrap();
+                assert_eq!(records, fresh, "{name}, seed {seed}");
+            }
+            // A shorter run after a longer one keeps only its own months.
+            s = load(
+                name,
+                builtin::text(name).unwrap(),
+                &[crate::scenario::parse_override("simulation.months=7").unwrap()],
+            )
+            .unwrap();
+            run_seeded_into(&s, 4, &mut records).unwrap();
+            assert_eq!(records, run_seeded(&s, 4).unwrap(), "{name}, 7 months");
+        }
     }
 
     #[test]

@@ -146,22 +146,27 @@ struct Rows {
     kept: Vec<Builder>,
 }
 
-/// How a run went: its records (the months completed) and outcome, or the
-/// problem that made its scenario invalid (key and message).
-pub type RunResult = Result<Result<Vec<MonthRecord>, RunError>, (String, String)>;
+/// How a run went: ok (its months in the records the caller gave), failed
+/// (the months completed go with the error), or the problem that made its
+/// scenario invalid (key and message).
+pub type RunResult = Result<Result<(), RunError>, (String, String)>;
 
 impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
-    /// engine.
-    pub fn simulate(&self, spec: &RunSpec) -> RunResult {
+    /// engine, into `records` (kept by the caller from run to run, so that
+    /// their memory is reused).
+    pub fn simulate(&self, spec: &RunSpec, records: &mut Vec<MonthRecord>) -> RunResult {
         if self.sweep.samples.is_empty() && self.sweep.sensitivity.is_none() {
             // Only the seed differs from the point's scenario, and any
             // seed is valid: run it as it is, with that seed.
             let scenario = &self.points[spec.point].scenario;
-            return Ok(canopy_model::run_seeded(scenario, spec.seed));
+            return Ok(canopy_model::run_seeded_into(scenario, spec.seed, records));
         }
         match self.run_scenario(spec) {
-            Ok(scenario) => Ok(canopy_model::run(&scenario)),
+            Ok(scenario) => {
+                let seed = scenario.simulation.seed;
+                Ok(canopy_model::run_seeded_into(&scenario, seed, records))
+            }
             Err(e) => {
                 let first = e.problems.first();
                 Err((
@@ -309,13 +314,16 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         kept: layout.kept.iter().map(|c| Builder::number(c.ty)).collect(),
     };
     let mut failures = Vec::new();
+    // One run's records at a time, their memory kept for the next run.
+    let mut kept = Vec::new();
     let runs = plan.sweep.runs;
     for g in indices {
         let (point, run) = ((g / runs) as usize, g % runs);
         let spec = plan.run_spec(point, run);
-        let result = plan.simulate(&spec);
+        let result = plan.simulate(&spec, &mut kept);
         let (records, outcome): (&[MonthRecord], Outcome) = match &result {
-            Ok(r) => Outcome::of(r),
+            Ok(Ok(())) => (&kept, Outcome::Ok),
+            Ok(Err(e)) => Outcome::of_failure(e),
             Err(_) => (&[], Outcome::Invalid),
         };
         let (p32, r32) = (point as u32, run as u32);

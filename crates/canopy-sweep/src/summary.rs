@@ -39,14 +39,20 @@ impl Outcome {
     pub fn of(result: &Result<Vec<MonthRecord>, RunError>) -> (&[MonthRecord], Outcome) {
         match result {
             Ok(records) => (records, Outcome::Ok),
-            Err(e) => (
-                &e.records,
-                Outcome::Failed {
-                    month: e.month,
-                    quantity: e.quantity(),
-                },
-            ),
+            Err(e) => Outcome::of_failure(e),
         }
+    }
+
+    /// The records (the months before the failure) and outcome of a failed
+    /// run.
+    pub fn of_failure(e: &RunError) -> (&[MonthRecord], Outcome) {
+        (
+            &e.records,
+            Outcome::Failed {
+                month: e.month,
+                quantity: e.quantity(),
+            },
+        )
     }
 }
 
