@@ -8,7 +8,7 @@
 //! read by [`parse`]); both give a [`Criterion`], which [`Criterion::text`]
 //! writes back as text that reads the same.
 
-use canopy_model::scenario::edit::{DealShape, KeyPath, Shape, classify};
+use canopy_model::scenario::edit::{KeyPath, classify};
 use canopy_model::scenario::params::{self, Kind, float_text};
 use canopy_model::scenario::validate::Where;
 use canopy_model::{COLUMNS, Column, column};
@@ -226,13 +226,9 @@ pub fn limit_key(key: &str) -> Result<String, String> {
     let shown = params::escaped(&params::short(key)).into_owned();
     let kp = KeyPath::parse(key)?;
     let kind = match classify(&kp) {
-        Ok(Shape::Param(p)) => p.kind,
-        Ok(Shape::Item(p, _)) => match p.kind {
-            Kind::Numbers(r) => Kind::Number(r),
-            k => k,
-        },
-        Ok(Shape::Deal(_, DealShape::Param(p))) => p.kind,
-        Ok(_) => return Err(format!("`{shown}` is not one value; name a numeric key")),
+        Ok(shape) => shape
+            .value_kind()
+            .ok_or_else(|| format!("`{shown}` is not one value; name a numeric key"))?,
         Err(message) => return Err(format!("`{shown}`: {message}")),
     };
     match kind {

@@ -22,9 +22,9 @@ use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
 use parquet::basic::{Compression, IntType, LogicalType, Repetition, Type as PhysicalType};
-use parquet::column::reader::ColumnReader;
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::column::writer::{ColumnCloseResult, ColumnWriter};
-use parquet::data_type::ByteArray;
+use parquet::data_type::{ByteArray, DataType as PhysicalValues};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::properties::{ReaderProperties, WriterProperties};
@@ -433,42 +433,27 @@ fn read_column(
     let nullable = field.is_nullable();
     let mut defs = Vec::new();
     let defs_out = nullable.then_some(&mut defs);
-    let short = |read: usize| {
-        if read == rows {
-            Ok(())
-        } else {
-            Err(ParquetError::General(format!(
-                "column {}: {read} rows where {rows} were expected",
-                field.name()
-            )))
-        }
-    };
     let array: ArrayRef = match (r, field.data_type()) {
         (ColumnReader::DoubleColumnReader(r), DataType::Float64) => {
-            let mut v = Vec::with_capacity(rows);
-            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v = records(r, rows, defs_out)?;
             Arc::new(primitive::<Float64Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::Int32ColumnReader(r), DataType::UInt32) => {
-            let mut v = Vec::with_capacity(rows);
-            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v = records(r, rows, defs_out)?;
             let v = v.into_iter().map(|x: i32| x as u32).collect();
             Arc::new(primitive::<UInt32Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::Int64ColumnReader(r), DataType::UInt64) => {
-            let mut v = Vec::with_capacity(rows);
-            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v = records(r, rows, defs_out)?;
             let v = v.into_iter().map(|x: i64| x as u64).collect();
             Arc::new(primitive::<UInt64Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::Int64ColumnReader(r), DataType::Int64) => {
-            let mut v = Vec::with_capacity(rows);
-            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v = records(r, rows, defs_out)?;
             Arc::new(primitive::<Int64Type>(v, read_levels(nullable, &defs)))
         }
         (ColumnReader::BoolColumnReader(r), DataType::Boolean) => {
-            let mut v = Vec::with_capacity(rows);
-            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v = records(r, rows, defs_out)?;
             let mut v = v.into_iter();
             Arc::new(match read_levels(nullable, &defs) {
                 Some(defs) => defs
@@ -479,13 +464,29 @@ fn read_column(
             })
         }
         (ColumnReader::ByteArrayColumnReader(r), DataType::Utf8) => {
-            let mut v: Vec<ByteArray> = Vec::with_capacity(rows);
-            short(r.read_records(rows, defs_out, None, &mut v)?.0)?;
+            let v = records(r, rows, defs_out)?;
             Arc::new(strings(&v, read_levels(nullable, &defs))?)
         }
         _ => return Err(mismatch()),
     };
     Ok(array)
+}
+
+/// `rows` records of a column: the values present, and where it is
+/// nullable, every row's level into `defs`.
+fn records<T: PhysicalValues>(
+    r: &mut ColumnReaderImpl<T>,
+    rows: usize,
+    defs: Option<&mut Vec<i16>>,
+) -> parquet::errors::Result<Vec<T::T>> {
+    let mut values = Vec::with_capacity(rows);
+    let (read, _, _) = r.read_records(rows, defs, None, &mut values)?;
+    if read != rows {
+        return Err(ParquetError::General(format!(
+            "{read} rows where {rows} were expected"
+        )));
+    }
+    Ok(values)
 }
 
 /// The text values read (`present`), spread over the rows as

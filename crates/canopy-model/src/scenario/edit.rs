@@ -127,6 +127,22 @@ pub enum Shape {
     Deal(usize, DealShape),
 }
 
+impl Shape {
+    /// The kind of the one value the key names (an item of a list takes
+    /// one number); `None` for a table, a deal or a part of one.
+    pub fn value_kind(&self) -> Option<params::Kind> {
+        match self {
+            Shape::Param(p) => Some(p.kind),
+            Shape::Item(p, _) => Some(match p.kind {
+                params::Kind::Numbers(r) => params::Kind::Number(r),
+                k => k,
+            }),
+            Shape::Deal(_, DealShape::Param(p)) => Some(p.kind),
+            Shape::Table(_) | Shape::Deal(_, _) => None,
+        }
+    }
+}
+
 /// What a key path names inside one deal.
 #[derive(Clone, Debug)]
 pub enum DealShape {

@@ -330,10 +330,14 @@ impl<'i> Reader<'_, 'i> {
         if let Some(i) = params::DEAL_PARTS.iter().position(|p| *p == key) {
             return self.part(i);
         }
-        let (j, p) = params::DEAL_PARAMS
-            .iter()
-            .enumerate()
-            .find(|(_, p)| p.path == key)?;
+        let j = params::DEAL_PARAMS.iter().position(|p| p.path == key)?;
+        self.deal_param(j)
+    }
+
+    /// The value of `DEAL_PARAMS[j]` in the deal being read; a key given
+    /// twice gives up (the positioned reader words that).
+    fn deal_param(&mut self, j: usize) -> Option<()> {
+        let p = &params::DEAL_PARAMS[j];
         let v = self.value(p.kind)?;
         let d = self.deal.as_mut()?;
         if d.given & (1 << j) != 0 {
@@ -363,17 +367,10 @@ impl<'i> Reader<'_, 'i> {
                 EventKind::ValueSep => {}
                 EventKind::SimpleKey => {
                     let key = self.key(&event)?;
-                    let (j, p) = params::DEAL_PARAMS
+                    let j = params::DEAL_PARAMS
                         .iter()
-                        .enumerate()
-                        .find(|(_, p)| is_path(p.path, part, key))?;
-                    let v = self.value(p.kind)?;
-                    let d = self.deal.as_mut()?;
-                    if d.given & (1 << j) != 0 {
-                        return None;
-                    }
-                    d.given |= 1 << j;
-                    (p.set)(&mut d.deal, v);
+                        .position(|p| is_path(p.path, part, key))?;
+                    self.deal_param(j)?;
                 }
                 _ => return None,
             }

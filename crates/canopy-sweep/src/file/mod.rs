@@ -9,7 +9,7 @@
 //! ([`crate::points::plan`]).
 
 use canopy_model::NAMES;
-use canopy_model::scenario::edit::{DealShape, KeyPath, Shape, classify};
+use canopy_model::scenario::edit::{KeyPath, Shape, classify};
 use canopy_model::scenario::params::{self, Kind, Range, Value};
 use canopy_model::scenario::validate::{Given, Where};
 use toml::de::DeValue;

@@ -177,34 +177,32 @@ impl Reader<'_> {
                 return None;
             }
         };
-        let kind = match classify(&kp) {
-            Ok(Shape::Param(p)) => p.kind,
-            Ok(Shape::Item(p, _)) => match p.kind {
-                Kind::Numbers(r) => Kind::Number(r),
-                k => k,
-            },
-            Ok(Shape::Deal(_, DealShape::Param(p))) => p.kind,
-            Ok(Shape::Table(t)) => {
+        let shape = match classify(&kp) {
+            Ok(shape) => shape,
+            Err(message) => {
+                self.problem(pos, path, format!("`{shown}`: {message}"));
+                return None;
+            }
+        };
+        let kind = match (shape.value_kind(), &shape) {
+            (Some(kind), _) => kind,
+            (None, Shape::Table(t)) => {
                 self.problem(
                     pos,
                     path,
                     format!(
                         "`{shown}` is a table; name one of its keys ({})",
-                        params::scenario_children(&t).join(", ")
+                        params::scenario_children(t).join(", ")
                     ),
                 );
                 return None;
             }
-            Ok(Shape::Deal(_, _)) => {
+            (None, _) => {
                 self.problem(
                     pos,
                     path,
                     format!("`{shown}` is a deal or a part of one; name one of its keys"),
                 );
-                return None;
-            }
-            Err(message) => {
-                self.problem(pos, path, format!("`{shown}`: {message}"));
                 return None;
             }
         };
