@@ -104,6 +104,22 @@ pub struct Held {
     pub initial_usdc: f64,
 }
 
+/// Adds pair `x` to month `m`'s totals `t` (if active) and to what the
+/// pairs hold, `h` (if started and not withdrawn).
+#[inline]
+fn tally_one(x: &Pair, m: u32, t: &mut PairTotals, h: &mut Held) {
+    if x.active(m) {
+        t.count += 1;
+        t.leaf += x.leaf;
+        t.usdc += x.usdc;
+    }
+    if x.start <= m && !x.withdrawn {
+        h.leaf += x.leaf;
+        h.usdc += x.usdc;
+        h.min = h.min.min(x.leaf).min(x.usdc);
+    }
+}
+
 /// All pairs of a run.
 ///
 /// Each month's passes visit only the pairs that have started and are not
@@ -268,37 +284,45 @@ impl LeafPairs {
 
     /// Balances of the pairs active in month `m`.
     pub fn totals(&self, m: u32) -> PairTotals {
-        let mut t = PairTotals::default();
-        self.each_live(m, |x| {
-            if x.active(m) {
-                t.count += 1;
-                t.leaf += x.leaf;
-                t.usdc += x.usdc;
-            }
-        });
-        t
+        self.tally(m).0
     }
 
     /// Balances of the pairs that have started and not been withdrawn, and
     /// the initial balances of every pair that has started, for the checks.
     pub fn held(&self, m: u32) -> Held {
+        self.tally(m).1
+    }
+
+    /// [`LeafPairs::totals`] and [`LeafPairs::held`] of month `m`, in one
+    /// pass over the pairs.
+    #[inline]
+    pub fn tally(&self, m: u32) -> (PairTotals, Held) {
+        if m != self.month {
+            return self.tally_any(m);
+        }
+        let mut t = PairTotals::default();
         let mut h = Held::default();
-        self.each_live(m, |x| {
-            if x.start <= m && !x.withdrawn {
-                h.leaf += x.leaf;
-                h.usdc += x.usdc;
-                h.min = h.min.min(x.leaf).min(x.usdc);
-            }
-        });
-        if m == self.month {
-            (h.initial_leaf, h.initial_usdc) = self.started_initial;
-        } else {
-            for x in self.pairs.iter().filter(|x| x.start <= m) {
+        for &i in &self.live {
+            tally_one(&self.pairs[i], m, &mut t, &mut h);
+        }
+        (h.initial_leaf, h.initial_usdc) = self.started_initial;
+        (t, h)
+    }
+
+    /// [`LeafPairs::tally`] of a month other than the last one opened.
+    #[cold]
+    #[inline(never)]
+    fn tally_any(&self, m: u32) -> (PairTotals, Held) {
+        let mut t = PairTotals::default();
+        let mut h = Held::default();
+        for x in &self.pairs {
+            tally_one(x, m, &mut t, &mut h);
+            if x.start <= m {
                 h.initial_leaf += x.initial_leaf;
                 h.initial_usdc += x.initial_usdc;
             }
         }
-        h
+        (t, h)
     }
 
     /// Brings the pairs toward their targets at price `p` in month `m`:

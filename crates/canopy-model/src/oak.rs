@@ -124,6 +124,22 @@ pub enum Irr {
     Undefined,
 }
 
+/// The original model's IRR in month `m` of a redemption window from
+/// `start` to `end`, from the time elapsed alone: 1 / progress through the
+/// window, a yearly rate over the years left.
+fn time_only_irr(m: u32, start: u32, end: u32) -> Irr {
+    if m < start {
+        return Irr::NotOpen;
+    }
+    let progress = (f64::from(m - start) / f64::from(end - start)).min(1.0);
+    let years = (f64::from(end) - f64::from(m)) / 12.0;
+    let years = years.max(0.0001);
+    if progress == 0.0 {
+        return Irr::Lowest;
+    }
+    Irr::Value((1.0 / progress).powf(1.0 / years) - 1.0)
+}
+
 impl Irr {
     /// The number recorded in `metrics.csv`, if defined.
     pub fn recorded(self) -> Option<f64> {
@@ -271,7 +287,10 @@ pub struct Oak {
     window_start: u32,
     window_end: u32,
     off_by_one: bool,
-    time_only_irr: bool,
+    /// The original model's time-only IRR by month, where the scenario
+    /// asks for it: it depends on the month alone, so it is worked out
+    /// once per scenario rather than once per month of every run.
+    time_only_irr: Option<Arc<[Irr]>>,
     pays_out: bool,
     /// At most this much OAK redeemed in a month (`None`: no limit).
     month_limit: Option<f64>,
@@ -339,7 +358,12 @@ impl Oak {
             window_start: s.oak.redemption_start_month,
             window_end: s.oak.redemption_end_month,
             off_by_one: s.compat.oak_vesting_off_by_one,
-            time_only_irr: s.compat.irr_time_only,
+            time_only_irr: s.compat.irr_time_only.then(|| {
+                let (start, end) = (s.oak.redemption_start_month, s.oak.redemption_end_month);
+                (0..=s.simulation.months)
+                    .map(|m| time_only_irr(m, start, end))
+                    .collect()
+            }),
             pays_out: !s.compat.redemptions_without_payout,
             month_limit: s
                 .oak
@@ -424,6 +448,7 @@ impl Oak {
                 .cloned()
                 .collect(),
             queue: self.queue.clone(),
+            time_only_irr: self.time_only_irr.clone(),
             due: Arc::new([]),
             given: Vec::new(),
             asking: Vec::new(),
@@ -560,14 +585,11 @@ impl Oak {
         if m < s {
             return Irr::NotOpen;
         }
-        if self.time_only_irr {
-            let progress = (f64::from(m - s) / f64::from(e - s)).min(1.0);
-            let years = (f64::from(e) - f64::from(m)) / 12.0;
-            let years = years.max(0.0001);
-            if progress == 0.0 {
-                return Irr::Lowest;
-            }
-            return Irr::Value((1.0 / progress).powf(1.0 / years) - 1.0);
+        if let Some(by_month) = &self.time_only_irr {
+            return match by_month.get(m as usize) {
+                Some(&irr) => irr,
+                None => time_only_irr(m, s, e),
+            };
         }
         if m >= e {
             return Irr::AllRedeem;

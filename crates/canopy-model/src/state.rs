@@ -7,7 +7,7 @@ use crate::activity::DealSpan;
 use crate::aegis::Aegis;
 use crate::failure::Failure;
 use crate::invariants::{self, Balances, Ledger};
-use crate::leaf_pairs::LeafPairs;
+use crate::leaf_pairs::{Held, LeafPairs};
 use crate::market;
 use crate::oak::{Oak, Outcome};
 use crate::observer::{Event, Observer};
@@ -450,7 +450,7 @@ impl<'s> State<'s> {
 
         // 8. The month's record.
         self.revenue_cumulative += revenue_total;
-        let pairs = self.pairs.totals(m);
+        let (pairs, held) = self.pairs.tally(m);
         let aegis_value = self.aegis.value(p);
         *record = MonthRecord {
             month: m,
@@ -501,7 +501,7 @@ impl<'s> State<'s> {
         let redemption_value_per_oak =
             (redeemed > 0.0 && !s.compat.redemptions_without_payout && self.oak.unredeemed() > 0.0)
                 .then_some((value_per_oak_before, record.value_per_oak));
-        self.check(m, record, redemption_value_per_oak)
+        self.check(record, held, redemption_value_per_oak)
     }
 
     /// The price of the month before (the initial price before month 1).
@@ -509,17 +509,20 @@ impl<'s> State<'s> {
         self.price.current()
     }
 
+    /// The month's checks: every figure finite, the conservation sums and
+    /// bounds on the balances after it (`held`, what the pairs hold), and
+    /// the parts of AEGIS's value change.
+    #[inline]
     fn check(
         &self,
-        m: u32,
         record: &MonthRecord,
+        held: Held,
         redemption_value_per_oak: Option<(f64, f64)>,
     ) -> Result<(), Failure> {
         if let Some(column) = record.first_non_finite() {
             return Err(Failure::NonFinite { column });
         }
         let s = self.scenario.scenario();
-        let held = self.pairs.held(m);
         let balances = Balances {
             aegis_leaf: self.aegis.leaf,
             aegis_usdc: self.aegis.usdc,
