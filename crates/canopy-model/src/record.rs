@@ -93,14 +93,19 @@ impl Column {
     }
 }
 
-/// The sum of its arguments, added alternately to two running sums: two
-/// chains of adds run side by side, where one would be twice as long.
-macro_rules! two_sums {
-    ([$($a:expr),*] [$($b:expr),*] $next:expr $(, $rest:expr)*) => {
-        two_sums!([$($b),*] [$($a,)* $next] $($rest),*)
+/// The sum of its arguments, added in turn to eight running sums that are
+/// then added pairwise: eight short chains of adds run side by side, where
+/// one long chain would make every month wait for each add in turn.
+macro_rules! eight_sums {
+    ([$($a:expr),*] [$($b:expr),*] [$($c:expr),*] [$($d:expr),*]
+     [$($e:expr),*] [$($f:expr),*] [$($g:expr),*] [$($h:expr),*] $next:expr $(, $rest:expr)*) => {
+        eight_sums!([$($b),*] [$($c),*] [$($d),*] [$($e),*] [$($f),*] [$($g),*] [$($h),*]
+            [$($a,)* $next] $($rest),*)
     };
-    ([$($a:expr),*] [$($b:expr),*]) => {
-        (0.0 $(+ $a)*) + (0.0 $(+ $b)*)
+    ([$($a:expr),*] [$($b:expr),*] [$($c:expr),*] [$($d:expr),*]
+     [$($e:expr),*] [$($f:expr),*] [$($g:expr),*] [$($h:expr),*]) => {
+        (((0.0 $(+ $a)*) + (0.0 $(+ $b)*)) + ((0.0 $(+ $c)*) + (0.0 $(+ $d)*)))
+            + (((0.0 $(+ $e)*) + (0.0 $(+ $f)*)) + ((0.0 $(+ $g)*) + (0.0 $(+ $h)*)))
     };
 }
 
@@ -129,7 +134,7 @@ macro_rules! columns {
         /// overflows says "maybe not", and the caller looks column by column.
         #[inline]
         fn all_finite(r: &MonthRecord) -> bool {
-            two_sums!([] [] $({
+            eight_sums!([] [] [] [] [] [] [] [] $({
                 let $r = r;
                 let v: Option<f64> = $get;
                 v.unwrap_or(0.0)
