@@ -264,6 +264,19 @@ mod tests {
             .unwrap();
             run_seeded_into(&s, 4, &mut records).unwrap();
             assert_eq!(records, run_seeded(&s, 4).unwrap(), "{name}, 7 months");
+            // A run that fails in month 13 (its cumulative revenue
+            // overflows) leaves no records; the next run starts clean.
+            let huge = load(
+                "huge",
+                "[oak]\nredemption_start_month = 40\n[[deal]]\ncounterparty = \"Huge\"\n\
+                 start_month = 1\ntvl = { kind = \"boosted\", amount = 1.7e308, \
+                 revenue_rate = 1, duration_months = 24 }\n",
+                &[],
+            )
+            .unwrap();
+            let failed = run_seeded_into(&huge, 5, &mut records).unwrap_err();
+            assert_eq!(failed, run_seeded(&huge, 5).unwrap_err());
+            assert_eq!((failed.month, records.len()), (13, 0));
         }
     }
 
