@@ -416,6 +416,7 @@ impl TvlBook {
     /// parts that do not decay are summed in the order the contributions
     /// were added; the recurring contracts, all alike, add a fixed amount
     /// each; the twins come from their running total.
+    #[inline]
     pub fn step(&mut self, m: u32) -> TvlMonth {
         if let Some(months) = &self.months
             && m == self.running.month + 1
@@ -427,6 +428,12 @@ impl TvlBook {
             self.running.until = 0;
             return e.out;
         }
+        self.step_without_table(m)
+    }
+
+    /// [`TvlBook::step`] of a month the scenario's table does not give.
+    #[inline(never)]
+    fn step_without_table(&mut self, m: u32) -> TvlMonth {
         if m != self.running.month + 1 {
             self.gather(m);
             self.twin_total = self.count_twins(m);
