@@ -131,8 +131,10 @@ def sweep(
     try:
         results = ray.get(refs)
     except ray.exceptions.RayTaskError as e:
-        for ref in refs:
-            ray.cancel(ref)
+        # Every task has finished by now (the wait above), so none is
+        # cancelled: cancelling a task whose reply is still being taken in
+        # can abort Ray's driver, this process ("Tried to complete task that
+        # was not pending").
         # The task's own exception (RunError under fail_fast, ScenarioError,
         # OSError), as canopy.sweep raises it: not Ray's wrapper, whose text
         # holds the worker's traceback in terminal colours.

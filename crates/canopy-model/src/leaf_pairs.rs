@@ -598,6 +598,36 @@ mod tests {
                 usdc: 200.0
             }
         );
+        // What the pairs hold: B alone (A is withdrawn), from the live pairs
+        // in the last month opened (4) and from every pair in another; the
+        // initial balances are those of every pair that has started.
+        let only_b = Held {
+            leaf: 800.0,
+            usdc: 200.0,
+            min: 0.0,
+            initial_leaf: 800.0,
+            initial_usdc: 1200.0,
+        };
+        assert_eq!(pairs.held(4), only_b);
+        assert_eq!(pairs.held(2), only_b);
+        assert_eq!(pairs.held(0), Held::default(), "none started");
+        // A month's totals count the pairs active in it, as they are now.
+        assert_eq!(
+            pairs.totals(2),
+            PairTotals {
+                count: 2,
+                leaf: 800.0,
+                usdc: 1200.0
+            }
+        );
+        assert_eq!(
+            pairs.totals(4),
+            PairTotals {
+                count: 1,
+                leaf: 800.0,
+                usdc: 200.0
+            }
+        );
         let mut aegis = Aegis {
             leaf: 1000.0,
             usdc: 1000.0,

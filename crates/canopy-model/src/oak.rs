@@ -287,9 +287,10 @@ pub struct Oak {
     window_start: u32,
     window_end: u32,
     off_by_one: bool,
-    /// The original model's time-only IRR by month, where the scenario
-    /// asks for it: it depends on the month alone, so it is worked out
-    /// once per scenario rather than once per month of every run.
+    /// The original model's time-only IRR by month (index: the month, 0 to
+    /// `simulation.months`; a later month is worked out when asked), where
+    /// the scenario asks for it: it depends on the month alone, so it is
+    /// worked out once per scenario rather than once per month of every run.
     time_only_irr: Option<Arc<[Irr]>>,
     pays_out: bool,
     /// At most this much OAK redeemed in a month (`None`: no limit).

@@ -431,7 +431,9 @@ impl TvlBook {
         self.step_without_table(m)
     }
 
-    /// [`TvlBook::step`] of a month the scenario's table does not give.
+    /// [`TvlBook::step`] where the scenario's table does not give the month:
+    /// a book without one (taken off it, as the scorecard's are), a month
+    /// out of order, or the table being worked out.
     #[inline(never)]
     fn step_without_table(&mut self, m: u32) -> TvlMonth {
         if m != self.running.month + 1 {
