@@ -7,10 +7,12 @@
 //! metrics with undefined values) and the `runs.parquet`, `months.parquet`
 //! and `bands.parquet` an earlier version wrote for it.
 
+mod common;
+
 use std::path::Path;
 
 use arrow_array::RecordBatch;
-use canopy_sweep::{CommandLine, Options, Quiet, parquet_io, plan_text, run};
+use canopy_sweep::{CommandLine, Quiet, parquet_io, plan_text, run};
 
 fn data(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,16 +33,7 @@ fn files_of_arrows_writer_read_as_the_same_sweep_written_now() {
     let plan = plan_text("sweep.toml", &text, Path::new(""), &CommandLine::default())
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap();
-    let options = Options {
-        out: dir.path().to_path_buf(),
-        jobs: 1,
-        shard: None,
-        resume: false,
-        fail_fast: false,
-        report: false,
-        version: "test".into(),
-        chunk_runs: None,
-    };
+    let options = common::options(dir.path(), None);
     run(&plan, &options, &Quiet).unwrap_or_else(|e| panic!("{e}"));
     for name in ["runs.parquet", "months.parquet", "bands.parquet"] {
         let (old, new) = (data(name), dir.path().join(name));

@@ -3,6 +3,8 @@
 //! locked, and a folder sealed again elsewhere, each against the files of
 //! one uninterrupted sweep.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,16 +40,7 @@ fn planned(text: &str) -> Plan {
 }
 
 fn options(out: &Path, chunk: u64) -> Options {
-    Options {
-        out: out.to_path_buf(),
-        jobs: 1,
-        shard: None,
-        resume: false,
-        fail_fast: false,
-        report: false,
-        version: "test".into(),
-        chunk_runs: Some(chunk),
-    }
+    common::options(out, Some(chunk))
 }
 
 /// A progress that asks the sweep to stop once `after` runs are done.

@@ -3,6 +3,8 @@
 //! whole sweep, a stopped one resumed, merged shards and any `jobs`; bad
 //! factors refused where they are written.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,14 +43,8 @@ fn planned(text: &str) -> Plan {
 
 fn options(out: &Path, jobs: usize) -> Options {
     Options {
-        out: out.to_path_buf(),
         jobs,
-        shard: None,
-        resume: false,
-        fail_fast: false,
-        report: false,
-        version: "test".into(),
-        chunk_runs: Some(7),
+        ..common::options(out, Some(7))
     }
 }
 
