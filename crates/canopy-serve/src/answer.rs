@@ -135,10 +135,7 @@ fn monte_carlo(
         }
         let run_seed = canopy_sweep::run_seed(seed, 0, runs, r, true);
         let result = canopy_model::run_seeded_into(s, run_seed, &mut kept);
-        let (records, outcome) = match &result {
-            Ok(()) => (kept.as_slice(), Outcome::Ok),
-            Err(e) => Outcome::of_failure(e),
-        };
+        let (records, outcome) = Outcome::of(&result, &kept);
         bands.add_run(records);
         let ok = outcome == Outcome::Ok;
         for ((c, count), limit) in criteria.iter().zip(&mut counts).zip(&limits) {

@@ -322,8 +322,7 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         let spec = plan.run_spec(point, run);
         let result = plan.simulate(&spec, &mut kept);
         let (records, outcome): (&[MonthRecord], Outcome) = match &result {
-            Ok(Ok(())) => (&kept, Outcome::Ok),
-            Ok(Err(e)) => Outcome::of_failure(e),
+            Ok(run) => Outcome::of(run, &kept),
             Err(_) => (&[], Outcome::Invalid),
         };
         let (p32, r32) = (point as u32, run as u32);

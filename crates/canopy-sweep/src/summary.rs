@@ -34,25 +34,23 @@ impl Outcome {
         }
     }
 
-    /// The records and outcome of a run's result: an `Err`'s records are
-    /// the months completed before the failure.
-    pub fn of(result: &Result<Vec<MonthRecord>, RunError>) -> (&[MonthRecord], Outcome) {
+    /// The records and outcome of a run into `records` (see
+    /// [`canopy_model::run_seeded_into`]): an ok run's months are
+    /// `records`, a failed run's the months its error holds.
+    pub fn of<'a>(
+        result: &'a Result<(), RunError>,
+        records: &'a [MonthRecord],
+    ) -> (&'a [MonthRecord], Outcome) {
         match result {
-            Ok(records) => (records, Outcome::Ok),
-            Err(e) => Outcome::of_failure(e),
+            Ok(()) => (records, Outcome::Ok),
+            Err(e) => (
+                &e.records,
+                Outcome::Failed {
+                    month: e.month,
+                    quantity: e.quantity(),
+                },
+            ),
         }
-    }
-
-    /// The records (the months before the failure) and outcome of a failed
-    /// run.
-    pub fn of_failure(e: &RunError) -> (&[MonthRecord], Outcome) {
-        (
-            &e.records,
-            Outcome::Failed {
-                month: e.month,
-                quantity: e.quantity(),
-            },
-        )
     }
 }
 
@@ -482,8 +480,8 @@ mod tests {
     fn a_default_run_summarises_its_last_month_and_its_extremes() {
         let text = builtin::text("default").unwrap();
         let s = load("default", text, &[]).unwrap();
-        let result = run(&s);
-        let (records, outcome) = Outcome::of(&result);
+        let months = run(&s).unwrap();
+        let (records, outcome) = Outcome::of(&Ok(()), &months);
         assert_eq!(outcome, Outcome::Ok);
         let row = summarise(records, &outcome);
         assert_eq!(status(&row), "ok");
@@ -574,7 +572,7 @@ mod tests {
             },
             records: records.to_vec(),
         });
-        let (from_error, outcome_of) = Outcome::of(&result);
+        let (from_error, outcome_of) = Outcome::of(&result, &[]);
         assert_eq!(from_error, records);
         assert_eq!(
             outcome_of,
