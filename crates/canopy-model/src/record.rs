@@ -134,11 +134,11 @@ macro_rules! columns {
         /// overflows says "maybe not", and the caller looks column by column.
         #[inline]
         fn all_finite(r: &MonthRecord) -> bool {
-            eight_sums!([] [] [] [] [] [] [] [] $({
+            eight_sums!([] [] [] [] [] [] [] [] $(columns!(@probe $ty {
                 let $r = r;
                 let v: Option<f64> = $get;
                 v.unwrap_or(0.0)
-            }),*)
+            })),*)
             .is_finite()
         }
 
@@ -156,6 +156,10 @@ macro_rules! columns {
             }
         }
     };
+    // A count is a whole number made a float: always finite, so it adds
+    // -0.0, which the compiler drops (x + -0.0 is x for every x).
+    (@probe Count $v:block) => { -0.0 };
+    (@probe $ty:ident $v:block) => { $v };
     (@family) => { None };
     (@family $family:ident) => { Some(Family::$family) };
     (@opt required) => { false };
@@ -398,6 +402,64 @@ mod tests {
         r.aegis_leaf = f64::MAX;
         r.aegis_usdc = f64::MAX;
         assert_eq!(r.first_non_finite(), None, "large but finite");
+    }
+
+    #[test]
+    fn counts_read_whole_numbers_only_so_the_probe_may_skip_them() {
+        // Every float of the record NaN (every field named, so that a new
+        // field must be added here): a count column that read a float would
+        // then be NaN, and the fast probe, which skips counts, would miss it.
+        let nan = f64::NAN;
+        let r = MonthRecord {
+            month: 7,
+            leaf_price: nan,
+            tvl: [nan; 4],
+            revenue: [nan; 4],
+            revenue_cumulative: nan,
+            aegis_leaf: nan,
+            aegis_usdc: nan,
+            pairs_active: 3,
+            pairs_leaf: nan,
+            pairs_usdc: nan,
+            oak_distributed: nan,
+            oak_redeemed: nan,
+            oak_unredeemed: nan,
+            value_per_oak: nan,
+            irr: Some(nan),
+            aegis_value: nan,
+            pairs_value: nan,
+            aegis_leaf_sold: nan,
+            aegis_revenue_in: nan,
+            oak_redeemed_month: nan,
+            redemption_usdc_out: nan,
+            redemption_leaf_out: nan,
+            pairs_withdrawn_leaf: nan,
+            pairs_withdrawn_usdc: nan,
+            irr_threshold_weighted: nan,
+            active_deals: 2,
+            market_flow_usd: Some(nan),
+            price_impact: Some(nan),
+            chain_tvl: Some(nan),
+            market_share: Some(nan),
+            oak_queued: Some(nan),
+            aegis_value_change: nan,
+            aegis_from: ValueParts {
+                revenue: nan,
+                pairs: nan,
+                oak: nan,
+                price: nan,
+                other: nan,
+            },
+        };
+        let counts: Vec<_> = COLUMNS.iter().filter(|c| c.is_count()).collect();
+        assert_eq!(counts.len(), 3);
+        for c in counts {
+            assert!((c.get)(&r).is_some_and(f64::is_finite), "{}", c.name);
+        }
+        // Every other column reads a float of the record.
+        for c in COLUMNS.iter().filter(|c| !c.is_count()) {
+            assert!((c.get)(&r).is_some_and(f64::is_nan), "{}", c.name);
+        }
     }
 
     #[test]

@@ -73,12 +73,13 @@ enum Builder {
 }
 
 impl Builder {
-    fn of(ty: ValueType) -> Builder {
+    /// A builder of `ty` with room for `n` values.
+    fn of(ty: ValueType, n: usize) -> Builder {
         match ty {
-            ValueType::Float => Builder::Float(Float64Builder::new()),
-            ValueType::Int => Builder::Int(Int64Builder::new()),
-            ValueType::Text => Builder::Text(StringBuilder::new()),
-            ValueType::Bool => Builder::Bool(BooleanBuilder::new()),
+            ValueType::Float => Builder::Float(Float64Builder::with_capacity(n)),
+            ValueType::Int => Builder::Int(Int64Builder::with_capacity(n)),
+            ValueType::Text => Builder::Text(StringBuilder::with_capacity(n, 8 * n)),
+            ValueType::Bool => Builder::Bool(BooleanBuilder::with_capacity(n)),
         }
     }
 
@@ -232,7 +233,6 @@ const STAGED: usize = 256;
 /// row copied whole per run, cheaper than a push per cell), moved into
 /// columns of values and validity every [`STAGED`] runs, so that memory
 /// stays at about 9 bytes a cell.
-#[derive(Default)]
 struct SummaryRows {
     staged: Vec<Option<f64>>,
     values: Vec<Vec<f64>>,
@@ -240,6 +240,15 @@ struct SummaryRows {
 }
 
 impl SummaryRows {
+    /// Room for `n` runs.
+    fn with_capacity(n: usize) -> SummaryRows {
+        SummaryRows {
+            staged: Vec::with_capacity(STAGED * WIDTH),
+            values: (0..WIDTH).map(|_| Vec::with_capacity(n)).collect(),
+            valid: (0..WIDTH).map(|_| Vec::with_capacity(n)).collect(),
+        }
+    }
+
     fn push(&mut self, row: &[Option<SummaryValue>]) {
         self.staged.extend(row.iter().map(|v| match v {
             Some(SummaryValue::Number(x)) => Some(*x),
@@ -251,10 +260,6 @@ impl SummaryRows {
     }
 
     fn flush(&mut self) {
-        if self.values.is_empty() {
-            self.values = vec![Vec::new(); WIDTH];
-            self.valid = vec![Vec::new(); WIDTH];
-        }
         for (j, (values, valid)) in self.values.iter_mut().zip(&mut self.valid).enumerate() {
             values.extend(
                 self.staged
@@ -290,23 +295,31 @@ impl SummaryRows {
 /// Runs the runs whose global indices (`point * runs + run`) are `indices`,
 /// in order, and gives their rows.
 pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>) -> ChunkResult {
+    // Room for every run's row from the start: growing a chunk's columns
+    // by doubling copied each of them over and over.
+    let n = indices.size_hint().0;
     let mut rows = Rows {
-        point: UInt32Builder::new(),
-        run: UInt32Builder::new(),
-        seed: UInt64Builder::new(),
+        point: UInt32Builder::with_capacity(n),
+        run: UInt32Builder::with_capacity(n),
+        seed: UInt64Builder::with_capacity(n),
         values: layout
             .axis_types
             .iter()
             .chain(&layout.sample_types)
-            .map(|t| Builder::of(*t))
+            .map(|t| Builder::of(*t, n))
             .collect(),
-        status: StringBuilder::new(),
-        summary: SummaryRows::default(),
+        status: StringBuilder::with_capacity(n, 2 * n),
+        summary: SummaryRows::with_capacity(n),
         met: plan
             .sweep
             .criteria
             .iter()
-            .map(|_| (BooleanBuilder::new(), UInt32Builder::new()))
+            .map(|_| {
+                (
+                    BooleanBuilder::with_capacity(n),
+                    UInt32Builder::with_capacity(n),
+                )
+            })
             .collect(),
         month_point: UInt32Builder::new(),
         month_run: UInt32Builder::new(),
