@@ -132,8 +132,8 @@ macro_rules! columns {
         /// the sum infinite or NaN), so one test of the sum of all values
         /// clears them all (an undefined value counts as 0). A sum that
         /// overflows says "maybe not", and the caller looks column by column.
-        #[inline]
-        fn all_finite(r: &MonthRecord) -> bool {
+        #[inline(always)]
+        pub(crate) fn all_finite(r: &MonthRecord) -> bool {
             eight_sums!([] [] [] [] [] [] [] [] $(columns!(@probe $ty {
                 let $r = r;
                 let v: Option<f64> = $get;

@@ -511,9 +511,37 @@ impl<'s> State<'s> {
 
     /// The month's checks: every figure finite, the conservation sums and
     /// bounds on the balances after it (`held`, what the pairs hold), and
-    /// the parts of AEGIS's value change.
+    /// the parts of AEGIS's value change. A month where all plainly hold
+    /// (almost every month) is told by one quick test; any other is
+    /// checked in full, in order, for the first failure.
     #[inline]
     fn check(
+        &self,
+        record: &MonthRecord,
+        held: Held,
+        redemption_value_per_oak: Option<(f64, f64)>,
+    ) -> Result<(), Failure> {
+        let balances = self.balances(record, held, redemption_value_per_oak);
+        let check_usdc = !self.scenario.scenario().compat.pair_purchase_mints_usdc;
+        // `&`, not `&&`: one branch for the whole test.
+        let plain = crate::record::all_finite(record)
+            & invariants::hold_plainly(&balances, &self.ledger, check_usdc)
+            & invariants::value_parts_add_up_plainly(
+                record.aegis_value,
+                record.aegis_value_change,
+                &record.aegis_from,
+            );
+        if plain {
+            Ok(())
+        } else {
+            self.check_fully(record, held, redemption_value_per_oak)
+        }
+    }
+
+    /// [`State::check`] where the quick test says no: every check in turn.
+    #[cold]
+    #[inline(never)]
+    fn check_fully(
         &self,
         record: &MonthRecord,
         held: Held,
@@ -522,8 +550,31 @@ impl<'s> State<'s> {
         if let Some(column) = record.first_non_finite() {
             return Err(Failure::NonFinite { column });
         }
+        let balances = self.balances(record, held, redemption_value_per_oak);
+        let check_usdc = !self.scenario.scenario().compat.pair_purchase_mints_usdc;
+        if let Some(f) = invariants::check(&balances, &self.ledger, check_usdc) {
+            return Err(f);
+        }
+        match invariants::check_value_parts(
+            record.aegis_value,
+            record.aegis_value_change,
+            &record.aegis_from,
+        ) {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    }
+
+    /// The balances the month's invariants are checked on.
+    #[inline]
+    fn balances(
+        &self,
+        record: &MonthRecord,
+        held: Held,
+        redemption_value_per_oak: Option<(f64, f64)>,
+    ) -> Balances {
         let s = self.scenario.scenario();
-        let balances = Balances {
+        Balances {
             aegis_leaf: self.aegis.leaf,
             aegis_usdc: self.aegis.usdc,
             pairs_leaf: held.leaf,
@@ -541,19 +592,6 @@ impl<'s> State<'s> {
             oak_month_limit: self.oak.month_limit(),
             oak_queued: self.oak.queued(),
             redemption_value_per_oak,
-        };
-        if let Some(f) =
-            invariants::check(&balances, &self.ledger, !s.compat.pair_purchase_mints_usdc)
-        {
-            return Err(f);
-        }
-        match invariants::check_value_parts(
-            record.aegis_value,
-            record.aegis_value_change,
-            &record.aegis_from,
-        ) {
-            Some(f) => Err(f),
-            None => Ok(()),
         }
     }
 }
