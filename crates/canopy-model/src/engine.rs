@@ -59,64 +59,81 @@ fn run_from<O: Observer + ?Sized>(
 }
 
 fn run_into<O: Observer + ?Sized>(
-    mut state: State<'_>,
+    state: State<'_>,
     obs: &mut O,
     records: &mut Vec<MonthRecord>,
 ) -> Result<(), RunError> {
-    // Every month's record is written in its place (no copy), over
-    // whatever an earlier run left there, and the months not simulated are
-    // cut off at the end.
-    let months = state.scenario().simulation.months as usize;
-    records.truncate(months);
-    records.resize_with(months, MonthRecord::default);
-    // Asked once: the answer cannot change during a run worth watching.
-    let wants = obs.wants_contributions();
-    for i in 0..records.len() {
-        let m = i as u32 + 1;
-        if let Err(failure) = state.step(m, obs, wants, &mut records[i]) {
-            records.truncate(i);
-            return Err(RunError {
-                month: m,
-                failure,
-                records: std::mem::take(records),
-            });
-        }
-        if obs.month_end(&records[i], &state).is_break() {
-            records.truncate(i + 1);
-            break;
-        }
+    records.clear();
+    if let Err((month, failure)) = step_onto(state, obs, records) {
+        return Err(RunError {
+            month,
+            failure,
+            records: std::mem::take(records),
+        });
     }
     Ok(())
 }
 
 /// Steps `state` through its scenario's months left, each month's record
-/// pushed onto `records` (the months before, as the caller has them), as
+/// appended to `records` (the months before, as the caller has them), as
 /// [`run_observed`] would go on from that state.
 pub(crate) fn run_on<O: Observer + ?Sized>(
-    mut state: State<'_>,
+    state: State<'_>,
     obs: &mut O,
     mut records: Vec<MonthRecord>,
 ) -> Result<Vec<MonthRecord>, RunError> {
+    match step_onto(state, obs, &mut records) {
+        Ok(()) => Ok(records),
+        Err((month, failure)) => Err(RunError {
+            month,
+            failure,
+            records,
+        }),
+    }
+}
+
+// A record is plain numbers: one written and then left out of the
+// vector's length (a failed month's) needs no dropping.
+const _: () = assert!(!std::mem::needs_drop::<MonthRecord>());
+
+/// Steps `state` through its scenario's months left, appending each
+/// month's record to `records`; the failing month and its failure, if one
+/// fails (its record is not appended). Each record is written once, in
+/// its place in `records`'s spare room: nothing is zeroed first or copied
+/// after.
+fn step_onto<O: Observer + ?Sized>(
+    mut state: State<'_>,
+    obs: &mut O,
+    records: &mut Vec<MonthRecord>,
+) -> Result<(), (u32, Failure)> {
+    let first = state.current_month() + 1;
     let months = state.scenario().simulation.months;
+    let left = months.saturating_sub(state.current_month()) as usize;
+    // Asked once: the answer cannot change during a run worth watching.
     let wants = obs.wants_contributions();
-    records.reserve(months.saturating_sub(state.current_month()) as usize);
-    for m in state.current_month() + 1..=months {
-        // Written in its place, as `run_from` does.
-        records.push(MonthRecord::default());
-        let i = records.len() - 1;
-        if let Err(failure) = state.step(m, obs, wants, &mut records[i]) {
-            records.truncate(i);
-            return Err(RunError {
-                month: m,
-                failure,
-                records,
-            });
-        }
-        if obs.month_end(&records[i], &state).is_break() {
-            break;
+    let before = records.len();
+    records.reserve(left);
+    let mut written = 0;
+    let mut outcome = Ok(());
+    for (slot, m) in records.spare_capacity_mut()[..left].iter_mut().zip(first..) {
+        match state.step(m, obs, wants, slot) {
+            Ok(record) => {
+                written += 1;
+                if obs.month_end(record, &state).is_break() {
+                    break;
+                }
+            }
+            Err(failure) => {
+                outcome = Err((m, failure));
+                break;
+            }
         }
     }
-    Ok(records)
+    // SAFETY: the `written` slots after `before` were each initialised by
+    // `State::step` (`MaybeUninit::write`) before it returned `Ok`, and
+    // `reserve` made room for them.
+    unsafe { records.set_len(before + written) };
+    outcome
 }
 
 /// A run that owns its scenario and advances one month per
@@ -187,9 +204,10 @@ impl Simulation {
         }
         let m = self.state.current_month() + 1;
         let wants = obs.wants_contributions();
-        let mut record = MonthRecord::default();
-        match self.state.step(m, obs, wants, &mut record) {
-            Ok(()) => {
+        let mut slot = std::mem::MaybeUninit::uninit();
+        match self.state.step(m, obs, wants, &mut slot) {
+            Ok(record) => {
+                let record = record.clone();
                 if obs.month_end(&record, &self.state).is_break() {
                     self.finished = true;
                     self.stopped = true;

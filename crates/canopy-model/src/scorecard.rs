@@ -491,15 +491,14 @@ impl<'a> Walk<'a> {
     /// The state after month `m`, stepping on to it (`m` is never before
     /// the month reached); `None` when the run ended before it.
     fn to(&mut self, m: u32) -> Option<&State<'a>> {
-        let mut record = MonthRecord::default();
+        let mut slot = std::mem::MaybeUninit::uninit();
         while !self.ended && self.state.current_month() < m {
             let next = self.state.current_month() + 1;
-            if self
-                .state
-                .step(next, &mut self.until, false, &mut record)
-                .is_err()
-                || self.until.month_end(&record, &self.state).is_break()
-            {
+            let stop = match self.state.step(next, &mut self.until, false, &mut slot) {
+                Ok(record) => self.until.month_end(record, &self.state).is_break(),
+                Err(_) => true,
+            };
+            if stop {
                 self.ended = true;
                 self.stopped = self.until.stopped();
             }
@@ -685,11 +684,11 @@ mod tests {
             .expect("a later deal");
         let start = s.deals[deal].start_month;
         let mut state = State::new(ScenarioRef::Borrowed(&s));
-        let mut record = MonthRecord::default();
+        let mut slot = std::mem::MaybeUninit::uninit();
         for m in 1..=start {
             assert_eq!(state.without_deal(deal).is_some(), m <= start);
             state
-                .step(m, &mut crate::Silent, false, &mut record)
+                .step(m, &mut crate::Silent, false, &mut slot)
                 .expect("runs");
         }
         assert!(state.without_deal(deal).is_none());

@@ -1,6 +1,7 @@
 //! The whole model between two months ([`State`]) and the step from one
 //! month to the next, in the seed's order.
 
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use crate::activity::DealSpan;
@@ -268,15 +269,15 @@ impl<'s> State<'s> {
         })
     }
 
-    /// Simulates month `m` and writes its record into `record`; an error
-    /// names the quantity that failed.
-    pub(crate) fn step<O: Observer + ?Sized>(
+    /// Simulates month `m`, writes its record into `slot` (whatever it
+    /// held) and gives it back; an error names the quantity that failed.
+    pub(crate) fn step<'r, O: Observer + ?Sized>(
         &mut self,
         m: u32,
         obs: &mut O,
         wants_contributions: bool,
-        record: &mut MonthRecord,
-    ) -> Result<(), Failure> {
+        slot: &'r mut MaybeUninit<MonthRecord>,
+    ) -> Result<&'r MonthRecord, Failure> {
         let s = self.scenario.scenario();
         self.month = m;
         let z = self.shocks.next_month();
@@ -452,7 +453,7 @@ impl<'s> State<'s> {
         self.revenue_cumulative += revenue_total;
         let (pairs, held) = self.pairs.tally(m);
         let aegis_value = self.aegis.value(p);
-        *record = MonthRecord {
+        let record = slot.write(MonthRecord {
             month: m,
             leaf_price: p,
             tvl,
@@ -495,13 +496,14 @@ impl<'s> State<'s> {
                 price: leaf_start * (p - p0),
                 other: 0.0,
             },
-        };
+        });
         // Value per OAK just before and just after the month's payouts
         // (AEGIS is not touched between them and the record).
         let redemption_value_per_oak =
             (redeemed > 0.0 && !s.compat.redemptions_without_payout && self.oak.unredeemed() > 0.0)
                 .then_some((value_per_oak_before, record.value_per_oak));
-        self.check(record, held, redemption_value_per_oak)
+        self.check(record, held, redemption_value_per_oak)?;
+        Ok(record)
     }
 
     /// The price of the month before (the initial price before month 1).
