@@ -93,9 +93,12 @@ impl Column {
     }
 }
 
-/// The sum of its arguments, added in turn to eight running sums that are
-/// then added pairwise: eight short chains of adds run side by side, where
-/// one long chain would make every month wait for each add in turn.
+/// The sum of its arguments, added in turn to eight running sums: eight
+/// short chains of adds run side by side, where one long chain would make
+/// every month wait for each add in turn. Neighbouring arguments go to
+/// neighbouring sums, and the sums are added odd with odd and even with
+/// even before the two totals meet, so that the compiler can keep each
+/// pair of neighbours in one vector register from first add to last.
 macro_rules! eight_sums {
     ([$($a:expr),*] [$($b:expr),*] [$($c:expr),*] [$($d:expr),*]
      [$($e:expr),*] [$($f:expr),*] [$($g:expr),*] [$($h:expr),*] $next:expr $(, $rest:expr)*) => {
@@ -104,8 +107,8 @@ macro_rules! eight_sums {
     };
     ([$($a:expr),*] [$($b:expr),*] [$($c:expr),*] [$($d:expr),*]
      [$($e:expr),*] [$($f:expr),*] [$($g:expr),*] [$($h:expr),*]) => {
-        (((0.0 $(+ $a)*) + (0.0 $(+ $b)*)) + ((0.0 $(+ $c)*) + (0.0 $(+ $d)*)))
-            + (((0.0 $(+ $e)*) + (0.0 $(+ $f)*)) + ((0.0 $(+ $g)*) + (0.0 $(+ $h)*)))
+        (((0.0 $(+ $a)*) + (0.0 $(+ $c)*)) + ((0.0 $(+ $e)*) + (0.0 $(+ $g)*)))
+            + (((0.0 $(+ $b)*) + (0.0 $(+ $d)*)) + ((0.0 $(+ $f)*) + (0.0 $(+ $h)*)))
     };
 }
 
