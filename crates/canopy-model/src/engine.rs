@@ -332,6 +332,40 @@ mod tests {
     }
 
     #[test]
+    fn going_on_from_a_stepped_state_appends_to_the_months_before() {
+        // A run that fails in month 13 (its cumulative revenue overflows),
+        // stepped to month 5 by hand, then gone on with: the same months
+        // and the same failure as the run whole, with the caller's months
+        // kept in front; the same for a run that completes.
+        let huge = load(
+            "huge",
+            "[oak]\nredemption_start_month = 40\n[[deal]]\ncounterparty = \"Huge\"\n\
+             start_month = 1\ntvl = { kind = \"boosted\", amount = 1.7e308, \
+             revenue_rate = 1, duration_months = 24 }\n",
+            &[],
+        )
+        .unwrap();
+        for s in [&huge, &default()] {
+            let whole = run(s);
+            let mut state = State::new(ScenarioRef::Borrowed(s));
+            let mut before = Vec::new();
+            let mut slot = std::mem::MaybeUninit::uninit();
+            for m in 1..=5 {
+                before.push(
+                    state
+                        .step(m, &mut Silent, false, &mut slot)
+                        .unwrap()
+                        .clone(),
+                );
+            }
+            let went_on = run_on(state, &mut Silent, before);
+            assert_eq!(went_on, whole);
+        }
+        let e = run(&huge).unwrap_err();
+        assert_eq!((e.month, e.records.len()), (13, 12));
+    }
+
+    #[test]
     fn a_failed_run_keeps_the_months_before_in_run_error() {
         let mut sim = Simulation::new(default());
         for _ in 0..3 {
