@@ -77,20 +77,59 @@ pub struct ChainMonth {
 /// Chain TVL path: compounding yearly growth with optional volatility.
 #[derive(Clone, Debug)]
 struct Chain {
-    params: ChainTvl,
+    params: Arc<ChainTvl>,
+    /// Each month's growth factor and share (index: the month - 1), which
+    /// depend on the month alone: worked out once per scenario rather than
+    /// with a `pow` and an `exp` in every month of every run.
+    by_month: Arc<[ChainFactors]>,
     tvl: f64,
 }
 
-impl Chain {
-    fn step(&mut self, m: u32, z3: f64) -> (f64, f64) {
-        let p = &self.params;
+/// What the chain model does in a month whatever the draws.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ChainFactors {
+    /// The month's growth factor, (1 + the year's rate)^(1/12).
+    growth: f64,
+    /// Canopy's share of the chain's TVL.
+    share: f64,
+}
+
+impl ChainFactors {
+    /// The factors of month `m` (from 1).
+    fn of(p: &ChainTvl, m: u32) -> ChainFactors {
         let year = m.div_ceil(12) as usize;
         let g = p.growth_rates[(year.max(1) - 1).min(p.growth_rates.len() - 1)];
-        let vol = p.volatility;
-        self.tvl *= (1.0 + g).powf(1.0 / 12.0) * (vol * z3 - vol * vol / 2.0).exp();
-        let share = p.min_share
-            + (p.initial_share - p.min_share) * (-p.share_decay * f64::from(m) / 12.0).exp();
-        (self.tvl, share)
+        ChainFactors {
+            growth: (1.0 + g).powf(1.0 / 12.0),
+            share: p.min_share
+                + (p.initial_share - p.min_share) * (-p.share_decay * f64::from(m) / 12.0).exp(),
+        }
+    }
+}
+
+impl Chain {
+    /// The chain of `p`, its factors worked out for months 1 to `months`.
+    fn new(p: &ChainTvl, months: u32) -> Chain {
+        Chain {
+            by_month: (1..=months).map(|m| ChainFactors::of(p, m)).collect(),
+            params: Arc::new(p.clone()),
+            tvl: p.chain_initial,
+        }
+    }
+
+    // Out of line and marked cold: most scenarios have no chain model, and
+    // its code inline would crowd the month's step for all of them (one
+    // that has it pays a call a month, no more).
+    #[cold]
+    #[inline(never)]
+    fn step(&mut self, m: u32, z3: f64) -> (f64, f64) {
+        let f = match m.checked_sub(1).and_then(|i| self.by_month.get(i as usize)) {
+            Some(&f) => f,
+            None => ChainFactors::of(&self.params, m),
+        };
+        let vol = self.params.volatility;
+        self.tvl *= f.growth * (vol * z3 - vol * vol / 2.0).exp();
+        (self.tvl, f.share)
     }
 }
 
@@ -296,10 +335,7 @@ impl TvlBook {
 
     /// The same, with the twins' tables of `s` already worked out.
     pub(crate) fn with_twins(s: &Scenario, twins: Arc<TwinTables>) -> Self {
-        let chain = s.tvl.market.enabled.then(|| Chain {
-            params: s.tvl.market.clone(),
-            tvl: s.tvl.market.chain_initial,
-        });
+        let chain = (s.tvl.market.enabled).then(|| Chain::new(&s.tvl.market, s.simulation.months));
         let twin_rate = s.tvl.revenue_rates.organic;
         let twin_ratio = s.tvl.organic.conversion_ratio;
         let spawn_twins = chain.is_none();
@@ -858,5 +894,32 @@ mod tests {
             .last()
             .unwrap();
         assert!((c12.chain_tvl - 2000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_chain_reads_its_months_from_the_table_and_works_out_the_rest() {
+        // Factors for 12 months worked out ahead, stepped for 30 months with
+        // draws, against a chain with no table (every month worked out as
+        // it comes): the same numbers to the last bit, in the table and
+        // beyond it.
+        let s = load(
+            "t",
+            "[simulation]\nmonths = 12\n[tvl.market]\nenabled = true\n\
+             growth_rates = [1.0, 0.5, 0.25]\nvolatility = 0.1\n",
+            &[],
+        )
+        .unwrap();
+        let p = &s.tvl.market;
+        let (mut ahead, mut as_it_comes) = (Chain::new(p, 12), Chain::new(p, 0));
+        assert_eq!(ahead.by_month.len(), 12);
+        for m in 1..=30u32 {
+            let z3 = f64::from(m % 7) - 3.0;
+            let (a, b) = (ahead.step(m, z3), as_it_comes.step(m, z3));
+            assert_eq!(
+                (a.0.to_bits(), a.1.to_bits()),
+                (b.0.to_bits(), b.1.to_bits()),
+                "{m}"
+            );
+        }
     }
 }
