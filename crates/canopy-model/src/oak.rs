@@ -509,14 +509,13 @@ impl Oak {
         // In holder order, as a pass over the holders gives them: the
         // entries of one month are; those of several (one was missed) are
         // put in that order first.
-        let due = Arc::clone(&self.due);
-        let reached = &due[from..to];
-        if reached.windows(2).all(|w| w[0].1 < w[1].1) {
-            for &(_, i) in reached {
+        if self.due[from..to].windows(2).all(|w| w[0].1 < w[1].1) {
+            for k in from..to {
+                let i = self.due[k].1;
                 self.give(i, m, &mut each);
             }
         } else {
-            let mut order: Vec<usize> = reached.iter().map(|&(_, i)| i).collect();
+            let mut order: Vec<usize> = self.due[from..to].iter().map(|&(_, i)| i).collect();
             order.sort_unstable();
             for i in order {
                 self.give(i, m, &mut each);
