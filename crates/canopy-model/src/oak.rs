@@ -322,6 +322,10 @@ pub struct Oak {
     thresholds_move: bool,
     /// `threshold_weighted` as of the last distribution.
     weighted_threshold: f64,
+    /// The highest threshold of the holders holding OAK (minus infinity
+    /// when none is): where no threshold moves, nobody asks under an IRR
+    /// at or above it, and the month's pass over the holders is skipped.
+    highest_threshold: f64,
     /// The running sums of amount x threshold and of amount over the
     /// first holders of `given`, in its order (the order of the sums), while
     /// no threshold moves: a distribution adds to them from its place in
@@ -381,6 +385,7 @@ impl Oak {
             holding: 0,
             thresholds_move,
             weighted_threshold: 0.0,
+            highest_threshold: f64::NEG_INFINITY,
             sums: Vec::new(),
         };
         oak.order_due(0);
@@ -405,6 +410,15 @@ impl Oak {
         self.asking = (self.given.iter().copied())
             .filter(|&i| self.holders[i].holding())
             .collect();
+        self.highest_threshold = self.highest_holding_threshold();
+    }
+
+    /// The highest threshold of the holders holding OAK.
+    fn highest_holding_threshold(&self) -> f64 {
+        (self.asking.iter())
+            .map(|&i| &self.holders[i])
+            .filter(|h| h.holding())
+            .fold(f64::NEG_INFINITY, |m, h| m.max(h.threshold))
     }
 
     /// The allocations.
@@ -554,6 +568,7 @@ impl Oak {
         let h = &mut self.holders[i];
         h.distributed_in = Some(m);
         h.held = h.amount;
+        self.highest_threshold = self.highest_threshold.max(h.threshold);
         self.distributed += h.amount;
         self.holding += 1;
         for list in [&mut self.given, &mut self.asking] {
@@ -612,8 +627,19 @@ impl Oak {
     #[inline]
     pub fn redeem(&mut self, m: u32, irr: Irr, aegis: &mut Aegis, each: impl FnMut(&Outcome)) {
         // Most months nobody can redeem: that test is inline, the rest is not.
-        if self.holding > 0 && (irr.may_ask() || !self.queue.is_empty()) {
+        if self.holding > 0 && (self.some_may_ask(irr) || !self.queue.is_empty()) {
             self.redeem_holders(m, irr, aegis, each);
+        }
+    }
+
+    /// Whether some holder may ask to redeem under `irr`: not where no
+    /// threshold moves and the IRR is at or above the threshold of every
+    /// holder holding OAK (each asks only below its own).
+    #[inline]
+    fn some_may_ask(&self, irr: Irr) -> bool {
+        match irr {
+            Irr::Value(v) if !self.thresholds_move => v < self.highest_threshold,
+            _ => irr.may_ask(),
         }
     }
 
@@ -638,7 +664,7 @@ impl Oak {
             each(&Outcome::Paid(paid));
         }
         // 3. New requests, in deal order; what the limit holds back queues.
-        if !irr.may_ask() {
+        if !self.some_may_ask(irr) {
             return;
         }
         if self.asking.len() > self.holding {
@@ -700,10 +726,16 @@ impl Oak {
         };
         let h = &mut self.holders[i];
         h.held -= amount;
-        if h.held <= 0.0 {
+        let done = h.held <= 0.0;
+        if done {
             h.redeemed = true;
             self.holding -= 1;
         }
+        let threshold = h.threshold;
+        if done && threshold >= self.highest_threshold {
+            self.highest_threshold = self.highest_holding_threshold();
+        }
+        let h = &self.holders[i];
         self.redeemed += amount;
         Redemption {
             deal: h.deal,
@@ -889,6 +921,52 @@ mod tests {
                 usdc: 1000.0
             }
         );
+    }
+
+    #[test]
+    fn the_highest_threshold_is_that_of_the_holders_still_holding() {
+        // A (0.3) and B (0.1), both distributed by month 15. The month's
+        // pass over the holders is skipped only under an IRR at or above
+        // every threshold still held: 0.3 while A holds, 0.1 once A has
+        // redeemed all it had.
+        let mut o = oak("");
+        assert_eq!(o.highest_threshold, f64::NEG_INFINITY);
+        for m in 1..=15 {
+            o.distribute(m, |_| {});
+        }
+        assert_eq!(o.highest_threshold, 0.3);
+        assert!(o.some_may_ask(Irr::Value(0.29)));
+        assert!(!o.some_may_ask(Irr::Value(0.3)));
+        assert!(o.some_may_ask(Irr::Lowest) && o.some_may_ask(Irr::AllRedeem));
+        let mut aegis = Aegis {
+            leaf: 500.0,
+            usdc: 1000.0,
+        };
+        // Under 0.3 nobody asks; under 0.2, A redeems all of its 20.
+        assert!(payouts(&mut o, 16, Irr::Value(0.3), &mut aegis).is_empty());
+        let paid = payouts(&mut o, 17, Irr::Value(0.2), &mut aegis);
+        assert_eq!(
+            paid.iter().map(|r| (r.deal, r.amount)).collect::<Vec<_>>(),
+            [(0, 20.0)]
+        );
+        assert_eq!(o.highest_threshold, 0.1);
+        // B asks under anything below 0.1, and then nobody is left.
+        assert!(payouts(&mut o, 18, Irr::Value(0.1), &mut aegis).is_empty());
+        let paid = payouts(&mut o, 19, Irr::Value(0.05), &mut aegis);
+        assert_eq!(
+            paid.iter().map(|r| (r.deal, r.amount)).collect::<Vec<_>>(),
+            [(1, 30.0)]
+        );
+        assert_eq!(o.highest_threshold, f64::NEG_INFINITY);
+        // A ledger worked out again from the holders (as without a deal)
+        // finds the same bound.
+        let mut o = oak("");
+        for m in 1..=15 {
+            o.distribute(m, |_| {});
+        }
+        payouts(&mut o, 17, Irr::Value(0.2), &mut aegis);
+        o.order_due(17);
+        assert_eq!(o.highest_threshold, 0.1);
     }
 
     #[test]
