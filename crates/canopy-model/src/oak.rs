@@ -325,6 +325,9 @@ pub struct Oak {
     /// The highest threshold of the holders holding OAK (minus infinity
     /// when none is): where no threshold moves, nobody asks under an IRR
     /// at or above it, and the month's pass over the holders is skipped.
+    /// Plus infinity (nothing is skipped) from the payout that ended the
+    /// holder with it to the end of that month's redemptions, where it is
+    /// worked out again: once a month, however many such holders end.
     highest_threshold: f64,
     /// The running sums of amount x threshold and of amount over the
     /// first holders of `given`, in its order (the order of the sums), while
@@ -643,7 +646,15 @@ impl Oak {
         }
     }
 
-    fn redeem_holders(
+    fn redeem_holders(&mut self, m: u32, irr: Irr, aegis: &mut Aegis, each: impl FnMut(&Outcome)) {
+        self.serve_and_ask(m, irr, aegis, each);
+        if self.highest_threshold == f64::INFINITY {
+            self.highest_threshold = self.highest_holding_threshold();
+        }
+    }
+
+    /// [`Oak::redeem_holders`]'s queue and requests.
+    fn serve_and_ask(
         &mut self,
         m: u32,
         irr: Irr,
@@ -733,7 +744,8 @@ impl Oak {
         }
         let threshold = h.threshold;
         if done && threshold >= self.highest_threshold {
-            self.highest_threshold = self.highest_holding_threshold();
+            // To be worked out at the end of the month's redemptions.
+            self.highest_threshold = f64::INFINITY;
         }
         let h = &self.holders[i];
         self.redeemed += amount;
@@ -957,6 +969,14 @@ mod tests {
             paid.iter().map(|r| (r.deal, r.amount)).collect::<Vec<_>>(),
             [(1, 30.0)]
         );
+        assert_eq!(o.highest_threshold, f64::NEG_INFINITY);
+        // Both end in one month (the window closed): the bound is worked
+        // out once, at the month's end.
+        let mut o = oak("");
+        for m in 1..=15 {
+            o.distribute(m, |_| {});
+        }
+        assert_eq!(payouts(&mut o, 48, Irr::AllRedeem, &mut aegis).len(), 2);
         assert_eq!(o.highest_threshold, f64::NEG_INFINITY);
         // A ledger worked out again from the holders (as without a deal)
         // finds the same bound.
