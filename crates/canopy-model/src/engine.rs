@@ -253,6 +253,18 @@ mod tests {
         load("default", builtin::text("default").unwrap(), &[]).unwrap()
     }
 
+    /// A run that fails in month 13: its cumulative revenue overflows.
+    fn huge() -> ValidScenario {
+        load(
+            "huge",
+            "[oak]\nredemption_start_month = 40\n[[deal]]\ncounterparty = \"Huge\"\n\
+             start_month = 1\ntvl = { kind = \"boosted\", amount = 1.7e308, \
+             revenue_rate = 1, duration_months = 24 }\n",
+            &[],
+        )
+        .unwrap()
+    }
+
     #[test]
     fn runs_into_kept_records_are_the_runs_on_their_own() {
         // One buffer for runs of three scenarios and several seeds, longer
@@ -284,14 +296,7 @@ mod tests {
             assert_eq!(records, run_seeded(&s, 4).unwrap(), "{name}, 7 months");
             // A run that fails in month 13 (its cumulative revenue
             // overflows) leaves no records; the next run starts clean.
-            let huge = load(
-                "huge",
-                "[oak]\nredemption_start_month = 40\n[[deal]]\ncounterparty = \"Huge\"\n\
-                 start_month = 1\ntvl = { kind = \"boosted\", amount = 1.7e308, \
-                 revenue_rate = 1, duration_months = 24 }\n",
-                &[],
-            )
-            .unwrap();
+            let huge = huge();
             let failed = run_seeded_into(&huge, 5, &mut records).unwrap_err();
             assert_eq!(failed, run_seeded(&huge, 5).unwrap_err());
             assert_eq!((failed.month, records.len()), (13, 0));
@@ -337,14 +342,7 @@ mod tests {
         // stepped to month 5 by hand, then gone on with: the same months
         // and the same failure as the run whole, with the caller's months
         // kept in front; the same for a run that completes.
-        let huge = load(
-            "huge",
-            "[oak]\nredemption_start_month = 40\n[[deal]]\ncounterparty = \"Huge\"\n\
-             start_month = 1\ntvl = { kind = \"boosted\", amount = 1.7e308, \
-             revenue_rate = 1, duration_months = 24 }\n",
-            &[],
-        )
-        .unwrap();
+        let huge = huge();
         for s in [&huge, &default()] {
             let whole = run(s);
             let mut state = State::new(ScenarioRef::Borrowed(s));

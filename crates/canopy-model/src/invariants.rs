@@ -230,14 +230,7 @@ mod tests {
             initial_aegis_usdc: 30.0,
             initial_pairs_leaf: 33.0,
             initial_pairs_usdc: 18.0,
-            oak_distributed: 10.0,
-            oak_allocated: 20.0,
-            oak_supply: 30.0,
-            oak_redeemed: 5.0,
-            oak_redeemed_month: 2.0,
-            oak_month_limit: 3.0,
-            oak_queued: 4.0,
-            redemption_value_per_oak: Some((1.5, 1.5)),
+            ..balanced()
         };
         let l = Ledger {
             withdrawn_leaf: 6.0,
