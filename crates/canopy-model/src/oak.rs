@@ -737,17 +737,14 @@ impl Oak {
         };
         let h = &mut self.holders[i];
         h.held -= amount;
-        let done = h.held <= 0.0;
-        if done {
+        if h.held <= 0.0 {
             h.redeemed = true;
             self.holding -= 1;
+            if h.threshold >= self.highest_threshold {
+                // To be worked out at the end of the month's redemptions.
+                self.highest_threshold = f64::INFINITY;
+            }
         }
-        let threshold = h.threshold;
-        if done && threshold >= self.highest_threshold {
-            // To be worked out at the end of the month's redemptions.
-            self.highest_threshold = f64::INFINITY;
-        }
-        let h = &self.holders[i];
         self.redeemed += amount;
         Redemption {
             deal: h.deal,
