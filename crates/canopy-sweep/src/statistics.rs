@@ -303,56 +303,93 @@ pub struct PointCounts {
     pub failed: u64,
 }
 
-/// Reads `runs.parquet`'s `point` and `status` columns (and `extra`, all
-/// if `None`), calling `each` with every batch and its rows' points and
-/// whether each is ok (so that a caller finds its columns once a batch).
+/// Each row of `runs.parquet`, in file order: its point and whether it
+/// is ok. Read once by [`point_counts`], so that the passes after it read
+/// only their own columns (5 bytes a run kept beside the pass's values).
+struct RunRows {
+    point: Vec<u32>,
+    ok: Vec<bool>,
+}
+
+/// Reads `runs.parquet`'s `extra` columns batch by batch, calling `each`
+/// with every batch and its rows' points and whether each is ok, from
+/// `rows` (so that a caller finds its columns once a batch).
 fn each_batch(
     dir: &Path,
-    extra: Option<&[&str]>,
-    mut each: impl FnMut(&RecordBatch, &[(u32, bool)]),
+    rows: &RunRows,
+    extra: &[&str],
+    mut each: impl FnMut(&RecordBatch, &[u32], &[bool]),
 ) -> io::Result<()> {
     let path = dir.join(RUNS);
-    let columns: Option<Vec<&str>> =
-        extra.map(|e| ["point", "status"].iter().chain(e).copied().collect());
-    let mut rows = Vec::new();
-    for batch in parquet_io::read(&path, columns.as_deref())? {
+    let mut at = 0;
+    for batch in parquet_io::read(&path, Some(extra))? {
         let batch = batch?;
-        let point = point_column(&batch)?;
-        let status = status_column(&batch, &path)?;
-        rows.clear();
-        rows.extend((0..batch.num_rows()).map(|i| (point.value(i), status.value(i) == "ok")));
-        each(&batch, &rows);
+        let range = at..at + batch.num_rows();
+        let (Some(point), Some(ok)) = (rows.point.get(range.clone()), rows.ok.get(range)) else {
+            return Err(changed(&path));
+        };
+        each(&batch, point, ok);
+        at += batch.num_rows();
+    }
+    if at != rows.point.len() {
+        return Err(changed(&path));
     }
     Ok(())
 }
 
-/// Each point's axis values, runs and runs not ok, in point order.
-fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<Vec<PointCounts>> {
+/// The error of a file whose rows changed between two passes over it.
+fn changed(path: &Path) -> io::Error {
+    io::Error::other(format!(
+        "{}: its rows changed while it was being read",
+        path.display()
+    ))
+}
+
+/// Each point's axis values, runs and runs not ok, in point order, and
+/// every row's point and status for the passes after it.
+fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<PointCounts>, RunRows)> {
+    let path = dir.join(RUNS);
     let mut out: Vec<PointCounts> = Vec::new();
+    let mut rows = RunRows {
+        point: Vec::new(),
+        ok: Vec::new(),
+    };
     let axes = sweep.point_keys();
-    each_batch(dir, Some(&axes), |batch, rows| {
-        for (i, &(p, ok)) in rows.iter().enumerate() {
+    let columns: Vec<&str> = ["point", "status"].iter().chain(&axes).copied().collect();
+    for batch in parquet_io::read(&path, Some(&columns))? {
+        let batch = batch?;
+        let point = point_column(&batch)?;
+        let status = status_column(&batch, &path)?;
+        for i in 0..batch.num_rows() {
+            let (p, ok) = (point.value(i), status.value(i) == "ok");
+            rows.point.push(p);
+            rows.ok.push(ok);
             let p = p as usize;
             if out.len() <= p {
                 out.resize_with(p + 1, PointCounts::default);
-                out[p].values = axes.iter().map(|a| text_at(batch, a, i)).collect();
+                out[p].values = axes.iter().map(|a| text_at(&batch, a, i)).collect();
             }
             out[p].runs += 1;
             if !ok {
                 out[p].failed += 1;
             }
         }
-    })?;
-    Ok(out)
+    }
+    Ok((out, rows))
 }
 
 /// One main metric's values over the ok runs, point by point (sorted).
 /// One metric at a time keeps the memory at 8 bytes a run.
-fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Vec<f64>>> {
+fn metric_by_point(
+    dir: &Path,
+    rows: &RunRows,
+    metric: &str,
+    points: usize,
+) -> io::Result<Vec<Vec<f64>>> {
     let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
-    each_batch(dir, Some(&[metric]), |batch, rows| {
+    each_batch(dir, rows, &[metric], |batch, point, ok| {
         let values = Numbers::of(batch, metric);
-        for (i, &(p, ok)) in rows.iter().enumerate() {
+        for (i, (&p, &ok)) in point.iter().zip(ok).enumerate() {
             if let (true, Some(x), Some(v)) = (ok, values.get(i), out.get_mut(p as usize)) {
                 v.push(x);
             }
@@ -365,19 +402,24 @@ fn metric_by_point(dir: &Path, metric: &str, points: usize) -> io::Result<Vec<Ve
 }
 
 /// Each point's counts of each criterion, from `runs.parquet`.
-pub fn criteria_counts(dir: &Path, sweep: &Sweep, points: usize) -> io::Result<Vec<Vec<Count>>> {
+fn criteria_counts(
+    dir: &Path,
+    rows: &RunRows,
+    sweep: &Sweep,
+    points: usize,
+) -> io::Result<Vec<Vec<Count>>> {
     let mut out = vec![vec![Count::default(); sweep.criteria.len()]; points];
     if sweep.criteria.is_empty() {
         return Ok(out);
     }
     let names: Vec<[String; 2]> = sweep.criteria.iter().map(|c| c.run_columns()).collect();
     let columns: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
-    each_batch(dir, Some(&columns), |batch, rows| {
+    each_batch(dir, rows, &columns, |batch, point, ok| {
         let months: Vec<Numbers> = names
             .iter()
             .map(|[_, month]| Numbers::of(batch, month))
             .collect();
-        for (i, &(p, ok)) in rows.iter().enumerate() {
+        for (i, (&p, &ok)) in point.iter().zip(ok).enumerate() {
             let Some(counts) = out.get_mut(p as usize) else {
                 continue;
             };
@@ -413,7 +455,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     for c in &sweep.criteria {
         header.extend(c.point_columns());
     }
-    let counts = point_counts(dir, sweep)?;
+    let (counts, run_rows) = point_counts(dir, sweep)?;
     // Each axis value's points, found once: looking them up for every
     // value would take time that grows with the square of the points.
     let mut with_value: Vec<Vec<Vec<usize>>> = sweep
@@ -443,7 +485,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
     for (k, m) in MAIN_METRICS.iter().enumerate() {
-        let by_point = metric_by_point(dir, m, counts.len())?;
+        let by_point = metric_by_point(dir, &run_rows, m, counts.len())?;
         for (p, values) in by_point.iter().enumerate() {
             let b = band(&mut values.clone(), &sweep.quantiles);
             rows[p].push(cell(b.mean));
@@ -467,7 +509,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
             responses[a].push(response);
         }
     }
-    let criteria = criteria_counts(dir, sweep, counts.len())?;
+    let criteria = criteria_counts(dir, &run_rows, sweep, counts.len())?;
     for (p, row) in rows.iter_mut().enumerate() {
         row.append(&mut shortfalls[p]);
         for count in &criteria[p] {
