@@ -15,7 +15,7 @@ use crate::criteria::{Criterion, Met};
 use crate::layout::{Layout, ValueType, metric_type};
 use crate::points::Plan;
 use crate::seeds::RunSpec;
-use crate::summary::{Outcome, SUMMARY_COLUMNS, SummaryType, SummaryValue, summarise};
+use crate::summary::{Outcome, SUMMARY_COLUMNS, SummaryType, summarise_numbers};
 use arrow_schema::DataType;
 
 /// A run that did not end ok: a row of `failures.csv`.
@@ -249,11 +249,12 @@ impl SummaryRows {
         }
     }
 
-    fn push(&mut self, row: &[Option<SummaryValue>]) {
-        self.staged.extend(row.iter().map(|v| match v {
-            Some(SummaryValue::Number(x)) => Some(*x),
-            _ => None,
-        }));
+    /// Adds the run's row: its numbers written in place.
+    fn push(&mut self, records: &[MonthRecord], outcome: &Outcome) {
+        let at = self.staged.len();
+        self.staged.resize(at + WIDTH, None);
+        let row = <&mut [_; WIDTH]>::try_from(&mut self.staged[at..]).expect("a row is WIDTH wide");
+        summarise_numbers(records, outcome, row);
         if self.staged.len() >= STAGED * WIDTH {
             self.flush();
         }
@@ -350,9 +351,8 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         {
             b.value(v);
         }
-        let summary = summarise(records, &outcome);
         rows.status.append_value(outcome.status());
-        rows.summary.push(&summary[1..]);
+        rows.summary.push(records, &outcome);
         for (c, (met, month)) in plan.sweep.criteria.iter().zip(&mut rows.met) {
             match plan.criterion_met(c, &spec, records, &outcome) {
                 Some(m) => {

@@ -334,26 +334,48 @@ pub fn summarise(
     records: &[MonthRecord],
     outcome: &Outcome,
 ) -> [Option<SummaryValue>; SUMMARY_COUNT] {
-    // In the order SUMMARY_COLUMNS is built in: status, failed month, the
-    // last month's values, then the statistics, worked out in one pass
-    // over the months (a test checks each against the column's `value`).
+    let mut numbers = [None; SUMMARY_COUNT - 1];
+    summarise_numbers(records, outcome, &mut numbers);
     let mut row = [None; SUMMARY_COUNT];
     row[0] = Some(SummaryValue::Text(outcome.status()));
-    if let Outcome::Failed { month, .. } = outcome {
-        row[1] = Some(SummaryValue::Number(f64::from(*month)));
-    }
-    if let (Outcome::Ok, Some(r)) = (outcome, records.last()) {
-        for (out, v) in row[2..].iter_mut().zip(&r.values()[1..]) {
-            *out = v.map(SummaryValue::Number);
-        }
-    }
-    if *outcome != Outcome::Invalid {
-        let stats = stats_of(records);
-        for (out, v) in row[SUMMARY_COUNT - STATS.len()..].iter_mut().zip(stats) {
-            *out = v.map(SummaryValue::Number);
-        }
+    for (out, x) in row[1..].iter_mut().zip(numbers) {
+        *out = x.map(SummaryValue::Number);
     }
     row
+}
+
+/// A run's summary values after `status` (every other column is a number),
+/// written into `row` in [`SUMMARY_COLUMNS`] order: what [`summarise`]
+/// gives, without a row of its own (a sweep writes each run's numbers
+/// straight into its chunk).
+#[inline]
+pub fn summarise_numbers(
+    records: &[MonthRecord],
+    outcome: &Outcome,
+    row: &mut [Option<f64>; SUMMARY_COUNT - 1],
+) {
+    // In the order SUMMARY_COLUMNS is built in: the failed month, the
+    // last month's values, then the statistics, worked out in one pass
+    // over the months (a test checks each against the column's `value`).
+    row[0] = match outcome {
+        Outcome::Failed { month, .. } => Some(f64::from(*month)),
+        _ => None,
+    };
+    let last = row[1..SUMMARY_COUNT - 1 - STATS.len()].iter_mut();
+    match (outcome, records.last()) {
+        (Outcome::Ok, Some(r)) => {
+            for (out, v) in last.zip(&r.values()[1..]) {
+                *out = *v;
+            }
+        }
+        _ => last.for_each(|out| *out = None),
+    }
+    let stats = &mut row[SUMMARY_COUNT - 1 - STATS.len()..];
+    if *outcome == Outcome::Invalid {
+        stats.fill(None);
+    } else {
+        stats.copy_from_slice(&stats_of(records));
+    }
 }
 
 #[cfg(test)]
