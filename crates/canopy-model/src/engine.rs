@@ -43,23 +43,59 @@ pub fn run_seeded_into(
     records: &mut Vec<MonthRecord>,
 ) -> Result<(), RunError> {
     run_into(
-        State::seeded(ScenarioRef::Borrowed(s), seed),
+        &mut State::seeded(ScenarioRef::Borrowed(s), seed),
         &mut Silent,
         records,
     )
 }
 
+/// Runs one after another, each in the memory of the one before: a worker
+/// running many runs keeps one, so that a run after the first allocates
+/// nothing to get ready and frees nothing when it ends (a sweep's worker
+/// and the web app's Monte Carlo). Each run gives what
+/// [`run_seeded_into`] gives.
+#[derive(Debug, Default)]
+pub struct Runner<'s> {
+    state: Option<State<'s>>,
+}
+
+impl<'s> Runner<'s> {
+    /// A runner that has run nothing yet.
+    pub fn new() -> Self {
+        Runner::default()
+    }
+
+    /// [`run_seeded_into`], its state made in the memory of the last run's.
+    pub fn run_seeded_into(
+        &mut self,
+        s: &'s ValidScenario,
+        seed: u64,
+        records: &mut Vec<MonthRecord>,
+    ) -> Result<(), RunError> {
+        let state = match &mut self.state {
+            Some(state) => {
+                state.restart(ScenarioRef::Borrowed(s), seed);
+                state
+            }
+            None => self
+                .state
+                .insert(State::seeded(ScenarioRef::Borrowed(s), seed)),
+        };
+        run_into(state, &mut Silent, records)
+    }
+}
+
 fn run_from<O: Observer + ?Sized>(
-    state: State<'_>,
+    mut state: State<'_>,
     obs: &mut O,
 ) -> Result<Vec<MonthRecord>, RunError> {
     let mut records = Vec::new();
-    run_into(state, obs, &mut records)?;
+    run_into(&mut state, obs, &mut records)?;
     Ok(records)
 }
 
 fn run_into<O: Observer + ?Sized>(
-    state: State<'_>,
+    state: &mut State<'_>,
     obs: &mut O,
     records: &mut Vec<MonthRecord>,
 ) -> Result<(), RunError> {
@@ -78,11 +114,11 @@ fn run_into<O: Observer + ?Sized>(
 /// appended to `records` (the months before, as the caller has them), as
 /// [`run_observed`] would go on from that state.
 pub(crate) fn run_on<O: Observer + ?Sized>(
-    state: State<'_>,
+    mut state: State<'_>,
     obs: &mut O,
     mut records: Vec<MonthRecord>,
 ) -> Result<Vec<MonthRecord>, RunError> {
-    match step_onto(state, obs, &mut records) {
+    match step_onto(&mut state, obs, &mut records) {
         Ok(()) => Ok(records),
         Err((month, failure)) => Err(RunError {
             month,
@@ -102,7 +138,7 @@ const _: () = assert!(!std::mem::needs_drop::<MonthRecord>());
 /// its place in `records`'s spare room: nothing is zeroed first or copied
 /// after.
 fn step_onto<O: Observer + ?Sized>(
-    mut state: State<'_>,
+    state: &mut State<'_>,
     obs: &mut O,
     records: &mut Vec<MonthRecord>,
 ) -> Result<(), (u32, Failure)> {
@@ -119,7 +155,7 @@ fn step_onto<O: Observer + ?Sized>(
         match state.step(m, obs, wants, slot) {
             Ok(record) => {
                 written += 1;
-                if obs.month_end(record, &state).is_break() {
+                if obs.month_end(record, state).is_break() {
                     break;
                 }
             }
@@ -301,6 +337,72 @@ mod tests {
             assert_eq!(failed, run_seeded(&huge, 5).unwrap_err());
             assert_eq!((failed.month, records.len()), (13, 0));
         }
+    }
+
+    #[test]
+    fn a_runner_gives_each_run_as_it_is_on_its_own() {
+        // One runner through runs of different scenarios, seeds and
+        // lengths, in an order that goes back and forth between them: runs
+        // that fail part-way, runs with a redemption queue, a market chain
+        // and random draws, and one of a scenario loaded again (the same
+        // text, other tables). Each is bit for bit the run on its own.
+        let with = |name: &str, over: &[&str]| {
+            let over: Vec<_> = (over.iter())
+                .map(|o| crate::scenario::parse_override(o).unwrap())
+                .collect();
+            load(name, builtin::text(name).unwrap(), &over).unwrap()
+        };
+        let scenarios = [
+            with("reference", &[]),
+            with("default", &[]),
+            with("stress", &[]),
+            huge(),
+            // A month limit that queues requests, on a random price; the
+            // runs end with requests still queued.
+            with(
+                "stress",
+                &["oak.max_redemption_per_month=0.02", "simulation.months=25"],
+            ),
+            with("default", &["simulation.months=7"]),
+            with("reference", &[]),
+        ];
+        let mut runner = Runner::new();
+        let mut records = Vec::new();
+        let mut queued_at_end = 0;
+        for (k, i) in [0, 1, 2, 3, 4, 2, 3, 0, 5, 4, 4, 1, 6, 0, 3, 2]
+            .into_iter()
+            .enumerate()
+        {
+            let (s, seed) = (&scenarios[i], 7 + k as u64 % 3);
+            let got = runner.run_seeded_into(s, seed, &mut records);
+            match run_seeded(s, seed) {
+                Ok(fresh) => {
+                    assert_eq!(got, Ok(()), "run {k}");
+                    let bits = |r: &[MonthRecord]| -> Vec<Vec<u64>> {
+                        r.iter()
+                            .map(|m| {
+                                m.values()
+                                    .iter()
+                                    .map(|v| v.map_or(1, f64::to_bits))
+                                    .collect()
+                            })
+                            .collect()
+                    };
+                    assert_eq!(
+                        bits(&records),
+                        bits(&fresh),
+                        "run {k}: scenario {i}, seed {seed}"
+                    );
+                    queued_at_end +=
+                        usize::from(fresh.last().unwrap().oak_queued.is_some_and(|q| q > 0.0));
+                }
+                Err(fresh) => {
+                    assert_eq!(got, Err(fresh), "run {k}");
+                    assert!(records.is_empty());
+                }
+            }
+        }
+        assert!(queued_at_end > 0, "no run ended with a request queued");
     }
 
     #[test]

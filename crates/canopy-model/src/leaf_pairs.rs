@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::aegis::Aegis;
-use crate::order::by_start;
+use crate::order::{by_start, share};
 use crate::scenario::{Rebalance, Scenario};
 
 /// One pair's balances and terms.
@@ -151,6 +151,35 @@ pub struct LeafPairs {
 }
 
 impl LeafPairs {
+    /// Makes these pairs `start` again, in the memory they have (see
+    /// [`crate::tvl::TvlBook::restart_from`]).
+    pub(crate) fn restart_from(&mut self, start: &LeafPairs) {
+        let LeafPairs {
+            pairs,
+            by_start,
+            joined,
+            next_start,
+            next_end,
+            live,
+            month,
+            started_initial,
+            rebalance,
+            purchase_mints_usdc,
+            lag_one_month,
+        } = start;
+        self.pairs.clone_from(pairs);
+        share(&mut self.by_start, by_start);
+        self.joined = *joined;
+        self.next_start = *next_start;
+        self.next_end = *next_end;
+        self.live.clone_from(live);
+        self.month = *month;
+        self.started_initial = *started_initial;
+        self.rebalance = *rebalance;
+        self.purchase_mints_usdc = *purchase_mints_usdc;
+        self.lag_one_month = *lag_one_month;
+    }
+
     /// The pairs of `s`'s deals, at their initial balances.
     pub fn new(s: &Scenario) -> Self {
         // Sized for every deal: one allocation, not a few growing ones.

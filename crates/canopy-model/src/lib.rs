@@ -27,7 +27,7 @@ mod state;
 mod tvl;
 
 pub use activity::DealSpan;
-pub use engine::{Simulation, run, run_observed, run_seeded, run_seeded_into};
+pub use engine::{Runner, Simulation, run, run_observed, run_seeded, run_seeded_into};
 pub use failure::{Failure, RunError};
 pub use oak::Irr;
 pub use observer::{Event, Observer, Silent, Until};

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::aegis::Aegis;
+use crate::order::share;
 use crate::scenario::Scenario;
 
 /// One deal's OAK allocation.
@@ -338,6 +339,58 @@ pub struct Oak {
 }
 
 impl Oak {
+    /// Makes this ledger `start` again, in the memory it has (see
+    /// [`crate::tvl::TvlBook::restart_from`]).
+    pub(crate) fn restart_from(&mut self, start: &Oak) {
+        let Oak {
+            holders,
+            total_supply,
+            window_start,
+            window_end,
+            off_by_one,
+            time_only_irr,
+            pays_out,
+            month_limit,
+            queue,
+            distributed,
+            redeemed,
+            next_due,
+            due,
+            due_next,
+            given,
+            asking,
+            holding,
+            thresholds_move,
+            weighted_threshold,
+            highest_threshold,
+            sums,
+        } = start;
+        self.holders.clone_from(holders);
+        self.total_supply = *total_supply;
+        self.window_start = *window_start;
+        self.window_end = *window_end;
+        self.off_by_one = *off_by_one;
+        match (&mut self.time_only_irr, time_only_irr) {
+            (Some(to), Some(from)) => share(to, from),
+            (to, from) => to.clone_from(from),
+        }
+        self.pays_out = *pays_out;
+        self.month_limit = *month_limit;
+        self.queue.clone_from(queue);
+        self.distributed = *distributed;
+        self.redeemed = *redeemed;
+        self.next_due = *next_due;
+        share(&mut self.due, due);
+        self.due_next = *due_next;
+        self.given.clone_from(given);
+        self.asking.clone_from(asking);
+        self.holding = *holding;
+        self.thresholds_move = *thresholds_move;
+        self.weighted_threshold = *weighted_threshold;
+        self.highest_threshold = *highest_threshold;
+        self.sums.clone_from(sums);
+    }
+
     /// The allocations of `s`'s deals, none distributed.
     pub fn new(s: &Scenario) -> Self {
         // Sized for every deal: one allocation, not a few growing ones.

@@ -11,6 +11,14 @@ pub(crate) fn by_start<T>(items: &[T], start: impl Fn(&T) -> u32) -> Arc<[usize]
     order.into()
 }
 
+/// Points `to` at `from`'s value, leaving the counts alone where it already
+/// does (two atomic operations a field saved on every restarted run).
+pub(crate) fn share<T: ?Sized>(to: &mut Arc<T>, from: &Arc<T>) {
+    if !Arc::ptr_eq(to, from) {
+        *to = Arc::clone(from);
+    }
+}
+
 /// Puts `list[first_new..]`, appended to a list in index order, in its
 /// place: a few by insertion (a month adds a few), many by a sort.
 pub(crate) fn sort_appended(list: &mut [usize], first_new: usize) {

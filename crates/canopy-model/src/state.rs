@@ -12,6 +12,7 @@ use crate::leaf_pairs::{Held, LeafPairs};
 use crate::market;
 use crate::oak::{Oak, Outcome};
 use crate::observer::{Event, Observer};
+use crate::order::share;
 use crate::price::Price;
 use crate::random::ShockStream;
 use crate::record::{MonthRecord, ValueParts};
@@ -172,6 +173,53 @@ impl<'s> State<'s> {
             revenue_cumulative: 0.0,
             scenario,
         }
+    }
+
+    /// Makes this state what [`State::seeded`] gives for `scenario` and
+    /// `seed`, in the memory it has: a worker that keeps one state from run
+    /// to run allocates nothing after its first run, and touches no shared
+    /// count while the scenario stays the same.
+    pub(crate) fn restart(&mut self, scenario: ScenarioRef<'s>, seed: u64) {
+        let start = scenario.valid().start();
+        let s = scenario.scenario();
+        // Every field named: one added must be restarted here too.
+        let State {
+            scenario: _,
+            tvl,
+            pairs,
+            aegis,
+            oak,
+            ledger,
+            price,
+            rates,
+            shocks,
+            active_deals,
+            deal_starts,
+            next_start,
+            market_flows,
+            oak_allocated,
+            month,
+            revenue_cumulative,
+        } = self;
+        tvl.restart_from(&start.tvl);
+        pairs.restart_from(&start.pairs);
+        *aegis = Aegis {
+            leaf: s.aegis.initial_leaf,
+            usdc: s.aegis.initial_usdc,
+        };
+        oak.restart_from(&start.oak);
+        *ledger = Ledger::default();
+        price.clone_from(&start.price);
+        rates.clone_from(&start.rates);
+        *shocks = ShockStream::new(seed, s.is_random());
+        share(active_deals, &start.active_deals);
+        share(deal_starts, &start.deal_starts);
+        *next_start = 0;
+        *market_flows = start.market_flows;
+        *oak_allocated = start.oak_allocated;
+        *month = 0;
+        *revenue_cumulative = 0.0;
+        self.scenario = scenario;
     }
 
     /// The scenario.

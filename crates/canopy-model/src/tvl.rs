@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::order::by_start;
+use crate::order::{by_start, share};
 use crate::revenue;
 use crate::scenario::{ChainTvl, Scenario, TvlKind};
 
@@ -108,6 +108,18 @@ impl ChainFactors {
 }
 
 impl Chain {
+    /// Makes this chain `start` again (see [`TvlBook::restart_from`]).
+    fn restart_from(&mut self, start: &Chain) {
+        let Chain {
+            params,
+            by_month,
+            tvl,
+        } = start;
+        share(&mut self.params, params);
+        share(&mut self.by_month, by_month);
+        self.tvl = *tvl;
+    }
+
     /// The chain of `p`, its factors worked out for months 1 to `months`.
     fn new(p: &ChainTvl, months: u32) -> Chain {
         Chain {
@@ -328,6 +340,59 @@ struct Stepped {
 }
 
 impl TvlBook {
+    /// Makes this book `start` again, in the memory it has: the shared
+    /// tables shared without touching their counts where they are already
+    /// `start`'s, the lists copied into the room they have.
+    pub(crate) fn restart_from(&mut self, start: &TvlBook) {
+        // Every field named: one added must be restarted here too.
+        let TvlBook {
+            deals,
+            parts,
+            by_start,
+            joined,
+            started,
+            gathered,
+            running,
+            twin_total,
+            recurring,
+            recurring_through,
+            twin_ratio,
+            twin_rate,
+            twin_decay,
+            twin_duration,
+            spawn_twins,
+            chain,
+            ignore_decay,
+            twins,
+            months,
+        } = start;
+        share(&mut self.deals, deals);
+        share(&mut self.parts, parts);
+        share(&mut self.by_start, by_start);
+        self.joined = *joined;
+        self.started.clone_from(started);
+        self.gathered = *gathered;
+        self.running.clone_from(running);
+        self.twin_total.clone_from(twin_total);
+        self.recurring.clone_from(recurring);
+        self.recurring_through = *recurring_through;
+        self.twin_ratio = *twin_ratio;
+        self.twin_rate = *twin_rate;
+        self.twin_decay = *twin_decay;
+        self.twin_duration = *twin_duration;
+        self.spawn_twins = *spawn_twins;
+        match (&mut self.chain, chain) {
+            (Some(to), Some(from)) => to.restart_from(from),
+            (to, from) => to.clone_from(from),
+        }
+        self.ignore_decay = *ignore_decay;
+        share(&mut self.twins, twins);
+        match (&mut self.months, months) {
+            (Some(to), Some(from)) => share(to, from),
+            (to, from) => to.clone_from(from),
+        }
+    }
+
     /// The deals' contributions (and their twins) of `s`.
     pub fn new(s: &Scenario) -> Self {
         TvlBook::with_twins(s, Arc::new(TwinTables::of(s)))

@@ -127,14 +127,16 @@ fn monte_carlo(
     let limits: Vec<Option<f64>> = criteria.iter().map(|c| c.limit_in(s)).collect();
     // The main metrics of each ok run, for the tail.
     let mut tails: Vec<Vec<f64>> = vec![Vec::new(); MAIN_METRICS.len()];
-    // One run's records at a time, their memory kept for the next run.
+    // One run's records and state at a time, their memory kept for the
+    // next run.
     let mut kept = Vec::new();
+    let mut runner = canopy_model::Runner::new();
     for r in 0..runs {
         if let Some(why) = stop.halted() {
             return Err(why);
         }
         let run_seed = canopy_sweep::run_seed(seed, 0, runs, r, true);
-        let result = canopy_model::run_seeded_into(s, run_seed, &mut kept);
+        let result = runner.run_seeded_into(s, run_seed, &mut kept);
         let (records, outcome) = Outcome::of(&result, &kept);
         bands.add_run(records);
         let ok = outcome == Outcome::Ok;

@@ -9,7 +9,7 @@ use arrow_array::builder::{
 use arrow_array::types::{Float64Type, UInt32Type};
 use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_buffer::NullBuffer;
-use canopy_model::{ColumnType, MonthRecord, RunError, Value};
+use canopy_model::{ColumnType, MonthRecord, RunError, Runner, Value};
 
 use crate::criteria::{Criterion, Met};
 use crate::layout::{Layout, ValueType, metric_type};
@@ -154,14 +154,19 @@ pub type RunResult = Result<Result<(), RunError>, (String, String)>;
 
 impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
-    /// engine, into `records` (kept by the caller from run to run, so that
-    /// their memory is reused).
-    pub fn simulate(&self, spec: &RunSpec, records: &mut Vec<MonthRecord>) -> RunResult {
+    /// engine, into `records` (kept by the caller from run to run with
+    /// `runner`, so that their memory and the run's state are reused).
+    pub fn simulate<'p>(
+        &'p self,
+        spec: &RunSpec,
+        runner: &mut Runner<'p>,
+        records: &mut Vec<MonthRecord>,
+    ) -> RunResult {
         if self.sweep.samples.is_empty() && self.sweep.sensitivity.is_none() {
             // Only the seed differs from the point's scenario, and any
             // seed is valid: run it as it is, with that seed.
             let scenario = &self.points[spec.point].scenario;
-            return Ok(canopy_model::run_seeded_into(scenario, spec.seed, records));
+            return Ok(runner.run_seeded_into(scenario, spec.seed, records));
         }
         match self.run_scenario(spec) {
             Ok(scenario) => {
@@ -328,13 +333,15 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         kept: layout.kept.iter().map(|c| Builder::number(c.ty)).collect(),
     };
     let mut failures = Vec::new();
-    // One run's records at a time, their memory kept for the next run.
+    // One run's records and state at a time, their memory kept for the
+    // next run.
     let mut kept = Vec::new();
+    let mut runner = Runner::new();
     let runs = plan.sweep.runs;
     for g in indices {
         let (point, run) = ((g / runs) as usize, g % runs);
         let spec = plan.run_spec(point, run);
-        let result = plan.simulate(&spec, &mut kept);
+        let result = plan.simulate(&spec, &mut runner, &mut kept);
         let (records, outcome): (&[MonthRecord], Outcome) = match &result {
             Ok(run) => Outcome::of(run, &kept),
             Err(_) => (&[], Outcome::Invalid),
