@@ -211,9 +211,22 @@ pub struct Request {
 
 /// The requests waiting, oldest first (those of one month in deal order):
 /// a request stands once made, whatever the IRR does after.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Queue {
     requests: VecDeque<Request>,
+}
+
+impl Clone for Queue {
+    fn clone(&self) -> Self {
+        Queue {
+            requests: self.requests.clone(),
+        }
+    }
+
+    /// Into the room the queue has (a restarted run's ledger).
+    fn clone_from(&mut self, from: &Self) {
+        self.requests.clone_from(&from.requests);
+    }
 }
 
 impl Queue {
@@ -627,17 +640,21 @@ impl Oak {
         self.highest_threshold = self.highest_threshold.max(h.threshold);
         self.distributed += h.amount;
         self.holding += 1;
-        for list in [&mut self.given, &mut self.asking] {
+        let [at, _] = [&mut self.given, &mut self.asking].map(|list| {
             if list.capacity() == 0 {
                 // One allocation (a copied ledger starts with none).
                 list.reserve(holders);
             }
-            // Kept in holder order, the order of every pass.
-            let at = list.partition_point(|&j| j < i);
+            // Kept in holder order, the order of every pass. Holders tend
+            // to be distributed in that order: at the end, without a search.
+            let at = match list.last() {
+                Some(&last) if last > i => list.partition_point(|&j| j < i),
+                _ => list.len(),
+            };
             list.insert(at, i);
-        }
-        // The sums from its place on are to be worked out again.
-        let at = self.given.partition_point(|&j| j < i);
+            at
+        });
+        // The sums from its place in `given` on are to be worked out again.
         self.sums.truncate(at);
         each(h);
     }
