@@ -231,14 +231,30 @@ macro_rules! stats {
         #[inline]
         fn stats_of(records: &[MonthRecord]) -> [Option<f64>; STATS.len()] {
             let mut acc = [$(Stat::$stat.empty()),*];
+            // The smallest and largest in one pass; a first month in a
+            // search of its own, which stops there (folded into the pass,
+            // it took as many instructions as the rest together).
             for r in records {
                 let mut k = 0;
                 $(
-                    acc[k] = Stat::$stat.fold(acc[k], r.month, r.$field);
+                    if Stat::$stat != Stat::FirstPositive {
+                        acc[k] = Stat::$stat.fold(acc[k], r.month, r.$field);
+                    }
                     k += 1;
                 )*
                 debug_assert_eq!(k, STATS.len());
             }
+            let mut k = 0;
+            $(
+                if Stat::$stat == Stat::FirstPositive {
+                    // What `fold` gives: the first month above 0.
+                    if let Some(r) = records.iter().find(|r| r.$field > 0.0) {
+                        acc[k] = f64::from(r.month);
+                    }
+                }
+                k += 1;
+            )*
+            debug_assert_eq!(k, STATS.len());
             let mut k = 0;
             [$({
                 k += 1;
