@@ -73,7 +73,7 @@ fn active_deals_by_month(s: &Scenario, oak: &Oak) -> Vec<u32> {
 
 /// What every run of a scenario starts from, whatever its seed: worked out
 /// once, kept by the [`ValidScenario`], and copied by each run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Start {
     tvl: TvlBook,
     pairs: LeafPairs,
@@ -87,6 +87,19 @@ pub(crate) struct Start {
 }
 
 impl Start {
+    /// The start of `s`, which differs from this start's scenario only in
+    /// keys that reach no further than the price, the revenue rates and
+    /// whether market flows are on ([`crate::scenario::validate`]'s
+    /// `StartReach::Price`): those worked out again, the rest shared.
+    pub(crate) fn with_price_of(&self, s: &Scenario) -> Start {
+        Start {
+            price: Price::new(&s.leaf_price),
+            rates: RateAdjustments::new(s),
+            market_flows: s.market.enabled(),
+            ..self.clone()
+        }
+    }
+
     /// The start of every run of `s`, its twins' tables `twins`.
     pub(crate) fn of(s: &Scenario, twins: Arc<TwinTables>) -> Start {
         let oak = Oak::new(s);

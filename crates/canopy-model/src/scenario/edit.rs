@@ -4,7 +4,7 @@
 //! builds each point's scenario from its base this way.
 
 use super::params::{self, DealParam, Param, Value};
-use super::validate::{Problem, ScenarioError, ValidScenario, Where};
+use super::validate::{Ids, Problem, ScenarioError, StartReach, ValidScenario, Where};
 use super::{Deal, Scenario};
 
 /// One step of a dotted key path: a key, or an index into an array.
@@ -427,9 +427,33 @@ impl ValidScenario {
         }
         // The changes that were refused left their keys as they were, so the
         // checks of the whole scenario add only problems of their own: every
-        // problem is reported at once.
-        match s.validate() {
-            Ok(valid) if problems.is_empty() => Ok(valid),
+        // problem is reported at once. This scenario was valid and each
+        // change passed its own key's check as it was set, so only the
+        // checks across keys are left to make (a sampled run of a sweep is
+        // checked so), unless a text changed: a new counterparty makes a
+        // new id, and the keys are all checked again.
+        // Nor, unless a deal's start month changed (an id made from the
+        // counterparty follows it), the ids: they are the valid ones.
+        let texts = changes.iter().any(|(_, v)| matches!(v, Value::Str(_)));
+        let months = (changes.iter())
+            .any(|(path, _)| path.starts_with("deal[") && path.ends_with("].start_month"));
+        let checked = if texts {
+            s.validate()
+        } else {
+            super::validate::validate_ids(
+                super::validate::BUILT_IN_CODE,
+                s,
+                Vec::new(),
+                &super::validate::Spots::default(),
+                if months { Ids::Check } else { Ids::AsBefore },
+            )
+        };
+        let reach = (changes.iter())
+            .map(|(path, _)| StartReach::of(path))
+            .max()
+            .unwrap_or(StartReach::Nothing);
+        match checked {
+            Ok(valid) if problems.is_empty() => Ok(valid.sharing_start(self, reach)),
             Ok(_) => Err(ScenarioError::new(super::validate::BUILT_IN_CODE, problems)),
             Err(e) if problems.is_empty() => Err(e),
             Err(e) => {
@@ -447,6 +471,137 @@ mod tests {
 
     fn default() -> ValidScenario {
         crate::load("default", builtin::text("default").unwrap_or(""), &[]).expect("valid")
+    }
+
+    /// What [`ValidScenario::with`] gives when every key is checked again,
+    /// as it did before numeric changes skipped the keys' own checks.
+    fn with_every_key_checked(
+        base: &ValidScenario,
+        changes: &[(&str, Value)],
+    ) -> Result<ValidScenario, ScenarioError> {
+        let mut s = base.scenario().clone();
+        let mut problems = Vec::new();
+        for (path, value) in changes {
+            if let Err(message) = s.set(path, value.clone()) {
+                problems.push((path.to_string(), message));
+            }
+        }
+        match s.validate() {
+            Ok(v) if problems.is_empty() => Ok(v),
+            other => {
+                let mut all: Vec<Problem> = (problems.into_iter())
+                    .map(|(path, message)| Problem {
+                        at: Where::Nowhere,
+                        path,
+                        deal: None,
+                        message,
+                    })
+                    .collect();
+                all.extend(other.err().map(|e| e.problems).unwrap_or_default());
+                Err(ScenarioError::new("", all))
+            }
+        }
+    }
+
+    #[test]
+    fn numeric_changes_checked_across_keys_only_are_judged_as_when_every_key_is() {
+        // Random changes of one to three keys of the built-in scenarios:
+        // in range and out of it, months that close the redemption window,
+        // prices that cross, supplies under the allocation, pairs whose
+        // LEAF costs more than they hold, and sometimes a counterparty's
+        // name. Each edit is accepted or refused as when every key is
+        // checked again, with the same scenario or the same problems.
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let numbers = [
+            -1.0, 0.0, 0.001, 0.5, 1.0, 2.0, 3.0, 12.0, 48.0, 60.0, 1e6, 1e9, 1e12, 1e300,
+        ];
+        let (mut accepted, mut refused, mut across) = (0, 0, 0);
+        for name in ["reference", "default", "stress"] {
+            let base = crate::load(name, builtin::text(name).unwrap(), &[]).unwrap();
+            let deals = base.scenario().deals.len();
+            for _ in 0..3_000 {
+                let changes: Vec<(String, Value)> = (0..rng.random_range(1..=3))
+                    .map(|_| {
+                        let path = if rng.random_bool(0.5) {
+                            params::PARAMS[rng.random_range(0..params::PARAMS.len())]
+                                .path
+                                .to_string()
+                        } else {
+                            let p = &params::DEAL_PARAMS
+                                [rng.random_range(0..params::DEAL_PARAMS.len())];
+                            format!("deal[{}].{}", rng.random_range(0..deals), p.path)
+                        };
+                        let current = base.scenario().get(&path).ok();
+                        let value = match (current, rng.random_range(0..4)) {
+                            (Some(Value::Int(i)), 0) => Value::Int(i + rng.random_range(-60..60)),
+                            (Some(Value::Float(x)), 0) => {
+                                Value::Float(x * rng.random_range(0.0..3.0))
+                            }
+                            (Some(Value::Bool(b)), _) => Value::Bool(!b),
+                            (Some(Value::Str(_)), 1) => Value::Str("Acme Corporation".into()),
+                            (_, 2) => Value::Int(rng.random_range(-2..70)),
+                            _ => Value::Float(numbers[rng.random_range(0..numbers.len())]),
+                        };
+                        (path, value)
+                    })
+                    .collect();
+                let changes: Vec<(&str, Value)> = changes
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
+                match (base.with(&changes), with_every_key_checked(&base, &changes)) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.scenario(), b.scenario(), "{changes:?}");
+                        accepted += 1;
+                    }
+                    (Err(a), Err(b)) => {
+                        let said = |e: &ScenarioError| -> Vec<(String, String)> {
+                            let mut v: Vec<_> = (e.problems.iter())
+                                .map(|p| (p.path.clone(), p.message.clone()))
+                                .collect();
+                            v.sort();
+                            v
+                        };
+                        assert_eq!(said(&a), said(&b), "{changes:?}");
+                        refused += 1;
+                        // Refused by a check across keys, which the
+                        // numeric path still makes.
+                        across += usize::from(a.problems.iter().any(|p| {
+                            [
+                                "window must end",
+                                "more than the total supply",
+                                "above leaf_price.min",
+                                "negative USDC",
+                            ]
+                            .iter()
+                            .any(|m| p.message.contains(m))
+                        }));
+                    }
+                    (a, b) => panic!("{changes:?}: {:?} against {:?}", a.is_ok(), b.is_ok()),
+                }
+            }
+        }
+        // A start month that gives a deal the id another deal of the same
+        // counterparty has: refused on the numeric path too.
+        let base = crate::load("default", builtin::text("default").unwrap(), &[]).unwrap();
+        let deals = &base.scenario().deals;
+        let (a, b) = (0..deals.len())
+            .flat_map(|a| (0..a).map(move |b| (a, b)))
+            .find(|&(a, b)| deals[a].counterparty == deals[b].counterparty)
+            .expect("two deals of one counterparty");
+        let path = format!("deal[{a}].start_month");
+        let month = Value::Int(i64::from(deals[b].start_month));
+        let e = base.with(&[(path.as_str(), month)]).expect_err("a repeated id");
+        assert!(
+            e.problems.iter().any(|p| p.message.contains("duplicate deal id")),
+            "{e}"
+        );
+        // Both answers common.
+        assert!(
+            accepted > 1_000 && refused > 1_000 && across > 100,
+            "{accepted} accepted, {refused} refused, {across} across keys"
+        );
     }
 
     #[test]

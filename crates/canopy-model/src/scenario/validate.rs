@@ -263,6 +263,26 @@ impl ValidScenario {
         ValidScenario(s, self.1.clone(), OnceLock::new())
     }
 
+    /// This scenario, an edit of `base` whose changes reach no further than
+    /// `reach`, with `base`'s twins' tables and start (worked out now if
+    /// they were not): shared as they are where nothing of the start
+    /// changed, with the price, the revenue rates and whether market flows
+    /// are on worked out again otherwise. A sweep's sampled runs of one
+    /// point are edits of its scenario: each would otherwise work out the
+    /// whole start again (a TVL table of every month), which took more
+    /// instructions than the run.
+    pub(crate) fn sharing_start(self, base: &ValidScenario, reach: StartReach) -> ValidScenario {
+        let start = match reach {
+            StartReach::All => return self,
+            StartReach::Nothing => {
+                base.start();
+                base.2.clone()
+            }
+            StartReach::Price => OnceLock::from(Arc::new(base.start().with_price_of(&self.0))),
+        };
+        ValidScenario(self.0, base.1.clone(), start)
+    }
+
     /// Gives the scenario back, to change it and validate again.
     pub fn into_inner(self) -> Scenario {
         self.0
@@ -312,6 +332,36 @@ impl Scenario {
             }
         }
         validate(BUILT_IN_CODE, self, problems, &Spots::default())
+    }
+}
+
+/// How much of what every run of a scenario starts from ([`Start`]) a
+/// change of one key reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum StartReach {
+    /// None of it: the seed (each run draws from its own), AEGIS's balances
+    /// (each run sets them).
+    Nothing,
+    /// The price, the revenue rates and whether market flows are on.
+    Price,
+    /// Any of it.
+    All,
+}
+
+impl StartReach {
+    /// What a change of the key at `path` reaches: the start reads the
+    /// price's settings only for the price (but the pairs' USDC, bought at
+    /// the initial price), the revenue's only for the rates, the market's
+    /// only for whether it flows, and neither the seed nor AEGIS's. Every
+    /// other key, and any key of a deal, may reach all of it.
+    pub(crate) fn of(path: &str) -> StartReach {
+        let (section, key) = path.split_once('.').unwrap_or((path, ""));
+        match (section, key) {
+            ("simulation", "seed") | ("aegis", _) => StartReach::Nothing,
+            ("leaf_price", "initial") => StartReach::All,
+            ("leaf_price" | "revenue" | "market", _) => StartReach::Price,
+            _ => StartReach::All,
+        }
     }
 }
 
@@ -436,8 +486,29 @@ fn num(x: f64) -> String {
 pub(super) fn validate(
     source: &str,
     s: Scenario,
+    problems: Vec<Problem>,
+    spots: &Spots,
+) -> Result<ValidScenario, ScenarioError> {
+    validate_ids(source, s, problems, spots, Ids::Check)
+}
+
+/// Whether [`validate_ids`] checks the deals' ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ids {
+    /// Every id checked: none reserved, none twice.
+    Check,
+    /// The ids are those of a valid scenario that was edited (no key that
+    /// makes an id changed), so they pass as they did.
+    AsBefore,
+}
+
+/// [`validate`], the ids checked or not.
+pub(super) fn validate_ids(
+    source: &str,
+    s: Scenario,
     mut problems: Vec<Problem>,
     spots: &Spots,
+    ids: Ids,
 ) -> Result<ValidScenario, ScenarioError> {
     let mut add = |path: String, at: Where, deal: Option<&Deal>, message: String| {
         problems.push(Problem {
@@ -475,69 +546,76 @@ pub(super) fn validate(
     let mut allocated = 0.0;
     // Where the OAK allocation was last changed by an override, if it was.
     let mut allocation_override = None;
-    let mut first_with: HashMap<&str, usize> = HashMap::with_capacity(s.deals.len());
+    let mut first_with: HashMap<&str, usize> = match ids {
+        Ids::Check => HashMap::with_capacity(s.deals.len()),
+        Ids::AsBefore => HashMap::new(),
+    };
     for (i, d) in s.deals.iter().enumerate() {
         // Paths and places name the deal as the file numbers it (a deal that
         // could not be read is not in `s.deals`).
         let f = spots.file_index(i);
-        let given = spots.id_given(f) || d.id != Deal::default_id(&d.counterparty, d.start_month);
-        let id_path = || format!("deal[{f}].id");
-        let id_at = || spots.at_deal(f, "id");
-        if given && reserved_id(&d.id) {
-            add(
-                id_path(),
-                id_at(),
-                Some(d),
-                format!(
-                    "the id {} is the name of a row deals.csv generates (`recurring NNN` for recurring contracts, `... (organic)` for organic twins, `chain organic`); choose another",
-                    Value::Str(d.id.clone()).echo()
-                ),
-            );
-        }
-        match first_with.get(d.id.as_str()) {
-            None => {
-                first_with.insert(&d.id, i);
-            }
-            Some(&first) => {
-                let first_d = &s.deals[first];
-                let first_f = spots.file_index(first);
-                let first_given = spots.id_given(first_f)
-                    || first_d.id != Deal::default_id(&first_d.counterparty, first_d.start_month);
-                let other = format!("deal[{first_f}] ({})", first_d.counterparty);
-                let hint = match (given, first_given) {
-                    (false, false) => "both are made from the counterparty's first 10 characters and the start month; give one of them an `id`".to_string(),
-                    (false, true) => format!("this deal's id is made from its counterparty and start month; give it an `id`, or change the one of {other}"),
-                    (true, _) => "ids must be unique; change one of them".to_string(),
-                };
-                let (path, at) = if given {
-                    (id_path(), id_at())
-                } else {
-                    (
-                        format!("deal[{f}]"),
-                        spots.latest(f, "counterparty", "start_month"),
-                    )
-                };
-                // An override that gave the earlier deal this id is the
-                // change to blame, not the later deal's line in the file.
-                let at = match at {
-                    o @ Where::Override(_) => o,
-                    w => match (
-                        spots.at_deal(first_f, "id"),
-                        spots.latest(first_f, "counterparty", "start_month"),
-                    ) {
-                        (o @ Where::Override(_), _) | (_, o @ Where::Override(_)) => o,
-                        _ => w,
-                    },
-                };
+        if ids == Ids::Check {
+            let given =
+                spots.id_given(f) || d.id != Deal::default_id(&d.counterparty, d.start_month);
+            let id_path = || format!("deal[{f}].id");
+            let id_at = || spots.at_deal(f, "id");
+            if given && reserved_id(&d.id) {
                 add(
-                    path,
-                    at,
+                    id_path(),
+                    id_at(),
                     Some(d),
                     format!(
-                        "duplicate deal id {}: {other} has it too; {hint}",
+                        "the id {} is the name of a row deals.csv generates (`recurring NNN` for recurring contracts, `... (organic)` for organic twins, `chain organic`); choose another",
                         Value::Str(d.id.clone()).echo()
                     ),
                 );
+            }
+            match first_with.get(d.id.as_str()) {
+                None => {
+                    first_with.insert(&d.id, i);
+                }
+                Some(&first) => {
+                    let first_d = &s.deals[first];
+                    let first_f = spots.file_index(first);
+                    let first_given = spots.id_given(first_f)
+                        || first_d.id
+                            != Deal::default_id(&first_d.counterparty, first_d.start_month);
+                    let other = format!("deal[{first_f}] ({})", first_d.counterparty);
+                    let hint = match (given, first_given) {
+                        (false, false) => "both are made from the counterparty's first 10 characters and the start month; give one of them an `id`".to_string(),
+                        (false, true) => format!("this deal's id is made from its counterparty and start month; give it an `id`, or change the one of {other}"),
+                        (true, _) => "ids must be unique; change one of them".to_string(),
+                    };
+                    let (path, at) = if given {
+                        (id_path(), id_at())
+                    } else {
+                        (
+                            format!("deal[{f}]"),
+                            spots.latest(f, "counterparty", "start_month"),
+                        )
+                    };
+                    // An override that gave the earlier deal this id is the
+                    // change to blame, not the later deal's line in the file.
+                    let at = match at {
+                        o @ Where::Override(_) => o,
+                        w => match (
+                            spots.at_deal(first_f, "id"),
+                            spots.latest(first_f, "counterparty", "start_month"),
+                        ) {
+                            (o @ Where::Override(_), _) | (_, o @ Where::Override(_)) => o,
+                            _ => w,
+                        },
+                    };
+                    add(
+                        path,
+                        at,
+                        Some(d),
+                        format!(
+                            "duplicate deal id {}: {other} has it too; {hint}",
+                            Value::Str(d.id.clone()).echo()
+                        ),
+                    );
+                }
             }
         }
         // A disabled deal is absent from the run: it allocates nothing.
