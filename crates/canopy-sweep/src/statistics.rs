@@ -305,33 +305,63 @@ pub struct PointCounts {
 
 /// Each row of `runs.parquet`, in file order: its point and whether it
 /// is ok. Read once by [`point_counts`], so that the passes after it read
-/// only their own columns (5 bytes a run kept beside the pass's values).
+/// only their own columns. Kept small beside the passes' values (8 bytes
+/// a run): a bit a run for the status, and the points only once one is
+/// not the first (a sweep of one point keeps none).
+#[derive(Default)]
 struct RunRows {
+    /// Every row's point; empty while every row so far is point 0.
     point: Vec<u32>,
-    ok: Vec<bool>,
+    /// Bit `i % 64` of word `i / 64`: whether row `i` is ok.
+    ok: Vec<u64>,
+    len: usize,
+}
+
+impl RunRows {
+    fn push(&mut self, point: u32, ok: bool) {
+        if point != 0 && self.point.is_empty() {
+            self.point.resize(self.len, 0);
+        }
+        if !self.point.is_empty() {
+            self.point.push(point);
+        }
+        if self.len % 64 == 0 {
+            self.ok.push(0);
+        }
+        if ok {
+            self.ok[self.len / 64] |= 1 << (self.len % 64);
+        }
+        self.len += 1;
+    }
+
+    /// Row `i`'s point and whether it is ok.
+    fn get(&self, i: usize) -> (u32, bool) {
+        let point = self.point.get(i).copied().unwrap_or(0);
+        (point, self.ok[i / 64] >> (i % 64) & 1 == 1)
+    }
 }
 
 /// Reads `runs.parquet`'s `extra` columns batch by batch, calling `each`
-/// with every batch and its rows' points and whether each is ok, from
-/// `rows` (so that a caller finds its columns once a batch).
+/// with every batch and, for each of its rows, its point and whether it
+/// is ok, from `rows` (so that a caller finds its columns once a batch).
 fn each_batch(
     dir: &Path,
     rows: &RunRows,
     extra: &[&str],
-    mut each: impl FnMut(&RecordBatch, &[u32], &[bool]),
+    mut each: impl FnMut(&RecordBatch, &mut dyn Iterator<Item = (u32, bool)>),
 ) -> io::Result<()> {
     let path = dir.join(RUNS);
     let mut at = 0;
     for batch in parquet_io::read(&path, Some(extra))? {
         let batch = batch?;
         let range = at..at + batch.num_rows();
-        let (Some(point), Some(ok)) = (rows.point.get(range.clone()), rows.ok.get(range)) else {
+        if range.end > rows.len {
             return Err(changed(&path));
-        };
-        each(&batch, point, ok);
+        }
+        each(&batch, &mut range.map(|i| rows.get(i)));
         at += batch.num_rows();
     }
-    if at != rows.point.len() {
+    if at != rows.len {
         return Err(changed(&path));
     }
     Ok(())
@@ -350,10 +380,7 @@ fn changed(path: &Path) -> io::Error {
 fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<PointCounts>, RunRows)> {
     let path = dir.join(RUNS);
     let mut out: Vec<PointCounts> = Vec::new();
-    let mut rows = RunRows {
-        point: Vec::new(),
-        ok: Vec::new(),
-    };
+    let mut rows = RunRows::default();
     let axes = sweep.point_keys();
     let columns: Vec<&str> = ["point", "status"].iter().chain(&axes).copied().collect();
     for batch in parquet_io::read(&path, Some(&columns))? {
@@ -362,8 +389,7 @@ fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<PointCounts>, RunR
         let status = status_column(&batch, &path)?;
         for i in 0..batch.num_rows() {
             let (p, ok) = (point.value(i), status.value(i) == "ok");
-            rows.point.push(p);
-            rows.ok.push(ok);
+            rows.push(p, ok);
             let p = p as usize;
             if out.len() <= p {
                 out.resize_with(p + 1, PointCounts::default);
@@ -387,9 +413,9 @@ fn metric_by_point(
     points: usize,
 ) -> io::Result<Vec<Vec<f64>>> {
     let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
-    each_batch(dir, rows, &[metric], |batch, point, ok| {
+    each_batch(dir, rows, &[metric], |batch, rows| {
         let values = Numbers::of(batch, metric);
-        for (i, (&p, &ok)) in point.iter().zip(ok).enumerate() {
+        for (i, (p, ok)) in rows.enumerate() {
             if let (true, Some(x), Some(v)) = (ok, values.get(i), out.get_mut(p as usize)) {
                 v.push(x);
             }
@@ -414,12 +440,12 @@ fn criteria_counts(
     }
     let names: Vec<[String; 2]> = sweep.criteria.iter().map(|c| c.run_columns()).collect();
     let columns: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
-    each_batch(dir, rows, &columns, |batch, point, ok| {
+    each_batch(dir, rows, &columns, |batch, rows| {
         let months: Vec<Numbers> = names
             .iter()
             .map(|[_, month]| Numbers::of(batch, month))
             .collect();
-        for (i, (&p, &ok)) in point.iter().zip(ok).enumerate() {
+        for (i, (p, ok)) in rows.enumerate() {
             let Some(counts) = out.get_mut(p as usize) else {
                 continue;
             };
@@ -577,6 +603,30 @@ pub fn finish(
 mod tests {
     use super::*;
     use crate::{CommandLine, Options, Quiet, plan_text, run};
+
+    #[test]
+    fn run_rows_give_back_each_rows_point_and_status() {
+        // Point 0 for the first 150 rows (kept as no points at all), then
+        // others; statuses across several words of bits.
+        let row = |i: usize| -> (u32, bool) {
+            let point = if i < 150 { 0 } else { (i % 7) as u32 };
+            (point, i % 3 != 0 && i != 64)
+        };
+        let mut rows = RunRows::default();
+        for i in 0..150 {
+            let (p, ok) = row(i);
+            rows.push(p, ok);
+        }
+        assert!(rows.point.is_empty());
+        for i in 150..300 {
+            let (p, ok) = row(i);
+            rows.push(p, ok);
+        }
+        assert_eq!((rows.point.len(), rows.ok.len()), (300, 5));
+        for i in 0..300 {
+            assert_eq!(rows.get(i), row(i), "row {i}");
+        }
+    }
 
     #[test]
     fn passes_cover_every_cell_once_within_the_budget() {

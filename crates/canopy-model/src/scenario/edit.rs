@@ -592,9 +592,13 @@ mod tests {
             .expect("two deals of one counterparty");
         let path = format!("deal[{a}].start_month");
         let month = Value::Int(i64::from(deals[b].start_month));
-        let e = base.with(&[(path.as_str(), month)]).expect_err("a repeated id");
+        let e = base
+            .with(&[(path.as_str(), month)])
+            .expect_err("a repeated id");
         assert!(
-            e.problems.iter().any(|p| p.message.contains("duplicate deal id")),
+            e.problems
+                .iter()
+                .any(|p| p.message.contains("duplicate deal id")),
             "{e}"
         );
         // Both answers common.
