@@ -325,7 +325,7 @@ impl RunRows {
         if !self.point.is_empty() {
             self.point.push(point);
         }
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.ok.push(0);
         }
         if ok {
@@ -610,7 +610,7 @@ mod tests {
         // others; statuses across several words of bits.
         let row = |i: usize| -> (u32, bool) {
             let point = if i < 150 { 0 } else { (i % 7) as u32 };
-            (point, i % 3 != 0 && i != 64)
+            (point, !i.is_multiple_of(3) && i != 64)
         };
         let mut rows = RunRows::default();
         for i in 0..150 {
