@@ -496,6 +496,23 @@ mod tests {
             }
         }
         assert!(shared > 100, "{shared} edits shared a start");
+        // A key with spaces around it is that key, as `set` reads it: the
+        // initial price, which prices the pairs' first LEAF, reaches all.
+        assert_eq!(StartReach::of(" leaf_price.initial "), StartReach::All);
+        assert_eq!(StartReach::of("leaf_price.volatility "), StartReach::Price);
+        assert_eq!(StartReach::of(" aegis.initial_usdc"), StartReach::Nothing);
+        let over = [parse_override(&tokens).unwrap()];
+        let base = load("default", builtin::text("default").unwrap(), &over).unwrap();
+        let padded = base
+            .with(&[("leaf_price.initial ", Value::Float(2.0))])
+            .unwrap();
+        let plain = base
+            .with(&[("leaf_price.initial", Value::Float(2.0))])
+            .unwrap();
+        assert_eq!(
+            bits(&run_seeded(&padded, 3).unwrap()),
+            bits(&run_seeded(&plain, 3).unwrap())
+        );
     }
 
     #[test]

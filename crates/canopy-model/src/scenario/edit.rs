@@ -435,8 +435,12 @@ impl ValidScenario {
         // Nor, unless a deal's start month changed (an id made from the
         // counterparty follows it), the ids: they are the valid ones.
         let texts = changes.iter().any(|(_, v)| matches!(v, Value::Str(_)));
-        let months = (changes.iter())
-            .any(|(path, _)| path.starts_with("deal[") && path.ends_with("].start_month"));
+        let months = changes.iter().any(|(path, _)| {
+            KeyPath::parse(path).is_ok_and(|k| {
+                matches!(k.segments.as_slice(),
+                    [Segment::Key(d), Segment::Index(_), Segment::Key(m)] if d == "deal" && m == "start_month")
+            })
+        });
         let checked = if texts {
             s.validate()
         } else {
@@ -590,17 +594,22 @@ mod tests {
             .flat_map(|a| (0..a).map(move |b| (a, b)))
             .find(|&(a, b)| deals[a].counterparty == deals[b].counterparty)
             .expect("two deals of one counterparty");
-        let path = format!("deal[{a}].start_month");
-        let month = Value::Int(i64::from(deals[b].start_month));
-        let e = base
-            .with(&[(path.as_str(), month)])
-            .expect_err("a repeated id");
-        assert!(
-            e.problems
-                .iter()
-                .any(|p| p.message.contains("duplicate deal id")),
-            "{e}"
-        );
+        // The key read as `set` reads it, spaces around it too.
+        for path in [
+            format!("deal[{a}].start_month"),
+            format!(" deal[{a}].start_month "),
+        ] {
+            let month = Value::Int(i64::from(deals[b].start_month));
+            let e = base
+                .with(&[(path.as_str(), month)])
+                .expect_err("a repeated id");
+            assert!(
+                e.problems
+                    .iter()
+                    .any(|p| p.message.contains("duplicate deal id")),
+                "{path}: {e}"
+            );
+        }
         // Both answers common.
         assert!(
             accepted > 1_000 && refused > 1_000 && across > 100,
