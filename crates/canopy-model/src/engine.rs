@@ -289,6 +289,19 @@ mod tests {
         load("default", builtin::text("default").unwrap(), &[]).unwrap()
     }
 
+    /// Every number of every month, as bits (an undefined one as 1): runs
+    /// compared bit for bit.
+    fn bits(records: &[MonthRecord]) -> Vec<Vec<u64>> {
+        (records.iter())
+            .map(|m| {
+                m.values()
+                    .iter()
+                    .map(|v| v.map_or(1, f64::to_bits))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// A run that fails in month 13: its cumulative revenue overflows.
     fn huge() -> ValidScenario {
         load(
@@ -378,16 +391,6 @@ mod tests {
             match run_seeded(s, seed) {
                 Ok(fresh) => {
                     assert_eq!(got, Ok(()), "run {k}");
-                    let bits = |r: &[MonthRecord]| -> Vec<Vec<u64>> {
-                        r.iter()
-                            .map(|m| {
-                                m.values()
-                                    .iter()
-                                    .map(|v| v.map_or(1, f64::to_bits))
-                                    .collect()
-                            })
-                            .collect()
-                    };
                     assert_eq!(
                         bits(&records),
                         bits(&fresh),
@@ -414,16 +417,6 @@ mod tests {
         use crate::scenario::allowed::Kind;
         use crate::scenario::validate::StartReach;
         use crate::scenario::{PARAMS, Value, parse_override};
-        let bits = |r: &[MonthRecord]| -> Vec<Vec<u64>> {
-            (r.iter())
-                .map(|m| {
-                    m.values()
-                        .iter()
-                        .map(|v| v.map_or(1, f64::to_bits))
-                        .collect()
-                })
-                .collect()
-        };
         // A pair that starts with LEAF, bought at the initial price.
         let paired = (default().scenario().deals.iter())
             .position(|d| d.leaf_pair.is_some())
