@@ -428,12 +428,12 @@ impl ValidScenario {
         // The changes that were refused left their keys as they were, so the
         // checks of the whole scenario add only problems of their own: every
         // problem is reported at once. This scenario was valid and each
-        // change passed its own key's check as it was set, so only the
-        // checks across keys are left to make (a sampled run of a sweep is
-        // checked so), unless a text changed: a new counterparty makes a
-        // new id, and the keys are all checked again.
-        // Nor, unless a deal's start month changed (an id made from the
-        // counterparty follows it), the ids: they are the valid ones.
+        // change passed its own key's check as it was set, so only what
+        // the changes can break is checked again (a sampled run of a sweep
+        // is checked so): the checks across keys, and the ids only where a
+        // deal's start month moved (an id made from the counterparty
+        // follows it). A changed text (a new counterparty makes a new id)
+        // has every key checked again.
         let texts = changes.iter().any(|(_, v)| matches!(v, Value::Str(_)));
         let months = changes.iter().any(|(path, _)| {
             KeyPath::parse(path).is_ok_and(|k| {
