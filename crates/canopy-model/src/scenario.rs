@@ -125,7 +125,7 @@ impl KindValues {
 }
 
 /// A complete scenario.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Scenario {
     /// Run length and seed.
     pub simulation: Simulation,
@@ -410,7 +410,7 @@ impl Compat {
 }
 
 /// One `[[deal]]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Deal {
     /// Unique id (given, or derived from counterparty and start month).
     pub id: String,
@@ -427,6 +427,88 @@ pub struct Deal {
     pub oak: Option<OakPart>,
     /// Liquidity pair the deal provides.
     pub leaf_pair: Option<PairPart>,
+}
+
+impl Clone for Scenario {
+    fn clone(&self) -> Self {
+        let mut s = Scenario {
+            simulation: self.simulation.clone(),
+            aegis: self.aegis.clone(),
+            leaf_price: self.leaf_price.clone(),
+            leaf_pairs: self.leaf_pairs.clone(),
+            oak: self.oak.clone(),
+            tvl: self.tvl.clone(),
+            market: self.market.clone(),
+            revenue: self.revenue.clone(),
+            compat: self.compat.clone(),
+            deals: Vec::new(),
+        };
+        s.deals.clone_from(&self.deals);
+        s
+    }
+
+    /// Into the memory this scenario has: its deals' names and ids copied
+    /// into the room they have (a sweep edits a copy of its point's
+    /// scenario for every sampled run, in the memory of the last one).
+    fn clone_from(&mut self, from: &Self) {
+        // Every field named: one added must be copied here too.
+        let Scenario {
+            simulation,
+            aegis,
+            leaf_price,
+            leaf_pairs,
+            oak,
+            tvl,
+            market,
+            revenue,
+            compat,
+            deals,
+        } = from;
+        self.simulation.clone_from(simulation);
+        self.aegis.clone_from(aegis);
+        self.leaf_price.clone_from(leaf_price);
+        self.leaf_pairs.clone_from(leaf_pairs);
+        self.oak.clone_from(oak);
+        self.tvl.clone_from(tvl);
+        self.market.clone_from(market);
+        self.revenue.clone_from(revenue);
+        self.compat.clone_from(compat);
+        self.deals.clone_from(deals);
+    }
+}
+
+impl Clone for Deal {
+    fn clone(&self) -> Self {
+        Deal {
+            id: self.id.clone(),
+            counterparty: self.counterparty.clone(),
+            start_month: self.start_month,
+            enabled: self.enabled,
+            tvl: self.tvl.clone(),
+            oak: self.oak.clone(),
+            leaf_pair: self.leaf_pair.clone(),
+        }
+    }
+
+    /// Into the memory this deal has (see [`Scenario`]'s `clone_from`).
+    fn clone_from(&mut self, from: &Self) {
+        let Deal {
+            id,
+            counterparty,
+            start_month,
+            enabled,
+            tvl,
+            oak,
+            leaf_pair,
+        } = from;
+        self.id.clone_from(id);
+        self.counterparty.clone_from(counterparty);
+        self.start_month = *start_month;
+        self.enabled = *enabled;
+        self.tvl.clone_from(tvl);
+        self.oak.clone_from(oak);
+        self.leaf_pair.clone_from(leaf_pair);
+    }
 }
 
 impl Default for Deal {

@@ -9,7 +9,7 @@ use arrow_array::builder::{
 use arrow_array::types::{Float64Type, UInt32Type};
 use arrow_array::{ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_buffer::NullBuffer;
-use canopy_model::{ColumnType, MonthRecord, RunError, Runner, Value};
+use canopy_model::{ColumnType, MonthRecord, RunError, Runner, Scenario, Value};
 
 use crate::criteria::{Criterion, Met};
 use crate::layout::{Layout, ValueType, metric_type};
@@ -147,6 +147,14 @@ struct Rows {
     kept: Vec<Builder>,
 }
 
+/// What a worker keeps from one run to the next, so that their memory is
+/// reused: the runner's state, and the last sampled run's scenario.
+#[derive(Debug, Default)]
+pub struct Kept<'p> {
+    runner: Runner<'p>,
+    spare: Option<Scenario>,
+}
+
 /// How a run went: ok (its months in the records the caller gave), failed
 /// (the months completed go with the error), or the problem that made its
 /// scenario invalid (key and message).
@@ -155,23 +163,30 @@ pub type RunResult = Result<Result<(), RunError>, (String, String)>;
 impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
     /// engine, into `records` (kept by the caller from run to run with
-    /// `runner`, so that their memory and the run's state are reused).
+    /// `kept`, so that their memory, the run's state and its scenario's
+    /// are reused).
     pub fn simulate<'p>(
         &'p self,
         spec: &RunSpec,
-        runner: &mut Runner<'p>,
+        kept: &mut Kept<'p>,
         records: &mut Vec<MonthRecord>,
     ) -> RunResult {
         if self.sweep.samples.is_empty() && self.sweep.sensitivity.is_none() {
             // Only the seed differs from the point's scenario, and any
             // seed is valid: run it as it is, with that seed.
             let scenario = &self.points[spec.point].scenario;
-            return Ok(runner.run_seeded_into(scenario, spec.seed, records));
+            return Ok(kept.runner.run_seeded_into(scenario, spec.seed, records));
         }
-        match self.run_scenario(spec) {
+        let scenario = match kept.spare.take() {
+            Some(spare) => self.run_scenario_reusing(spec, spare),
+            None => self.run_scenario(spec),
+        };
+        match scenario {
             Ok(scenario) => {
                 let seed = scenario.simulation.seed;
-                Ok(canopy_model::run_seeded_into(&scenario, seed, records))
+                let run = canopy_model::run_seeded_into(&scenario, seed, records);
+                kept.spare = Some(scenario.into_inner());
+                Ok(run)
             }
             Err(e) => {
                 let first = e.problems.first();
@@ -333,15 +348,15 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         kept: layout.kept.iter().map(|c| Builder::number(c.ty)).collect(),
     };
     let mut failures = Vec::new();
-    // One run's records and state at a time, their memory kept for the
-    // next run.
+    // One run's records, state and scenario at a time, their memory kept
+    // for the next run.
     let mut kept = Vec::new();
-    let mut runner = Runner::new();
+    let mut memory = Kept::default();
     let runs = plan.sweep.runs;
     for g in indices {
         let (point, run) = ((g / runs) as usize, g % runs);
         let spec = plan.run_spec(point, run);
-        let result = plan.simulate(&spec, &mut runner, &mut kept);
+        let result = plan.simulate(&spec, &mut memory, &mut kept);
         let (records, outcome): (&[MonthRecord], Outcome) = match &result {
             Ok(run) => Outcome::of(run, &kept),
             Err(_) => (&[], Outcome::Invalid),

@@ -2,7 +2,7 @@
 //! and the command line that reproduces it.
 
 use canopy_model::scenario::params::toml_string;
-use canopy_model::{ScenarioError, ValidScenario, Value};
+use canopy_model::{Scenario, ScenarioError, ValidScenario, Value};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -96,6 +96,18 @@ impl Plan {
         self.points[spec.point]
             .scenario
             .with(&self.run_changes(spec))
+    }
+
+    /// [`Plan::run_scenario`], made in the memory of `spare` (the last
+    /// run's scenario, given back by [`ValidScenario::into_inner`]).
+    pub fn run_scenario_reusing(
+        &self,
+        spec: &RunSpec,
+        spare: Scenario,
+    ) -> Result<ValidScenario, ScenarioError> {
+        self.points[spec.point]
+            .scenario
+            .with_reusing(&self.run_changes(spec), spare)
     }
 
     /// The command that reproduces a run alone: `canopy run SCENARIO --set

@@ -410,7 +410,28 @@ impl ValidScenario {
     /// A copy with every change applied (in order) and checked, as
     /// `--set KEY=VALUE` would apply them; all problems are reported together.
     pub fn with(&self, changes: &[(&str, Value)]) -> Result<ValidScenario, ScenarioError> {
-        let mut s = self.scenario().clone();
+        self.edit(self.scenario().clone(), changes)
+    }
+
+    /// [`ValidScenario::with`], its copy made in the memory of `spare` (a
+    /// scenario given back by [`ValidScenario::into_inner`]): a caller that
+    /// makes an edit for every run allocates nothing for the copy after
+    /// the first.
+    pub fn with_reusing(
+        &self,
+        changes: &[(&str, Value)],
+        mut spare: Scenario,
+    ) -> Result<ValidScenario, ScenarioError> {
+        spare.clone_from(self.scenario());
+        self.edit(spare, changes)
+    }
+
+    /// [`ValidScenario::with`] on `s`, a copy of this scenario.
+    fn edit(
+        &self,
+        mut s: Scenario,
+        changes: &[(&str, Value)],
+    ) -> Result<ValidScenario, ScenarioError> {
         let mut problems = Vec::new();
         for (path, value) in changes {
             if let Err(message) = s.set(path, value.clone()) {
@@ -475,6 +496,50 @@ mod tests {
 
     fn default() -> ValidScenario {
         crate::load("default", builtin::text("default").unwrap_or(""), &[]).expect("valid")
+    }
+
+    #[test]
+    fn a_copy_made_in_another_scenarios_memory_is_the_scenario() {
+        // Scenarios that differ in every table, with more deals and fewer,
+        // other names and another chain's growth rates: each copied into
+        // the memory of each other one is equal to it, and an edit made in
+        // another's memory is the edit made afresh.
+        let load = |name: &str, over: &[&str]| {
+            let over: Vec<_> = (over.iter())
+                .map(|o| crate::scenario::parse_override(o).unwrap())
+                .collect();
+            crate::load(name, builtin::text(name).unwrap(), &over).unwrap()
+        };
+        let scenarios = [
+            load("reference", &[]),
+            load("default", &[]),
+            load("stress", &[]),
+            load(
+                "stress",
+                &[
+                    "simulation.months=72",
+                    "aegis.initial_usdc=5e7",
+                    "leaf_price.volatility=0.2",
+                    "leaf_pairs.rebalance=\"buy-only\"",
+                    "oak.redemption_end_month=50",
+                    "tvl.market.growth_rates=[0.1, 0.2, 0.3]",
+                    "market.net_demand_usd=1e5",
+                    "revenue.price_elasticity=0.5",
+                    "compat.revenue_ignores_decay=true",
+                    "deal[0].counterparty=\"A much longer counterparty name\"",
+                ],
+            ),
+        ];
+        let change = [("leaf_price.volatility", Value::Float(0.05))];
+        for a in &scenarios {
+            for b in &scenarios {
+                let mut copy = b.scenario().clone();
+                copy.clone_from(a.scenario());
+                assert_eq!(&copy, a.scenario());
+                let reused = a.with_reusing(&change, b.clone().into_inner()).unwrap();
+                assert_eq!(reused.scenario(), a.with(&change).unwrap().scenario());
+            }
+        }
     }
 
     /// What [`ValidScenario::with`] gives when every key is checked again,
