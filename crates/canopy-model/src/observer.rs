@@ -122,8 +122,8 @@ pub enum Event {
 pub trait Observer {
     /// Whether [`Observer::contribution`] is to be called (a pass over every
     /// contribution each month, skipped when nobody listens). Asked once
-    /// per run by [`run_observed`] and once per month by
-    /// [`Simulation::step_observed`], never per contribution.
+    /// per run by [`crate::run_observed`] and once per month by
+    /// [`crate::Simulation::step_observed`], never per contribution.
     fn wants_contributions(&self) -> bool {
         false
     }

@@ -1,6 +1,6 @@
 //! The scenario: every parameter of a run, with the defaults of SCENARIO.md.
 //!
-//! A [`Scenario`] is plain data. [`load`] reads one from TOML text and
+//! A [`Scenario`] is plain data. [`crate::load`] reads one from TOML text and
 //! [`validate`] turns it into a [`ValidScenario`], the only thing the engine
 //! accepts.
 

@@ -21,7 +21,7 @@ use crate::scenario::{Scenario, TvlKind, ValidScenario};
 use crate::tvl::{TvlBook, TwinTables};
 
 /// The scenario a state reads: borrowed by the one-call runs (no copy),
-/// shared by a [`Simulation`] (which must own what it reads).
+/// shared by a [`crate::Simulation`] (which must own what it reads).
 #[derive(Clone, Debug)]
 pub(crate) enum ScenarioRef<'s> {
     Borrowed(&'s ValidScenario),

@@ -162,7 +162,7 @@ impl Style {
 pub struct Series {
     /// The legend's label.
     pub label: &'static str,
-    /// Its colour, from [`palette`].
+    /// Its colour, from the palette.
     pub color: RGBColor,
     /// How it is drawn.
     pub style: Style,

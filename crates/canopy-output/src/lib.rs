@@ -51,7 +51,7 @@ pub struct DataFile {
 
 /// The data files of a run, in the order the report lists them; besides
 /// them a run writes each chart (PNG and SVG, [`Chart::ALL`] and the
-/// scorecard's) and [`REPORT_HTML`]. [`write`], [`targets`] and the
+/// scorecard's) and [`REPORT_HTML`]. [`write()`], [`targets`] and the
 /// report read this list.
 pub const DATA_FILES: [DataFile; 4] = [
     DataFile {
@@ -210,7 +210,7 @@ pub fn write(out: &Path, run: &Run<'_>, with_charts: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// The text of a run's `report.html`, made in memory as [`write`] makes it
+/// The text of a run's `report.html`, made in memory as [`write()`] makes it
 /// (charts as inline SVG), for a front end that hands the page out rather
 /// than writing a folder (`canopy serve`).
 pub fn report_page(run: &Run<'_>) -> io::Result<String> {

@@ -4,7 +4,7 @@
 //! writes: one self-contained page (styles inline, charts as inline SVG, no
 //! scripts), and every chart as SVG and PNG under `charts/`.
 //!
-//! Like the run's report, the page is built from [`Html`](crate::report::Html)
+//! Like the run's report, the page is built from `Html`
 //! pieces only, so that keys, labels and values from the sweep file are
 //! escaped by type.
 

@@ -4,7 +4,7 @@
 //! and seeks count the runs that meet it.
 //!
 //! A criterion is written as a `[[criterion]]` table (read with the sweep
-//! file, [`crate::file`]) or as text (`"usdc_floor: aegis_usdc < 1e7"`,
+//! file) or as text (`"usdc_floor: aegis_usdc < 1e7"`,
 //! read by [`parse`]); both give a [`Criterion`], which [`Criterion::text`]
 //! writes back as text that reads the same.
 

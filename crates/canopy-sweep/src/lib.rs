@@ -14,7 +14,7 @@
 //! [`plan_file`] (or [`plan_text`]) reads and plans a sweep file in one
 //! call, as every front end needs it. [`run`] runs a plan into a folder
 //! that it locks ([`FolderLock`]) for its whole life, resuming from checked
-//! chunks; [`merge`] joins the parts of a sharded sweep; both end with the
+//! chunks; [`merge()`] joins the parts of a sharded sweep; both end with the
 //! one sealing step, [`Sealing`], and fail with a typed [`SweepFailure`]
 //! whose wording of flags is the front end's.
 //!

@@ -337,7 +337,7 @@ pub fn write_batch(path: &Path, batch: &RecordBatch) -> io::Result<()> {
     w.finish()
 }
 
-/// A Parquet file read batch by batch: at most [`READ_BATCH`] rows of one
+/// A Parquet file read batch by batch: at most `READ_BATCH` rows of one
 /// row group at a time.
 pub struct Batches {
     file: Arc<File>,

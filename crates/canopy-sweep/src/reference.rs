@@ -1,6 +1,6 @@
 //! The whole reference: the model's and a run's entries
 //! ([`canopy_output::reference::model_entries`]) and a sweep's, its file's
-//! keys ([`crate::file::keys`]) and the files it writes. Every front end
+//! keys and the files it writes. Every front end
 //! (`canopy explain`, `canopy docs`, the web page, the Python package)
 //! reads this one list.
 

@@ -153,9 +153,9 @@ pub struct SummaryColumn {
 /// One value of a run's summary; a missing value (null) is `None` around it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum SummaryValue {
-    /// A [`SummaryType::Text`] value.
+    /// A `SummaryType::Text` value.
     Text(&'static str),
-    /// A [`SummaryType::Number`] value; counts are whole numbers (exact in
+    /// A `SummaryType::Number` value; counts are whole numbers (exact in
     /// an `f64`), to be written as uint32.
     Number(f64),
 }
