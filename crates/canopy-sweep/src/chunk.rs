@@ -150,7 +150,7 @@ struct Rows {
 /// What a worker keeps from one run to the next, so that their memory is
 /// reused: the runner's state, and the last sampled run's scenario.
 #[derive(Debug, Default)]
-pub struct Kept<'p> {
+pub struct RunMemory<'p> {
     runner: Runner<'p>,
     spare: Option<Scenario>,
 }
@@ -163,21 +163,21 @@ pub type RunResult = Result<Result<(), RunError>, (String, String)>;
 impl Plan {
     /// Runs one run: its scenario with its seed and samples, through the
     /// engine, into `records` (kept by the caller from run to run with
-    /// `kept`, so that their memory, the run's state and its scenario's
+    /// `memory`, so that their memory, the run's state and its scenario's
     /// are reused).
     pub fn simulate<'p>(
         &'p self,
         spec: &RunSpec,
-        kept: &mut Kept<'p>,
+        memory: &mut RunMemory<'p>,
         records: &mut Vec<MonthRecord>,
     ) -> RunResult {
         if self.sweep.samples.is_empty() && self.sweep.sensitivity.is_none() {
             // Only the seed differs from the point's scenario, and any
             // seed is valid: run it as it is, with that seed.
             let scenario = &self.points[spec.point].scenario;
-            return Ok(kept.runner.run_seeded_into(scenario, spec.seed, records));
+            return Ok(memory.runner.run_seeded_into(scenario, spec.seed, records));
         }
-        let scenario = match kept.spare.take() {
+        let scenario = match memory.spare.take() {
             Some(spare) => self.run_scenario_reusing(spec, spare),
             None => self.run_scenario(spec),
         };
@@ -185,7 +185,7 @@ impl Plan {
             Ok(scenario) => {
                 let seed = scenario.simulation.seed;
                 let run = canopy_model::run_seeded_into(&scenario, seed, records);
-                kept.spare = Some(scenario.into_inner());
+                memory.spare = Some(scenario.into_inner());
                 Ok(run)
             }
             Err(e) => {
@@ -351,7 +351,7 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
     // One run's records, state and scenario at a time, their memory kept
     // for the next run.
     let mut kept = Vec::new();
-    let mut memory = Kept::default();
+    let mut memory = RunMemory::default();
     let runs = plan.sweep.runs;
     for g in indices {
         let (point, run) = ((g / runs) as usize, g % runs);
