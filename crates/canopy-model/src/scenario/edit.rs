@@ -361,8 +361,37 @@ impl Scenario {
     /// of `--set`; checks that involve several keys are left to
     /// [`Scenario::validate`] (or use [`ValidScenario::set`]).
     pub fn set(&mut self, path: &str, value: impl Into<Value>) -> Result<(), String> {
-        let kp = KeyPath::parse(path)?;
-        self.set_resolved(self.resolve(&kp)?, value.into())
+        let target = match self.resolve_text(path) {
+            Some(t) => t,
+            None => self.resolve(&KeyPath::parse(path)?)?,
+        };
+        self.set_resolved(target, value.into())
+    }
+
+    /// What [`Scenario::resolve`] finds for the common paths, `section.key`
+    /// and `deal[N].part.key`, read from the text as it is (no path built,
+    /// the keys compared whole rather than split at each dot): a sweep sets
+    /// its sampled keys in every run. `None` sends any other path, and any
+    /// path that names nothing, to [`Scenario::resolve`].
+    fn resolve_text(&self, path: &str) -> Option<Target> {
+        let path = path.trim();
+        match path.strip_prefix("deal[") {
+            Some(rest) => {
+                let (index, key) = rest.split_once("].")?;
+                if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let i: usize = index.parse().ok()?;
+                let d = self.deals.get(i)?;
+                let p = params::DEAL_PARAMS.iter().find(|p| p.path == key)?;
+                (p.get)(d)?;
+                Some(Target::Deal(i, p))
+            }
+            None => params::PARAMS
+                .iter()
+                .find(|p| p.path == path)
+                .map(Target::Param),
+        }
     }
 
     /// Sets what [`Scenario::resolve`] found.
@@ -540,6 +569,66 @@ mod tests {
                 assert_eq!(reused.scenario(), a.with(&change).unwrap().scenario());
             }
         }
+    }
+
+    #[test]
+    fn paths_read_from_their_text_name_what_parsed_paths_name() {
+        // Every key of the scenario and of each deal, and paths that are
+        // odd or name nothing: where the text is read as it is, it names
+        // what the parsed path names; otherwise it is left to the parser.
+        let same = |a: &Target, b: &Target| match (a, b) {
+            (Target::Param(a), Target::Param(b)) => std::ptr::eq(*a, *b),
+            (Target::Deal(i, a), Target::Deal(j, b)) => i == j && std::ptr::eq(*a, *b),
+            _ => false,
+        };
+        let mut read = 0;
+        for name in ["reference", "default", "stress"] {
+            let s = crate::load(name, builtin::text(name).unwrap(), &[])
+                .unwrap()
+                .into_inner();
+            let mut paths: Vec<String> =
+                params::PARAMS.iter().map(|p| p.path.to_string()).collect();
+            for i in [0, 1, s.deals.len() - 1, s.deals.len(), 99] {
+                paths.extend(
+                    params::DEAL_PARAMS
+                        .iter()
+                        .map(|p| format!("deal[{i}].{}", p.path)),
+                );
+            }
+            paths.extend(
+                [
+                    " aegis.initial_usdc ",
+                    "aegis .initial_usdc",
+                    "aegis..initial_usdc",
+                    "aegis",
+                    "deal[0]",
+                    "deal[0].",
+                    "deal[].oak.amount",
+                    "deal[+1].oak.amount",
+                    "deal[01].oak.amount",
+                    "deal[0]. oak.amount",
+                    "deal[0].oak",
+                    "deal[0]oak.amount",
+                    "tvl.market.growth_rates[0]",
+                    "revenue.target_multiplier.organic",
+                    "nonsense",
+                    "deal[18446744073709551616].oak.amount",
+                    "",
+                ]
+                .map(String::from),
+            );
+            for path in &paths {
+                let parsed = KeyPath::parse(path).and_then(|k| s.resolve(&k));
+                // Left to the parser where not read: a path with an index
+                // in a list, a deal without the part, one naming nothing.
+                if let Some(t) = s.resolve_text(path) {
+                    let parsed = parsed.unwrap_or_else(|e| panic!("{path}: {e}"));
+                    assert!(same(&t, &parsed), "{path}");
+                    read += 1;
+                }
+            }
+        }
+        assert!(read > 200, "{read} paths read from their text");
     }
 
     /// What [`ValidScenario::with`] gives when every key is checked again,
