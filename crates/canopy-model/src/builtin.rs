@@ -36,3 +36,13 @@ pub fn text(name: &str) -> Option<&'static str> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     BUILTIN.iter().map(|(n, _, _)| *n)
 }
+
+/// The built-in scenario `name` with `overrides` (`key=value`, as `--set`
+/// takes them), loaded: the tests' way to a variant of one.
+#[cfg(test)]
+pub(crate) fn with(name: &str, overrides: &[&str]) -> crate::ValidScenario {
+    let overrides: Vec<_> = (overrides.iter())
+        .map(|o| crate::scenario::parse_override(o).unwrap())
+        .collect();
+    crate::load(name, text(name).unwrap(), &overrides).unwrap()
+}

@@ -359,12 +359,7 @@ mod tests {
         // that fail part-way, runs with a redemption queue, a market chain
         // and random draws, and one of a scenario loaded again (the same
         // text, other tables). Each is bit for bit the run on its own.
-        let with = |name: &str, over: &[&str]| {
-            let over: Vec<_> = (over.iter())
-                .map(|o| crate::scenario::parse_override(o).unwrap())
-                .collect();
-            load(name, builtin::text(name).unwrap(), &over).unwrap()
-        };
+        let with = builtin::with;
         let scenarios = [
             with("reference", &[]),
             with("default", &[]),
@@ -416,7 +411,7 @@ mod tests {
         // those of the same scenario built and checked afresh.
         use crate::scenario::allowed::Kind;
         use crate::scenario::validate::StartReach;
-        use crate::scenario::{PARAMS, Value, parse_override};
+        use crate::scenario::{PARAMS, Value};
         // A pair that starts with LEAF, bought at the initial price.
         let paired = (default().scenario().deals.iter())
             .position(|d| d.leaf_pair.is_some())
@@ -442,8 +437,7 @@ mod tests {
         assert!(light.len() > 15, "{} keys", light.len());
         let mut shared = 0;
         for (name, over) in &scenarios {
-            let over: Vec<_> = over.iter().map(|o| parse_override(o).unwrap()).collect();
-            let base = load(name, builtin::text(name).unwrap(), &over).unwrap();
+            let base = builtin::with(name, over);
             for p in &light {
                 let now = base.scenario().get(p.path).unwrap();
                 let values: Vec<Value> = match (p.kind, &now) {
@@ -494,8 +488,7 @@ mod tests {
         assert_eq!(StartReach::of(" leaf_price.initial "), StartReach::All);
         assert_eq!(StartReach::of("leaf_price.volatility "), StartReach::Price);
         assert_eq!(StartReach::of(" aegis.initial_usdc"), StartReach::Nothing);
-        let over = [parse_override(&tokens).unwrap()];
-        let base = load("default", builtin::text("default").unwrap(), &over).unwrap();
+        let base = builtin::with("default", &[&tokens]);
         let padded = base
             .with(&[("leaf_price.initial ", Value::Float(2.0))])
             .unwrap();

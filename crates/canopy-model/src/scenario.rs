@@ -431,7 +431,7 @@ pub struct Deal {
 
 impl Clone for Scenario {
     fn clone(&self) -> Self {
-        let mut s = Scenario {
+        Scenario {
             simulation: self.simulation.clone(),
             aegis: self.aegis.clone(),
             leaf_price: self.leaf_price.clone(),
@@ -441,10 +441,8 @@ impl Clone for Scenario {
             market: self.market.clone(),
             revenue: self.revenue.clone(),
             compat: self.compat.clone(),
-            deals: Vec::new(),
-        };
-        s.deals.clone_from(&self.deals);
-        s
+            deals: self.deals.clone(),
+        }
     }
 
     /// Into the memory this scenario has: its deals' names and ids copied

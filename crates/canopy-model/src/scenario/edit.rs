@@ -361,11 +361,16 @@ impl Scenario {
     /// of `--set`; checks that involve several keys are left to
     /// [`Scenario::validate`] (or use [`ValidScenario::set`]).
     pub fn set(&mut self, path: &str, value: impl Into<Value>) -> Result<(), String> {
-        let target = match self.resolve_text(path) {
-            Some(t) => t,
-            None => self.resolve(&KeyPath::parse(path)?)?,
-        };
+        let target = self.target(path)?;
         self.set_resolved(target, value.into())
+    }
+
+    /// What the dotted key path `path` names, as [`Scenario::set`] finds it.
+    fn target(&self, path: &str) -> Result<Target, String> {
+        match self.resolve_text(path) {
+            Some(t) => Ok(t),
+            None => self.resolve(&KeyPath::parse(path)?),
+        }
     }
 
     /// What [`Scenario::resolve`] finds for the common paths, `section.key`
@@ -462,8 +467,19 @@ impl ValidScenario {
         changes: &[(&str, Value)],
     ) -> Result<ValidScenario, ScenarioError> {
         let mut problems = Vec::new();
+        // How far the changes reach into the start of the runs, and whether
+        // one moved a deal's start month (an id made from the counterparty
+        // follows it), from what each names.
+        let (mut reach, mut ids) = (StartReach::Nothing, Ids::AsBefore);
         for (path, value) in changes {
-            if let Err(message) = s.set(path, value.clone()) {
+            let set = s.target(path).and_then(|target| {
+                reach = reach.max(StartReach::of_target(&target));
+                if matches!(target, Target::Deal(_, p) if p.path == "start_month") {
+                    ids = Ids::Check;
+                }
+                s.set_resolved(target, value.clone())
+            });
+            if let Err(message) = set {
                 problems.push(Problem {
                     at: Where::Override(super::overrides::Given::Edit {
                         key: path.to_string(),
@@ -481,16 +497,9 @@ impl ValidScenario {
         // change passed its own key's check as it was set, so only what
         // the changes can break is checked again (a sampled run of a sweep
         // is checked so): the checks across keys, and the ids only where a
-        // deal's start month moved (an id made from the counterparty
-        // follows it). A changed text (a new counterparty makes a new id)
-        // has every key checked again.
+        // deal's start month moved. A changed text (a new counterparty
+        // makes a new id) has every key checked again.
         let texts = changes.iter().any(|(_, v)| matches!(v, Value::Str(_)));
-        let months = changes.iter().any(|(path, _)| {
-            KeyPath::parse(path).is_ok_and(|k| {
-                matches!(k.segments.as_slice(),
-                    [Segment::Key(d), Segment::Index(_), Segment::Key(m)] if d == "deal" && m == "start_month")
-            })
-        });
         let checked = if texts {
             s.validate()
         } else {
@@ -499,13 +508,9 @@ impl ValidScenario {
                 s,
                 Vec::new(),
                 &super::validate::Spots::default(),
-                if months { Ids::Check } else { Ids::AsBefore },
+                ids,
             )
         };
-        let reach = (changes.iter())
-            .map(|(path, _)| StartReach::of(path))
-            .max()
-            .unwrap_or(StartReach::Nothing);
         match checked {
             Ok(valid) if problems.is_empty() => Ok(valid.sharing_start(self, reach)),
             Ok(_) => Err(ScenarioError::new(super::validate::BUILT_IN_CODE, problems)),
@@ -533,12 +538,7 @@ mod tests {
         // other names and another chain's growth rates: each copied into
         // the memory of each other one is equal to it, and an edit made in
         // another's memory is the edit made afresh.
-        let load = |name: &str, over: &[&str]| {
-            let over: Vec<_> = (over.iter())
-                .map(|o| crate::scenario::parse_override(o).unwrap())
-                .collect();
-            crate::load(name, builtin::text(name).unwrap(), &over).unwrap()
-        };
+        let load = builtin::with;
         let scenarios = [
             load("reference", &[]),
             load("default", &[]),

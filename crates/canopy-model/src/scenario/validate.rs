@@ -355,20 +355,22 @@ impl StartReach {
     /// only for whether it flows, and neither the seed nor AEGIS's. Every
     /// other key, and any key of a deal, may reach all of it.
     pub(crate) fn of(path: &str) -> StartReach {
-        use super::edit::{KeyPath, Segment};
         // Read as `set` reads it (` aegis.initial_usdc ` is that key).
-        let key = KeyPath::parse(path).unwrap_or(KeyPath {
-            segments: Vec::new(),
-        });
-        let name = |i: usize| match key.segments.get(i) {
-            Some(Segment::Key(k)) => k.as_str(),
-            _ => "",
-        };
-        match (name(0), name(1)) {
+        let (section, key) = path.trim().split_once('.').unwrap_or((path, ""));
+        match (section, key) {
             ("simulation", "seed") | ("aegis", _) => StartReach::Nothing,
             ("leaf_price", "initial") => StartReach::All,
             ("leaf_price" | "revenue" | "market", _) => StartReach::Price,
             _ => StartReach::All,
+        }
+    }
+
+    /// What a change of what `target` names reaches (see [`StartReach::of`]).
+    pub(crate) fn of_target(target: &super::edit::Target) -> StartReach {
+        use super::edit::Target;
+        match target {
+            Target::Param(p) | Target::Item(p, _) => StartReach::of(p.path),
+            Target::Deal(..) => StartReach::All,
         }
     }
 }
