@@ -125,6 +125,29 @@ pub enum Irr {
     Undefined,
 }
 
+/// Puts holder `i` into `list`, kept in holder order (the order of every
+/// pass), and returns its place; `holders` is room enough for all.
+#[inline(always)]
+fn insert_in_order(list: &mut Vec<usize>, i: usize, holders: usize) -> usize {
+    if list.capacity() == 0 {
+        // One allocation (a copied ledger starts with none).
+        list.reserve(holders);
+    }
+    // Holders tend to be distributed in holder order: at the end, without
+    // a search.
+    match list.last() {
+        Some(&last) if last > i => {
+            let at = list.partition_point(|&j| j < i);
+            list.insert(at, i);
+            at
+        }
+        _ => {
+            list.push(i);
+            list.len() - 1
+        }
+    }
+}
+
 /// The original model's IRR in month `m` of a redemption window from
 /// `start` to `end`, from the time elapsed alone: 1 / progress through the
 /// window, a yearly rate over the years left.
@@ -640,20 +663,8 @@ impl Oak {
         self.highest_threshold = self.highest_threshold.max(h.threshold);
         self.distributed += h.amount;
         self.holding += 1;
-        let [at, _] = [&mut self.given, &mut self.asking].map(|list| {
-            if list.capacity() == 0 {
-                // One allocation (a copied ledger starts with none).
-                list.reserve(holders);
-            }
-            // Kept in holder order, the order of every pass. Holders tend
-            // to be distributed in that order: at the end, without a search.
-            let at = match list.last() {
-                Some(&last) if last > i => list.partition_point(|&j| j < i),
-                _ => list.len(),
-            };
-            list.insert(at, i);
-            at
-        });
+        let at = insert_in_order(&mut self.given, i, holders);
+        insert_in_order(&mut self.asking, i, holders);
         // The sums from its place in `given` on are to be worked out again.
         self.sums.truncate(at);
         each(h);
