@@ -82,20 +82,20 @@ pub(crate) struct Start {
     rates: RateAdjustments,
     active_deals: Arc<[u32]>,
     deal_starts: Arc<[(u32, usize)]>,
-    market_flows: bool,
+    market_demand: Option<Arc<[f64]>>,
     oak_allocated: f64,
 }
 
 impl Start {
     /// The start of `s`, which differs from this start's scenario only in
     /// keys that reach no further than the price, the revenue rates and
-    /// whether market flows are on ([`crate::scenario::validate`]'s
+    /// the market's demand ([`crate::scenario::validate`]'s
     /// `StartReach::Price`): those worked out again, the rest shared.
     pub(crate) fn with_price_of(&self, s: &Scenario) -> Start {
         Start {
             price: Price::new(&s.leaf_price),
             rates: RateAdjustments::new(s),
-            market_flows: s.market.enabled(),
+            market_demand: market::demand_by_month(&s.market, s.simulation.months),
             ..self.clone()
         }
     }
@@ -122,7 +122,7 @@ impl Start {
             rates: RateAdjustments::new(s),
             active_deals,
             deal_starts: deal_starts.into(),
-            market_flows: s.market.enabled(),
+            market_demand: market::demand_by_month(&s.market, s.simulation.months),
             oak_allocated,
         }
     }
@@ -146,8 +146,9 @@ pub struct State<'s> {
     deal_starts: Arc<[(u32, usize)]>,
     /// The first of `deal_starts` not yet told.
     next_start: usize,
-    /// Whether market flows are on.
-    market_flows: bool,
+    /// The market's demand by month (index: the month - 1), where market
+    /// flows are on.
+    market_demand: Option<Arc<[f64]>>,
     /// OAK allocated to deals (fixed for the run).
     oak_allocated: f64,
     month: u32,
@@ -180,7 +181,7 @@ impl<'s> State<'s> {
             active_deals: Arc::clone(&start.active_deals),
             deal_starts: Arc::clone(&start.deal_starts),
             next_start: 0,
-            market_flows: start.market_flows,
+            market_demand: start.market_demand.clone(),
             oak_allocated: start.oak_allocated,
             month: 0,
             revenue_cumulative: 0.0,
@@ -209,7 +210,7 @@ impl<'s> State<'s> {
             active_deals,
             deal_starts,
             next_start,
-            market_flows,
+            market_demand,
             oak_allocated,
             month,
             revenue_cumulative,
@@ -228,7 +229,10 @@ impl<'s> State<'s> {
         share(active_deals, &start.active_deals);
         share(deal_starts, &start.deal_starts);
         *next_start = 0;
-        *market_flows = start.market_flows;
+        match (market_demand.as_mut(), start.market_demand.as_ref()) {
+            (Some(mine), Some(theirs)) => share(mine, theirs),
+            _ => *market_demand = start.market_demand.clone(),
+        }
         *oak_allocated = start.oak_allocated;
         *month = 0;
         *revenue_cumulative = 0.0;
@@ -324,7 +328,7 @@ impl<'s> State<'s> {
             active_deals: active_deals.into(),
             deal_starts,
             next_start,
-            market_flows: self.market_flows,
+            market_demand: self.market_demand.clone(),
             month: self.month,
             revenue_cumulative: self.revenue_cumulative,
         })
@@ -493,8 +497,13 @@ impl<'s> State<'s> {
             });
         self.ledger.paid_usdc += usdc_out;
         self.ledger.paid_leaf += leaf_out;
-        let market_flow = self.market_flows.then(|| {
-            let wanted = market::flow(&s.market, m, z.z2, leaf_out, p);
+        let market_flow = self.market_demand.as_ref().map(|demand| {
+            let grown = (m
+                .checked_sub(1)
+                .and_then(|i| demand.get(i as usize))
+                .copied())
+            .unwrap_or_else(|| market::demand(&s.market, m));
+            let wanted = market::flow(&s.market, grown, z.z2, leaf_out, p);
             let fill = self.pairs.trade(m, p, wanted);
             self.price.record_flow(fill.executed, fill.depth);
             self.ledger.market_leaf_in += fill.leaf_in;

@@ -342,7 +342,8 @@ pub(crate) enum StartReach {
     /// None of it: the seed (each run draws from its own), AEGIS's balances
     /// (each run sets them).
     Nothing,
-    /// The price, the revenue rates and whether market flows are on.
+    /// The price, the revenue rates and the market's demand by month (and
+    /// whether market flows are on).
     Price,
     /// Any of it.
     All,
