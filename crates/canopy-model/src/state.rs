@@ -586,7 +586,9 @@ impl<'s> State<'s> {
     /// the parts of AEGIS's value change. A month where all plainly hold
     /// (almost every month) is told by one quick test; any other is
     /// checked in full, in order, for the first failure.
-    #[inline]
+    // The quick test inline in the month's step (a call of its own saved
+    // and restored six registers a month); the full check is out of line.
+    #[inline(always)]
     fn check(
         &self,
         record: &MonthRecord,
