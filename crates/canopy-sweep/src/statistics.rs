@@ -511,9 +511,11 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
     for (k, m) in MAIN_METRICS.iter().enumerate() {
-        let by_point = metric_by_point(dir, &run_rows, m, counts.len())?;
-        for (p, values) in by_point.iter().enumerate() {
-            let b = band(&mut values.clone(), &sweep.quantiles);
+        let mut by_point = metric_by_point(dir, &run_rows, m, counts.len())?;
+        for (p, values) in by_point.iter_mut().enumerate() {
+            // Already in order: the band's sort finds them so, in place.
+            let b = band(values, &sweep.quantiles);
+            let values = &*values;
             rows[p].push(cell(b.mean));
             rows[p].extend(b.quantiles.iter().map(|q| cell(*q)));
             medians[p][k] = quantile(values, 0.5);
