@@ -321,7 +321,7 @@ mod tests {
         // each run is bit for bit what it is with fresh records.
         let garbage = MonthRecord {
             leaf_price: f64::NAN,
-            irr: Some(f64::INFINITY),
+            irr: Some(f64::INFINITY).into(),
             oak_queued: Some(-1.0),
             active_deals: 99,
             ..MonthRecord::default()

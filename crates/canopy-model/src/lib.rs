@@ -17,6 +17,7 @@ mod oak;
 mod observer;
 mod order;
 mod price;
+mod projection;
 mod random;
 mod record;
 mod revenue;
@@ -32,8 +33,8 @@ pub use failure::{Failure, RunError};
 pub use oak::Irr;
 pub use observer::{Event, Observer, Silent, Until};
 pub use record::{
-    COLUMN_COUNT, COLUMNS, Column, ColumnType, Family, Measure, MonthRecord, NAMES, ValueParts,
-    column,
+    COLUMN_COUNT, COLUMNS, Column, ColumnType, Family, Measure, MonthRecord, NAMES, RecordedIrr,
+    ValueParts, column,
 };
 pub use rules::{RULES, Rule, rule_for};
 pub use scenario::load::load;

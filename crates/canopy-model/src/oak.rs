@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use crate::aegis::Aegis;
 use crate::order::share;
+use crate::projection::Projection;
+use crate::record::RecordedIrr;
 use crate::scenario::Scenario;
 
 /// One deal's OAK allocation.
@@ -91,16 +93,17 @@ impl Holder {
         }
     }
 
-    /// What it asks to redeem in month `m` under `irr`, if anything (the
+    /// What it asks to redeem in month `m` under `rule`, if anything (the
     /// caller has checked that it holds OAK and has no request waiting).
-    fn request(&self, m: u32, irr: Irr, end: u32) -> Option<f64> {
-        match irr {
-            Irr::NotOpen | Irr::Undefined => None,
+    #[inline(always)]
+    fn request(&self, m: u32, rule: IrrRule, end: u32) -> Option<f64> {
+        match rule {
+            IrrRule::Known(Irr::NotOpen | Irr::Undefined) => None,
             // The window is closed: all it holds, lockup and fraction aside.
-            Irr::AllRedeem => Some(self.held),
-            Irr::Lowest => self.unlocked(m).then(|| self.slice()),
-            Irr::Value(v) => {
-                (self.unlocked(m) && self.threshold_in(m, end) > v).then(|| self.slice())
+            IrrRule::Known(Irr::AllRedeem) => Some(self.held),
+            IrrRule::Known(Irr::Lowest) => self.unlocked(m).then(|| self.slice()),
+            IrrRule::Known(Irr::Value(_)) | IrrRule::Projected(_) => {
+                (self.unlocked(m) && rule.below(self.threshold_in(m, end))).then(|| self.slice())
             }
         }
     }
@@ -123,6 +126,48 @@ pub enum Irr {
     /// Undefined (nothing to value), and nobody asks (waiting requests are
     /// still served).
     Undefined,
+}
+
+/// The month's IRR rule, its IRR's power not yet taken: what [`Irr`]
+/// says, with an IRR worked out from the treasury kept as its
+/// [`Projection`], whose bounds settle most months' decisions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum IrrRule {
+    /// A rule known without a power (the time-only IRR's numbers too).
+    Known(Irr),
+    /// An IRR of `growth^power - 1`.
+    Projected(Projection),
+}
+
+impl IrrRule {
+    /// The rule with its IRR worked out.
+    #[inline]
+    pub fn irr(self) -> Irr {
+        match self {
+            IrrRule::Known(irr) => irr,
+            IrrRule::Projected(p) => Irr::Value(p.irr()),
+        }
+    }
+
+    /// What the month's record holds.
+    #[inline]
+    pub fn recorded(self) -> RecordedIrr {
+        match self {
+            IrrRule::Known(irr) => irr.recorded().into(),
+            IrrRule::Projected(p) => RecordedIrr::projected(p),
+        }
+    }
+
+    /// Whether an IRR is below `threshold` (`threshold > irr`), as the
+    /// worked-out IRR says; false for a rule without an IRR.
+    #[inline(always)]
+    fn below(self, threshold: f64) -> bool {
+        match self {
+            IrrRule::Known(Irr::Value(v)) => threshold > v,
+            IrrRule::Known(_) => false,
+            IrrRule::Projected(p) => p.below(threshold),
+        }
+    }
 }
 
 /// Puts holder `i` into `list`, kept in holder order (the order of every
@@ -679,40 +724,50 @@ impl Oak {
 
     /// The IRR rule in month `m`, for AEGIS value `aegis_value` and a
     /// yearly-rate projection of `revenue_in` USDC a month into AEGIS.
-    pub fn irr(&self, m: u32, aegis_value: f64, revenue_in: f64) -> Irr {
+    pub fn rule(&self, m: u32, aegis_value: f64, revenue_in: f64) -> IrrRule {
         let (s, e) = (self.window_start, self.window_end);
         if m < s {
-            return Irr::NotOpen;
+            return IrrRule::Known(Irr::NotOpen);
         }
         if let Some(by_month) = &self.time_only_irr {
-            return match by_month.get(m as usize) {
+            return IrrRule::Known(match by_month.get(m as usize) {
                 Some(&irr) => irr,
                 None => time_only_irr(m, s, e),
-            };
+            });
         }
         if m >= e {
-            return Irr::AllRedeem;
+            return IrrRule::Known(Irr::AllRedeem);
         }
         let now = self.value_per_oak(aegis_value);
         if now <= 0.0 {
-            return Irr::Undefined;
+            return IrrRule::Known(Irr::Undefined);
         }
         let left = f64::from(e - m);
         let then = (aegis_value + revenue_in * left) / self.unredeemed();
-        Irr::Value((then / now).powf(12.0 / left) - 1.0)
+        // The IRR is (then / now)^(12 / left) - 1.
+        IrrRule::Projected(Projection {
+            growth: then / now,
+            power: 12.0 / left,
+        })
     }
 
-    /// The redemption step of month `m` under `irr` (computed once, before
+    /// [`Oak::rule`] with its IRR worked out.
+    #[cfg(test)]
+    pub fn irr(&self, m: u32, aegis_value: f64, revenue_in: f64) -> Irr {
+        self.rule(m, aegis_value, revenue_in).irr()
+    }
+
+    /// The redemption step of month `m` under `rule` (computed once, before
     /// any payout): the queue is served, oldest request first, then every
     /// holder with OAK left and no request waiting asks if the rule says
     /// so, in deal order; what the month's limit lets through is paid pro
     /// rata out of AEGIS at the moment it is served, and the rest of each
     /// request queues. Calls `each` with each payout and each request queued.
     #[inline]
-    pub fn redeem(&mut self, m: u32, irr: Irr, aegis: &mut Aegis, each: impl FnMut(&Outcome)) {
+    pub fn redeem(&mut self, m: u32, rule: IrrRule, aegis: &mut Aegis, each: impl FnMut(&Outcome)) {
         // Most months nobody can redeem: that test is inline, the rest is not.
-        if self.holding > 0 && (self.some_may_ask(irr) || !self.queue.is_empty()) {
-            self.redeem_holders(m, irr, aegis, each);
+        if self.holding > 0 && (self.some_may_ask(rule) || !self.queue.is_empty()) {
+            self.redeem_holders(m, rule, aegis, each);
         }
     }
 
@@ -720,15 +775,24 @@ impl Oak {
     /// threshold moves and the IRR is at or above the threshold of every
     /// holder holding OAK (each asks only below its own).
     #[inline]
-    fn some_may_ask(&self, irr: Irr) -> bool {
-        match irr {
-            Irr::Value(v) if !self.thresholds_move => v < self.highest_threshold,
-            _ => irr.may_ask(),
+    fn some_may_ask(&self, rule: IrrRule) -> bool {
+        match rule {
+            IrrRule::Known(Irr::Value(_)) | IrrRule::Projected(_) if !self.thresholds_move => {
+                rule.below(self.highest_threshold)
+            }
+            IrrRule::Known(irr) => irr.may_ask(),
+            IrrRule::Projected(_) => true,
         }
     }
 
-    fn redeem_holders(&mut self, m: u32, irr: Irr, aegis: &mut Aegis, each: impl FnMut(&Outcome)) {
-        self.serve_and_ask(m, irr, aegis, each);
+    fn redeem_holders(
+        &mut self,
+        m: u32,
+        rule: IrrRule,
+        aegis: &mut Aegis,
+        each: impl FnMut(&Outcome),
+    ) {
+        self.serve_and_ask(m, rule, aegis, each);
         if self.highest_threshold == f64::INFINITY {
             self.highest_threshold = self.highest_holding_threshold();
         }
@@ -738,7 +802,7 @@ impl Oak {
     fn serve_and_ask(
         &mut self,
         m: u32,
-        irr: Irr,
+        rule: IrrRule,
         aegis: &mut Aegis,
         mut each: impl FnMut(&Outcome),
     ) {
@@ -756,7 +820,7 @@ impl Oak {
             each(&Outcome::Paid(paid));
         }
         // 3. New requests, in deal order; what the limit holds back queues.
-        if !self.some_may_ask(irr) {
+        if !self.some_may_ask(rule) {
             return;
         }
         if self.asking.len() > self.holding {
@@ -770,7 +834,7 @@ impl Oak {
             if !h.holding() || h.waiting {
                 continue;
             }
-            let Some(wanted) = h.request(m, irr, self.window_end) else {
+            let Some(wanted) = h.request(m, rule, self.window_end) else {
                 continue;
             };
             let served = allowance.take(wanted);
@@ -874,7 +938,7 @@ mod tests {
     /// Runs month `m`'s redemption step; what it did, in order.
     fn step(o: &mut Oak, m: u32, irr: Irr, aegis: &mut Aegis) -> Vec<Outcome> {
         let mut out = Vec::new();
-        o.redeem(m, irr, aegis, |x| out.push(*x));
+        o.redeem(m, IrrRule::Known(irr), aegis, |x| out.push(*x));
         out
     }
 
@@ -1025,9 +1089,10 @@ mod tests {
             o.distribute(m, |_| {});
         }
         assert_eq!(o.highest_threshold, 0.3);
-        assert!(o.some_may_ask(Irr::Value(0.29)));
-        assert!(!o.some_may_ask(Irr::Value(0.3)));
-        assert!(o.some_may_ask(Irr::Lowest) && o.some_may_ask(Irr::AllRedeem));
+        let may_ask = |irr| o.some_may_ask(IrrRule::Known(irr));
+        assert!(may_ask(Irr::Value(0.29)));
+        assert!(!may_ask(Irr::Value(0.3)));
+        assert!(may_ask(Irr::Lowest) && may_ask(Irr::AllRedeem));
         let mut aegis = Aegis {
             leaf: 500.0,
             usdc: 1000.0,

@@ -1,5 +1,7 @@
 //! The monthly record: one row of `metrics.csv`.
 
+use crate::projection::Projection;
+
 /// What a column holds, which decides how it is written and read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ColumnType {
@@ -117,7 +119,7 @@ macro_rules! eight_sums {
 /// (no calls through function pointers), which keeps the per-month check as
 /// fast as a hand-written sum.
 macro_rules! columns {
-    ($($name:literal, $ty:ident, $opt:ident, $measure:ident, $unit:literal, $doc:literal, |$r:ident| $get:expr $(, $family:ident)?;)*) => {
+    ($($name:literal, $ty:ident, $opt:ident, $measure:ident, $unit:literal, $doc:literal, |$r:ident| $get:expr $(, $family:ident)? $(=> $probe:expr)?;)*) => {
         /// The columns of `metrics.csv`, in order.
         pub const COLUMNS: &[Column] = &[$(Column {
             name: $name,
@@ -135,12 +137,13 @@ macro_rules! columns {
         /// the sum infinite or NaN), so one test of the sum of all values
         /// clears them all (an undefined value counts as 0). A sum that
         /// overflows says "maybe not", and the caller looks column by column.
+        /// A column may add a term of its own (`=> term`), finite where its
+        /// value surely is, where the value costs more than the term.
         #[inline(always)]
         pub(crate) fn all_finite(r: &MonthRecord) -> bool {
             eight_sums!([] [] [] [] [] [] [] [] $(columns!(@probe $ty {
                 let $r = r;
-                let v: Option<f64> = $get;
-                v.unwrap_or(0.0)
+                columns!(@term [$($probe)?] $get)
             })),*)
             .is_finite()
         }
@@ -163,6 +166,11 @@ macro_rules! columns {
     // -0.0, which the compiler drops (x + -0.0 is x for every x).
     (@probe Count $v:block) => { -0.0 };
     (@probe $ty:ident $v:block) => { $v };
+    (@term [$probe:expr] $get:expr) => { $probe };
+    (@term [] $get:expr) => {{
+        let v: Option<f64> = $get;
+        v.unwrap_or(0.0)
+    }};
     (@family) => { None };
     (@family $family:ident) => { Some(Family::$family) };
     (@opt required) => { false };
@@ -192,7 +200,7 @@ columns! {
     "oak_redeemed", Amount, required, Stock, "OAK", "OAK redeemed so far.", |r| Some(r.oak_redeemed), Redeemed;
     "oak_unredeemed", Amount, required, Stock, "OAK", "OAK not redeemed.", |r| Some(r.oak_unredeemed), Unredeemed;
     "value_per_oak", Amount, required, Stock, "USD per OAK", "AEGIS value per unredeemed OAK, USD.", |r| Some(r.value_per_oak), Oak;
-    "irr", Rate, optional, Stock, "fraction per year", "The month's IRR, if defined.", |r| r.irr;
+    "irr", Rate, optional, Stock, "fraction per year", "The month's IRR, if defined.", |r| r.irr.get() => r.irr.probe();
     "aegis_value", Amount, required, Stock, "USD", "AEGIS value, USD.", |r| Some(r.aegis_value), AegisValue;
     "pairs_value", Amount, required, Stock, "USD", "Value of the active pairs at the end of the month, USD.", |r| Some(r.pairs_value);
     "aegis_leaf_sold", Amount, required, Flow, "LEAF", "LEAF AEGIS sold to the pairs, net (negative when it bought).", |r| Some(r.aegis_leaf_sold);
@@ -269,8 +277,8 @@ pub struct MonthRecord {
     pub oak_unredeemed: f64,
     /// AEGIS value per unredeemed OAK.
     pub value_per_oak: f64,
-    /// The month's IRR, if defined.
-    pub irr: Option<f64>,
+    /// The month's IRR, if defined ([`RecordedIrr::get`]).
+    pub irr: RecordedIrr,
     /// AEGIS value, USD.
     pub aegis_value: f64,
     /// Value of the active pairs at the end of the month, USD.
@@ -338,6 +346,97 @@ impl ValueParts {
     }
 }
 
+/// A month's IRR as recorded: undefined, a number, or a growth to a power
+/// whose power is taken when the number is read ([`RecordedIrr::get`]), as
+/// a run's own decisions need it in few months and a sweep reads few
+/// months' IRR. A power is kept only where it is surely finite (otherwise
+/// it is taken at once), so that the month's check need not take it.
+/// Records compare, and show, by the number.
+#[derive(Clone, Copy)]
+pub struct RecordedIrr {
+    /// The growth where `power` is above 0, else the number (0 when
+    /// undefined): finite wherever the IRR is, so the month's finiteness
+    /// probe adds it as it is.
+    value: f64,
+    /// The power (above 0); 0 for a number, -1 for undefined.
+    power: f64,
+}
+
+impl RecordedIrr {
+    /// No IRR.
+    const UNDEFINED: RecordedIrr = RecordedIrr {
+        value: 0.0,
+        power: -1.0,
+    };
+
+    /// The IRR `p.growth^p.power - 1`, its power taken now only where it
+    /// might not be finite.
+    #[inline]
+    pub(crate) fn projected(p: Projection) -> RecordedIrr {
+        if p.surely_finite() {
+            RecordedIrr {
+                value: p.growth,
+                power: p.power,
+            }
+        } else {
+            Some(p.irr()).into()
+        }
+    }
+
+    /// The IRR, if defined.
+    #[inline]
+    pub fn get(self) -> Option<f64> {
+        if self.power > 0.0 {
+            let p = Projection {
+                growth: self.value,
+                power: self.power,
+            };
+            Some(p.irr())
+        } else if self.power == 0.0 {
+            Some(self.value)
+        } else {
+            None
+        }
+    }
+
+    /// What the month's finiteness probe adds: the number, the growth of a
+    /// power kept (kept only where surely finite) or 0 (undefined).
+    #[inline(always)]
+    fn probe(self) -> f64 {
+        self.value
+    }
+}
+
+impl Default for RecordedIrr {
+    fn default() -> RecordedIrr {
+        RecordedIrr::UNDEFINED
+    }
+}
+
+impl From<Option<f64>> for RecordedIrr {
+    fn from(irr: Option<f64>) -> RecordedIrr {
+        match irr {
+            Some(x) => RecordedIrr {
+                value: x,
+                power: 0.0,
+            },
+            None => RecordedIrr::UNDEFINED,
+        }
+    }
+}
+
+impl PartialEq for RecordedIrr {
+    fn eq(&self, other: &RecordedIrr) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl std::fmt::Debug for RecordedIrr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 impl MonthRecord {
     /// Total TVL.
     pub fn tvl_total(&self) -> f64 {
@@ -401,10 +500,71 @@ mod tests {
             "finite parts, infinite sum"
         );
         let mut r = ok;
-        r.irr = None;
+        r.irr = None.into();
         r.aegis_leaf = f64::MAX;
         r.aegis_usdc = f64::MAX;
         assert_eq!(r.first_non_finite(), None, "large but finite");
+    }
+
+    #[test]
+    fn an_irr_kept_as_a_power_reads_as_the_power_taken() {
+        let p = Projection {
+            growth: 1.3,
+            power: 12.0 / 7.0,
+        };
+        let kept = RecordedIrr::projected(p);
+        let number = 1.3f64.powf(12.0 / 7.0) - 1.0;
+        assert_eq!(kept.get().map(f64::to_bits), Some(number.to_bits()));
+        // Records compare and show by the number.
+        assert_eq!(kept, RecordedIrr::from(Some(number)));
+        assert_ne!(kept, RecordedIrr::from(Some(number + 1e-15)));
+        assert_ne!(kept, RecordedIrr::default());
+        assert_eq!(format!("{kept:?}"), format!("{:?}", Some(number)));
+        assert_eq!(RecordedIrr::default().get(), None);
+        assert_eq!(RecordedIrr::from(Some(-0.5)).get(), Some(-0.5));
+        let r = MonthRecord {
+            irr: kept,
+            ..MonthRecord::default()
+        };
+        assert_eq!(column("irr").map(|c| (c.get)(&r)), Some(Some(number)));
+        let at = COLUMNS.iter().position(|c| c.name == "irr").unwrap();
+        assert_eq!(r.values()[at], Some(number));
+    }
+
+    #[test]
+    fn an_irr_that_may_not_be_finite_is_worked_out_at_once_and_checked() {
+        // The largest power kept, and one past it that overflows: the
+        // month's check finds the infinite IRR as it did when every IRR
+        // was worked out.
+        let edge = RecordedIrr::projected(Projection {
+            growth: 256.0,
+            power: 12.0,
+        });
+        assert_eq!(edge.get(), Some(2f64.powi(96) - 1.0));
+        let r = MonthRecord {
+            irr: edge,
+            ..MonthRecord::default()
+        };
+        assert_eq!(r.first_non_finite(), None);
+        let over = RecordedIrr::projected(Projection {
+            growth: 1e300,
+            power: 12.0,
+        });
+        assert_eq!(over.get(), Some(f64::INFINITY));
+        let r = MonthRecord {
+            irr: over,
+            ..MonthRecord::default()
+        };
+        assert_eq!(r.first_non_finite(), Some("irr"));
+        let nan = RecordedIrr::projected(Projection {
+            growth: f64::NAN,
+            power: 1.0,
+        });
+        let r = MonthRecord {
+            irr: nan,
+            ..MonthRecord::default()
+        };
+        assert_eq!(r.first_non_finite(), Some("irr"));
     }
 
     #[test]
@@ -428,7 +588,7 @@ mod tests {
             oak_redeemed: nan,
             oak_unredeemed: nan,
             value_per_oak: nan,
-            irr: Some(nan),
+            irr: Some(nan).into(),
             aegis_value: nan,
             pairs_value: nan,
             aegis_leaf_sold: nan,
@@ -568,7 +728,7 @@ mod tests {
             );
         }
         let all = MonthRecord {
-            irr: Some(0.1),
+            irr: Some(0.1).into(),
             market_flow_usd: Some(1.0),
             price_impact: Some(0.0),
             chain_tvl: Some(2.0),

@@ -461,11 +461,11 @@ impl<'s> State<'s> {
         });
         // The IRR once, before any payout of the month.
         let value_before = self.aegis.value(p);
-        let irr = self.oak.irr(m, value_before, revenue_in);
+        let rule = self.oak.rule(m, value_before, revenue_in);
         let value_per_oak_before = self.oak.value_per_oak(value_before);
         let (mut redeemed, mut usdc_out, mut leaf_out) = (0.0, 0.0, 0.0);
         self.oak
-            .redeem(m, irr, &mut self.aegis, |outcome| match *outcome {
+            .redeem(m, rule, &mut self.aegis, |outcome| match *outcome {
                 Outcome::Paid(r) => {
                     redeemed += r.amount;
                     usdc_out += r.usdc;
@@ -475,7 +475,7 @@ impl<'s> State<'s> {
                         &Event::Redemption {
                             deal: r.deal,
                             amount: r.amount,
-                            irr,
+                            irr: rule.irr(),
                             threshold: r.threshold,
                             usdc: r.usdc,
                             leaf: r.leaf,
@@ -490,7 +490,7 @@ impl<'s> State<'s> {
                         deal: q.deal,
                         amount: q.amount,
                         requested: q.requested,
-                        irr,
+                        irr: rule.irr(),
                         threshold: q.threshold,
                     },
                 ),
@@ -538,7 +538,7 @@ impl<'s> State<'s> {
             oak_redeemed: self.oak.redeemed,
             oak_unredeemed: self.oak.unredeemed(),
             value_per_oak: self.oak.value_per_oak(aegis_value),
-            irr: irr.recorded(),
+            irr: rule.recorded(),
             aegis_value,
             pairs_value: pairs.leaf * p + pairs.usdc,
             aegis_leaf_sold: rb.sold - rb.bought,

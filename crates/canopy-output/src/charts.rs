@@ -537,7 +537,7 @@ impl Chart {
                         "IRR (gaps where undefined)",
                         palette::VALUE,
                         Style::Line,
-                        |r| r.irr.map(|v| v * 100.0),
+                        |r| r.irr.get().map(|v| v * 100.0),
                     )
                     .layer(1)
                     .dots_up_to(72),
@@ -700,7 +700,7 @@ mod tests {
             oak_distributed: 1e5,
             oak_unredeemed: 5e5,
             value_per_oak: 2200.0,
-            irr: (!m.is_multiple_of(3)).then_some(0.05),
+            irr: (!m.is_multiple_of(3)).then_some(0.05).into(),
             irr_threshold_weighted: 0.04,
             ..Default::default()
         }
@@ -753,7 +753,7 @@ mod tests {
                 r.tvl = [1e300, 1e300, 1e300, 1e300];
                 r.aegis_leaf_sold = -1e12;
                 r.aegis_value = 1e305;
-                r.irr = Some(-0.99);
+                r.irr = Some(-0.99).into();
                 r.leaf_price = 1e-9 * f64::from(m);
                 r.chain_tvl = Some(1e18);
                 r.market_share = Some(0.1);
@@ -870,10 +870,10 @@ mod tests {
     #[test]
     fn getters_read_their_fields() {
         let mut r = record(4);
-        r.irr = None;
+        r.irr = None.into();
         let irr = Chart::by_stem("oak_irr").expect("chart").panels[0].series[0];
         assert_eq!((irr.value)(&r), None);
-        r.irr = Some(0.05);
+        r.irr = Some(0.05).into();
         assert_eq!((irr.value)(&r), Some(5.0));
         let shares = Chart::by_stem("aegis_composition").expect("chart").panels[0].series;
         let usdc = (shares[0].value)(&r).expect("usdc");

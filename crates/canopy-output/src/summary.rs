@@ -77,7 +77,7 @@ impl FinalSummary {
         let last_irr = records
             .iter()
             .rev()
-            .find_map(|r| r.irr.map(|v| (r.month, v)));
+            .find_map(|r| r.irr.get().map(|v| (r.month, v)));
         let tvl = |k: TvlKind| r.tvl[k.index()];
         let revenue = |k: TvlKind| r.revenue[k.index()];
         Some(FinalSummary {
@@ -157,7 +157,7 @@ mod tests {
     fn month(m: u32, irr: Option<f64>) -> MonthRecord {
         MonthRecord {
             month: m,
-            irr,
+            irr: irr.into(),
             tvl: [1.0, 20.0, 300.0, 4000.0],
             revenue: [1.0, 2.0, 3.0, 4.5],
             revenue_cumulative: 100.0 * f64::from(m),

@@ -229,7 +229,7 @@ fn the_summary_is_the_last_month_and_the_last_irr() {
     let irr = records
         .iter()
         .rev()
-        .find_map(|r| r.irr.map(|x| (r.month, x)));
+        .find_map(|r| r.irr.get().map(|x| (r.month, x)));
     assert_eq!(sum["last_irr"].as_f64(), irr.map(|x| x.1));
     assert_eq!(sum["last_irr_month"].as_u64(), irr.map(|x| u64::from(x.0)));
 }

@@ -425,7 +425,7 @@ mod tests {
         MonthRecord {
             month,
             leaf_price: price,
-            irr,
+            irr: irr.into(),
             ..Default::default()
         }
     }

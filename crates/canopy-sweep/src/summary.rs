@@ -639,7 +639,7 @@ mod tests {
     #[test]
     fn an_ok_run_fills_its_last_month_and_leaves_undefined_values_null() {
         let mut last = rec(2, 2.0, 10.0, 5.0, 1.0, 0.0);
-        last.irr = None;
+        last.irr = None.into();
         last.chain_tvl = Some(3.0);
         last.pairs_active = 4;
         let records = [rec(1, 3.0, 12.0, 6.0, 1.25, 0.0), last];

@@ -259,7 +259,7 @@ mod tests {
         .unwrap();
         let month = |m: u32, irr: Option<f64>| MonthRecord {
             month: m,
-            irr,
+            irr: irr.into(),
             aegis_value: 1.1e9,
             ..Default::default()
         };

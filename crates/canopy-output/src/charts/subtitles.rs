@@ -156,7 +156,7 @@ pub(super) fn oak_redemptions_subtitle(recs: &[MonthRecord]) -> String {
 }
 
 pub(super) fn oak_irr_subtitle(recs: &[MonthRecord]) -> String {
-    if recs.iter().all(|r| r.irr.is_none()) {
+    if recs.iter().all(|r| r.irr.get().is_none()) {
         "The IRR is undefined in every month of this run".to_string()
     } else {
         "Annual return of holding OAK rather than redeeming; holders redeem when it falls below their threshold".to_string()
