@@ -612,8 +612,12 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
     let result = (|| -> io::Result<()> {
         let mut writer = None;
         for input in inputs {
-            let reader = File::open(input)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", input.display())))?;
+            // Each input read whole, once: read in place, every column
+            // chunk cost a file handle, a seek, a buffer and its reads.
+            let reader = bytes::Bytes::from(
+                std::fs::read(input)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", input.display())))?,
+            );
             let metadata = ParquetMetaDataReader::new()
                 .parse_and_finish(&reader)
                 .map_err(|e| io_error(e, input))?;

@@ -171,7 +171,17 @@ fn check_chunk(
         check::months(&months, &expected).map_err(|m| damaged(months, m))?;
     }
     let failures = chunk_file(partial, "failures", j, "csv");
-    check::failures(&failures, false, &not_ok).map_err(|m| damaged(failures, m))
+    if failures.exists() {
+        check::failures(&failures, false, &not_ok).map_err(|m| damaged(failures, m))
+    } else if not_ok.is_empty() {
+        Ok(())
+    } else {
+        let m = check::Mismatch::Failures {
+            rows: 0,
+            not_ok: not_ok.len(),
+        };
+        Err(damaged(failures, m))
+    }
 }
 
 /// The files a finished sweep (or part) should hold that are not in `dir`.
@@ -394,10 +404,14 @@ pub(crate) fn run_watched(
             if let Some(months) = &result.months {
                 parquet_io::write_batch(&chunk_file(&partial, "months", j, "parquet"), months)?;
             }
-            atomic::write_atomic(
-                &chunk_file(&partial, "failures", j, "csv"),
-                &failure_rows(&result.failures)?,
-            )?;
+            // A chunk's failures file is written only where it has failures
+            // (each file written is synced: most chunks have none).
+            let failures = chunk_file(&partial, "failures", j, "csv");
+            if result.failures.is_empty() {
+                folder::remove_if_there(&failures)?;
+            } else {
+                atomic::write_atomic(&failures, &failure_rows(&result.failures)?)?;
+            }
             parquet_io::write_batch(&chunk_file(&partial, "runs", j, "parquet"), &result.runs)?;
             progress.advance(n);
         }
@@ -484,8 +498,12 @@ fn join_and_seal(
     let mut failures = csv_header()?;
     let mut not_ok = 0;
     for f in files("failures", "csv") {
-        let bytes =
-            fs::read(&f).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.display())))?;
+        // No file: a chunk without failures.
+        let bytes = match fs::read(&f) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", f.display()))),
+        };
         not_ok += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
         failures.extend_from_slice(&bytes);
     }

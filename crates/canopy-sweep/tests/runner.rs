@@ -166,16 +166,68 @@ fn a_stopped_sweep_resumes_to_the_files_of_an_uninterrupted_one() {
     same_files(&out, &whole);
 }
 
+/// [`GRID`] with a sample that makes about half the runs invalid: chunks
+/// with failures and, now and then, one without.
+const FAILING: &str = r#"
+[sweep]
+scenario = "stress"
+runs = 40
+seed = 7
+keep_months = ["aegis_value"]
+
+[[sample]]
+key = "leaf_price.volatility"
+uniform = { low = -0.05, high = 0.05 }
+"#;
+
+#[test]
+fn only_chunks_with_failures_leave_a_failures_file_and_resume_joins_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    // No failures, no file.
+    let out = stopped(dir.path(), "grid", &planned(GRID));
+    assert!(chunk(&out, "runs", 0, "parquet").exists());
+    assert!(!chunk(&out, "failures", 0, "csv").exists());
+    // Failures in some chunks: stopped and resumed, the files of a sweep
+    // run whole, failures.csv among them.
+    let plan = planned(FAILING);
+    let whole = whole(dir.path(), "whole", &plan);
+    let failed = fs::read_to_string(whole.join(folder::FAILURES)).unwrap();
+    let rows = failed.lines().count() - 1;
+    assert!((5..35).contains(&rows), "{rows} failed runs of 40");
+    let out = stopped(dir.path(), "failing", &plan);
+    let with_file = (0..3)
+        .filter(|&j| chunk(&out, "failures", j, "csv").exists())
+        .count();
+    assert!(with_file > 0, "no chunk of the first three kept failures");
+    resume(&plan, &out).unwrap();
+    same_files(&out, &whole);
+}
+
+#[test]
+fn a_chunk_that_lost_its_failures_file_is_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = planned(FAILING);
+    let out = stopped(dir.path(), "o", &plan);
+    let j = (0..3)
+        .find(|&j| chunk(&out, "failures", j, "csv").exists())
+        .expect("a chunk with failures");
+    fs::remove_file(chunk(&out, "failures", j, "csv")).unwrap();
+    let e = resume(&plan, &out).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(e, SweepFailure::DamagedChunk { ref path, .. } if *path == chunk(&out, "failures", j, "csv")),
+        "{text}"
+    );
+    assert!(text.contains("it lists 0 failed runs"), "{text}");
+    assert!(!out.join(folder::RUNS).exists());
+}
+
 #[test]
 fn a_chunk_copied_over_another_is_not_resumed() {
     let dir = tempfile::tempdir().unwrap();
     let plan = planned(GRID);
     let out = stopped(dir.path(), "o", &plan);
-    for (what, ext) in [
-        ("runs", "parquet"),
-        ("months", "parquet"),
-        ("failures", "csv"),
-    ] {
+    for (what, ext) in [("runs", "parquet"), ("months", "parquet")] {
         fs::copy(chunk(&out, what, 0, ext), chunk(&out, what, 1, ext)).unwrap();
     }
     let e = resume(&plan, &out).unwrap_err();
