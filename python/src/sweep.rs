@@ -107,7 +107,7 @@ impl NativeSweep {
         }
         // Bands, points and the report follow from the runs, then
         // `sweep.toml` and the identity, as after a sweep.
-        self.sealing.seal(out, VERSION, report, 0)?;
+        self.sealing.seal(out, VERSION, report)?;
         Ok(())
     }
 }

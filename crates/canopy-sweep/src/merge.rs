@@ -442,6 +442,6 @@ fn join(
             .map_err(|e| io::Error::other(e.to_string()))?,
     );
     atomic::write_atomic(&dir.join(FAILURES), &bytes)?;
-    sealing.seal(dir, version, report, 0)?;
+    sealing.seal(dir, version, report)?;
     Ok(rows.len() as u64)
 }

@@ -510,7 +510,7 @@ fn join_and_seal(
     // Messages are one line each, so lines count rows.
     atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
     if opts.shard.is_none() {
-        sealing.seal(dir, &opts.version, opts.report, opts.jobs)?;
+        sealing.seal(dir, &opts.version, opts.report)?;
     } else {
         sealing.seal_part(dir)?;
     }

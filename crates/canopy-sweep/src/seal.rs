@@ -92,9 +92,8 @@ impl Sealing {
 
     /// Seals the whole sweep's folder `dir`: bands, points, the report
     /// (if `report`; otherwise any earlier report is removed),
-    /// `sweep.toml`, then the identity; on up to `jobs` threads (0: every
-    /// core).
-    pub fn seal(&self, dir: &Path, version: &str, report: bool, jobs: usize) -> io::Result<()> {
+    /// `sweep.toml`, then the identity.
+    pub fn seal(&self, dir: &Path, version: &str, report: bool) -> io::Result<()> {
         statistics::finish(
             dir,
             &self.sweep,
@@ -102,7 +101,6 @@ impl Sealing {
             version,
             report,
             &self.point_months,
-            jobs,
         )?;
         self.mark(dir)
     }

@@ -6,8 +6,7 @@
 
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -462,102 +461,9 @@ fn criteria_counts(
     Ok(out)
 }
 
-/// One main metric's figures, point by point, for `points.csv` and the
-/// report.
-struct MetricFigures {
-    /// Each point's mean and quantiles, as cells.
-    cells: Vec<Vec<String>>,
-    /// Each point's median.
-    medians: Vec<Option<f64>>,
-    /// Each point's expected shortfall, as a cell.
-    shortfalls: Vec<String>,
-    /// Each axis's response: its values' quantiles over their points.
-    responses: Vec<Response>,
-}
-
-/// The figures of main metric `metric` over `points` points; `with_value`
-/// holds each axis value's points.
-fn metric_figures(
-    dir: &Path,
-    run_rows: &RunRows,
-    metric: &str,
-    points: usize,
-    sweep: &Sweep,
-    with_value: &[Vec<Vec<usize>>],
-) -> io::Result<MetricFigures> {
-    let mut by_point = metric_by_point(dir, run_rows, metric, points)?;
-    let mut f = MetricFigures {
-        cells: Vec::with_capacity(points),
-        medians: Vec::with_capacity(points),
-        shortfalls: Vec::with_capacity(points),
-        responses: Vec::with_capacity(sweep.axes.len()),
-    };
-    for values in &mut by_point {
-        // Already in order: the band's sort finds them so, in place.
-        let b = band(values, &sweep.quantiles);
-        let values = &*values;
-        let mut cells = vec![cell(b.mean)];
-        cells.extend(b.quantiles.iter().map(|q| cell(*q)));
-        f.cells.push(cells);
-        f.medians.push(quantile(values, 0.5));
-        f.shortfalls
-            .push(cell(expected_shortfall(values, sweep.tail)));
-    }
-    for (a, axis) in sweep.axes.iter().enumerate() {
-        let response = (0..axis.values.len())
-            .map(|v| {
-                let mut pooled: Vec<f64> = with_value[a][v]
-                    .iter()
-                    .filter_map(|&p| by_point.get(p))
-                    .flatten()
-                    .copied()
-                    .collect();
-                let q = band(&mut pooled, &[0.05, 0.5, 0.95]).quantiles;
-                [q[0], q[1], q[2]]
-            })
-            .collect();
-        f.responses.push(response);
-    }
-    Ok(f)
-}
-
-/// `work` of each of `0..n`, in order, on at most `threads` threads, each
-/// taking the next index once it is done (so that at most `threads` are in
-/// hand at once).
-fn on_threads<T: Send>(
-    n: usize,
-    threads: usize,
-    work: impl Fn(usize) -> io::Result<T> + Sync,
-) -> io::Result<Vec<T>> {
-    if threads <= 1 || n <= 1 {
-        return (0..n).map(&work).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<io::Result<T>>>> = Mutex::new((0..n).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(n) {
-            s.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= n {
-                        break;
-                    }
-                    let result = work(k);
-                    done.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(result);
-                }
-            });
-        }
-    });
-    done.into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every index was worked"))
-        .collect()
-}
-
-/// Writes `points.csv`, its main metrics on up to `jobs` threads (0: every
-/// core); gives what the report draws from the same numbers.
-pub fn write_points(dir: &Path, sweep: &Sweep, jobs: usize) -> io::Result<Findings> {
+/// Writes `points.csv`, one main metric at a time; gives what the report
+/// draws from the same numbers.
+pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.point_keys().iter().map(|k| k.to_string()));
     header.push("runs".into());
@@ -604,31 +510,30 @@ pub fn write_points(dir: &Path, sweep: &Sweep, jobs: usize) -> io::Result<Findin
     let mut medians = vec![[None; MAIN_METRICS.len()]; counts.len()];
     let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
-    // The metrics on the cores given, one metric a thread at a time (8
-    // bytes a run each).
-    let threads = crate::runner::threads_for(jobs, MAIN_METRICS.len() as u64);
-    let figures = on_threads(MAIN_METRICS.len(), threads, |k| {
-        metric_figures(
-            dir,
-            &run_rows,
-            MAIN_METRICS[k],
-            counts.len(),
-            sweep,
-            &with_value,
-        )
-    })?;
-    for (k, f) in figures.into_iter().enumerate() {
-        for (p, (cells, (median, shortfall))) in f
-            .cells
-            .into_iter()
-            .zip(f.medians.into_iter().zip(f.shortfalls))
-            .enumerate()
-        {
-            rows[p].extend(cells);
-            medians[p][k] = median;
-            shortfalls[p].push(shortfall);
+    for (k, m) in MAIN_METRICS.iter().enumerate() {
+        let mut by_point = metric_by_point(dir, &run_rows, m, counts.len())?;
+        for (p, values) in by_point.iter_mut().enumerate() {
+            // Already in order: the band's sort finds them so, in place.
+            let b = band(values, &sweep.quantiles);
+            let values = &*values;
+            rows[p].push(cell(b.mean));
+            rows[p].extend(b.quantiles.iter().map(|q| cell(*q)));
+            medians[p][k] = quantile(values, 0.5);
+            shortfalls[p].push(cell(expected_shortfall(values, sweep.tail)));
         }
-        for (a, response) in f.responses.into_iter().enumerate() {
+        for (a, axis) in sweep.axes.iter().enumerate() {
+            let response = (0..axis.values.len())
+                .map(|v| {
+                    let mut pooled: Vec<f64> = with_value[a][v]
+                        .iter()
+                        .filter_map(|&p| by_point.get(p))
+                        .flatten()
+                        .copied()
+                        .collect();
+                    let q = band(&mut pooled, &[0.05, 0.5, 0.95]).quantiles;
+                    [q[0], q[1], q[2]]
+                })
+                .collect();
             responses[a].push(response);
         }
     }
@@ -661,8 +566,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep, jobs: usize) -> io::Result<Findin
 
 /// Writes the files that follow from `runs.parquet` and `months.parquet`:
 /// bands, points and (if `report`) the report with its charts.
-/// `months` gives each point's months; `jobs` the threads the points may
-/// use (0: every core).
+/// `months` gives each point's months.
 pub fn finish(
     dir: &Path,
     sweep: &Sweep,
@@ -670,7 +574,6 @@ pub fn finish(
     version: &str,
     report: bool,
     months: &[u32],
-    jobs: usize,
 ) -> io::Result<()> {
     // A sensitivity sweep's rows are the points of a design, not
     // scenarios to summarise: months.parquet holds their values and
@@ -687,7 +590,7 @@ pub fn finish(
     let findings = Findings {
         fans,
         sensitivity,
-        ..write_points(dir, sweep, jobs)?
+        ..write_points(dir, sweep)?
     };
     if report {
         crate::report::write(dir, sweep, seed, version, &findings)?;
@@ -725,24 +628,6 @@ mod tests {
         for i in 0..300 {
             assert_eq!(rows.get(i), row(i), "row {i}");
         }
-    }
-
-    #[test]
-    fn work_on_threads_comes_back_in_order_with_its_errors() {
-        for threads in [1, 2, 3, 16] {
-            let squares = on_threads(10, threads, |k| Ok(k * k)).unwrap();
-            assert_eq!(squares, (0..10).map(|k| k * k).collect::<Vec<_>>());
-            let e = on_threads(10, threads, |k| {
-                if k == 7 {
-                    Err(io::Error::other("seven"))
-                } else {
-                    Ok(k)
-                }
-            })
-            .unwrap_err();
-            assert_eq!(e.to_string(), "seven");
-        }
-        assert!(on_threads(0, 4, Ok).unwrap().is_empty());
     }
 
     #[test]

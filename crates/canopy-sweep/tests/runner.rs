@@ -418,7 +418,7 @@ fn merged_shards_are_the_whole_sweep_and_seal_like_it() {
     for name in [folder::RUNS, folder::MONTHS, folder::FAILURES] {
         fs::copy(whole.join(name), copy.join(name)).unwrap();
     }
-    sealing.seal(&copy, "test", false, 1).unwrap();
+    sealing.seal(&copy, "test", false).unwrap();
     same_files(&copy, &whole);
     // And of a plan: the same again.
     assert_eq!(Sealing::of(&plan, "test").identity, sealing.identity);
