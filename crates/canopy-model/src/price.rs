@@ -44,8 +44,28 @@ impl Price {
         self.params.model == PriceModel::Market
     }
 
+    /// The month's random factor for its first normal draw `z1` (1 for a
+    /// fixed price). The month's step takes it first, while little else is
+    /// in hand: the `exp` is a call, which costs the registers it clobbers.
+    #[inline]
+    pub fn shock(&self, z1: f64) -> f64 {
+        let p = &self.params;
+        match p.model {
+            PriceModel::Fixed => 1.0,
+            PriceModel::Market => {
+                (p.drift - p.volatility * p.volatility / 2.0 + p.volatility * z1).exp()
+            }
+        }
+    }
+
     /// The month's price, given its first normal draw `z1`.
+    #[cfg(test)]
     pub fn step(&mut self, z1: f64) -> PriceMonth {
+        self.step_shocked(self.shock(z1))
+    }
+
+    /// The month's price, given its random factor ([`Price::shock`]).
+    pub fn step_shocked(&mut self, shock: f64) -> PriceMonth {
         let p = &self.params;
         match p.model {
             PriceModel::Fixed => PriceMonth {
@@ -54,7 +74,6 @@ impl Price {
             },
             PriceModel::Market => {
                 let impact = std::mem::take(&mut self.pending_impact);
-                let shock = (p.drift - p.volatility * p.volatility / 2.0 + p.volatility * z1).exp();
                 self.current = (self.current * shock * (1.0 + impact)).clamp(p.min, p.max);
                 PriceMonth {
                     price: self.current,

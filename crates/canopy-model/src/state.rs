@@ -346,6 +346,10 @@ impl<'s> State<'s> {
         let s = self.scenario.scenario();
         self.month = m;
         let z = self.shocks.next_month();
+        // The random factors first: each is an `exp`, a call that costs
+        // the registers it clobbers, fewer now than later in the month.
+        let price_shock = self.price.shock(z.z1);
+        let chain_shock = self.tvl.chain_shock(z.z3);
 
         // 1. The month's recurring contract; TVL by kind.
         if let Some(amount) = self.tvl.add_recurring(m) {
@@ -353,7 +357,9 @@ impl<'s> State<'s> {
         }
         let month_tvl = self.tvl.step(m);
         let mut tvl = month_tvl.tvl;
-        let chain = self.tvl.chain_step(m, z.z3, tvl.iter().sum());
+        let chain = self
+            .tvl
+            .chain_step_shocked(m, chain_shock, tvl.iter().sum());
         if let Some(c) = &chain {
             tvl[TvlKind::Organic.index()] += c.organic;
         }
@@ -378,7 +384,7 @@ impl<'s> State<'s> {
         let liquidity = self.pairs.usd_liquidity(m, p0);
 
         // 4. The month's LEAF price.
-        let pm = self.price.step(z.z1);
+        let pm = self.price.step_shocked(price_shock);
         let p = pm.price;
         obs.event(
             m,

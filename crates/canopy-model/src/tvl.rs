@@ -134,13 +134,18 @@ impl Chain {
     // that has it pays a call a month, no more).
     #[cold]
     #[inline(never)]
-    fn step(&mut self, m: u32, z3: f64) -> (f64, f64) {
+    /// The month's random factor for its third normal draw `z3`.
+    fn shock(&self, z3: f64) -> f64 {
+        let vol = self.params.volatility;
+        (vol * z3 - vol * vol / 2.0).exp()
+    }
+
+    fn step(&mut self, m: u32, shock: f64) -> (f64, f64) {
         let f = match m.checked_sub(1).and_then(|i| self.by_month.get(i as usize)) {
             Some(&f) => f,
             None => ChainFactors::of(&self.params, m),
         };
-        let vol = self.params.volatility;
-        self.tvl *= f.growth * (vol * z3 - vol * vol / 2.0).exp();
+        self.tvl *= f.growth * shock;
         (self.tvl, f.share)
     }
 }
@@ -804,9 +809,26 @@ impl TvlBook {
     }
 
     /// Steps the chain model (if on) to month `m`, given the deals' TVL.
+    #[cfg(test)]
     pub fn chain_step(&mut self, m: u32, z3: f64, deals_tvl: f64) -> Option<ChainMonth> {
+        let shock = self.chain_shock(z3);
+        self.chain_step_shocked(m, shock, deals_tvl)
+    }
+
+    /// The chain's random factor for the month's third normal draw `z3`
+    /// (1 without a chain). The month's step takes it first, while little
+    /// else is in hand: the `exp` is a call, which costs the registers it
+    /// clobbers.
+    #[inline]
+    pub fn chain_shock(&self, z3: f64) -> f64 {
+        self.chain.as_ref().map_or(1.0, |c| c.shock(z3))
+    }
+
+    /// Steps the chain model (if on) to month `m`, given its random factor
+    /// ([`TvlBook::chain_shock`]) and the deals' TVL.
+    pub fn chain_step_shocked(&mut self, m: u32, shock: f64, deals_tvl: f64) -> Option<ChainMonth> {
         let chain = self.chain.as_mut()?;
-        let (chain_tvl, market_share) = chain.step(m, z3);
+        let (chain_tvl, market_share) = chain.step(m, shock);
         Some(ChainMonth {
             chain_tvl,
             market_share,
