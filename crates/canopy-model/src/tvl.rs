@@ -129,17 +129,20 @@ impl Chain {
         }
     }
 
-    // Out of line and marked cold: most scenarios have no chain model, and
-    // its code inline would crowd the month's step for all of them (one
-    // that has it pays a call a month, no more).
+    /// The month's random factor for its third normal draw `z3`.
+    // Out of line and marked cold, as `step` is.
     #[cold]
     #[inline(never)]
-    /// The month's random factor for its third normal draw `z3`.
     fn shock(&self, z3: f64) -> f64 {
         let vol = self.params.volatility;
         (vol * z3 - vol * vol / 2.0).exp()
     }
 
+    // Out of line and marked cold: most scenarios have no chain model, and
+    // its code inline would crowd the month's step for all of them (one
+    // that has it pays a call a month, no more).
+    #[cold]
+    #[inline(never)]
     fn step(&mut self, m: u32, shock: f64) -> (f64, f64) {
         let f = match m.checked_sub(1).and_then(|i| self.by_month.get(i as usize)) {
             Some(&f) => f,

@@ -171,16 +171,20 @@ fn check_chunk(
         check::months(&months, &expected).map_err(|m| damaged(months, m))?;
     }
     let failures = chunk_file(partial, "failures", j, "csv");
-    if failures.exists() {
-        check::failures(&failures, false, &not_ok).map_err(|m| damaged(failures, m))
-    } else if not_ok.is_empty() {
-        Ok(())
-    } else {
-        let m = check::Mismatch::Failures {
-            rows: 0,
-            not_ok: not_ok.len(),
-        };
-        Err(damaged(failures, m))
+    match failures.try_exists() {
+        Ok(true) => check::failures(&failures, false, &not_ok).map_err(|m| damaged(failures, m)),
+        Ok(false) if not_ok.is_empty() => Ok(()),
+        Ok(false) => {
+            let m = check::Mismatch::Failures {
+                rows: 0,
+                not_ok: not_ok.len(),
+            };
+            Err(damaged(failures, m))
+        }
+        Err(e) => Err(damaged(
+            failures,
+            check::Mismatch::Unreadable(e.to_string()),
+        )),
     }
 }
 
