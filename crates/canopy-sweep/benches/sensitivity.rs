@@ -106,7 +106,8 @@ fn main() {
     }
     w.finish().unwrap();
     let start = Instant::now();
-    let found = write(dir.path(), &sweep, 7, 0).unwrap().unwrap();
+    let runs = [dir.path().join("runs.parquet")];
+    let found = write(dir.path(), &runs, &sweep, 7, 0).unwrap().unwrap();
     let finishing = start.elapsed().as_secs_f64();
     println!(
         "sensitivity.csv of the {} main metrics from runs.parquet ({} rows): {finishing:.3} s",

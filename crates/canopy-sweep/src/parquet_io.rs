@@ -599,6 +599,23 @@ pub fn read(path: &Path, columns: Option<&[&str]>) -> io::Result<Batches> {
     })
 }
 
+/// The batches of `paths` read one file after another, as if they were
+/// one file: the rows that joining them (a sweep's chunks) would give, read
+/// without the join. Each error names the file it is in.
+pub fn read_files<'a>(
+    paths: &'a [std::path::PathBuf],
+    columns: Option<&'a [&'a str]>,
+) -> impl Iterator<Item = io::Result<RecordBatch>> + 'a {
+    paths.iter().flat_map(
+        move |path| -> Box<dyn Iterator<Item = io::Result<RecordBatch>>> {
+            match read(path, columns) {
+                Ok(batches) => Box::new(batches),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        },
+    )
+}
+
 /// The Arrow schema of a Parquet file.
 pub fn schema(path: &Path) -> io::Result<SchemaRef> {
     Ok(read(path, None)?.schema())
@@ -833,6 +850,32 @@ mod tests {
         concat(&[], &empty, &schema()).unwrap();
         assert_eq!(super::schema(&empty).unwrap(), schema());
         assert!(read_all(&empty, None).is_empty());
+    }
+
+    #[test]
+    fn several_files_read_one_after_another_give_the_rows_of_their_join() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        write_batch(&a, &batch(0, 3)).unwrap();
+        write_batch(&b, &batch(3, 8)).unwrap();
+        let joined = dir.path().join("joined.parquet");
+        let files = [a, b];
+        concat(&files, &joined, &schema()).unwrap();
+        for columns in [None, Some(&["seed", "point"][..])] {
+            let each: Vec<RecordBatch> = read_files(&files, columns)
+                .collect::<io::Result<_>>()
+                .unwrap();
+            assert_eq!(each, read_all(&joined, columns));
+        }
+        // A file missing on the way is an error naming it, after the rows
+        // of the files before it.
+        let missing = dir.path().join("missing.parquet");
+        let with_gap = [files[0].clone(), missing];
+        let read: Vec<io::Result<RecordBatch>> = read_files(&with_gap, None).collect();
+        assert_eq!(read.len(), 2);
+        assert_eq!(*read[0].as_ref().unwrap(), batch(0, 3));
+        let e = read[1].as_ref().unwrap_err().to_string();
+        assert!(e.contains("missing.parquet"), "{e}");
     }
 
     #[test]

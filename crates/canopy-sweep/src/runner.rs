@@ -486,11 +486,6 @@ fn join_and_seal(
             .map(|j| chunk_file(partial, what, j, ext))
             .collect()
     };
-    parquet_io::concat(
-        &files("runs", "parquet"),
-        &dir.join(folder::RUNS),
-        &layout.runs,
-    )?;
     match &layout.months {
         Some(schema) => parquet_io::concat(
             &files("months", "parquet"),
@@ -513,9 +508,13 @@ fn join_and_seal(
     }
     // Messages are one line each, so lines count rows.
     atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
+    let runs = files("runs", "parquet");
+    let join_runs = || parquet_io::concat(&runs, &dir.join(folder::RUNS), &layout.runs);
     if opts.shard.is_none() {
-        sealing.seal(dir, &opts.version, opts.report)?;
+        // The points are worked out from the chunks while they are joined.
+        sealing.seal_joining(dir, &opts.version, opts.report, &runs, join_runs)?;
     } else {
+        join_runs()?;
         sealing.seal_part(dir)?;
     }
     fs::remove_dir_all(partial)

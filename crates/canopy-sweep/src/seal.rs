@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use canopy_output::atomic;
 
@@ -102,6 +102,33 @@ impl Sealing {
             report,
             &self.point_months,
         )?;
+        self.mark(dir)
+    }
+
+    /// [`Sealing::seal`] while `join` writes `runs.parquet` from the chunks
+    /// `runs` on a thread of its own: the tables are worked out from the
+    /// chunks meanwhile (the same rows, in the same order), and the report,
+    /// which reads `runs.parquet`, waits for it. The join's error comes
+    /// first, then the tables'.
+    pub fn seal_joining(
+        &self,
+        dir: &Path,
+        version: &str,
+        report: bool,
+        runs: &[PathBuf],
+        join: impl FnOnce() -> io::Result<()> + Send,
+    ) -> io::Result<()> {
+        let (joined, tables) = std::thread::scope(|s| {
+            let joining = s.spawn(join);
+            let tables = statistics::tables(dir, runs, &self.sweep, self.seed, &self.point_months);
+            let joined = joining
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (joined, tables)
+        });
+        joined?;
+        let findings = tables?;
+        statistics::write_report(dir, &self.sweep, self.seed, version, report, &findings)?;
         self.mark(dir)
     }
 

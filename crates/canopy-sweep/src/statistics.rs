@@ -5,7 +5,7 @@
 //! code from the same rows.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
@@ -346,13 +346,14 @@ impl RunRows {
 /// is ok, from `rows` (so that a caller finds its columns once a batch).
 fn each_batch(
     dir: &Path,
+    runs: &[PathBuf],
     rows: &RunRows,
     extra: &[&str],
     mut each: impl FnMut(&RecordBatch, &mut dyn Iterator<Item = (u32, bool)>),
 ) -> io::Result<()> {
     let path = dir.join(RUNS);
     let mut at = 0;
-    for batch in parquet_io::read(&path, Some(extra))? {
+    for batch in parquet_io::read_files(runs, Some(extra)) {
         let batch = batch?;
         let range = at..at + batch.num_rows();
         if range.end > rows.len {
@@ -377,13 +378,17 @@ fn changed(path: &Path) -> io::Error {
 
 /// Each point's axis values, runs and runs not ok, in point order, and
 /// every row's point and status for the passes after it.
-fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<PointCounts>, RunRows)> {
+fn point_counts(
+    dir: &Path,
+    runs: &[PathBuf],
+    sweep: &Sweep,
+) -> io::Result<(Vec<PointCounts>, RunRows)> {
     let path = dir.join(RUNS);
     let mut out: Vec<PointCounts> = Vec::new();
     let mut rows = RunRows::default();
     let axes = sweep.point_keys();
     let columns: Vec<&str> = ["point", "status"].iter().chain(&axes).copied().collect();
-    for batch in parquet_io::read(&path, Some(&columns))? {
+    for batch in parquet_io::read_files(runs, Some(&columns)) {
         let batch = batch?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
@@ -408,12 +413,13 @@ fn point_counts(dir: &Path, sweep: &Sweep) -> io::Result<(Vec<PointCounts>, RunR
 /// One metric at a time keeps the memory at 8 bytes a run.
 fn metric_by_point(
     dir: &Path,
+    runs: &[PathBuf],
     rows: &RunRows,
     metric: &str,
     points: usize,
 ) -> io::Result<Vec<Vec<f64>>> {
     let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
-    each_batch(dir, rows, &[metric], |batch, rows| {
+    each_batch(dir, runs, rows, &[metric], |batch, rows| {
         let values = Numbers::of(batch, metric);
         for (i, (p, ok)) in rows.enumerate() {
             if let (true, Some(x), Some(v)) = (ok, values.get(i), out.get_mut(p as usize)) {
@@ -430,6 +436,7 @@ fn metric_by_point(
 /// Each point's counts of each criterion, from `runs.parquet`.
 fn criteria_counts(
     dir: &Path,
+    runs: &[PathBuf],
     rows: &RunRows,
     sweep: &Sweep,
     points: usize,
@@ -440,7 +447,7 @@ fn criteria_counts(
     }
     let names: Vec<[String; 2]> = sweep.criteria.iter().map(|c| c.run_columns()).collect();
     let columns: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
-    each_batch(dir, rows, &columns, |batch, rows| {
+    each_batch(dir, runs, rows, &columns, |batch, rows| {
         let months: Vec<Numbers> = names
             .iter()
             .map(|[_, month]| Numbers::of(batch, month))
@@ -461,9 +468,10 @@ fn criteria_counts(
     Ok(out)
 }
 
-/// Writes `points.csv`, one main metric at a time; gives what the report
-/// draws from the same numbers.
-pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
+/// Writes `points.csv` from the rows of `runs` (`runs.parquet`, or the
+/// chunks it is joined from), one main metric at a time; gives what the
+/// report draws from the same numbers.
+pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.point_keys().iter().map(|k| k.to_string()));
     header.push("runs".into());
@@ -481,7 +489,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     for c in &sweep.criteria {
         header.extend(c.point_columns());
     }
-    let (counts, run_rows) = point_counts(dir, sweep)?;
+    let (counts, run_rows) = point_counts(dir, runs, sweep)?;
     // Each axis value's points, found once: looking them up for every
     // value would take time that grows with the square of the points.
     let mut with_value: Vec<Vec<Vec<usize>>> = sweep
@@ -511,7 +519,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
     let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
     for (k, m) in MAIN_METRICS.iter().enumerate() {
-        let mut by_point = metric_by_point(dir, &run_rows, m, counts.len())?;
+        let mut by_point = metric_by_point(dir, runs, &run_rows, m, counts.len())?;
         for (p, values) in by_point.iter_mut().enumerate() {
             // Already in order: the band's sort finds them so, in place.
             let b = band(values, &sweep.quantiles);
@@ -537,7 +545,7 @@ pub fn write_points(dir: &Path, sweep: &Sweep) -> io::Result<Findings> {
             responses[a].push(response);
         }
     }
-    let criteria = criteria_counts(dir, &run_rows, sweep, counts.len())?;
+    let criteria = criteria_counts(dir, runs, &run_rows, sweep, counts.len())?;
     for (p, row) in rows.iter_mut().enumerate() {
         row.append(&mut shortfalls[p]);
         for count in &criteria[p] {
@@ -575,6 +583,21 @@ pub fn finish(
     report: bool,
     months: &[u32],
 ) -> io::Result<()> {
+    let findings = tables(dir, &[dir.join(RUNS)], sweep, seed, months)?;
+    write_report(dir, sweep, seed, version, report, &findings)
+}
+
+/// Writes the tables that follow from the runs' rows in `runs` (the
+/// folder's `runs.parquet`, or the chunks it is joined from, in order) and
+/// from `months.parquet`: bands, sensitivity and points. Gives what the
+/// report draws; `months` gives each point's months.
+pub fn tables(
+    dir: &Path,
+    runs: &[PathBuf],
+    sweep: &Sweep,
+    seed: u64,
+    months: &[u32],
+) -> io::Result<Findings> {
     // A sensitivity sweep's rows are the points of a design, not
     // scenarios to summarise: months.parquet holds their values and
     // sensitivity.csv what they say.
@@ -586,19 +609,30 @@ pub fn finish(
         write_bands(dir, sweep, months)?
     };
     let last = months.iter().copied().max().unwrap_or(0);
-    let sensitivity = crate::sensitivity::write(dir, sweep, seed, last)?;
-    let findings = Findings {
+    let sensitivity = crate::sensitivity::write(dir, runs, sweep, seed, last)?;
+    Ok(Findings {
         fans,
         sensitivity,
-        ..write_points(dir, sweep)?
-    };
+        ..write_points(dir, runs, sweep)?
+    })
+}
+
+/// Writes the report and its charts from `findings` and the folder's
+/// files if `report`; otherwise removes any earlier report.
+pub fn write_report(
+    dir: &Path,
+    sweep: &Sweep,
+    seed: u64,
+    version: &str,
+    report: bool,
+    findings: &Findings,
+) -> io::Result<()> {
     if report {
-        crate::report::write(dir, sweep, seed, version, &findings)?;
+        crate::report::write(dir, sweep, seed, version, findings)
     } else {
         remove_if_there(&dir.join(REPORT))?;
-        remove_charts(dir)?;
+        remove_charts(dir)
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -420,6 +420,25 @@ fn merged_shards_are_the_whole_sweep_and_seal_like_it() {
     }
     sealing.seal(&copy, "test", false).unwrap();
     same_files(&copy, &whole);
+    // Sealing while runs.parquet is joined: the join's error comes back
+    // and the folder is left unsealed; a join that succeeds seals it as
+    // before.
+    let joining = dir.path().join("joining");
+    fs::create_dir(&joining).unwrap();
+    for name in [folder::MONTHS, folder::FAILURES] {
+        fs::copy(whole.join(name), joining.join(name)).unwrap();
+    }
+    let runs = [whole.join(folder::RUNS)];
+    let failed = sealing.seal_joining(&joining, "test", false, &runs, || {
+        Err(std::io::Error::other("the join failed"))
+    });
+    assert_eq!(failed.unwrap_err().to_string(), "the join failed");
+    assert!(!joining.join(folder::IDENTITY).exists());
+    let join = || fs::copy(whole.join(folder::RUNS), joining.join(folder::RUNS)).map(|_| ());
+    sealing
+        .seal_joining(&joining, "test", false, &runs, join)
+        .unwrap();
+    same_files(&joining, &whole);
     // And of a plan: the same again.
     assert_eq!(Sealing::of(&plan, "test").identity, sealing.identity);
 }

@@ -5,7 +5,7 @@
 //! month. One metric's row values are held at a time.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, RecordBatch, UInt32Array};
 use canopy_output::atomic;
@@ -134,11 +134,13 @@ pub const S2_HEADER: [&str; 7] = [
 ];
 
 /// Writes `sensitivity.csv` (and `sensitivity_s2.csv` with second order)
-/// for a sensitivity sweep in `dir` whose base seed is `seed` and whose
-/// rows have `months` months; for another sweep, removes them. Gives what
-/// the report draws.
+/// for a sensitivity sweep in `dir` whose runs' rows are in `runs` (its
+/// `runs.parquet`, or the chunks it is joined from), whose base seed is
+/// `seed` and whose rows have `months` months; for another sweep, removes
+/// them. Gives what the report draws.
 pub fn write(
     dir: &Path,
+    runs: &[PathBuf],
     sweep: &Sweep,
     seed: u64,
     months: u32,
@@ -173,7 +175,7 @@ pub fn write(
     // The main metrics at the last month, one at a time (each one's
     // resamples in parallel).
     for m in MAIN_METRICS {
-        let r = analysis.run(&row_means(dir, m, rows)?);
+        let r = analysis.run(&row_means(dir, runs, m, rows)?);
         write_rows(&mut csv, &mut s2, m, None, &factors, r.as_ref(), width)?;
         if let Some(r) = &r {
             findings.rankings.push(ranking(m, &factors, r));
@@ -314,13 +316,13 @@ fn write_rows(
     Ok(())
 }
 
-/// Each row's mean of `metric` over its ok runs in `runs.parquet` (NaN
-/// where none has a value).
-fn row_means(dir: &Path, metric: &str, rows: usize) -> io::Result<Vec<f64>> {
+/// Each row's mean of `metric` over its ok runs in `runs` (NaN where none
+/// has a value).
+fn row_means(dir: &Path, runs: &[PathBuf], metric: &str, rows: usize) -> io::Result<Vec<f64>> {
     let path = dir.join(RUNS);
     let mut sum = vec![0.0; rows];
     let mut n = vec![0u32; rows];
-    for batch in parquet_io::read(&path, Some(&["point", "status", metric]))? {
+    for batch in parquet_io::read_files(runs, Some(&["point", "status", metric])) {
         let batch = batch?;
         let point = point_column(&batch)?;
         let status = status_column(&batch, &path)?;
