@@ -249,6 +249,10 @@ const WIDTH: usize = SUMMARY_COLUMNS.len() - 1;
 /// Runs kept row by row before they are moved into columns.
 const STAGED: usize = 256;
 
+/// Columns moved together from the staged rows: four numbers are one
+/// cache line of a row.
+const BLOCK: usize = 4;
+
 /// The summary's numbers of a chunk's runs: the latest runs row by row (a
 /// row copied whole per run, cheaper than a push per cell), moved into
 /// columns of values and validity every [`STAGED`] runs, so that memory
@@ -281,13 +285,24 @@ impl SummaryRows {
     }
 
     fn flush(&mut self) {
-        for (j, (values, valid)) in self.values.iter_mut().zip(&mut self.valid).enumerate() {
-            values.extend(
-                self.staged
-                    .chunks_exact(WIDTH)
-                    .map(|row| row[j].unwrap_or(0.0)),
-            );
-            valid.extend(self.staged.chunks_exact(WIDTH).map(|row| row[j].is_some()));
+        // A few columns at a time, each staged row read once for them (one
+        // cache line of it) into a small tile, then the tile's columns
+        // copied onto the chunk's.
+        let rows = self.staged.len() / WIDTH;
+        let mut tile = [[0.0; STAGED]; BLOCK];
+        let mut tile_valid = [[false; STAGED]; BLOCK];
+        for first in (0..WIDTH).step_by(BLOCK) {
+            let block = first..(first + BLOCK).min(WIDTH);
+            for (r, row) in self.staged.chunks_exact(WIDTH).enumerate() {
+                for (k, x) in row[block.clone()].iter().enumerate() {
+                    tile[k][r] = x.unwrap_or(0.0);
+                    tile_valid[k][r] = x.is_some();
+                }
+            }
+            for (k, j) in block.enumerate() {
+                self.values[j].extend_from_slice(&tile[k][..rows]);
+                self.valid[j].extend_from_slice(&tile_valid[k][..rows]);
+            }
         }
         self.staged.clear();
     }
@@ -438,5 +453,61 @@ pub fn compute(plan: &Plan, layout: &Layout, indices: impl Iterator<Item = u64>)
         runs,
         months,
         failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Array, Float64Array, UInt32Array};
+    use canopy_model::{builtin, load, run};
+
+    #[test]
+    fn summary_rows_moved_into_columns_are_each_runs_own_numbers() {
+        // More runs than several flushes hold, the last flush part-full,
+        // ok runs of different lengths (their last months differ), failed
+        // and invalid runs among them: every cell is its run's own number.
+        let stress = load("stress", builtin::text("stress").unwrap(), &[]).unwrap();
+        let months = run(&stress).unwrap();
+        let n = 2 * STAGED + 37;
+        let runs: Vec<(&[MonthRecord], Outcome)> = (0..n)
+            .map(|i| match i % 3 {
+                0 => (&months[..1 + i % months.len()], Outcome::Ok),
+                1 => (
+                    &months[..i % 20],
+                    Outcome::Failed {
+                        month: (i % 20) as u32 + 1,
+                        quantity: "AEGIS LEAF",
+                    },
+                ),
+                _ => (&months[..0], Outcome::Invalid),
+            })
+            .collect();
+        let mut rows = SummaryRows::with_capacity(n / 2);
+        for (records, outcome) in &runs {
+            rows.push(records, outcome);
+        }
+        let columns = rows.finish();
+        assert_eq!(columns.len(), WIDTH);
+        for (i, (records, outcome)) in runs.iter().enumerate() {
+            let mut want = [None; WIDTH];
+            summarise_numbers(records, outcome, &mut want);
+            for (j, column) in columns.iter().enumerate() {
+                assert_eq!(column.len(), n);
+                let got = column.is_valid(i).then(|| {
+                    let any = column.as_any();
+                    match any.downcast_ref::<Float64Array>() {
+                        Some(a) => a.value(i),
+                        None => f64::from(any.downcast_ref::<UInt32Array>().unwrap().value(i)),
+                    }
+                });
+                let name = SUMMARY_COLUMNS[j + 1].name;
+                assert_eq!(
+                    got.map(f64::to_bits),
+                    want[j].map(f64::to_bits),
+                    "run {i}, {name}"
+                );
+            }
+        }
     }
 }
