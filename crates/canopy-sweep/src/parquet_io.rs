@@ -311,14 +311,53 @@ impl Writer {
     }
 
     /// Ends the file and renames it into place.
-    pub fn finish(mut self) -> io::Result<()> {
+    pub fn finish(self) -> io::Result<()> {
+        self.finish_unsynced()?.place()
+    }
+
+    /// Ends the file, written whole to its temporary, but leaves syncing
+    /// it and renaming it into place to [`Unsynced::place`], which another
+    /// thread may call while this one goes on.
+    pub fn finish_unsynced(mut self) -> io::Result<Unsynced> {
         let w = self.inner.take().expect("not finished");
-        let file = w.into_inner().map_err(|e| io_error(e, &self.path))?;
-        let file = file
-            .into_inner()
-            .map_err(|e| io::Error::other(format!("{}: {e}", self.path.display())))?;
-        file.sync_all()?;
+        let unsynced = |file| Unsynced {
+            file: Some(file),
+            tmp: self.tmp.clone(),
+            path: self.path.clone(),
+        };
+        let file = w.into_inner().map_err(|e| {
+            atomic::discard(&self.tmp);
+            io_error(e, &self.path)
+        })?;
+        file.into_inner().map(unsynced).map_err(|e| {
+            atomic::discard(&self.tmp);
+            io::Error::other(format!("{}: {e}", self.path.display()))
+        })
+    }
+}
+
+/// A file written whole to its temporary, not yet synced nor in place;
+/// dropped unplaced, it leaves nothing behind.
+pub struct Unsynced {
+    file: Option<File>,
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl Unsynced {
+    /// Syncs the file and renames it into place.
+    pub fn place(mut self) -> io::Result<()> {
+        let file = self.file.take().expect("placed once");
+        file.sync_all()
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))?;
         atomic::place(&self.tmp, &self.path)
+    }
+}
+
+impl Drop for Unsynced {
+    fn drop(&mut self) {
+        // A no-op once placed: the temporary is no longer this process's.
+        atomic::discard(&self.tmp);
     }
 }
 
@@ -332,9 +371,14 @@ impl Drop for Writer {
 
 /// Writes `batch` to `path` as a whole file of one row group.
 pub fn write_batch(path: &Path, batch: &RecordBatch) -> io::Result<()> {
+    write_batch_unsynced(path, batch)?.place()
+}
+
+/// [`write_batch`], its syncing and renaming left to [`Unsynced::place`].
+pub fn write_batch_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsynced> {
     let mut w = Writer::create(path, batch.schema())?;
     w.write(batch)?;
-    w.finish()
+    w.finish_unsynced()
 }
 
 /// A Parquet file read batch by batch: at most `READ_BATCH` rows of one
@@ -850,6 +894,32 @@ mod tests {
         concat(&[], &empty, &schema()).unwrap();
         assert_eq!(super::schema(&empty).unwrap(), schema());
         assert!(read_all(&empty, None).is_empty());
+    }
+
+    #[test]
+    fn an_unsynced_file_is_in_place_only_once_placed_and_gone_if_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = |dir: &Path| -> Vec<String> {
+            let mut n: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        let (kept, dropped) = (
+            dir.path().join("kept.parquet"),
+            dir.path().join("dropped.parquet"),
+        );
+        let a = write_batch_unsynced(&kept, &batch(0, 5)).unwrap();
+        let b = write_batch_unsynced(&dropped, &batch(5, 9)).unwrap();
+        // Written whole to temporaries, neither in place yet.
+        assert!(!kept.exists() && !dropped.exists());
+        assert_eq!(names(dir.path()).len(), 2);
+        a.place().unwrap();
+        drop(b);
+        assert_eq!(names(dir.path()), ["kept.parquet"]);
+        assert_eq!(read_all(&kept, None), [batch(0, 5)]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
 
 use canopy_output::atomic;
 
@@ -378,7 +379,7 @@ pub(crate) fn run_watched(
     // failure `--fail-fast` meets is an early one).
     let next = AtomicU64::new(0);
     let error: Mutex<Option<io::Error>> = Mutex::new(None);
-    let work = || -> io::Result<()> {
+    let work = |to_sync: &SyncSender<parquet_io::Unsynced>| -> io::Result<()> {
         loop {
             let j = next.fetch_add(1, Ordering::Relaxed);
             if j >= chunks || stop.load(Ordering::Relaxed) || progress.stopped() {
@@ -405,9 +406,6 @@ pub(crate) fn run_watched(
             if let Some(w) = watch {
                 w.chunk(&result)?;
             }
-            if let Some(months) = &result.months {
-                parquet_io::write_batch(&chunk_file(&partial, "months", j, "parquet"), months)?;
-            }
             // A chunk's failures file is written only where it has failures
             // (each file written is synced: most chunks have none).
             let failures = chunk_file(&partial, "failures", j, "csv");
@@ -416,26 +414,69 @@ pub(crate) fn run_watched(
             } else {
                 atomic::write_atomic(&failures, &failure_rows(&result.failures)?)?;
             }
-            parquet_io::write_batch(&chunk_file(&partial, "runs", j, "parquet"), &result.runs)?;
+            // The chunk's files are synced and placed by the syncer, in
+            // order (the runs last), while this thread goes on. A syncer
+            // gone has met an error, which it gives: nothing more to do.
+            if let Some(months) = &result.months {
+                let path = chunk_file(&partial, "months", j, "parquet");
+                if to_sync
+                    .send(parquet_io::write_batch_unsynced(&path, months)?)
+                    .is_err()
+                {
+                    return Ok(());
+                }
+            }
+            let path = chunk_file(&partial, "runs", j, "parquet");
+            if to_sync
+                .send(parquet_io::write_batch_unsynced(&path, &result.runs)?)
+                .is_err()
+            {
+                return Ok(());
+            }
             progress.advance(n);
         }
     };
-    pool.scope(|scope| {
-        for _ in 0..pool.current_num_threads() {
-            scope.spawn(|_| {
-                if let Err(e) = work() {
+    let synced = std::thread::scope(|s| {
+        // Syncing a chunk's files waits on the disk, not the processor: on
+        // a thread of its own, it keeps no worker from its next chunk. A
+        // few chunks' files may wait to be synced; past that, a worker waits.
+        let (to_sync, unsynced) =
+            std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(2 * threads);
+        let stop = &stop;
+        let syncer = s.spawn(move || -> io::Result<()> {
+            for file in unsynced {
+                if let Err(e) = file.place() {
                     stop.store(true, Ordering::Relaxed);
-                    error
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .get_or_insert(e);
+                    // The files after it are dropped unplaced: removed.
+                    return Err(e);
                 }
-            });
-        }
+            }
+            Ok(())
+        });
+        pool.scope(|scope| {
+            for _ in 0..pool.current_num_threads() {
+                let to_sync = to_sync.clone();
+                let (work, error) = (&work, &error);
+                scope.spawn(move |_| {
+                    if let Err(e) = work(&to_sync) {
+                        stop.store(true, Ordering::Relaxed);
+                        error
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(e);
+                    }
+                });
+            }
+        });
+        drop(to_sync);
+        syncer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e.into());
     }
+    synced?;
     if let Some(failure) = first_failure
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
