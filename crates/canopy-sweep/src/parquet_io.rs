@@ -645,15 +645,16 @@ pub fn read(path: &Path, columns: Option<&[&str]>) -> io::Result<Batches> {
 
 /// The batches of `paths` read one file after another, as if they were
 /// one file: the rows that joining them (a sweep's chunks) would give, read
-/// without the join. Each error names the file it is in.
+/// without the join. Each batch comes with the file it is from, and each
+/// error names its file.
 pub fn read_files<'a>(
     paths: &'a [std::path::PathBuf],
     columns: Option<&'a [&'a str]>,
-) -> impl Iterator<Item = io::Result<RecordBatch>> + 'a {
+) -> impl Iterator<Item = io::Result<(&'a Path, RecordBatch)>> + 'a {
     paths.iter().flat_map(
-        move |path| -> Box<dyn Iterator<Item = io::Result<RecordBatch>>> {
+        move |path| -> Box<dyn Iterator<Item = io::Result<(&'a Path, RecordBatch)>> + 'a> {
             match read(path, columns) {
-                Ok(batches) => Box::new(batches),
+                Ok(batches) => Box::new(batches.map(move |b| Ok((path.as_path(), b?)))),
                 Err(e) => Box::new(std::iter::once(Err(e))),
             }
         },
@@ -932,18 +933,20 @@ mod tests {
         let files = [a, b];
         concat(&files, &joined, &schema()).unwrap();
         for columns in [None, Some(&["seed", "point"][..])] {
-            let each: Vec<RecordBatch> = read_files(&files, columns)
+            let each: Vec<(&Path, RecordBatch)> = read_files(&files, columns)
                 .collect::<io::Result<_>>()
                 .unwrap();
+            let (from, each): (Vec<&Path>, Vec<RecordBatch>) = each.into_iter().unzip();
+            assert_eq!(from, [files[0].as_path(), files[1].as_path()]);
             assert_eq!(each, read_all(&joined, columns));
         }
         // A file missing on the way is an error naming it, after the rows
         // of the files before it.
         let missing = dir.path().join("missing.parquet");
         let with_gap = [files[0].clone(), missing];
-        let read: Vec<io::Result<RecordBatch>> = read_files(&with_gap, None).collect();
+        let read: Vec<io::Result<(&Path, RecordBatch)>> = read_files(&with_gap, None).collect();
         assert_eq!(read.len(), 2);
-        assert_eq!(*read[0].as_ref().unwrap(), batch(0, 3));
+        assert_eq!(read[0].as_ref().unwrap().1, batch(0, 3));
         let e = read[1].as_ref().unwrap_err().to_string();
         assert!(e.contains("missing.parquet"), "{e}");
     }

@@ -118,6 +118,10 @@ fn chunk_runs(plan: &Plan, layout: &Layout, total: u64) -> u64 {
     even_chunks(total, (CHUNK_CELLS / per_run).clamp(16, MAX_CHUNK_RUNS))
 }
 
+/// The most chunk files written and waiting to be synced at once (each
+/// open until it is).
+const MAX_UNSYNCED: usize = 16;
+
 /// Chunks cut together, so that workers end together.
 const CHUNK_SET: u64 = 8;
 
@@ -414,9 +418,10 @@ pub(crate) fn run_watched(
             } else {
                 atomic::write_atomic(&failures, &failure_rows(&result.failures)?)?;
             }
-            // The chunk's files are synced and placed by the syncer, in
-            // order (the runs last), while this thread goes on. A syncer
-            // gone has met an error, which it gives: nothing more to do.
+            // The chunk's files are synced and placed by the syncer, its
+            // months before its runs (which mark it done), while this
+            // thread goes on. A syncer gone has met an error, which it
+            // gives: nothing more to do.
             if let Some(months) = &result.months {
                 let path = chunk_file(&partial, "months", j, "parquet");
                 if to_sync
@@ -436,22 +441,27 @@ pub(crate) fn run_watched(
             progress.advance(n);
         }
     };
-    let synced = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         // Syncing a chunk's files waits on the disk, not the processor: on
         // a thread of its own, it keeps no worker from its next chunk. A
-        // few chunks' files may wait to be synced; past that, a worker waits.
-        let (to_sync, unsynced) =
-            std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(2 * threads);
-        let stop = &stop;
-        let syncer = s.spawn(move || -> io::Result<()> {
+        // few files (each open until placed) may wait to be synced; past
+        // that, a worker waits.
+        let waiting = (2 * threads).min(MAX_UNSYNCED);
+        let (to_sync, unsynced) = std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(waiting);
+        let (stop, error) = (&stop, &error);
+        let syncer = s.spawn(move || {
             for file in unsynced {
                 if let Err(e) = file.place() {
                     stop.store(true, Ordering::Relaxed);
-                    // The files after it are dropped unplaced: removed.
-                    return Err(e);
+                    // The first error met, a worker's or this one, is the
+                    // sweep's; the files after it are dropped unplaced.
+                    error
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(e);
+                    return;
                 }
             }
-            Ok(())
         });
         pool.scope(|scope| {
             for _ in 0..pool.current_num_threads() {
@@ -471,12 +481,11 @@ pub(crate) fn run_watched(
         drop(to_sync);
         syncer
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     });
     if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e.into());
     }
-    synced?;
     if let Some(failure) = first_failure
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())

@@ -1,7 +1,8 @@
-//! Sealing a sweep's folder once its runs are in `runs.parquet`,
-//! `months.parquet` and `failures.csv`: the files that follow from them
-//! (bands, points, the report), `sweep.toml`, and the identity last, which
-//! marks the folder a finished sweep. A whole sweep, merged shards and a
+//! Sealing a sweep's folder once its runs are in `runs.parquet` (or in
+//! the chunks it is being joined from), `months.parquet` and
+//! `failures.csv`: the files that follow from them (bands, points, the
+//! report), `sweep.toml`, and the identity last, which marks the folder a
+//! finished sweep. A whole sweep, merged shards and a
 //! sweep copied elsewhere (the Python package's `Sweep.write`) are all
 //! sealed here.
 

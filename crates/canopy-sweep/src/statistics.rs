@@ -1,8 +1,9 @@
 //! What a sweep writes once its runs are in `runs.parquet` and
 //! `months.parquet`: `bands.csv` and `bands.parquet`, `points.csv` and the
-//! report. Everything here is read back from those two files, so that a
-//! whole sweep, a resumed one and merged shards are finished by the same
-//! code from the same rows.
+//! report. Everything here is read back from those two files (or, while
+//! `runs.parquet` is being joined, from the chunks it is joined from, the
+//! same rows in the same order), so that a whole sweep, a resumed one and
+//! merged shards are finished by the same code from the same rows.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -342,29 +343,30 @@ impl RunRows {
     }
 }
 
-/// Reads `runs.parquet`'s `extra` columns batch by batch, calling `each`
-/// with every batch and, for each of its rows, its point and whether it
-/// is ok, from `rows` (so that a caller finds its columns once a batch).
+/// Reads the `extra` columns of the runs' rows in `runs` (`runs.parquet`,
+/// or its chunks) batch by batch, calling `each` with every batch and, for
+/// each of its rows, its point and whether it is ok, from `rows` (so that
+/// a caller finds its columns once a batch).
 fn each_batch(
-    dir: &Path,
     runs: &[PathBuf],
     rows: &RunRows,
     extra: &[&str],
     mut each: impl FnMut(&RecordBatch, BatchRows<'_>),
 ) -> io::Result<()> {
-    let path = dir.join(RUNS);
     let mut at = 0;
     for batch in parquet_io::read_files(runs, Some(extra)) {
-        let batch = batch?;
+        let (path, batch) = batch?;
         let range = at..at + batch.num_rows();
         if range.end > rows.len {
-            return Err(changed(&path));
+            return Err(changed(path));
         }
         each(&batch, BatchRows { rows, range });
         at += batch.num_rows();
     }
     if at != rows.len {
-        return Err(changed(&path));
+        return Err(changed(
+            runs.last().map_or(Path::new(RUNS), PathBuf::as_path),
+        ));
     }
     Ok(())
 }
@@ -400,20 +402,15 @@ fn changed(path: &Path) -> io::Error {
 
 /// Each point's axis values, runs and runs not ok, in point order, and
 /// every row's point and status for the passes after it.
-fn point_counts(
-    dir: &Path,
-    runs: &[PathBuf],
-    sweep: &Sweep,
-) -> io::Result<(Vec<PointCounts>, RunRows)> {
-    let path = dir.join(RUNS);
+fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>, RunRows)> {
     let mut out: Vec<PointCounts> = Vec::new();
     let mut rows = RunRows::default();
     let axes = sweep.point_keys();
     let columns: Vec<&str> = ["point", "status"].iter().chain(&axes).copied().collect();
     for batch in parquet_io::read_files(runs, Some(&columns)) {
-        let batch = batch?;
+        let (path, batch) = batch?;
         let point = point_column(&batch)?;
-        let status = status_column(&batch, &path)?;
+        let status = status_column(&batch, path)?;
         for i in 0..batch.num_rows() {
             let (p, ok) = (point.value(i), status.value(i) == "ok");
             rows.push(p, ok);
@@ -434,14 +431,13 @@ fn point_counts(
 /// One main metric's values over the ok runs, point by point (sorted).
 /// One metric at a time keeps the memory at 8 bytes a run.
 fn metric_by_point(
-    dir: &Path,
     runs: &[PathBuf],
     rows: &RunRows,
     metric: &str,
     points: usize,
 ) -> io::Result<Vec<Vec<f64>>> {
     let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
-    each_batch(dir, runs, rows, &[metric], |batch, rows| {
+    each_batch(runs, rows, &[metric], |batch, rows| {
         let values = Numbers::of(batch, metric);
         // Most often: floats with none null, read straight from the slice.
         if let Numbers::Float(a) = values
@@ -466,9 +462,8 @@ fn metric_by_point(
     Ok(out)
 }
 
-/// Each point's counts of each criterion, from `runs.parquet`.
+/// Each point's counts of each criterion, from the runs' rows in `runs`.
 fn criteria_counts(
-    dir: &Path,
     runs: &[PathBuf],
     rows: &RunRows,
     sweep: &Sweep,
@@ -480,7 +475,7 @@ fn criteria_counts(
     }
     let names: Vec<[String; 2]> = sweep.criteria.iter().map(|c| c.run_columns()).collect();
     let columns: Vec<&str> = names.iter().flatten().map(String::as_str).collect();
-    each_batch(dir, runs, rows, &columns, |batch, rows| {
+    each_batch(runs, rows, &columns, |batch, rows| {
         let months: Vec<Numbers> = names
             .iter()
             .map(|[_, month]| Numbers::of(batch, month))
@@ -522,7 +517,7 @@ pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<F
     for c in &sweep.criteria {
         header.extend(c.point_columns());
     }
-    let (counts, run_rows) = point_counts(dir, runs, sweep)?;
+    let (counts, run_rows) = point_counts(runs, sweep)?;
     // Each axis value's points, found once: looking them up for every
     // value would take time that grows with the square of the points.
     let mut with_value: Vec<Vec<Vec<usize>>> = sweep
@@ -552,7 +547,7 @@ pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<F
     let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
     for (k, m) in MAIN_METRICS.iter().enumerate() {
-        let mut by_point = metric_by_point(dir, runs, &run_rows, m, counts.len())?;
+        let mut by_point = metric_by_point(runs, &run_rows, m, counts.len())?;
         for (p, values) in by_point.iter_mut().enumerate() {
             // Already in order: the band's sort finds them so, in place.
             let b = band(values, &sweep.quantiles);
@@ -578,7 +573,7 @@ pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<F
             responses[a].push(response);
         }
     }
-    let criteria = criteria_counts(dir, runs, &run_rows, sweep, counts.len())?;
+    let criteria = criteria_counts(runs, &run_rows, sweep, counts.len())?;
     for (p, row) in rows.iter_mut().enumerate() {
         row.append(&mut shortfalls[p]);
         for count in &criteria[p] {

@@ -166,6 +166,38 @@ fn a_stopped_sweep_resumes_to_the_files_of_an_uninterrupted_one() {
     same_files(&out, &whole);
 }
 
+#[test]
+fn a_chunk_file_that_cannot_be_placed_stops_the_sweep_with_its_error() {
+    // A chunk's files are synced and placed by a thread of their own: a
+    // file that cannot be placed (a folder with a file in it where it
+    // goes) is the sweep's error, naming it; the chunk is not marked done
+    // and no temporary is left. Without the obstacle, the sweep resumes to
+    // the files of an uninterrupted one.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = planned(GRID);
+    let whole = whole(dir.path(), "whole", &plan);
+    let out = stopped(dir.path(), "blocked", &plan);
+    let j = (0..5)
+        .rev()
+        .find(|&j| !chunk(&out, "runs", j, "parquet").exists())
+        .expect("a chunk left to run");
+    let blocker = chunk(&out, "months", j, "parquet");
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("x"), "").unwrap();
+    let e = resume(&plan, &out).unwrap_err().to_string();
+    assert!(e.contains(&format!("months-{j:08}.parquet")), "{e}");
+    assert!(!chunk(&out, "runs", j, "parquet").exists());
+    let temporaries: Vec<String> = fs::read_dir(out.join(PARTIAL))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(temporaries.is_empty(), "{temporaries:?}");
+    fs::remove_dir_all(&blocker).unwrap();
+    resume(&plan, &out).unwrap();
+    same_files(&out, &whole);
+}
+
 /// [`GRID`] with a sample that makes about half the runs invalid: chunks
 /// with failures and, now and then, one without.
 const FAILING: &str = r#"

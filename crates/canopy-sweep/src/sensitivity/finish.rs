@@ -17,7 +17,7 @@ use super::{morris, resamples, sobol, z};
 use crate::columns::{Numbers, point_column, status_column};
 use crate::defaults::MAIN_METRICS;
 use crate::file::{Method, Sensitivity, Sweep};
-use crate::folder::{MONTHS, RUNS, SENSITIVITY, SENSITIVITY_S2, remove_if_there};
+use crate::folder::{MONTHS, SENSITIVITY, SENSITIVITY_S2, remove_if_there};
 use crate::parquet_io;
 
 /// One metric's factors ranked by ST (Sobol) or mu_star (Morris) at the
@@ -175,7 +175,7 @@ pub fn write(
     // The main metrics at the last month, one at a time (each one's
     // resamples in parallel).
     for m in MAIN_METRICS {
-        let r = analysis.run(&row_means(dir, runs, m, rows)?);
+        let r = analysis.run(&row_means(runs, m, rows)?);
         write_rows(&mut csv, &mut s2, m, None, &factors, r.as_ref(), width)?;
         if let Some(r) = &r {
             findings.rankings.push(ranking(m, &factors, r));
@@ -318,14 +318,13 @@ fn write_rows(
 
 /// Each row's mean of `metric` over its ok runs in `runs` (NaN where none
 /// has a value).
-fn row_means(dir: &Path, runs: &[PathBuf], metric: &str, rows: usize) -> io::Result<Vec<f64>> {
-    let path = dir.join(RUNS);
+fn row_means(runs: &[PathBuf], metric: &str, rows: usize) -> io::Result<Vec<f64>> {
     let mut sum = vec![0.0; rows];
     let mut n = vec![0u32; rows];
     for batch in parquet_io::read_files(runs, Some(&["point", "status", metric])) {
-        let batch = batch?;
+        let (path, batch) = batch?;
         let point = point_column(&batch)?;
-        let status = status_column(&batch, &path)?;
+        let status = status_column(&batch, path)?;
         let values = Numbers::of(&batch, metric);
         for i in 0..batch.num_rows() {
             let p = point.value(i) as usize;
