@@ -441,6 +441,15 @@ pub(crate) fn run_watched(
             progress.advance(n);
         }
     };
+    // The first error met, a worker's or the syncer's, is the sweep's, and
+    // stops it.
+    let fail = |e: io::Error| {
+        stop.store(true, Ordering::Relaxed);
+        error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(e);
+    };
     std::thread::scope(|s| {
         // Syncing a chunk's files waits on the disk, not the processor: on
         // a thread of its own, it keeps no worker from its next chunk. A
@@ -448,32 +457,21 @@ pub(crate) fn run_watched(
         // that, a worker waits.
         let waiting = (2 * threads).min(MAX_UNSYNCED);
         let (to_sync, unsynced) = std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(waiting);
-        let (stop, error) = (&stop, &error);
-        let syncer = s.spawn(move || {
+        let syncer = s.spawn(|| {
             for file in unsynced {
                 if let Err(e) = file.place() {
-                    stop.store(true, Ordering::Relaxed);
-                    // The first error met, a worker's or this one, is the
-                    // sweep's; the files after it are dropped unplaced.
-                    error
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .get_or_insert(e);
-                    return;
+                    // The files after it are dropped unplaced: removed.
+                    return fail(e);
                 }
             }
         });
         pool.scope(|scope| {
             for _ in 0..pool.current_num_threads() {
                 let to_sync = to_sync.clone();
-                let (work, error) = (&work, &error);
+                let (work, fail) = (&work, &fail);
                 scope.spawn(move |_| {
                     if let Err(e) = work(&to_sync) {
-                        stop.store(true, Ordering::Relaxed);
-                        error
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .get_or_insert(e);
+                        fail(e);
                     }
                 });
             }
