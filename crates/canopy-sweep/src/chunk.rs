@@ -249,8 +249,8 @@ const WIDTH: usize = SUMMARY_COLUMNS.len() - 1;
 /// Runs kept row by row before they are moved into columns.
 const STAGED: usize = 256;
 
-/// Columns moved together from the staged rows: four numbers are one
-/// cache line of a row.
+/// Columns moved together from the staged rows: four of a row's cells
+/// (16 bytes each) are one cache line.
 const BLOCK: usize = 4;
 
 /// The summary's numbers of a chunk's runs: the latest runs row by row (a
