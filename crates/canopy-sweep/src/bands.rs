@@ -100,6 +100,12 @@ pub struct Band {
 /// resumes give the same mean).
 pub fn band(values: &mut [f64], quantiles: &[f64]) -> Band {
     values.sort_unstable_by(f64::total_cmp);
+    band_of_sorted(values, quantiles)
+}
+
+/// [`band`] of `values` already in order.
+pub fn band_of_sorted(values: &[f64], quantiles: &[f64]) -> Band {
+    debug_assert!(values.is_sorted_by(|a, b| a.total_cmp(b).is_le()));
     let n = values.len();
     let mean = (n > 0).then(|| {
         let mean = values.iter().sum::<f64>() / n as f64;

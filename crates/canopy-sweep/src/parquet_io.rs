@@ -403,6 +403,45 @@ impl Batches {
         self.schema.clone()
     }
 
+    /// The one value of the text column `name` in every row, if the
+    /// file's statistics say so (each row group's least and greatest
+    /// exactly that value, and no null): the column is then left out of
+    /// the batches, its values known without decoding them. `None`, and
+    /// the column read as asked, otherwise or once reading has begun.
+    pub fn take_constant(&mut self, name: &str) -> Option<String> {
+        if self.next_group != 0 || self.metadata.num_row_groups() == 0 {
+            return None;
+        }
+        let at = self
+            .schema
+            .fields()
+            .iter()
+            .position(|f| f.name() == name && f.data_type() == &DataType::Utf8)?;
+        let column = self.indices[at];
+        let mut value: Option<&[u8]> = None;
+        for rg in self.metadata.row_groups() {
+            let stats = rg.column(column).statistics()?;
+            let (min, max) = (stats.min_bytes_opt()?, stats.max_bytes_opt()?);
+            let exact = stats.min_is_exact() && stats.max_is_exact();
+            if !exact || min != max || stats.null_count_opt() != Some(0) {
+                return None;
+            }
+            if value.is_some_and(|v| v != min) {
+                return None;
+            }
+            value = Some(min);
+        }
+        let value = String::from_utf8(value?.to_vec()).ok()?;
+        self.indices.remove(at);
+        let fields: Vec<_> = (self.schema.fields().iter())
+            .enumerate()
+            .filter(|&(i, _)| i != at)
+            .map(|(_, f)| f.clone())
+            .collect();
+        self.schema = Arc::new(Schema::new(fields));
+        Some(value)
+    }
+
     fn open_group(&mut self) -> parquet::errors::Result<()> {
         let rg = self.metadata.row_group(self.next_group);
         let reader = SerializedRowGroupReader::new(
@@ -921,6 +960,53 @@ mod tests {
         drop(b);
         assert_eq!(names(dir.path()), ["kept.parquet"]);
         assert_eq!(read_all(&kept, None), [batch(0, 5)]);
+    }
+
+    #[test]
+    fn a_text_column_of_one_value_is_told_by_the_statistics_and_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        let groups = |groups: &[RecordBatch]| {
+            let mut w = Writer::create(&path, schema()).unwrap();
+            for g in groups {
+                w.write_group(std::slice::from_ref(g)).unwrap();
+            }
+            w.finish().unwrap();
+        };
+        let without = |b: &RecordBatch, name: &str| {
+            let mut b = b.clone();
+            b.remove_column(b.schema().index_of(name).unwrap());
+            b
+        };
+        // Rows 0 and 2, each a row group: both "ok", labels that differ.
+        let (a, b) = (batch(0, 1), batch(2, 3));
+        groups(&[a.clone(), b.clone()]);
+        let mut batches = read(&path, None).unwrap();
+        assert_eq!(batches.take_constant("label"), None);
+        assert_eq!(batches.take_constant("point"), None, "not text");
+        assert_eq!(batches.take_constant("status").as_deref(), Some("ok"));
+        let read_back: Vec<RecordBatch> = batches.map(|b| b.unwrap()).collect();
+        assert_eq!(read_back, [without(&a, "status"), without(&b, "status")]);
+        // Not once reading has begun, nor for a column not read.
+        let mut batches = read(&path, None).unwrap();
+        assert!(batches.next().is_some());
+        assert_eq!(batches.take_constant("status"), None);
+        let mut batches = read(&path, Some(&["point"])).unwrap();
+        assert_eq!(batches.take_constant("status"), None);
+        // Two values in a group, one value a group but not the same, or a
+        // null: the column is read.
+        for (rows, column) in [
+            (vec![batch(0, 2)], "status"),
+            (vec![batch(0, 1), batch(1, 2)], "status"),
+            (vec![batch(0, 2)], "label"),
+            (vec![batch(1, 2)], "label"),
+        ] {
+            groups(&rows);
+            let mut batches = read(&path, None).unwrap();
+            assert_eq!(batches.take_constant(column), None, "{column} of {rows:?}");
+            let read_back: Vec<RecordBatch> = batches.map(|b| b.unwrap()).collect();
+            assert_eq!(read_back, rows);
+        }
     }
 
     #[test]

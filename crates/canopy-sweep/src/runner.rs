@@ -502,7 +502,10 @@ pub(crate) fn run_watched(
     // The watcher's own work goes on beside the joining and sealing.
     let (joined, watched) = std::thread::scope(|s| {
         let watched = watch.map(|w| s.spawn(|| w.runs_done()));
-        let joined = join_and_seal(&dir, &partial, chunks, &layout, &sealing, opts);
+        // On the sweep's threads: the points pass shares its work out
+        // among as many as `--jobs` allows.
+        let joined =
+            pool.install(|| join_and_seal(&dir, &partial, chunks, &layout, &sealing, opts));
         (joined, watched.map(|h| h.join()))
     });
     if let Some(Err(panic)) = watched {

@@ -15,8 +15,9 @@ use arrow_schema::{DataType, Field, Schema};
 use canopy_model::column;
 use canopy_output::atomic;
 use canopy_output::csv_cell as cell;
+use rayon::prelude::*;
 
-use crate::bands::{Band, BandRow, Bands, band, quantile, quantile_name};
+use crate::bands::{Band, BandRow, Bands, band, band_of_sorted, quantile, quantile_name};
 use crate::columns::{Numbers, point_column, status_column, text_at};
 use crate::criteria::{Count, Met};
 use crate::defaults::shortfall_name;
@@ -335,6 +336,29 @@ impl RunRows {
         self.len += 1;
     }
 
+    /// Whether every row in `range` is ok and of point 0.
+    fn all_ok_at_point_0(&self, range: std::ops::Range<usize>) -> bool {
+        if !self.point.is_empty() || range.end > self.len {
+            return false;
+        }
+        // Whole words at once; the partial words at either end bit by bit.
+        let (mut i, end) = (range.start, range.end);
+        while i < end {
+            if i % 64 == 0 && end - i >= 64 {
+                if self.ok[i / 64] != u64::MAX {
+                    return false;
+                }
+                i += 64;
+            } else {
+                if self.ok[i / 64] >> (i % 64) & 1 == 0 {
+                    return false;
+                }
+                i += 1;
+            }
+        }
+        true
+    }
+
     /// Row `i`'s point and whether it is ok.
     #[inline]
     fn get(&self, i: usize) -> (u32, bool) {
@@ -407,21 +431,34 @@ fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>
     let mut rows = RunRows::default();
     let axes = sweep.point_keys();
     let columns: Vec<&str> = ["point", "status"].iter().chain(&axes).copied().collect();
-    for batch in parquet_io::read_files(runs, Some(&columns)) {
-        let (path, batch) = batch?;
-        let point = point_column(&batch)?;
-        let status = status_column(&batch, path)?;
-        for i in 0..batch.num_rows() {
-            let (p, ok) = (point.value(i), status.value(i) == "ok");
-            rows.push(p, ok);
-            let p = p as usize;
-            if out.len() <= p {
-                out.resize_with(p + 1, PointCounts::default);
-                out[p].values = axes.iter().map(|a| text_at(&batch, a, i)).collect();
-            }
-            out[p].runs += 1;
-            if !ok {
-                out[p].failed += 1;
+    for path in runs {
+        let mut batches = parquet_io::read(path, Some(&columns))?;
+        // Most often every run of a file has one status (ok), which its
+        // statistics tell without reading the column.
+        let every_run_ok = batches.take_constant("status").map(|s| s == "ok");
+        for batch in batches {
+            let batch = batch?;
+            let point = point_column(&batch)?;
+            let status = match every_run_ok {
+                Some(_) => None,
+                None => Some(status_column(&batch, path)?),
+            };
+            for i in 0..batch.num_rows() {
+                let ok = match status {
+                    Some(status) => status.value(i) == "ok",
+                    None => every_run_ok == Some(true),
+                };
+                let p = point.value(i);
+                rows.push(p, ok);
+                let p = p as usize;
+                if out.len() <= p {
+                    out.resize_with(p + 1, PointCounts::default);
+                    out[p].values = axes.iter().map(|a| text_at(&batch, a, i)).collect();
+                }
+                out[p].runs += 1;
+                if !ok {
+                    out[p].failed += 1;
+                }
             }
         }
     }
@@ -439,10 +476,17 @@ fn metric_by_point(
     let mut out: Vec<Vec<f64>> = vec![Vec::new(); points];
     each_batch(runs, rows, &[metric], |batch, rows| {
         let values = Numbers::of(batch, metric);
-        // Most often: floats with none null, read straight from the slice.
+        // Most often: floats with none null, read straight from the slice;
+        // in a sweep of one point with every run ok, all of them at once.
         if let Numbers::Float(a) = values
             && a.null_count() == 0
         {
+            if let Some(v) = out.first_mut()
+                && rows.rows.all_ok_at_point_0(rows.range.clone())
+            {
+                v.extend_from_slice(a.values());
+                return;
+            }
             for (&x, (p, ok)) in a.values().iter().zip(rows) {
                 if let (true, Some(v)) = (ok, out.get_mut(p as usize)) {
                     v.push(x);
@@ -496,10 +540,79 @@ fn criteria_counts(
     Ok(out)
 }
 
+/// What one main metric gives `points.csv` and the report.
+struct MetricSummary {
+    /// Each point's mean and quantiles, as cells.
+    cells: Vec<Vec<String>>,
+    /// Each point's median.
+    medians: Vec<Option<f64>>,
+    /// Each point's expected shortfall, as a cell.
+    shortfalls: Vec<String>,
+    /// Each axis's response: the 5th, 50th and 95th percentiles over the
+    /// runs of every point at each of its values.
+    responses: Vec<Response>,
+}
+
+/// One main metric's pass over the runs' rows in `runs`: its values
+/// point by point, what each point's cells say and each axis's response.
+fn summarise_metric(
+    runs: &[PathBuf],
+    run_rows: &RunRows,
+    metric: &str,
+    sweep: &Sweep,
+    with_value: &[Vec<Vec<usize>>],
+    points: usize,
+) -> io::Result<MetricSummary> {
+    let by_point = metric_by_point(runs, run_rows, metric, points)?;
+    let mut out = MetricSummary {
+        cells: Vec::with_capacity(points),
+        medians: Vec::with_capacity(points),
+        shortfalls: Vec::with_capacity(points),
+        responses: Vec::with_capacity(sweep.axes.len()),
+    };
+    for values in &by_point {
+        let b = band_of_sorted(values, &sweep.quantiles);
+        let mut cells = vec![cell(b.mean)];
+        cells.extend(b.quantiles.iter().map(|q| cell(*q)));
+        out.cells.push(cells);
+        out.medians.push(quantile(values, 0.5));
+        out.shortfalls
+            .push(cell(expected_shortfall(values, sweep.tail)));
+    }
+    for (a, axis) in sweep.axes.iter().enumerate() {
+        let response = (0..axis.values.len())
+            .map(|v| {
+                let mut pooled: Vec<f64> = with_value[a][v]
+                    .iter()
+                    .filter_map(|&p| by_point.get(p))
+                    .flatten()
+                    .copied()
+                    .collect();
+                let q = band(&mut pooled, &[0.05, 0.5, 0.95]).quantiles;
+                [q[0], q[1], q[2]]
+            })
+            .collect();
+        out.responses.push(response);
+    }
+    Ok(out)
+}
+
 /// Writes `points.csv` from the rows of `runs` (`runs.parquet`, or the
 /// chunks it is joined from), one main metric at a time; gives what the
 /// report draws from the same numbers.
 pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<Findings> {
+    write_points_within(dir, runs, sweep, BAND_BYTES)
+}
+
+/// [`write_points`] with the main metrics' passes run side by side on the
+/// current thread pool, as many at once as keep their values (16 bytes a
+/// run each, with an axis value's pooled copy) within `budget` bytes.
+fn write_points_within(
+    dir: &Path,
+    runs: &[PathBuf],
+    sweep: &Sweep,
+    budget: u64,
+) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.point_keys().iter().map(|k| k.to_string()));
     header.push("runs".into());
@@ -546,31 +659,32 @@ pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<F
     let mut medians = vec![[None; MAIN_METRICS.len()]; counts.len()];
     let mut shortfalls: Vec<Vec<String>> = vec![Vec::new(); counts.len()];
     let mut responses: Vec<Vec<Response>> = vec![Vec::new(); sweep.axes.len()];
-    for (k, m) in MAIN_METRICS.iter().enumerate() {
-        let mut by_point = metric_by_point(runs, &run_rows, m, counts.len())?;
-        for (p, values) in by_point.iter_mut().enumerate() {
-            // Already in order: the band's sort finds them so, in place.
-            let b = band(values, &sweep.quantiles);
-            let values = &*values;
-            rows[p].push(cell(b.mean));
-            rows[p].extend(b.quantiles.iter().map(|q| cell(*q)));
-            medians[p][k] = quantile(values, 0.5);
-            shortfalls[p].push(cell(expected_shortfall(values, sweep.tail)));
-        }
-        for (a, axis) in sweep.axes.iter().enumerate() {
-            let response = (0..axis.values.len())
-                .map(|v| {
-                    let mut pooled: Vec<f64> = with_value[a][v]
-                        .iter()
-                        .filter_map(|&p| by_point.get(p))
-                        .flatten()
-                        .copied()
-                        .collect();
-                    let q = band(&mut pooled, &[0.05, 0.5, 0.95]).quantiles;
-                    [q[0], q[1], q[2]]
-                })
-                .collect();
-            responses[a].push(response);
+    // Side by side: on 2 cores, one metric at a time left one of them idle
+    // for most of the end of a 1,000,000-run sweep.
+    let runs_seen: u64 = counts.iter().map(|c| c.runs).sum();
+    let at_once =
+        (budget / (16 * runs_seen.max(1))).clamp(1, rayon::current_num_threads() as u64) as usize;
+    for (group, metrics) in MAIN_METRICS.chunks(at_once).enumerate() {
+        let passes: Vec<io::Result<MetricSummary>> = metrics
+            .par_iter()
+            .map(|m| summarise_metric(runs, &run_rows, m, sweep, &with_value, counts.len()))
+            .collect();
+        for (i, pass) in passes.into_iter().enumerate() {
+            let k = group * at_once + i;
+            let pass = pass?;
+            for (p, (cells, (median, shortfall))) in pass
+                .cells
+                .into_iter()
+                .zip(pass.medians.into_iter().zip(pass.shortfalls))
+                .enumerate()
+            {
+                rows[p].extend(cells);
+                medians[p][k] = median;
+                shortfalls[p].push(shortfall);
+            }
+            for (a, response) in pass.responses.into_iter().enumerate() {
+                responses[a].push(response);
+            }
         }
     }
     let criteria = criteria_counts(runs, &run_rows, sweep, counts.len())?;
@@ -700,6 +814,86 @@ mod tests {
         assert_eq!(passes(1_000, 2, 20_000), [every_cell]);
         // A cell alone past the budget: one cell a pass.
         assert_eq!(passes(1_000_000, 2, 20_000), [0..1, 1..usize::MAX]);
+    }
+
+    #[test]
+    fn run_rows_know_a_range_all_ok_at_point_0() {
+        let mut rows = RunRows::default();
+        for i in 0..200 {
+            rows.push(0, i != 130);
+        }
+        assert!(rows.all_ok_at_point_0(0..130));
+        assert!(rows.all_ok_at_point_0(3..130));
+        assert!(rows.all_ok_at_point_0(131..200));
+        assert!(rows.all_ok_at_point_0(70..70));
+        assert!(!rows.all_ok_at_point_0(0..131));
+        assert!(!rows.all_ok_at_point_0(130..131));
+        assert!(!rows.all_ok_at_point_0(64..200));
+        assert!(!rows.all_ok_at_point_0(190..201), "past the rows");
+        rows.push(1, true);
+        assert!(!rows.all_ok_at_point_0(0..10), "not a sweep of one point");
+    }
+
+    /// The points worked out by the sweep from its chunks (some with a
+    /// run not ok, some without, their status then known from the
+    /// statistics) on two threads, several metrics at once, are those
+    /// worked out again from `runs.parquet` one metric at a time.
+    #[test]
+    fn points_from_chunks_side_by_side_are_the_points_one_metric_at_a_time() {
+        let text = r#"
+[sweep]
+scenario = "default"
+runs = 40
+seed = 5
+quantiles = [0.1, 0.5, 0.9]
+keep_months = []
+
+[[axis]]
+key = "simulation.months"
+values = [12, 24]
+
+[[sample]]
+key = "aegis.revenue_share"
+normal = { mean = 0.5, sd = 0.3 }
+
+[[criterion]]
+name = "safe"
+metric = "aegis_usdc"
+above = 0
+"#;
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            out: dir.path().to_path_buf(),
+            jobs: 2,
+            shard: None,
+            resume: false,
+            fail_fast: false,
+            report: false,
+            version: "test".into(),
+            chunk_runs: Some(8),
+        };
+        run(&plan, &opts, &Quiet).unwrap();
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let points = read(POINTS);
+        // Some runs not ok, in some chunks but not all.
+        let failures = read(crate::folder::FAILURES).lines().count() - 1;
+        assert!((4..60).contains(&failures), "{failures} runs not ok");
+        let runs = [dir.path().join(RUNS)];
+        let one = write_points_within(dir.path(), &runs, &plan.sweep, 1).unwrap();
+        assert_eq!(read(POINTS), points);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let all = pool
+            .install(|| write_points_within(dir.path(), &runs, &plan.sweep, u64::MAX))
+            .unwrap();
+        assert_eq!(read(POINTS), points);
+        // Every finding, each float to its last bit (Debug writes the
+        // shortest text that reads back as the same float).
+        assert_eq!(format!("{all:?}"), format!("{one:?}"));
+        assert_eq!(points.lines().count(), 3);
     }
 
     /// Bands read in many passes (one cell of a point at a time) are the
