@@ -59,8 +59,9 @@ pub struct Options {
     /// The program's version, for `sweep.toml`.
     pub version: String,
     /// Runs per chunk, instead of the size chosen from the sweep (tests use
-    /// small chunks to have many of them); `None` in normal use. The
-    /// threads are never more than the chunks.
+    /// small chunks to have many of them; the last chunks of 16 or more
+    /// are cut smaller all the same, down to a run); `None` in normal use.
+    /// The threads are never more than the chunks.
     pub chunk_runs: Option<u64>,
 }
 
@@ -178,11 +179,11 @@ impl Cuts {
 
     /// `total` runs in chunks of `per`, the last [`CHUNK_SET`] chunks' runs
     /// cut [`TAPER`] times smaller where there are at least twice as many
-    /// chunks and the smaller ones keep [`MIN_CHUNK_RUNS`] runs.
-    fn tapered(total: u64, per: u64) -> Cuts {
+    /// chunks and the smaller ones keep `least` runs.
+    fn tapered(total: u64, per: u64, least: u64) -> Cuts {
         let even = Cuts::even(total, per);
         let small = even.per.div_ceil(TAPER);
-        if even.full < 2 * CHUNK_SET || small < MIN_CHUNK_RUNS {
+        if even.full < 2 * CHUNK_SET || small < least {
             return even;
         }
         Cuts {
@@ -370,15 +371,23 @@ pub(crate) fn run_watched(
     let identity_file = partial.join("identity");
     let layout = Layout::of(plan);
     let total = shard.count(plan.points.len() as u64 * plan.sweep.runs);
-    let cuts = match opts.chunk_runs {
-        Some(per) => Cuts::even(total, per),
-        None => Cuts::tapered(total, chunk_runs(plan, &layout, total)),
+    let mut cuts = match opts.chunk_runs {
+        Some(per) => Cuts::tapered(total, per, 1),
+        None => Cuts::tapered(total, chunk_runs(plan, &layout, total), MIN_CHUNK_RUNS),
     };
     // The chunks in .partial are this sweep's only if cut the same way.
-    let partial_identity = format!("{}# chunk runs {}\n", sealing.identity, cuts.describe());
+    let identity_of =
+        |cuts: &Cuts| format!("{}# chunk runs {}\n", sealing.identity, cuts.describe());
+    let mut partial_identity = identity_of(&cuts);
 
     if opts.resume {
         match read_optional(&identity_file)? {
+            // Begun by a build that cut every chunk the same size: it goes
+            // on so, its finished chunks kept.
+            Some(old) if old == identity_of(&Cuts::even(total, cuts.per)) => {
+                cuts = Cuts::even(total, cuts.per);
+                partial_identity = old;
+            }
             Some(old) if old != partial_identity => {
                 return Err(SweepFailure::OtherSweep {
                     dir,
@@ -574,10 +583,17 @@ pub(crate) fn run_watched(
     // The watcher's own work goes on beside the joining and sealing.
     let (joined, watched) = std::thread::scope(|s| {
         let watched = watch.map(|w| s.spawn(|| w.runs_done()));
-        // On the sweep's threads: the points pass shares its work out
-        // among as many as `--jobs` allows.
-        let joined =
-            pool.install(|| join_and_seal(&dir, &partial, chunks, &layout, &sealing, opts));
+        // On as many threads as the workers would have had with every
+        // chunk left to run (their own pool, unless a resume left fewer):
+        // the points pass and the sensitivity share their work out.
+        let joined = match threads_for(opts.jobs, chunks) {
+            n if n == threads => Ok(pool),
+            n => rayon::ThreadPoolBuilder::new().num_threads(n).build(),
+        }
+        .map_err(|e| io::Error::other(format!("cannot start the threads: {e}")))
+        .and_then(|pool| {
+            pool.install(|| join_and_seal(&dir, &partial, chunks, &layout, &sealing, opts))
+        });
         (joined, watched.map(|h| h.join()))
     });
     if let Some(Err(panic)) = watched {
@@ -673,18 +689,21 @@ mod tests {
     fn the_last_chunks_are_cut_smaller_and_every_run_is_in_one() {
         // The 1,000,000-run sweep: 56 chunks of 15,625, then 125,000 runs
         // in 31 chunks of 3,907 and one of 3,883.
-        let cuts = Cuts::tapered(1_000_000, 15_625);
+        let cuts = Cuts::tapered(1_000_000, 15_625, MIN_CHUNK_RUNS);
         assert_eq!(cuts.count(), 56 + 32);
         assert_eq!(cuts.range(55), 859_375..875_000);
         assert_eq!(cuts.range(56), 875_000..878_907);
         assert_eq!(cuts.range(87), 996_117..1_000_000);
         assert_eq!(cuts.describe(), "15625, after 56 chunks 3907");
         // Too few chunks, or small ones too small: all even.
-        assert_eq!(Cuts::tapered(10_000, 1_250), Cuts::even(10_000, 1_250));
+        assert_eq!(Cuts::tapered(10_000, 1_250, 256), Cuts::even(10_000, 1_250));
         assert_eq!(
-            Cuts::tapered(16 * 1_000, 1_000),
+            Cuts::tapered(16 * 1_000, 1_000, 256),
             Cuts::even(16 * 1_000, 1_000)
         );
+        // Chunk sizes given (tests): small chunks of a run or more.
+        assert_eq!(Cuts::tapered(100, 5, 1).count(), 12 + 20);
+        assert_eq!(Cuts::tapered(100, 5, 1).range(12), 60..62);
         assert_eq!(Cuts::even(10_000, 1_250).describe(), "1250");
         assert_eq!(Cuts::even(0, 5).count(), 0);
         for total in (0..3_000).chain((0..500).map(|k| k * 99_991 + 3_000)) {
@@ -692,7 +711,11 @@ mod tests {
                 if total / per > 20_000 {
                     continue;
                 }
-                for cuts in [Cuts::even(total, per), Cuts::tapered(total, per)] {
+                for cuts in [
+                    Cuts::even(total, per),
+                    Cuts::tapered(total, per, MIN_CHUNK_RUNS),
+                    Cuts::tapered(total, per, 1),
+                ] {
                     // In order, each next to the last, none empty, none
                     // larger than asked, together every run.
                     let mut next = 0;

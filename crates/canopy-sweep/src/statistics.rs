@@ -466,7 +466,8 @@ fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>
 }
 
 /// One main metric's values over the ok runs, point by point (sorted).
-/// One metric at a time keeps the memory at 8 bytes a run.
+/// One metric's values take 8 bytes a run; [`write_points_within`] keeps
+/// as many at once as its budget allows.
 fn metric_by_point(
     runs: &[PathBuf],
     rows: &RunRows,
@@ -598,7 +599,8 @@ fn summarise_metric(
 }
 
 /// Writes `points.csv` from the rows of `runs` (`runs.parquet`, or the
-/// chunks it is joined from), one main metric at a time; gives what the
+/// chunks it is joined from), the main metrics side by side on the
+/// current thread pool while their values fit in 64 MiB; gives what the
 /// report draws from the same numbers.
 pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<Findings> {
     write_points_within(dir, runs, sweep, BAND_BYTES)

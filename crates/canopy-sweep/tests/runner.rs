@@ -669,3 +669,61 @@ fn chunks_cut_another_way_are_not_resumed() {
     // Cut the same way, it resumes.
     resume(&plan, &out).unwrap();
 }
+
+/// One point of 100 runs: in chunks of 5, the last 8 chunks' runs (60 to
+/// 100) in chunks of 2.
+const MANY: &str = r#"
+[sweep]
+scenario = "stress"
+runs = 100
+seed = 3
+keep_months = ["leaf_price"]
+"#;
+
+/// The row groups of a Parquet file.
+fn row_groups(path: &Path) -> usize {
+    let file = fs::File::open(path).unwrap();
+    let meta = parquet::file::metadata::ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .unwrap();
+    meta.num_row_groups()
+}
+
+#[test]
+fn a_sweep_cut_smaller_at_its_end_resumes_and_one_begun_cut_evenly_goes_on_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = planned(MANY);
+    let whole = whole(dir.path(), "whole", &plan);
+    assert_eq!(row_groups(&whole.join(folder::RUNS)), 12 + 20);
+    // Stopped among the small chunks (after 12 of 5 runs and 3 of 2),
+    // then resumed: the same files.
+    let late = dir.path().join("late");
+    let e = run(&plan, &options(&late, 5), &StopAfter::new(66)).unwrap_err();
+    assert!(matches!(e, SweepFailure::Stopped), "{e}");
+    assert!(chunk(&late, "runs", 14, "parquet").exists());
+    assert!(!chunk(&late, "runs", 15, "parquet").exists());
+    assert_eq!(resume(&plan, &late).unwrap().resumed, 66);
+    same_files(&whole, &late);
+    // Begun by a build that cut every chunk the same size, as its
+    // identity says: it goes on so, its finished chunks kept.
+    let even = stopped(dir.path(), "even", &plan);
+    let identity = even.join(PARTIAL).join("identity");
+    let text = fs::read_to_string(&identity).unwrap();
+    let old = text.replace("# chunk runs 5, after 12 chunks 2\n", "# chunk runs 5\n");
+    assert_ne!(old, text);
+    fs::write(&identity, &old).unwrap();
+    assert_eq!(resume(&plan, &even).unwrap().resumed, 15);
+    assert_eq!(row_groups(&even.join(folder::RUNS)), 20);
+    assert_eq!(row_groups(&even.join(folder::MONTHS)), 20);
+    // The same rows in other row groups: every file worked out from them
+    // is the same.
+    let (a, b) = (files(&whole), files(&even));
+    for ((name, x), (other, y)) in a.iter().zip(&b) {
+        assert_eq!(name, other);
+        if name != folder::RUNS && name != folder::MONTHS {
+            assert!(x == y, "{name} differs");
+        }
+    }
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().any(|(n, _)| n == folder::BANDS_CSV));
+}
