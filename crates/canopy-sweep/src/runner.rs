@@ -147,6 +147,11 @@ fn even_chunks(total: u64, most: u64) -> u64 {
     total.div_ceil(chunks).max(1)
 }
 
+/// The stack of the threads that seal a sweep (its tables and report are
+/// worked out on them): the main thread's usual size, not a spawned
+/// thread's 2 MiB.
+const SEAL_STACK: usize = 8 << 20;
+
 /// Chunks at the end of a sweep are cut this many times smaller.
 const TAPER: u64 = 4;
 
@@ -457,6 +462,7 @@ pub(crate) fn run_watched(
     let threads = threads_for(opts.jobs, pending);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .stack_size(SEAL_STACK)
         .build()
         .map_err(|e| io::Error::other(format!("cannot start the worker threads: {e}")))?;
     // Each worker takes the next chunk in order, so that the chunks in
@@ -588,7 +594,10 @@ pub(crate) fn run_watched(
         // the points pass and the sensitivity share their work out.
         let joined = match threads_for(opts.jobs, chunks) {
             n if n == threads => Ok(pool),
-            n => rayon::ThreadPoolBuilder::new().num_threads(n).build(),
+            n => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .stack_size(SEAL_STACK)
+                .build(),
         }
         .map_err(|e| io::Error::other(format!("cannot start the threads: {e}")))
         .and_then(|pool| {
