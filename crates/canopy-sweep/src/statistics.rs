@@ -784,6 +784,20 @@ mod tests {
     use super::*;
     use crate::{CommandLine, Options, Quiet, plan_text, run};
 
+    /// A test sweep into `out` on `jobs` threads, in chunks of `chunk` runs.
+    fn options(out: &Path, jobs: usize, chunk: u64) -> Options {
+        Options {
+            out: out.to_path_buf(),
+            jobs,
+            shard: None,
+            resume: false,
+            fail_fast: false,
+            report: false,
+            version: "test".into(),
+            chunk_runs: Some(chunk),
+        }
+    }
+
     #[test]
     fn run_rows_give_back_each_rows_point_and_status() {
         // Point 0 for the first 150 rows (kept as no points at all), then
@@ -865,16 +879,7 @@ above = 0
 "#;
         let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let opts = Options {
-            out: dir.path().to_path_buf(),
-            jobs: 2,
-            shard: None,
-            resume: false,
-            fail_fast: false,
-            report: false,
-            version: "test".into(),
-            chunk_runs: Some(8),
-        };
+        let opts = options(dir.path(), 2, 8);
         run(&plan, &opts, &Quiet).unwrap();
         let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
         let points = read(POINTS);
@@ -920,16 +925,7 @@ uniform = { low = -50_000, high = 0 }
 "#;
         let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let opts = Options {
-            out: dir.path().to_path_buf(),
-            jobs: 1,
-            shard: None,
-            resume: false,
-            fail_fast: false,
-            report: false,
-            version: "test".into(),
-            chunk_runs: Some(4),
-        };
+        let opts = options(dir.path(), 1, 4);
         run(&plan, &opts, &Quiet).unwrap();
         let months: Vec<u32> = plan
             .points
