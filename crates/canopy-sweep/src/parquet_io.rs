@@ -53,6 +53,12 @@ fn properties() -> WriterProperties {
         .build()
 }
 
+/// The buffer a file is written through. A join copies column chunks
+/// into it 8 KiB at a time, and a chunk's pages are mostly larger than
+/// that: a default buffer (8 KiB) passed them straight on to the file, a
+/// write call each.
+const WRITE_BUFFER: usize = 1 << 20;
+
 /// A parquet error as an I/O error that names the file.
 pub fn io_error(e: ParquetError, path: &Path) -> io::Error {
     match e {
@@ -240,8 +246,12 @@ impl Writer {
     pub fn create(path: &Path, schema: SchemaRef) -> io::Result<Writer> {
         let (tmp, file) = atomic::create_temporary(path)?;
         let inner = parquet_schema(&schema).and_then(|root| {
-            SerializedFileWriter::new(BufWriter::new(file), root, Arc::new(properties()))
-                .map_err(|e| io_error(e, path))
+            SerializedFileWriter::new(
+                BufWriter::with_capacity(WRITE_BUFFER, file),
+                root,
+                Arc::new(properties()),
+            )
+            .map_err(|e| io_error(e, path))
         });
         let inner = match inner {
             Ok(w) => w,
@@ -730,7 +740,7 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
                     .build();
                 writer = Some(
                     SerializedFileWriter::new(
-                        BufWriter::new(file.try_clone()?),
+                        BufWriter::with_capacity(WRITE_BUFFER, file.try_clone()?),
                         meta.schema_descr().root_schema_ptr(),
                         Arc::new(props),
                     )

@@ -25,6 +25,7 @@ pub use crate::failure::{SweepFailure, Tally};
 use crate::folder;
 use crate::layout::Layout;
 use crate::lock::{FolderLock, LockError};
+use crate::main_values::{MAIN_VALUES_BYTES, MainValues};
 use crate::parquet_io;
 use crate::points::Plan;
 use crate::seal::Sealing;
@@ -470,6 +471,11 @@ pub(crate) fn run_watched(
     // failure `--fail-fast` meets is an early one).
     let next = AtomicU64::new(0);
     let error: Mutex<Option<io::Error>> = Mutex::new(None);
+    // A whole sweep done in one go keeps its main metrics' values for the
+    // points, where they fit; a part, or a resumed sweep, reads them back.
+    let gathered = (opts.shard.is_none() && resumed == 0)
+        .then(|| MainValues::within(plan.points.len(), plan.sweep.runs, MAIN_VALUES_BYTES))
+        .flatten();
     let work = |to_sync: &SyncSender<parquet_io::Unsynced>| -> io::Result<()> {
         loop {
             let j = next.fetch_add(1, Ordering::Relaxed);
@@ -496,6 +502,9 @@ pub(crate) fn run_watched(
             }
             if let Some(w) = watch {
                 w.chunk(&result)?;
+            }
+            if let Some(g) = &gathered {
+                g.add(&result.runs);
             }
             // A chunk's failures file is written only where it has failures
             // (each file written is synced: most chunks have none).
@@ -601,7 +610,9 @@ pub(crate) fn run_watched(
         }
         .map_err(|e| io::Error::other(format!("cannot start the threads: {e}")))
         .and_then(|pool| {
-            pool.install(|| join_and_seal(&dir, &partial, chunks, &layout, &sealing, opts))
+            pool.install(|| {
+                join_and_seal(&dir, &partial, chunks, &layout, &sealing, gathered, opts)
+            })
         });
         (joined, watched.map(|h| h.join()))
     });
@@ -620,13 +631,15 @@ pub(crate) fn run_watched(
 
 /// Joins the `chunks` finished chunks in `partial` in order into the
 /// sweep's files in `dir`, seals the folder and removes `partial`; gives
-/// the runs that were not ok.
+/// the runs that were not ok. The points take the main metrics' values
+/// `gathered` as the runs were done, if any.
 fn join_and_seal(
     dir: &Path,
     partial: &Path,
     chunks: u64,
     layout: &Layout,
     sealing: &Sealing,
+    gathered: Option<MainValues>,
     opts: &Options,
 ) -> io::Result<u64> {
     let files = |what: &str, ext: &str| -> Vec<PathBuf> {
@@ -660,7 +673,7 @@ fn join_and_seal(
     let join_runs = || parquet_io::concat(&runs, &dir.join(folder::RUNS), &layout.runs);
     if opts.shard.is_none() {
         // The points are worked out from the chunks while they are joined.
-        sealing.seal_joining(dir, &opts.version, opts.report, &runs, join_runs)?;
+        sealing.seal_joining(dir, &opts.version, opts.report, &runs, gathered, join_runs)?;
     } else {
         join_runs()?;
         sealing.seal_part(dir)?;

@@ -15,6 +15,7 @@ use canopy_output::atomic;
 use crate::failure::SweepFailure;
 use crate::file::{Sweep, read};
 use crate::folder::{IDENTITY, POINT_MONTHS, SWEEP_TOML};
+use crate::main_values::MainValues;
 use crate::points::Plan;
 use crate::resolved::fnv1a;
 use crate::statistics;
@@ -109,19 +110,28 @@ impl Sealing {
     /// [`Sealing::seal`] while `join` writes `runs.parquet` from the chunks
     /// `runs` on a thread of its own: the tables are worked out from the
     /// chunks meanwhile (the same rows, in the same order), and the report,
-    /// which reads `runs.parquet`, waits for it. The join's error comes
-    /// first, then the tables'.
+    /// which reads `runs.parquet`, waits for it. The main metrics' values
+    /// are those `gathered` as the runs were done, where they are every
+    /// row's. The join's error comes first, then the tables'.
     pub fn seal_joining(
         &self,
         dir: &Path,
         version: &str,
         report: bool,
         runs: &[PathBuf],
+        gathered: Option<MainValues>,
         join: impl FnOnce() -> io::Result<()> + Send,
     ) -> io::Result<()> {
         let (joined, tables) = std::thread::scope(|s| {
             let joining = s.spawn(join);
-            let tables = statistics::tables(dir, runs, &self.sweep, self.seed, &self.point_months);
+            let tables = statistics::tables(
+                dir,
+                runs,
+                &self.sweep,
+                self.seed,
+                &self.point_months,
+                gathered,
+            );
             let joined = joining
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

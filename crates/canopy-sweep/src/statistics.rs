@@ -26,6 +26,7 @@ use crate::folder::{
     BANDS_CSV, BANDS_PARQUET, MONTHS, POINTS, REPORT, RUNS, remove_charts, remove_if_there,
 };
 use crate::intervals::expected_shortfall;
+use crate::main_values::MainValues;
 use crate::parquet_io;
 
 pub use crate::defaults::{FAN_QUANTILES, MAIN_METRICS};
@@ -554,17 +555,27 @@ struct MetricSummary {
     responses: Vec<Response>,
 }
 
-/// One main metric's pass over the runs' rows in `runs`: its values
-/// point by point, what each point's cells say and each axis's response.
+/// One main metric's pass over the runs' rows in `runs` (or over its
+/// values `gathered` as the runs were done): its values point by point,
+/// what each point's cells say and each axis's response.
 fn summarise_metric(
     runs: &[PathBuf],
     run_rows: &RunRows,
     metric: &str,
+    gathered: Option<Vec<Vec<f64>>>,
     sweep: &Sweep,
     with_value: &[Vec<Vec<usize>>],
     points: usize,
 ) -> io::Result<MetricSummary> {
-    let by_point = metric_by_point(runs, run_rows, metric, points)?;
+    let by_point = match gathered {
+        Some(mut by_point) => {
+            for v in &mut by_point {
+                v.sort_unstable_by(f64::total_cmp);
+            }
+            by_point
+        }
+        None => metric_by_point(runs, run_rows, metric, points)?,
+    };
     let mut out = MetricSummary {
         cells: Vec::with_capacity(points),
         medians: Vec::with_capacity(points),
@@ -601,9 +612,15 @@ fn summarise_metric(
 /// Writes `points.csv` from the rows of `runs` (`runs.parquet`, or the
 /// chunks it is joined from), the main metrics side by side on the
 /// current thread pool while their values fit in 64 MiB; gives what the
-/// report draws from the same numbers.
-pub fn write_points(dir: &Path, runs: &[PathBuf], sweep: &Sweep) -> io::Result<Findings> {
-    write_points_within(dir, runs, sweep, BAND_BYTES)
+/// report draws from the same numbers. The main metrics' values are those
+/// `gathered` as the runs were done, where they are every row's.
+pub fn write_points(
+    dir: &Path,
+    runs: &[PathBuf],
+    sweep: &Sweep,
+    gathered: Option<MainValues>,
+) -> io::Result<Findings> {
+    write_points_within(dir, runs, sweep, gathered, BAND_BYTES)
 }
 
 /// [`write_points`] with the main metrics' passes run side by side on the
@@ -613,6 +630,7 @@ fn write_points_within(
     dir: &Path,
     runs: &[PathBuf],
     sweep: &Sweep,
+    gathered: Option<MainValues>,
     budget: u64,
 ) -> io::Result<Findings> {
     let mut header = vec!["point".to_string()];
@@ -664,12 +682,31 @@ fn write_points_within(
     // Side by side: on 2 cores, one metric at a time left one of them idle
     // for most of the end of a 1,000,000-run sweep.
     let runs_seen: u64 = counts.iter().map(|c| c.runs).sum();
+    // Values gathered already take their memory: then every pass at once.
+    let mut gathered: Vec<Option<Vec<Vec<f64>>>> =
+        match gathered.and_then(|g| g.take(runs_seen, counts.len())) {
+            Some(by_metric) => by_metric.into_iter().map(Some).collect(),
+            None => vec![None; MAIN_METRICS.len()],
+        };
+    let budget = if gathered.iter().all(Option::is_some) {
+        u64::MAX
+    } else {
+        budget
+    };
     let at_once =
         (budget / (16 * runs_seen.max(1))).clamp(1, rayon::current_num_threads() as u64) as usize;
     for (group, metrics) in MAIN_METRICS.chunks(at_once).enumerate() {
+        let first = group * at_once;
+        let values: Vec<_> = gathered[first..first + metrics.len()]
+            .iter_mut()
+            .map(Option::take)
+            .collect();
         let passes: Vec<io::Result<MetricSummary>> = metrics
             .par_iter()
-            .map(|m| summarise_metric(runs, &run_rows, m, sweep, &with_value, counts.len()))
+            .zip(values)
+            .map(|(m, values)| {
+                summarise_metric(runs, &run_rows, m, values, sweep, &with_value, counts.len())
+            })
             .collect();
         for (i, pass) in passes.into_iter().enumerate() {
             let k = group * at_once + i;
@@ -727,20 +764,22 @@ pub fn finish(
     report: bool,
     months: &[u32],
 ) -> io::Result<()> {
-    let findings = tables(dir, &[dir.join(RUNS)], sweep, seed, months)?;
+    let findings = tables(dir, &[dir.join(RUNS)], sweep, seed, months, None)?;
     write_report(dir, sweep, seed, version, report, &findings)
 }
 
 /// Writes the tables that follow from the runs' rows in `runs` (the
 /// folder's `runs.parquet`, or the chunks it is joined from, in order) and
 /// from `months.parquet`: bands, sensitivity and points. Gives what the
-/// report draws; `months` gives each point's months.
+/// report draws; `months` gives each point's months. The main metrics'
+/// values are those `gathered` as the runs were done, if every row's.
 pub fn tables(
     dir: &Path,
     runs: &[PathBuf],
     sweep: &Sweep,
     seed: u64,
     months: &[u32],
+    gathered: Option<MainValues>,
 ) -> io::Result<Findings> {
     // A sensitivity sweep's rows are the points of a design, not
     // scenarios to summarise: months.parquet holds their values and
@@ -757,7 +796,7 @@ pub fn tables(
     Ok(Findings {
         fans,
         sensitivity,
-        ..write_points(dir, runs, sweep)?
+        ..write_points(dir, runs, sweep, gathered)?
     })
 }
 
@@ -887,14 +926,14 @@ above = 0
         let failures = read(crate::folder::FAILURES).lines().count() - 1;
         assert!((4..60).contains(&failures), "{failures} runs not ok");
         let runs = [dir.path().join(RUNS)];
-        let one = write_points_within(dir.path(), &runs, &plan.sweep, 1).unwrap();
+        let one = write_points_within(dir.path(), &runs, &plan.sweep, None, 1).unwrap();
         assert_eq!(read(POINTS), points);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
             .unwrap();
         let all = pool
-            .install(|| write_points_within(dir.path(), &runs, &plan.sweep, u64::MAX))
+            .install(|| write_points_within(dir.path(), &runs, &plan.sweep, None, u64::MAX))
             .unwrap();
         assert_eq!(read(POINTS), points);
         // Every finding, each float to its last bit (Debug writes the

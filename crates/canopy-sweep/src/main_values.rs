@@ -1,0 +1,193 @@
+//! The main metrics' values of a sweep's ok runs, point by point, gathered
+//! from each chunk as its worker finishes it: the points pass then sorts
+//! them where they are, rather than reading them back from the chunks'
+//! files once the runs are done (which was about half of the work left
+//! at the end of a 1,000,000-run sweep).
+//!
+//! Only a whole sweep run in one go gathers (a resumed one has chunks it
+//! did not compute), and only while the values fit in [`MAIN_VALUES_BYTES`]:
+//! memory stays bounded whatever the runs, and a larger sweep reads the
+//! values back from its files as before. Either way the points are the
+//! same, to the last bit: each point's values are sorted before use, so
+//! the order in which chunks finish does not matter.
+
+use std::sync::Mutex;
+
+use arrow_array::{Array, RecordBatch, StringArray, UInt32Array};
+
+use crate::columns::Numbers;
+use crate::defaults::MAIN_METRICS;
+
+/// The most bytes the gathered values may take (8 bytes a run for each
+/// main metric): 1,398,101 runs.
+pub const MAIN_VALUES_BYTES: u64 = 64 << 20;
+
+/// The main metrics' values gathered so far, and how many runs' rows.
+#[derive(Debug)]
+pub struct MainValues {
+    inner: Mutex<Values>,
+}
+
+/// For each main metric, each point's values; and the rows gathered.
+#[derive(Debug, Default)]
+struct Values {
+    by_metric: Vec<Vec<Vec<f64>>>,
+    rows: u64,
+    /// A batch came without the columns a chunk has: nothing gathered is
+    /// to be trusted.
+    spoiled: bool,
+}
+
+impl MainValues {
+    /// Room for `points` points of `runs` runs each, or `None` where
+    /// their values would take more than `budget` bytes.
+    pub fn within(points: usize, runs: u64, budget: u64) -> Option<MainValues> {
+        let total = (points as u64).checked_mul(runs)?;
+        let bytes = total.checked_mul(8 * MAIN_METRICS.len() as u64)?;
+        if bytes > budget {
+            return None;
+        }
+        // Every value's room from the start: a point's runs are known.
+        let by_metric = MAIN_METRICS
+            .iter()
+            .map(|_| {
+                (0..points)
+                    .map(|_| Vec::with_capacity(runs as usize))
+                    .collect()
+            })
+            .collect();
+        Some(MainValues {
+            inner: Mutex::new(Values {
+                by_metric,
+                ..Values::default()
+            }),
+        })
+    }
+
+    /// Adds a chunk's rows of `runs.parquet`: each ok run's value of each
+    /// main metric, where it has one, to its point's.
+    pub fn add(&self, batch: &RecordBatch) {
+        let column = |name| batch.column_by_name(name).map(|a| a.as_any());
+        let point = column("point").and_then(|a| a.downcast_ref::<UInt32Array>());
+        let status = column("status").and_then(|a| a.downcast_ref::<StringArray>());
+        let mut values = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (Some(point), Some(status)) = (point, status) else {
+            values.spoiled = true;
+            return;
+        };
+        let rows: Vec<(u32, bool)> = point
+            .values()
+            .iter()
+            .zip(status.iter())
+            .map(|(&p, s)| (p, s == Some("ok")))
+            .collect();
+        // Most often the whole chunk is one point, every run ok: each
+        // metric's values copied whole.
+        let first = rows.first().map_or(0, |&(p, _)| p);
+        let one_point_all_ok = rows.iter().all(|&r| r == (first, true));
+        for (metric, out) in MAIN_METRICS.iter().zip(&mut values.by_metric) {
+            let numbers = Numbers::of(batch, metric);
+            if let (Numbers::Float(a), true, Some(v)) =
+                (&numbers, one_point_all_ok, out.get_mut(first as usize))
+                && a.null_count() == 0
+            {
+                v.extend_from_slice(a.values());
+                continue;
+            }
+            for (i, &(p, ok)) in rows.iter().enumerate() {
+                if let (true, Some(x), Some(v)) = (ok, numbers.get(i), out.get_mut(p as usize)) {
+                    v.push(x);
+                }
+            }
+        }
+        values.rows += batch.num_rows() as u64;
+    }
+
+    /// Each main metric's values, point by point (in no order), if they
+    /// are those of `rows` rows over `points` points.
+    pub fn take(self, rows: u64, points: usize) -> Option<Vec<Vec<Vec<f64>>>> {
+        let values = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        let whole = !values.spoiled
+            && values.rows == rows
+            && values.by_metric.iter().all(|m| m.len() == points);
+        whole.then_some(values.by_metric)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array};
+    use arrow_schema::{DataType, Field, Schema};
+
+    /// A batch of rows (point, status, value of every main metric).
+    fn batch(rows: &[(u32, &str, Option<f64>)]) -> RecordBatch {
+        let mut fields = vec![
+            Field::new("point", DataType::UInt32, false),
+            Field::new("status", DataType::Utf8, false),
+        ];
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
+        ];
+        for (k, m) in MAIN_METRICS.iter().enumerate() {
+            fields.push(Field::new(*m, DataType::Float64, true));
+            // Each metric its own values: the value plus the metric's index.
+            columns.push(Arc::new(Float64Array::from_iter(
+                rows.iter().map(|r| r.2.map(|x| x + k as f64)),
+            )));
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+    }
+
+    #[test]
+    fn each_ok_runs_values_go_to_its_point_and_the_rest_are_left_out() {
+        let g = MainValues::within(2, 3, u64::MAX).unwrap();
+        // One point, all ok (copied whole), then a mixed chunk.
+        g.add(&batch(&[(0, "ok", Some(1.0)), (0, "ok", Some(2.0))]));
+        g.add(&batch(&[
+            (0, "failed", Some(9.0)),
+            (1, "ok", Some(3.0)),
+            (1, "ok", None),
+            (1, "invalid", None),
+        ]));
+        assert!(
+            MainValues::within(2, 3, u64::MAX)
+                .unwrap()
+                .take(5, 2)
+                .is_none()
+        );
+        let by_metric = g.take(6, 2).expect("every row gathered");
+        for (k, points) in by_metric.iter().enumerate() {
+            let k = k as f64;
+            assert_eq!(points, &vec![vec![1.0 + k, 2.0 + k], vec![3.0 + k]]);
+        }
+    }
+
+    #[test]
+    fn values_past_the_budget_or_rows_not_all_there_are_not_trusted() {
+        // 6 metrics x 8 bytes x 10 runs = 480 bytes.
+        assert!(MainValues::within(1, 10, 479).is_none());
+        assert!(MainValues::within(usize::MAX, u64::MAX, u64::MAX).is_none());
+        let g = MainValues::within(1, 10, 480).unwrap();
+        g.add(&batch(&[(0, "ok", Some(1.0))]));
+        assert!(g.take(2, 1).is_none(), "a row missing");
+        let g = MainValues::within(1, 10, 480).unwrap();
+        g.add(&batch(&[(0, "ok", Some(1.0))]));
+        assert!(g.take(1, 2).is_none(), "a point missing");
+        let g = MainValues::within(1, 10, 480).unwrap();
+        let no_status = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(
+                "point",
+                DataType::UInt32,
+                false,
+            )])),
+            vec![Arc::new(UInt32Array::from(vec![0]))],
+        )
+        .unwrap();
+        g.add(&no_status);
+        assert!(g.take(1, 1).is_none(), "a batch without a status");
+    }
+}
