@@ -19,8 +19,13 @@ use crate::columns::Numbers;
 use crate::defaults::MAIN_METRICS;
 
 /// The most bytes the gathered values may take (8 bytes a run for each
-/// main metric): 1,398,101 runs.
+/// main metric, and [`POINT_BYTES`] a point): about 1.4 million runs of
+/// one point.
 pub const MAIN_VALUES_BYTES: u64 = 64 << 20;
+
+/// What a point's values of one metric take beyond the values: the
+/// vector and its allocation's own bookkeeping.
+const POINT_BYTES: u64 = 64;
 
 /// The main metrics' values gathered so far, and how many runs' rows.
 #[derive(Debug)]
@@ -42,8 +47,10 @@ impl MainValues {
     /// Room for `points` points of `runs` runs each, or `None` where
     /// their values would take more than `budget` bytes.
     pub fn within(points: usize, runs: u64, budget: u64) -> Option<MainValues> {
-        let total = (points as u64).checked_mul(runs)?;
-        let bytes = total.checked_mul(8 * MAIN_METRICS.len() as u64)?;
+        let per_point = runs.checked_mul(8)?.checked_add(POINT_BYTES)?;
+        let bytes = (points as u64)
+            .checked_mul(per_point)?
+            .checked_mul(MAIN_METRICS.len() as u64)?;
         if bytes > budget {
             return None;
         }
@@ -168,16 +175,19 @@ mod tests {
 
     #[test]
     fn values_past_the_budget_or_rows_not_all_there_are_not_trusted() {
-        // 6 metrics x 8 bytes x 10 runs = 480 bytes.
-        assert!(MainValues::within(1, 10, 479).is_none());
+        // 6 metrics x (8 bytes x 10 runs + 64 a point) = 864 bytes.
+        assert!(MainValues::within(1, 10, 863).is_none());
+        assert!(MainValues::within(1, 10, 864).is_some());
+        // Many points of one run each: their vectors count too.
+        assert!(MainValues::within(1_000_000, 1, MAIN_VALUES_BYTES).is_none());
         assert!(MainValues::within(usize::MAX, u64::MAX, u64::MAX).is_none());
-        let g = MainValues::within(1, 10, 480).unwrap();
+        let g = MainValues::within(1, 10, 864).unwrap();
         g.add(&batch(&[(0, "ok", Some(1.0))]));
         assert!(g.take(2, 1).is_none(), "a row missing");
-        let g = MainValues::within(1, 10, 480).unwrap();
+        let g = MainValues::within(1, 10, 864).unwrap();
         g.add(&batch(&[(0, "ok", Some(1.0))]));
         assert!(g.take(1, 2).is_none(), "a point missing");
-        let g = MainValues::within(1, 10, 480).unwrap();
+        let g = MainValues::within(1, 10, 864).unwrap();
         let no_status = RecordBatch::try_new(
             Arc::new(Schema::new(vec![Field::new(
                 "point",

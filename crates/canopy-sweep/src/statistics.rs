@@ -3,7 +3,9 @@
 //! report. Everything here is read back from those two files (or, while
 //! `runs.parquet` is being joined, from the chunks it is joined from, the
 //! same rows in the same order), so that a whole sweep, a resumed one and
-//! merged shards are finished by the same code from the same rows.
+//! merged shards are finished by the same code from the same rows; only
+//! the main metrics' values of a sweep run in one go may come from memory
+//! instead ([`MainValues`]), the same values.
 
 use std::io;
 use std::path::{Path, PathBuf};
