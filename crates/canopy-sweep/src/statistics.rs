@@ -823,6 +823,7 @@ pub fn write_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::main_values::MAIN_VALUES_BYTES;
     use crate::{CommandLine, Options, Quiet, plan_text, run};
 
     /// A test sweep into `out` on `jobs` threads, in chunks of `chunk` runs.
@@ -942,6 +943,55 @@ above = 0
         // shortest text that reads back as the same float).
         assert_eq!(format!("{all:?}"), format!("{one:?}"));
         assert_eq!(points.lines().count(), 3);
+    }
+
+    /// The main metrics' values gathered batch by batch (as a sweep's
+    /// workers gather them from their chunks, here from `runs.parquet`)
+    /// are every ok run's, point by point: after sorting, those the points
+    /// pass reads from the file, in a sweep with runs not ok and several
+    /// points.
+    #[test]
+    fn main_values_gathered_are_those_read_back_from_the_runs() {
+        let text = r#"
+[sweep]
+scenario = "default"
+runs = 30
+seed = 9
+keep_months = []
+
+[[axis]]
+key = "simulation.months"
+values = [12, 24, 36]
+
+[[sample]]
+key = "aegis.revenue_share"
+normal = { mean = 0.5, sd = 0.3 }
+"#;
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        run(&plan, &options(dir.path(), 1, 7), &Quiet).unwrap();
+        let failures = std::fs::read_to_string(dir.path().join(crate::folder::FAILURES)).unwrap();
+        assert!(failures.lines().count() > 2, "some runs not ok");
+        let runs = [dir.path().join(RUNS)];
+        let (counts, rows) = point_counts(&runs, &plan.sweep).unwrap();
+        let values = MainValues::within(3, 30, MAIN_VALUES_BYTES).unwrap();
+        for batch in parquet_io::read_files(&runs, None) {
+            values.add(&batch.unwrap().1);
+        }
+        let gathered = values.take(90, counts.len()).expect("every row's values");
+        for (metric, mut by_point) in MAIN_METRICS.iter().zip(gathered) {
+            for v in &mut by_point {
+                v.sort_unstable_by(f64::total_cmp);
+            }
+            let read = metric_by_point(&runs, &rows, metric, counts.len()).unwrap();
+            let bits = |p: &[Vec<f64>]| -> Vec<Vec<u64>> {
+                p.iter()
+                    .map(|v| v.iter().map(|x| x.to_bits()).collect())
+                    .collect()
+            };
+            assert_eq!(bits(&by_point), bits(&read), "{metric}");
+            assert_eq!(by_point.len(), 3);
+        }
     }
 
     /// Bands read in many passes (one cell of a point at a time) are the
