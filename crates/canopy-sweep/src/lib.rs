@@ -69,7 +69,6 @@ pub use file::{
 pub use intervals::{clopper_pearson, expected_shortfall};
 pub use layout::metric_type;
 pub use lock::FolderLock;
-pub use main_values::{MAIN_VALUES_BYTES, MainValues};
 pub use merge::merge;
 pub use planner::{PlanError, plan_file, plan_text};
 pub use points::{Plan, Point, PointScenario, plan, points};

@@ -18,10 +18,10 @@ use arrow_array::{Array, RecordBatch, StringArray, UInt32Array};
 use crate::columns::Numbers;
 use crate::defaults::MAIN_METRICS;
 
-/// The most bytes the gathered values may take (8 bytes a run for each
-/// main metric, and [`POINT_BYTES`] a point): about 1.4 million runs of
-/// one point.
-pub const MAIN_VALUES_BYTES: u64 = 64 << 20;
+/// The most bytes the gathered values may take (for each main metric, 8
+/// bytes a run and [`POINT_BYTES`] a point): about 1.4 million runs of one
+/// point, fewer where there are many points.
+pub(crate) const MAIN_VALUES_BYTES: u64 = 64 << 20;
 
 /// What a point's values of one metric take beyond the values: the
 /// vector and its allocation's own bookkeeping.
@@ -29,7 +29,7 @@ const POINT_BYTES: u64 = 64;
 
 /// The main metrics' values gathered so far, and how many runs' rows.
 #[derive(Debug)]
-pub struct MainValues {
+pub(crate) struct MainValues {
     inner: Mutex<Values>,
 }
 
@@ -77,11 +77,11 @@ impl MainValues {
         let column = |name| batch.column_by_name(name).map(|a| a.as_any());
         let point = column("point").and_then(|a| a.downcast_ref::<UInt32Array>());
         let status = column("status").and_then(|a| a.downcast_ref::<StringArray>());
-        let mut values = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let (Some(point), Some(status)) = (point, status) else {
-            values.spoiled = true;
+            self.lock().spoiled = true;
             return;
         };
+        // Each row's point and status read before the lock is taken.
         let rows: Vec<(u32, bool)> = point
             .values()
             .iter()
@@ -92,6 +92,7 @@ impl MainValues {
         // metric's values copied whole.
         let first = rows.first().map_or(0, |&(p, _)| p);
         let one_point_all_ok = rows.iter().all(|&r| r == (first, true));
+        let mut values = self.lock();
         for (metric, out) in MAIN_METRICS.iter().zip(&mut values.by_metric) {
             let numbers = Numbers::of(batch, metric);
             if let (Numbers::Float(a), true, Some(v)) =
@@ -108,6 +109,10 @@ impl MainValues {
             }
         }
         values.rows += batch.num_rows() as u64;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Values> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Each main metric's values, point by point (in no order), if they
@@ -160,17 +165,41 @@ mod tests {
             (1, "ok", None),
             (1, "invalid", None),
         ]));
-        assert!(
-            MainValues::within(2, 3, u64::MAX)
-                .unwrap()
-                .take(5, 2)
-                .is_none()
-        );
         let by_metric = g.take(6, 2).expect("every row gathered");
         for (k, points) in by_metric.iter().enumerate() {
             let k = k as f64;
             assert_eq!(points, &vec![vec![1.0 + k, 2.0 + k], vec![3.0 + k]]);
         }
+    }
+
+    #[test]
+    fn a_null_a_point_past_the_last_and_counts_are_read_as_the_files_are() {
+        let g = MainValues::within(2, 4, u64::MAX).unwrap();
+        // One point, all ok, one value null: not copied whole.
+        g.add(&batch(&[(1, "ok", Some(1.0)), (1, "ok", None)]));
+        // A point past the last: its values go nowhere, its row counts.
+        g.add(&batch(&[(2, "ok", Some(5.0)), (0, "ok", Some(2.0))]));
+        let by_metric = g.take(4, 2).expect("every row gathered");
+        assert_eq!(by_metric[0], vec![vec![2.0], vec![1.0]]);
+        // A metric held as counts (uint32) is read as numbers.
+        let g = MainValues::within(1, 2, u64::MAX).unwrap();
+        let counts = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("point", DataType::UInt32, false),
+                Field::new("status", DataType::Utf8, false),
+                Field::new(MAIN_METRICS[0], DataType::UInt32, true),
+            ])),
+            vec![
+                Arc::new(UInt32Array::from(vec![0, 0])),
+                Arc::new(StringArray::from(vec!["ok", "ok"])),
+                Arc::new(UInt32Array::from(vec![Some(7), None])),
+            ],
+        )
+        .unwrap();
+        g.add(&counts);
+        let by_metric = g.take(2, 1).expect("every row gathered");
+        assert_eq!(by_metric[0], vec![vec![7.0]]);
+        assert_eq!(by_metric[1], vec![Vec::<f64>::new()], "no such column");
     }
 
     #[test]
@@ -184,6 +213,9 @@ mod tests {
         let g = MainValues::within(1, 10, 864).unwrap();
         g.add(&batch(&[(0, "ok", Some(1.0))]));
         assert!(g.take(2, 1).is_none(), "a row missing");
+        let g = MainValues::within(1, 10, 864).unwrap();
+        g.add(&batch(&[(0, "ok", Some(1.0)), (0, "ok", Some(2.0))]));
+        assert!(g.take(1, 1).is_none(), "a row too many");
         let g = MainValues::within(1, 10, 864).unwrap();
         g.add(&batch(&[(0, "ok", Some(1.0))]));
         assert!(g.take(1, 2).is_none(), "a point missing");

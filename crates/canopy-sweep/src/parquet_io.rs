@@ -53,10 +53,10 @@ fn properties() -> WriterProperties {
         .build()
 }
 
-/// The buffer a file is written through. A join copies column chunks
-/// into it 8 KiB at a time, and a chunk's pages are mostly larger than
-/// that: a default buffer (8 KiB) passed them straight on to the file, a
-/// write call each.
+/// The buffer a file is written through, behind the Parquet writer's own
+/// (8 KiB). A join copies column chunks 8 KiB at a time, and a chunk's
+/// pages are mostly larger than that: a buffer of the same 8 KiB passed
+/// them straight on to the file, a write call each.
 const WRITE_BUFFER: usize = 1 << 20;
 
 /// A parquet error as an I/O error that names the file.

@@ -673,7 +673,7 @@ fn join_and_seal(
     let join_runs = || parquet_io::concat(&runs, &dir.join(folder::RUNS), &layout.runs);
     if opts.shard.is_none() {
         // The points are worked out from the chunks while they are joined.
-        sealing.seal_joining(dir, &opts.version, opts.report, &runs, gathered, join_runs)?;
+        sealing.seal_joining_with(dir, &opts.version, opts.report, &runs, gathered, join_runs)?;
     } else {
         join_runs()?;
         sealing.seal_part(dir)?;

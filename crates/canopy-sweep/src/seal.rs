@@ -110,10 +110,22 @@ impl Sealing {
     /// [`Sealing::seal`] while `join` writes `runs.parquet` from the chunks
     /// `runs` on a thread of its own: the tables are worked out from the
     /// chunks meanwhile (the same rows, in the same order), and the report,
-    /// which reads `runs.parquet`, waits for it. The main metrics' values
-    /// are those `gathered` as the runs were done, where they are every
-    /// row's. The join's error comes first, then the tables'.
+    /// which reads `runs.parquet`, waits for it. The join's error comes
+    /// first, then the tables'.
     pub fn seal_joining(
+        &self,
+        dir: &Path,
+        version: &str,
+        report: bool,
+        runs: &[PathBuf],
+        join: impl FnOnce() -> io::Result<()> + Send,
+    ) -> io::Result<()> {
+        self.seal_joining_with(dir, version, report, runs, None, join)
+    }
+
+    /// [`Sealing::seal_joining`], the main metrics' values those `gathered`
+    /// as the runs were done, where they are every row's.
+    pub(crate) fn seal_joining_with(
         &self,
         dir: &Path,
         version: &str,

@@ -613,9 +613,10 @@ fn summarise_metric(
 
 /// Writes `points.csv` from the rows of `runs` (`runs.parquet`, or the
 /// chunks it is joined from), the main metrics side by side on the
-/// current thread pool while their values fit in 64 MiB; gives what the
-/// report draws from the same numbers. The main metrics' values are those
-/// `gathered` as the runs were done, where they are every row's.
+/// current thread pool while what their passes hold fits in 64 MiB;
+/// gives what the report draws from the same numbers. The main metrics'
+/// values are those `gathered` as the runs were done, where they are
+/// every row's (then beside the 64 MiB they take).
 pub fn write_points(
     dir: &Path,
     runs: &[PathBuf],
@@ -626,8 +627,9 @@ pub fn write_points(
 }
 
 /// [`write_points`] with the main metrics' passes run side by side on the
-/// current thread pool, as many at once as keep their values (16 bytes a
-/// run each, with an axis value's pooled copy) within `budget` bytes.
+/// current thread pool, as many at once as keep what they hold (16 bytes
+/// a run each: the values and an axis value's pooled copy; 8 where the
+/// values were kept already) within `budget` bytes.
 fn write_points_within(
     dir: &Path,
     runs: &[PathBuf],
@@ -684,19 +686,21 @@ fn write_points_within(
     // Side by side: on 2 cores, one metric at a time left one of them idle
     // for most of the end of a 1,000,000-run sweep.
     let runs_seen: u64 = counts.iter().map(|c| c.runs).sum();
-    // Values gathered already take their memory: then every pass at once.
+    let given = gathered.is_some();
     let mut gathered: Vec<Option<Vec<Vec<f64>>>> =
         match gathered.and_then(|g| g.take(runs_seen, counts.len())) {
             Some(by_metric) => by_metric.into_iter().map(Some).collect(),
             None => vec![None; MAIN_METRICS.len()],
         };
-    let budget = if gathered.iter().all(Option::is_some) {
-        u64::MAX
-    } else {
-        budget
-    };
-    let at_once =
-        (budget / (16 * runs_seen.max(1))).clamp(1, rayon::current_num_threads() as u64) as usize;
+    let kept = gathered.iter().all(Option::is_some);
+    // A whole sweep's values are every row's: otherwise they are read
+    // back, the same values more slowly.
+    debug_assert!(!given || kept, "main values kept for some rows only");
+    // A pass holds an axis value's pooled copy of its values (8 bytes a
+    // run), and the values themselves unless they were kept already.
+    let per_run = if kept { 8 } else { 16 };
+    let at_once = (budget / (per_run * runs_seen.max(1)))
+        .clamp(1, rayon::current_num_threads() as u64) as usize;
     for (group, metrics) in MAIN_METRICS.chunks(at_once).enumerate() {
         let first = group * at_once;
         let values: Vec<_> = gathered[first..first + metrics.len()]
@@ -892,10 +896,11 @@ mod tests {
         assert!(!rows.all_ok_at_point_0(0..10), "not a sweep of one point");
     }
 
-    /// The points worked out by the sweep from its chunks (some with a
-    /// run not ok, some without, their status then known from the
-    /// statistics) on two threads, several metrics at once, are those
-    /// worked out again from `runs.parquet` one metric at a time.
+    /// The points worked out by the sweep from its chunks and the main
+    /// values it kept (some chunks with a run not ok, some without, their
+    /// status then known from the statistics) on two threads, several
+    /// metrics at once, are those worked out again from `runs.parquet`
+    /// one metric at a time.
     #[test]
     fn points_from_chunks_side_by_side_are_the_points_one_metric_at_a_time() {
         let text = r#"

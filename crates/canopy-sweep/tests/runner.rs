@@ -461,14 +461,14 @@ fn merged_shards_are_the_whole_sweep_and_seal_like_it() {
         fs::copy(whole.join(name), joining.join(name)).unwrap();
     }
     let runs = [whole.join(folder::RUNS)];
-    let failed = sealing.seal_joining(&joining, "test", false, &runs, None, || {
+    let failed = sealing.seal_joining(&joining, "test", false, &runs, || {
         Err(std::io::Error::other("the join failed"))
     });
     assert_eq!(failed.unwrap_err().to_string(), "the join failed");
     assert!(!joining.join(folder::IDENTITY).exists());
     let join = || fs::copy(whole.join(folder::RUNS), joining.join(folder::RUNS)).map(|_| ());
     sealing
-        .seal_joining(&joining, "test", false, &runs, None, join)
+        .seal_joining(&joining, "test", false, &runs, join)
         .unwrap();
     same_files(&joining, &whole);
     // And of a plan: the same again.
