@@ -247,12 +247,26 @@ pub fn column(name: &str) -> Option<&'static Column> {
 
 /// Everything recorded about one month. By-kind arrays follow
 /// [`crate::TvlKind::ALL`].
+///
+/// The price and the four values a sweep takes each run's extremes of
+/// (`min_leaf_price` to `max_oak_redeemed_month`) are declared side by
+/// side: the compiler keeps plain numbers in the order written, so they
+/// share one cache line, and a pass over a run's months reads one line a
+/// month rather than four.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonthRecord {
     /// Month number, from 1.
     pub month: u32,
     /// LEAF price, USD.
     pub leaf_price: f64,
+    /// AEGIS USDC.
+    pub aegis_usdc: f64,
+    /// AEGIS value, USD.
+    pub aegis_value: f64,
+    /// AEGIS value per unredeemed OAK.
+    pub value_per_oak: f64,
+    /// OAK redeemed this month.
+    pub oak_redeemed_month: f64,
     /// TVL by kind, USD.
     pub tvl: [f64; 4],
     /// Revenue by kind this month, USD.
@@ -261,8 +275,6 @@ pub struct MonthRecord {
     pub revenue_cumulative: f64,
     /// AEGIS LEAF.
     pub aegis_leaf: f64,
-    /// AEGIS USDC.
-    pub aegis_usdc: f64,
     /// Pairs active this month.
     pub pairs_active: u32,
     /// LEAF in the active pairs.
@@ -275,20 +287,14 @@ pub struct MonthRecord {
     pub oak_redeemed: f64,
     /// OAK not redeemed.
     pub oak_unredeemed: f64,
-    /// AEGIS value per unredeemed OAK.
-    pub value_per_oak: f64,
     /// The month's IRR, if defined ([`RecordedIrr::get`]).
     pub irr: RecordedIrr,
-    /// AEGIS value, USD.
-    pub aegis_value: f64,
     /// Value of the active pairs at the end of the month, USD.
     pub pairs_value: f64,
     /// LEAF AEGIS sold to the pairs, net (negative when it bought).
     pub aegis_leaf_sold: f64,
     /// Revenue paid into AEGIS this month, USDC.
     pub aegis_revenue_in: f64,
-    /// OAK redeemed this month.
-    pub oak_redeemed_month: f64,
     /// USDC paid to redeemers this month.
     pub redemption_usdc_out: f64,
     /// LEAF paid to redeemers this month.
