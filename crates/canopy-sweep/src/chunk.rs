@@ -12,11 +12,10 @@ use arrow_buffer::NullBuffer;
 use canopy_model::{ColumnType, MonthRecord, RunError, Runner, Scenario, Value};
 
 use crate::criteria::{Criterion, Met};
-use crate::layout::{Layout, ValueType, metric_type};
+use crate::layout::{Layout, ValueType};
 use crate::points::Plan;
 use crate::seeds::RunSpec;
 use crate::summary::{Outcome, SUMMARY_COLUMNS, SummaryType, summarise_numbers};
-use arrow_schema::DataType;
 
 /// A run that did not end ok: a row of `failures.csv`.
 #[derive(Clone, Debug, PartialEq)]
@@ -253,23 +252,52 @@ const STAGED: usize = 256;
 /// (16 bytes each) are one cache line.
 const BLOCK: usize = 4;
 
+/// Which of the summary's numbers after `status` are counts (uint32).
+const IS_COUNT: [bool; WIDTH] = {
+    let mut out = [false; WIDTH];
+    let mut j = 0;
+    while j < WIDTH {
+        out[j] = matches!(
+            SUMMARY_COLUMNS[j + 1].ty,
+            SummaryType::Number(ColumnType::Count)
+        );
+        j += 1;
+    }
+    out
+};
+
 /// The summary's numbers of a chunk's runs: the latest runs row by row (a
 /// row copied whole per run, cheaper than a push per cell), moved into
 /// columns of values and validity every [`STAGED`] runs, so that memory
-/// stays at about 9 bytes a cell.
+/// stays at about 9 bytes a cell. Counts are made whole numbers as they
+/// are moved, while their rows are still in the cache.
 struct SummaryRows {
     staged: Vec<Option<f64>>,
+    /// Each column's values; empty for counts.
     values: Vec<Vec<f64>>,
+    /// Each count column's values; empty for the others.
+    counts: Vec<Vec<u32>>,
     valid: Vec<Vec<bool>>,
+    /// Each column's nulls so far, counted while its rows are in the cache.
+    nulls: [usize; WIDTH],
 }
 
 impl SummaryRows {
     /// Room for `n` runs.
     fn with_capacity(n: usize) -> SummaryRows {
+        let room = |count: bool, yes: bool| if count == yes { n } else { 0 };
         SummaryRows {
             staged: Vec::with_capacity(STAGED * WIDTH),
-            values: (0..WIDTH).map(|_| Vec::with_capacity(n)).collect(),
+            values: IS_COUNT
+                .iter()
+                .map(|&c| Vec::with_capacity(room(c, false)))
+                .collect(),
+            counts: IS_COUNT
+                .iter()
+                .map(|&c| Vec::with_capacity(room(c, true)))
+                .collect(),
             valid: (0..WIDTH).map(|_| Vec::with_capacity(n)).collect(),
+            nulls: [0; WIDTH],
         }
     }
 
@@ -293,14 +321,23 @@ impl SummaryRows {
         let mut tile_valid = [[false; STAGED]; BLOCK];
         for first in (0..WIDTH).step_by(BLOCK) {
             let block = first..(first + BLOCK).min(WIDTH);
+            let mut missing = [0; BLOCK];
             for (r, row) in self.staged.chunks_exact(WIDTH).enumerate() {
                 for (k, x) in row[block.clone()].iter().enumerate() {
                     tile[k][r] = x.unwrap_or(0.0);
                     tile_valid[k][r] = x.is_some();
+                    missing[k] += usize::from(x.is_none());
                 }
             }
             for (k, j) in block.enumerate() {
-                self.values[j].extend_from_slice(&tile[k][..rows]);
+                if IS_COUNT[j] {
+                    // Whole numbers (exact in an f64); a null's 0 stays 0.
+                    let whole = tile[k][..rows].iter().map(|&x| x as u32);
+                    self.counts[j].extend(whole);
+                } else {
+                    self.values[j].extend_from_slice(&tile[k][..rows]);
+                }
+                self.nulls[j] += missing[k];
                 self.valid[j].extend_from_slice(&tile_valid[k][..rows]);
             }
         }
@@ -310,17 +347,16 @@ impl SummaryRows {
     /// The columns, in [`SUMMARY_COLUMNS`] order after `status`.
     fn finish(mut self) -> Vec<ArrayRef> {
         self.flush();
-        let columns = SUMMARY_COLUMNS[1..].iter().zip(self.values).zip(self.valid);
+        let columns = IS_COUNT.iter().zip(self.values).zip(self.counts);
         columns
-            .map(|((c, values), valid)| {
-                let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
-                let column: ArrayRef = match c.ty {
-                    SummaryType::Number(t) if metric_type(t) == DataType::UInt32 => {
-                        let values: Vec<u32> = values.iter().map(|&x| x as u32).collect();
-                        Arc::new(PrimitiveArray::<UInt32Type>::new(values.into(), nulls))
-                    }
+            .zip(self.valid.into_iter().zip(self.nulls))
+            .map(|(((&count, values), counts), (valid, nulls))| {
+                let nulls = (nulls > 0).then(|| NullBuffer::from(valid));
+                let column: ArrayRef = if count {
+                    Arc::new(PrimitiveArray::<UInt32Type>::new(counts.into(), nulls))
+                } else {
                     // Every other summary column after `status` is a float.
-                    _ => Arc::new(PrimitiveArray::<Float64Type>::new(values.into(), nulls)),
+                    Arc::new(PrimitiveArray::<Float64Type>::new(values.into(), nulls))
                 };
                 column
             })
@@ -489,6 +525,13 @@ mod tests {
         }
         let columns = rows.finish();
         assert_eq!(columns.len(), WIDTH);
+        for (column, c) in columns.iter().zip(&SUMMARY_COLUMNS[1..]) {
+            let SummaryType::Number(ty) = c.ty else {
+                panic!("{} is not a number", c.name)
+            };
+            let want = crate::layout::metric_type(ty);
+            assert_eq!(column.data_type(), &want, "{}", c.name);
+        }
         for (i, (records, outcome)) in runs.iter().enumerate() {
             let mut want = [None; WIDTH];
             summarise_numbers(records, outcome, &mut want);

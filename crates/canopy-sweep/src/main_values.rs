@@ -82,16 +82,13 @@ impl MainValues {
             return;
         };
         // Each row's point and status read before the lock is taken.
-        let rows: Vec<(u32, bool)> = point
-            .values()
-            .iter()
-            .zip(status.iter())
-            .map(|(&p, s)| (p, s == Some("ok")))
-            .collect();
+        let points = point.values();
+        let first = points.first().copied().unwrap_or(0);
+        let rows = || -> Vec<(u32, bool)> { points.iter().copied().zip(ok_rows(status)).collect() };
         // Most often the whole chunk is one point, every run ok: each
         // metric's values copied whole.
-        let first = rows.first().map_or(0, |&(p, _)| p);
-        let one_point_all_ok = rows.iter().all(|&r| r == (first, true));
+        let one_point_all_ok = points.iter().all(|&p| p == first) && ok_rows(status).all(|ok| ok);
+        let mut each_row = (!one_point_all_ok).then(rows);
         let mut values = self.lock();
         for (metric, out) in MAIN_METRICS.iter().zip(&mut values.by_metric) {
             let numbers = Numbers::of(batch, metric);
@@ -102,7 +99,7 @@ impl MainValues {
                 v.extend_from_slice(a.values());
                 continue;
             }
-            for (i, &(p, ok)) in rows.iter().enumerate() {
+            for (i, &(p, ok)) in each_row.get_or_insert_with(rows).iter().enumerate() {
                 if let (true, Some(x), Some(v)) = (ok, numbers.get(i), out.get_mut(p as usize)) {
                     v.push(x);
                 }
@@ -124,6 +121,17 @@ impl MainValues {
             && values.by_metric.iter().all(|m| m.len() == points);
         whole.then_some(values.by_metric)
     }
+}
+
+/// Whether each row's status is `ok`, read from the column's bytes: a
+/// comparison of text per row took longer than the rest of a chunk's
+/// gathering.
+fn ok_rows(status: &StringArray) -> impl Iterator<Item = bool> + '_ {
+    let (offsets, text) = (status.value_offsets(), status.value_data());
+    (0..status.len()).map(move |i| {
+        let (from, to) = (offsets[i] as usize, offsets[i + 1] as usize);
+        status.is_valid(i) && to - from == 2 && text[from] == b'o' && text[from + 1] == b'k'
+    })
 }
 
 #[cfg(test)]
@@ -200,6 +208,24 @@ mod tests {
         let by_metric = g.take(2, 1).expect("every row gathered");
         assert_eq!(by_metric[0], vec![vec![7.0]]);
         assert_eq!(by_metric[1], vec![Vec::<f64>::new()], "no such column");
+    }
+
+    #[test]
+    fn a_status_is_ok_only_where_its_text_is_ok() {
+        let status = StringArray::from(vec![
+            Some("ok"),
+            Some("failed"),
+            None,
+            Some("invalid"),
+            Some("okay"),
+            Some("o"),
+            Some("ok"),
+        ]);
+        let ok: Vec<bool> = ok_rows(&status).collect();
+        assert_eq!(ok, [true, false, false, false, false, false, true]);
+        // A slice of a larger column: its own rows.
+        let ok: Vec<bool> = ok_rows(&status.slice(4, 3)).collect();
+        assert_eq!(ok, [false, false, true]);
     }
 
     #[test]
