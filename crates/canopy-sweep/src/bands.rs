@@ -10,6 +10,7 @@
 //! about 34 MB), plus one small vector per month and metric. A sweep
 //! accumulates one point at a time and drops it once its rows are made.
 
+use arrow_buffer::Buffer;
 use canopy_model::{Column, MonthRecord, column};
 
 /// The `q` quantile (`q` in 0..=1) of `sorted` (ascending), by linear
@@ -98,9 +99,56 @@ pub struct Band {
 /// place; the mean sums them in ascending order, so that it does not depend
 /// on the order they came in (runs done by any number of jobs, shards or
 /// resumes give the same mean).
-pub fn band(values: &mut [f64], quantiles: &[f64]) -> Band {
-    values.sort_unstable_by(f64::total_cmp);
+pub fn band(values: &mut Vec<f64>, quantiles: &[f64]) -> Band {
+    sort_total(values);
     band_of_sorted(values, quantiles)
+}
+
+/// Sorts `values` ascending in [`f64::total_cmp`]'s order, as the
+/// unsigned integers that order the same way: the same result, bit for
+/// bit, in about half the time (a comparison of integers is one
+/// instruction; `total_cmp` is not inlined into the sort).
+pub fn sort_total(values: &mut Vec<f64>) {
+    if values.len() < 2 {
+        return;
+    }
+    // The same memory seen as integers (f64 and u64 share a layout), then
+    // as floats again: no copy.
+    match Buffer::from_vec(std::mem::take(values)).into_vec::<u64>() {
+        Ok(mut keys) => {
+            keys.iter_mut().for_each(|k| *k = order_key(*k));
+            keys.sort_unstable();
+            keys.iter_mut().for_each(|k| *k = from_order_key(*k));
+            *values = Buffer::from_vec(keys)
+                .into_vec::<f64>()
+                .unwrap_or_else(|b| b.typed_data::<f64>().to_vec());
+        }
+        Err(b) => {
+            *values = b.typed_data::<f64>().to_vec();
+            values.sort_unstable_by(f64::total_cmp);
+        }
+    }
+}
+
+/// The sign bit of an f64's bits.
+const SIGN: u64 = 1 << 63;
+
+/// `total_cmp`'s own map of an f64's bits to a signed integer that orders
+/// as the floats do: a negative number's bits but the sign flipped. It
+/// keeps the sign bit, so applied twice it gives the bits back.
+fn total_order(i: i64) -> i64 {
+    i ^ (((i >> 63) as u64) >> 1) as i64
+}
+
+/// An f64's bits as an unsigned integer that orders as [`f64::total_cmp`]
+/// orders the floats: [`total_order`], its sign bit flipped.
+fn order_key(bits: u64) -> u64 {
+    total_order(bits as i64) as u64 ^ SIGN
+}
+
+/// The f64 bits whose [`order_key`] is `key`.
+fn from_order_key(key: u64) -> u64 {
+    total_order((key ^ SIGN) as i64) as u64
 }
 
 /// [`band`] of `values` already in order.
@@ -266,6 +314,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sorting_as_integers_gives_total_cmps_order_bit_for_bit() {
+        let special = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff0_0000_0000_0001),
+            f64::from_bits(0xfff8_0000_0000_0001),
+        ];
+        let mut x: u64 = 11;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x
+        };
+        for n in [0, 1, 2, 3, 17, 1000, 5000] {
+            // Any bit pattern at all, ordinary numbers with repeats, and
+            // every special value.
+            let mut values: Vec<f64> = (0..n)
+                .map(|i| match i % 3 {
+                    0 => f64::from_bits(next()),
+                    1 => (next() % 50) as f64 - 25.0,
+                    _ => special[(next() % special.len() as u64) as usize],
+                })
+                .collect();
+            values.extend_from_slice(&special[..n.min(special.len())]);
+            let mut want = values.clone();
+            want.sort_unstable_by(f64::total_cmp);
+            sort_total(&mut values);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&values), bits(&want), "{n} values");
+        }
+        for b in [0, 1, SIGN - 1, SIGN, u64::MAX, 0x7ff8_0000_0000_0000] {
+            assert_eq!(from_order_key(order_key(b)), b);
+        }
+    }
+
+    #[test]
     fn a_quantile_by_selection_is_the_sorted_ones_bit_for_bit() {
         let mut x: u64 = 7;
         let mut values: Vec<f64> = (0..1001)
@@ -350,7 +447,7 @@ mod tests {
         assert_eq!(b.quantiles[0], Some(30.0));
         assert!(close(b.quantiles[1], 12.0));
         assert_eq!(b.quantiles[2], Some(50.0));
-        let empty = band(&mut [], &[0.5, 0.95]);
+        let empty = band(&mut Vec::new(), &[0.5, 0.95]);
         assert_eq!(
             empty,
             Band {

@@ -19,7 +19,9 @@ use canopy_output::atomic;
 use canopy_output::csv_cell as cell;
 use rayon::prelude::*;
 
-use crate::bands::{Band, BandRow, Bands, band, band_of_sorted, quantile, quantile_name};
+use crate::bands::{
+    Band, BandRow, Bands, band, band_of_sorted, quantile, quantile_name, sort_total,
+};
 use crate::columns::{Numbers, point_column, status_column, text_at};
 use crate::criteria::{Count, Met};
 use crate::defaults::shortfall_name;
@@ -505,7 +507,7 @@ fn metric_by_point(
         }
     })?;
     for v in &mut out {
-        v.sort_unstable_by(f64::total_cmp);
+        sort_total(v);
     }
     Ok(out)
 }
@@ -572,7 +574,7 @@ fn summarise_metric(
     let by_point = match gathered {
         Some(mut by_point) => {
             for v in &mut by_point {
-                v.sort_unstable_by(f64::total_cmp);
+                sort_total(v);
             }
             by_point
         }

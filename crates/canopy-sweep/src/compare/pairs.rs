@@ -160,7 +160,7 @@ pub fn diff_metrics() -> Vec<&'static str> {
 /// Sorted copy of the defined values.
 fn sorted(xs: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut v: Vec<f64> = xs.collect();
-    v.sort_unstable_by(f64::total_cmp);
+    crate::bands::sort_total(&mut v);
     v
 }
 
