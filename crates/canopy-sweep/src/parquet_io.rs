@@ -423,6 +423,28 @@ impl Batches {
     /// the batches, its values known without decoding them. `None`, and
     /// the column read as asked, otherwise or once reading has begun.
     pub fn take_constant(&mut self, name: &str) -> Option<String> {
+        let value = self.take_constant_bytes(name, &DataType::Utf8)?;
+        String::from_utf8(value).ok()
+    }
+
+    /// [`Batches::take_constant`] for the uint32 column `name` (a chunk's
+    /// `point`, when every run in it is of one point).
+    pub fn take_constant_u32(&mut self, name: &str) -> Option<u32> {
+        let value = self.take_constant_bytes(name, &DataType::UInt32)?;
+        // The statistics hold the value as Parquet stores it: 4 bytes,
+        // little-endian.
+        Some(u32::from_le_bytes(value.try_into().ok()?))
+    }
+
+    /// The rows of the file, all its row groups'.
+    pub fn rows(&self) -> u64 {
+        let groups = self.metadata.row_groups().iter();
+        groups.map(|rg| rg.num_rows().max(0) as u64).sum()
+    }
+
+    /// The one value, as the statistics store it, of the column `name` of
+    /// type `ty`: see [`Batches::take_constant`].
+    fn take_constant_bytes(&mut self, name: &str, ty: &DataType) -> Option<Vec<u8>> {
         if self.next_group != 0 || self.metadata.num_row_groups() == 0 {
             return None;
         }
@@ -430,7 +452,7 @@ impl Batches {
             .schema
             .fields()
             .iter()
-            .position(|f| f.name() == name && f.data_type() == &DataType::Utf8)?;
+            .position(|f| f.name() == name && f.data_type() == ty)?;
         let column = self.indices[at];
         let mut value: Option<&[u8]> = None;
         for rg in self.metadata.row_groups() {
@@ -445,7 +467,7 @@ impl Batches {
             }
             value = Some(min);
         }
-        let value = String::from_utf8(value?.to_vec()).ok()?;
+        let value = value?.to_vec();
         self.indices.remove(at);
         let fields: Vec<_> = (self.schema.fields().iter())
             .enumerate()
@@ -1002,6 +1024,49 @@ mod tests {
         drop(b);
         assert_eq!(names(dir.path()), ["kept.parquet"]);
         assert_eq!(read_all(&kept, None), [batch(0, 5)]);
+    }
+
+    #[test]
+    fn a_uint32_column_of_one_value_and_the_rows_are_told_by_the_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.parquet");
+        let write = |groups: &[&RecordBatch]| {
+            let mut w = Writer::create(&path, schema()).unwrap();
+            for g in groups {
+                w.write(g).unwrap();
+            }
+            w.finish().unwrap();
+        };
+        let without_point = |b: &RecordBatch| {
+            let mut b = b.clone();
+            b.remove_column(0);
+            b
+        };
+        let with_point = |b: RecordBatch, p: u32| {
+            let mut columns = b.columns().to_vec();
+            columns[0] = Arc::new(UInt32Array::from(vec![p; b.num_rows()]));
+            RecordBatch::try_new(schema(), columns).unwrap()
+        };
+        // Every row of point `p`, in two row groups; the largest u32 too,
+        // whose bits as a signed number are -1.
+        for p in [7, u32::MAX] {
+            let (a, b) = (with_point(batch(0, 2), p), with_point(batch(2, 5), p));
+            write(&[&a, &b]);
+            let mut batches = read(&path, None).unwrap();
+            assert_eq!(batches.rows(), 5);
+            assert_eq!(batches.take_constant_u32("first"), None, "values differ");
+            assert_eq!(batches.take_constant_u32("status"), None, "not uint32");
+            assert_eq!(batches.take_constant_u32("point"), Some(p));
+            let back: Vec<RecordBatch> = batches.map(|b| b.unwrap()).collect();
+            assert_eq!(back, [without_point(&a), without_point(&b)]);
+        }
+        // A point a row group, not the same: the column is read.
+        let (a, b) = (batch(0, 1), batch(1, 2));
+        write(&[&a, &b]);
+        let mut batches = read(&path, None).unwrap();
+        assert_eq!(batches.take_constant_u32("point"), None);
+        let back: Vec<RecordBatch> = batches.map(|b| b.unwrap()).collect();
+        assert_eq!(back, [a, b]);
     }
 
     #[test]

@@ -341,6 +341,26 @@ impl RunRows {
         self.len += 1;
     }
 
+    /// [`RunRows::push`] `n` times, a word of statuses at a time.
+    fn push_many(&mut self, point: u32, ok: bool, n: usize) {
+        if point != 0 && self.point.is_empty() {
+            self.point.resize(self.len, 0);
+        }
+        let end = self.len + n;
+        if !self.point.is_empty() {
+            self.point.resize(end, point);
+        }
+        self.ok.resize(end.div_ceil(64), 0);
+        let mut i = self.len;
+        while ok && i < end {
+            let (word, bit) = (i / 64, i % 64);
+            let take = (64 - bit).min(end - i);
+            self.ok[word] |= (u64::MAX >> (64 - take)) << bit;
+            i += take;
+        }
+        self.len = end;
+    }
+
     /// Whether every row in `range` is ok and of point 0.
     fn all_ok_at_point_0(&self, range: std::ops::Range<usize>) -> bool {
         if !self.point.is_empty() || range.end > self.len {
@@ -438,12 +458,34 @@ fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>
     let columns: Vec<&str> = ["point", "status"].iter().chain(&axes).copied().collect();
     for path in runs {
         let mut batches = parquet_io::read(path, Some(&columns))?;
-        // Most often every run of a file has one status (ok), which its
-        // statistics tell without reading the column.
+        // Most often every run of a file has one status (ok), and every
+        // run of a chunk one point, which its statistics tell without
+        // reading the columns.
         let every_run_ok = batches.take_constant("status").map(|s| s == "ok");
+        let one_point = batches.take_constant_u32("point");
+        if let (Some(ok), Some(p)) = (every_run_ok, one_point)
+            && (axes.is_empty() || out.get(p as usize).is_some_and(|c| c.runs > 0))
+        {
+            // Nothing to read: the point's axis values are known already
+            // (or there are none).
+            let n = batches.rows();
+            rows.push_many(p, ok, n as usize);
+            let p = p as usize;
+            if out.len() <= p {
+                out.resize_with(p + 1, PointCounts::default);
+            }
+            out[p].runs += n;
+            if !ok {
+                out[p].failed += n;
+            }
+            continue;
+        }
         for batch in batches {
             let batch = batch?;
-            let point = point_column(&batch)?;
+            let point = match one_point {
+                Some(_) => None,
+                None => Some(point_column(&batch)?),
+            };
             let status = match every_run_ok {
                 Some(_) => None,
                 None => Some(status_column(&batch, path)?),
@@ -453,7 +495,7 @@ fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>
                     Some(status) => status.value(i) == "ok",
                     None => every_run_ok == Some(true),
                 };
-                let p = point.value(i);
+                let p = point.map_or(one_point.unwrap_or(0), |point| point.value(i));
                 rows.push(p, ok);
                 let p = p as usize;
                 if out.len() <= p {
@@ -867,6 +909,39 @@ mod tests {
         assert_eq!((rows.point.len(), rows.ok.len()), (300, 5));
         for i in 0..300 {
             assert_eq!(rows.get(i), row(i), "row {i}");
+        }
+    }
+
+    #[test]
+    fn rows_pushed_many_at_once_are_those_pushed_one_by_one() {
+        // Runs of rows of one point and status, across word boundaries:
+        // point 0 first (no points kept), then others, ok and not.
+        let spans = [
+            (0, true, 3),
+            (0, true, 61),
+            (0, false, 64),
+            (0, true, 1),
+            (2, true, 130),
+            (2, false, 5),
+            (5, true, 64),
+            (1, true, 0),
+            (7, false, 200),
+            (7, true, 63),
+        ];
+        let (mut many, mut one) = (RunRows::default(), RunRows::default());
+        for (k, &(point, ok, n)) in spans.iter().enumerate() {
+            many.push_many(point, ok, n);
+            for _ in 0..n {
+                one.push(point, ok);
+            }
+            assert_eq!(many.len, one.len, "span {k}");
+            assert_eq!(many.point, one.point, "span {k}");
+            assert_eq!(many.ok, one.ok, "span {k}");
+            if k == 2 {
+                // 64 rows ok at point 0, then 64 not.
+                assert!(many.all_ok_at_point_0(0..64));
+                assert!(!many.all_ok_at_point_0(0..65));
+            }
         }
     }
 
