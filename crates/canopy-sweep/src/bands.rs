@@ -353,7 +353,11 @@ mod tests {
             values.extend_from_slice(&special[..n.min(special.len())]);
             let mut want = values.clone();
             want.sort_unstable_by(f64::total_cmp);
+            let before = values.as_ptr();
             sort_total(&mut values);
+            if n > 1 {
+                assert_eq!(values.as_ptr(), before, "sorted where they were");
+            }
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&values), bits(&want), "{n} values");
         }
