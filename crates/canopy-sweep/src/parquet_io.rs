@@ -9,7 +9,7 @@
 //! or not; anything else is refused by name.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,10 +23,13 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
 use parquet::basic::{Compression, IntType, LogicalType, Repetition, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
-use parquet::column::writer::{ColumnCloseResult, ColumnWriter};
+use parquet::column::writer::ColumnWriter;
 use parquet::data_type::{ByteArray, DataType as PhysicalValues};
 use parquet::errors::ParquetError;
-use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::metadata::{
+    ColumnChunkMetaData, FileMetaData, ParquetMetaData, ParquetMetaDataReader,
+    ParquetMetaDataWriter, RowGroupMetaData,
+};
 use parquet::file::properties::{ReaderProperties, WriterProperties};
 use parquet::file::reader::RowGroupReader;
 use parquet::file::serialized_reader::SerializedRowGroupReader;
@@ -744,74 +747,95 @@ pub fn schema(path: &Path) -> io::Result<SchemaRef> {
 /// Writes to `out` the row groups of `inputs`, in order, copied without
 /// decoding: the files must share one schema (they are chunks of one
 /// sweep). Written whole or not at all.
+///
+/// Each column chunk's bytes go from file to file in the kernel
+/// (`copy_file_range`, through `std::io::copy`, where the system has it),
+/// not through this process's memory; the footer is the one Parquet's own
+/// writer gives for the same row groups appended whole (each column
+/// chunk's offsets moved to where it now lies).
 pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> io::Result<()> {
     let (tmp, file) = atomic::create_temporary(out)?;
     let result = (|| -> io::Result<()> {
-        let mut writer = None;
-        for input in inputs {
-            // Each input read whole, once: read in place, every column
-            // chunk cost a file handle, a seek, a buffer and its reads.
-            let reader = bytes::Bytes::from(
-                std::fs::read(input)
-                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", input.display())))?,
-            );
-            let metadata = ParquetMetaDataReader::new()
-                .parse_and_finish(&reader)
-                .map_err(|e| io_error(e, input))?;
-            if writer.is_none() {
-                let meta = metadata.file_metadata();
-                let props = WriterProperties::builder()
-                    .set_created_by(format!("canopy {}", env!("CARGO_PKG_VERSION")))
-                    .set_key_value_metadata(meta.key_value_metadata().cloned())
-                    .build();
-                writer = Some(
-                    SerializedFileWriter::new(
-                        BufWriter::with_capacity(WRITE_BUFFER, file.try_clone()?),
-                        meta.schema_descr().root_schema_ptr(),
-                        Arc::new(props),
-                    )
-                    .map_err(|e| io_error(e, out))?,
-                );
-            }
-            let w = writer.as_mut().expect("made above");
-            for rg in metadata.row_groups() {
-                let mut rg_out = w.next_row_group().map_err(|e| io_error(e, out))?;
-                for column in rg.columns() {
-                    let result = ColumnCloseResult {
-                        bytes_written: column.compressed_size() as _,
-                        rows_written: rg.num_rows() as _,
-                        metadata: column.clone(),
-                        bloom_filter: None,
-                        column_index: None,
-                        offset_index: None,
-                    };
-                    rg_out.append_column(&reader, result).map_err(|e| {
-                        io::Error::other(format!(
-                            "{} (joining {}): {e}",
-                            out.display(),
-                            input.display()
-                        ))
-                    })?;
-                }
-                rg_out.close().map_err(|e| io_error(e, out))?;
-            }
-        }
-        match writer {
-            Some(w) => {
-                let mut inner = w.into_inner().map_err(|e| io_error(e, out))?;
-                inner.flush()?;
-            }
+        if inputs.is_empty() {
             // No chunk at all (a shard with no runs): an empty file.
-            None => {
-                let w = SerializedFileWriter::new(
-                    BufWriter::new(file.try_clone()?),
-                    parquet_schema(schema)?,
-                    Arc::new(properties()),
-                )
-                .map_err(|e| io_error(e, out))?;
-                w.into_inner().map_err(|e| io_error(e, out))?.flush()?;
+            let w = SerializedFileWriter::new(
+                BufWriter::new(file.try_clone()?),
+                parquet_schema(schema)?,
+                Arc::new(properties()),
+            )
+            .map_err(|e| io_error(e, out))?;
+            w.into_inner().map_err(|e| io_error(e, out))?.flush()?;
+            return file.sync_all();
+        }
+        let mut to = &file;
+        to.write_all(MAGIC)?;
+        let mut at = MAGIC.len() as i64;
+        let mut first: Option<FileMetaData> = None;
+        let mut row_groups = Vec::new();
+        for input in inputs {
+            let named =
+                |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", input.display()));
+            let mut from = File::open(input).map_err(named)?;
+            let metadata = ParquetMetaDataReader::new()
+                .parse_and_finish(&from)
+                .map_err(|e| io_error(e, input))?;
+            let file_metadata = first.get_or_insert_with(|| metadata.file_metadata().clone());
+            let schema_descr = file_metadata.schema_descr_ptr();
+            for rg in metadata.row_groups() {
+                let group_at = at;
+                let mut columns = Vec::with_capacity(rg.num_columns());
+                // Column chunks that follow each other in the input (all of
+                // a row group, as Parquet writes them) copied in one call:
+                // a call each cost more than the copying.
+                let mut span: Option<(i64, i64)> = None;
+                for column in rg.columns() {
+                    let (from_at, len) = (chunk_start(column), column.compressed_size());
+                    span = match span {
+                        Some((start, end)) if end == from_at => Some((start, end + len)),
+                        Some((start, end)) => {
+                            copy_span(&mut from, &mut to, start, end, input)?;
+                            Some((from_at, from_at + len))
+                        }
+                        None => Some((from_at, from_at + len)),
+                    };
+                    columns.push(moved(column, at - from_at).map_err(|e| io_error(e, input))?);
+                    at += len;
+                }
+                if let Some((start, end)) = span {
+                    copy_span(&mut from, &mut to, start, end, input)?;
+                }
+                let ordinal = i16::try_from(row_groups.len()).map_err(|_| {
+                    io::Error::other(format!("{}: too many row groups", out.display()))
+                })?;
+                let total_byte_size = columns.iter().map(|c| c.uncompressed_size()).sum();
+                let group = RowGroupMetaData::builder(schema_descr.clone())
+                    .set_column_metadata(columns)
+                    .set_total_byte_size(total_byte_size)
+                    .set_num_rows(rg.num_rows())
+                    .set_ordinal(ordinal)
+                    .set_file_offset(group_at)
+                    .build()
+                    .map_err(|e| io_error(e, out))?;
+                row_groups.push(group);
             }
         }
+        let first = first.expect("an input at least");
+        let rows = row_groups.iter().map(|rg| rg.num_rows()).sum();
+        let file_metadata = FileMetaData::new(
+            properties().writer_version().as_num(),
+            rows,
+            Some(properties().created_by().to_string()),
+            first.key_value_metadata().cloned(),
+            first.schema_descr_ptr(),
+            None,
+        );
+        let metadata = ParquetMetaData::new(file_metadata, row_groups);
+        let mut footer = BufWriter::new(&file);
+        ParquetMetaDataWriter::new(&mut footer, &metadata)
+            .finish()
+            .map_err(|e| io_error(e, out))?;
+        footer.flush()?;
+        drop(footer);
         file.sync_all()
     })();
     match result {
@@ -821,6 +845,69 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
             Err(e)
         }
     }
+}
+
+/// Copies bytes `start..end` of `from` (the file `input`) to the end of
+/// what `to` has so far.
+fn copy_span(
+    from: &mut File,
+    to: &mut &File,
+    start: i64,
+    end: i64,
+    input: &Path,
+) -> io::Result<()> {
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", input.display()));
+    let len = u64::try_from(end - start).map_err(io::Error::other)?;
+    from.seek(SeekFrom::Start(
+        u64::try_from(start).map_err(io::Error::other)?,
+    ))
+    .map_err(named)?;
+    let copied = io::copy(&mut from.take(len), to)?;
+    if copied != len {
+        return Err(io::Error::other(format!(
+            "{}: {len} bytes of column chunks end the file after {copied}",
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A Parquet file's first and last four bytes.
+const MAGIC: &[u8; 4] = b"PAR1";
+
+/// Where a column chunk's bytes begin: its dictionary page, if it has one.
+fn chunk_start(column: &ColumnChunkMetaData) -> i64 {
+    column
+        .dictionary_page_offset()
+        .unwrap_or_else(|| column.data_page_offset())
+}
+
+/// `column`'s metadata with its pages `by` bytes further into the file,
+/// as Parquet's writer records a column chunk appended whole (no page
+/// index travels with it).
+fn moved(column: &ColumnChunkMetaData, by: i64) -> parquet::errors::Result<ColumnChunkMetaData> {
+    let mut b = ColumnChunkMetaData::builder(column.column_descr_ptr())
+        .set_compression_codec(column.compression_codec())
+        .set_encodings_mask(*column.encodings_mask())
+        .set_total_compressed_size(column.compressed_size())
+        .set_total_uncompressed_size(column.uncompressed_size())
+        .set_num_values(column.num_values())
+        .set_data_page_offset(column.data_page_offset() + by)
+        .set_dictionary_page_offset(column.dictionary_page_offset().map(|o| o + by))
+        .set_unencoded_byte_array_data_bytes(column.unencoded_byte_array_data_bytes());
+    if let Some(h) = column.repetition_level_histogram() {
+        b = b.set_repetition_level_histogram(Some(h.clone()));
+    }
+    if let Some(h) = column.definition_level_histogram() {
+        b = b.set_definition_level_histogram(Some(h.clone()));
+    }
+    if let Some(s) = column.statistics() {
+        b = b.set_statistics(s.clone());
+    }
+    if let Some(s) = column.page_encoding_stats() {
+        b = b.set_page_encoding_stats(s.clone());
+    }
+    b.build()
 }
 
 #[cfg(test)]
@@ -998,6 +1085,73 @@ mod tests {
         concat(&[], &empty, &schema()).unwrap();
         assert_eq!(super::schema(&empty).unwrap(), schema());
         assert!(read_all(&empty, None).is_empty());
+    }
+
+    /// The join as Parquet's own writer makes it: each input's row groups
+    /// appended column chunk by column chunk through the writer.
+    fn joined_by_parquets_writer(inputs: &[std::path::PathBuf], out: &Path) {
+        use parquet::column::writer::ColumnCloseResult;
+        let file = File::create(out).unwrap();
+        let mut writer = None;
+        for input in inputs {
+            let reader = bytes::Bytes::from(std::fs::read(input).unwrap());
+            let metadata = ParquetMetaDataReader::new()
+                .parse_and_finish(&reader)
+                .unwrap();
+            let w = writer.get_or_insert_with(|| {
+                let meta = metadata.file_metadata();
+                let props = WriterProperties::builder()
+                    .set_created_by(format!("canopy {}", env!("CARGO_PKG_VERSION")))
+                    .set_key_value_metadata(meta.key_value_metadata().cloned())
+                    .build();
+                let root = meta.schema_descr().root_schema_ptr();
+                SerializedFileWriter::new(file.try_clone().unwrap(), root, Arc::new(props)).unwrap()
+            });
+            for rg in metadata.row_groups() {
+                let mut rg_out = w.next_row_group().unwrap();
+                for column in rg.columns() {
+                    let result = ColumnCloseResult {
+                        bytes_written: column.compressed_size() as _,
+                        rows_written: rg.num_rows() as _,
+                        metadata: column.clone(),
+                        bloom_filter: None,
+                        column_index: None,
+                        offset_index: None,
+                    };
+                    rg_out.append_column(&reader, result).unwrap();
+                }
+                rg_out.close().unwrap();
+            }
+        }
+        writer.unwrap().close().unwrap();
+    }
+
+    #[test]
+    fn concat_writes_the_file_parquets_own_writer_gives_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        // Two row groups, then one: text columns with dictionaries, nulls,
+        // every type, statistics on every page.
+        let mut w = Writer::create(&a, schema()).unwrap();
+        w.write(&batch(0, 5)).unwrap();
+        w.write(&batch(5, 7)).unwrap();
+        w.finish().unwrap();
+        write_batch(&b, &batch(7, 20)).unwrap();
+        let inputs = [a, b];
+        let (ours, theirs) = (
+            dir.path().join("ours.parquet"),
+            dir.path().join("theirs.parquet"),
+        );
+        concat(&inputs, &ours, &schema()).unwrap();
+        joined_by_parquets_writer(&inputs, &theirs);
+        assert_eq!(
+            std::fs::read(&ours).unwrap(),
+            std::fs::read(&theirs).unwrap()
+        );
+        assert_eq!(
+            read_all(&ours, None),
+            [batch(0, 5), batch(5, 7), batch(7, 20)]
+        );
     }
 
     #[test]
