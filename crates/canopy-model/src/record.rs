@@ -250,9 +250,10 @@ pub fn column(name: &str) -> Option<&'static Column> {
 ///
 /// The price and the four values a sweep takes each run's extremes of
 /// (`min_leaf_price` to `max_oak_redeemed_month`) are declared side by
-/// side: the compiler keeps plain numbers in the order written, so they
-/// share one cache line, and a pass over a run's months reads one line a
-/// month rather than four.
+/// side: the compiler lays plain numbers out in the order written (it
+/// does today, though the default layout does not promise it), so a pass
+/// over a run's months reads one or two cache lines a month, as the
+/// records lie, rather than four.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MonthRecord {
     /// Month number, from 1.

@@ -81,7 +81,9 @@ impl MainValues {
             self.lock().spoiled = true;
             return;
         };
-        // Each row's point and status read before the lock is taken.
+        // Each row's point and status read before the lock is taken (but
+        // for a chunk of one point, all ok, with a metric not plain
+        // floats: rare).
         let points = point.values();
         let first = points.first().copied().unwrap_or(0);
         let rows = || -> Vec<(u32, bool)> { points.iter().copied().zip(ok_rows(status)).collect() };

@@ -57,9 +57,9 @@ fn properties() -> WriterProperties {
 }
 
 /// The buffer a file is written through, behind the Parquet writer's own
-/// (8 KiB). A join copies column chunks 8 KiB at a time, and a chunk's
-/// pages are mostly larger than that: a buffer of the same 8 KiB passed
-/// them straight on to the file, a write call each.
+/// (8 KiB): the writer passes each page larger than that straight on, and
+/// a chunk's pages mostly are, so that behind a buffer of the same 8 KiB
+/// each was a write call of its own.
 const WRITE_BUFFER: usize = 1 << 20;
 
 /// A parquet error as an I/O error that names the file.
@@ -365,8 +365,7 @@ impl Unsynced {
     /// Syncs the file and renames it into place.
     pub fn place(mut self) -> io::Result<()> {
         let file = self.file.take().expect("placed once");
-        file.sync_all()
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))?;
+        file.sync_all().map_err(named(&self.path))?;
         atomic::place(&self.tmp, &self.path)
     }
 }
@@ -426,28 +425,38 @@ impl Batches {
     /// the batches, its values known without decoding them. `None`, and
     /// the column read as asked, otherwise or once reading has begun.
     pub fn take_constant(&mut self, name: &str) -> Option<String> {
-        let value = self.take_constant_bytes(name, &DataType::Utf8)?;
-        String::from_utf8(value).ok()
+        self.take_constant_as(name, &DataType::Utf8, |v| {
+            String::from_utf8(v.to_vec()).ok()
+        })
     }
 
     /// [`Batches::take_constant`] for the uint32 column `name` (a chunk's
     /// `point`, when every run in it is of one point).
     pub fn take_constant_u32(&mut self, name: &str) -> Option<u32> {
-        let value = self.take_constant_bytes(name, &DataType::UInt32)?;
         // The statistics hold the value as Parquet stores it: 4 bytes,
         // little-endian.
-        Some(u32::from_le_bytes(value.try_into().ok()?))
+        self.take_constant_as(name, &DataType::UInt32, |v| {
+            Some(u32::from_le_bytes(v.try_into().ok()?))
+        })
     }
 
-    /// The rows of the file, all its row groups'.
-    pub fn rows(&self) -> u64 {
+    /// The rows of the file, all its row groups'; `None` where a row
+    /// group's count is not one (a damaged file, which reading tells).
+    pub fn rows(&self) -> Option<u64> {
         let groups = self.metadata.row_groups().iter();
-        groups.map(|rg| rg.num_rows().max(0) as u64).sum()
+        groups.map(|rg| u64::try_from(rg.num_rows()).ok()).sum()
     }
 
-    /// The one value, as the statistics store it, of the column `name` of
-    /// type `ty`: see [`Batches::take_constant`].
-    fn take_constant_bytes(&mut self, name: &str, ty: &DataType) -> Option<Vec<u8>> {
+    /// The one value of the column `name` of type `ty`, as `value` makes
+    /// it of the bytes the statistics store: see
+    /// [`Batches::take_constant`]. The column is left out only once
+    /// `value` has made it.
+    fn take_constant_as<T>(
+        &mut self,
+        name: &str,
+        ty: &DataType,
+        value: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> Option<T> {
         if self.next_group != 0 || self.metadata.num_row_groups() == 0 {
             return None;
         }
@@ -457,7 +466,7 @@ impl Batches {
             .iter()
             .position(|f| f.name() == name && f.data_type() == ty)?;
         let column = self.indices[at];
-        let mut value: Option<&[u8]> = None;
+        let mut one: Option<&[u8]> = None;
         for rg in self.metadata.row_groups() {
             let stats = rg.column(column).statistics()?;
             let (min, max) = (stats.min_bytes_opt()?, stats.max_bytes_opt()?);
@@ -465,12 +474,12 @@ impl Batches {
             if !exact || min != max || stats.null_count_opt() != Some(0) {
                 return None;
             }
-            if value.is_some_and(|v| v != min) {
+            if one.is_some_and(|v| v != min) {
                 return None;
             }
-            value = Some(min);
+            one = Some(min);
         }
-        let value = value?.to_vec();
+        let value = value(one?)?;
         self.indices.remove(at);
         let fields: Vec<_> = (self.schema.fields().iter())
             .enumerate()
@@ -687,8 +696,7 @@ fn primitive<T: ArrowPrimitiveType>(
 
 /// The footer of `path`, read.
 fn open(path: &Path) -> io::Result<(File, ParquetMetaData)> {
-    let file = File::open(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let file = File::open(path).map_err(named(path))?;
     let metadata =
         std::panic::catch_unwind(|| ParquetMetaDataReader::new().parse_and_finish(&file))
             .unwrap_or_else(|_| Err(ParquetError::General("the file is damaged".into())))
@@ -773,43 +781,49 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
         let mut first: Option<FileMetaData> = None;
         let mut row_groups = Vec::new();
         for input in inputs {
-            let named =
-                |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", input.display()));
-            let mut from = File::open(input).map_err(named)?;
+            let mut from = File::open(input).map_err(named(input))?;
             let metadata = ParquetMetaDataReader::new()
                 .parse_and_finish(&from)
                 .map_err(|e| io_error(e, input))?;
             let file_metadata = first.get_or_insert_with(|| metadata.file_metadata().clone());
             let schema_descr = file_metadata.schema_descr_ptr();
+            if metadata.file_metadata().schema_descr().root_schema() != schema_descr.root_schema() {
+                return Err(io::Error::other(format!(
+                    "{}: its columns are not those of {}",
+                    input.display(),
+                    inputs[0].display()
+                )));
+            }
             for rg in metadata.row_groups() {
                 let group_at = at;
-                let mut columns = Vec::with_capacity(rg.num_columns());
+                let columns = rg.columns();
+                let ranges = columns
+                    .iter()
+                    .map(|c| (chunk_start(c), c.compressed_size()));
+                let Some(spans) = spans(ranges) else {
+                    return Err(io::Error::other(format!(
+                        "{}: a column chunk at a negative offset or of a negative size",
+                        input.display()
+                    )));
+                };
                 // Column chunks that follow each other in the input (all of
                 // a row group, as Parquet writes them) copied in one call:
                 // a call each cost more than the copying.
-                let mut span: Option<(i64, i64)> = None;
-                for column in rg.columns() {
-                    let (from_at, len) = (chunk_start(column), column.compressed_size());
-                    span = match span {
-                        Some((start, end)) if end == from_at => Some((start, end + len)),
-                        Some((start, end)) => {
-                            copy_span(&mut from, &mut to, start, end, input)?;
-                            Some((from_at, from_at + len))
-                        }
-                        None => Some((from_at, from_at + len)),
-                    };
-                    columns.push(moved(column, at - from_at).map_err(|e| io_error(e, input))?);
-                    at += len;
+                for (start, end) in spans {
+                    copy_span(&mut from, &mut to, start..end, input, out)?;
                 }
-                if let Some((start, end)) = span {
-                    copy_span(&mut from, &mut to, start, end, input)?;
+                let mut moved_columns = Vec::with_capacity(columns.len());
+                for column in columns {
+                    let moved = moved(column, at - chunk_start(column));
+                    moved_columns.push(moved.map_err(|e| io_error(e, input))?);
+                    at += column.compressed_size();
                 }
                 let ordinal = i16::try_from(row_groups.len()).map_err(|_| {
                     io::Error::other(format!("{}: too many row groups", out.display()))
                 })?;
-                let total_byte_size = columns.iter().map(|c| c.uncompressed_size()).sum();
+                let total_byte_size = moved_columns.iter().map(|c| c.uncompressed_size()).sum();
                 let group = RowGroupMetaData::builder(schema_descr.clone())
-                    .set_column_metadata(columns)
+                    .set_column_metadata(moved_columns)
                     .set_total_byte_size(total_byte_size)
                     .set_num_rows(rg.num_rows())
                     .set_ordinal(ordinal)
@@ -847,22 +861,23 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
     }
 }
 
-/// Copies bytes `start..end` of `from` (the file `input`) to the end of
-/// what `to` has so far.
+/// Copies bytes `range` of `from` (the file `input`) to the end of what
+/// `to` (the temporary of `out`) has so far.
 fn copy_span(
     from: &mut File,
     to: &mut &File,
-    start: i64,
-    end: i64,
+    range: std::ops::Range<i64>,
     input: &Path,
+    out: &Path,
 ) -> io::Result<()> {
-    let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", input.display()));
-    let len = u64::try_from(end - start).map_err(io::Error::other)?;
-    from.seek(SeekFrom::Start(
-        u64::try_from(start).map_err(io::Error::other)?,
-    ))
-    .map_err(named)?;
-    let copied = io::copy(&mut from.take(len), to)?;
+    // `spans` gave offsets and sizes of 0 or more.
+    let (start, len) = (range.start as u64, (range.end - range.start) as u64);
+    from.seek(SeekFrom::Start(start)).map_err(named(input))?;
+    let joining = |e: io::Error| {
+        let text = format!("{} (joining {}): {e}", out.display(), input.display());
+        io::Error::new(e.kind(), text)
+    };
+    let copied = io::copy(&mut from.take(len), to).map_err(joining)?;
     if copied != len {
         return Err(io::Error::other(format!(
             "{}: {len} bytes of column chunks end the file after {copied}",
@@ -872,10 +887,34 @@ fn copy_span(
     Ok(())
 }
 
+/// The byte ranges, `start..end`, that column chunks at `(offset, size)`
+/// cover, those that follow each other made one; `None` if an offset or a
+/// size is negative (a damaged file).
+fn spans(chunks: impl Iterator<Item = (i64, i64)>) -> Option<Vec<(i64, i64)>> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (start, len) in chunks {
+        if start < 0 || len < 0 {
+            return None;
+        }
+        match out.last_mut() {
+            Some((_, end)) if *end == start => *end += len,
+            _ => out.push((start, start + len)),
+        }
+    }
+    Some(out)
+}
+
+/// What an I/O error on the file `path` becomes: the same error, naming it.
+fn named(path: &Path) -> impl Fn(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
 /// A Parquet file's first and last four bytes.
 const MAGIC: &[u8; 4] = b"PAR1";
 
-/// Where a column chunk's bytes begin: its dictionary page, if it has one.
+/// Where a column chunk's bytes begin: its dictionary page, if it has one
+/// (`ColumnChunkMetaData::byte_range` panics on a negative offset, which a
+/// damaged file may hold; [`spans`] refuses it instead).
 fn chunk_start(column: &ColumnChunkMetaData) -> i64 {
     column
         .dictionary_page_offset()
@@ -1155,6 +1194,40 @@ mod tests {
     }
 
     #[test]
+    fn column_chunks_that_follow_each_other_are_copied_as_one_span() {
+        assert_eq!(spans([].into_iter()), Some(vec![]));
+        // Back to back, a gap, back to back again, an empty chunk.
+        let chunks = [(4, 10), (14, 6), (30, 5), (35, 0), (35, 2)];
+        assert_eq!(spans(chunks.into_iter()), Some(vec![(4, 20), (30, 37)]));
+        // Out of order: each where it is.
+        assert_eq!(
+            spans([(50, 5), (4, 10)].into_iter()),
+            Some(vec![(50, 55), (4, 14)])
+        );
+        assert_eq!(spans([(4, 10), (-1, 3)].into_iter()), None);
+        assert_eq!(spans([(4, -10)].into_iter()), None);
+    }
+
+    #[test]
+    fn files_of_other_columns_are_not_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+        write_batch(&a, &batch(0, 3)).unwrap();
+        let mut other = batch(3, 6);
+        other.remove_column(2);
+        write_batch(&b, &other).unwrap();
+        let out = dir.path().join("out.parquet");
+        let e = concat(&[a, b.clone()], &out, &schema()).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains(&b.display().to_string()) && text.contains("not those of"),
+            "{text}"
+        );
+        assert!(!out.exists(), "nothing left behind");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
     fn an_unsynced_file_is_in_place_only_once_placed_and_gone_if_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let names = |dir: &Path| -> Vec<String> {
@@ -1207,7 +1280,7 @@ mod tests {
             let (a, b) = (with_point(batch(0, 2), p), with_point(batch(2, 5), p));
             write(&[&a, &b]);
             let mut batches = read(&path, None).unwrap();
-            assert_eq!(batches.rows(), 5);
+            assert_eq!(batches.rows(), Some(5));
             assert_eq!(batches.take_constant_u32("first"), None, "values differ");
             assert_eq!(batches.take_constant_u32("status"), None, "not uint32");
             assert_eq!(batches.take_constant_u32("point"), Some(p));

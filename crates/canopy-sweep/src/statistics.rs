@@ -463,12 +463,11 @@ fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>
         // reading the columns.
         let every_run_ok = batches.take_constant("status").map(|s| s == "ok");
         let one_point = batches.take_constant_u32("point");
-        if let (Some(ok), Some(p)) = (every_run_ok, one_point)
+        if let (Some(ok), Some(p), Some(n)) = (every_run_ok, one_point, batches.rows())
             && (axes.is_empty() || out.get(p as usize).is_some_and(|c| c.runs > 0))
         {
             // Nothing to read: the point's axis values are known already
             // (or there are none).
-            let n = batches.rows();
             rows.push_many(p, ok, n as usize);
             let p = p as usize;
             if out.len() <= p {
@@ -500,6 +499,8 @@ fn point_counts(runs: &[PathBuf], sweep: &Sweep) -> io::Result<(Vec<PointCounts>
                 let p = p as usize;
                 if out.len() <= p {
                     out.resize_with(p + 1, PointCounts::default);
+                }
+                if out[p].runs == 0 {
                     out[p].values = axes.iter().map(|a| text_at(&batch, a, i)).collect();
                 }
                 out[p].runs += 1;
@@ -910,6 +911,71 @@ mod tests {
         for i in 0..300 {
             assert_eq!(rows.get(i), row(i), "row {i}");
         }
+    }
+
+    #[test]
+    fn counts_told_by_a_chunks_statistics_are_those_read_row_by_row() {
+        use arrow_array::{Int64Array, StringArray, UInt32Array};
+        let text = "[sweep]\nscenario = \"default\"\nruns = 10\nkeep_months = []\n\n\
+                    [[axis]]\nkey = \"simulation.months\"\nvalues = [12, 24, 36]\n";
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("point", DataType::UInt32, false),
+            Field::new("simulation.months", DataType::Int64, true),
+            Field::new("status", DataType::Utf8, false),
+        ]));
+        let chunk = |rows: &[(u32, &str)]| {
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.0))),
+                Arc::new(Int64Array::from_iter_values(
+                    rows.iter().map(|r| 12 * (i64::from(r.0) + 1)),
+                )),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
+            ];
+            RecordBatch::try_new(schema.clone(), columns).unwrap()
+        };
+        let (ok, failed) = ("ok", "failed");
+        // Point 0 new (read), then known and all ok (told by the
+        // statistics); points 0 and 1 (read); point 1 known, all failed
+        // (told); point 2 new, all ok (read), then known but mixed (read).
+        let chunks = [
+            chunk(&[(0, ok); 3]),
+            chunk(&[(0, ok); 4]),
+            chunk(&[(0, ok), (0, ok), (0, failed), (1, ok)]),
+            chunk(&[(1, failed); 9]),
+            chunk(&[(2, ok); 70]),
+            chunk(&[(2, ok), (2, failed), (2, ok)]),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..chunks.len())
+            .map(|i| dir.path().join(format!("chunk-{i}.parquet")))
+            .collect();
+        for (path, c) in paths.iter().zip(&chunks) {
+            parquet_io::write_batch(path, c).unwrap();
+        }
+        let joined = dir.path().join(RUNS);
+        parquet_io::concat(&paths, &joined, &schema).unwrap();
+        let (from_chunks, chunk_rows) = point_counts(&paths, &plan.sweep).unwrap();
+        let (from_file, file_rows) = point_counts(&[joined], &plan.sweep).unwrap();
+        let counts = |c: &[PointCounts]| -> Vec<(Vec<String>, u64, u64)> {
+            c.iter()
+                .map(|c| (c.values.clone(), c.runs, c.failed))
+                .collect()
+        };
+        assert_eq!(counts(&from_chunks), counts(&from_file));
+        let months = |m: &str| vec![m.to_string()];
+        assert_eq!(
+            counts(&from_chunks),
+            [
+                (months("12"), 10, 1),
+                (months("24"), 10, 9),
+                (months("36"), 73, 1)
+            ]
+        );
+        assert_eq!(
+            (chunk_rows.point, chunk_rows.ok, chunk_rows.len),
+            (file_rows.point, file_rows.ok, file_rows.len)
+        );
     }
 
     #[test]
