@@ -776,7 +776,7 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
             return file.sync_all();
         }
         let mut to = &file;
-        to.write_all(MAGIC)?;
+        to.write_all(MAGIC).map_err(named(out))?;
         let mut at = MAGIC.len() as i64;
         let mut first: Option<FileMetaData> = None;
         let mut row_groups = Vec::new();
@@ -835,10 +835,11 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
         }
         let first = first.expect("an input at least");
         let rows = row_groups.iter().map(|rg| rg.num_rows()).sum();
+        let props = properties();
         let file_metadata = FileMetaData::new(
-            properties().writer_version().as_num(),
+            props.writer_version().as_num(),
             rows,
-            Some(properties().created_by().to_string()),
+            Some(props.created_by().to_string()),
             first.key_value_metadata().cloned(),
             first.schema_descr_ptr(),
             None,
@@ -848,9 +849,9 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
         ParquetMetaDataWriter::new(&mut footer, &metadata)
             .finish()
             .map_err(|e| io_error(e, out))?;
-        footer.flush()?;
+        footer.flush().map_err(named(out))?;
         drop(footer);
-        file.sync_all()
+        file.sync_all().map_err(named(out))
     })();
     match result {
         Ok(()) => atomic::place(&tmp, out),
@@ -889,7 +890,7 @@ fn copy_span(
 
 /// The byte ranges, `start..end`, that column chunks at `(offset, size)`
 /// cover, those that follow each other made one; `None` if an offset or a
-/// size is negative (a damaged file).
+/// size is negative, or an end past the largest offset (a damaged file).
 fn spans(chunks: impl Iterator<Item = (i64, i64)>) -> Option<Vec<(i64, i64)>> {
     let mut out: Vec<(i64, i64)> = Vec::new();
     for (start, len) in chunks {
@@ -897,8 +898,8 @@ fn spans(chunks: impl Iterator<Item = (i64, i64)>) -> Option<Vec<(i64, i64)>> {
             return None;
         }
         match out.last_mut() {
-            Some((_, end)) if *end == start => *end += len,
-            _ => out.push((start, start + len)),
+            Some((_, end)) if *end == start => *end = end.checked_add(len)?,
+            _ => out.push((start, start.checked_add(len)?)),
         }
     }
     Some(out)
@@ -1206,6 +1207,7 @@ mod tests {
         );
         assert_eq!(spans([(4, 10), (-1, 3)].into_iter()), None);
         assert_eq!(spans([(4, -10)].into_iter()), None);
+        assert_eq!(spans([(i64::MAX - 1, 2)].into_iter()), None);
     }
 
     #[test]
