@@ -755,86 +755,151 @@ pub fn schema(path: &Path) -> io::Result<SchemaRef> {
 /// Writes to `out` the row groups of `inputs`, in order, copied without
 /// decoding: the files must share one schema (they are chunks of one
 /// sweep). Written whole or not at all.
+pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> io::Result<()> {
+    let mut joining = Joining::create(out, schema)?;
+    for input in inputs {
+        joining.append(input)?;
+    }
+    joining.finish()
+}
+
+/// A Parquet file joined from others of one schema, a file at a time, as
+/// they come (a sweep's chunks, as each is placed): written to its
+/// temporary, placed whole by [`Joining::finish`]; dropped unfinished, it
+/// leaves nothing behind.
 ///
 /// Each column chunk's bytes go from file to file in the kernel
 /// (`copy_file_range`, through `std::io::copy`, where the system has it),
 /// not through this process's memory; the footer is the one Parquet's own
 /// writer gives for the same row groups appended whole (each column
 /// chunk's offsets moved to where it now lies).
-pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> io::Result<()> {
-    let (tmp, file) = atomic::create_temporary(out)?;
-    let result = (|| -> io::Result<()> {
-        if inputs.is_empty() {
-            // No chunk at all (a shard with no runs): an empty file.
+pub struct Joining {
+    file: File,
+    tmp: std::path::PathBuf,
+    out: std::path::PathBuf,
+    schema: SchemaRef,
+    /// Where the next row group goes: the bytes written so far.
+    at: i64,
+    /// The first file appended, and its metadata, which the others match.
+    first: Option<(std::path::PathBuf, FileMetaData)>,
+    row_groups: Vec<RowGroupMetaData>,
+}
+
+impl Joining {
+    /// Starts `out`, to hold files of `schema`.
+    pub fn create(out: &Path, schema: &SchemaRef) -> io::Result<Joining> {
+        let (tmp, mut file) = atomic::create_temporary(out)?;
+        if let Err(e) = file.write_all(MAGIC) {
+            atomic::discard(&tmp);
+            return Err(named(out)(e));
+        }
+        Ok(Joining {
+            file,
+            tmp,
+            out: out.to_path_buf(),
+            schema: schema.clone(),
+            at: MAGIC.len() as i64,
+            first: None,
+            row_groups: Vec::new(),
+        })
+    }
+
+    /// Copies the row groups of `input` after those appended before.
+    pub fn append(&mut self, input: &Path) -> io::Result<()> {
+        let out = self.out.as_path();
+        let mut from = File::open(input).map_err(named(input))?;
+        let metadata = ParquetMetaDataReader::new()
+            .parse_and_finish(&from)
+            .map_err(|e| io_error(e, input))?;
+        let (first_path, first) = self
+            .first
+            .get_or_insert_with(|| (input.to_path_buf(), metadata.file_metadata().clone()));
+        let schema_descr = first.schema_descr_ptr();
+        if metadata.file_metadata().schema_descr().root_schema() != schema_descr.root_schema() {
+            return Err(io::Error::other(format!(
+                "{}: its columns are not those of {}",
+                input.display(),
+                first_path.display()
+            )));
+        }
+        // Where a failed copy leaves the file: the row groups before it
+        // are whole, so the next append writes over what it left.
+        let mut to = &self.file;
+        to.seek(SeekFrom::Start(self.at as u64))
+            .map_err(named(out))?;
+        for rg in metadata.row_groups() {
+            let group_at = self.at;
+            let columns = rg.columns();
+            let ranges = columns
+                .iter()
+                .map(|c| (chunk_start(c), c.compressed_size()));
+            let Some(spans) = spans(ranges) else {
+                return Err(io::Error::other(format!(
+                    "{}: a column chunk at a negative offset or of a negative size",
+                    input.display()
+                )));
+            };
+            // Column chunks that follow each other in the input (all of a
+            // row group, as Parquet writes them) copied in one call: a
+            // call each cost more than the copying.
+            for (start, end) in spans {
+                copy_span(&mut from, &mut to, start..end, input, out)?;
+            }
+            let mut at = group_at;
+            let mut moved_columns = Vec::with_capacity(columns.len());
+            for column in columns {
+                let moved = moved(column, at - chunk_start(column));
+                moved_columns.push(moved.map_err(|e| io_error(e, input))?);
+                at += column.compressed_size();
+            }
+            let ordinal = i16::try_from(self.row_groups.len())
+                .map_err(|_| io::Error::other(format!("{}: too many row groups", out.display())))?;
+            let total_byte_size = moved_columns.iter().map(|c| c.uncompressed_size()).sum();
+            let group = RowGroupMetaData::builder(schema_descr.clone())
+                .set_column_metadata(moved_columns)
+                .set_total_byte_size(total_byte_size)
+                .set_num_rows(rg.num_rows())
+                .set_ordinal(ordinal)
+                .set_file_offset(group_at)
+                .build()
+                .map_err(|e| io_error(e, out))?;
+            self.row_groups.push(group);
+            self.at = at;
+        }
+        Ok(())
+    }
+
+    /// Writes the footer, syncs the file and renames it into place.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.footer()
+            .and_then(|()| self.file.sync_all().map_err(named(&self.out)))?;
+        atomic::place(&self.tmp, &self.out)
+    }
+
+    /// Ends the file after the row groups appended: with none, the empty
+    /// file Parquet's writer gives for `schema`.
+    fn footer(&mut self) -> io::Result<()> {
+        let out = self.out.as_path();
+        let Some((_, first)) = &self.first else {
+            // No file at all (a shard with no runs): an empty file.
+            let mut file = &self.file;
+            file.set_len(0).map_err(named(out))?;
+            file.seek(SeekFrom::Start(0)).map_err(named(out))?;
             let w = SerializedFileWriter::new(
-                BufWriter::new(file.try_clone()?),
-                parquet_schema(schema)?,
+                BufWriter::new(file),
+                parquet_schema(&self.schema)?,
                 Arc::new(properties()),
             )
             .map_err(|e| io_error(e, out))?;
             w.into_inner().map_err(|e| io_error(e, out))?.flush()?;
-            return file.sync_all();
-        }
-        let mut to = &file;
-        to.write_all(MAGIC).map_err(named(out))?;
-        let mut at = MAGIC.len() as i64;
-        let mut first: Option<FileMetaData> = None;
-        let mut row_groups = Vec::new();
-        for input in inputs {
-            let mut from = File::open(input).map_err(named(input))?;
-            let metadata = ParquetMetaDataReader::new()
-                .parse_and_finish(&from)
-                .map_err(|e| io_error(e, input))?;
-            let file_metadata = first.get_or_insert_with(|| metadata.file_metadata().clone());
-            let schema_descr = file_metadata.schema_descr_ptr();
-            if metadata.file_metadata().schema_descr().root_schema() != schema_descr.root_schema() {
-                return Err(io::Error::other(format!(
-                    "{}: its columns are not those of {}",
-                    input.display(),
-                    inputs[0].display()
-                )));
-            }
-            for rg in metadata.row_groups() {
-                let group_at = at;
-                let columns = rg.columns();
-                let ranges = columns
-                    .iter()
-                    .map(|c| (chunk_start(c), c.compressed_size()));
-                let Some(spans) = spans(ranges) else {
-                    return Err(io::Error::other(format!(
-                        "{}: a column chunk at a negative offset or of a negative size",
-                        input.display()
-                    )));
-                };
-                // Column chunks that follow each other in the input (all of
-                // a row group, as Parquet writes them) copied in one call:
-                // a call each cost more than the copying.
-                for (start, end) in spans {
-                    copy_span(&mut from, &mut to, start..end, input, out)?;
-                }
-                let mut moved_columns = Vec::with_capacity(columns.len());
-                for column in columns {
-                    let moved = moved(column, at - chunk_start(column));
-                    moved_columns.push(moved.map_err(|e| io_error(e, input))?);
-                    at += column.compressed_size();
-                }
-                let ordinal = i16::try_from(row_groups.len()).map_err(|_| {
-                    io::Error::other(format!("{}: too many row groups", out.display()))
-                })?;
-                let total_byte_size = moved_columns.iter().map(|c| c.uncompressed_size()).sum();
-                let group = RowGroupMetaData::builder(schema_descr.clone())
-                    .set_column_metadata(moved_columns)
-                    .set_total_byte_size(total_byte_size)
-                    .set_num_rows(rg.num_rows())
-                    .set_ordinal(ordinal)
-                    .set_file_offset(group_at)
-                    .build()
-                    .map_err(|e| io_error(e, out))?;
-                row_groups.push(group);
-            }
-        }
-        let first = first.expect("an input at least");
-        let rows = row_groups.iter().map(|rg| rg.num_rows()).sum();
+            return Ok(());
+        };
+        let mut file = &self.file;
+        // A failed append may have left bytes past the last whole group.
+        file.set_len(self.at as u64).map_err(named(out))?;
+        file.seek(SeekFrom::Start(self.at as u64))
+            .map_err(named(out))?;
+        let rows = self.row_groups.iter().map(|rg| rg.num_rows()).sum();
         let props = properties();
         let file_metadata = FileMetaData::new(
             props.writer_version().as_num(),
@@ -844,21 +909,19 @@ pub fn concat(inputs: &[std::path::PathBuf], out: &Path, schema: &SchemaRef) -> 
             first.schema_descr_ptr(),
             None,
         );
-        let metadata = ParquetMetaData::new(file_metadata, row_groups);
-        let mut footer = BufWriter::new(&file);
+        let metadata = ParquetMetaData::new(file_metadata, std::mem::take(&mut self.row_groups));
+        let mut footer = BufWriter::new(file);
         ParquetMetaDataWriter::new(&mut footer, &metadata)
             .finish()
             .map_err(|e| io_error(e, out))?;
-        footer.flush().map_err(named(out))?;
-        drop(footer);
-        file.sync_all().map_err(named(out))
-    })();
-    match result {
-        Ok(()) => atomic::place(&tmp, out),
-        Err(e) => {
-            atomic::discard(&tmp);
-            Err(e)
-        }
+        footer.flush().map_err(named(out))
+    }
+}
+
+impl Drop for Joining {
+    fn drop(&mut self) {
+        // A no-op once placed: the temporary is no longer this process's.
+        atomic::discard(&self.tmp);
     }
 }
 

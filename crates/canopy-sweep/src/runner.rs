@@ -26,7 +26,7 @@ use crate::folder;
 use crate::layout::Layout;
 use crate::lock::{FolderLock, LockError};
 use crate::main_values::{MAIN_VALUES_BYTES, MainValues};
-use crate::parquet_io;
+use crate::parquet_io::{self, Joining};
 use crate::points::Plan;
 use crate::seal::Sealing;
 
@@ -546,20 +546,33 @@ pub(crate) fn run_watched(
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert(e);
     };
-    std::thread::scope(|s| {
+    let joins = Joins::create(&dir, &layout)?;
+    let joins = std::thread::scope(|s| {
         // Syncing a chunk's files waits on the disk, not the processor: on
         // a thread of its own, it keeps no worker from its next chunk. A
         // few files (each open until placed) may wait to be synced; past
         // that, a worker waits.
         let waiting = (2 * threads).min(MAX_UNSYNCED);
         let (to_sync, unsynced) = std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(waiting);
-        let syncer = s.spawn(|| {
+        let (fail, done, partial) = (&fail, &done, &partial);
+        let syncer = s.spawn(move || {
+            // Each chunk placed is joined as soon as those before it are,
+            // so that little is left to join once the last run is done.
+            let mut joins = joins;
+            let mut placed = Ok(());
             for file in unsynced {
-                if let Err(e) = file.place() {
+                placed = file
+                    .place()
+                    .and_then(|()| joins.catch_up(partial, chunks, done));
+                if placed.is_err() {
                     // The files after it are dropped unplaced: removed.
-                    return fail(e);
+                    break;
                 }
             }
+            if let Err(e) = placed.and_then(|()| joins.catch_up(partial, chunks, done)) {
+                fail(e);
+            }
+            joins
         });
         pool.scope(|scope| {
             for _ in 0..pool.current_num_threads() {
@@ -575,7 +588,7 @@ pub(crate) fn run_watched(
         drop(to_sync);
         syncer
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e.into());
@@ -610,9 +623,7 @@ pub(crate) fn run_watched(
         }
         .map_err(|e| io::Error::other(format!("cannot start the threads: {e}")))
         .and_then(|pool| {
-            pool.install(|| {
-                join_and_seal(&dir, &partial, chunks, &layout, &sealing, gathered, opts)
-            })
+            pool.install(|| join_and_seal(&dir, &partial, chunks, joins, &sealing, gathered, opts))
         });
         (joined, watched.map(|h| h.join()))
     });
@@ -629,15 +640,78 @@ pub(crate) fn run_watched(
     })
 }
 
-/// Joins the `chunks` finished chunks in `partial` in order into the
-/// sweep's files in `dir`, seals the folder and removes `partial`; gives
-/// the runs that were not ok. The points take the main metrics' values
-/// `gathered` as the runs were done, if any.
+/// The sweep's `runs.parquet` and, where months are kept,
+/// `months.parquet`, joined from its chunks in order as they are placed.
+struct Joins {
+    runs: Joining,
+    months: Option<Joining>,
+    /// The first chunk not yet joined.
+    next: u64,
+}
+
+impl Joins {
+    /// Starts the joined files of a sweep of `layout` in `dir`.
+    fn create(dir: &Path, layout: &Layout) -> io::Result<Joins> {
+        let months = match &layout.months {
+            Some(schema) => Some(Joining::create(&dir.join(folder::MONTHS), schema)?),
+            None => None,
+        };
+        Ok(Joins {
+            runs: Joining::create(&dir.join(folder::RUNS), &layout.runs)?,
+            months,
+            next: 0,
+        })
+    }
+
+    /// Joins the chunks placed (`done`) from the next one on, up to the
+    /// first of the `chunks` not yet placed.
+    fn catch_up(
+        &mut self,
+        partial: &Path,
+        chunks: u64,
+        done: impl Fn(u64) -> bool,
+    ) -> io::Result<()> {
+        while self.next < chunks && done(self.next) {
+            self.join(partial, self.next)?;
+        }
+        Ok(())
+    }
+
+    /// Joins chunk `j`, the next one: its months, then its runs.
+    fn join(&mut self, partial: &Path, j: u64) -> io::Result<()> {
+        if let Some(months) = &mut self.months {
+            months.append(&chunk_file(partial, "months", j, "parquet"))?;
+        }
+        self.runs
+            .append(&chunk_file(partial, "runs", j, "parquet"))?;
+        self.next = j + 1;
+        Ok(())
+    }
+
+    /// Joins every chunk left of the `chunks` (a chunk not there is an
+    /// error naming its file) and ends `months.parquet`; gives the runs'
+    /// file to end.
+    fn finish_months(mut self, partial: &Path, chunks: u64) -> io::Result<Joining> {
+        while self.next < chunks {
+            self.join(partial, self.next)?;
+        }
+        if let Some(months) = self.months {
+            months.finish()?;
+        }
+        Ok(self.runs)
+    }
+}
+
+/// Ends the sweep's files in `dir` from the `chunks` finished chunks in
+/// `partial`, joined in order (`joins`, which holds those joined as they
+/// were placed), seals the folder and removes `partial`; gives the runs
+/// that were not ok. The points take the main metrics' values `gathered`
+/// as the runs were done, if any.
 fn join_and_seal(
     dir: &Path,
     partial: &Path,
     chunks: u64,
-    layout: &Layout,
+    joins: Joins,
     sealing: &Sealing,
     gathered: Option<MainValues>,
     opts: &Options,
@@ -647,13 +721,10 @@ fn join_and_seal(
             .map(|j| chunk_file(partial, what, j, ext))
             .collect()
     };
-    match &layout.months {
-        Some(schema) => parquet_io::concat(
-            &files("months", "parquet"),
-            &dir.join(folder::MONTHS),
-            schema,
-        )?,
-        None => folder::remove_if_there(&dir.join(folder::MONTHS))?,
+    let has_months = joins.months.is_some();
+    let runs_joined = joins.finish_months(partial, chunks)?;
+    if !has_months {
+        folder::remove_if_there(&dir.join(folder::MONTHS))?;
     }
     let mut failures = csv_header()?;
     let mut not_ok = 0;
@@ -668,11 +739,15 @@ fn join_and_seal(
         failures.extend_from_slice(&bytes);
     }
     // Messages are one line each, so lines count rows.
-    atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
     let runs = files("runs", "parquet");
-    let join_runs = || parquet_io::concat(&runs, &dir.join(folder::RUNS), &layout.runs);
+    // Both wait on the disk for their sync, beside the points' work.
+    let join_runs = || {
+        atomic::write_atomic(&dir.join(folder::FAILURES), &failures)?;
+        runs_joined.finish()
+    };
     if opts.shard.is_none() {
-        // The points are worked out from the chunks while they are joined.
+        // The points are worked out from the chunks while `failures.csv`
+        // and `runs.parquet` are ended.
         sealing.seal_joining_with(dir, &opts.version, opts.report, &runs, gathered, join_runs)?;
     } else {
         join_runs()?;
@@ -705,7 +780,73 @@ pub fn failure_rows(failures: &[Failure]) -> io::Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{CHUNK_SET, Cuts, MIN_CHUNK_RUNS, TAPER, even_chunks, threads_for};
+    use super::{
+        CHUNK_SET, Cuts, Joins, MIN_CHUNK_RUNS, TAPER, chunk_file, even_chunks, threads_for,
+    };
+    use crate::layout::Layout;
+    use crate::{CommandLine, folder, parquet_io, plan_text};
+    use std::path::Path;
+
+    #[test]
+    fn chunks_placed_out_of_order_are_joined_in_order_as_the_whole_join() {
+        let text = "[sweep]\nscenario = \"stress\"\nruns = 9\nkeep_months = [\"aegis_value\"]\n\n\
+                    [[sample]]\nkey = \"leaf_price.volatility\"\nuniform = { low = 0.1, high = 0.9 }\n";
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let layout = Layout::of(&plan);
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("partial");
+        std::fs::create_dir(&partial).unwrap();
+        let (out, whole) = (dir.path().join("out"), dir.path().join("whole"));
+        std::fs::create_dir(&out).unwrap();
+        let mut joins = Joins::create(&out, &layout).unwrap();
+        let mut placed = Vec::new();
+        // Chunks of 3 runs placed in the order 2, 0, 1: nothing joins
+        // until chunk 0 is there, then 0 alone, then 1 and 2.
+        for (j, joined) in [(2, 0), (0, 1), (1, 3)] {
+            let result = crate::chunk::compute(&plan, &layout, 3 * j..3 * j + 3);
+            let months = result.months.as_ref().unwrap();
+            parquet_io::write_batch(&chunk_file(&partial, "months", j, "parquet"), months).unwrap();
+            parquet_io::write_batch(&chunk_file(&partial, "runs", j, "parquet"), &result.runs)
+                .unwrap();
+            placed.push(j);
+            joins
+                .catch_up(&partial, 3, |k| placed.contains(&k))
+                .unwrap();
+            assert_eq!(joins.next, joined, "after chunk {j}");
+        }
+        joins.finish_months(&partial, 3).unwrap().finish().unwrap();
+        std::fs::create_dir(&whole).unwrap();
+        for (what, name, schema) in [
+            ("runs", folder::RUNS, layout.runs.clone()),
+            ("months", folder::MONTHS, layout.months.clone().unwrap()),
+        ] {
+            let files: Vec<_> = (0..3)
+                .map(|j| chunk_file(&partial, what, j, "parquet"))
+                .collect();
+            parquet_io::concat(&files, &whole.join(name), &schema).unwrap();
+            let bytes = |d: &Path| std::fs::read(d.join(name)).unwrap();
+            assert_eq!(bytes(&out), bytes(&whole), "{name}");
+        }
+        // Nothing else was left in the folder: no temporary.
+        let mut names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [folder::MONTHS, folder::RUNS]);
+    }
+
+    #[test]
+    fn a_join_dropped_unfinished_leaves_nothing() {
+        let text = "[sweep]\nscenario = \"reference\"\nruns = 2\n";
+        let plan = plan_text("s.toml", text, Path::new(""), &CommandLine::default()).unwrap();
+        let layout = Layout::of(&plan);
+        let dir = tempfile::tempdir().unwrap();
+        let joins = Joins::create(dir.path(), &layout).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        drop(joins);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 
     #[test]
     fn the_last_chunks_are_cut_smaller_and_every_run_is_in_one() {

@@ -151,6 +151,9 @@ fn a_stopped_sweep_resumes_to_the_files_of_an_uninterrupted_one() {
     let out = stopped(dir.path(), "stopped", &plan);
     assert!(chunk(&out, "runs", 0, "parquet").exists());
     assert!(!out.join(folder::RUNS).exists());
+    // No file but the chunks: those joined as they were placed went with
+    // the sweep.
+    assert_eq!(names(&out), Vec::<String>::new());
     let tally = resume(&plan, &out).unwrap();
     assert_eq!(tally.runs, 24);
     assert!(
