@@ -23,18 +23,21 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use canopy_output::atomic;
 use parquet::basic::{Compression, IntType, LogicalType, Repetition, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
-use parquet::column::writer::ColumnWriter;
+use parquet::column::writer::{ColumnCloseResult, ColumnWriter, get_column_writer};
 use parquet::data_type::{ByteArray, DataType as PhysicalValues};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{
-    ColumnChunkMetaData, FileMetaData, ParquetMetaData, ParquetMetaDataReader,
+    ColumnChunkMetaData, FileMetaData, LevelHistogram, ParquetMetaData, ParquetMetaDataReader,
     ParquetMetaDataWriter, RowGroupMetaData,
 };
-use parquet::file::properties::{ReaderProperties, WriterProperties};
+use parquet::file::properties::{
+    EnabledStatistics, ReaderProperties, WriterProperties, WriterPropertiesPtr,
+};
 use parquet::file::reader::RowGroupReader;
 use parquet::file::serialized_reader::SerializedRowGroupReader;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::{ColumnDescriptor, Type};
+use parquet::file::statistics::{Statistics, ValueStatistics};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::{ColumnDescPtr, ColumnDescriptor, Type};
 
 /// Rows per batch when a file is read back.
 const READ_BATCH: usize = 8_192;
@@ -235,6 +238,118 @@ fn write_column(
     Ok(())
 }
 
+/// The properties of a float column written by [`write_float_column`]:
+/// those of every file, but the statistics left to it.
+fn float_column_properties() -> WriterPropertiesPtr {
+    static PROPS: std::sync::OnceLock<WriterPropertiesPtr> = std::sync::OnceLock::new();
+    PROPS
+        .get_or_init(|| {
+            Arc::new(
+                properties()
+                    .into_builder()
+                    .set_statistics_enabled(EnabledStatistics::None)
+                    .build(),
+            )
+        })
+        .clone()
+}
+
+/// Writes the float column `descr` from `arrays`, one after another, into
+/// a column chunk of its own, for [`SerializedRowGroupWriter::append_column`]:
+/// its bytes, and its metadata with the statistics Parquet's writer gives
+/// (least and greatest value but NaN, a zero least as -0.0 and greatest as
+/// 0.0; the nulls; the definition levels' counts), worked out here in one
+/// plain pass over the values, where Parquet's writer compares each value
+/// through a call that weighs its type.
+fn write_float_column(
+    descr: &ColumnDescPtr,
+    arrays: &[&ArrayRef],
+) -> parquet::errors::Result<(bytes::Bytes, ColumnCloseResult)> {
+    let nullable = descr.max_def_level() > 0;
+    let mut sink = TrackedWrite::new(Vec::new());
+    let mut extremes: Option<(f64, f64)> = None;
+    let mut nulls = 0;
+    let close = {
+        let pages = Box::new(SerializedPageWriter::new(&mut sink));
+        let mut writer = get_column_writer(descr.clone(), float_column_properties(), pages);
+        for a in arrays {
+            let floats = a
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .ok_or_else(mismatch)?;
+            nulls += floats.null_count() as u64;
+            let values = present(floats.values(), floats);
+            extremes = match (extremes, least_and_greatest(&values)) {
+                (Some((lo, hi)), Some((l, h))) => Some((lo.min(l), hi.max(h))),
+                (a, b) => a.or(b),
+            };
+            write_column(&mut writer, a, nullable)?;
+        }
+        match writer {
+            ColumnWriter::DoubleColumnWriter(w) => w.close()?,
+            _ => return Err(mismatch()),
+        }
+    };
+    let (min, max) = match extremes {
+        Some((lo, hi)) => (Some(zero_as(lo, -0.0)), Some(zero_as(hi, 0.0))),
+        None => (None, None),
+    };
+    let statistics = ValueStatistics::new(min, max, None, Some(nulls), false)
+        .with_backwards_compatible_min_max(descr.sort_order().is_signed());
+    let values = close.metadata.num_values() as u64;
+    let levels = LevelHistogram::try_new(descr.max_def_level()).map(|mut h| {
+        h.increment_by(0, nulls as i64);
+        h.increment_by(1, (values - nulls) as i64);
+        h
+    });
+    let metadata = close
+        .metadata
+        .clone()
+        .into_builder()
+        .set_statistics(Statistics::Double(statistics))
+        .set_definition_level_histogram(if nullable { levels } else { None })
+        .build()?;
+    let bytes = bytes::Bytes::from(sink.into_inner()?);
+    Ok((bytes, ColumnCloseResult { metadata, ..close }))
+}
+
+/// The least and greatest of `values` but NaN, compared as numbers (of
+/// 0.0 and -0.0, either); `None` if every value is NaN.
+fn least_and_greatest(values: &[f64]) -> Option<(f64, f64)> {
+    // Four lanes of plain comparisons, which a NaN never wins: the
+    // compiler makes them vector instructions.
+    let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+    let lanes = values.chunks_exact(4);
+    let rest = lanes.remainder();
+    for four in lanes {
+        for k in 0..4 {
+            lo[k] = if four[k] < lo[k] { four[k] } else { lo[k] };
+            hi[k] = if four[k] > hi[k] { four[k] } else { hi[k] };
+        }
+    }
+    for (k, &v) in rest.iter().enumerate() {
+        lo[k] = if v < lo[k] { v } else { lo[k] };
+        hi[k] = if v > hi[k] { v } else { hi[k] };
+    }
+    let least = lo
+        .into_iter()
+        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
+    let greatest = hi
+        .into_iter()
+        .fold(f64::NEG_INFINITY, |a, b| if b > a { b } else { a });
+    // Still at its start: every value NaN, or each one +inf.
+    if least == f64::INFINITY && values.iter().all(|v| v.is_nan()) {
+        return None;
+    }
+    Some((least, greatest))
+}
+
+/// `x`, or `zero` where `x` is a zero of either sign: the statistics hold
+/// -0.0 as a least zero and 0.0 as a greatest one.
+fn zero_as(x: f64, zero: f64) -> f64 {
+    if x == 0.0 { zero } else { x }
+}
+
 fn mismatch() -> ParquetError {
     ParquetError::General("a column's values do not match the file's schema".into())
 }
@@ -246,6 +361,8 @@ pub struct Writer {
     schema: SchemaRef,
     tmp: std::path::PathBuf,
     path: std::path::PathBuf,
+    /// A chunk to be joined: see [`write_chunk_unsynced`].
+    chunk: bool,
 }
 
 impl Writer {
@@ -272,6 +389,7 @@ impl Writer {
             schema,
             tmp,
             path: path.to_path_buf(),
+            chunk: false,
         })
     }
 
@@ -296,30 +414,44 @@ impl Writer {
                 self.schema.fields().len()
             )));
         }
+        let descriptors = w.schema_descr().columns().to_vec();
         let mut rg = w.next_row_group().map_err(|e| io_error(e, path))?;
         for (i, field) in self.schema.fields().iter().enumerate() {
+            let arrays = batches
+                .iter()
+                .map(|b| {
+                    b.columns()
+                        .get(i)
+                        .filter(|a| a.data_type() == field.data_type())
+                        .ok_or_else(|| {
+                            io::Error::other(format!(
+                                "{}: a batch's column {} is not the file's {}",
+                                path.display(),
+                                field.name(),
+                                field.data_type()
+                            ))
+                        })
+                })
+                .collect::<io::Result<Vec<_>>>()?;
+            let in_column = |e: ParquetError| {
+                io::Error::other(format!("{}: column {}: {e}", path.display(), field.name()))
+            };
+            if let (true, DataType::Float64, Some(descr)) =
+                (self.chunk, field.data_type(), descriptors.get(i))
+            {
+                let (bytes, close) = write_float_column(descr, &arrays).map_err(in_column)?;
+                rg.append_column(&bytes, close)
+                    .map_err(|e| io_error(e, path))?;
+                continue;
+            }
             let mut col = rg
                 .next_column()
                 .map_err(|e| io_error(e, path))?
                 .ok_or_else(|| {
                     io::Error::other(format!("{}: fewer columns than the schema", path.display()))
                 })?;
-            for b in batches {
-                let a = b
-                    .columns()
-                    .get(i)
-                    .filter(|a| a.data_type() == field.data_type())
-                    .ok_or_else(|| {
-                        io::Error::other(format!(
-                            "{}: a batch's column {} is not the file's {}",
-                            path.display(),
-                            field.name(),
-                            field.data_type()
-                        ))
-                    })?;
-                write_column(col.untyped(), a, field.is_nullable()).map_err(|e| {
-                    io::Error::other(format!("{}: column {}: {e}", path.display(), field.name()))
-                })?;
+            for a in arrays {
+                write_column(col.untyped(), a, field.is_nullable()).map_err(in_column)?;
             }
             col.close().map_err(|e| io_error(e, path))?;
         }
@@ -393,6 +525,18 @@ pub fn write_batch(path: &Path, batch: &RecordBatch) -> io::Result<()> {
 /// [`write_batch`], its syncing and renaming left to [`Unsynced::place`].
 pub fn write_batch_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsynced> {
     let mut w = Writer::create(path, batch.schema())?;
+    w.write(batch)?;
+    w.finish_unsynced()
+}
+
+/// [`write_batch_unsynced`] for a chunk of a file that [`Joining`] will
+/// join, which keeps the chunks' statistics but not their page index: its
+/// float columns are written without one, their statistics worked out by
+/// [`write_float_column`] (a sweep's chunks are most of what it writes).
+/// The file joined is the same, byte for byte.
+pub fn write_chunk_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsynced> {
+    let mut w = Writer::create(path, batch.schema())?;
+    w.chunk = true;
     w.write(batch)?;
     w.finish_unsynced()
 }
@@ -1255,6 +1399,110 @@ mod tests {
             read_all(&ours, None),
             [batch(0, 5), batch(5, 7), batch(7, 20)]
         );
+    }
+
+    #[test]
+    fn chunks_whose_floats_have_statistics_of_our_own_join_as_parquets_own() {
+        // Floats of every kind: NaN among numbers, zeros of either sign in
+        // either order, infinities, a column of NaN only, one of nulls only,
+        // one that is not nullable; then the same with one value each, and
+        // with a batch of no row. Chunks written with the statistics worked
+        // out here and with Parquet's own join to the same bytes.
+        let names = [
+            "mixed", "zeros", "nan", "null", "inf", "neg_inf", "required",
+        ];
+        let schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .map(|&n| Field::new(n, DataType::Float64, n != "required"))
+                .collect::<Vec<_>>(),
+        ));
+        let nan = f64::NAN;
+        let columns: [Vec<Option<f64>>; 7] = [
+            vec![
+                Some(nan),
+                Some(2.5),
+                None,
+                Some(-0.0),
+                Some(-7.25),
+                Some(nan),
+                Some(1e300),
+            ],
+            vec![
+                Some(0.0),
+                Some(-0.0),
+                None,
+                Some(0.0),
+                Some(-0.0),
+                Some(0.0),
+                Some(0.0),
+            ],
+            vec![Some(nan); 7],
+            vec![None; 7],
+            vec![
+                Some(f64::INFINITY),
+                None,
+                Some(f64::INFINITY),
+                None,
+                None,
+                None,
+                None,
+            ],
+            vec![Some(f64::NEG_INFINITY); 7],
+            vec![
+                Some(3.0),
+                Some(-1.0),
+                Some(0.0),
+                Some(-0.0),
+                Some(nan),
+                Some(9.0),
+                Some(4.0),
+            ],
+        ];
+        let batch = |rows: std::ops::Range<usize>| {
+            let arrays: Vec<ArrayRef> = columns
+                .iter()
+                .map(|c| Arc::new(Float64Array::from(c[rows.clone()].to_vec())) as ArrayRef)
+                .collect();
+            RecordBatch::try_new(schema.clone(), arrays).unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        for (k, rows) in [0..7, 1..2, 2..3, 3..3].into_iter().enumerate() {
+            let (ours, theirs) = (
+                dir.path().join(format!("ours-{k}.parquet")),
+                dir.path().join(format!("theirs-{k}.parquet")),
+            );
+            write_chunk_unsynced(&ours, &batch(rows.clone()))
+                .unwrap()
+                .place()
+                .unwrap();
+            write_batch(&theirs, &batch(rows.clone())).unwrap();
+            let statistics = |p: &Path| {
+                let (_, metadata) = open(p).unwrap();
+                let group = &metadata.row_groups()[0];
+                let columns = group.columns().iter();
+                columns
+                    .map(|c| {
+                        (
+                            c.statistics().cloned(),
+                            c.definition_level_histogram().cloned(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(statistics(&ours), statistics(&theirs), "rows {rows:?}");
+            let (ours_joined, theirs_joined) = (
+                dir.path().join(format!("ours-joined-{k}.parquet")),
+                dir.path().join(format!("theirs-joined-{k}.parquet")),
+            );
+            concat(&[ours], &ours_joined, &schema).unwrap();
+            concat(&[theirs], &theirs_joined, &schema).unwrap();
+            assert_eq!(
+                std::fs::read(&ours_joined).unwrap(),
+                std::fs::read(&theirs_joined).unwrap(),
+                "rows {rows:?}"
+            );
+        }
     }
 
     #[test]

@@ -521,7 +521,7 @@ pub(crate) fn run_watched(
             if let Some(months) = &result.months {
                 let path = chunk_file(&partial, "months", j, "parquet");
                 if to_sync
-                    .send(parquet_io::write_batch_unsynced(&path, months)?)
+                    .send(parquet_io::write_chunk_unsynced(&path, months)?)
                     .is_err()
                 {
                     return Ok(());
@@ -529,7 +529,7 @@ pub(crate) fn run_watched(
             }
             let path = chunk_file(&partial, "runs", j, "parquet");
             if to_sync
-                .send(parquet_io::write_batch_unsynced(&path, &result.runs)?)
+                .send(parquet_io::write_chunk_unsynced(&path, &result.runs)?)
                 .is_err()
             {
                 return Ok(());
