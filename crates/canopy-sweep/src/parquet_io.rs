@@ -238,9 +238,9 @@ fn write_column(
     Ok(())
 }
 
-/// The properties of a float column written by [`write_float_column`]:
-/// those of every file, but the statistics left to it.
-fn float_column_properties() -> WriterPropertiesPtr {
+/// The properties of a column written by [`write_with_statistics`]: those
+/// of every file, but the statistics left to it.
+fn own_statistics_properties() -> WriterPropertiesPtr {
     static PROPS: std::sync::OnceLock<WriterPropertiesPtr> = std::sync::OnceLock::new();
     PROPS
         .get_or_init(|| {
@@ -254,48 +254,67 @@ fn float_column_properties() -> WriterPropertiesPtr {
         .clone()
 }
 
-/// Writes the float column `descr` from `arrays`, one after another, into
-/// a column chunk of its own, for [`SerializedRowGroupWriter::append_column`]:
-/// its bytes, and its metadata with the statistics Parquet's writer gives
-/// (least and greatest value but NaN, a zero least as -0.0 and greatest as
-/// 0.0; the nulls; the definition levels' counts), worked out here in one
-/// plain pass over the values, where Parquet's writer compares each value
-/// through a call that weighs its type.
-fn write_float_column(
+/// Whether a column of type `t` can be written by [`write_with_statistics`].
+fn has_own_statistics(t: &DataType) -> bool {
+    matches!(t, DataType::Float64 | DataType::UInt32 | DataType::UInt64)
+}
+
+/// Writes the column `descr` (float, uint32 or uint64) from `arrays`, one
+/// after another, into a column chunk of its own, for
+/// [`SerializedRowGroupWriter::append_column`]: its bytes, and its
+/// metadata with the statistics Parquet's writer gives (least and greatest
+/// value, floats but NaN, a float zero least as -0.0 and greatest as 0.0,
+/// unsigned numbers compared as such; the nulls; the definition levels'
+/// counts), worked out here in one plain pass over the values, where
+/// Parquet's writer compares each value through a call that weighs its
+/// type.
+fn write_with_statistics(
     descr: &ColumnDescPtr,
     arrays: &[&ArrayRef],
 ) -> parquet::errors::Result<(bytes::Bytes, ColumnCloseResult)> {
     let nullable = descr.max_def_level() > 0;
-    let mut sink = TrackedWrite::new(Vec::new());
-    let mut extremes: Option<(f64, f64)> = None;
+    // Deprecated min and max too where the order is signed, as Parquet's
+    // writer gives them.
+    let signed = descr.sort_order().is_signed();
     let mut nulls = 0;
+    let statistics = match arrays.first().map(|a| a.data_type()) {
+        Some(DataType::Float64) => {
+            let e = extremes::<Float64Type>(arrays, &mut nulls, least_and_greatest)?;
+            let (min, max) = e
+                .map(|(lo, hi)| (zero_as(lo, -0.0), zero_as(hi, 0.0)))
+                .unzip();
+            let v = ValueStatistics::new(min, max, None, Some(nulls), false);
+            Statistics::Double(v.with_backwards_compatible_min_max(signed))
+        }
+        // Unsigned numbers are stored in the signed type, bit for bit.
+        Some(DataType::UInt32) => {
+            let e = extremes::<UInt32Type>(arrays, &mut nulls, least_and_greatest_whole)?;
+            let (min, max) = e.map(|(lo, hi)| (lo as i32, hi as i32)).unzip();
+            let v = ValueStatistics::new(min, max, None, Some(nulls), false);
+            Statistics::Int32(v.with_backwards_compatible_min_max(signed))
+        }
+        Some(DataType::UInt64) => {
+            let e = extremes::<UInt64Type>(arrays, &mut nulls, least_and_greatest_whole)?;
+            let (min, max) = e.map(|(lo, hi)| (lo as i64, hi as i64)).unzip();
+            let v = ValueStatistics::new(min, max, None, Some(nulls), false);
+            Statistics::Int64(v.with_backwards_compatible_min_max(signed))
+        }
+        _ => return Err(mismatch()),
+    };
+    let mut sink = TrackedWrite::new(Vec::new());
     let close = {
         let pages = Box::new(SerializedPageWriter::new(&mut sink));
-        let mut writer = get_column_writer(descr.clone(), float_column_properties(), pages);
+        let mut writer = get_column_writer(descr.clone(), own_statistics_properties(), pages);
         for a in arrays {
-            let floats = a
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .ok_or_else(mismatch)?;
-            nulls += floats.null_count() as u64;
-            let values = present(floats.values(), floats);
-            extremes = match (extremes, least_and_greatest(&values)) {
-                (Some((lo, hi)), Some((l, h))) => Some((lo.min(l), hi.max(h))),
-                (a, b) => a.or(b),
-            };
             write_column(&mut writer, a, nullable)?;
         }
         match writer {
             ColumnWriter::DoubleColumnWriter(w) => w.close()?,
+            ColumnWriter::Int32ColumnWriter(w) => w.close()?,
+            ColumnWriter::Int64ColumnWriter(w) => w.close()?,
             _ => return Err(mismatch()),
         }
     };
-    let (min, max) = match extremes {
-        Some((lo, hi)) => (Some(zero_as(lo, -0.0)), Some(zero_as(hi, 0.0))),
-        None => (None, None),
-    };
-    let statistics = ValueStatistics::new(min, max, None, Some(nulls), false)
-        .with_backwards_compatible_min_max(descr.sort_order().is_signed());
     let values = close.metadata.num_values() as u64;
     let levels = LevelHistogram::try_new(descr.max_def_level()).map(|mut h| {
         h.increment_by(0, nulls as i64);
@@ -306,11 +325,44 @@ fn write_float_column(
         .metadata
         .clone()
         .into_builder()
-        .set_statistics(Statistics::Double(statistics))
+        .set_statistics(statistics)
         .set_definition_level_histogram(if nullable { levels } else { None })
         .build()?;
     let bytes = bytes::Bytes::from(sink.into_inner()?);
     Ok((bytes, ColumnCloseResult { metadata, ..close }))
+}
+
+/// The least and greatest of some values, if there are any.
+type Extremes<T> = Option<(T, T)>;
+
+/// The least and greatest present value of `arrays`, each array's by
+/// `of`; adds their nulls to `nulls`.
+fn extremes<T: ArrowPrimitiveType>(
+    arrays: &[&ArrayRef],
+    nulls: &mut u64,
+    of: fn(&[T::Native]) -> Extremes<T::Native>,
+) -> parquet::errors::Result<Extremes<T::Native>> {
+    let mut out = None;
+    for a in arrays {
+        let a = a
+            .as_any()
+            .downcast_ref::<PrimitiveArray<T>>()
+            .ok_or_else(mismatch)?;
+        *nulls += a.null_count() as u64;
+        out = match (out, of(&present(a.values(), a))) {
+            (Some((lo, hi)), Some((l, h))) => {
+                Some((if l < lo { l } else { lo }, if h > hi { h } else { hi }))
+            }
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(out)
+}
+
+/// The least and greatest of whole numbers `values`; `None` if there are
+/// none.
+fn least_and_greatest_whole<T: Ord + Copy>(values: &[T]) -> Option<(T, T)> {
+    Some((*values.iter().min()?, *values.iter().max()?))
 }
 
 /// The least and greatest of `values` but NaN, compared as numbers (of
@@ -436,10 +488,11 @@ impl Writer {
             let in_column = |e: ParquetError| {
                 io::Error::other(format!("{}: column {}: {e}", path.display(), field.name()))
             };
-            if let (true, DataType::Float64, Some(descr)) =
-                (self.chunk, field.data_type(), descriptors.get(i))
-            {
-                let (bytes, close) = write_float_column(descr, &arrays).map_err(in_column)?;
+            if let (true, Some(descr)) = (
+                self.chunk && has_own_statistics(field.data_type()),
+                descriptors.get(i),
+            ) {
+                let (bytes, close) = write_with_statistics(descr, &arrays).map_err(in_column)?;
                 rg.append_column(&bytes, close)
                     .map_err(|e| io_error(e, path))?;
                 continue;
@@ -531,8 +584,8 @@ pub fn write_batch_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsy
 
 /// [`write_batch_unsynced`] for a chunk of a file that [`Joining`] will
 /// join, which keeps the chunks' statistics but not their page index: its
-/// float columns are written without one, their statistics worked out by
-/// [`write_float_column`] (a sweep's chunks are most of what it writes).
+/// number columns are written without one, their statistics worked out by
+/// [`write_with_statistics`] (a sweep's chunks are most of what it writes).
 /// The file joined is the same, byte for byte.
 pub fn write_chunk_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsynced> {
     let mut w = Writer::create(path, batch.schema())?;
@@ -1402,21 +1455,35 @@ mod tests {
     }
 
     #[test]
-    fn chunks_whose_floats_have_statistics_of_our_own_join_as_parquets_own() {
+    fn chunks_whose_numbers_have_statistics_of_our_own_join_as_parquets_own() {
         // Floats of every kind: NaN among numbers, zeros of either sign in
         // either order, infinities, a column of NaN only, one of nulls only,
-        // one that is not nullable; then the same with one value each, and
-        // with a batch of no row. Chunks written with the statistics worked
+        // one that is not nullable; unsigned numbers of 32 and 64 bits; then
+        // the same with one value each, and with a batch of no row. Chunks written with the statistics worked
         // out here and with Parquet's own join to the same bytes.
         let names = [
             "mixed", "zeros", "nan", "null", "inf", "neg_inf", "required",
         ];
-        let schema = Arc::new(Schema::new(
-            names
-                .iter()
-                .map(|&n| Field::new(n, DataType::Float64, n != "required"))
-                .collect::<Vec<_>>(),
-        ));
+        let mut fields: Vec<Field> = names
+            .iter()
+            .map(|&n| Field::new(n, DataType::Float64, n != "required"))
+            .collect();
+        // Unsigned numbers past the signed type's greatest, which compare
+        // otherwise as its negative numbers.
+        fields.push(Field::new("count", DataType::UInt32, true));
+        fields.push(Field::new("no_count", DataType::UInt32, true));
+        fields.push(Field::new("seed", DataType::UInt64, false));
+        let schema = Arc::new(Schema::new(fields));
+        let counts = [
+            Some(5),
+            None,
+            Some(u32::MAX),
+            Some(0),
+            Some(1 << 31),
+            None,
+            Some(7),
+        ];
+        let seeds = [u64::MAX, 0, 3, 1 << 63, 9, 2, 4];
         let nan = f64::NAN;
         let columns: [Vec<Option<f64>>; 7] = [
             vec![
@@ -1460,10 +1527,13 @@ mod tests {
             ],
         ];
         let batch = |rows: std::ops::Range<usize>| {
-            let arrays: Vec<ArrayRef> = columns
+            let mut arrays: Vec<ArrayRef> = columns
                 .iter()
                 .map(|c| Arc::new(Float64Array::from(c[rows.clone()].to_vec())) as ArrayRef)
                 .collect();
+            arrays.push(Arc::new(UInt32Array::from(counts[rows.clone()].to_vec())));
+            arrays.push(Arc::new(UInt32Array::from(vec![None; rows.len()])));
+            arrays.push(Arc::new(UInt64Array::from(seeds[rows.clone()].to_vec())));
             RecordBatch::try_new(schema.clone(), arrays).unwrap()
         };
         let dir = tempfile::tempdir().unwrap();
