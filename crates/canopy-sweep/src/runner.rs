@@ -556,20 +556,21 @@ pub(crate) fn run_watched(
         let (to_sync, unsynced) = std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(waiting);
         let (fail, done, partial) = (&fail, &done, &partial);
         let syncer = s.spawn(move || {
-            // Each chunk placed is joined as soon as those before it are,
-            // so that little is left to join once the last run is done.
+            // Each chunk placed is joined as soon as those before it are
+            // (those a resumed sweep kept, at once), so that little is
+            // left to join once the last run is done.
             let mut joins = joins;
-            let mut placed = Ok(());
+            let mut joined = joins.catch_up(partial, chunks, done);
             for file in unsynced {
-                placed = file
-                    .place()
+                joined = joined
+                    .and_then(|()| file.place())
                     .and_then(|()| joins.catch_up(partial, chunks, done));
-                if placed.is_err() {
+                if joined.is_err() {
                     // The files after it are dropped unplaced: removed.
                     break;
                 }
             }
-            if let Err(e) = placed.and_then(|()| joins.catch_up(partial, chunks, done)) {
+            if let Err(e) = joined {
                 fail(e);
             }
             joins
