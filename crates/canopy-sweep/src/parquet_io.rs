@@ -488,8 +488,9 @@ impl Writer {
             let in_column = |e: ParquetError| {
                 io::Error::other(format!("{}: column {}: {e}", path.display(), field.name()))
             };
+            // (No batch at all: Parquet's writer, which needs no value's type.)
             if let (true, Some(descr)) = (
-                self.chunk && has_own_statistics(field.data_type()),
+                self.chunk && !arrays.is_empty() && has_own_statistics(field.data_type()),
                 descriptors.get(i),
             ) {
                 let (bytes, close) = write_with_statistics(descr, &arrays).map_err(in_column)?;
@@ -583,8 +584,8 @@ pub fn write_batch_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsy
 }
 
 /// [`write_batch_unsynced`] for a chunk of a file that [`Joining`] will
-/// join, which keeps the chunks' statistics but not their page index: its
-/// number columns are written without one, their statistics worked out by
+/// join, which keeps the chunks' statistics but not their column index:
+/// its number columns are written without one, their statistics worked out by
 /// [`write_with_statistics`] (a sweep's chunks are most of what it writes).
 /// The file joined is the same, byte for byte.
 pub fn write_chunk_unsynced(path: &Path, batch: &RecordBatch) -> io::Result<Unsynced> {
@@ -1084,11 +1085,12 @@ impl Joining {
             file.seek(SeekFrom::Start(0)).map_err(named(out))?;
             let w = SerializedFileWriter::new(
                 BufWriter::new(file),
-                parquet_schema(&self.schema)?,
+                parquet_schema(&self.schema).map_err(named(out))?,
                 Arc::new(properties()),
             )
             .map_err(|e| io_error(e, out))?;
-            w.into_inner().map_err(|e| io_error(e, out))?.flush()?;
+            let mut rest = w.into_inner().map_err(|e| io_error(e, out))?;
+            rest.flush().map_err(named(out))?;
             return Ok(());
         };
         let mut file = &self.file;
@@ -1454,6 +1456,77 @@ mod tests {
         );
     }
 
+    /// Writes `batches` as one row group of a chunk (our statistics) and of
+    /// a file of Parquet's own, then asserts that both have the same
+    /// statistics and join to the same bytes.
+    fn joins_as_parquets_own(dir: &Path, schema: &SchemaRef, batches: &[RecordBatch], tag: &str) {
+        let write = |name: &str, chunk: bool| {
+            let path = dir.join(format!("{name}-{tag}.parquet"));
+            let mut w = Writer::create(&path, schema.clone()).unwrap();
+            w.chunk = chunk;
+            w.write_group(batches).unwrap();
+            w.finish().unwrap();
+            path
+        };
+        let (ours, theirs) = (write("ours", true), write("theirs", false));
+        let statistics = |p: &Path| {
+            let (_, metadata) = open(p).unwrap();
+            let columns = metadata.row_groups()[0].columns().iter();
+            columns
+                .map(|c| {
+                    (
+                        c.statistics().cloned(),
+                        c.definition_level_histogram().cloned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(statistics(&ours), statistics(&theirs), "{tag}");
+        let joined = |p: &Path| {
+            let out = p.with_extension("joined");
+            concat(&[p.to_path_buf()], &out, schema).unwrap();
+            std::fs::read(out).unwrap()
+        };
+        assert_eq!(joined(&ours), joined(&theirs), "{tag}");
+    }
+
+    #[test]
+    fn statistics_of_our_own_over_many_slices_and_batches_are_parquets_own() {
+        // Parquet's writer takes its statistics 1,024 values at a time and
+        // merges them: 5,000 rows in two batches of one row group, the
+        // least and greatest met in different slices, zeros of both signs
+        // in slices of their own, a slice of NaN only, nulls between.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("x", DataType::Float64, true),
+            Field::new("zero", DataType::Float64, false),
+            Field::new("n", DataType::UInt32, true),
+        ]));
+        let x = |i: usize| match i {
+            _ if i.is_multiple_of(97) => None,
+            0..1024 => Some(i as f64),
+            1024..2048 => Some(f64::NAN),
+            2048..3000 => Some(-(i as f64) / 7.0),
+            _ => Some(((i * 7919) % 1000) as f64 + 0.5),
+        };
+        let zero = |i: usize| if i < 2500 { 0.0 } else { -0.0 };
+        let n = |i: usize| (!i.is_multiple_of(13)).then(|| (i as u32).wrapping_mul(2_654_435_761));
+        let batch = |rows: std::ops::Range<usize>| {
+            let arrays: Vec<ArrayRef> = vec![
+                Arc::new(Float64Array::from(rows.clone().map(x).collect::<Vec<_>>())),
+                Arc::new(Float64Array::from(
+                    rows.clone().map(zero).collect::<Vec<_>>(),
+                )),
+                Arc::new(UInt32Array::from(rows.map(n).collect::<Vec<_>>())),
+            ];
+            RecordBatch::try_new(schema.clone(), arrays).unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let batches = [batch(0..1800), batch(1800..5000)];
+        joins_as_parquets_own(dir.path(), &schema, &batches, "two batches");
+        joins_as_parquets_own(dir.path(), &schema, &batches[1..], "one batch");
+        joins_as_parquets_own(dir.path(), &schema, &[], "no batch");
+    }
+
     #[test]
     fn chunks_whose_numbers_have_statistics_of_our_own_join_as_parquets_own() {
         // Floats of every kind: NaN among numbers, zeros of either sign in
@@ -1537,41 +1610,9 @@ mod tests {
             RecordBatch::try_new(schema.clone(), arrays).unwrap()
         };
         let dir = tempfile::tempdir().unwrap();
-        for (k, rows) in [0..7, 1..2, 2..3, 3..3].into_iter().enumerate() {
-            let (ours, theirs) = (
-                dir.path().join(format!("ours-{k}.parquet")),
-                dir.path().join(format!("theirs-{k}.parquet")),
-            );
-            write_chunk_unsynced(&ours, &batch(rows.clone()))
-                .unwrap()
-                .place()
-                .unwrap();
-            write_batch(&theirs, &batch(rows.clone())).unwrap();
-            let statistics = |p: &Path| {
-                let (_, metadata) = open(p).unwrap();
-                let group = &metadata.row_groups()[0];
-                let columns = group.columns().iter();
-                columns
-                    .map(|c| {
-                        (
-                            c.statistics().cloned(),
-                            c.definition_level_histogram().cloned(),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(statistics(&ours), statistics(&theirs), "rows {rows:?}");
-            let (ours_joined, theirs_joined) = (
-                dir.path().join(format!("ours-joined-{k}.parquet")),
-                dir.path().join(format!("theirs-joined-{k}.parquet")),
-            );
-            concat(&[ours], &ours_joined, &schema).unwrap();
-            concat(&[theirs], &theirs_joined, &schema).unwrap();
-            assert_eq!(
-                std::fs::read(&ours_joined).unwrap(),
-                std::fs::read(&theirs_joined).unwrap(),
-                "rows {rows:?}"
-            );
+        for rows in [0..7, 1..2, 2..3, 3..3] {
+            let tag = format!("rows {rows:?}");
+            joins_as_parquets_own(dir.path(), &schema, &[batch(rows)], &tag);
         }
     }
 

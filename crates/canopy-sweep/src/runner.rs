@@ -1,7 +1,8 @@
 //! Running a sweep: its runs in chunks on every core, each chunk written to
 //! disk as it finishes (so that results are never all in memory and an
-//! interrupted sweep resumes where it stopped), then joined in order into
-//! the sweep's files.
+//! interrupted sweep resumes where it stopped) and joined, in order, as it
+//! is placed, into the sweep's `runs.parquet` and `months.parquet`, which
+//! grow under their temporaries in `DIR` until the sweep is sealed.
 //!
 //! A chunk is a fixed range of the runs of the sweep (or of its shard), so
 //! the files are the same whatever `--jobs` is. While a sweep runs, its
@@ -547,6 +548,8 @@ pub(crate) fn run_watched(
             .get_or_insert(e);
     };
     let joins = Joins::create(&dir, &layout)?;
+    // Nothing more is joined once the sweep stops: its join is dropped.
+    let joinable = |j| !stop.load(Ordering::Relaxed) && !progress.stopped() && done(j);
     let joins = std::thread::scope(|s| {
         // Syncing a chunk's files waits on the disk, not the processor: on
         // a thread of its own, it keeps no worker from its next chunk. A
@@ -554,24 +557,25 @@ pub(crate) fn run_watched(
         // that, a worker waits.
         let waiting = (2 * threads).min(MAX_UNSYNCED);
         let (to_sync, unsynced) = std::sync::mpsc::sync_channel::<parquet_io::Unsynced>(waiting);
-        let (fail, done, partial) = (&fail, &done, &partial);
+        let (fail, partial, joinable) = (&fail, &partial, &joinable);
         let syncer = s.spawn(move || {
             // Each chunk placed is joined as soon as those before it are
             // (those a resumed sweep kept, at once), so that little is
             // left to join once the last run is done.
             let mut joins = joins;
-            let mut joined = joins.catch_up(partial, chunks, done);
+            if let Err(e) = joins.catch_up(partial, chunks, joinable) {
+                fail(e);
+                return joins;
+            }
             for file in unsynced {
-                joined = joined
-                    .and_then(|()| file.place())
-                    .and_then(|()| joins.catch_up(partial, chunks, done));
-                if joined.is_err() {
+                let placed = file
+                    .place()
+                    .and_then(|()| joins.catch_up(partial, chunks, joinable));
+                if let Err(e) = placed {
                     // The files after it are dropped unplaced: removed.
+                    fail(e);
                     break;
                 }
-            }
-            if let Err(e) = joined {
-                fail(e);
             }
             joins
         });

@@ -1,8 +1,8 @@
 //! Sealing a sweep's folder once its runs are in `runs.parquet` (or in
 //! the chunks it is being joined from), `months.parquet` and
-//! `failures.csv`: the files that follow from them (bands, points, the
-//! report), `sweep.toml`, and the identity last, which marks the folder a
-//! finished sweep. A whole sweep, merged shards and a
+//! `failures.csv` (or being ended beside the sealing): the files that
+//! follow from them (bands, points, the report), `sweep.toml`, and the
+//! identity last, which marks the folder a finished sweep. A whole sweep, merged shards and a
 //! sweep copied elsewhere (the Python package's `Sweep.write`) are all
 //! sealed here.
 
@@ -107,11 +107,11 @@ impl Sealing {
         self.mark(dir)
     }
 
-    /// [`Sealing::seal`] while `join` writes `runs.parquet` from the chunks
-    /// `runs` on a thread of its own: the tables are worked out from the
-    /// chunks meanwhile (the same rows, in the same order), and the report,
-    /// which reads `runs.parquet`, waits for it. The join's error comes
-    /// first, then the tables'.
+    /// [`Sealing::seal`] while `join` ends `runs.parquet` (joined from the
+    /// chunks `runs`) and `failures.csv` on a thread of its own: the tables
+    /// are worked out from the chunks meanwhile (the same rows, in the same
+    /// order), and the report, which reads both files, waits for them. The
+    /// join's error comes first, then the tables'.
     pub fn seal_joining(
         &self,
         dir: &Path,
