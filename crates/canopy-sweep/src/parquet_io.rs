@@ -273,31 +273,24 @@ fn write_with_statistics(
     arrays: &[&ArrayRef],
 ) -> parquet::errors::Result<(bytes::Bytes, ColumnCloseResult)> {
     let nullable = descr.max_def_level() > 0;
-    // Deprecated min and max too where the order is signed, as Parquet's
-    // writer gives them.
     let signed = descr.sort_order().is_signed();
     let mut nulls = 0;
     let statistics = match arrays.first().map(|a| a.data_type()) {
         Some(DataType::Float64) => {
             let e = extremes::<Float64Type>(arrays, &mut nulls, least_and_greatest)?;
-            let (min, max) = e
-                .map(|(lo, hi)| (zero_as(lo, -0.0), zero_as(hi, 0.0)))
-                .unzip();
-            let v = ValueStatistics::new(min, max, None, Some(nulls), false);
-            Statistics::Double(v.with_backwards_compatible_min_max(signed))
+            let e = e.map(|(lo, hi)| (zero_as(lo, -0.0), zero_as(hi, 0.0)));
+            Statistics::Double(value_statistics(e, nulls, signed))
         }
         // Unsigned numbers are stored in the signed type, bit for bit.
         Some(DataType::UInt32) => {
             let e = extremes::<UInt32Type>(arrays, &mut nulls, least_and_greatest_whole)?;
-            let (min, max) = e.map(|(lo, hi)| (lo as i32, hi as i32)).unzip();
-            let v = ValueStatistics::new(min, max, None, Some(nulls), false);
-            Statistics::Int32(v.with_backwards_compatible_min_max(signed))
+            let e = e.map(|(lo, hi)| (lo as i32, hi as i32));
+            Statistics::Int32(value_statistics(e, nulls, signed))
         }
         Some(DataType::UInt64) => {
             let e = extremes::<UInt64Type>(arrays, &mut nulls, least_and_greatest_whole)?;
-            let (min, max) = e.map(|(lo, hi)| (lo as i64, hi as i64)).unzip();
-            let v = ValueStatistics::new(min, max, None, Some(nulls), false);
-            Statistics::Int64(v.with_backwards_compatible_min_max(signed))
+            let e = e.map(|(lo, hi)| (lo as i64, hi as i64));
+            Statistics::Int64(value_statistics(e, nulls, signed))
         }
         _ => return Err(mismatch()),
     };
@@ -334,6 +327,15 @@ fn write_with_statistics(
 
 /// The least and greatest of some values, if there are any.
 type Extremes<T> = Option<(T, T)>;
+
+/// A column chunk's statistics as Parquet's writer records them: its
+/// extremes, its nulls, and the deprecated min and max too where the order
+/// is `signed`.
+fn value_statistics<T>(extremes: Extremes<T>, nulls: u64, signed: bool) -> ValueStatistics<T> {
+    let (min, max) = extremes.unzip();
+    ValueStatistics::new(min, max, None, Some(nulls), false)
+        .with_backwards_compatible_min_max(signed)
+}
 
 /// The least and greatest present value of `arrays`, each array's by
 /// `of`; adds their nulls to `nulls`.
